@@ -1,0 +1,58 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { attestations } from './attestations/routes.ts';
+import { contacts } from './contacts/routes.ts';
+import type { Deps } from './deps.ts';
+import type { AppEnv } from './http/app-env.ts';
+import { authenticate } from './http/authenticate.ts';
+import { readBody } from './http/body.ts';
+import { onError, renderProblem } from './http/errors.ts';
+import { negotiate } from './http/negotiate.ts';
+import { problems } from './http/problem.ts';
+import { meta } from './meta/routes.ts';
+import { principals } from './principals/routes.ts';
+import { states } from './states/routes.ts';
+
+function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async function requestContext(c, next) {
+    const requestId = deps.ids();
+    c.set('deps', deps);
+    c.set('requestId', requestId);
+    await next();
+    c.header('X-Request-Id', requestId);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  };
+}
+
+/**
+ * Builds the portal from its dependencies. Nothing here reads the environment, so the
+ * Node entry, the Workers entry and every test compose the same app.
+ *
+ * @example
+ * const app = createApp({ db, keys, clock, ids, config, log: console.error });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError(onError(deps.log));
+  app.notFound((c) => renderProblem(c, problems.notFound(`No resource at ${new URL(c.req.url).pathname}.`)));
+  app.use(requestContext(deps));
+
+  // Public documents first: their handlers answer before the signature check below runs.
+  app.route('/', meta);
+
+  const api = new Hono<AppEnv>();
+  api.use(readBody({ limit: deps.config.maxBodyBytes }));
+  api.use(authenticate());
+  api.use(async function acceptJson(c, next) {
+    negotiate(c, 'application/json');
+    return next();
+  });
+  api.route('/principals', principals);
+  api.route('/contacts', contacts);
+  api.route('/states', states);
+  api.route('/attestations', attestations);
+  app.route('/', api);
+  return app;
+}

@@ -1,0 +1,90 @@
+import type { PortalDb } from '../db/portal-db.ts';
+import type { ContactVersionsTable } from '../db/schema.ts';
+import type { components } from '../generated/openapi.ts';
+
+export type Contact = components['schemas']['Contact'];
+export type ContactInput = components['schemas']['ContactInput'];
+
+/** How long after a change takes effect a state may file it before it counts as late. */
+export const LATE_AFTER_MS = 30 * 24 * 3600 * 1000;
+
+export const contactEtag = (version: number) => `"${version}"`;
+
+export function toContact(row: ContactVersionsTable): Contact {
+  return {
+    id: row.contact_id,
+    state: row.state_id,
+    version: row.version,
+    status: row.status,
+    role: row.role,
+    name: row.name,
+    position: row.position,
+    organisation: row.organisation,
+    email: row.email,
+    phone_24x7: row.phone_24x7,
+    languages: JSON.parse(row.languages) as string[],
+    time_zone: row.time_zone,
+    notes: row.notes,
+    effective_at: row.effective_at,
+    filed_at: row.filed_at,
+    late: row.late === 1,
+    withdrawal_reason: row.withdrawal_reason,
+    attestation_id: row.attestation_id,
+    href: `/contacts/${row.contact_id}`,
+  };
+}
+
+/** The current version of each contact, joined to its head row. */
+function currentVersions(db: PortalDb) {
+  return db.kysely
+    .selectFrom('contacts')
+    .innerJoin('contact_versions', (join) =>
+      join.onRef('contact_versions.contact_id', '=', 'contacts.id').onRef('contact_versions.version', '=', 'contacts.version'),
+    )
+    .selectAll('contact_versions')
+    .select('contacts.seq');
+}
+
+export function findCurrentContact(db: PortalDb, id: string) {
+  return currentVersions(db).where('contacts.id', '=', id).executeTakeFirst();
+}
+
+export function listDirectory(
+  db: PortalDb,
+  filter: { state?: string; role?: Contact['role']; includeWithdrawn: boolean; afterSeq: number | null; limit: number },
+) {
+  let query = currentVersions(db).orderBy('contacts.seq').limit(filter.limit + 1);
+  if (filter.state) query = query.where('contacts.state_id', '=', filter.state);
+  if (filter.role) query = query.where('contacts.role', '=', filter.role);
+  if (!filter.includeWithdrawn) query = query.where('contacts.status', '=', 'active');
+  if (filter.afterSeq !== null) query = query.where('contacts.seq', '>', filter.afterSeq);
+  return query.execute();
+}
+
+export function listVersions(db: PortalDb, id: string, afterVersion: number | null, limit: number) {
+  let query = db.kysely.selectFrom('contact_versions').selectAll().where('contact_id', '=', id).orderBy('version').limit(limit + 1);
+  if (afterVersion !== null) query = query.where('version', '>', afterVersion);
+  return query.execute();
+}
+
+export async function countActiveContacts(db: PortalDb, stateId: string) {
+  const rows = await db.kysely
+    .selectFrom('contacts')
+    .select(['role', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('state_id', '=', stateId)
+    .where('status', '=', 'active')
+    .groupBy('role')
+    .execute();
+  const count = (role: string) => Number(rows.find((row) => row.role === role)?.count ?? 0);
+  return { policy: count('policy'), technical: count('technical') };
+}
+
+export async function countLateChanges(db: PortalDb, stateId: string) {
+  const row = await db.kysely
+    .selectFrom('contact_versions')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state_id', '=', stateId)
+    .where('late', '=', 1)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}

@@ -1,0 +1,166 @@
+import { Hono, type Context } from 'hono';
+import { attest } from '../attestations/attest.ts';
+import type { ContactVersionsTable } from '../db/schema.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { commitWrite } from '../http/commit.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { problems } from '../http/problem.ts';
+import { written } from '../http/respond.ts';
+import { contactEtag, findCurrentContact, LATE_AFTER_MS, listDirectory, listVersions, toContact, type ContactInput } from './repo.ts';
+
+function requireState<E extends AppEnv>(c: Context<E>) {
+  if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state publishes points of contact.');
+  return c.var.caller.principalId;
+}
+
+/** The contact as it stands, if the caller's state owns it and it can still change. */
+async function ownContact<E extends AppEnv>(c: Context<E>, id: string) {
+  const state = requireState(c);
+  const current = await findCurrentContact(c.var.deps.db, id);
+  if (!current) throw problems.notFound(`No contact ${id}.`);
+  if (current.state_id !== state) throw problems.forbidden('not-owner', `Contact ${id} belongs to ${current.state_id}; a state changes only its own contacts.`);
+  if (current.status === 'withdrawn') throw problems.conflict('contact-withdrawn', 'A withdrawn contact is final; publish a new contact instead.');
+  return current;
+}
+
+/** RFC 9110 If-Match against the current version: 428 when absent, 412 when stale. */
+function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
+  const header = c.req.header('if-match');
+  if (!header) throw problems.preconditionRequired();
+  const tags = header.split(',').map((tag) => tag.trim());
+  if (!tags.includes('*') && !tags.includes(contactEtag(version))) {
+    throw problems.preconditionFailed(`The contact is at version ${version} (ETag ${contactEtag(version)}); fetch it and apply the change again.`);
+  }
+}
+
+function isLate(effectiveAt: string, filedAt: Date) {
+  return filedAt.getTime() - new Date(effectiveAt).getTime() > LATE_AFTER_MS;
+}
+
+/** Writes a new version of a contact: the version row, the head row, the attestation. */
+async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<ContactVersionsTable, 'attestation_id'>, isNew: boolean) {
+  const { db } = c.var.deps;
+  const attestation = await attest(c, `urn:cbm:contact:${version.contact_id}:v${version.version}`);
+  const row: ContactVersionsTable = { ...version, attestation_id: attestation.ref.id };
+  const head = isNew
+    ? db.kysely
+        .insertInto('contacts')
+        .values({ id: row.contact_id, state_id: row.state_id, role: row.role, status: row.status, version: 1, created_at: row.filed_at, updated_at: row.filed_at })
+        .compile()
+    : db.kysely
+        .updateTable('contacts')
+        .set({ role: row.role, status: row.status, version: row.version, updated_at: row.filed_at })
+        .where('id', '=', row.contact_id)
+        .where('version', '=', row.version - 1)
+        .compile();
+  // A concurrent writer based on the same version inserts the same (contact_id, version)
+  // and the same attestation subject: whichever commits second is refused here.
+  const stale = () => problems.preconditionFailed('The contact changed while this request was processed; fetch it and try again.');
+  const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
+  // Foreign keys: a new head goes before its first version; an update moves the head last.
+  await commitWrite(db, [attestation.insert, ...(isNew ? [head, versionRow] : [versionRow, head])], {
+    contact_versions: stale,
+    attestations: stale,
+  });
+  return { contact: toContact(row), attestation: attestation.ref };
+}
+
+function versionFields(input: ContactInput, filedAt: Date) {
+  const effectiveAt = input.effective_at ?? filedAt.toISOString();
+  return {
+    status: 'active' as const,
+    role: input.role,
+    name: input.name,
+    position: input.position ?? null,
+    organisation: input.organisation,
+    email: input.email,
+    phone_24x7: input.phone_24x7,
+    languages: JSON.stringify(input.languages),
+    time_zone: input.time_zone,
+    notes: input.notes ?? null,
+    effective_at: new Date(effectiveAt).toISOString(),
+    filed_at: filedAt.toISOString(),
+    late: isLate(effectiveAt, filedAt) ? (1 as const) : (0 as const),
+    withdrawal_reason: null,
+  };
+}
+
+function checkTimeZone(timeZone: string) {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw problems.unprocessable('The contact cannot be published.', [{ pointer: '/time_zone', detail: 'not an IANA time zone' }]);
+  }
+}
+
+export const contacts = new Hono<AppEnv>()
+  .get('/', operation('listContacts', { scope: 'read' }), async (c) => {
+    const { state, role, status, cursor, limit = 100 } = c.var.input.query;
+    const rows = await listDirectory(c.var.deps.db, { state, role, includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
+    return c.json(toPage(rows, limit, (row) => row.seq, toContact));
+  })
+
+  .post('/', operation('createContact', { scope: 'contacts:write' }), async (c) => {
+    const state = requireState(c);
+    const input = c.var.input.body;
+    checkTimeZone(input.time_zone);
+    const now = c.var.deps.clock.now();
+    const id = c.var.deps.ids();
+    const { contact, attestation } = await commitVersion(c, { contact_id: id, version: 1, state_id: state, ...versionFields(input, now) }, true);
+    return written(c, 201, contact, attestation, { Location: contact.href, ETag: contactEtag(1) });
+  })
+
+  .get('/:contactId', operation('getContact', { scope: 'read' }), async (c) => {
+    const row = await findCurrentContact(c.var.deps.db, c.var.input.path.contactId);
+    if (!row) throw problems.notFound('No such contact.');
+    c.header('ETag', contactEtag(row.version));
+    return c.json(toContact(row));
+  })
+
+  .put('/:contactId', operation('updateContact', { scope: 'contacts:write' }), async (c) => {
+    const current = await ownContact(c, c.var.input.path.contactId);
+    checkIfMatch(c, current.version);
+    const input = c.var.input.body;
+    checkTimeZone(input.time_zone);
+    const now = c.var.deps.clock.now();
+    const version = current.version + 1;
+    const { contact, attestation } = await commitVersion(
+      c,
+      { contact_id: current.contact_id, version, state_id: current.state_id, ...versionFields(input, now) },
+      false,
+    );
+    return written(c, 200, contact, attestation, { ETag: contactEtag(version) });
+  })
+
+  .post('/:contactId/withdraw', operation('withdrawContact', { scope: 'contacts:write' }), async (c) => {
+    const current = await ownContact(c, c.var.input.path.contactId);
+    checkIfMatch(c, current.version);
+    const { reason, effective_at } = c.var.input.body;
+    const now = c.var.deps.clock.now();
+    const effectiveAt = effective_at ?? now.toISOString();
+    const version = current.version + 1;
+    const { seq: _seq, attestation_id: _previous, ...fields } = current;
+    const { contact, attestation } = await commitVersion(
+      c,
+      {
+        ...fields,
+        version,
+        status: 'withdrawn',
+        effective_at: new Date(effectiveAt).toISOString(),
+        filed_at: now.toISOString(),
+        late: isLate(effectiveAt, now) ? 1 : 0,
+        withdrawal_reason: reason ?? null,
+      },
+      false,
+    );
+    return written(c, 200, contact, attestation, { ETag: contactEtag(version) });
+  })
+
+  .get('/:contactId/history', operation('listContactHistory', { scope: 'read' }), async (c) => {
+    const { contactId } = c.var.input.path;
+    const { cursor, limit = 100 } = c.var.input.query;
+    const rows = await listVersions(c.var.deps.db, contactId, decodeCursor(cursor), limit);
+    if (!rows.length && cursor === undefined) throw problems.notFound('No such contact.');
+    return c.json(toPage(rows, limit, (row) => row.version, toContact));
+  });

@@ -1,0 +1,52 @@
+import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
+
+export type SigningAlg = 'EdDSA' | 'ES256';
+
+/** The only algorithms the portal accepts, each bound to one key type and curve. */
+const algByCurve: Record<string, { kty: string; alg: SigningAlg }> = {
+  Ed25519: { kty: 'OKP', alg: 'EdDSA' },
+  'P-256': { kty: 'EC', alg: 'ES256' },
+};
+
+export const ALLOWED_ALGS: readonly SigningAlg[] = ['EdDSA', 'ES256'];
+
+/** The algorithm a public JWK must be used with, or null when its type/curve is not allowed. */
+export function algForJwk(jwk: JWK): SigningAlg | null {
+  const entry = jwk.crv ? algByCurve[jwk.crv] : undefined;
+  return entry && entry.kty === jwk.kty ? entry.alg : null;
+}
+
+/** The members that define a public key (RFC 7638 order), nothing else. */
+export function canonicalPublicJwk(jwk: JWK): JWK {
+  return jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: 'OKP', crv: jwk.crv, x: jwk.x };
+}
+
+export const jwkThumbprint = (jwk: JWK): Promise<string> => calculateJwkThumbprint(canonicalPublicJwk(jwk), 'sha256');
+
+type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+const importedKeys = new Map<string, VerifyKey>();
+
+/**
+ * Imports a public key for verification. The cache is keyed by the RFC 7638 thumbprint,
+ * which is derived from the key material itself, so an entry can never go stale; whether
+ * the key may still be used is decided from the database on every request.
+ */
+export async function importVerifyKey(kid: string, jwk: JWK, alg: SigningAlg): Promise<VerifyKey> {
+  let key = importedKeys.get(kid);
+  if (!key) {
+    key = await importJWK(canonicalPublicJwk(jwk), alg);
+    if (importedKeys.size > 10_000) importedKeys.clear();
+    importedKeys.set(kid, key);
+  }
+  return key;
+}
+
+/** True when the JWK is a well-formed point of its curve (importable). */
+export async function isUsablePublicJwk(jwk: JWK, alg: SigningAlg): Promise<boolean> {
+  try {
+    await importJWK(canonicalPublicJwk(jwk), alg);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,145 @@
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { problems } from '../http/problem.ts';
+import { ALLOWED_ALGS, importVerifyKey, type SigningAlg } from './jwk.ts';
+
+export const REQUEST_TOKEN_TYPE = 'cbm-request+jwt';
+export const MAX_TOKEN_LIFETIME_SECONDS = 300;
+export const CLOCK_TOLERANCE_SECONDS = 60;
+
+export interface RegisteredKey {
+  kid: string;
+  principalId: string;
+  alg: SigningAlg;
+  jwk: JWK;
+  scopes: string[];
+  principalKind: 'state' | 'secretariat';
+}
+
+export interface RequestClaims extends JWTPayload {
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  htm: string;
+  htu: string;
+  body_sha256?: string;
+}
+
+export interface RequestToVerify {
+  token: string;
+  method: string;
+  /** Path and query exactly as received. */
+  pathAndQuery: string;
+  /** base64url SHA-256 of the exact body bytes; null when the request has no body. */
+  bodySha256: string | null;
+}
+
+export interface VerifyOptions {
+  audience: string;
+  now: Date;
+  /** Finds a key among the issuer's keys that are valid at `now`; null otherwise. */
+  findActiveKey(issuer: string, kid: string): Promise<RegisteredKey | null>;
+}
+
+const jwtCodes: Record<string, [string, string]> = {
+  ERR_JWT_EXPIRED: ['token-expired', 'The request token has expired.'],
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: ['signature-invalid', 'The request token signature does not verify with the registered key.'],
+  ERR_JWS_INVALID: ['malformed-token', 'The request token is not a valid compact JWS.'],
+  ERR_JWT_INVALID: ['malformed-token', 'The request token claims are not valid JSON.'],
+};
+
+const claimCodes: Record<string, [string, string]> = {
+  aud: ['audience-invalid', "The token's aud is not this portal's origin."],
+  typ: ['token-type-invalid', `The token's typ must be ${REQUEST_TOKEN_TYPE}.`],
+  iat: ['issued-in-future', 'The token is issued in the future.'],
+  nbf: ['token-not-yet-valid', 'The token is not valid yet.'],
+};
+
+/**
+ * Verifies a signed request (DESIGN.md section 3). Every refusal is a 401 Problem whose
+ * code names the failed check. Order: shape and pinned algorithm, key lookup among the
+ * issuer's own active keys, signature and time claims, then the binding to this request.
+ * Replay (jti) is checked by the caller, which owns the store.
+ */
+export async function verifyRequestToken(request: RequestToVerify, options: VerifyOptions): Promise<{ claims: RequestClaims; key: RegisteredKey }> {
+  const { token } = request;
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let unverified: JWTPayload;
+  try {
+    header = decodeProtectedHeader(token);
+    unverified = decodeJwt(token);
+  } catch {
+    throw problems.unauthorized('malformed-token', 'The request token is not a valid compact JWS.');
+  }
+  if (header.typ !== REQUEST_TOKEN_TYPE) throw problems.unauthorized(...claimCodes.typ!);
+  if (typeof header.alg !== 'string' || !ALLOWED_ALGS.includes(header.alg as SigningAlg)) {
+    throw problems.unauthorized('alg-not-allowed', `Only ${ALLOWED_ALGS.join(' and ')} are accepted.`);
+  }
+  if (header.jku || header.x5u || header.jwk || header.x5c || header.crit) {
+    throw problems.unauthorized('header-not-allowed', 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.');
+  }
+  if (typeof header.kid !== 'string' || !header.kid) throw problems.unauthorized('kid-missing', 'The token header has no kid.');
+  if (typeof unverified.iss !== 'string' || !unverified.iss) throw problems.unauthorized('issuer-missing', 'The token has no iss.');
+
+  const key = await options.findActiveKey(unverified.iss, header.kid);
+  if (!key) {
+    throw problems.unauthorized('key-not-active', 'The kid is not an active key of the issuer (unknown, expired or revoked).');
+  }
+  if (key.alg !== header.alg) {
+    throw problems.unauthorized('alg-key-mismatch', `The registered key is used with ${key.alg}, not ${header.alg}.`);
+  }
+
+  let payload: JWTPayload;
+  try {
+    const verifyKey = await importVerifyKey(key.kid, key.jwk, key.alg);
+    ({ payload } = await jwtVerify(token, verifyKey, {
+      algorithms: [key.alg],
+      typ: REQUEST_TOKEN_TYPE,
+      audience: options.audience,
+      issuer: key.principalId,
+      currentDate: options.now,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti', 'htm', 'htu'],
+    }));
+  } catch (error) {
+    throw refusalFor(error);
+  }
+  const claims = payload as RequestClaims;
+  const nowSeconds = Math.floor(options.now.getTime() / 1000);
+  if (typeof claims.iat !== 'number' || claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
+    throw problems.unauthorized(...claimCodes.iat!);
+  }
+  if (claims.exp - claims.iat > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw problems.unauthorized('lifetime-too-long', `exp may be at most ${MAX_TOKEN_LIFETIME_SECONDS} s after iat.`);
+  }
+  if (typeof claims.jti !== 'string' || claims.jti.length < 16 || claims.jti.length > 128) {
+    throw problems.unauthorized('jti-invalid', 'jti must be a string of 16 to 128 characters.');
+  }
+  if (claims.htm !== request.method) {
+    throw problems.unauthorized('method-mismatch', 'The token was signed for another HTTP method (htm).');
+  }
+  if (claims.htu !== request.pathAndQuery) {
+    throw problems.unauthorized('url-mismatch', 'The token was signed for another path or query (htu).');
+  }
+  if (request.bodySha256 !== null && claims.body_sha256 !== request.bodySha256) {
+    throw problems.unauthorized('body-digest-mismatch', 'body_sha256 does not match the body received.');
+  }
+  if (request.bodySha256 === null && claims.body_sha256 !== undefined) {
+    throw problems.unauthorized('body-digest-mismatch', 'The token carries body_sha256 but the request has no body.');
+  }
+  return { claims, key };
+}
+
+function refusalFor(error: unknown) {
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const mapped = claimCodes[error.claim];
+    if (mapped) return problems.unauthorized(...mapped);
+    if (error.reason === 'missing') return problems.unauthorized('claim-missing', `The token lacks the ${error.claim} claim.`);
+    return problems.unauthorized('claim-invalid', `The token's ${error.claim} claim is not acceptable.`);
+  }
+  const code = (error as { code?: string }).code;
+  const mapped = code ? jwtCodes[code] : undefined;
+  if (mapped) return problems.unauthorized(...mapped);
+  return problems.unauthorized('token-invalid', 'The request token could not be verified.');
+}

@@ -1,0 +1,39 @@
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/**
+ * A uniqueness or primary-key constraint refused a write at commit time. Feature code
+ * expresses the conditions that must hold at commit (optimistic concurrency, "not yet
+ * done") as constraints, so they hold on D1's batch() as on a local transaction.
+ */
+export class ConstraintViolation extends Error {
+  constructor(
+    readonly table: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConstraintViolation';
+  }
+}
+
+/** What feature code sees of the database: a query builder for reads, one atomic commit for writes. */
+export interface PortalDb {
+  readonly kysely: Kysely<Database>;
+  /**
+   * Runs every query or none. Never use `db.transaction()` in feature code: it does not
+   * exist on D1. Throws ConstraintViolation when a constraint refuses a statement.
+   * Returns the number of rows each statement changed.
+   */
+  commit(queries: readonly CompiledQuery[]): Promise<number[]>;
+  /** One statement on its own (e.g. the replay store); returns rows changed. */
+  execute(query: CompiledQuery): Promise<number>;
+}
+
+const constraintPattern = /(?:UNIQUE|PRIMARY KEY) constraint failed: ([A-Za-z_]+)\./;
+
+/** Maps a driver's constraint error to ConstraintViolation; other errors pass through. */
+export function asConstraintViolation(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = constraintPattern.exec(message);
+  return match?.[1] ? new ConstraintViolation(match[1], message) : error;
+}

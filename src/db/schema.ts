@@ -1,0 +1,99 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes of migrations/*.sql, as Kysely sees them. Used only inside `Database`. */
+export interface PrincipalsTable {
+  seq: Generated<number>;
+  id: string;
+  kind: 'state' | 'secretariat';
+  name: string;
+  created_at: string;
+}
+
+export interface PrincipalKeysTable {
+  kid: string;
+  principal_id: string;
+  alg: 'EdDSA' | 'ES256';
+  public_jwk: string;
+  scopes: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  replaces: string | null;
+}
+
+export interface RequestJtisTable {
+  issuer: string;
+  jti: string;
+  expires_at: number;
+}
+
+export interface AttestationsTable {
+  seq: Generated<number>;
+  id: string;
+  subject: string;
+  principal_id: string;
+  kid: string;
+  operation: string;
+  issued_at: string;
+  token: string;
+  method: string;
+  path: string;
+  content_type: string | null;
+  request_token: string;
+  body: Uint8Array;
+  body_sha256: string;
+}
+
+export interface ContactsTable {
+  seq: Generated<number>;
+  id: string;
+  state_id: string;
+  role: 'policy' | 'technical';
+  status: 'active' | 'withdrawn';
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactVersionsTable {
+  contact_id: string;
+  version: number;
+  state_id: string;
+  status: 'active' | 'withdrawn';
+  role: 'policy' | 'technical';
+  name: string;
+  position: string | null;
+  organisation: string;
+  email: string;
+  phone_24x7: string;
+  languages: string;
+  time_zone: string;
+  notes: string | null;
+  effective_at: string;
+  filed_at: string;
+  late: 0 | 1;
+  withdrawal_reason: string | null;
+  attestation_id: string;
+}
+
+export interface ContactConfirmationsTable {
+  seq: Generated<number>;
+  id: string;
+  state_id: string;
+  confirmed_at: string;
+  note: string | null;
+  active_contacts: number;
+  attestation_id: string;
+}
+
+export interface Database {
+  principals: PrincipalsTable;
+  principal_keys: PrincipalKeysTable;
+  request_jtis: RequestJtisTable;
+  attestations: AttestationsTable;
+  contacts: ContactsTable;
+  contact_versions: ContactVersionsTable;
+  contact_confirmations: ContactConfirmationsTable;
+}

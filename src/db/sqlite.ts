@@ -1,0 +1,51 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { asConstraintViolation, type PortalDb } from './portal-db.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * Opens the embedded SQLite database (a file, or ':memory:' in tests). WAL lets readers
+ * proceed while a write commits; foreign keys are enforced as they are on D1.
+ */
+export function openSqlite(filename: string): BetterSqlite3.Database {
+  const sqlite = new BetterSqlite3(filename);
+  if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+/** PortalDb over better-sqlite3: commit is one synchronous IMMEDIATE transaction. */
+export function sqlitePortalDb(sqlite: BetterSqlite3.Database): PortalDb {
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const run = (query: CompiledQuery) => prepare(query.sql).run(...(query.parameters as unknown[])).changes;
+  const runAll = sqlite.transaction((queries: readonly CompiledQuery[]) => queries.map(run));
+
+  return {
+    kysely,
+    async commit(queries) {
+      try {
+        return runAll.immediate(queries);
+      } catch (error) {
+        throw asConstraintViolation(error);
+      }
+    },
+    async execute(query) {
+      try {
+        return run(query);
+      } catch (error) {
+        throw asConstraintViolation(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Clock } from './clock.ts';
+import type { PortalKeys } from './crypto/portal-keys.ts';
+import type { PortalDb } from './db/portal-db.ts';
+import type { IdGenerator } from './ids.ts';
+
+export interface AppConfig {
+  /** The portal's public origin: the `aud` of request tokens and `iss` of attestations. */
+  publicOrigin: string;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  version: string;
+}
+
+/** Everything the app needs from its runtime, built once by a composition root. */
+export interface Deps {
+  db: PortalDb;
+  keys: PortalKeys;
+  clock: Clock;
+  ids: IdGenerator;
+  config: AppConfig;
+  log: (line: string) => void;
+}

@@ -1,0 +1,58 @@
+import type { MiddlewareHandler } from 'hono';
+import { sha256b64u } from '../crypto/encoding.ts';
+import { CLOCK_TOLERANCE_SECONDS, verifyRequestToken } from '../crypto/request-token.ts';
+import { findActiveKey } from '../principals/keys-repo.ts';
+import type { AppEnv } from './app-env.ts';
+import { problems } from './problem.ts';
+import { consumeJti } from './replay-store.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+/**
+ * Verifies the signed request (DESIGN.md section 3) and sets `caller`. Write tokens are
+ * single use: the jti is consumed before the handler runs, so even a request that then
+ * fails cannot be replayed later, when it might succeed. Read tokens may be reused until
+ * they expire (htm/htu bind them to one read), so reads never write.
+ */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    const { deps } = c.var;
+    const authorization = c.req.header('authorization');
+    if (!authorization) {
+      throw problems.unauthorized('token-missing', 'Sign the request: Authorization: Bearer <cbm-request+jwt>.');
+    }
+    const token = BEARER.exec(authorization)?.[1];
+    if (!token) throw problems.unauthorized('malformed-token', 'The Authorization header must be Bearer and a compact JWS.');
+
+    const url = new URL(c.req.url);
+    const rawBody = c.var.rawBody;
+    const now = deps.clock.now();
+    const { claims, key } = await verifyRequestToken(
+      {
+        token,
+        method: c.req.method,
+        pathAndQuery: url.pathname + url.search,
+        bodySha256: rawBody === null ? null : await sha256b64u(rawBody),
+      },
+      {
+        audience: deps.config.publicOrigin,
+        now,
+        findActiveKey: (issuer, kid) => findActiveKey(deps.db, issuer, kid, now),
+      },
+    );
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const fresh = await consumeJti(deps.db, claims.iss, claims.jti, claims.exp + CLOCK_TOLERANCE_SECONDS);
+      if (!fresh) throw problems.unauthorized('jti-replayed', 'This request token has been used before; sign each write anew.');
+    }
+    c.set('caller', {
+      principalId: key.principalId,
+      principalKind: key.principalKind,
+      kid: key.kid,
+      scopes: key.scopes,
+      token,
+      claims,
+    });
+    return next();
+  };
+}

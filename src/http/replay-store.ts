@@ -1,0 +1,27 @@
+import type { PortalDb } from '../db/portal-db.ts';
+
+/**
+ * Records a write token's jti. Returns false when it was seen before (a replay). One
+ * INSERT ... ON CONFLICT DO NOTHING decides atomically, so two concurrent replays cannot
+ * both pass. The row lives until the token could no longer be accepted anyway.
+ */
+export async function consumeJti(db: PortalDb, issuer: string, jti: string, expiresAtSeconds: number): Promise<boolean> {
+  const changed = await db.execute(
+    db.kysely
+      .insertInto('request_jtis')
+      .values({ issuer, jti, expires_at: expiresAtSeconds })
+      .onConflict((oc) => oc.doNothing())
+      .compile(),
+  );
+  return changed === 1;
+}
+
+/** Deletes replay entries whose tokens have expired; returns how many. */
+export function purgeExpiredJtis(db: PortalDb, now: Date): Promise<number> {
+  return db.execute(
+    db.kysely
+      .deleteFrom('request_jtis')
+      .where('expires_at', '<', Math.floor(now.getTime() / 1000))
+      .compile(),
+  );
+}

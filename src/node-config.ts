@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+
+export interface NodeConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicOrigin: string;
+  maxBodyBytes: number;
+  /** How often expired replay entries are purged, in ms. */
+  purgeIntervalMs: number;
+}
+
+/** Environment variables of the embedded portal, with their defaults (README: Configuration). */
+export const NODE_ENV_VARS = {
+  CBM_HOST: '127.0.0.1',
+  CBM_PORT: '8787',
+  CBM_DATA_DIR: './data',
+  CBM_PUBLIC_ORIGIN: 'http://<CBM_HOST>:<CBM_PORT>',
+  CBM_MAX_BODY_BYTES: '1048576',
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function integer(env: Record<string, string | undefined>, name: keyof typeof NODE_ENV_VARS, min: number, max: number, errors: string[]) {
+  const raw = env[name] ?? NODE_ENV_VARS[name];
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) errors.push(`${name}=${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** Reads and checks the configuration; every bad value is reported at once. */
+export function parseNodeConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): NodeConfig {
+  const errors: string[] = [];
+  const host = env.CBM_HOST ?? NODE_ENV_VARS.CBM_HOST;
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) errors.push(`CBM_HOST=${JSON.stringify(host)}: must be a host name or IP address`);
+  const port = integer(env, 'CBM_PORT', 1, 65535, errors);
+  const maxBodyBytes = integer(env, 'CBM_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024, errors);
+  const dataDirRaw = env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR;
+  if (!dataDirRaw.trim()) errors.push('CBM_DATA_DIR: must not be empty');
+
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const publicOrigin = env.CBM_PUBLIC_ORIGIN ?? `http://${hostInUrl}:${port}`;
+  try {
+    const url = new URL(publicOrigin);
+    if (!['http:', 'https:'].includes(url.protocol) || url.origin !== publicOrigin) {
+      errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`);
+    }
+  } catch {
+    errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: not a URL`);
+  }
+  if (errors.length) throw new ConfigError(errors);
+  return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, purgeIntervalMs: 60_000 };
+}

@@ -1,0 +1,40 @@
+import type { JWK } from 'jose';
+import { algForJwk, canonicalPublicJwk, isUsablePublicJwk, jwkThumbprint, type SigningAlg } from '../crypto/jwk.ts';
+import { problems, type FieldError } from '../http/problem.ts';
+
+/** Scopes only the Secretariat's keys may carry. */
+const SECRETARIAT_SCOPES = new Set(['principals:write']);
+/** Scopes that only make sense for a state's keys. */
+const STATE_SCOPES = new Set(['contacts:write']);
+
+export interface AcceptedKey {
+  kid: string;
+  alg: SigningAlg;
+  jwk: JWK;
+}
+
+/**
+ * Checks a public key submitted for registration beyond what the schema can say: the
+ * curve fits the key type, the point is on the curve, a declared alg or kid agrees, and
+ * the scopes fit the principal. Refusals point at the field (422).
+ */
+export async function acceptPublicKey(jwk: JWK, principalKind: 'state' | 'secretariat', scopes: readonly string[]): Promise<AcceptedKey> {
+  const errors: FieldError[] = [];
+  const alg = algForJwk(jwk);
+  if (!alg) errors.push({ pointer: '/jwk/crv', detail: 'use Ed25519 with kty OKP or P-256 with kty EC' });
+  if (jwk.kty === 'EC' && !jwk.y) errors.push({ pointer: '/jwk/y', detail: 'an EC key needs y' });
+  if (jwk.kty === 'OKP' && jwk.y) errors.push({ pointer: '/jwk/y', detail: 'an OKP key has no y' });
+  if (alg && jwk.alg && jwk.alg !== alg) errors.push({ pointer: '/jwk/alg', detail: `a ${jwk.crv} key is used with ${alg}` });
+  for (const [index, scope] of scopes.entries()) {
+    if (principalKind === 'state' && SECRETARIAT_SCOPES.has(scope)) errors.push({ pointer: `/scopes/${index}`, detail: 'only Secretariat keys may hold this scope' });
+    if (principalKind === 'secretariat' && STATE_SCOPES.has(scope)) errors.push({ pointer: `/scopes/${index}`, detail: 'only state keys may hold this scope' });
+  }
+  if (alg && !errors.length && !(await isUsablePublicJwk(jwk, alg))) errors.push({ pointer: '/jwk', detail: 'not a valid public key of its curve' });
+  if (errors.length || !alg) throw problems.unprocessable('The key cannot be registered.', errors);
+
+  const kid = await jwkThumbprint(jwk);
+  if (jwk.kid !== undefined && jwk.kid !== kid) {
+    throw problems.unprocessable('The key cannot be registered.', [{ pointer: '/jwk/kid', detail: `must be absent or the RFC 7638 thumbprint ${kid}` }]);
+  }
+  return { kid, alg, jwk: { ...canonicalPublicJwk(jwk), kid, alg, use: 'sig' } };
+}

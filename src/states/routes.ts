@@ -1,0 +1,63 @@
+import { Hono, type Context } from 'hono';
+import { attest } from '../attestations/attest.ts';
+import { countActiveContacts, countLateChanges } from '../contacts/repo.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { commitWrite } from '../http/commit.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { problems } from '../http/problem.ts';
+import { written } from '../http/respond.ts';
+import { findPrincipal } from '../principals/repo.ts';
+import { confirmationStatus, type Compliance } from './compliance.ts';
+import { lastConfirmedAt, listConfirmations, toConfirmation } from './repo.ts';
+
+async function registeredState<E extends AppEnv>(c: Context<E>, stateId: string) {
+  const principal = await findPrincipal(c.var.deps.db, stateId);
+  if (principal?.kind !== 'state') throw problems.notFound(`No participating state ${stateId}.`);
+  return principal;
+}
+
+export const states = new Hono<AppEnv>()
+  .post('/:stateId/confirmations', operation('confirmContacts', { scope: 'contacts:write' }), async (c) => {
+    const { deps, caller } = c.var;
+    const { stateId } = c.var.input.path;
+    if (caller.principalId !== stateId) throw problems.forbidden('not-owner', 'A state confirms only its own directory entries.');
+    await registeredState(c, stateId);
+    const active = await countActiveContacts(deps.db, stateId);
+    const id = deps.ids();
+    const attestation = await attest(c, `urn:cbm:confirmation:${id}`);
+    const row = {
+      id,
+      state_id: stateId,
+      confirmed_at: deps.clock.now().toISOString(),
+      note: c.var.input.body.note ?? null,
+      active_contacts: active.policy + active.technical,
+      attestation_id: attestation.ref.id,
+    };
+    await commitWrite(deps.db, [attestation.insert, deps.db.kysely.insertInto('contact_confirmations').values(row).compile()]);
+    return written(c, 201, toConfirmation(row), attestation.ref, { Location: `/states/${stateId}/confirmations` });
+  })
+
+  .get('/:stateId/confirmations', operation('listConfirmations', { scope: 'read' }), async (c) => {
+    const { stateId } = c.var.input.path;
+    const { cursor, limit = 100 } = c.var.input.query;
+    await registeredState(c, stateId);
+    const rows = await listConfirmations(c.var.deps.db, stateId, decodeCursor(cursor), limit);
+    return c.json(toPage(rows, limit, (row) => row.seq, toConfirmation));
+  })
+
+  .get('/:stateId/compliance', operation('getCompliance', { scope: 'read' }), async (c) => {
+    const { db, clock } = c.var.deps;
+    const { stateId } = c.var.input.path;
+    await registeredState(c, stateId);
+    const now = clock.now();
+    const last = await lastConfirmedAt(db, stateId);
+    return c.json({
+      state: stateId,
+      ...confirmationStatus(last, now),
+      last_confirmed_at: last,
+      active_contacts: await countActiveContacts(db, stateId),
+      late_changes: await countLateChanges(db, stateId),
+      evaluated_at: now.toISOString(),
+    } satisfies Compliance);
+  });
