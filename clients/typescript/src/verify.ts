@@ -1,0 +1,75 @@
+import { base64url, createLocalJWKSet, decodeJwt, importJWK, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import { sha256b64u } from './digest.ts';
+import { algorithmOf } from './keys.ts';
+import { REQUEST_TOKEN_TYPE } from './sign.ts';
+
+export const ATTESTATION_TOKEN_TYPE = 'cbm-attestation+jwt';
+
+export interface AttestationClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  iat: number;
+  jti: string;
+  principal: string;
+  principal_kid: string;
+  operation: string;
+  body_sha256: string;
+  request_sha256: string;
+}
+
+export interface Evidence {
+  attestation_id: string;
+  principal: string;
+  kid: string;
+  method: string;
+  path: string;
+  request_token: string;
+  /** base64url of the exact body bytes. */
+  body: string;
+  body_sha256: string;
+}
+
+/**
+ * Verifies an attestation offline against the portal's JWKS (from
+ * /.well-known/jwks.json, fetched once and kept). Only EdDSA is accepted.
+ */
+export async function verifyAttestation(token: string, portalJwks: JSONWebKeySet, options: { issuer: string }): Promise<AttestationClaims> {
+  const { payload } = await jwtVerify(token, createLocalJWKSet(portalJwks), {
+    algorithms: ['EdDSA'],
+    typ: ATTESTATION_TOKEN_TYPE,
+    issuer: options.issuer,
+    requiredClaims: ['sub', 'iat', 'jti', 'principal', 'operation', 'body_sha256', 'request_sha256'],
+    // An attestation is a lasting receipt: it has no expiry to check.
+  });
+  return payload as AttestationClaims;
+}
+
+/**
+ * Verifies the evidence behind an attestation: the principal's own signature over its
+ * request token (with the principal's registered public key), that the token binds the
+ * body bytes, and that the attestation names exactly this token and body.
+ * Freshness is not rechecked: the token was valid when the portal accepted it.
+ */
+export async function verifyEvidence(evidence: Evidence, attestation: AttestationClaims, principalPublicJwk: JWK): Promise<{ claims: JWTPayload; body: Uint8Array }> {
+  const alg = algorithmOf(principalPublicJwk);
+  const key = await importJWK({ ...principalPublicJwk, alg }, alg);
+  const { payload } = await jwtVerify(evidence.request_token, key, {
+    algorithms: [alg],
+    typ: REQUEST_TOKEN_TYPE,
+    issuer: attestation.principal,
+    currentDate: new Date(attestation.iat * 1000),
+    clockTolerance: 60,
+  });
+  const body = base64url.decode(evidence.body);
+  const bodyDigest = await sha256b64u(body);
+  const failures: string[] = [];
+  if (payload.body_sha256 !== undefined && payload.body_sha256 !== bodyDigest) failures.push('the request token does not bind these body bytes');
+  if (attestation.body_sha256 !== bodyDigest) failures.push('the attestation names other body bytes');
+  if (attestation.request_sha256 !== (await sha256b64u(evidence.request_token))) failures.push('the attestation names another request token');
+  if (payload.htm !== evidence.method || payload.htu !== evidence.path) failures.push('the request token was signed for another method or path');
+  if (failures.length) throw new Error(`evidence does not verify: ${failures.join('; ')}`);
+  return { claims: payload, body };
+}
+
+/** The attestation's claims without checking anything: for display only. */
+export const peekAttestation = (token: string) => decodeJwt(token) as AttestationClaims;
