@@ -1,0 +1,21 @@
+import { test } from 'vitest';
+import { createTestPortal, contactBody, ORIGIN } from '../../test/support/portal.ts';
+test('probe', async () => {
+  const p = await createTestPortal();
+  const at = await p.registerState('AT');
+  let r = await at.post('/contacts', contactBody({ extra: 1, email: 'x', phone_24x7: '1', languages: [] }));
+  console.log(r.status, await r.text());
+  r = await at.post('/contacts', { ...contactBody(), email: undefined });
+  console.log(r.status, await r.text());
+  r = await at.get('/nope');
+  console.log(r.status, await r.text());
+  r = await at.call('DELETE', '/contacts');
+  console.log(r.status, await r.text());
+  r = await at.get('/contacts?limit=abc');
+  console.log(r.status, await r.text());
+  const h = new Headers({ 'content-length': '3000' });
+  console.log('cl', h.get('content-length'), new Request(ORIGIN + '/x', { method: 'POST', headers: h, body: 'abc' }).headers.get('content-length'));
+  r = await p.fetch(new Request(ORIGIN + '/contacts'));
+  console.log(r.status, await r.text());
+  console.log(p.logged);
+});
