@@ -16,6 +16,7 @@ import { openSqlite, sqlitePortalDb } from './db/sqlite.ts';
 import { purgeExpiredJtis } from './http/replay-store.ts';
 import { uuidv7Generator } from './ids.ts';
 import { ConfigError, parseNodeConfig } from './node-config.ts';
+import { PORTAL_VERSION } from './version.ts';
 
 const PORTAL_KEY_FILE = 'portal-signing-key.jwk';
 const SECRETARIAT_KEY_FILE = 'secretariat.private.jwk';
@@ -36,7 +37,7 @@ async function main() {
     }
     throw error;
   }
-  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version = PORTAL_VERSION;
 
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const sqlite = openSqlite(join(config.dataDir, 'portal.sqlite'));

@@ -1,0 +1,32 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { Kysely, type CompiledQuery } from 'kysely';
+import { D1Dialect } from 'kysely-d1';
+import { asConstraintViolation, type PortalDb } from './portal-db.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * PortalDb over Cloudflare D1. D1 has no interactive transactions; `batch()` runs its
+ * statements as one implicit transaction, all or nothing, which is exactly `commit`.
+ */
+export function d1PortalDb(d1: D1Database): PortalDb {
+  const kysely = new Kysely<Database>({ dialect: new D1Dialect({ database: d1 }) });
+  const statement = (query: CompiledQuery) => d1.prepare(query.sql).bind(...(query.parameters as unknown[]));
+  return {
+    kysely,
+    async commit(queries) {
+      try {
+        const results = await d1.batch(queries.map(statement));
+        return results.map((result) => result.meta.changes);
+      } catch (error) {
+        throw asConstraintViolation(error);
+      }
+    },
+    async execute(query) {
+      try {
+        return (await statement(query).run()).meta.changes;
+      } catch (error) {
+        throw asConstraintViolation(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { JWK } from 'jose';
+
+/** Bindings and variables of the Workers deployment (wrangler.toml). */
+export interface WorkerEnv {
+  DB: import('@cloudflare/workers-types').D1Database;
+  BLOBS: import('@cloudflare/workers-types').R2Bucket;
+  /** Secret: the portal's private Ed25519 JWK, or a JSON array of them, newest first. */
+  PORTAL_SIGNING_KEY: string;
+  /** The origin clients reach the portal at: `aud` of request tokens, `iss` of attestations. */
+  PUBLIC_ORIGIN: string;
+  /** The Secretariat's public Ed25519 JWK, registered on the first request to an empty database. */
+  SECRETARIAT_PUBLIC_JWK: string;
+  MAX_BODY_BYTES?: string;
+}
+
+export interface WorkerConfig {
+  publicOrigin: string;
+  maxBodyBytes: number;
+  signingKeys: JWK[];
+  secretariatPublicJwk: JWK;
+}
+
+/** Checks the Worker's configuration; every problem is named, none of the secret is shown. */
+export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
+  const errors: string[] = [];
+  const json = <T>(name: string, raw: string | undefined): T | undefined => {
+    if (!raw) {
+      errors.push(`${name} is not set`);
+      return undefined;
+    }
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      errors.push(`${name} is not JSON`);
+      return undefined;
+    }
+  };
+  const signing = json<JWK | JWK[]>('PORTAL_SIGNING_KEY', env.PORTAL_SIGNING_KEY);
+  const signingKeys = signing === undefined ? [] : Array.isArray(signing) ? signing : [signing];
+  if (signing !== undefined && (!signingKeys[0]?.d || signingKeys[0].crv !== 'Ed25519')) errors.push('PORTAL_SIGNING_KEY must hold a private Ed25519 JWK');
+  const secretariatPublicJwk = json<JWK>('SECRETARIAT_PUBLIC_JWK', env.SECRETARIAT_PUBLIC_JWK);
+  if (secretariatPublicJwk?.d) errors.push('SECRETARIAT_PUBLIC_JWK must be the public key only (remove "d")');
+  let publicOrigin = env.PUBLIC_ORIGIN ?? '';
+  try {
+    if (new URL(publicOrigin).origin !== publicOrigin) errors.push(`PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)} must be an origin (no path or trailing slash)`);
+  } catch {
+    errors.push(`PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)} is not a URL`);
+    publicOrigin = '';
+  }
+  const maxBodyBytes = Number(env.MAX_BODY_BYTES ?? 1_048_576);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) errors.push('MAX_BODY_BYTES must be an integer of at least 1024');
+  if (errors.length) throw new Error(`invalid Worker configuration: ${errors.join('; ')}`);
+  return { publicOrigin, maxBodyBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk! };
+}

@@ -1,0 +1,70 @@
+/**
+ * The Cloudflare Workers entry: the same app on D1. Composition root for Workers: the
+ * only place that reads `env`. Dependencies are built once per isolate and bootstrapping
+ * (the Secretariat on an empty database) happens on the first request.
+ */
+import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
+import type { Hono } from 'hono';
+import { createApp } from './app.ts';
+import { ensureSecretariatWithKey } from './bootstrap.ts';
+import { systemClock } from './clock.ts';
+import { loadPortalKeys } from './crypto/portal-keys.ts';
+import { d1PortalDb } from './db/d1.ts';
+import type { AppEnv } from './http/app-env.ts';
+import { purgeExpiredJtis } from './http/replay-store.ts';
+import { uuidv7Generator } from './ids.ts';
+import { PORTAL_VERSION } from './version.ts';
+import { parseWorkerConfig, type WorkerEnv } from './worker-config.ts';
+
+const apps = new WeakMap<WorkerEnv, Promise<Hono<AppEnv>>>();
+
+async function buildApp(env: WorkerEnv): Promise<Hono<AppEnv>> {
+  const config = parseWorkerConfig(env);
+  const db = d1PortalDb(env.DB);
+  const clock = systemClock;
+  await ensureSecretariatWithKey(db, clock, config.secretariatPublicJwk);
+  return createApp({
+    db,
+    keys: await loadPortalKeys(config.signingKeys),
+    clock,
+    ids: uuidv7Generator(clock),
+    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, version: PORTAL_VERSION },
+    log: (line) => console.error(line),
+  });
+}
+
+function appFor(env: WorkerEnv): Promise<Hono<AppEnv>> {
+  let app = apps.get(env);
+  if (!app) {
+    app = buildApp(env);
+    // A failed build (bad configuration) is retried on the next request, not cached.
+    app.catch(() => apps.delete(env));
+    apps.set(env, app);
+  }
+  return app;
+}
+
+const misconfigured = (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  return Response.json(
+    { type: 'urn:cbm:problem:unavailable', title: 'Service unavailable', status: 503, code: 'unavailable', detail: 'The portal is not configured correctly; the operator has been told why in the logs.' },
+    { status: 503, headers: { 'Content-Type': 'application/problem+json' } },
+  );
+};
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let app: Hono<AppEnv>;
+    try {
+      app = await appFor(env);
+    } catch (error) {
+      return misconfigured(error);
+    }
+    return app.fetch(request, env, ctx);
+  },
+
+  /** Cron trigger (wrangler.toml): housekeeping that the Node entry runs on a timer. */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    ctx.waitUntil(purgeExpiredJtis(d1PortalDb(env.DB), systemClock.now()).then(() => undefined));
+  },
+};

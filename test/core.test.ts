@@ -1,0 +1,4 @@
+import { coreSuite } from './shared/core.cases.ts';
+import { createTestPortal } from './support/portal.ts';
+
+coreSuite('Node + SQLite', (options) => createTestPortal(options));

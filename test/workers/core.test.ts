@@ -1,0 +1,4 @@
+import { coreSuite } from '../shared/core.cases.ts';
+import { createWorkersPortal } from './support.ts';
+
+coreSuite('workerd + D1', (options) => createWorkersPortal(options));

@@ -1,0 +1,17 @@
+/**
+ * A fresh portal per test inside workerd: the local D1 binding with the project's
+ * migrations (as `wrangler d1 migrations apply` would), emptied before each test, and
+ * the same runtime-agnostic harness the Node tests use.
+ */
+import { applyD1Migrations, env } from 'cloudflare:test';
+import { d1PortalDb } from '../../src/db/d1.ts';
+import { createHarness } from '../support/harness.ts';
+
+/** Child tables first, so foreign keys hold while emptying. */
+const TABLES = ['contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
+
+export async function createWorkersPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+  return createHarness(d1PortalDb(env.DB), options);
+}
