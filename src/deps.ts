@@ -1,3 +1,4 @@
+import type { BlobStore } from './blobs/blob-store.ts';
 import type { Clock } from './clock.ts';
 import type { PortalKeys } from './crypto/portal-keys.ts';
 import type { PortalDb } from './db/portal-db.ts';
@@ -14,6 +15,8 @@ export interface AppConfig {
 /** Everything the app needs from its runtime, built once by a composition root. */
 export interface Deps {
   db: PortalDb;
+  /** Content-addressed files: the data dir on Node, R2 on Workers. */
+  blobs: BlobStore;
   keys: PortalKeys;
   clock: Clock;
   ids: IdGenerator;

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { createApp } from './app.ts';
+import { fileBlobStore } from './blobs/file-blob-store.ts';
 import { ensureSecretariat, SECRETARIAT_ID } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
 import { generatePrivateJwk, loadPortalKeys } from './crypto/portal-keys.ts';
@@ -59,6 +60,7 @@ async function main() {
 
   const app = createApp({
     db,
+    blobs: fileBlobStore(join(config.dataDir, 'blobs')),
     keys,
     clock,
     ids: uuidv7Generator(clock),

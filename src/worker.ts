@@ -6,6 +6,7 @@
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
+import { r2BlobStore } from './blobs/r2-blob-store.ts';
 import { ensureSecretariatWithKey } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
 import { loadPortalKeys } from './crypto/portal-keys.ts';
@@ -25,6 +26,7 @@ async function buildApp(env: WorkerEnv): Promise<Hono<AppEnv>> {
   await ensureSecretariatWithKey(db, clock, config.secretariatPublicJwk);
   return createApp({
     db,
+    blobs: r2BlobStore(env.BLOBS),
     keys: await loadPortalKeys(config.signingKeys),
     clock,
     ids: uuidv7Generator(clock),

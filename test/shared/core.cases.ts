@@ -5,7 +5,7 @@
  */
 import { base64url, type JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { verifyAttestation, verifyEvidence, type Evidence } from '../../clients/typescript/src/index.ts';
+import { sha256b64u, verifyAttestation, verifyEvidence, type Evidence } from '../../clients/typescript/src/index.ts';
 import { contactBody, ORIGIN, type PortalHarness } from '../support/harness.ts';
 
 type MakePortal = (options?: { maxBodyBytes?: number }) => Promise<PortalHarness>;
@@ -186,6 +186,23 @@ export function coreSuite(runtime: string, makePortal: MakePortal) {
         expect(await portal.rows('contacts')).toBe(0);
         expect(await portal.rows('attestations')).toBe(2); // the state and its key, registered above
         expect(portal.logged).toEqual([]);
+      });
+    });
+
+    describe('blob store', () => {
+      it('stores content-addressed bytes and returns them byte-identical', async () => {
+        const portal = await makePortal();
+        const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff, 0x0a]);
+        const digest = await sha256b64u(bytes);
+        expect(await portal.blobs.has(digest)).toBe(false);
+        expect(await portal.blobs.get(digest)).toBeNull();
+        await portal.blobs.put(digest, bytes, 'application/pdf');
+        await portal.blobs.put(digest, bytes, 'application/pdf');
+        expect(await portal.blobs.has(digest)).toBe(true);
+        const stored = await portal.blobs.get(digest);
+        expect(stored?.contentType).toBe('application/pdf');
+        expect(Array.from(stored?.bytes ?? [])).toEqual(Array.from(bytes));
+        await expect(portal.blobs.put('../../etc/passwd', bytes, 'text/plain')).rejects.toThrow(/not a base64url SHA-256/);
       });
     });
 

@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.ts';
 import { ensureSecretariat } from '../../src/bootstrap.ts';
 import { fixedClock } from '../../src/clock.ts';
 import { generatePrivateJwk, loadPortalKeys } from '../../src/crypto/portal-keys.ts';
+import type { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { PortalDb } from '../../src/db/portal-db.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { uuidv7Generator } from '../../src/ids.ts';
@@ -45,12 +46,13 @@ export interface TestClient {
 
 export type PortalHarness = Awaited<ReturnType<typeof createHarness>>;
 
-export async function createHarness(db: PortalDb, options: { now?: string; maxBodyBytes?: number } = {}) {
+export async function createHarness(db: PortalDb, blobs: BlobStore, options: { now?: string; maxBodyBytes?: number } = {}) {
   const clock = fixedClock(options.now ?? START);
   const keys = await loadPortalKeys([await generatePrivateJwk()]);
   const logged: string[] = [];
   const app = createApp({
     db,
+    blobs,
     keys,
     clock,
     ids: uuidv7Generator(clock),
@@ -120,7 +122,7 @@ export async function createHarness(db: PortalDb, options: { now?: string; maxBo
     return Number(result.rows[0]?.n ?? 0);
   }
 
-  return { app, db, clock, keys, logged, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
+  return { app, db, blobs, clock, keys, logged, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
 }
 
 /** A valid contact body; override any field. */

@@ -3,6 +3,10 @@
  * runtime-agnostic harness (fixed clock, generated keys, signing clients).
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileBlobStore } from '../../src/blobs/file-blob-store.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { readMigrations } from '../../src/db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from '../../src/db/sqlite.ts';
@@ -15,7 +19,8 @@ export type TestPortal = Awaited<ReturnType<typeof createTestPortal>>;
 export async function createTestPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
   const sqlite: BetterSqlite3.Database = openSqlite(':memory:');
   applyMigrations(sqlite, readMigrations());
-  const harness = await createHarness(sqlitePortalDb(sqlite), options);
+  const blobDir = mkdtempSync(join(tmpdir(), 'cbm-blobs-'));
+  const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(blobDir), options);
   return { ...harness, sqlite };
 }
 

@@ -4,6 +4,7 @@
  * the same runtime-agnostic harness the Node tests use.
  */
 import { applyD1Migrations, env } from 'cloudflare:test';
+import { r2BlobStore } from '../../src/blobs/r2-blob-store.ts';
 import { d1PortalDb } from '../../src/db/d1.ts';
 import { createHarness } from '../support/harness.ts';
 
@@ -13,5 +14,5 @@ const TABLES = ['contact_confirmations', 'contact_versions', 'contacts', 'attest
 export async function createWorkersPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
-  return createHarness(d1PortalDb(env.DB), options);
+  return createHarness(d1PortalDb(env.DB), r2BlobStore(env.BLOBS), options);
 }
