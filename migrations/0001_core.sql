@@ -27,6 +27,22 @@ CREATE TABLE principal_keys (
 );
 CREATE INDEX principal_keys_by_principal ON principal_keys (principal_id, created_at);
 
+-- The Secretariat must keep one valid key, or nobody can administer the portal again.
+-- A trigger, not a read before the write, so two concurrent revocations cannot each
+-- remove the other's key (the condition holds at commit time, on D1 as on SQLite).
+-- NEW.revoked_at is the portal's clock at revocation time.
+CREATE TRIGGER principal_keys_keep_a_secretariat_key
+BEFORE UPDATE OF revoked_at ON principal_keys
+WHEN NEW.principal_id = 'secretariat' AND OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM principal_keys AS other
+    WHERE other.principal_id = 'secretariat' AND other.kid <> NEW.kid AND other.revoked_at IS NULL
+      AND (other.expires_at IS NULL OR other.expires_at > NEW.revoked_at)
+  )
+BEGIN
+  SELECT RAISE(ABORT, 'CHECK constraint failed: principal_keys.last_secretariat_key');
+END;
+
 -- Single-use request token ids (POST/PUT/PATCH/DELETE). Rows outlive the token's exp
 -- plus clock tolerance and are purged after that.
 CREATE TABLE request_jtis (

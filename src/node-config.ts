@@ -39,19 +39,23 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
   const host = env.CBM_HOST ?? NODE_ENV_VARS.CBM_HOST;
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) errors.push(`CBM_HOST=${JSON.stringify(host)}: must be a host name or IP address`);
   const port = integer(env, 'CBM_PORT', 1, 65535, errors);
+  const hostOrPortBad = errors.length > 0;
   const maxBodyBytes = integer(env, 'CBM_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024, errors);
   const dataDirRaw = env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR;
   if (!dataDirRaw.trim()) errors.push('CBM_DATA_DIR: must not be empty');
 
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const publicOrigin = env.CBM_PUBLIC_ORIGIN ?? `http://${hostInUrl}:${port}`;
-  try {
-    const url = new URL(publicOrigin);
-    if (!['http:', 'https:'].includes(url.protocol) || url.origin !== publicOrigin) {
-      errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`);
+  // An origin derived from a bad host or port is reported under that variable only.
+  if (env.CBM_PUBLIC_ORIGIN !== undefined || !hostOrPortBad) {
+    try {
+      const url = new URL(publicOrigin);
+      if (!['http:', 'https:'].includes(url.protocol) || url.origin !== publicOrigin) {
+        errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`);
+      }
+    } catch {
+      errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: not a URL`);
     }
-  } catch {
-    errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: not a URL`);
   }
   if (errors.length) throw new ConfigError(errors);
   return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, purgeIntervalMs: 60_000 };

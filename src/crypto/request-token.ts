@@ -106,6 +106,9 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
     throw refusalFor(error);
   }
   const claims = payload as RequestClaims;
+  // jose accepts an aud array containing ours; a token meant for several audiences could be
+  // replayed at the others, so the portal's origin must be the only audience.
+  if (typeof claims.aud !== 'string') throw problems.unauthorized(...claimCodes.aud!);
   const nowSeconds = Math.floor(options.now.getTime() / 1000);
   if (typeof claims.iat !== 'number' || claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
     throw problems.unauthorized(...claimCodes.iat!);

@@ -29,7 +29,8 @@ export interface PortalDb {
   execute(query: CompiledQuery): Promise<number>;
 }
 
-const constraintPattern = /(?:UNIQUE|PRIMARY KEY) constraint failed: ([A-Za-z_]+)\./;
+// SQLite's own wording, which the migrations' triggers also use for their refusals.
+const constraintPattern = /(?:UNIQUE|PRIMARY KEY|CHECK) constraint failed: ([A-Za-z_]+)\./;
 
 /** Maps a driver's constraint error to ConstraintViolation; other errors pass through. */
 export function asConstraintViolation(error: unknown): unknown {

@@ -7,7 +7,8 @@ import { problems } from './problem.ts';
 import { consumeJti } from './replay-store.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+// The auth-scheme is case-insensitive (RFC 9110 section 11.1): `bearer` is `Bearer`.
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 /**
  * Verifies the signed request (DESIGN.md section 3) and sets `caller`. Write tokens are

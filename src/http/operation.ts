@@ -75,7 +75,7 @@ export function operation<Id extends OperationId>(
       const spec = compiled.queryParams.get(name);
       const values = url.searchParams.getAll(name);
       if (!spec) {
-        
+        parameterErrors.push({ parameter: name, in: 'query', detail: 'unknown query parameter' });
       } else if (values.length > 1) {
         parameterErrors.push({ parameter: name, in: 'query', detail: 'given more than once' });
       } else {

@@ -168,7 +168,11 @@ export const principals = new Hono<AppEnv>()
           .where('kid', '=', kid)
           .compile(),
       ],
-      { attestations: alreadyRevoked },
+      {
+        attestations: alreadyRevoked,
+        // The migration's trigger: a concurrent revocation took the other Secretariat key.
+        principal_keys: () => problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.'),
+      },
     );
     return written(c, 200, toPrincipalKey(revoked, now), attestation.ref);
   });

@@ -3,7 +3,8 @@
  * runtime-agnostic harness (fixed clock, generated keys, signing clients).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileBlobStore } from '../../src/blobs/file-blob-store.ts';
@@ -14,13 +15,16 @@ import { createHarness } from './harness.ts';
 
 export { contactBody, ORIGIN, START, type CallOptions, type TestClient } from './harness.ts';
 
+// Blob directories are made only when a test stores a blob; all go when the worker exits.
+const blobRoot = join(tmpdir(), `cbm-test-blobs-${process.pid}`);
+process.once('exit', () => rmSync(blobRoot, { recursive: true, force: true }));
+
 export type TestPortal = Awaited<ReturnType<typeof createTestPortal>>;
 
 export async function createTestPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
   const sqlite: BetterSqlite3.Database = openSqlite(':memory:');
   applyMigrations(sqlite, readMigrations());
-  const blobDir = mkdtempSync(join(tmpdir(), 'cbm-blobs-'));
-  const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(blobDir), options);
+  const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(blobRoot, randomUUID())), options);
   return { ...harness, sqlite };
 }
 

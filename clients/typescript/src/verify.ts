@@ -63,7 +63,8 @@ export async function verifyEvidence(evidence: Evidence, attestation: Attestatio
   const body = base64url.decode(evidence.body);
   const bodyDigest = await sha256b64u(body);
   const failures: string[] = [];
-  if (payload.body_sha256 !== undefined && payload.body_sha256 !== bodyDigest) failures.push('the request token does not bind these body bytes');
+  // Every write token carries body_sha256; a token without it (a read) binds no body at all.
+  if (payload.body_sha256 !== bodyDigest) failures.push('the request token does not bind these body bytes');
   if (attestation.body_sha256 !== bodyDigest) failures.push('the attestation names other body bytes');
   if (attestation.request_sha256 !== (await sha256b64u(evidence.request_token))) failures.push('the attestation names another request token');
   if (payload.htm !== evidence.method || payload.htu !== evidence.path) failures.push('the request token was signed for another method or path');
