@@ -1,6 +1,6 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { Kysely, type CompiledQuery } from 'kysely';
-import { D1Dialect } from 'kysely-d1';
+import { D1Dialect } from './d1-dialect.ts';
 import { asConstraintViolation, type PortalDb } from './portal-db.ts';
 import type { Database } from './schema.ts';
 
@@ -9,7 +9,7 @@ import type { Database } from './schema.ts';
  * statements as one implicit transaction, all or nothing, which is exactly `commit`.
  */
 export function d1PortalDb(d1: D1Database): PortalDb {
-  const kysely = new Kysely<Database>({ dialect: new D1Dialect({ database: d1 }) });
+  const kysely = new Kysely<Database>({ dialect: new D1Dialect(d1) });
   const statement = (query: CompiledQuery) => d1.prepare(query.sql).bind(...(query.parameters as unknown[]));
   return {
     kysely,
