@@ -4,13 +4,17 @@ import { signAttestation } from '../crypto/attestation-token.ts';
 import { sha256b64u } from '../crypto/encoding.ts';
 import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import { commitWrite, type ConflictProblems } from '../http/commit.ts';
+import { appendLeafQuery } from '../log/leaves.ts';
 
 export type AttestationRef = components['schemas']['AttestationRef'];
 
+/** A signed attestation whose rows are not committed yet. */
 export interface Attested {
-  ref: AttestationRef;
-  /** The attestation row; commit it first, with the record it attests. */
-  insert: CompiledQuery;
+  id: string;
+  token: string;
+  /** The attestation row and its log leaf: commit them first, with the record they attest. */
+  queries: [attestation: CompiledQuery, leaf: CompiledQuery];
 }
 
 export const attestationHref = (id: string) => `/attestations/${id}`;
@@ -54,5 +58,22 @@ export async function attest<E extends AppEnv>(c: Context<E>, subject: string): 
       body_sha256: bodySha256,
     })
     .compile();
-  return { ref: { id, token, href: attestationHref(id) }, insert };
+  return { id, token, queries: [insert, await appendLeafQuery(deps.db, id, token)] };
+}
+
+/**
+ * Commits a write with its attestation and log leaf, atomically, and answers the
+ * attestation reference with the leaf index the commit assigned. Conflicts map as in
+ * `commitWrite`.
+ */
+export async function commitAttested<E extends AppEnv>(
+  c: Context<E>,
+  attested: Attested,
+  recordQueries: CompiledQuery[],
+  conflicts: ConflictProblems = {},
+): Promise<AttestationRef> {
+  const results = await commitWrite(c.var.deps.db, [...attested.queries, ...recordQueries], conflicts);
+  const logIndex = Number(results[1]?.rows[0]?.idx);
+  if (!Number.isSafeInteger(logIndex)) throw new Error('the log leaf insert returned no index');
+  return { id: attested.id, token: attested.token, log_index: logIndex, href: attestationHref(attested.id) };
 }

@@ -23,6 +23,7 @@ export const attestations = new Hono<AppEnv>()
       operation: row.operation,
       issued_at: row.issued_at,
       token: row.token,
+      log_index: row.log_index,
       evidence_href: `${attestationHref(row.id)}/evidence`,
     } satisfies components['schemas']['Attestation']);
   })

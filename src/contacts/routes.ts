@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { attest } from '../attestations/attest.ts';
+import { attest, commitAttested } from '../attestations/attest.ts';
 import type { ContactVersionsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { commitWrite } from '../http/commit.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
@@ -42,7 +41,7 @@ function isLate(effectiveAt: string, filedAt: Date) {
 async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<ContactVersionsTable, 'attestation_id'>, isNew: boolean) {
   const { db } = c.var.deps;
   const attestation = await attest(c, `urn:cbm:contact:${version.contact_id}:v${version.version}`);
-  const row: ContactVersionsTable = { ...version, attestation_id: attestation.ref.id };
+  const row: ContactVersionsTable = { ...version, attestation_id: attestation.id };
   const head = isNew
     ? db.kysely
         .insertInto('contacts')
@@ -59,11 +58,11 @@ async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<Cont
   const stale = () => problems.preconditionFailed('The contact changed while this request was processed; fetch it and try again.');
   const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
   // Foreign keys: a new head goes before its first version; an update moves the head last.
-  await commitWrite(db, [attestation.insert, ...(isNew ? [head, versionRow] : [versionRow, head])], {
+  const ref = await commitAttested(c, attestation, isNew ? [head, versionRow] : [versionRow, head], {
     contact_versions: stale,
     attestations: stale,
   });
-  return { contact: toContact(row), attestation: attestation.ref };
+  return { contact: toContact(row), attestation: ref };
 }
 
 function versionFields(input: ContactInput, filedAt: Date) {

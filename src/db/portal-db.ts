@@ -16,15 +16,21 @@ export class ConstraintViolation extends Error {
   }
 }
 
+/** What one statement of a commit did: rows changed, and the rows of its RETURNING clause. */
+export interface StatementResult {
+  changes: number;
+  rows: Record<string, unknown>[];
+}
+
 /** What feature code sees of the database: a query builder for reads, one atomic commit for writes. */
 export interface PortalDb {
   readonly kysely: Kysely<Database>;
   /**
    * Runs every query or none. Never use `db.transaction()` in feature code: it does not
    * exist on D1. Throws ConstraintViolation when a constraint refuses a statement.
-   * Returns the number of rows each statement changed.
+   * Returns what each statement did, in order.
    */
-  commit(queries: readonly CompiledQuery[]): Promise<number[]>;
+  commit(queries: readonly CompiledQuery[]): Promise<StatementResult[]>;
   /** One statement on its own (e.g. the replay store); returns rows changed. */
   execute(query: CompiledQuery): Promise<number>;
 }

@@ -88,6 +88,30 @@ export interface ContactConfirmationsTable {
   attestation_id: string;
 }
 
+export interface LogLeavesTable {
+  idx: number;
+  attestation_id: string;
+  leaf_hash: Uint8Array;
+}
+
+export interface LogNodesTable {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+export interface LogStateTable {
+  id: number;
+  integrated_size: number;
+}
+
+export interface LogCheckpointsTable {
+  size: number;
+  root_hash: Uint8Array;
+  note: string;
+  signed_at: string;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   principal_keys: PrincipalKeysTable;
@@ -96,4 +120,8 @@ export interface Database {
   contacts: ContactsTable;
   contact_versions: ContactVersionsTable;
   contact_confirmations: ContactConfirmationsTable;
+  log_leaves: LogLeavesTable;
+  log_nodes: LogNodesTable;
+  log_state: LogStateTable;
+  log_checkpoints: LogCheckpointsTable;
 }

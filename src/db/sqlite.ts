@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
-import { asConstraintViolation, type PortalDb } from './portal-db.ts';
+import { asConstraintViolation, type PortalDb, type StatementResult } from './portal-db.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -28,7 +28,15 @@ export function sqlitePortalDb(sqlite: BetterSqlite3.Database): PortalDb {
     }
     return statement;
   };
-  const run = (query: CompiledQuery) => prepare(query.sql).run(...(query.parameters as unknown[])).changes;
+  const run = (query: CompiledQuery): StatementResult => {
+    const statement = prepare(query.sql);
+    const parameters = query.parameters as unknown[];
+    if (statement.reader) {
+      const rows = statement.all(...parameters) as Record<string, unknown>[];
+      return { changes: rows.length, rows };
+    }
+    return { changes: statement.run(...parameters).changes, rows: [] };
+  };
   const runAll = sqlite.transaction((queries: readonly CompiledQuery[]) => queries.map(run));
 
   return {
@@ -42,7 +50,7 @@ export function sqlitePortalDb(sqlite: BetterSqlite3.Database): PortalDb {
     },
     async execute(query) {
       try {
-        return run(query);
+        return run(query).changes;
       } catch (error) {
         throw asConstraintViolation(error);
       }

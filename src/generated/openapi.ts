@@ -359,6 +359,167 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/log/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest signed checkpoint of the log
+         * @description A C2SP signed note (`tlog-checkpoint`): the origin line, the tree size, the base64
+         *     root hash, a blank line, then one signature line `— <key name> <base64(4-byte key id
+         *     || Ed25519 signature)>`. The key id is the first 4 bytes of SHA-256(key name || 0x0A ||
+         *     0x01 || public key); the public key is the portal's (`/.well-known/jwks.json`).
+         *     Checkpoints only grow: every one is consistent with every earlier one.
+         */
+        get: operations["getLogCheckpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/log/proofs/inclusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proof that a leaf is in the tree of a given size (RFC 9162 section 2.1.3) */
+        get: operations["getInclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/log/proofs/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proof that the tree of size `first` is a prefix of the tree of size `second` (RFC 9162 section 2.1.4) */
+        get: operations["getConsistencyProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/log/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log's leaves from `start` (inclusive) to `end` (exclusive), at most 256 */
+        get: operations["listLogEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Communication checks, newest first */
+        get: operations["listChecks"];
+        put?: never;
+        /**
+         * Start a communication check (Secretariat only)
+         * @description Addresses every registered state, or the listed ones, for the given contact roles.
+         *     The addressed states are fixed when the check starts. Each answers once, with a
+         *     signed acknowledgement naming the contact who answered, before the deadline.
+         */
+        post: operations["startCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/checks/{checkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkId: components["parameters"]["CheckId"];
+            };
+            cookie?: never;
+        };
+        /** One communication check */
+        get: operations["getCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/checks/{checkId}/acknowledgements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkId: components["parameters"]["CheckId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a communication check for the signing state
+         * @description Once per addressed state, naming one of its active contacts in an addressed role.
+         *     After the deadline the answer is refused with 409 `deadline-passed`, and it is
+         *     recorded, attested and reported as late rather than lost (the problem document
+         *     carries `acknowledgement` with the recorded answer).
+         */
+        post: operations["acknowledgeCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/checks/{checkId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkId: components["parameters"]["CheckId"];
+            };
+            cookie?: never;
+        };
+        /** Who answered a check, how fast, and who did not */
+        get: operations["getCheckReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -418,11 +579,12 @@ export interface components {
         /** @description RFC 7638 JWK thumbprint (SHA-256, base64url). */
         Kid: string;
         /**
-         * @description What a key may do. `read` every read; `contacts:write` the state's own contacts and
-         *     confirmations; `principals:write` register states and manage keys (Secretariat).
+         * @description What a key may do. `read` every read; `contacts:write` the state's own contacts,
+         *     confirmations and check acknowledgements; `principals:write` register states and
+         *     manage keys, `checks:write` start communication checks (both Secretariat only).
          * @enum {string}
          */
-        Scope: "read" | "contacts:write" | "principals:write";
+        Scope: "read" | "contacts:write" | "principals:write" | "checks:write";
         /** @description An Ed25519 (`OKP`/`Ed25519`) or P-256 (`EC`/`P-256`) public key. Private members are refused. */
         PublicJwk: {
             /** @enum {string} */
@@ -583,6 +745,7 @@ export interface components {
             next_cursor: string | null;
         };
         Compliance: {
+            checks: components["schemas"]["CheckHistory"];
             state: components["schemas"]["StateCode"];
             /**
              * @description `confirmation-due` when the state has never confirmed or more than 365 days have passed since its last confirmation.
@@ -603,6 +766,8 @@ export interface components {
             id: components["schemas"]["RecordId"];
             /** @description Compact JWS, `typ` `cbm-attestation+jwt`, signed by a key in `/.well-known/jwks.json`. */
             token: string;
+            /** @description The attestation's leaf index in the Merkle log, assigned atomically with the write. */
+            log_index: number;
             href: string;
         };
         PrincipalResult: {
@@ -622,6 +787,8 @@ export interface components {
             attestation: components["schemas"]["AttestationRef"];
         };
         Attestation: {
+            /** @description Leaf index in the Merkle log; the leaf data is `token` as ASCII. */
+            log_index: number;
             id: components["schemas"]["RecordId"];
             /**
              * @description Record URN, e.g. `urn:cbm:contact:<id>:v2`.
@@ -650,6 +817,115 @@ export interface components {
             body: string;
             /** @description base64url SHA-256 of the body bytes (equals the token's `body_sha256`). */
             body_sha256: string;
+        };
+        /** @description The state's record in communication checks whose deadline has passed. */
+        CheckHistory: {
+            addressed: number;
+            answered_on_time: number;
+            answered_late: number;
+            missed: number;
+            last_check_at: components["schemas"]["Timestamp"] | null;
+        };
+        /** @description A SHA-256 hash, standard base64 (as in checkpoints and the RFC 6962 test vectors). */
+        Base64Hash: string;
+        InclusionProof: {
+            leaf_index: number;
+            tree_size: number;
+            leaf_hash: components["schemas"]["Base64Hash"];
+            root_hash: components["schemas"]["Base64Hash"];
+            proof: components["schemas"]["Base64Hash"][];
+        };
+        ConsistencyProof: {
+            first: number;
+            second: number;
+            first_root_hash: components["schemas"]["Base64Hash"];
+            second_root_hash: components["schemas"]["Base64Hash"];
+            proof: components["schemas"]["Base64Hash"][];
+        };
+        LogEntry: {
+            index: number;
+            leaf_hash: components["schemas"]["Base64Hash"];
+            attestation_id: components["schemas"]["RecordId"];
+            /** @description The leaf data (ASCII bytes of the attestation JWS). */
+            token: string;
+        };
+        LogEntryList: {
+            entries: components["schemas"]["LogEntry"][];
+            /** @description The size of the latest checkpoint. */
+            tree_size: number;
+        };
+        CheckInput: {
+            /** @description The states to address; default every registered state. */
+            states?: components["schemas"]["StateCode"][];
+            /** @description The contact roles addressed; default both. */
+            roles?: components["schemas"]["ContactRole"][];
+            /** @description When answers stop counting as on time; in the future, at most 30 days ahead. */
+            deadline: components["schemas"]["Timestamp"];
+            message?: string;
+        };
+        Check: {
+            id: components["schemas"]["RecordId"];
+            started_at: components["schemas"]["Timestamp"];
+            deadline: components["schemas"]["Timestamp"];
+            /**
+             * @description `closed` once the deadline has passed.
+             * @enum {string}
+             */
+            status: "open" | "closed";
+            states: components["schemas"]["StateCode"][];
+            roles: components["schemas"]["ContactRole"][];
+            message: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+        };
+        CheckPage: {
+            items: components["schemas"]["Check"][];
+            next_cursor: string | null;
+        };
+        CheckResult: {
+            data: components["schemas"]["Check"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        AcknowledgementInput: {
+            /** @description The state's active contact, in an addressed role, who answered. */
+            contact_id: components["schemas"]["RecordId"];
+            note?: string;
+        };
+        Acknowledgement: {
+            check_id: components["schemas"]["RecordId"];
+            state: components["schemas"]["StateCode"];
+            contact_id: components["schemas"]["RecordId"];
+            acknowledged_at: components["schemas"]["Timestamp"];
+            /** @description Seconds from the start of the check to the answer. */
+            response_seconds: number;
+            late: boolean;
+            note: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+        };
+        AcknowledgementResult: {
+            data: components["schemas"]["Acknowledgement"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        CheckReport: {
+            check: components["schemas"]["Check"];
+            addressed: number;
+            answered_on_time: number;
+            answered_late: number;
+            not_answered: number;
+            /** @description Over the answers in time. */
+            median_response_seconds: number | null;
+            /** @description One row per addressed state, in state order. */
+            rows: {
+                state: components["schemas"]["StateCode"];
+                /**
+                 * @description `no-answer` also while the check is open and the state has not answered yet.
+                 * @enum {string}
+                 */
+                outcome: "on-time" | "late" | "no-answer";
+                contact_id: components["schemas"]["RecordId"] | null;
+                acknowledged_at: components["schemas"]["Timestamp"] | null;
+                response_seconds: number | null;
+            }[];
         };
     };
     responses: {
@@ -770,6 +1046,7 @@ export interface components {
         StateId: components["schemas"]["StateCode"];
         Kid: components["schemas"]["Kid"];
         ContactId: components["schemas"]["RecordId"];
+        CheckId: components["schemas"]["RecordId"];
         AttestationId: components["schemas"]["RecordId"];
         /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
         IfMatch: string;
@@ -1450,6 +1727,254 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Evidence"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getLogCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed checkpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    getInclusionProof: {
+        parameters: {
+            query: {
+                leaf_index: number;
+                /** @description At most the size of the latest checkpoint. */
+                tree_size: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The audit path. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getConsistencyProof: {
+        parameters: {
+            query: {
+                first: number;
+                /** @description At most the size of the latest checkpoint. */
+                second: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consistency proof. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    listLogEntries: {
+        parameters: {
+            query: {
+                start: number;
+                end: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries; each leaf's data is the attestation token (ASCII). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEntryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    listChecks: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of checks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    startCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInput"];
+            };
+        };
+        responses: {
+            /** @description The check has started. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkId: components["parameters"]["CheckId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The check. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Check"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    acknowledgeCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkId: components["parameters"]["CheckId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgementInput"];
+            };
+        };
+        responses: {
+            /** @description The answer is recorded in time. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcknowledgementResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getCheckReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkId: components["parameters"]["CheckId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, computed now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckReport"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import { ConstraintViolation, type PortalDb } from '../db/portal-db.ts';
+import { ConstraintViolation, type PortalDb, type StatementResult } from '../db/portal-db.ts';
 import type { Database } from '../db/schema.ts';
 import type { Problem } from './problem.ts';
 
@@ -10,9 +10,9 @@ export type ConflictProblems = Partial<Record<keyof Database, () => Problem>>;
  * the operation declares for that table (409, 412, ...). An undeclared violation is a bug
  * and surfaces as a 500.
  */
-export async function commitWrite(db: PortalDb, queries: CompiledQuery[], conflicts: ConflictProblems = {}): Promise<void> {
+export async function commitWrite(db: PortalDb, queries: CompiledQuery[], conflicts: ConflictProblems = {}): Promise<StatementResult[]> {
   try {
-    await db.commit(queries);
+    return await db.commit(queries);
   } catch (error) {
     const problem = error instanceof ConstraintViolation ? conflicts[error.table as keyof Database] : undefined;
     throw problem ? problem() : error;

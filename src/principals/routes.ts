@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
-import { attest } from '../attestations/attest.ts';
+import { attest, commitAttested } from '../attestations/attest.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { commitWrite } from '../http/commit.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
@@ -50,11 +49,11 @@ export const principals = new Hono<AppEnv>()
     const row = { id, kind: 'state' as const, name, created_at: deps.clock.now().toISOString() };
     const attestation = await attest(c, `urn:cbm:principal:${id}`);
     const exists = () => problems.conflict('principal-exists', `${id} is already registered.`);
-    await commitWrite(deps.db, [attestation.insert, deps.db.kysely.insertInto('principals').values(row).compile()], {
+    const ref = await commitAttested(c, attestation, [deps.db.kysely.insertInto('principals').values(row).compile()], {
       principals: exists,
       attestations: exists,
     });
-    return written(c, 201, toPrincipal(row), attestation.ref, { Location: `/principals/${id}` });
+    return written(c, 201, toPrincipal(row), ref, { Location: `/principals/${id}` });
   })
 
   .get('/:principalId', operation('getPrincipal', { scope: 'read' }), async (c) => {
@@ -89,11 +88,11 @@ export const principals = new Hono<AppEnv>()
       replaces: null,
     };
     const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
-    await commitWrite(deps.db, [attestation.insert, deps.db.kysely.insertInto('principal_keys').values(row).compile()], {
+    const ref = await commitAttested(c, attestation, [deps.db.kysely.insertInto('principal_keys').values(row).compile()], {
       principal_keys: keyExists,
       attestations: keyExists,
     });
-    return written(c, 201, toPrincipalKey(row, deps.clock.now()), attestation.ref, { Location: `/principals/${principal.id}/keys/${key.kid}` });
+    return written(c, 201, toPrincipalKey(row, deps.clock.now()), ref, { Location: `/principals/${principal.id}/keys/${key.kid}` });
   })
 
   .get('/:principalId/keys/:kid', operation('getPrincipalKey', { scope: 'read' }), async (c) => {
@@ -126,10 +125,10 @@ export const principals = new Hono<AppEnv>()
       replaces: old.kid,
     };
     const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
-    await commitWrite(
-      deps.db,
+    const ref = await commitAttested(
+      c,
+      attestation,
       [
-        attestation.insert,
         deps.db.kysely.insertInto('principal_keys').values(row).compile(),
         // Shorten, never extend, an expiry that is already set.
         deps.db.kysely
@@ -140,7 +139,7 @@ export const principals = new Hono<AppEnv>()
       ],
       { principal_keys: keyExists, attestations: keyExists },
     );
-    return written(c, 201, toPrincipalKey(row, now), attestation.ref, { Location: `/principals/${principal.id}/keys/${key.kid}` });
+    return written(c, 201, toPrincipalKey(row, now), ref, { Location: `/principals/${principal.id}/keys/${key.kid}` });
   })
 
   .post('/:principalId/keys/:kid/revoke', operation('revokePrincipalKey', { scope: 'principals:write' }), async (c) => {
@@ -158,10 +157,10 @@ export const principals = new Hono<AppEnv>()
     const { reason, note } = c.var.input.body;
     const revoked = { ...key, revoked_at: now.toISOString(), revocation_reason: note ? `${reason}: ${note}` : reason };
     const attestation = await attest(c, `urn:cbm:key:${kid}:revocation`);
-    await commitWrite(
-      deps.db,
+    const ref = await commitAttested(
+      c,
+      attestation,
       [
-        attestation.insert,
         deps.db.kysely
           .updateTable('principal_keys')
           .set({ revoked_at: revoked.revoked_at, revocation_reason: revoked.revocation_reason })
@@ -174,5 +173,5 @@ export const principals = new Hono<AppEnv>()
         principal_keys: () => problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.'),
       },
     );
-    return written(c, 200, toPrincipalKey(revoked, now), attestation.ref);
+    return written(c, 200, toPrincipalKey(revoked, now), ref);
   });

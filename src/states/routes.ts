@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { attest } from '../attestations/attest.ts';
+import { attest, commitAttested } from '../attestations/attest.ts';
 import { countActiveContacts, countLateChanges } from '../contacts/repo.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { commitWrite } from '../http/commit.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
@@ -32,10 +31,10 @@ export const states = new Hono<AppEnv>()
       confirmed_at: deps.clock.now().toISOString(),
       note: c.var.input.body.note ?? null,
       active_contacts: active.policy + active.technical,
-      attestation_id: attestation.ref.id,
+      attestation_id: attestation.id,
     };
-    await commitWrite(deps.db, [attestation.insert, deps.db.kysely.insertInto('contact_confirmations').values(row).compile()]);
-    return written(c, 201, toConfirmation(row), attestation.ref, { Location: `/states/${stateId}/confirmations` });
+    const ref = await commitAttested(c, attestation, [deps.db.kysely.insertInto('contact_confirmations').values(row).compile()]);
+    return written(c, 201, toConfirmation(row), ref, { Location: `/states/${stateId}/confirmations` });
   })
 
   .get('/:stateId/confirmations', operation('listConfirmations', { scope: 'read' }), async (c) => {
