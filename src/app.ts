@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { attestations } from './attestations/routes.ts';
+import { checks } from './checks/routes.ts';
 import { contacts } from './contacts/routes.ts';
 import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/app-env.ts';
@@ -8,6 +9,7 @@ import { readBody } from './http/body.ts';
 import { onError, renderProblem } from './http/errors.ts';
 import { negotiate } from './http/negotiate.ts';
 import { problems } from './http/problem.ts';
+import { log, logPublic } from './log/routes.ts';
 import { meta } from './meta/routes.ts';
 import { principals } from './principals/routes.ts';
 import { states } from './states/routes.ts';
@@ -41,6 +43,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   // Public documents first: their handlers answer before the signature check below runs.
   app.route('/', meta);
+  app.route('/', logPublic);
 
   const api = new Hono<AppEnv>();
   api.use(readBody({ limit: deps.config.maxBodyBytes }));
@@ -53,6 +56,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   api.route('/contacts', contacts);
   api.route('/states', states);
   api.route('/attestations', attestations);
+  api.route('/checks', checks);
+  api.route('/log', log);
   app.route('/', api);
   return app;
 }

@@ -5,7 +5,7 @@ import { generatePrivateJwk, publicPart } from './crypto/portal-keys.ts';
 import { ConstraintViolation, type PortalDb } from './db/portal-db.ts';
 
 export const SECRETARIAT_ID = 'secretariat';
-export const SECRETARIAT_SCOPES = ['read', 'principals:write'];
+export const SECRETARIAT_SCOPES = ['read', 'principals:write', 'checks:write'];
 
 /**
  * Creates the Secretariat principal and its first key on an empty database, generating

@@ -6,8 +6,8 @@ export interface NodeConfig {
   dataDir: string;
   publicOrigin: string;
   maxBodyBytes: number;
-  /** How often expired replay entries are purged, in ms. */
-  purgeIntervalMs: number;
+  /** How often housekeeping runs (replay entries, log checkpoint), in ms. */
+  housekeepingIntervalMs: number;
 }
 
 /** Environment variables of the embedded portal, with their defaults (README: Configuration). */
@@ -58,5 +58,5 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
     }
   }
   if (errors.length) throw new ConfigError(errors);
-  return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, purgeIntervalMs: 60_000 };
+  return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, housekeepingIntervalMs: 60_000 };
 }

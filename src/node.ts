@@ -14,7 +14,7 @@ import { generatePrivateJwk, loadPortalKeys } from './crypto/portal-keys.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { readMigrations } from './db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from './db/sqlite.ts';
-import { purgeExpiredJtis } from './http/replay-store.ts';
+import { housekeeping } from './housekeeping.ts';
 import { uuidv7Generator } from './ids.ts';
 import { ConfigError, parseNodeConfig } from './node-config.ts';
 import { PORTAL_VERSION } from './version.ts';
@@ -58,19 +58,20 @@ async function main() {
   const secretariatKeyPath = join(config.dataDir, SECRETARIAT_KEY_FILE);
   if (secretariatKey) writePrivate(secretariatKeyPath, secretariatKey);
 
-  const app = createApp({
+  const deps = {
     db,
     blobs: fileBlobStore(join(config.dataDir, 'blobs')),
     keys,
     clock,
     ids: uuidv7Generator(clock),
     config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, version },
-    log: (line) => console.error(line),
-  });
+    log: (line: string) => console.error(line),
+  };
+  const app = createApp(deps);
 
   const purge = setInterval(() => {
-    purgeExpiredJtis(db, clock.now()).catch((error: unknown) => console.error('purging replay entries failed:', error));
-  }, config.purgeIntervalMs);
+    housekeeping(deps).catch((error: unknown) => console.error('housekeeping failed:', error));
+  }, config.housekeepingIntervalMs);
   purge.unref();
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {

@@ -12,19 +12,25 @@ import { systemClock } from './clock.ts';
 import { loadPortalKeys } from './crypto/portal-keys.ts';
 import { d1PortalDb } from './db/d1.ts';
 import type { AppEnv } from './http/app-env.ts';
-import { purgeExpiredJtis } from './http/replay-store.ts';
+import type { Deps } from './deps.ts';
+import { housekeeping } from './housekeeping.ts';
 import { uuidv7Generator } from './ids.ts';
 import { PORTAL_VERSION } from './version.ts';
 import { parseWorkerConfig, type WorkerEnv } from './worker-config.ts';
 
-const apps = new WeakMap<WorkerEnv, Promise<Hono<AppEnv>>>();
+interface Portal {
+  deps: Deps;
+  app: Hono<AppEnv>;
+}
 
-async function buildApp(env: WorkerEnv): Promise<Hono<AppEnv>> {
+const portals = new WeakMap<WorkerEnv, Promise<Portal>>();
+
+async function buildPortal(env: WorkerEnv): Promise<Portal> {
   const config = parseWorkerConfig(env);
   const db = d1PortalDb(env.DB);
   const clock = systemClock;
   await ensureSecretariatWithKey(db, clock, config.secretariatPublicJwk);
-  return createApp({
+  const deps: Deps = {
     db,
     blobs: r2BlobStore(env.BLOBS),
     keys: await loadPortalKeys(config.signingKeys),
@@ -32,18 +38,19 @@ async function buildApp(env: WorkerEnv): Promise<Hono<AppEnv>> {
     ids: uuidv7Generator(clock),
     config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, version: PORTAL_VERSION },
     log: (line) => console.error(line),
-  });
+  };
+  return { deps, app: createApp(deps) };
 }
 
-function appFor(env: WorkerEnv): Promise<Hono<AppEnv>> {
-  let app = apps.get(env);
-  if (!app) {
-    app = buildApp(env);
+function portalFor(env: WorkerEnv): Promise<Portal> {
+  let portal = portals.get(env);
+  if (!portal) {
+    portal = buildPortal(env);
     // A failed build (bad configuration) is retried on the next request, not cached.
-    app.catch(() => apps.delete(env));
-    apps.set(env, app);
+    portal.catch(() => portals.delete(env));
+    portals.set(env, portal);
   }
-  return app;
+  return portal;
 }
 
 const misconfigured = (error: unknown) => {
@@ -56,17 +63,17 @@ const misconfigured = (error: unknown) => {
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let app: Hono<AppEnv>;
+    let portal: Portal;
     try {
-      app = await appFor(env);
+      portal = await portalFor(env);
     } catch (error) {
       return misconfigured(error);
     }
-    return app.fetch(request, env, ctx);
+    return portal.app.fetch(request, env, ctx);
   },
 
   /** Cron trigger (wrangler.toml): housekeeping that the Node entry runs on a timer. */
   async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(purgeExpiredJtis(d1PortalDb(env.DB), systemClock.now()).then(() => undefined));
+    ctx.waitUntil(portalFor(env).then(({ deps }) => housekeeping(deps)).then(() => undefined));
   },
 };

@@ -266,7 +266,7 @@ describe('parseNodeConfig', () => {
       dataDir: '/srv/cbm/data',
       publicOrigin: 'http://127.0.0.1:8787',
       maxBodyBytes: 1_048_576,
-      purgeIntervalMs: 60_000,
+      housekeepingIntervalMs: 60_000,
     });
   });
 

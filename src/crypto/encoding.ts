@@ -4,9 +4,23 @@ const encoder = new TextEncoder();
 
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 
+interface SyncHash {
+  createHash(algorithm: 'sha256'): { update(data: Uint8Array): { digest(encoding: 'base64url'): string } };
+}
+
+/**
+ * node:crypto where the runtime offers it without an import (Node >= 20.16; Workers with
+ * nodejs_compat): it hashes synchronously, while WebCrypto's digest takes a round trip
+ * through libuv's thread pool that costs more than hashing a request token itself.
+ */
+const syncHash = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as SyncHash | undefined;
+
 /** base64url (no padding) SHA-256, the digest format of every `*_sha256` claim. */
 export async function sha256b64u(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === 'string' ? utf8(data) : data;
+  if (syncHash) return syncHash.createHash('sha256').update(bytes).digest('base64url');
   return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
 }
 

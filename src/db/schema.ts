@@ -112,6 +112,33 @@ export interface LogCheckpointsTable {
   signed_at: string;
 }
 
+export interface ChecksTable {
+  seq: Generated<number>;
+  id: string;
+  started_at: string;
+  deadline: string;
+  /** JSON array of the addressed contact roles. */
+  roles: string;
+  message: string | null;
+  attestation_id: string;
+}
+
+export interface CheckAddresseesTable {
+  check_id: string;
+  state_id: string;
+}
+
+export interface CheckAcknowledgementsTable {
+  check_id: string;
+  state_id: string;
+  contact_id: string;
+  acknowledged_at: string;
+  response_seconds: number;
+  late: 0 | 1;
+  note: string | null;
+  attestation_id: string;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   principal_keys: PrincipalKeysTable;
@@ -124,4 +151,7 @@ export interface Database {
   log_nodes: LogNodesTable;
   log_state: LogStateTable;
   log_checkpoints: LogCheckpointsTable;
+  checks: ChecksTable;
+  check_addressees: CheckAddresseesTable;
+  check_acknowledgements: CheckAcknowledgementsTable;
 }

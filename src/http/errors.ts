@@ -6,6 +6,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export function renderProblem(c: Context, problem: Problem): Response {
   const body = {
+    // Extension members first: they never override the standard ones.
+    ...(problem.extensions ?? {}),
     type: `urn:cbm:problem:${problem.code}`,
     title: problem.title,
     status: problem.status,

@@ -20,7 +20,7 @@ export interface OperationInput<Id extends OperationId> {
   path: PathParams<Id>;
 }
 
-export type Scope = 'read' | 'contacts:write' | 'principals:write';
+export type Scope = 'read' | 'contacts:write' | 'principals:write' | 'checks:write';
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -21,6 +21,8 @@ export class Problem extends Error {
     readonly detail?: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** RFC 9457 extension members the operation documents (e.g. the record a 409 still kept). */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail ?? title);
     this.name = 'Problem';
@@ -35,7 +37,8 @@ export const problems = {
     }),
   forbidden: (code: string, detail: string) => new Problem(403, code, 'Forbidden', detail),
   notFound: (detail = 'No such resource.') => new Problem(404, 'not-found', 'Not found', detail),
-  conflict: (code: string, detail: string) => new Problem(409, code, 'Conflict', detail),
+  conflict: (code: string, detail: string, extensions?: Record<string, unknown>) =>
+    new Problem(409, code, 'Conflict', detail, undefined, undefined, extensions),
   preconditionFailed: (detail: string) => new Problem(412, 'precondition-failed', 'Precondition failed', detail),
   preconditionRequired: () =>
     new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match with the ETag of the version this change is based on.'),

@@ -3,7 +3,7 @@ import { algForJwk, canonicalPublicJwk, isUsablePublicJwk, jwkThumbprint, type S
 import { problems, type FieldError } from '../http/problem.ts';
 
 /** Scopes only the Secretariat's keys may carry. */
-const SECRETARIAT_SCOPES = new Set(['principals:write']);
+const SECRETARIAT_SCOPES = new Set(['principals:write', 'checks:write']);
 /** Scopes that only make sense for a state's keys. */
 const STATE_SCOPES = new Set(['contacts:write']);
 

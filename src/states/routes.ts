@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { attest, commitAttested } from '../attestations/attest.ts';
+import { checkHistory } from '../checks/repo.ts';
 import { countActiveContacts, countLateChanges } from '../contacts/repo.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
@@ -57,6 +58,7 @@ export const states = new Hono<AppEnv>()
       last_confirmed_at: last,
       active_contacts: await countActiveContacts(db, stateId),
       late_changes: await countLateChanges(db, stateId),
+      checks: await checkHistory(db, stateId, now),
       evaluated_at: now.toISOString(),
     } satisfies Compliance);
   });

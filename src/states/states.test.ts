@@ -20,6 +20,7 @@ interface Compliance {
   confirmation_due_at: string | null;
   active_contacts: { policy: number; technical: number };
   late_changes: number;
+  checks: { addressed: number; answered_on_time: number; answered_late: number; missed: number; last_check_at: string | null };
   evaluated_at: string;
 }
 interface ProblemBody {
@@ -133,6 +134,7 @@ describe('states: compliance', () => {
       confirmation_due_at: null,
       active_contacts: { policy: 0, technical: 0 },
       late_changes: 0,
+      checks: { addressed: 0, answered_on_time: 0, answered_late: 0, missed: 0, last_check_at: null },
       evaluated_at: START,
     });
   });

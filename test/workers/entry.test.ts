@@ -11,7 +11,7 @@ import worker from '../../src/worker.ts';
 import { contactBody } from '../support/harness.ts';
 
 const ORIGIN = 'http://portal.test';
-const TABLES = ['contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
+const TABLES = ['check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
 const selfFetch = (request: Request) => SELF.fetch(request as unknown as Parameters<typeof SELF.fetch>[0]) as unknown as Promise<Response>;
 
 async function as(principal: string, privateJwk: JWK) {
@@ -21,7 +21,7 @@ async function as(principal: string, privateJwk: JWK) {
 describe('the Worker entry', () => {
   beforeAll(async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-    await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+    await env.DB.batch([...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)), env.DB.prepare('UPDATE log_state SET integrated_size = 0')]);
   });
 
   it('serves the public documents', async () => {
@@ -61,7 +61,7 @@ describe('the Worker entry', () => {
     expect(stored?.n).toBe(1);
   });
 
-  it('purges expired replay entries from the cron trigger', async () => {
+  it('purges expired replay entries and signs a log checkpoint from the cron trigger', async () => {
     const now = Math.floor(Date.now() / 1000);
     await env.DB.batch([
       env.DB.prepare('INSERT INTO request_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)').bind('AT', 'expired-entry-000001', now - 10),
@@ -72,5 +72,9 @@ describe('the Worker entry', () => {
     await waitOnExecutionContext(ctx);
     const left = await env.DB.prepare("SELECT jti FROM request_jtis WHERE jti LIKE '%-entry-000001'").all<{ jti: string }>();
     expect(left.results.map((row) => row.jti)).toEqual(['current-entry-000001']);
+    const leaves = await env.DB.prepare('SELECT count(*) AS n FROM log_leaves').first<{ n: number }>();
+    const checkpoint = await env.DB.prepare('SELECT max(size) AS size FROM log_checkpoints').first<{ size: number }>();
+    expect(leaves?.n).toBeGreaterThan(0);
+    expect(checkpoint?.size).toBe(leaves?.n);
   });
 });

@@ -9,10 +9,13 @@ import { d1PortalDb } from '../../src/db/d1.ts';
 import { createHarness } from '../support/harness.ts';
 
 /** Child tables first, so foreign keys hold while emptying. */
-const TABLES = ['contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
+const TABLES = ['check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
 
 export async function createWorkersPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-  await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+  await env.DB.batch([
+    ...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
+    env.DB.prepare('UPDATE log_state SET integrated_size = 0'),
+  ]);
   return createHarness(d1PortalDb(env.DB), r2BlobStore(env.BLOBS), options);
 }

@@ -1,0 +1,154 @@
+import { Hono, type Context } from 'hono';
+import { attest, commitAttested } from '../attestations/attest.ts';
+import { findCurrentContact } from '../contacts/repo.ts';
+import type { CheckAcknowledgementsTable } from '../db/schema.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { problems, type FieldError } from '../http/problem.ts';
+import { written } from '../http/respond.ts';
+import {
+  ALL_ROLES,
+  addresseesOf,
+  addresseesOfMany,
+  checkHref,
+  checkReport,
+  findAcknowledgement,
+  findCheck,
+  findRegisteredStates,
+  insertAcknowledgementQuery,
+  insertCheckQueries,
+  isAddressed,
+  isPastDeadline,
+  listChecks,
+  MAX_CHECK_WINDOW_MS,
+  registeredStates,
+  toAcknowledgement,
+  toCheck,
+} from './repo.ts';
+
+const cannotStart = (errors: FieldError[]) => problems.unprocessable('The check cannot be started.', errors);
+const cannotAcknowledge = (detail: string) => problems.unprocessable('The acknowledgement cannot be recorded.', [{ pointer: '/contact_id', detail }]);
+const alreadyAcknowledged = () => problems.conflict('already-acknowledged', 'This state has already answered this check; a check is answered once.');
+
+async function existingCheck<E extends AppEnv>(c: Context<E>, id: string) {
+  const row = await findCheck(c.var.deps.db, id);
+  if (!row) throw problems.notFound(`No check ${id}.`);
+  return row;
+}
+
+/** The deadline as stored (RFC 3339 UTC, milliseconds): after now, at most 30 days ahead. */
+function acceptDeadline(deadline: string, now: Date): string {
+  const at = Date.parse(deadline);
+  if (!Number.isFinite(at)) throw cannotStart([{ pointer: '/deadline', detail: 'not a date-time' }]);
+  if (at <= now.getTime()) throw cannotStart([{ pointer: '/deadline', detail: `must be after the start of the check (${now.toISOString()})` }]);
+  if (at - now.getTime() > MAX_CHECK_WINDOW_MS) {
+    throw cannotStart([{ pointer: '/deadline', detail: `must be at most 30 days ahead (${new Date(now.getTime() + MAX_CHECK_WINDOW_MS).toISOString()})` }]);
+  }
+  return new Date(at).toISOString();
+}
+
+export const checks = new Hono<AppEnv>()
+  .get('/', operation('listChecks', { scope: 'read' }), async (c) => {
+    const { db, clock } = c.var.deps;
+    const { cursor, limit = 100 } = c.var.input.query;
+    const rows = await listChecks(db, decodeCursor(cursor), limit);
+    const states = await addresseesOfMany(db, rows.slice(0, limit).map((row) => row.id));
+    const now = clock.now();
+    return c.json(toPage(rows, limit, (row) => row.seq, (row) => toCheck(row, states.get(row.id) ?? [], now)));
+  })
+
+  .post('/', operation('startCheck', { scope: 'checks:write' }), async (c) => {
+    const { deps, caller } = c.var;
+    if (caller.principalKind !== 'secretariat') throw problems.forbidden('secretariat-only', 'Only the Secretariat starts communication checks.');
+    const input = c.var.input.body;
+    const now = deps.clock.now();
+    const deadline = acceptDeadline(input.deadline, now);
+
+    let states: string[];
+    if (input.states) {
+      const known = await findRegisteredStates(deps.db, input.states);
+      const unknown = input.states.flatMap((state, index) =>
+        known.has(state) ? [] : [{ pointer: `/states/${index}`, detail: `${state} is not a registered participating state` }],
+      );
+      if (unknown.length) throw cannotStart(unknown);
+      states = [...input.states].sort();
+    } else {
+      states = await registeredStates(deps.db);
+      if (!states.length) throw cannotStart([{ pointer: '', detail: 'no participating state is registered yet' }]);
+    }
+    const roles = ALL_ROLES.filter((role) => !input.roles || input.roles.includes(role));
+
+    const id = deps.ids();
+    const attestation = await attest(c, `urn:cbm:check:${id}`);
+    const row = {
+      id,
+      started_at: now.toISOString(),
+      deadline,
+      roles: JSON.stringify(roles),
+      message: input.message ?? null,
+      attestation_id: attestation.id,
+    };
+    const ref = await commitAttested(c, attestation, insertCheckQueries(deps.db, row, states));
+    return written(c, 201, toCheck(row, states, now), ref, { Location: checkHref(id) });
+  })
+
+  .get('/:checkId', operation('getCheck', { scope: 'read' }), async (c) => {
+    const { db, clock } = c.var.deps;
+    const row = await existingCheck(c, c.var.input.path.checkId);
+    return c.json(toCheck(row, await addresseesOf(db, row.id), clock.now()));
+  })
+
+  .post('/:checkId/acknowledgements', operation('acknowledgeCheck', { scope: 'contacts:write' }), async (c) => {
+    const { deps, caller } = c.var;
+    const check = await existingCheck(c, c.var.input.path.checkId);
+    if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only an addressed state answers a communication check, for itself.');
+    const state = caller.principalId;
+    if (!(await isAddressed(deps.db, check.id, state))) throw problems.forbidden('not-addressed', `This check does not address ${state}.`);
+    // A fast, friendly refusal; the primary key refuses a concurrent second answer at commit.
+    if (await findAcknowledgement(deps.db, check.id, state)) throw alreadyAcknowledged();
+
+    const { contact_id: contactId, note } = c.var.input.body;
+    const contact = await findCurrentContact(deps.db, contactId);
+    if (!contact) throw cannotAcknowledge('no such contact');
+    if (contact.state_id !== state) {
+      throw problems.forbidden('not-owner', `Contact ${contactId} belongs to ${contact.state_id}; a state answers only for itself, naming its own contact.`);
+    }
+    if (contact.status !== 'active') throw cannotAcknowledge('the contact is withdrawn');
+    const roles = JSON.parse(check.roles) as string[];
+    if (!roles.includes(contact.role)) throw cannotAcknowledge(`the contact is a ${contact.role} contact; this check addresses ${roles.join(' and ')} contacts`);
+
+    const now = deps.clock.now();
+    const late = isPastDeadline(check.deadline, now);
+    const attestation = await attest(c, `urn:cbm:check:${check.id}:ack:${state}`);
+    const row: CheckAcknowledgementsTable = {
+      check_id: check.id,
+      state_id: state,
+      contact_id: contactId,
+      acknowledged_at: now.toISOString(),
+      response_seconds: (now.getTime() - Date.parse(check.started_at)) / 1000,
+      late: late ? 1 : 0,
+      note: note ?? null,
+      attestation_id: attestation.id,
+    };
+    const ref = await commitAttested(c, attestation, [insertAcknowledgementQuery(deps.db, row)], {
+      // The same answer raced in: its attestation subject or its row is already there.
+      attestations: alreadyAcknowledged,
+      check_acknowledgements: alreadyAcknowledged,
+      // The trigger: the contact was withdrawn or changed role while the answer was in flight.
+      contacts: () => cannotAcknowledge('the contact is not an active contact of this state in an addressed role'),
+    });
+    const acknowledgement = toAcknowledgement(row);
+    if (late) {
+      // Recorded, attested and reported as late, yet refused: the state learns it missed the deadline.
+      throw problems.conflict('deadline-passed', `The deadline ${check.deadline} has passed; the answer is recorded as late.`, { acknowledgement });
+    }
+    return written(c, 201, acknowledgement, ref);
+  })
+
+  .get('/:checkId/report', operation('getCheckReport', { scope: 'read' }), async (c) => {
+    const { db, clock } = c.var.deps;
+    const row = await existingCheck(c, c.var.input.path.checkId);
+    const check = toCheck(row, await addresseesOf(db, row.id), clock.now());
+    return c.json(await checkReport(db, check));
+  });

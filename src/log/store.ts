@@ -1,0 +1,119 @@
+import type { PortalDb } from '../db/portal-db.ts';
+import { decompose, foldRange, nodeHash, type Hash, type Range, type Subtree } from './merkle.ts';
+
+const key = (subtree: Subtree) => `${subtree.level}:${subtree.index}`;
+const asHash = (value: unknown): Hash => new Uint8Array(value as ArrayLike<number>);
+
+/** D1 binds at most 100 parameters per statement: 3 per node row. */
+const NODES_PER_INSERT = 30;
+/** Leaves integrated per commit, so catching up after a long outage stays bounded. */
+const LEAVES_PER_INTEGRATION = 4096;
+
+/** Hashes of complete subtrees, level 0 from the leaves, higher levels from log_nodes. */
+async function fetchSubtrees(db: PortalDb, subtrees: Subtree[]): Promise<Map<string, Hash>> {
+  const found = new Map<string, Hash>();
+  const byLevel = new Map<number, number[]>();
+  for (const subtree of subtrees) {
+    if (found.has(key(subtree))) continue;
+    byLevel.set(subtree.level, [...(byLevel.get(subtree.level) ?? []), subtree.index]);
+  }
+  const leaves = byLevel.get(0);
+  if (leaves?.length) {
+    const rows = await db.kysely.selectFrom('log_leaves').select(['idx', 'leaf_hash']).where('idx', 'in', [...new Set(leaves)]).execute();
+    for (const row of rows) found.set(`0:${row.idx}`, asHash(row.leaf_hash));
+  }
+  const levels = [...byLevel.keys()].filter((level) => level > 0);
+  if (levels.length) {
+    const rows = await db.kysely
+      .selectFrom('log_nodes')
+      .select(['level', 'idx', 'hash'])
+      .where((eb) => eb.or(levels.map((level) => eb.and([eb('level', '=', level), eb('idx', 'in', [...new Set(byLevel.get(level))])]))))
+      .execute();
+    for (const row of rows) found.set(`${row.level}:${row.idx}`, asHash(row.hash));
+  }
+  for (const subtree of subtrees) {
+    if (!found.has(key(subtree))) throw new Error(`log: subtree ${key(subtree)} is not stored (integration behind?)`);
+  }
+  return found;
+}
+
+/**
+ * The Merkle hash of each range, from the stored complete subtrees. One query for all of
+ * them: the ranges of one proof share their subtrees, so the cost is O(log n) rows.
+ */
+export async function rangeHashes(db: PortalDb, ranges: Range[]): Promise<Hash[]> {
+  const decomposed = ranges.map(decompose);
+  const hashes = await fetchSubtrees(db, decomposed.flat());
+  return Promise.all(decomposed.map((subtrees) => foldRange(subtrees.map((subtree) => hashes.get(key(subtree))!))));
+}
+
+export async function integratedSize(db: PortalDb): Promise<number> {
+  const row = await db.kysely.selectFrom('log_state').select('integrated_size').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(row.integrated_size);
+}
+
+async function leafCount(db: PortalDb): Promise<number> {
+  const row = await db.kysely.selectFrom('log_leaves').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirst();
+  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+}
+
+/**
+ * Brings the stored subtree hashes up to the last committed leaf and returns the new
+ * integrated size. Appending leaf i creates one node per trailing 1-bit of i + 1, from the
+ * right edge of the tree (its "frontier", at most log n stored hashes): O(log n) per leaf,
+ * never a rehash of the log. Safe to run concurrently: node hashes depend only on leaves,
+ * rows are inserted OR IGNORE, and the integrated size only grows.
+ */
+export async function integrate(db: PortalDb): Promise<number> {
+  let size = await integratedSize(db);
+  const total = await leafCount(db);
+  while (size < total) {
+    const target = Math.min(total, size + LEAVES_PER_INTEGRATION);
+    const frontierSubtrees = decompose({ start: 0, end: size });
+    const frontierHashes = await fetchSubtrees(db, frontierSubtrees);
+    const stack = frontierSubtrees.map((subtree) => ({ ...subtree, hash: frontierHashes.get(key(subtree))! }));
+    const leaves = await db.kysely
+      .selectFrom('log_leaves')
+      .select(['idx', 'leaf_hash'])
+      .where('idx', '>=', size)
+      .where('idx', '<', target)
+      .orderBy('idx')
+      .execute();
+    const nodes: { level: number; idx: number; hash: Uint8Array }[] = [];
+    for (const leaf of leaves) {
+      stack.push({ level: 0, index: Number(leaf.idx), hash: asHash(leaf.leaf_hash) });
+      while (stack.length >= 2 && stack[stack.length - 1]!.level === stack[stack.length - 2]!.level) {
+        const right = stack.pop()!;
+        const left = stack.pop()!;
+        const parent = { level: left.level + 1, index: left.index / 2, hash: await nodeHash(left.hash, right.hash) };
+        nodes.push({ level: parent.level, idx: parent.index, hash: parent.hash });
+        stack.push(parent);
+      }
+    }
+    const queries = [];
+    for (let start = 0; start < nodes.length; start += NODES_PER_INSERT) {
+      queries.push(
+        db.kysely
+          .insertInto('log_nodes')
+          .values(nodes.slice(start, start + NODES_PER_INSERT))
+          .onConflict((oc) => oc.doNothing())
+          .compile(),
+      );
+    }
+    queries.push(db.kysely.updateTable('log_state').set({ integrated_size: target }).where('id', '=', 1).where('integrated_size', '<', target).compile());
+    await db.commit(queries);
+    size = Math.max(target, await integratedSize(db));
+  }
+  return size;
+}
+
+export function listEntries(db: PortalDb, start: number, end: number) {
+  return db.kysely
+    .selectFrom('log_leaves')
+    .innerJoin('attestations', 'attestations.id', 'log_leaves.attestation_id')
+    .select(['log_leaves.idx', 'log_leaves.leaf_hash', 'attestations.id', 'attestations.token'])
+    .where('log_leaves.idx', '>=', start)
+    .where('log_leaves.idx', '<', end)
+    .orderBy('log_leaves.idx')
+    .execute();
+}
