@@ -11,6 +11,7 @@ interface AttestationBody {
   operation: string;
   issued_at: string;
   token: string;
+  log_index: number;
   evidence_href: string;
 }
 interface EvidenceBody extends Evidence {
@@ -37,7 +38,7 @@ async function publishedContact(portal: TestPortal) {
   const bytes = JSON.stringify(contactBody());
   const res = await austria.post('/contacts', contactBody());
   expect(res.status).toBe(201);
-  const written = (await res.json()) as { data: { id: string; attestation_id: string }; attestation: { id: string; token: string; href: string } };
+  const written = (await res.json()) as { data: { id: string; attestation_id: string }; attestation: { id: string; token: string; href: string; log_index: number } };
   return { austria, bytes, written };
 }
 
@@ -63,8 +64,11 @@ describe('attestations', () => {
       operation: 'createContact',
       issued_at: START,
       token: written.attestation.token,
+      log_index: written.attestation.log_index,
       evidence_href: `/attestations/${id}/evidence`,
     });
+    // Leaves 0 and 1: Austria and its key; the contact is the third write.
+    expect(written.attestation.log_index).toBe(2);
 
     const evidence = await getJson<EvidenceBody>(germany, attestation.evidence_href);
     expect(evidence).toMatchObject({

@@ -5,7 +5,7 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { fromBase64, hashLeaf, verifyCheckpoint, verifyConsistency, verifyInclusion } from '../../clients/typescript/src/index.ts';
+import { fromBase64, hashLeaf, toBase64, verifyCheckpoint, verifyConsistency, verifyInclusion } from '../../clients/typescript/src/index.ts';
 import { contactBody, ORIGIN, type PortalHarness } from '../support/harness.ts';
 
 type MakePortal = () => Promise<PortalHarness>;
@@ -38,7 +38,7 @@ export function logSuite(runtime: string, makePortal: MakePortal) {
         expect(res.status).toBe(200);
         const proof = (await res.json()) as { leaf_hash: string; proof: string[] };
         const leaf = await hashLeaf(new TextEncoder().encode(w.attestation.token));
-        expect(proof.leaf_hash).toBe(Buffer.from(leaf).toString('base64'));
+        expect(proof.leaf_hash).toBe(toBase64(leaf));
         await verifyInclusion(leaf, w.attestation.log_index, first.size, proof.proof.map(fromBase64), first.root);
       }
 
@@ -55,7 +55,7 @@ export function logSuite(runtime: string, makePortal: MakePortal) {
       expect(entries.tree_size).toBe(9);
       expect(entries.entries.map((entry) => entry.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       for (const entry of entries.entries) {
-        expect(Buffer.from(await hashLeaf(new TextEncoder().encode(entry.token))).toString('base64')).toBe(entry.leaf_hash);
+        expect(toBase64(await hashLeaf(new TextEncoder().encode(entry.token)))).toBe(entry.leaf_hash);
       }
     });
 

@@ -1,6 +1,8 @@
 import { logSuite } from '../shared/log.cases.ts';
+import { checksSuite } from '../shared/checks.cases.ts';
 import { coreSuite } from '../shared/core.cases.ts';
 import { createWorkersPortal } from './support.ts';
 
 coreSuite('workerd + D1', (options) => createWorkersPortal(options));
+checksSuite('workerd + D1', () => createWorkersPortal());
 logSuite('workerd + D1', () => createWorkersPortal());
