@@ -71,7 +71,12 @@ CREATE TABLE attestations (
   content_type  TEXT,
   request_token TEXT NOT NULL,
   body          BLOB NOT NULL,
-  body_sha256   TEXT NOT NULL
+  body_sha256   TEXT NOT NULL,
+  -- Who may see the attested record (and so this row, its evidence and its feed entry):
+  -- tlp NULL means every principal (the directory, keys, checks); otherwise TLP 2.0 with
+  -- the recipients of record_id in record_recipients.
+  record_id     TEXT,
+  tlp           TEXT CHECK (tlp IN ('TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'))
 );
 
 -- Points of contact (CBM 8). The head row says which version is current; versions are

@@ -9,6 +9,7 @@ import { readBody } from './http/body.ts';
 import { onError, renderProblem } from './http/errors.ts';
 import { negotiate } from './http/negotiate.ts';
 import { problems } from './http/problem.ts';
+import { feed } from './feed/routes.ts';
 import { log, logPublic } from './log/routes.ts';
 import { meta } from './meta/routes.ts';
 import { principals } from './principals/routes.ts';
@@ -58,6 +59,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   api.route('/attestations', attestations);
   api.route('/checks', checks);
   api.route('/log', log);
+  api.route('/feed', feed);
   app.route('/', api);
   return app;
 }

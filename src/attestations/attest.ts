@@ -5,6 +5,9 @@ import { sha256b64u } from '../crypto/encoding.ts';
 import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { commitWrite, type ConflictProblems } from '../http/commit.ts';
+import type { Tlp } from '../db/schema.ts';
+import { completeClaimQuery } from '../http/idempotency.ts';
+import { written } from '../http/respond.ts';
 import { appendLeafQuery } from '../log/leaves.ts';
 
 export type AttestationRef = components['schemas']['AttestationRef'];
@@ -24,7 +27,11 @@ export const attestationHref = (id: string) => `/attestations/${id}`;
  * the evidence: the caller's request token and the exact body bytes. The caller's
  * body_sha256 claim was checked against those bytes by `authenticate`, so it is reused.
  */
-export async function attest<E extends AppEnv>(c: Context<E>, subject: string): Promise<Attested> {
+export async function attest<E extends AppEnv>(
+  c: Context<E>,
+  subject: string,
+  visibility: { recordId?: string; tlp?: Tlp | null } = {},
+): Promise<Attested> {
   const { deps, caller, operationId } = c.var;
   const id = deps.ids();
   const issuedAt = deps.clock.now();
@@ -56,6 +63,8 @@ export async function attest<E extends AppEnv>(c: Context<E>, subject: string): 
       request_token: caller.token,
       body,
       body_sha256: bodySha256,
+      record_id: visibility.recordId ?? null,
+      tlp: visibility.tlp ?? null,
     })
     .compile();
   return { id, token, queries: [insert, await appendLeafQuery(deps.db, id, token)] };
@@ -76,4 +85,26 @@ export async function commitAttested<E extends AppEnv>(
   const logIndex = Number(results[1]?.rows[0]?.idx);
   if (!Number.isSafeInteger(logIndex)) throw new Error('the log leaf insert returned no index');
   return { id: attested.id, token: attested.token, log_index: logIndex, href: attestationHref(attested.id) };
+}
+
+/**
+ * Commits a write with its attestation and answers it: the usual ending of a handler.
+ * Under an Idempotency-Key the answer is stored in the same commit, so a retry replays
+ * exactly this answer (same record, same attestation) and a crash can never leave a write
+ * without its stored answer.
+ */
+export async function commitAndAnswer<E extends AppEnv, T>(
+  c: Context<E>,
+  attested: Attested,
+  recordQueries: CompiledQuery[],
+  answer: { status: 200 | 201; data: T; headers?: Record<string, string> },
+  conflicts: ConflictProblems = {},
+) {
+  const claim = c.var.idempotency;
+  const queries = claim
+    ? [...recordQueries, completeClaimQuery(c.var.deps.db, claim, attested, answer.status, answer.headers ?? {}, { data: answer.data, attestation: { id: attested.id, token: attested.token, href: attestationHref(attested.id) } })]
+    : recordQueries;
+  const ref = await commitAttested(c, attested, queries, conflicts);
+  if (claim) claim.completed = true;
+  return written(c, answer.status, answer.data, ref, answer.headers);
 }

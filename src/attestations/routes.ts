@@ -8,13 +8,12 @@ import { attestationHref } from './attest.ts';
 import { findAttestation } from './repo.ts';
 
 /**
- * Attestations are readable by every participant: they carry digests, not content. The
- * evidence carries the body itself, which for every record type so far is visible to all
- * participants; records with TLP restrictions must apply the visibility rule here.
+ * An attestation and its evidence are visible exactly when the record they attest is:
+ * the evidence carries the record's own bytes.
  */
 export const attestations = new Hono<AppEnv>()
   .get('/:attestationId', operation('getAttestation', { scope: 'read' }), async (c) => {
-    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId);
+    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
     if (!row) throw problems.notFound('No such attestation.');
     return c.json({
       id: row.id,
@@ -28,7 +27,7 @@ export const attestations = new Hono<AppEnv>()
     } satisfies components['schemas']['Attestation']);
   })
   .get('/:attestationId/evidence', operation('getAttestationEvidence', { scope: 'read' }), async (c) => {
-    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId);
+    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
     if (!row) throw problems.notFound('No such attestation.');
     return c.json({
       attestation_id: row.id,

@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAttested } from '../attestations/attest.ts';
+import { attest, commitAndAnswer, commitAttested } from '../attestations/attest.ts';
 import { findCurrentContact } from '../contacts/repo.ts';
 import type { CheckAcknowledgementsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
-import { written } from '../http/respond.ts';
 import {
   ALL_ROLES,
   addresseesOf,
@@ -89,8 +88,11 @@ export const checks = new Hono<AppEnv>()
       message: input.message ?? null,
       attestation_id: attestation.id,
     };
-    const ref = await commitAttested(c, attestation, insertCheckQueries(deps.db, row, states));
-    return written(c, 201, toCheck(row, states, now), ref, { Location: checkHref(id) });
+    return commitAndAnswer(c, attestation, insertCheckQueries(deps.db, row, states), {
+      status: 201,
+      data: toCheck(row, states, now),
+      headers: { Location: checkHref(id) },
+    });
   })
 
   .get('/:checkId', operation('getCheck', { scope: 'read' }), async (c) => {
@@ -131,19 +133,20 @@ export const checks = new Hono<AppEnv>()
       note: note ?? null,
       attestation_id: attestation.id,
     };
-    const ref = await commitAttested(c, attestation, [insertAcknowledgementQuery(deps.db, row)], {
+    const conflicts = {
       // The same answer raced in: its attestation subject or its row is already there.
       attestations: alreadyAcknowledged,
       check_acknowledgements: alreadyAcknowledged,
       // The trigger: the contact was withdrawn or changed role while the answer was in flight.
       contacts: () => cannotAcknowledge('the contact is not an active contact of this state in an addressed role'),
-    });
+    };
     const acknowledgement = toAcknowledgement(row);
     if (late) {
       // Recorded, attested and reported as late, yet refused: the state learns it missed the deadline.
+      await commitAttested(c, attestation, [insertAcknowledgementQuery(deps.db, row)], conflicts);
       throw problems.conflict('deadline-passed', `The deadline ${check.deadline} has passed; the answer is recorded as late.`, { acknowledgement });
     }
-    return written(c, 201, acknowledgement, ref);
+    return commitAndAnswer(c, attestation, [insertAcknowledgementQuery(deps.db, row)], { status: 201, data: acknowledgement }, conflicts);
   })
 
   .get('/:checkId/report', operation('getCheckReport', { scope: 'read' }), async (c) => {

@@ -1,11 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAttested } from '../attestations/attest.ts';
+import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import type { ContactVersionsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
-import { written } from '../http/respond.ts';
 import { contactEtag, findCurrentContact, LATE_AFTER_MS, listDirectory, listVersions, toContact, type ContactInput } from './repo.ts';
 
 function requireState<E extends AppEnv>(c: Context<E>) {
@@ -39,6 +38,7 @@ function isLate(effectiveAt: string, filedAt: Date) {
 
 /** Writes a new version of a contact: the version row, the head row, the attestation. */
 async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<ContactVersionsTable, 'attestation_id'>, isNew: boolean) {
+  const status = isNew ? 201 : 200;
   const { db } = c.var.deps;
   const attestation = await attest(c, `urn:cbm:contact:${version.contact_id}:v${version.version}`);
   const row: ContactVersionsTable = { ...version, attestation_id: attestation.id };
@@ -58,11 +58,12 @@ async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<Cont
   const stale = () => problems.preconditionFailed('The contact changed while this request was processed; fetch it and try again.');
   const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
   // Foreign keys: a new head goes before its first version; an update moves the head last.
-  const ref = await commitAttested(c, attestation, isNew ? [head, versionRow] : [versionRow, head], {
+  const contact = toContact(row);
+  const headers: Record<string, string> = { ETag: contactEtag(row.version), ...(isNew ? { Location: contact.href } : {}) };
+  return commitAndAnswer(c, attestation, isNew ? [head, versionRow] : [versionRow, head], { status, data: contact, headers }, {
     contact_versions: stale,
     attestations: stale,
   });
-  return { contact: toContact(row), attestation: ref };
 }
 
 function versionFields(input: ContactInput, filedAt: Date) {
@@ -115,8 +116,7 @@ export const contacts = new Hono<AppEnv>()
     checkTimeZone(input.time_zone);
     const now = c.var.deps.clock.now();
     const id = c.var.deps.ids();
-    const { contact, attestation } = await commitVersion(c, { contact_id: id, version: 1, state_id: state, ...versionFields(input, now) }, true);
-    return written(c, 201, contact, attestation, { Location: contact.href, ETag: contactEtag(1) });
+    return commitVersion(c, { contact_id: id, version: 1, state_id: state, ...versionFields(input, now) }, true);
   })
 
   .get('/:contactId', operation('getContact', { scope: 'read' }), async (c) => {
@@ -133,12 +133,11 @@ export const contacts = new Hono<AppEnv>()
     checkTimeZone(input.time_zone);
     const now = c.var.deps.clock.now();
     const version = current.version + 1;
-    const { contact, attestation } = await commitVersion(
+    return commitVersion(
       c,
       { contact_id: current.contact_id, version, state_id: current.state_id, ...versionFields(input, now) },
       false,
     );
-    return written(c, 200, contact, attestation, { ETag: contactEtag(version) });
   })
 
   .post('/:contactId/withdraw', operation('withdrawContact', { scope: 'contacts:write' }), async (c) => {
@@ -149,7 +148,7 @@ export const contacts = new Hono<AppEnv>()
     const effectiveAt = effective_at ?? now.toISOString();
     const version = current.version + 1;
     const { seq: _seq, attestation_id: _previous, ...fields } = current;
-    const { contact, attestation } = await commitVersion(
+    return commitVersion(
       c,
       {
         ...fields,
@@ -162,7 +161,6 @@ export const contacts = new Hono<AppEnv>()
       },
       false,
     );
-    return written(c, 200, contact, attestation, { ETag: contactEtag(version) });
   })
 
   .get('/:contactId/history', operation('listContactHistory', { scope: 'read' }), async (c) => {

@@ -44,6 +44,27 @@ export interface AttestationsTable {
   request_token: string;
   body: Uint8Array;
   body_sha256: string;
+  record_id: string | null;
+  tlp: Tlp | null;
+}
+
+export type Tlp = 'TLP:CLEAR' | 'TLP:GREEN' | 'TLP:AMBER' | 'TLP:AMBER+STRICT' | 'TLP:RED';
+
+export interface RecordRecipientsTable {
+  record_id: string;
+  principal_id: string;
+}
+
+export interface IdempotencyKeysTable {
+  principal_id: string;
+  key: string;
+  fingerprint: string;
+  created_at: string;
+  expires_at: string;
+  attestation_id: string | null;
+  response_status: number | null;
+  response_headers: string | null;
+  response_body: string | null;
 }
 
 export interface ContactsTable {
@@ -147,6 +168,8 @@ export interface Database {
   contacts: ContactsTable;
   contact_versions: ContactVersionsTable;
   contact_confirmations: ContactConfirmationsTable;
+  record_recipients: RecordRecipientsTable;
+  idempotency_keys: IdempotencyKeysTable;
   log_leaves: LogLeavesTable;
   log_nodes: LogNodesTable;
   log_state: LogStateTable;

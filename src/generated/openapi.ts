@@ -520,6 +520,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the caller may see, in commit order
+         * @description One entry per accepted write (each attestation), oldest first, filtered by the same
+         *     visibility rule as every read. Pass `next_cursor` back to continue: at the end of the
+         *     feed it still points after the last entry seen, so polling with it returns exactly
+         *     what was committed since. A consumer never skips nor sees twice an entry, however
+         *     many writers commit concurrently. `has_more` says whether to fetch again at once.
+         */
+        get: operations["getFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -927,6 +951,34 @@ export interface components {
                 response_seconds: number | null;
             }[];
         };
+        /**
+         * @description Traffic Light Protocol 2.0. `TLP:CLEAR` everyone; `TLP:GREEN` every participating
+         *     state; `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` the author and the listed
+         *     recipients only (the Secretariat too only when listed).
+         * @enum {string}
+         */
+        Tlp: "TLP:CLEAR" | "TLP:GREEN" | "TLP:AMBER" | "TLP:AMBER+STRICT" | "TLP:RED";
+        FeedEntry: {
+            /** @description Resume after this entry by passing it as `cursor`. */
+            cursor: string;
+            attestation_id: components["schemas"]["RecordId"];
+            /** @description The record version or event, e.g. `urn:cbm:incident:<id>:report:2`. */
+            subject: string;
+            operation: string;
+            principal: components["schemas"]["PrincipalId"];
+            issued_at: components["schemas"]["Timestamp"];
+            log_index: number;
+            tlp?: components["schemas"]["Tlp"] | null;
+            /** @description Where to read the record, when it has a resource of its own. */
+            record_href: string | null;
+            attestation_href?: string;
+        };
+        FeedPage: {
+            items: components["schemas"]["FeedEntry"][];
+            /** @description Null only while the feed is empty and no cursor was given. */
+            next_cursor: string | null;
+            has_more: boolean;
+        };
     };
     responses: {
         /** @description A path or query parameter, or the JSON itself, is malformed. */
@@ -1048,6 +1100,13 @@ export interface components {
         ContactId: components["schemas"]["RecordId"];
         CheckId: components["schemas"]["RecordId"];
         AttestationId: components["schemas"]["RecordId"];
+        /**
+         * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+         *     same key and the same request replays the first answer (same record, same
+         *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+         *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+         */
+        IdempotencyKey: string;
         /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
         IfMatch: string;
     };
@@ -1178,7 +1237,15 @@ export interface operations {
     createPrincipal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1264,7 +1331,15 @@ export interface operations {
     registerPrincipalKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 principalId: components["parameters"]["PrincipalId"];
             };
@@ -1326,7 +1401,15 @@ export interface operations {
     rotatePrincipalKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 principalId: components["parameters"]["PrincipalId"];
                 kid: components["parameters"]["Kid"];
@@ -1427,7 +1510,15 @@ export interface operations {
     createContact: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1626,7 +1717,15 @@ export interface operations {
     confirmContacts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 stateId: components["parameters"]["StateId"];
             };
@@ -1869,7 +1968,15 @@ export interface operations {
     startCheck: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1926,7 +2033,15 @@ export interface operations {
     acknowledgeCheck: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 checkId: components["parameters"]["CheckId"];
             };
@@ -1981,6 +2096,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getFeed: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
 }

@@ -1,6 +1,12 @@
 import type { Deps } from '../deps.ts';
 import type { RequestClaims } from '../crypto/request-token.ts';
 
+export interface IdempotencyClaim {
+  principalId: string;
+  key: string;
+  completed: boolean;
+}
+
 export interface Caller {
   principalId: string;
   principalKind: 'state' | 'secretariat';
@@ -19,5 +25,7 @@ export interface AppEnv {
     rawBody: Uint8Array | null;
     caller: Caller;
     operationId: string;
+    /** Set when a create carries an Idempotency-Key that this request has claimed. */
+    idempotency?: IdempotencyClaim;
   };
 }

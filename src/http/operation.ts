@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { operations } from '../generated/openapi.ts';
 import type { AppEnv } from './app-env.ts';
 import { problems, type FieldError } from './problem.ts';
+import { withIdempotency } from './idempotency.ts';
 import { compiledOperation, describeErrors } from './spec-index.ts';
 
 export type OperationId = keyof operations;
@@ -104,6 +105,7 @@ export function operation<Id extends OperationId>(
     }
 
     c.set('input', { body, query, path } as OperationInput<Id>);
+    if (compiled.idempotent) return withIdempotency(c, next);
     return next();
   };
 }

@@ -14,6 +14,8 @@ export interface CompiledOperation {
   queryParams: Map<string, { required: boolean; validator: Validator; type: unknown; default: unknown }>;
   /** Media type and validator of the JSON body, when the operation takes one. */
   body: { validator: Validator; required: boolean } | null;
+  /** The operation declares the Idempotency-Key header: it creates. */
+  idempotent: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -55,6 +57,7 @@ function compileOperation(operationId: string, pathItem: Json, operation: Json):
     pathParams,
     queryParams,
     body: jsonSchema ? { validator: compile(jsonSchema), required: requestBody?.required === true } : null,
+    idempotent: parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key'),
   };
 }
 

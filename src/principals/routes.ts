@@ -1,11 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
-import { attest, commitAttested } from '../attestations/attest.ts';
+import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
-import { written } from '../http/respond.ts';
 import { isAssignedCountryCode } from './iso3166.ts';
 import { acceptPublicKey } from './key-material.ts';
 import { findKey, keyStatus, listKeys, toPrincipalKey } from './keys-repo.ts';
@@ -49,11 +48,13 @@ export const principals = new Hono<AppEnv>()
     const row = { id, kind: 'state' as const, name, created_at: deps.clock.now().toISOString() };
     const attestation = await attest(c, `urn:cbm:principal:${id}`);
     const exists = () => problems.conflict('principal-exists', `${id} is already registered.`);
-    const ref = await commitAttested(c, attestation, [deps.db.kysely.insertInto('principals').values(row).compile()], {
-      principals: exists,
-      attestations: exists,
-    });
-    return written(c, 201, toPrincipal(row), ref, { Location: `/principals/${id}` });
+    return commitAndAnswer(
+      c,
+      attestation,
+      [deps.db.kysely.insertInto('principals').values(row).compile()],
+      { status: 201, data: toPrincipal(row), headers: { Location: `/principals/${id}` } },
+      { principals: exists, attestations: exists },
+    );
   })
 
   .get('/:principalId', operation('getPrincipal', { scope: 'read' }), async (c) => {
@@ -88,11 +89,13 @@ export const principals = new Hono<AppEnv>()
       replaces: null,
     };
     const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
-    const ref = await commitAttested(c, attestation, [deps.db.kysely.insertInto('principal_keys').values(row).compile()], {
-      principal_keys: keyExists,
-      attestations: keyExists,
-    });
-    return written(c, 201, toPrincipalKey(row, deps.clock.now()), ref, { Location: `/principals/${principal.id}/keys/${key.kid}` });
+    return commitAndAnswer(
+      c,
+      attestation,
+      [deps.db.kysely.insertInto('principal_keys').values(row).compile()],
+      { status: 201, data: toPrincipalKey(row, deps.clock.now()), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
+      { principal_keys: keyExists, attestations: keyExists },
+    );
   })
 
   .get('/:principalId/keys/:kid', operation('getPrincipalKey', { scope: 'read' }), async (c) => {
@@ -125,7 +128,7 @@ export const principals = new Hono<AppEnv>()
       replaces: old.kid,
     };
     const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
-    const ref = await commitAttested(
+    return commitAndAnswer(
       c,
       attestation,
       [
@@ -137,9 +140,9 @@ export const principals = new Hono<AppEnv>()
           .where('kid', '=', old.kid)
           .compile(),
       ],
+      { status: 201, data: toPrincipalKey(row, now), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
       { principal_keys: keyExists, attestations: keyExists },
     );
-    return written(c, 201, toPrincipalKey(row, now), ref, { Location: `/principals/${principal.id}/keys/${key.kid}` });
   })
 
   .post('/:principalId/keys/:kid/revoke', operation('revokePrincipalKey', { scope: 'principals:write' }), async (c) => {
@@ -157,7 +160,7 @@ export const principals = new Hono<AppEnv>()
     const { reason, note } = c.var.input.body;
     const revoked = { ...key, revoked_at: now.toISOString(), revocation_reason: note ? `${reason}: ${note}` : reason };
     const attestation = await attest(c, `urn:cbm:key:${kid}:revocation`);
-    const ref = await commitAttested(
+    return commitAndAnswer(
       c,
       attestation,
       [
@@ -167,11 +170,11 @@ export const principals = new Hono<AppEnv>()
           .where('kid', '=', kid)
           .compile(),
       ],
+      { status: 200, data: toPrincipalKey(revoked, now) },
       {
         attestations: alreadyRevoked,
         // The migration's trigger: a concurrent revocation took the other Secretariat key.
         principal_keys: () => problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.'),
       },
     );
-    return written(c, 200, toPrincipalKey(revoked, now), ref);
   });

@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAttested } from '../attestations/attest.ts';
+import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import { checkHistory } from '../checks/repo.ts';
 import { countActiveContacts, countLateChanges } from '../contacts/repo.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
-import { written } from '../http/respond.ts';
 import { findPrincipal } from '../principals/repo.ts';
 import { confirmationStatus, type Compliance } from './compliance.ts';
 import { lastConfirmedAt, listConfirmations, toConfirmation } from './repo.ts';
@@ -34,8 +33,11 @@ export const states = new Hono<AppEnv>()
       active_contacts: active.policy + active.technical,
       attestation_id: attestation.id,
     };
-    const ref = await commitAttested(c, attestation, [deps.db.kysely.insertInto('contact_confirmations').values(row).compile()]);
-    return written(c, 201, toConfirmation(row), ref, { Location: `/states/${stateId}/confirmations` });
+    return commitAndAnswer(c, attestation, [deps.db.kysely.insertInto('contact_confirmations').values(row).compile()], {
+      status: 201,
+      data: toConfirmation(row),
+      headers: { Location: `/states/${stateId}/confirmations` },
+    });
   })
 
   .get('/:stateId/confirmations', operation('listConfirmations', { scope: 'read' }), async (c) => {

@@ -9,7 +9,7 @@ import { d1PortalDb } from '../../src/db/d1.ts';
 import { createHarness } from '../support/harness.ts';
 
 /** Child tables first, so foreign keys hold while emptying. */
-const TABLES = ['check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
+const TABLES = ['idempotency_keys', 'record_recipients', 'check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
 
 export async function createWorkersPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -1,0 +1,19 @@
+/**
+ * Where the record behind an attestation subject can be read. Subjects name record
+ * versions and events (urn:cbm:<kind>:<id>[:...]); each feature adds its pattern here.
+ */
+// Key events (urn:cbm:key:<kid>) have no href: the subject does not name the key's owner.
+const patterns: [RegExp, (match: RegExpExecArray, principal: string) => string][] = [
+  [/^urn:cbm:principal:([A-Za-z]+)$/, (m) => `/principals/${m[1]}`],
+  [/^urn:cbm:contact:([0-9a-f-]{36}):v\d+$/, (m) => `/contacts/${m[1]}`],
+  [/^urn:cbm:confirmation:[0-9a-f-]{36}$/, (_m, principal) => `/states/${principal}/confirmations`],
+  [/^urn:cbm:check:([0-9a-f-]{36})(?::ack:[A-Z]{2})?$/, (m) => `/checks/${m[1]}`],
+];
+
+export function recordHref(subject: string, principal: string): string | null {
+  for (const [pattern, href] of patterns) {
+    const match = pattern.exec(subject);
+    if (match) return href(match, principal);
+  }
+  return null;
+}

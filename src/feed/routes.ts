@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import { attestationHref } from '../attestations/attest.ts';
+import type { components } from '../generated/openapi.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { visibleTo } from '../visibility/visibility.ts';
+import { recordHref } from './record-href.ts';
+
+type FeedEntry = components['schemas']['FeedEntry'];
+
+/**
+ * The feed is the attestations table read in commit order. Its sequence number is
+ * assigned inside each write's own (serialised) commit, so it is monotonic in commit
+ * order and a cursor over it never skips a write that committed later with a smaller
+ * number: there is no such write.
+ */
+export const feed = new Hono<AppEnv>().get('/', operation('getFeed', { scope: 'read' }), async (c) => {
+  const { db } = c.var.deps;
+  const { cursor, limit = 100 } = c.var.input.query;
+  const after = decodeCursor(cursor) ?? 0;
+  const rows = await db.kysely
+    .selectFrom('attestations')
+    .innerJoin('log_leaves', 'log_leaves.attestation_id', 'attestations.id')
+    .select([
+      'attestations.seq',
+      'attestations.id',
+      'attestations.subject',
+      'attestations.operation',
+      'attestations.principal_id',
+      'attestations.issued_at',
+      'attestations.tlp',
+      'log_leaves.idx as log_index',
+    ])
+    .where('attestations.seq', '>', after)
+    .where(visibleTo(c.var.caller, { tlp: 'attestations.tlp', author: 'attestations.principal_id', recordId: 'attestations.record_id' }))
+    .orderBy('attestations.seq')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const items = page.map(
+    (row): FeedEntry => ({
+      cursor: encodeCursor(row.seq),
+      attestation_id: row.id,
+      subject: row.subject,
+      operation: row.operation,
+      principal: row.principal_id,
+      issued_at: row.issued_at,
+      log_index: Number(row.log_index),
+      tlp: row.tlp,
+      record_href: recordHref(row.subject, row.principal_id),
+      attestation_href: attestationHref(row.id),
+    }),
+  );
+  const last = page[page.length - 1];
+  return c.json({
+    items,
+    next_cursor: last ? encodeCursor(last.seq) : (cursor ?? null),
+    has_more: rows.length > limit,
+  } satisfies components['schemas']['FeedPage']);
+});
