@@ -10,9 +10,11 @@ import { onError, renderProblem } from './http/errors.ts';
 import { negotiate } from './http/negotiate.ts';
 import { problems } from './http/problem.ts';
 import { feed } from './feed/routes.ts';
+import { incidents } from './incidents/routes.ts';
 import { log, logPublic } from './log/routes.ts';
 import { meta } from './meta/routes.ts';
 import { principals } from './principals/routes.ts';
+import { requests } from './requests/routes.ts';
 import { states } from './states/routes.ts';
 
 function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
@@ -58,6 +60,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   api.route('/states', states);
   api.route('/attestations', attestations);
   api.route('/checks', checks);
+  api.route('/incidents', incidents);
+  api.route('/requests', requests);
   api.route('/log', log);
   api.route('/feed', feed);
   app.route('/', api);

@@ -9,6 +9,8 @@ export interface AppConfig {
   publicOrigin: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest document file upload accepted, in bytes (25 MiB by default). */
+  maxUploadBytes: number;
   version: string;
 }
 

@@ -6,6 +6,7 @@ export interface NodeConfig {
   dataDir: string;
   publicOrigin: string;
   maxBodyBytes: number;
+  maxUploadBytes: number;
   /** How often housekeeping runs (replay entries, log checkpoint), in ms. */
   housekeepingIntervalMs: number;
 }
@@ -17,6 +18,7 @@ export const NODE_ENV_VARS = {
   CBM_DATA_DIR: './data',
   CBM_PUBLIC_ORIGIN: 'http://<CBM_HOST>:<CBM_PORT>',
   CBM_MAX_BODY_BYTES: '1048576',
+  CBM_MAX_UPLOAD_BYTES: '26214400',
 } as const;
 
 export class ConfigError extends Error {
@@ -41,6 +43,7 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
   const port = integer(env, 'CBM_PORT', 1, 65535, errors);
   const hostOrPortBad = errors.length > 0;
   const maxBodyBytes = integer(env, 'CBM_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024, errors);
+  const maxUploadBytes = integer(env, 'CBM_MAX_UPLOAD_BYTES', 1024, 26214400, errors);
   const dataDirRaw = env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR;
   if (!dataDirRaw.trim()) errors.push('CBM_DATA_DIR: must not be empty');
 
@@ -58,5 +61,5 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
     }
   }
   if (errors.length) throw new ConfigError(errors);
-  return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, housekeepingIntervalMs: 60_000 };
+  return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, maxUploadBytes, housekeepingIntervalMs: 60_000 };
 }

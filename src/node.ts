@@ -64,7 +64,7 @@ async function main() {
     keys,
     clock,
     ids: uuidv7Generator(clock),
-    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, version },
+    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, version },
     log: (line: string) => console.error(line),
   };
   const app = createApp(deps);

@@ -11,11 +11,14 @@ export interface WorkerEnv {
   /** The Secretariat's public Ed25519 JWK, registered on the first request to an empty database. */
   SECRETARIAT_PUBLIC_JWK: string;
   MAX_BODY_BYTES?: string;
+  /** Largest document file upload (default 26214400, 25 MiB). */
+  MAX_UPLOAD_BYTES?: string;
 }
 
 export interface WorkerConfig {
   publicOrigin: string;
   maxBodyBytes: number;
+  maxUploadBytes: number;
   signingKeys: JWK[];
   secretariatPublicJwk: JWK;
 }
@@ -49,6 +52,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   }
   const maxBodyBytes = Number(env.MAX_BODY_BYTES ?? 1_048_576);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) errors.push('MAX_BODY_BYTES must be an integer of at least 1024');
+  const maxUploadBytes = Number(env.MAX_UPLOAD_BYTES ?? 26_214_400);
+  if (!Number.isInteger(maxUploadBytes) || maxUploadBytes < 1024 || maxUploadBytes > 26_214_400) errors.push('MAX_UPLOAD_BYTES must be an integer from 1024 to 26214400');
   if (errors.length) throw new Error(`invalid Worker configuration: ${errors.join('; ')}`);
-  return { publicOrigin, maxBodyBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk! };
+  return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk! };
 }

@@ -36,7 +36,7 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
     keys: await loadPortalKeys(config.signingKeys),
     clock,
     ids: uuidv7Generator(clock),
-    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, version: PORTAL_VERSION },
+    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, version: PORTAL_VERSION },
     log: (line) => console.error(line),
   };
   return { deps, app: createApp(deps) };

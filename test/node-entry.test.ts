@@ -268,6 +268,7 @@ describe('parseNodeConfig', () => {
       dataDir: '/srv/cbm/data',
       publicOrigin: 'http://127.0.0.1:8787',
       maxBodyBytes: 1_048_576,
+      maxUploadBytes: 26_214_400,
       housekeepingIntervalMs: 60_000,
     });
   });

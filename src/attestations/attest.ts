@@ -7,6 +7,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { commitWrite, type ConflictProblems } from '../http/commit.ts';
 import type { Tlp } from '../db/schema.ts';
 import { completeClaimQuery } from '../http/idempotency.ts';
+import { jtiReplayed, recordJtiQuery } from '../http/replay-store.ts';
 import { written } from '../http/respond.ts';
 import { appendLeafQuery } from '../log/leaves.ts';
 
@@ -26,11 +27,15 @@ export const attestationHref = (id: string) => `/attestations/${id}`;
  * Signs the portal's attestation for the write being handled and prepares its row with
  * the evidence: the caller's request token and the exact body bytes. The caller's
  * body_sha256 claim was checked against those bytes by `authenticate`, so it is reused.
+ *
+ * `bodyInBlob`: the body (an uploaded file, up to 25 MiB) is already in the blob store
+ * under its SHA-256, so the row records it by reference instead of copying it (D1 rows
+ * stay small); the evidence then names the blob and serves its bytes.
  */
 export async function attest<E extends AppEnv>(
   c: Context<E>,
   subject: string,
-  visibility: { recordId?: string; tlp?: Tlp | null } = {},
+  visibility: { recordId?: string; tlp?: Tlp | null; bodyInBlob?: boolean } = {},
 ): Promise<Attested> {
   const { deps, caller, operationId } = c.var;
   const id = deps.ids();
@@ -61,10 +66,11 @@ export async function attest<E extends AppEnv>(
       path: url.pathname + url.search,
       content_type: c.req.header('content-type') ?? null,
       request_token: caller.token,
-      body,
+      body: visibility.bodyInBlob ? new Uint8Array() : body,
       body_sha256: bodySha256,
       record_id: visibility.recordId ?? null,
       tlp: visibility.tlp ?? null,
+      ...(visibility.bodyInBlob ? { body_in_blob: 1 as const } : {}),
     })
     .compile();
   return { id, token, queries: [insert, await appendLeafQuery(deps.db, id, token)] };
@@ -81,8 +87,13 @@ export async function commitAttested<E extends AppEnv>(
   recordQueries: CompiledQuery[],
   conflicts: ConflictProblems = {},
 ): Promise<AttestationRef> {
-  const results = await commitWrite(c.var.deps.db, [...attested.queries, ...recordQueries], conflicts);
-  const logIndex = Number(results[1]?.rows[0]?.idx);
+  const { db } = c.var.deps;
+  const replay = c.var.caller.replay;
+  // The token's jti goes into the same commit: of two concurrent replays, one commits.
+  const jti = replay ? [recordJtiQuery(db, replay.issuer, replay.jti, replay.expiresAt)] : [];
+  const results = await commitWrite(db, [...jti, ...attested.queries, ...recordQueries], { ...conflicts, request_jtis: jtiReplayed });
+  if (replay) replay.recorded = true;
+  const logIndex = Number(results[jti.length + 1]?.rows[0]?.idx);
   if (!Number.isSafeInteger(logIndex)) throw new Error('the log leaf insert returned no index');
   return { id: attested.id, token: attested.token, log_index: logIndex, href: attestationHref(attested.id) };
 }

@@ -4,6 +4,7 @@ import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
+import { bytesResponse } from '../http/raw-bytes.ts';
 import { attestationHref } from './attest.ts';
 import { findAttestation } from './repo.ts';
 
@@ -39,5 +40,20 @@ export const attestations = new Hono<AppEnv>()
       request_token: row.request_token,
       body: b64u.encode(new Uint8Array(row.body)),
       body_sha256: row.body_sha256,
+      body_blob_sha256: row.body_in_blob ? row.body_sha256 : null,
+      body_href: `${attestationHref(row.id)}/evidence/body`,
     } satisfies components['schemas']['Evidence']);
+  })
+  // The exact body bytes, also when the evidence records them by reference (an uploaded
+  // file kept in the blob store under its digest).
+  .get('/:attestationId/evidence/body', operation('getAttestationEvidenceBody', { scope: 'read' }), async (c) => {
+    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
+    if (!row) throw problems.notFound('No such attestation.');
+    let bytes = new Uint8Array(row.body);
+    if (row.body_in_blob) {
+      const blob = await c.var.deps.blobs.get(row.body_sha256);
+      if (!blob) throw new Error(`blob ${row.body_sha256} of attestation ${row.id} is missing from the blob store`);
+      bytes = blob.bytes;
+    }
+    return bytesResponse(c, bytes, { mediaType: row.content_type ?? 'application/octet-stream', sha256: row.body_sha256 });
   });

@@ -5,6 +5,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
+import { directoryCache } from './directory-cache.ts';
 import { contactEtag, findCurrentContact, LATE_AFTER_MS, listDirectory, listVersions, toContact, type ContactInput } from './repo.ts';
 
 function requireState<E extends AppEnv>(c: Context<E>) {
@@ -106,8 +107,13 @@ function checkTimeZone(timeZone: string) {
 export const contacts = new Hono<AppEnv>()
   .get('/', operation('listContacts', { scope: 'read' }), async (c) => {
     const { state, role, status, cursor, limit = 100 } = c.var.input.query;
-    const rows = await listDirectory(c.var.deps.db, { state, role, includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
-    return c.json(toPage(rows, limit, (row) => row.seq, toContact));
+    const { db } = c.var.deps;
+    const key = JSON.stringify([state, role, status, cursor, limit]);
+    const body = await directoryCache(db).page(key, async () => {
+      const rows = await listDirectory(db, { state, role, includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
+      return JSON.stringify(toPage(rows, limit, (row) => row.seq, toContact));
+    });
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json' });
   })
 
   .post('/', operation('createContact', { scope: 'contacts:write' }), async (c) => {

@@ -5,7 +5,9 @@ const encoder = new TextEncoder();
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 
 interface SyncHash {
-  createHash(algorithm: 'sha256'): { update(data: Uint8Array): { digest(encoding: 'base64url'): string } };
+  createHash(algorithm: 'sha256'): {
+    update(data: Uint8Array): { digest(encoding: 'base64url'): string; digest(): Uint8Array };
+  };
 }
 
 /**
@@ -22,6 +24,22 @@ export async function sha256b64u(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === 'string' ? utf8(data) : data;
   if (syncHash) return syncHash.createHash('sha256').update(bytes).digest('base64url');
   return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+}
+
+/** Raw SHA-256 of the concatenated parts (the Merkle log's leaf and node hashes). */
+export async function sha256Bytes(...parts: Uint8Array[]): Promise<Uint8Array> {
+  if (syncHash) {
+    const hash = syncHash.createHash('sha256');
+    for (const part of parts) hash.update(part);
+    return new Uint8Array((hash as unknown as { digest(): Uint8Array }).digest());
+  }
+  const input = new Uint8Array(parts.reduce((length, part) => length + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    input.set(part, offset);
+    offset += part.byteLength;
+  }
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', input));
 }
 
 export const b64u = base64url;

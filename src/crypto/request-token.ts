@@ -6,6 +6,24 @@ export const REQUEST_TOKEN_TYPE = 'cbm-request+jwt';
 export const MAX_TOKEN_LIFETIME_SECONDS = 300;
 export const CLOCK_TOLERANCE_SECONDS = 60;
 
+/**
+ * Read tokens may be reused until they expire (DESIGN.md section 3), and pollers do:
+ * remembering a token whose signature verified skips the signature check on reuse. Keyed
+ * by the whole token, so nothing about another token can be inferred; bounded; entries
+ * leave when their token expires.
+ */
+const verifiedReadTokens = new Map<string, { kid: string; audience: string; claims: RequestClaims }>();
+const MAX_REMEMBERED_TOKENS = 10_000;
+
+function rememberReadToken(token: string, kid: string, audience: string, claims: RequestClaims) {
+  if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) {
+    const nowSeconds = Date.now() / 1000;
+    for (const [remembered, entry] of verifiedReadTokens) if (entry.claims.exp < nowSeconds) verifiedReadTokens.delete(remembered);
+    if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) verifiedReadTokens.clear();
+  }
+  verifiedReadTokens.set(token, { kid, audience, claims });
+}
+
 export interface RegisteredKey {
   kid: string;
   principalId: string;
@@ -91,19 +109,30 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   }
 
   let payload: JWTPayload;
-  try {
-    const verifyKey = await importVerifyKey(key.kid, key.jwk, key.alg);
-    ({ payload } = await jwtVerify(token, verifyKey, {
-      algorithms: [key.alg],
-      typ: REQUEST_TOKEN_TYPE,
-      audience: options.audience,
-      issuer: key.principalId,
-      currentDate: options.now,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti', 'htm', 'htu'],
-    }));
-  } catch (error) {
-    throw refusalFor(error);
+  const verified = verifiedReadTokens.get(token);
+  if (verified && verified.kid === key.kid && verified.audience === options.audience) {
+    // Signature, typ, aud and iss were checked when this exact token was first seen; the
+    // key's validity was just checked again, and time is checked again here.
+    if (verified.claims.exp <= Math.floor(options.now.getTime() / 1000) - CLOCK_TOLERANCE_SECONDS) {
+      verifiedReadTokens.delete(token);
+      throw problems.unauthorized(...jwtCodes.ERR_JWT_EXPIRED!);
+    }
+    payload = verified.claims;
+  } else {
+    try {
+      const verifyKey = await importVerifyKey(key.kid, key.jwk, key.alg);
+      ({ payload } = await jwtVerify(token, verifyKey, {
+        algorithms: [key.alg],
+        typ: REQUEST_TOKEN_TYPE,
+        audience: options.audience,
+        issuer: key.principalId,
+        currentDate: options.now,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti', 'htm', 'htu'],
+      }));
+    } catch (error) {
+      throw refusalFor(error);
+    }
   }
   const claims = payload as RequestClaims;
   // jose accepts an aud array containing ours; a token meant for several audiences could be
@@ -131,6 +160,7 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   if (request.bodySha256 === null && claims.body_sha256 !== undefined) {
     throw problems.unauthorized('body-digest-mismatch', 'The token carries body_sha256 but the request has no body.');
   }
+  if (request.bodySha256 === null && !verified) rememberReadToken(token, key.kid, options.audience, claims);
   return { claims, key };
 }
 

@@ -46,6 +46,8 @@ export interface AttestationsTable {
   body_sha256: string;
   record_id: string | null;
   tlp: Tlp | null;
+  /** 1: the body is recorded by reference, as the blob named body_sha256 (body is empty). */
+  body_in_blob: Generated<0 | 1>;
 }
 
 export type Tlp = 'TLP:CLEAR' | 'TLP:GREEN' | 'TLP:AMBER' | 'TLP:AMBER+STRICT' | 'TLP:RED';
@@ -160,6 +162,161 @@ export interface CheckAcknowledgementsTable {
   attestation_id: string;
 }
 
+export interface IncidentsTable {
+  seq: Generated<number>;
+  id: string;
+  state_id: string;
+  tlp: Tlp;
+  aware_at: string;
+  opened_at: string;
+  updated_at: string;
+  report_count: number;
+  notification_due_at: string;
+  notified_at: string | null;
+  final_due_at: string | null;
+  final_met_at: string | null;
+  closed_at: string | null;
+}
+
+export type IncidentStage = 'early-warning' | 'notification' | 'intermediate' | 'progress' | 'final';
+
+export interface IncidentReportsTable {
+  incident_id: string;
+  report_no: number;
+  stage: IncidentStage;
+  summary: string;
+  title: string;
+  rsit_class: string;
+  rsit_type: string | null;
+  severity_scale: string;
+  severity_value: string;
+  suspected_malicious: 0 | 1;
+  cross_border_impact: 'yes' | 'no' | 'unknown';
+  /** JSON array of sectors. */
+  sectors: string;
+  /** JSON array of { type, value }. */
+  indicators: string;
+  reported_at: string;
+  attestation_id: string;
+}
+
+export interface IncidentAcknowledgementsTable {
+  seq: Generated<number>;
+  incident_id: string;
+  state_id: string;
+  acknowledged_at: string;
+  report_no: number;
+  note: string | null;
+  attestation_id: string;
+}
+
+export interface ConsultationRequestsTable {
+  seq: Generated<number>;
+  id: string;
+  state_id: string;
+  type: 'consultation' | 'assistance' | 'information';
+  subject: string;
+  body: string;
+  related_incident_id: string | null;
+  urgency: 'low' | 'normal' | 'high' | 'critical';
+  reply_by: string | null;
+  tlp: Tlp;
+  created_at: string;
+  attestation_id: string;
+}
+
+export interface RequestResponsesTable {
+  seq: Generated<number>;
+  request_id: string;
+  state_id: string;
+  response_no: number;
+  action: 'accept' | 'decline' | 'answer';
+  body: string | null;
+  responded_at: string;
+  attestation_id: string;
+}
+
+export type DocumentType =
+  | 'threat-views'
+  | 'internet-measures'
+  | 'best-practice'
+  | 'legislation'
+  | 'strategy'
+  | 'doctrine'
+  | 'terminology'
+  | 'capacity-building'
+  | 'public-private-partnership'
+  | 'vulnerability-disclosure';
+
+export interface DocumentsTable {
+  seq: Generated<number>;
+  id: string;
+  state_id: string;
+  type: DocumentType;
+  status: 'active' | 'withdrawn';
+  version: number;
+  language: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentVersionsTable {
+  document_id: string;
+  version: number;
+  state_id: string;
+  status: 'active' | 'withdrawn';
+  type: DocumentType;
+  /** JSON array of CBM numbers. */
+  cbms: string;
+  title: string;
+  summary: string;
+  language: string;
+  tlp: Tlp;
+  /** JSON array of the recipients this version was published to. */
+  recipients: string;
+  content_kind: 'markdown' | 'file';
+  markdown: string | null;
+  media_type: string;
+  content_sha256: string;
+  content_size: number;
+  filename: string | null;
+  term_count: number;
+  published_at: string;
+  withdrawal_reason: string | null;
+  attestation_id: string;
+}
+
+export interface DocumentCbmsTable {
+  document_id: string;
+  cbm: number;
+}
+
+export interface DocumentFilesTable {
+  document_id: string;
+  sha256: string;
+  media_type: string;
+  size: number;
+  uploaded_at: string;
+  attestation_id: string;
+}
+
+export interface GlossaryTermsTable {
+  id: Generated<number>;
+  document_id: string;
+  version: number;
+  ord: number;
+  term: string;
+  definition: string;
+  language: string;
+}
+
+/** FTS5 index of the current glossary terms (rowid = glossary_terms.id). */
+export interface GlossaryFtsTable {
+  rowid: number;
+  term: string;
+  definition: string;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   principal_keys: PrincipalKeysTable;
@@ -177,4 +334,15 @@ export interface Database {
   checks: ChecksTable;
   check_addressees: CheckAddresseesTable;
   check_acknowledgements: CheckAcknowledgementsTable;
+  incidents: IncidentsTable;
+  incident_reports: IncidentReportsTable;
+  incident_acknowledgements: IncidentAcknowledgementsTable;
+  consultation_requests: ConsultationRequestsTable;
+  request_responses: RequestResponsesTable;
+  documents: DocumentsTable;
+  document_versions: DocumentVersionsTable;
+  document_cbms: DocumentCbmsTable;
+  document_files: DocumentFilesTable;
+  glossary_terms: GlossaryTermsTable;
+  glossary_fts: GlossaryFtsTable;
 }

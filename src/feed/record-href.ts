@@ -8,6 +8,10 @@ const patterns: [RegExp, (match: RegExpExecArray, principal: string) => string][
   [/^urn:cbm:contact:([0-9a-f-]{36}):v\d+$/, (m) => `/contacts/${m[1]}`],
   [/^urn:cbm:confirmation:[0-9a-f-]{36}$/, (_m, principal) => `/states/${principal}/confirmations`],
   [/^urn:cbm:check:([0-9a-f-]{36})(?::ack:[A-Z]{2})?$/, (m) => `/checks/${m[1]}`],
+  [/^urn:cbm:incident:([0-9a-f-]{36}):report:(\d+)$/, (m) => `/incidents/${m[1]}/reports/${m[2]}`],
+  [/^urn:cbm:incident:([0-9a-f-]{36}):ack:[A-Z]{2}$/, (m) => `/incidents/${m[1]}/acknowledgements`],
+  [/^urn:cbm:request:([0-9a-f-]{36})$/, (m) => `/requests/${m[1]}`],
+  [/^urn:cbm:request:([0-9a-f-]{36}):response:[A-Z]{2}:\d+$/, (m) => `/requests/${m[1]}/responses`],
 ];
 
 export function recordHref(subject: string, principal: string): string | null {

@@ -544,6 +544,430 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incident notifications the caller may see, newest first
+         * @description Filtered by the visibility rule: a record the caller may not see never appears.
+         *     `overdue=true` keeps the incidents with a stage past its deadline now (the
+         *     notification 72 hours after awareness, or the final report one month after the
+         *     notification); `overdue=false` the others.
+         */
+        get: operations["listIncidents"];
+        put?: never;
+        /**
+         * Notify an incident (its first report, usually the early warning)
+         * @description Opens an incident with report 1, of stage `early-warning` (the default) or
+         *     `notification`. TLP and recipients are fixed when the incident opens: for
+         *     `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` list the recipients (registered
+         *     states, or `secretariat`); `TLP:GREEN` and `TLP:CLEAR` go to every participant and
+         *     list none. Scope `incidents:write`.
+         */
+        post: operations["createIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An incident as its latest report states it, with its deadlines
+         * @description 404 when the incident does not exist or the caller may not see it.
+         */
+        get: operations["getIncident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /** Every report of an incident, oldest first */
+        get: operations["listIncidentReports"];
+        put?: never;
+        /**
+         * File the next staged report of the signing state's incident
+         * @description Stages follow NIS2 (Art. 23): `notification` once, after the early warning;
+         *     `intermediate` and `progress` after the notification, as often as needed; `final`
+         *     once, after the notification, and it closes the incident. Fields left out carry
+         *     over from the previous report; `rsit_class` and `rsit_type` go together, and a
+         *     given list (`sectors`, `indicators`) replaces the previous one. Reports are
+         *     immutable. Only the notifying state files reports (403 for another state that
+         *     sees the incident, 404 for one that does not). With `If-Match` (the incident's
+         *     `ETag`) a report based on a stale version is 412; without it, a report that loses
+         *     a race with another is 409.
+         */
+        post: operations["addIncidentReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/reports/{reportNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+                reportNo: number;
+            };
+            cookie?: never;
+        };
+        /** One report of an incident */
+        get: operations["getIncidentReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/acknowledgements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Who acknowledged receipt of an incident, and when
+         * @description In the order the acknowledgements arrived. For a listed-recipient incident, `awaiting` names the recipient states that have not acknowledged yet.
+         */
+        get: operations["listIncidentAcknowledgements"];
+        put?: never;
+        /**
+         * Acknowledge receipt of an incident, for the signing state
+         * @description Once per recipient state: the listed recipients of a `TLP:AMBER`,
+         *     `TLP:AMBER+STRICT` or `TLP:RED` incident, every participating state but the
+         *     author for `TLP:GREEN` and `TLP:CLEAR`. A state that may not see the incident gets
+         *     404 (as for every read); the notifying state itself gets 403 `not-a-recipient`; a
+         *     second acknowledgement is 409 `already-acknowledged`. Scope `incidents:write`.
+         */
+        post: operations["acknowledgeIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consultation, assistance and information requests the caller may see, newest first */
+        get: operations["listRequests"];
+        put?: never;
+        /**
+         * Send a consultation, assistance or information request (CBMs 3 and 13)
+         * @description A request carries a TLP like every exchanged record, `TLP:AMBER` by default, and is
+         *     addressed to its recipients: for `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` the
+         *     listed participating states (required), who alone besides the sender see it; a
+         *     `TLP:GREEN` or `TLP:CLEAR` request lists none and is addressed to every
+         *     participating state. A related incident must be one the sender may see. Scope
+         *     `incidents:write`.
+         */
+        post: operations["createRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /** A request with its status and each recipient's answer status */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{requestId}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The history of a request's responses, oldest first
+         * @description Every response is visible to everyone who may see the request.
+         */
+        get: operations["listRequestResponses"];
+        put?: never;
+        /**
+         * Accept, decline or answer a request, for the signing state
+         * @description Only a recipient state responds, for itself. `accept` and `decline` are a state's
+         *     one decision (`accept` before any answer); `answer` (with a `body`) may follow an
+         *     acceptance or stand alone, as often as needed; nothing follows a `decline`
+         *     (409 `already-declined`). A state that may not see the request gets 404; the
+         *     sender itself gets 403 `not-a-recipient`. Scope `incidents:write`.
+         */
+        post: operations["respondToRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * National documents the caller may see
+         * @description The current version of every document the caller may see (TLP and recipients), in
+         *     the order the documents were first published. Withdrawn documents are left out
+         *     unless `status=all`. `language` matches by RFC 4647 basic filtering: `de` also
+         *     finds `de-AT`.
+         */
+        get: operations["listDocuments"];
+        put?: never;
+        /**
+         * Publish a national document of the signing state
+         * @description Version 1 of a new document. The content is inline Markdown (`content.markdown`) or
+         *     a file (`content.file`: media type, base64url SHA-256 and size) whose exact bytes
+         *     are then uploaded with `uploadDocumentContent`; until then the file is
+         *     `available: false`. A `terminology` document carries its glossary `terms`.
+         *     `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` need `recipients`; `TLP:CLEAR` and
+         *     `TLP:GREEN` take none. Scope `documents:write`.
+         */
+        post: operations["createDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The current version of a document
+         * @description A document the caller may not see is 404.
+         */
+        get: operations["getDocument"];
+        /**
+         * Publish a new version of the signing state's document
+         * @description The new version supersedes the current one (which stays in the history). The type
+         *     stays; everything else may change. When the new version lists recipients they
+         *     replace the document's recipients; a `TLP:CLEAR` or `TLP:GREEN` version keeps the
+         *     earlier recipients, so earlier restricted versions stay visible to them.
+         *     Another state's document is 403 `not-owner`. Scope `documents:write`.
+         */
+        put: operations["updateDocument"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw the signing state's document (a new, final version)
+         * @description The withdrawn version keeps the content, TLP and recipients of the version before;
+         *     it leaves the default list and its terms leave the glossary search. Scope
+         *     `documents:write`.
+         */
+        post: operations["withdrawDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Every version of a document the caller may see, oldest first
+         * @description Each version is visible by its own TLP and the document's recipients.
+         */
+        get: operations["listDocumentHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a version's content, byte-identical
+         * @description The exact bytes of the uploaded file (or the Markdown as UTF-8), with their SHA-256
+         *     in `Repr-Digest` (RFC 9530) and as the `ETag`. Default: the current version. A file
+         *     not uploaded yet is 404. `If-None-Match` with the ETag answers 304.
+         */
+        get: operations["getDocumentContent"];
+        /**
+         * Upload the file the current version declares
+         * @description The body is the file's exact bytes, sent with the declared media type (415
+         *     otherwise) and signed like any request (`body_sha256` over these bytes). Its
+         *     SHA-256 must be the one the current version declares (422
+         *     `content-digest-mismatch`, nothing is stored). Up to 25 MiB (the portal's
+         *     `maxUploadBytes`; 413 beyond). The bytes go to the content-addressed blob store;
+         *     the attestation's evidence names them by reference (`body_blob_sha256`). Sending
+         *     the same file again answers 200 with the first upload's attestation.
+         *     Scope `documents:write`.
+         */
+        put: operations["uploadDocumentContent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The glossary terms of a terminology document, in their published order
+         * @description Default the current version; a version the caller may not see is 404.
+         */
+        get: operations["listDocumentTerms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/glossary/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Full-text search across every state's current glossary
+         * @description "How does each state define *critical infrastructure*?" Searches the terms and
+         *     definitions of the current version of every terminology document that is not
+         *     withdrawn and that the caller may see. `q` is words (all must match; `word*` for a
+         *     prefix) and `"quoted phrases"`; case and diacritics are ignored. Hits come in the
+         *     order the terms were published (a stable cursor); `score` is the BM25 relevance
+         *     (lower is better) to rank a page by.
+         */
+        get: operations["searchGlossary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/attestations/{attestationId}/evidence/body": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attestationId: components["parameters"]["AttestationId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The exact request body bytes behind an attestation
+         * @description The body the principal signed (`body_sha256` of its request token), byte-identical,
+         *     with its SHA-256 in `Repr-Digest` (RFC 9530). This is where a body recorded by
+         *     reference (`body_blob_sha256` in the evidence, e.g. an uploaded document file) is
+         *     read; inline bodies are served too. Visible exactly when the attestation is.
+         */
+        get: operations["getAttestationEvidenceBody"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -606,9 +1030,13 @@ export interface components {
          * @description What a key may do. `read` every read; `contacts:write` the state's own contacts,
          *     confirmations and check acknowledgements; `principals:write` register states and
          *     manage keys, `checks:write` start communication checks (both Secretariat only).
+         *     `incidents:write` (states only) notify incidents and file their reports, acknowledge
+         *     incidents, send and answer consultation requests; an automated notifier's key may
+         *     hold only this scope (and `read`). `documents:write` (states only) publish, version,
+         *     withdraw and upload the state's national documents.
          * @enum {string}
          */
-        Scope: "read" | "contacts:write" | "principals:write" | "checks:write";
+        Scope: "read" | "contacts:write" | "principals:write" | "checks:write" | "incidents:write" | "documents:write";
         /** @description An Ed25519 (`OKP`/`Ed25519`) or P-256 (`EC`/`P-256`) public key. Private members are refused. */
         PublicJwk: {
             /** @enum {string} */
@@ -837,10 +1265,18 @@ export interface components {
             content_type: string | null;
             /** @description The principal's request JWT, verbatim. */
             request_token: string;
-            /** @description The exact request body bytes, base64url without padding. */
+            /** @description The exact request body bytes, base64url without padding; empty when the body is recorded by reference (`body_blob_sha256`). */
             body: string;
             /** @description base64url SHA-256 of the body bytes (equals the token's `body_sha256`). */
             body_sha256: string;
+            /**
+             * @description Set when the body is too large to embed (an uploaded document file): the exact
+             *     bytes are kept in the portal's content-addressed blob store under this digest
+             *     (equal to `body_sha256`) and are read byte-identical from `body_href`.
+             */
+            body_blob_sha256: string | null;
+            /** @description Where the exact body bytes can be downloaded (`getAttestationEvidenceBody`). */
+            body_href: string;
         };
         /** @description The state's record in communication checks whose deadline has passed. */
         CheckHistory: {
@@ -978,6 +1414,421 @@ export interface components {
             /** @description Null only while the feed is empty and no cursor was given. */
             next_cursor: string | null;
             has_more: boolean;
+        };
+        /**
+         * @description Who besides the author may see a `TLP:AMBER`, `TLP:AMBER+STRICT` or `TLP:RED`
+         *     record: registered principals (the Secretariat only when listed). Required for
+         *     those levels; absent (or empty) for `TLP:GREEN` and `TLP:CLEAR`, which go to every
+         *     participant. Unknown principals are refused (422).
+         */
+        Recipients: components["schemas"]["PrincipalId"][];
+        /**
+         * @description NIS2 Art. 23 stages: `early-warning` (within 24 h of awareness), `notification`
+         *     (within 72 h), `intermediate` (on request), `progress` (when the incident is still
+         *     ongoing at the final report's deadline), `final` (within one month of the
+         *     notification; closes the incident).
+         * @enum {string}
+         */
+        IncidentStage: "early-warning" | "notification" | "intermediate" | "progress" | "final";
+        /**
+         * @description `closed` once the final report is filed.
+         * @enum {string}
+         */
+        IncidentStatus: "open" | "closed";
+        /**
+         * @description Reference Security Incident Taxonomy (RSIT) class.
+         * @enum {string}
+         */
+        RsitClass: "abusive-content" | "malicious-code" | "information-gathering" | "intrusion-attempts" | "intrusions" | "availability" | "information-content-security" | "fraud" | "vulnerable" | "other" | "test";
+        /**
+         * @description RSIT type, one of its class's: abusive-content (spam, harmful-speech, violence);
+         *     malicious-code (infected-system, c2-server, malware-distribution,
+         *     malware-configuration); information-gathering (scanner, sniffing,
+         *     social-engineering); intrusion-attempts (ids-alert, brute-force, exploit);
+         *     intrusions (privileged-account-compromise, unprivileged-account-compromise,
+         *     application-compromise, system-compromise, burglary); availability (dos, ddos,
+         *     misconfiguration, sabotage, outage); information-content-security
+         *     (unauthorised-information-access, unauthorised-information-modification,
+         *     data-loss, data-leak); fraud (unauthorised-use-of-resources, copyright,
+         *     masquerade, phishing); vulnerable (weak-crypto, ddos-amplifier,
+         *     potentially-unwanted-accessible, information-disclosure, vulnerable-system);
+         *     other (other, undetermined); test (test). A type of another class is 422.
+         * @example ddos
+         */
+        RsitType: string;
+        /** @description The sender's national severity, with the scale it is measured on (scales differ between states). */
+        Severity: {
+            /** @example AT national CSIRT scale 1-4 */
+            scale: string;
+            /** @example 3 */
+            value: string;
+        };
+        /** @enum {string} */
+        CrossBorderImpact: "yes" | "no" | "unknown";
+        /**
+         * @description Critical sector affected (NIS2 Annexes I and II), or `other`.
+         * @enum {string}
+         */
+        Sector: "energy" | "transport" | "banking" | "financial-market-infrastructure" | "health" | "drinking-water" | "waste-water" | "digital-infrastructure" | "ict-service-management" | "public-administration" | "space" | "postal-and-courier" | "waste-management" | "chemicals" | "food" | "manufacturing" | "digital-providers" | "research" | "other";
+        /** @description An indicator of compromise. */
+        Indicator: {
+            /** @enum {string} */
+            type: "ipv4" | "ipv6" | "cidr" | "domain" | "url" | "email" | "md5" | "sha1" | "sha256" | "filename" | "asn" | "cve" | "other";
+            value: string;
+        };
+        IncidentInput: {
+            /**
+             * @description The stage of the first report.
+             * @default early-warning
+             * @enum {string}
+             */
+            stage: "early-warning" | "notification";
+            title: string;
+            /** @description What this report says. */
+            summary: string;
+            /** @description When the state became aware of the incident; not in the future. The deadlines count from it. */
+            aware_at: components["schemas"]["Timestamp"];
+            rsit_class: components["schemas"]["RsitClass"];
+            rsit_type?: components["schemas"]["RsitType"];
+            severity: components["schemas"]["Severity"];
+            suspected_malicious: boolean;
+            cross_border_impact: components["schemas"]["CrossBorderImpact"];
+            sectors?: components["schemas"]["Sector"][];
+            indicators?: components["schemas"]["Indicator"][];
+            tlp: components["schemas"]["Tlp"];
+            recipients?: components["schemas"]["Recipients"];
+        };
+        IncidentReportInput: {
+            /** @enum {string} */
+            stage: "notification" | "intermediate" | "progress" | "final";
+            summary: string;
+            title?: string;
+            rsit_class?: components["schemas"]["RsitClass"];
+            rsit_type?: components["schemas"]["RsitType"];
+            severity?: components["schemas"]["Severity"];
+            suspected_malicious?: boolean;
+            cross_border_impact?: components["schemas"]["CrossBorderImpact"];
+            sectors?: components["schemas"]["Sector"][];
+            indicators?: components["schemas"]["Indicator"][];
+        };
+        IncidentDeadline: {
+            /** @description Null while it cannot be known yet (the final report's, before the notification). */
+            due_at: components["schemas"]["Timestamp"] | null;
+            /** @description When the report that meets it was filed. */
+            met_at: components["schemas"]["Timestamp"] | null;
+            /**
+             * @description `pending` not filed and not past due; `overdue` not filed and past due; `met` filed in time; `late` filed after the deadline.
+             * @enum {string}
+             */
+            status: "pending" | "overdue" | "met" | "late";
+        };
+        /**
+         * @description Computed from `aware_at` and the notification's time: the early warning 24 hours and
+         *     the notification 72 hours after awareness; the final report one calendar month
+         *     (UTC) after the notification, met by the first `final` or `progress` report.
+         */
+        IncidentDeadlines: {
+            early_warning: components["schemas"]["IncidentDeadline"];
+            notification: components["schemas"]["IncidentDeadline"];
+            final: components["schemas"]["IncidentDeadline"];
+        };
+        Incident: {
+            id: components["schemas"]["RecordId"];
+            state: components["schemas"]["StateCode"];
+            tlp: components["schemas"]["Tlp"];
+            /** @description The listed recipients; empty for `TLP:GREEN` and `TLP:CLEAR` (every participant). */
+            recipients: components["schemas"]["PrincipalId"][];
+            stage: components["schemas"]["IncidentStage"];
+            status: components["schemas"]["IncidentStatus"];
+            /** @description The latest report's number; the `ETag` is this number, quoted. */
+            report_count: number;
+            title: string;
+            /** @description The latest report's summary. */
+            summary: string;
+            aware_at: components["schemas"]["Timestamp"];
+            rsit_class: components["schemas"]["RsitClass"];
+            rsit_type: components["schemas"]["RsitType"] | null;
+            severity: components["schemas"]["Severity"];
+            suspected_malicious: boolean;
+            cross_border_impact: components["schemas"]["CrossBorderImpact"];
+            sectors: components["schemas"]["Sector"][];
+            indicators: components["schemas"]["Indicator"][];
+            opened_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            deadlines: components["schemas"]["IncidentDeadlines"];
+            /** @description A deadline is `overdue` now. */
+            overdue: boolean;
+            acknowledgement_count: number;
+            /** @description The latest report's attestation. */
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+        };
+        IncidentPage: {
+            items: components["schemas"]["Incident"][];
+            next_cursor: string | null;
+        };
+        IncidentResult: {
+            data: components["schemas"]["Incident"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        /** @description One immutable report, with the incident's fields as they stood after it. */
+        IncidentReport: {
+            incident_id: components["schemas"]["RecordId"];
+            report_no: number;
+            stage: components["schemas"]["IncidentStage"];
+            summary: string;
+            title: string;
+            rsit_class: components["schemas"]["RsitClass"];
+            rsit_type: components["schemas"]["RsitType"] | null;
+            severity: components["schemas"]["Severity"];
+            suspected_malicious: boolean;
+            cross_border_impact: components["schemas"]["CrossBorderImpact"];
+            sectors: components["schemas"]["Sector"][];
+            indicators: components["schemas"]["Indicator"][];
+            reported_at: components["schemas"]["Timestamp"];
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+        };
+        IncidentReportPage: {
+            items: components["schemas"]["IncidentReport"][];
+            next_cursor: string | null;
+        };
+        IncidentReportResult: {
+            data: components["schemas"]["IncidentReport"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        IncidentAcknowledgementInput: {
+            note?: string;
+        };
+        IncidentAcknowledgement: {
+            incident_id: components["schemas"]["RecordId"];
+            state: components["schemas"]["StateCode"];
+            acknowledged_at: components["schemas"]["Timestamp"];
+            /** @description The incident's latest report when the state acknowledged. */
+            report_no: number;
+            note: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+        };
+        IncidentAcknowledgementPage: {
+            items: components["schemas"]["IncidentAcknowledgement"][];
+            next_cursor: string | null;
+            /** @description Listed recipient states that have not acknowledged yet; null for `TLP:GREEN` and `TLP:CLEAR` (every participant). */
+            awaiting: components["schemas"]["StateCode"][] | null;
+        };
+        IncidentAcknowledgementResult: {
+            data: components["schemas"]["IncidentAcknowledgement"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        /**
+         * @description `consultation` to reduce the risk of misperception and escalation (CBM 3); `assistance` and `information` requests (CBM 13).
+         * @enum {string}
+         */
+        RequestType: "consultation" | "assistance" | "information";
+        /** @enum {string} */
+        RequestUrgency: "low" | "normal" | "high" | "critical";
+        ConsultationRequestInput: {
+            type: components["schemas"]["RequestType"];
+            subject: string;
+            body: string;
+            /** @description An incident the sender may see. */
+            related_incident?: components["schemas"]["RecordId"];
+            /** @default normal */
+            urgency: components["schemas"]["RequestUrgency"];
+            /** @description When an answer is wanted; in the future, at most 365 days ahead. */
+            reply_by?: components["schemas"]["Timestamp"];
+            /** @default TLP:AMBER */
+            tlp: components["schemas"]["Tlp"];
+            /** @description The participating states the request is addressed to (not the Secretariat); required unless `TLP:GREEN` or `TLP:CLEAR`. */
+            recipients?: components["schemas"]["Recipients"];
+        };
+        RecipientStatus: {
+            state: components["schemas"]["StateCode"];
+            /** @enum {string} */
+            status: "pending" | "accepted" | "declined" | "answered";
+            last_response_at: components["schemas"]["Timestamp"] | null;
+        };
+        ConsultationRequest: {
+            id: components["schemas"]["RecordId"];
+            /** @description The sender. */
+            state: components["schemas"]["StateCode"];
+            type: components["schemas"]["RequestType"];
+            subject: string;
+            body: string;
+            related_incident: components["schemas"]["RecordId"] | null;
+            urgency: components["schemas"]["RequestUrgency"];
+            reply_by: components["schemas"]["Timestamp"] | null;
+            tlp: components["schemas"]["Tlp"];
+            /** @description The addressed states; empty for `TLP:GREEN` and `TLP:CLEAR` (every participating state). */
+            recipients: components["schemas"]["StateCode"][];
+            /**
+             * @description `answered` once any recipient answered; else `accepted` once any accepted; `declined` when every listed recipient declined; else `open`.
+             * @enum {string}
+             */
+            status: "open" | "accepted" | "answered" | "declined";
+            /** @description `reply_by` has passed while the request is `open` or `accepted`. */
+            overdue: boolean;
+            /** @description Per state, its latest standing. Every listed recipient (`pending` until it responds); for `TLP:GREEN` and `TLP:CLEAR` the states that responded. */
+            replies: components["schemas"]["RecipientStatus"][];
+            created_at: components["schemas"]["Timestamp"];
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+        };
+        ConsultationRequestPage: {
+            items: components["schemas"]["ConsultationRequest"][];
+            next_cursor: string | null;
+        };
+        ConsultationRequestResult: {
+            data: components["schemas"]["ConsultationRequest"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        RequestResponseInput: {
+            /** @enum {string} */
+            action: "accept" | "decline" | "answer";
+            /** @description The answer (required for `answer`), or a note with an acceptance or the reason for a decline. */
+            body?: string;
+        };
+        RequestResponse: {
+            request_id: components["schemas"]["RecordId"];
+            state: components["schemas"]["StateCode"];
+            /** @description The responding state's own sequence number on this request. */
+            response_no: number;
+            /** @enum {string} */
+            action: "accept" | "decline" | "answer";
+            body: string | null;
+            responded_at: components["schemas"]["Timestamp"];
+            attestation_id: components["schemas"]["RecordId"];
+        };
+        RequestResponsePage: {
+            items: components["schemas"]["RequestResponse"][];
+            next_cursor: string | null;
+        };
+        RequestResponseResult: {
+            data: components["schemas"]["RequestResponse"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        /**
+         * @description What a national document is, and the CBM it answers first: `threat-views` 1,
+         *     `internet-measures` 4, `best-practice` 5, `legislation` 6, `strategy` and `doctrine`
+         *     7, `terminology` 9 (with glossary terms), `capacity-building` 12,
+         *     `public-private-partnership` 14, `vulnerability-disclosure` 16.
+         * @enum {string}
+         */
+        DocumentType: "threat-views" | "internet-measures" | "best-practice" | "legislation" | "strategy" | "doctrine" | "terminology" | "capacity-building" | "public-private-partnership" | "vulnerability-disclosure";
+        /** @description An OSCE ICT confidence-building measure (PC.DEC/1106 and PC.DEC/1202), 1 to 16. */
+        Cbm: number;
+        /** @description base64url SHA-256 without padding (43 characters), as every digest of the portal. */
+        Sha256: string;
+        /**
+         * @description PDF, OpenDocument text, Word (DOCX) or plain text.
+         * @enum {string}
+         */
+        DocumentMediaType: "application/pdf" | "application/vnd.oasis.opendocument.text" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "text/plain";
+        /** @description The file the version publishes; its bytes are uploaded next (`uploadDocumentContent`). */
+        DocumentFileInput: {
+            media_type: components["schemas"]["DocumentMediaType"];
+            sha256: components["schemas"]["Sha256"];
+            /** @description Bytes; at most 25 MiB (or the portal's lower `maxUploadBytes`). */
+            size: number;
+            /** @example national-cyber-strategy-2026.pdf */
+            filename?: string;
+        };
+        GlossaryTermInput: {
+            /** @example critical infrastructure */
+            term: string;
+            definition: string;
+            /** @description The term's language; default the document's. */
+            language?: components["schemas"]["LanguageTag"];
+        };
+        DocumentInput: {
+            type: components["schemas"]["DocumentType"];
+            /** @description The CBMs the document answers; must include its type's CBM (the default is that one alone). */
+            cbms?: components["schemas"]["Cbm"][];
+            title: string;
+            summary: string;
+            language: components["schemas"]["LanguageTag"];
+            tlp: components["schemas"]["Tlp"];
+            recipients?: components["schemas"]["Recipients"];
+            /** @description Exactly one of `markdown` (inline) and `file` (uploaded next). */
+            content: {
+                markdown?: string;
+                file?: components["schemas"]["DocumentFileInput"];
+            };
+            /** @description The glossary of a `terminology` document (at least one term; none for other types). */
+            terms?: components["schemas"]["GlossaryTermInput"][];
+        };
+        DocumentWithdrawalInput: {
+            reason?: string;
+        };
+        DocumentContent: {
+            /** @enum {string} */
+            kind: "markdown" | "file";
+            /** @description The declared media type; `text/markdown` for Markdown. */
+            media_type: string;
+            sha256: components["schemas"]["Sha256"];
+            size: number;
+            filename: string | null;
+            /** @description False until the declared file's bytes have been uploaded. */
+            available: boolean;
+            /** @description Where the bytes of this version's content are (`getDocumentContent`). */
+            href: string;
+        };
+        Document: {
+            id: components["schemas"]["RecordId"];
+            state: components["schemas"]["StateCode"];
+            version: number;
+            /** @enum {string} */
+            status: "active" | "withdrawn";
+            type: components["schemas"]["DocumentType"];
+            cbms: components["schemas"]["Cbm"][];
+            title: string;
+            summary: string;
+            language: components["schemas"]["LanguageTag"];
+            tlp: components["schemas"]["Tlp"];
+            recipients: components["schemas"]["Recipients"];
+            content: components["schemas"]["DocumentContent"];
+            term_count: number;
+            /** @description The version's glossary terms (`listDocumentTerms`), for a terminology document. */
+            terms_href: string | null;
+            published_at: components["schemas"]["Timestamp"];
+            withdrawal_reason: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+        };
+        DocumentPage: {
+            items: components["schemas"]["Document"][];
+            next_cursor: string | null;
+        };
+        DocumentResult: {
+            data: components["schemas"]["Document"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        GlossaryTerm: {
+            term: string;
+            definition: string;
+            language: components["schemas"]["LanguageTag"];
+        };
+        GlossaryTermPage: {
+            items: components["schemas"]["GlossaryTerm"][];
+            next_cursor: string | null;
+        };
+        GlossaryHit: {
+            term: string;
+            definition: string;
+            language: components["schemas"]["LanguageTag"];
+            /** @description The best-matching passage, matches marked `**like this**`. */
+            snippet: string;
+            /** @description BM25 relevance within this search; lower is better. */
+            score: number;
+            state: components["schemas"]["StateCode"];
+            document_id: components["schemas"]["RecordId"];
+            document_version: number;
+            document_title: string;
+            tlp: components["schemas"]["Tlp"];
+            document_href: string;
+        };
+        GlossarySearchPage: {
+            items: components["schemas"]["GlossaryHit"][];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -2123,6 +2974,844 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listIncidents: {
+        parameters: {
+            query?: {
+                /** @description Only incidents notified by this state. */
+                state?: components["schemas"]["StateCode"];
+                status?: components["schemas"]["IncidentStatus"];
+                overdue?: boolean;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of incidents. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createIncident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentInput"];
+            };
+        };
+        responses: {
+            /** @description The incident is open; its first report is attested. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The incident. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listIncidentReports: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentReportPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    addIncidentReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The incident's `ETag` this report is based on; 412 when another report came first. */
+                "If-Match"?: string;
+            };
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentReportInput"];
+            };
+        };
+        responses: {
+            /** @description The report is filed; the answer is the report and its attestation. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentReportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getIncidentReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+                reportNo: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listIncidentAcknowledgements: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of acknowledgements. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentAcknowledgementPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    acknowledgeIncident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                incidentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentAcknowledgementInput"];
+            };
+        };
+        responses: {
+            /** @description The acknowledgement is recorded and attested. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentAcknowledgementResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /** @description `sent` by the caller, or `received` (sent by others); default both. */
+                direction?: "sent" | "received";
+                type?: components["schemas"]["RequestType"];
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultationRequestPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The request is sent and attested. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultationRequestResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultationRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listRequestResponses: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                requestId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of responses. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    respondToRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                requestId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestResponseInput"];
+            };
+        };
+        responses: {
+            /** @description The response is recorded and attested. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestResponseResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    listDocuments: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["StateCode"];
+                type?: components["schemas"]["DocumentType"];
+                /** @description Only documents that answer this CBM. */
+                cbm?: components["schemas"]["Cbm"];
+                language?: components["schemas"]["LanguageTag"];
+                status?: "active" | "all";
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of documents. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentInput"];
+            };
+        };
+        responses: {
+            /** @description The document is published as version 1. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateDocument: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentInput"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+        };
+    };
+    withdrawDocument: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentWithdrawalInput"];
+            };
+        };
+        responses: {
+            /** @description The withdrawn version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+        };
+    };
+    listDocumentHistory: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getDocumentContent: {
+        parameters: {
+            query?: {
+                version?: number;
+            };
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content. */
+            200: {
+                headers: {
+                    /** @description RFC 9530: `sha-256=:<standard base64 of the SHA-256>:`. */
+                    "Repr-Digest"?: string;
+                    /** @description `"<base64url SHA-256>"` of the bytes. */
+                    ETag?: string;
+                    /** @description `attachment` with the declared file name, for files. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "application/vnd.oasis.opendocument.text": unknown;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                    "text/plain": unknown;
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description `If-None-Match` names these bytes. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    uploadDocumentContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": unknown;
+                "application/vnd.oasis.opendocument.text": unknown;
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                "text/plain": unknown;
+            };
+        };
+        responses: {
+            /** @description The file had been uploaded before; the first upload's attestation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResult"];
+                };
+            };
+            /** @description The file is stored and attested; the document's content is available. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    listDocumentTerms: {
+        parameters: {
+            query?: {
+                version?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                documentId: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of terms. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GlossaryTermPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    searchGlossary: {
+        parameters: {
+            query: {
+                q: string;
+                state?: components["schemas"]["StateCode"];
+                /** @description The term's language, by RFC 4647 basic filtering (`en` also finds `en-GB`). */
+                language?: components["schemas"]["LanguageTag"];
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of matching terms. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GlossarySearchPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getAttestationEvidenceBody: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attestationId: components["parameters"]["AttestationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The body bytes, with the media type they were sent with. */
+            200: {
+                headers: {
+                    /** @description RFC 9530: `sha-256=:<standard base64 of the SHA-256>:`. */
+                    "Repr-Digest"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
 }

@@ -7,6 +7,15 @@ export interface IdempotencyClaim {
   completed: boolean;
 }
 
+/** A write token's jti, to be recorded exactly once: in the write's commit, or after the request. */
+export interface ReplayGuard {
+  issuer: string;
+  jti: string;
+  /** Epoch seconds after which the token could not be accepted anyway. */
+  expiresAt: number;
+  recorded: boolean;
+}
+
 export interface Caller {
   principalId: string;
   principalKind: 'state' | 'secretariat';
@@ -14,6 +23,8 @@ export interface Caller {
   scopes: readonly string[];
   token: string;
   claims: RequestClaims;
+  /** Present for writes (POST, PUT, PATCH, DELETE). */
+  replay?: ReplayGuard;
 }
 
 /** Hono environment of the portal: per-request variables set by the middleware chain. */

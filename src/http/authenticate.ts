@@ -4,7 +4,8 @@ import { CLOCK_TOLERANCE_SECONDS, verifyRequestToken } from '../crypto/request-t
 import { findActiveKey } from '../principals/keys-repo.ts';
 import type { AppEnv } from './app-env.ts';
 import { problems } from './problem.ts';
-import { consumeJti } from './replay-store.ts';
+import { consumeJti, jtiReplayed, jtiSeen } from './replay-store.ts';
+import type { ReplayGuard } from './app-env.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 // The auth-scheme is case-insensitive (RFC 9110 section 11.1): `bearer` is `Bearer`.
@@ -12,9 +13,11 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 /**
  * Verifies the signed request (DESIGN.md section 3) and sets `caller`. Write tokens are
- * single use: the jti is consumed before the handler runs, so even a request that then
- * fails cannot be replayed later, when it might succeed. Read tokens may be reused until
- * they expire (htm/htu bind them to one read), so reads never write.
+ * single use: a seen jti is refused at once, and the jti is recorded in the write's own
+ * commit (a concurrent replay loses at commit time, on the primary key) or, when the
+ * request ends without committing, right after it: even a request that failed cannot be
+ * replayed later, when it might succeed. Read tokens may be reused until they expire
+ * (htm/htu bind them to one read), so reads never write.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
@@ -42,10 +45,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         findActiveKey: (issuer, kid) => findActiveKey(deps.db, issuer, kid, now),
       },
     );
-    if (!SAFE_METHODS.has(c.req.method)) {
-      const fresh = await consumeJti(deps.db, claims.iss, claims.jti, claims.exp + CLOCK_TOLERANCE_SECONDS);
-      if (!fresh) throw problems.unauthorized('jti-replayed', 'This request token has been used before; sign each write anew.');
-    }
+    const write = !SAFE_METHODS.has(c.req.method);
+    const replay: ReplayGuard | undefined = write ? { issuer: claims.iss, jti: claims.jti, expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS, recorded: false } : undefined;
+    if (replay && (await jtiSeen(deps.db, replay.issuer, replay.jti))) throw jtiReplayed();
     c.set('caller', {
       principalId: key.principalId,
       principalKind: key.principalKind,
@@ -53,7 +55,13 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       scopes: key.scopes,
       token,
       claims,
+      replay,
     });
-    return next();
+    if (!replay) return next();
+    try {
+      await next();
+    } finally {
+      if (!replay.recorded) await consumeJti(deps.db, replay.issuer, replay.jti, replay.expiresAt);
+    }
   };
 }

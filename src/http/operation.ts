@@ -21,7 +21,7 @@ export interface OperationInput<Id extends OperationId> {
   path: PathParams<Id>;
 }
 
-export type Scope = 'read' | 'contacts:write' | 'principals:write' | 'checks:write';
+export type Scope = 'read' | 'contacts:write' | 'principals:write' | 'checks:write' | 'incidents:write' | 'documents:write';
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -100,6 +100,10 @@ export function operation<Id extends OperationId>(
         const result = compiled.body.validator.validate(body);
         if (!result.valid) throw problems.unprocessable('The body does not match the contract.', describeErrors(result.errors));
       }
+    } else if (compiled.rawBody) {
+      // A file upload: the exact bytes, in one of the media types the contract lists.
+      const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+      if (!mediaType || !compiled.rawBody.mediaTypes.includes(mediaType)) throw problems.unsupportedMediaType(compiled.rawBody.mediaTypes.join(', '));
     } else if (c.var.rawBody?.byteLength) {
       throw problems.badRequest('unexpected-body', 'This operation takes no body.');
     }

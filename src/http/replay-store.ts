@@ -1,4 +1,6 @@
+import type { CompiledQuery } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
+import { problems } from './problem.ts';
 
 /**
  * Records a write token's jti. Returns false when it was seen before (a replay). One
@@ -15,6 +17,18 @@ export async function consumeJti(db: PortalDb, issuer: string, jti: string, expi
   );
   return changed === 1;
 }
+
+/** The statement that records a write token's jti inside the write's own commit. */
+export function recordJtiQuery(db: PortalDb, issuer: string, jti: string, expiresAtSeconds: number): CompiledQuery {
+  return db.kysely.insertInto('request_jtis').values({ issuer, jti, expires_at: expiresAtSeconds }).compile();
+}
+
+export async function jtiSeen(db: PortalDb, issuer: string, jti: string): Promise<boolean> {
+  const row = await db.kysely.selectFrom('request_jtis').select('jti').where('issuer', '=', issuer).where('jti', '=', jti).executeTakeFirst();
+  return row !== undefined;
+}
+
+export const jtiReplayed = () => problems.unauthorized('jti-replayed', 'This request token has been used before; sign each write anew.');
 
 /** Deletes replay entries whose tokens have expired; returns how many. */
 export function purgeExpiredJtis(db: PortalDb, now: Date): Promise<number> {

@@ -14,6 +14,8 @@ export interface CompiledOperation {
   queryParams: Map<string, { required: boolean; validator: Validator; type: unknown; default: unknown }>;
   /** Media type and validator of the JSON body, when the operation takes one. */
   body: { validator: Validator; required: boolean } | null;
+  /** Media types of a body taken as raw bytes (a file upload), when not JSON. */
+  rawBody: { mediaTypes: string[] } | null;
   /** The operation declares the Idempotency-Key header: it creates. */
   idempotent: boolean;
 }
@@ -52,11 +54,13 @@ function compileOperation(operationId: string, pathItem: Json, operation: Json):
   }
   const requestBody = resolveRefs(operation.requestBody) as { required?: boolean; content?: Record<string, { schema: Schema }> } | undefined;
   const jsonSchema = requestBody?.content?.['application/json']?.schema;
+  const rawMediaTypes = Object.keys(requestBody?.content ?? {}).filter((mediaType) => mediaType !== 'application/json');
   return {
     operationId,
     pathParams,
     queryParams,
     body: jsonSchema ? { validator: compile(jsonSchema), required: requestBody?.required === true } : null,
+    rawBody: !jsonSchema && rawMediaTypes.length ? { mediaTypes: rawMediaTypes } : null,
     idempotent: parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key'),
   };
 }

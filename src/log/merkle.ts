@@ -7,29 +7,19 @@
  * complete, aligned subtrees it decomposes into, which the log stores.
  */
 
+import { sha256Bytes } from '../crypto/encoding.ts';
+
 export type Hash = Uint8Array;
 
-async function sha256(bytes: Uint8Array): Promise<Hash> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-}
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
 
-export function leafHash(data: Uint8Array): Promise<Hash> {
-  const input = new Uint8Array(data.byteLength + 1);
-  input[0] = 0x00;
-  input.set(data, 1);
-  return sha256(input);
-}
+export const leafHash = (data: Uint8Array): Promise<Hash> => sha256Bytes(LEAF_PREFIX, data);
 
-export function nodeHash(left: Hash, right: Hash): Promise<Hash> {
-  const input = new Uint8Array(65);
-  input[0] = 0x01;
-  input.set(left, 1);
-  input.set(right, 33);
-  return sha256(input);
-}
+export const nodeHash = (left: Hash, right: Hash): Promise<Hash> => sha256Bytes(NODE_PREFIX, left, right);
 
 /** The root of the empty tree: SHA-256 of nothing. */
-export const emptyRoot = (): Promise<Hash> => sha256(new Uint8Array());
+export const emptyRoot = (): Promise<Hash> => sha256Bytes();
 
 /** A range of leaves [start, end). */
 export interface Range {

@@ -46,7 +46,14 @@ export interface TestClient {
 
 export type PortalHarness = Awaited<ReturnType<typeof createHarness>>;
 
-export async function createHarness(db: PortalDb, blobs: BlobStore, options: { now?: string; maxBodyBytes?: number } = {}) {
+export interface HarnessOptions {
+  now?: string;
+  maxBodyBytes?: number;
+  /** Document uploads; small by default so tests of the limit stay fast. */
+  maxUploadBytes?: number;
+}
+
+export async function createHarness(db: PortalDb, blobs: BlobStore, options: HarnessOptions = {}) {
   const clock = fixedClock(options.now ?? START);
   const keys = await loadPortalKeys([await generatePrivateJwk()]);
   const logged: string[] = [];
@@ -56,7 +63,7 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: { n
     keys,
     clock,
     ids: uuidv7Generator(clock),
-    config: { publicOrigin: ORIGIN, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test' },
+    config: { publicOrigin: ORIGIN, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024, version: 'test' },
     log: (line) => logged.push(line),
   });
   const fetchApp = (request: Request) => Promise.resolve(app.fetch(request));

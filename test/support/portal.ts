@@ -11,7 +11,7 @@ import { fileBlobStore } from '../../src/blobs/file-blob-store.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { readMigrations } from '../../src/db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from '../../src/db/sqlite.ts';
-import { createHarness } from './harness.ts';
+import { createHarness, type HarnessOptions } from './harness.ts';
 
 export { contactBody, ORIGIN, START, type CallOptions, type TestClient } from './harness.ts';
 
@@ -21,7 +21,7 @@ process.once('exit', () => rmSync(blobRoot, { recursive: true, force: true }));
 
 export type TestPortal = Awaited<ReturnType<typeof createTestPortal>>;
 
-export async function createTestPortal(options: { now?: string; maxBodyBytes?: number } = {}) {
+export async function createTestPortal(options: HarnessOptions = {}) {
   const sqlite: BetterSqlite3.Database = openSqlite(':memory:');
   applyMigrations(sqlite, readMigrations());
   const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(blobRoot, randomUUID())), options);

@@ -1,3 +1,4 @@
+import { exchangeSuite } from '../shared/exchange.cases.ts';
 import { logSuite } from '../shared/log.cases.ts';
 import { checksSuite } from '../shared/checks.cases.ts';
 import { coreSuite } from '../shared/core.cases.ts';
@@ -6,3 +7,4 @@ import { createWorkersPortal } from './support.ts';
 coreSuite('workerd + D1', (options) => createWorkersPortal(options));
 checksSuite('workerd + D1', () => createWorkersPortal());
 logSuite('workerd + D1', () => createWorkersPortal());
+exchangeSuite('workerd + D1', () => createWorkersPortal());

@@ -1,0 +1,97 @@
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import type { PortalDb } from '../db/portal-db.ts';
+import type { components } from '../generated/openapi.ts';
+import type { AppEnv, Caller } from '../http/app-env.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { problems } from '../http/problem.ts';
+import { visibleTo } from '../visibility/visibility.ts';
+import { documentHref, languageMatches } from './repo.ts';
+
+type GlossaryHit = components['schemas']['GlossaryHit'];
+
+const MAX_QUERY_PARTS = 16;
+// Letters, digits and combining marks make words, as for FTS5's unicode61 tokenizer.
+const WORD_SEPARATORS = /[^\p{L}\p{N}\p{M}]+/u;
+
+/**
+ * Turns what a person types into an FTS5 query that cannot be malformed: every word is a
+ * quoted string (all must match), `"quoted phrases"` stay phrases, a trailing `*` asks for
+ * a prefix. FTS5 operators and column filters in the input are plain words here.
+ * Null when nothing searchable is left.
+ */
+export function toFtsQuery(q: string): string | null {
+  const parts: string[] = [];
+  for (const match of q.matchAll(/"([^"]*)"?|(\S+)/g)) {
+    const [, phrase, bare] = match;
+    if (phrase !== undefined) {
+      const words = phrase.split(WORD_SEPARATORS).filter(Boolean);
+      if (words.length) parts.push(`"${words.join(' ')}"`);
+    } else if (bare !== undefined) {
+      const prefix = bare.endsWith('*');
+      const words = bare.split(WORD_SEPARATORS).filter(Boolean);
+      words.forEach((word, index) => parts.push(`"${word}"${prefix && index === words.length - 1 ? '*' : ''}`));
+    }
+  }
+  return parts.length ? parts.slice(0, MAX_QUERY_PARTS).join(' ') : null;
+}
+
+/**
+ * Matching terms of the current version of every terminology document that is not
+ * withdrawn (only those are in glossary_fts) and that the caller may see, in the order
+ * they were published: the cursor is the term's sequence number (the FTS rowid).
+ */
+function searchTerms(db: PortalDb, caller: Caller, filter: { match: string; state?: string; language?: string; afterId: number | null; limit: number }) {
+  let query = db.kysely
+    .selectFrom('glossary_fts')
+    .innerJoin('glossary_terms', 'glossary_terms.id', 'glossary_fts.rowid')
+    .innerJoin('documents', (join) => join.onRef('documents.id', '=', 'glossary_terms.document_id').onRef('documents.version', '=', 'glossary_terms.version'))
+    .innerJoin('document_versions', (join) =>
+      join.onRef('document_versions.document_id', '=', 'glossary_terms.document_id').onRef('document_versions.version', '=', 'glossary_terms.version'),
+    )
+    .select([
+      'glossary_terms.id',
+      'glossary_terms.term',
+      'glossary_terms.definition',
+      'glossary_terms.language',
+      'glossary_terms.document_id',
+      'glossary_terms.version',
+      'document_versions.state_id',
+      'document_versions.title',
+      'document_versions.tlp',
+      sql<string>`snippet(glossary_fts, -1, '**', '**', '…', 24)`.as('snippet'),
+      sql<number>`bm25(glossary_fts)`.as('score'),
+    ])
+    .where(sql<boolean>`glossary_fts MATCH ${filter.match}`)
+    .where('documents.status', '=', 'active')
+    .where(visibleTo(caller, { tlp: 'document_versions.tlp', author: 'document_versions.state_id', recordId: 'document_versions.document_id' }))
+    .orderBy('glossary_fts.rowid')
+    .limit(filter.limit + 1);
+  if (filter.afterId !== null) query = query.where('glossary_fts.rowid', '>', filter.afterId);
+  if (filter.state) query = query.where('documents.state_id', '=', filter.state);
+  if (filter.language) query = query.where(languageMatches('glossary_terms.language', filter.language));
+  return query.execute();
+}
+
+export const glossary = new Hono<AppEnv>().get('/search', operation('searchGlossary', { scope: 'read' }), async (c) => {
+  const { q, state, language, cursor, limit = 100 } = c.var.input.query;
+  const match = toFtsQuery(q);
+  if (!match) throw problems.badRequest('invalid-parameter', 'The query has no word to search for.', [{ parameter: 'q', in: 'query', detail: 'no letters or digits to search for' }]);
+  const rows = await searchTerms(c.var.deps.db, c.var.caller, { match, state, language, afterId: decodeCursor(cursor), limit });
+  return c.json(
+    toPage(rows, limit, (row) => row.id, (row): GlossaryHit => ({
+      term: row.term,
+      definition: row.definition,
+      language: row.language,
+      snippet: row.snippet,
+      score: Number(row.score),
+      state: row.state_id,
+      document_id: row.document_id,
+      document_version: row.version,
+      document_title: row.title,
+      tlp: row.tlp,
+      document_href: documentHref(row.document_id),
+    })) satisfies components['schemas']['GlossarySearchPage'],
+  );
+});
