@@ -1,7 +1,9 @@
 -- Migration number: 0006 	 incident notifications (staged reports, acknowledgements) and
 -- consultation requests (responses). Frozen once landed: later changes go into new files.
 -- Times are RFC 3339 UTC with milliseconds, so text comparison is time order. Recipients
--- of TLP:AMBER, TLP:AMBER+STRICT and TLP:RED records are in record_recipients (0004).
+-- of TLP:AMBER, TLP:AMBER+STRICT and TLP:RED records are in record_recipients (0004), the
+-- author listed too: acknowledgements and responses are attested by the recipient who
+-- answers, and the author must see them (src/visibility/recipients.ts).
 
 -- The head row of an incident: who notified it, its TLP (fixed when it opens), which
 -- report is current, and the deadlines as they became known. Deadlines, not flags: whether

@@ -1,20 +1,24 @@
 /**
  * Generates everything derived from openapi/openapi.yaml:
- *  - src/generated/openapi.ts  TypeScript types (openapi-typescript CLI, its default options)
- *  - src/generated/spec.ts     the contract as data, for runtime validation and for serving
- *                              /openapi.yaml and /openapi.json without reading files (Workers
- *                              have no file system).
+ *  - src/generated/openapi.ts                 TypeScript types for the server (openapi-typescript CLI,
+ *                                             its default options)
+ *  - clients/typescript/src/generated/openapi.ts  the same types for the client package, so it
+ *                                             builds on its own (openapi-fetch is typed by them)
+ *  - src/generated/spec.ts                    the contract as data, for runtime validation and for
+ *                                             serving /openapi.yaml and /openapi.json without reading
+ *                                             files (Workers have no file system).
  * With --check nothing is written; it exits 1 when a generated file is stale.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
 const specPath = `${root}openapi/openapi.yaml`;
-const typesPath = `${root}src/generated/openapi.ts`;
+const typesPaths = [`${root}src/generated/openapi.ts`, `${root}clients/typescript/src/generated/openapi.ts`];
 const specModulePath = `${root}src/generated/spec.ts`;
 
 const yamlText = readFileSync(specPath, 'utf8');
@@ -28,22 +32,25 @@ const specModule = [
   '',
 ].join('\n');
 
-const bin = `${root}node_modules/.bin/openapi-typescript`;
-let stale = false;
-try {
-  execFileSync(bin, [specPath, '-o', typesPath, ...(check ? ['--check'] : [])], { stdio: check ? 'pipe' : 'inherit' });
-} catch {
-  stale = true;
-  console.error(`${typesPath} is stale: run npm run gen`);
-}
+// openapi-typescript prints exactly what `-o FILE` would write (its own
+// "auto-generated" header included); run it once and write or compare every copy.
+const types = execFileSync(`${root}node_modules/.bin/openapi-typescript`, [specPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const outputs: [path: string, text: string][] = [...typesPaths.map((path): [string, string] => [path, types]), [specModulePath, specModule]];
+
 if (check) {
-  if (!existsSync(specModulePath) || readFileSync(specModulePath, 'utf8') !== specModule) {
-    stale = true;
-    console.error(`${specModulePath} is stale: run npm run gen`);
+  let stale = false;
+  for (const [path, text] of outputs) {
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) {
+      stale = true;
+      console.error(`${path} is stale: run npm run gen`);
+    }
   }
   if (stale) process.exit(1);
   console.log('generated files are fresh');
 } else {
-  writeFileSync(specModulePath, specModule);
-  console.log(`wrote ${specModulePath}`);
+  for (const [path, text] of outputs) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    console.log(`wrote ${path}`);
+  }
 }

@@ -10,6 +10,9 @@ import { onError, renderProblem } from './http/errors.ts';
 import { negotiate } from './http/negotiate.ts';
 import { problems } from './http/problem.ts';
 import { feed } from './feed/routes.ts';
+import { glossary } from './documents/glossary.ts';
+import { documents, isDocumentUpload } from './documents/routes.ts';
+import { answersRawBytes } from './http/raw-bytes.ts';
 import { incidents } from './incidents/routes.ts';
 import { log, logPublic } from './log/routes.ts';
 import { meta } from './meta/routes.ts';
@@ -49,9 +52,12 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', logPublic);
 
   const api = new Hono<AppEnv>();
-  api.use(readBody({ limit: deps.config.maxBodyBytes }));
+  // Document files (up to 25 MiB) on their upload route only; JSON bodies stay small.
+  api.use(readBody({ limit: (c) => (isDocumentUpload(c.req.method, c.req.path) ? deps.config.maxUploadBytes : deps.config.maxBodyBytes) }));
   api.use(authenticate());
   api.use(async function acceptJson(c, next) {
+    // Downloads of exact bytes (document files, evidence bodies) negotiate their own type.
+    if (answersRawBytes(c.req.method, c.req.path)) return next();
     negotiate(c, 'application/json');
     return next();
   });
@@ -62,6 +68,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   api.route('/checks', checks);
   api.route('/incidents', incidents);
   api.route('/requests', requests);
+  api.route('/documents', documents);
+  api.route('/glossary', glossary);
   api.route('/log', log);
   api.route('/feed', feed);
   app.route('/', api);

@@ -281,10 +281,11 @@ describe('parseNodeConfig', () => {
         CBM_DATA_DIR: 'var/portal',
         CBM_PUBLIC_ORIGIN: 'https://cbm.example.org',
         CBM_MAX_BODY_BYTES: '2048',
+        CBM_MAX_UPLOAD_BYTES: '10485760',
       },
       '/srv',
     );
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 9000, dataDir: resolve('/srv', 'var/portal'), publicOrigin: 'https://cbm.example.org', maxBodyBytes: 2048 });
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 9000, dataDir: resolve('/srv', 'var/portal'), publicOrigin: 'https://cbm.example.org', maxBodyBytes: 2048, maxUploadBytes: 10_485_760 });
   });
 
   it('derives the public origin from host and port, with brackets for IPv6', () => {
@@ -323,6 +324,8 @@ describe('parseNodeConfig', () => {
     ['CBM_PORT', 'http'],
     ['CBM_HOST', 'cbm.example.org/path'],
     ['CBM_MAX_BODY_BYTES', '1e6'],
+    ['CBM_MAX_UPLOAD_BYTES', '26214401'],
+    ['CBM_MAX_UPLOAD_BYTES', '100'],
     ['CBM_PUBLIC_ORIGIN', 'ftp://cbm.example.org'],
     ['CBM_PUBLIC_ORIGIN', 'not a url'],
   ])('refuses %s=%j with exactly one problem naming it', (name, value) => {

@@ -49,7 +49,7 @@ export const attestations = new Hono<AppEnv>()
   .get('/:attestationId/evidence/body', operation('getAttestationEvidenceBody', { scope: 'read' }), async (c) => {
     const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
     if (!row) throw problems.notFound('No such attestation.');
-    let bytes = new Uint8Array(row.body);
+    let bytes: Uint8Array = new Uint8Array(row.body);
     if (row.body_in_blob) {
       const blob = await c.var.deps.blobs.get(row.body_sha256);
       if (!blob) throw new Error(`blob ${row.body_sha256} of attestation ${row.id} is missing from the blob store`);

@@ -191,6 +191,11 @@ export function replaceCbmsQueries(db: PortalDb, documentId: string, cbms: reado
   return [db.kysely.deleteFrom('document_cbms').where('document_id', '=', documentId).compile(), insert];
 }
 
+/** The document's recipients (record_recipients, which `visibleTo` reads). */
+export function insertRecipientsQuery(db: PortalDb, documentId: string, recipients: readonly string[]): CompiledQuery {
+  return sql`INSERT INTO record_recipients (record_id, principal_id) SELECT ${documentId}, value FROM json_each(${JSON.stringify(recipients)})`.compile(db.kysely);
+}
+
 /** The version's glossary terms, in order; `language` already resolved for each. */
 export function insertTermsQuery(db: PortalDb, documentId: string, version: number, terms: readonly GlossaryTerm[]): CompiledQuery {
   return sql`INSERT INTO glossary_terms (document_id, version, ord, term, definition, language)

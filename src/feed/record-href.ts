@@ -8,6 +8,8 @@ const patterns: [RegExp, (match: RegExpExecArray, principal: string) => string][
   [/^urn:cbm:contact:([0-9a-f-]{36}):v\d+$/, (m) => `/contacts/${m[1]}`],
   [/^urn:cbm:confirmation:[0-9a-f-]{36}$/, (_m, principal) => `/states/${principal}/confirmations`],
   [/^urn:cbm:check:([0-9a-f-]{36})(?::ack:[A-Z]{2})?$/, (m) => `/checks/${m[1]}`],
+  // A document version, or the upload of a file it declares.
+  [/^urn:cbm:document:([0-9a-f-]{36}):(?:v\d+|file:[A-Za-z0-9_-]{43})$/, (m) => `/documents/${m[1]}`],
   [/^urn:cbm:incident:([0-9a-f-]{36}):report:(\d+)$/, (m) => `/incidents/${m[1]}/reports/${m[2]}`],
   [/^urn:cbm:incident:([0-9a-f-]{36}):ack:[A-Z]{2}$/, (m) => `/incidents/${m[1]}/acknowledgements`],
   [/^urn:cbm:request:([0-9a-f-]{36})$/, (m) => `/requests/${m[1]}`],

@@ -740,11 +740,12 @@ export interface paths {
         put?: never;
         /**
          * Accept, decline or answer a request, for the signing state
-         * @description Only a recipient state responds, for itself. `accept` and `decline` are a state's
-         *     one decision (`accept` before any answer); `answer` (with a `body`) may follow an
-         *     acceptance or stand alone, as often as needed; nothing follows a `decline`
-         *     (409 `already-declined`). A state that may not see the request gets 404; the
-         *     sender itself gets 403 `not-a-recipient`. Scope `incidents:write`.
+         * @description Only a recipient state responds, for itself. A state decides (`accept` or
+         *     `decline`) only with its first response (409 `already-responded` later); `answer`
+         *     (with a `body`) may follow an acceptance or stand alone, as often as needed;
+         *     nothing follows a `decline` (409 `already-declined`). A state that may not see the
+         *     request gets 404; the sender itself gets 403 `not-a-recipient`. Scope
+         *     `incidents:write`.
          */
         post: operations["respondToRequest"];
         delete?: never;
@@ -802,9 +803,10 @@ export interface paths {
         /**
          * Publish a new version of the signing state's document
          * @description The new version supersedes the current one (which stays in the history). The type
-         *     stays; everything else may change. When the new version lists recipients they
-         *     replace the document's recipients; a `TLP:CLEAR` or `TLP:GREEN` version keeps the
-         *     earlier recipients, so earlier restricted versions stay visible to them.
+         *     stays; everything else may change. Each version keeps its own TLP; the recipients
+         *     are the document's: when the new version lists recipients they replace the earlier
+         *     ones (for every restricted version of the document), while a `TLP:CLEAR` or
+         *     `TLP:GREEN` version keeps them, so earlier restricted versions stay visible to them.
          *     Another state's document is 403 `not-owner`. Scope `documents:write`.
          */
         put: operations["updateDocument"];

@@ -88,6 +88,7 @@ export function operation<Id extends OperationId>(
     }
     for (const [name, spec] of compiled.queryParams) {
       if (!(name in query) && spec.default !== undefined) query[name] = spec.default;
+      if (!(name in query) && spec.required) parameterErrors.push({ parameter: name, in: 'query', detail: 'required query parameter is missing' });
     }
     if (parameterErrors.length) throw problems.badRequest('invalid-parameter', 'A path or query parameter is not valid.', parameterErrors);
 

@@ -141,7 +141,7 @@ export function toIncident(head: Head, latest: IncidentReportsTable, recipients:
     id: head.id,
     state: head.state_id,
     tlp: head.tlp,
-    recipients: [...recipients],
+    recipients: recipients.filter((id) => id !== head.state_id),
     stage: latest.stage,
     status: head.closed_at === null ? 'open' : 'closed',
     report_count: head.report_count,
@@ -265,7 +265,7 @@ export function listAcknowledgements(db: PortalDb, incidentId: string, afterSeq:
 }
 
 /** Listed recipient states that have not acknowledged; null when the incident goes to every participant. */
-export async function awaitingAcknowledgement(db: PortalDb, incident: Pick<IncidentsTable, 'id' | 'tlp'>): Promise<string[] | null> {
+export async function awaitingAcknowledgement(db: PortalDb, incident: Pick<IncidentsTable, 'id' | 'tlp' | 'state_id'>): Promise<string[] | null> {
   if (!RESTRICTED_TLP.includes(incident.tlp)) return null;
   const rows = await db.kysely
     .selectFrom('record_recipients')
@@ -273,6 +273,7 @@ export async function awaitingAcknowledgement(db: PortalDb, incident: Pick<Incid
     .select('record_recipients.principal_id')
     .where('record_recipients.record_id', '=', incident.id)
     .where('principals.kind', '=', 'state')
+    .where('record_recipients.principal_id', '<>', incident.state_id)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(

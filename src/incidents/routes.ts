@@ -106,7 +106,7 @@ export const incidents = new Hono<AppEnv>()
       closed_at: null,
     };
     const report: IncidentReportsTable = { incident_id: id, report_no: 1, stage, summary: input.summary, ...fields, reported_at: reportedAt, attestation_id: attestation.id };
-    return commitAndAnswer(c, attestation, [...insertIncidentQueries(deps.db, head, report), ...recipientQueries(deps.db, id, recipients)], {
+    return commitAndAnswer(c, attestation, [...insertIncidentQueries(deps.db, head, report), ...recipientQueries(deps.db, id, recipients, { author: caller.principalId })], {
       status: 201,
       data: toIncident(head, report, recipients, 0, now),
       headers: { Location: incidentHref(id), ETag: incidentEtag(1) },

@@ -6,7 +6,8 @@ import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
 import { isAssignedCountryCode } from './iso3166.ts';
-import { acceptPublicKey } from './key-material.ts';
+import type { PrincipalKeysTable } from '../db/schema.ts';
+import { acceptPublicKey, type AcceptedKey } from './key-material.ts';
 import { findKey, keyStatus, listKeys, toPrincipalKey } from './keys-repo.ts';
 import { findPrincipal, listPrincipals, toPrincipal } from './repo.ts';
 
@@ -27,6 +28,23 @@ async function existingKey<E extends AppEnv>(c: Context<E>, principalId: string,
   const key = await findKey(c.var.deps.db, principalId, kid);
   if (!key) throw problems.notFound(`No key ${kid} for ${principalId}.`);
   return key;
+}
+
+/** A key as registered: valid from now on, until rotated away or revoked. */
+function newKeyRow(principalId: string, key: AcceptedKey, scopes: readonly string[], label: string | null, now: Date, replaces: string | null): PrincipalKeysTable {
+  return {
+    kid: key.kid,
+    principal_id: principalId,
+    alg: key.alg,
+    public_jwk: JSON.stringify(key.jwk),
+    scopes: JSON.stringify(scopes),
+    label,
+    created_at: now.toISOString(),
+    expires_at: null,
+    revoked_at: null,
+    revocation_reason: null,
+    replaces,
+  };
 }
 
 const keyExists = () => problems.conflict('key-exists', 'This key is already registered.');
@@ -75,19 +93,7 @@ export const principals = new Hono<AppEnv>()
     const principal = await existingPrincipal(c, c.var.input.path.principalId);
     const { jwk, scopes, label } = c.var.input.body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
-    const row = {
-      kid: key.kid,
-      principal_id: principal.id,
-      alg: key.alg,
-      public_jwk: JSON.stringify(key.jwk),
-      scopes: JSON.stringify(scopes),
-      label: label ?? null,
-      created_at: deps.clock.now().toISOString(),
-      expires_at: null,
-      revoked_at: null,
-      revocation_reason: null,
-      replaces: null,
-    };
+    const row = newKeyRow(principal.id, key, scopes, label ?? null, deps.clock.now(), null);
     const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
     return commitAndAnswer(
       c,
@@ -114,19 +120,7 @@ export const principals = new Hono<AppEnv>()
     const { jwk, scopes = JSON.parse(old.scopes) as string[], label, overlap_seconds = 604_800 } = c.var.input.body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const oldExpiry = new Date(now.getTime() + overlap_seconds * 1000).toISOString();
-    const row = {
-      kid: key.kid,
-      principal_id: principal.id,
-      alg: key.alg,
-      public_jwk: JSON.stringify(key.jwk),
-      scopes: JSON.stringify(scopes),
-      label: label ?? old.label,
-      created_at: now.toISOString(),
-      expires_at: null,
-      revoked_at: null,
-      revocation_reason: null,
-      replaces: old.kid,
-    };
+    const row = newKeyRow(principal.id, key, scopes, label ?? old.label, now, old.kid);
     const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
     return commitAndAnswer(
       c,

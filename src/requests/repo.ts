@@ -23,7 +23,8 @@ export interface Standing {
 const standingStatus = (standing: Standing | undefined): RecipientStatus['status'] =>
   !standing ? 'pending' : standing.answered ? 'answered' : standing.declined ? 'declined' : standing.accepted ? 'accepted' : 'pending';
 
-export function toRequest(row: Omit<ConsultationRequestsTable, 'seq'>, recipients: readonly string[], standings: readonly Standing[], now: Date): ConsultationRequest {
+export function toRequest(row: Omit<ConsultationRequestsTable, 'seq'>, recipientRows: readonly string[], standings: readonly Standing[], now: Date): ConsultationRequest {
+  const recipients = recipientRows.filter((id) => id !== row.state_id);
   const byState = new Map(standings.map((standing) => [standing.state, standing]));
   // Listed recipients, each with its standing; for TLP:GREEN and TLP:CLEAR, whoever responded.
   const states = RESTRICTED_TLP.includes(row.tlp) ? recipients : [...byState.keys()].sort();

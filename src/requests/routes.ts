@@ -78,7 +78,7 @@ export const requests = new Hono<AppEnv>()
       created_at: now.toISOString(),
       attestation_id: attestation.id,
     };
-    return commitAndAnswer(c, attestation, [insertRequestQuery(deps.db, row), ...recipientQueries(deps.db, id, recipients)], {
+    return commitAndAnswer(c, attestation, [insertRequestQuery(deps.db, row), ...recipientQueries(deps.db, id, recipients, { author: caller.principalId })], {
       status: 201,
       data: toRequest(row, recipients, [], now),
       headers: { Location: requestHref(id) },

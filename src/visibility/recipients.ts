@@ -50,11 +50,18 @@ export async function acceptRecipients(
   return [...listed].sort();
 }
 
-/** The record_recipients rows of a record, to commit with it. */
-export function recipientQueries(db: PortalDb, recordId: string, recipients: readonly string[]): CompiledQuery[] {
+/**
+ * The record_recipients rows of a record, to commit with it. A record that others answer
+ * (an incident's acknowledgements, a request's responses) lists its author too: those
+ * events are attested by the recipient who answers, and `visibleTo` on the attestation
+ * (its author column being the answering principal) then still lets the record's author
+ * see them. Readers leave the author out of the recipients they show.
+ */
+export function recipientQueries(db: PortalDb, recordId: string, recipients: readonly string[], options: { author: string }): CompiledQuery[] {
+  const rows = recipients.length ? [options.author, ...recipients] : [];
   const queries: CompiledQuery[] = [];
-  for (let start = 0; start < recipients.length; start += ROWS_PER_INSERT) {
-    const chunk = recipients.slice(start, start + ROWS_PER_INSERT);
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
     queries.push(
       db.kysely
         .insertInto('record_recipients')
@@ -65,7 +72,7 @@ export function recipientQueries(db: PortalDb, recordId: string, recipients: rea
   return queries;
 }
 
-/** The listed recipients of several records (one page), each list sorted. */
+/** The recipient rows of several records (one page), each list sorted; the author may be among them. */
 export async function recipientsOfMany(db: PortalDb, recordIds: readonly string[]): Promise<Map<string, string[]>> {
   const byRecord = new Map<string, string[]>(recordIds.map((id) => [id, []]));
   for (let start = 0; start < recordIds.length; start += IDS_PER_SELECT) {

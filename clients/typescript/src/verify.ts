@@ -24,9 +24,15 @@ export interface Evidence {
   method: string;
   path: string;
   request_token: string;
-  /** base64url of the exact body bytes. */
+  /** base64url of the exact body bytes; empty when they are recorded by reference. */
   body: string;
   body_sha256: string;
+  /**
+   * Set when the body is recorded by reference (an uploaded document file): the bytes are
+   * served at `body_href`; pass them to verifyEvidence as `options.body`.
+   */
+  body_blob_sha256?: string | null;
+  body_href?: string;
 }
 
 /**
@@ -49,8 +55,20 @@ export async function verifyAttestation(token: string, portalJwks: JSONWebKeySet
  * request token (with the principal's registered public key), that the token binds the
  * body bytes, and that the attestation names exactly this token and body.
  * Freshness is not rechecked: the token was valid when the portal accepted it.
+ *
+ * A body recorded by reference (`body_blob_sha256`, e.g. an uploaded file) is not in the
+ * evidence: download it from `body_href` and pass the bytes as `options.body`; they are
+ * checked like embedded ones.
  */
-export async function verifyEvidence(evidence: Evidence, attestation: AttestationClaims, principalPublicJwk: JWK): Promise<{ claims: JWTPayload; body: Uint8Array }> {
+export async function verifyEvidence(
+  evidence: Evidence,
+  attestation: AttestationClaims,
+  principalPublicJwk: JWK,
+  options: { body?: Uint8Array } = {},
+): Promise<{ claims: JWTPayload; body: Uint8Array }> {
+  if (evidence.body_blob_sha256 && !options.body && !evidence.body) {
+    throw new Error(`evidence does not verify: the body is recorded by reference; download it from ${evidence.body_href ?? 'the evidence body_href'} and pass it as options.body`);
+  }
   const alg = algorithmOf(principalPublicJwk);
   const key = await importJWK({ ...principalPublicJwk, alg }, alg);
   const { payload } = await jwtVerify(evidence.request_token, key, {
@@ -60,12 +78,13 @@ export async function verifyEvidence(evidence: Evidence, attestation: Attestatio
     currentDate: new Date(attestation.iat * 1000),
     clockTolerance: 60,
   });
-  const body = base64url.decode(evidence.body);
+  const body = options.body ?? base64url.decode(evidence.body);
   const bodyDigest = await sha256b64u(body);
   const failures: string[] = [];
   // Every write token carries body_sha256; a token without it (a read) binds no body at all.
   if (payload.body_sha256 !== bodyDigest) failures.push('the request token does not bind these body bytes');
   if (attestation.body_sha256 !== bodyDigest) failures.push('the attestation names other body bytes');
+  if (evidence.body_blob_sha256 && evidence.body_blob_sha256 !== bodyDigest) failures.push('the evidence references other body bytes');
   if (attestation.request_sha256 !== (await sha256b64u(evidence.request_token))) failures.push('the attestation names another request token');
   if (payload.htm !== evidence.method || payload.htu !== evidence.path) failures.push('the request token was signed for another method or path');
   if (failures.length) throw new Error(`evidence does not verify: ${failures.join('; ')}`);

@@ -1,0 +1,73 @@
+/**
+ * `cbm feed follow`: every write the principal may see, in commit order, resuming where
+ * the last run stopped (the cursor is remembered beside the profile after each page).
+ */
+import { ok, type Schemas } from '../../client.ts';
+import type { Command } from '../command.ts';
+import { VerificationFailed } from '../errors.ts';
+import { integer, noMoreArgs, str } from '../util.ts';
+
+const entryLine = (entry: Schemas['FeedEntry']) => `${String(entry.log_index).padStart(6)}  ${entry.issued_at}  ${entry.principal.padEnd(11)}  ${entry.operation.padEnd(22)}  ${entry.tlp ?? '-'}  ${entry.record_href ?? entry.subject}`;
+
+export const feedCommands: Command[] = [
+  {
+    words: ['feed', 'follow'],
+    summary: 'print every new write you may see, resuming from the last run (--json: one JSON line each)',
+    audience: 'everyone',
+    options: {
+      once: { type: 'boolean', help: 'stop when caught up instead of polling' },
+      interval: { type: 'string', value: 'SECONDS', help: 'how often to poll when caught up (default 10)' },
+      'from-start': { type: 'boolean', help: 'start at the beginning, not at the remembered cursor' },
+      cursor: { type: 'string', value: 'CURSOR', help: 'start after this cursor' },
+      verify: { type: 'boolean', help: "verify each entry's attestation (portal signature, subject) as it arrives" },
+      limit: { type: 'string', value: 'N', help: 'entries per page (default 100)' },
+    },
+    async run(ctx) {
+      noMoreArgs(ctx, 0);
+      const client = await ctx.client();
+      const portal = ctx.portal();
+      const principal = ctx.principal();
+      const verifier = ctx.opts.verify ? await ctx.verifier() : undefined;
+      const intervalMs = Number(str(ctx, 'interval') ?? '10') * 1000;
+      const limit = integer(ctx, 'limit');
+      let cursor = str(ctx, 'cursor') ?? (ctx.opts['from-start'] ? undefined : ctx.memory.cursor(portal, principal));
+      if (cursor && !ctx.json) ctx.note(`resuming after cursor ${cursor}`);
+      // Ctrl-C (or SIGTERM) ends the run between pages; the cursor is saved after each page.
+      const stopped = new AbortController();
+      const stop = () => stopped.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        while (!stopped.signal.aborted) {
+          const page = await ok(client.GET('/feed', { params: { query: { cursor, limit } } }));
+          for (const entry of page.items) {
+            if (verifier) {
+              const attestation = await ok(client.GET('/attestations/{attestationId}', { params: { path: { attestationId: entry.attestation_id } } }));
+              let claims;
+              try {
+                claims = await verifier.attestation(attestation.token);
+              } catch (error) {
+                throw new VerificationFailed(`feed entry ${entry.log_index} (${entry.attestation_id}): ${(error as Error).message}`);
+              }
+              if (claims.sub !== entry.subject || attestation.log_index !== entry.log_index) throw new VerificationFailed(`feed entry ${entry.log_index} does not match its attestation (${claims.sub})`);
+            }
+            ctx.io.stdout.write(`${ctx.json ? JSON.stringify(entry) : entryLine(entry)}\n`);
+          }
+          if (page.next_cursor && page.next_cursor !== cursor) {
+            cursor = page.next_cursor;
+            ctx.memory.rememberCursor(portal, principal, cursor);
+          }
+          if (page.has_more) continue;
+          if (ctx.opts.once) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, intervalMs);
+            stopped.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+        }
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    },
+  },
+];

@@ -1,0 +1,169 @@
+/**
+ * What every command gets: its arguments and options, the resolved profile (flags, then
+ * environment, then the profile file), a signed typed client, a verifier, what cbm
+ * remembers, and one way to print results (human lines, or JSON with --json).
+ */
+import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet, JWK } from 'jose';
+import { createVerifier, type Verifier } from '../audit.ts';
+import { createPortalClient, type FetchLike, type PortalClient } from '../client.ts';
+import { createRequestSigner, type RequestSigner } from '../sign.ts';
+import { LocalError, Unreachable, UsageError } from './errors.ts';
+import { memory, profilePath, readProfile, type Profile } from './profile.ts';
+import type { ProgressStream } from './progress.ts';
+
+export const DEFAULT_PORTAL = 'http://127.0.0.1:8787';
+
+export interface Io {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+  env: NodeJS.ProcessEnv;
+  readStdin(): Promise<string>;
+}
+
+export type Options = Record<string, string | boolean | string[] | undefined>;
+
+export interface Context {
+  args: string[];
+  opts: Options;
+  json: boolean;
+  io: Io;
+  profileFile: string;
+  profile: Profile | undefined;
+  memory: ReturnType<typeof memory>;
+  /** Base URL of the portal (no trailing slash). */
+  portal(): string;
+  /** The portal's public origin: `aud` of request tokens, `iss` of attestations. */
+  origin(): string;
+  principal(): string;
+  keyFile(): string;
+  signer(): Promise<RequestSigner>;
+  client(): Promise<PortalClient>;
+  anonymous(): Promise<PortalClient>;
+  verifier(): Promise<Verifier>;
+  /** fetch with the network errors and timeout mapped to exit code 4. */
+  fetch: FetchLike;
+  /** The result: JSON with --json, else the human lines (stdout). */
+  emit(value: unknown, human?: string | string[] | (() => string | string[])): void;
+  /** A note for people on stderr (also with --json; never on stdout). */
+  note(text: string): void;
+  readJsonFile<T>(file: string): T;
+}
+
+export function createContext(args: string[], opts: Options, io: Io): Context {
+  const json = opts.json === true;
+  const profileFile = profilePath(opts.profile as string | undefined, io.env);
+  const profile = readProfile(profileFile);
+  const str = (name: string) => (typeof opts[name] === 'string' ? (opts[name] as string) : undefined);
+  const timeoutMs = (() => {
+    const raw = str('timeout') ?? io.env.CBM_TIMEOUT;
+    if (raw === undefined) return 60_000;
+    const seconds = Number(raw);
+    if (!(seconds > 0)) throw new UsageError(`--timeout is a number of seconds, not ${raw}`);
+    return seconds * 1000;
+  })();
+
+  const portal = () => {
+    const url = str('portal') ?? io.env.CBM_PORTAL ?? profile?.portal ?? DEFAULT_PORTAL;
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      throw new UsageError(`the portal URL ${url} is not an http(s) URL`);
+    }
+    return url.replace(/\/+$/, '');
+  };
+  const origin = () => new URL(portal()).origin;
+  const principal = () => {
+    const value = str('as') ?? io.env.CBM_PRINCIPAL ?? profile?.principal;
+    if (!value) throw new UsageError('name the signing principal: --as PRINCIPAL (or CBM_PRINCIPAL, or cbm init)');
+    return value;
+  };
+  const keyFile = () => {
+    const value = str('key') ?? io.env.CBM_KEY ?? profile?.key;
+    if (!value) throw new UsageError('name the private key: --key FILE (or CBM_KEY, or cbm init)');
+    return value;
+  };
+
+  const readJsonFile = <T>(file: string): T => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new LocalError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new LocalError(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  };
+
+  const fetchWithTimeout: FetchLike = async (request) => {
+    try {
+      // A streamed body (an upload with a progress bar) is sent half-duplex.
+      const init: RequestInit & { duplex?: 'half' } = { signal: AbortSignal.timeout(timeoutMs) };
+      if (request.body) init.duplex = 'half';
+      return await fetch(request, init);
+    } catch (error) {
+      const failure = error as Error & { cause?: { code?: string; message?: string } };
+      if (failure.name === 'TimeoutError' || failure.name === 'AbortError') throw new Unreachable(`no answer from the portal at ${portal()} within ${timeoutMs / 1000} s`);
+      const reason = failure.cause?.code ?? failure.cause?.message ?? failure.message;
+      throw new Unreachable(`cannot reach the portal at ${portal()}: ${reason}`);
+    }
+  };
+
+  let signerPromise: Promise<RequestSigner> | undefined;
+  const signer = () =>
+    (signerPromise ??= (async () => {
+      const who = principal();
+      const privateJwk = readJsonFile<JWK>(keyFile());
+      if (!privateJwk.d) throw new LocalError(`${keyFile()} is not a private key (no "d"): use the file cbm keygen wrote with --out`);
+      try {
+        return await createRequestSigner({ principal: who, privateJwk, audience: origin() });
+      } catch (error) {
+        throw new LocalError(`${keyFile()}: ${(error as Error).message}`);
+      }
+    })());
+
+  let clientPromise: Promise<PortalClient> | undefined;
+  let anonymousPromise: Promise<PortalClient> | undefined;
+  const client = () => (clientPromise ??= signer().then((s) => createPortalClient({ baseUrl: portal(), signer: s, fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } })));
+  const anonymous = () => (anonymousPromise ??= createPortalClient({ baseUrl: portal(), fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } }));
+  const verifier = async () => {
+    const pinned = str('jwks') ? readJsonFile<JSONWebKeySet>(str('jwks')!) : undefined;
+    return createVerifier(await client(), { issuer: origin(), jwks: pinned });
+  };
+
+  const write = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return {
+    args,
+    opts,
+    json,
+    io,
+    profileFile,
+    profile,
+    memory: memory(profileFile),
+    portal,
+    origin,
+    principal,
+    keyFile,
+    signer,
+    client,
+    anonymous,
+    verifier,
+    fetch: fetchWithTimeout,
+    emit(value, human) {
+      if (json || human === undefined) {
+        write(JSON.stringify(value, null, 2));
+        return;
+      }
+      const lines = typeof human === 'function' ? human() : human;
+      write(Array.isArray(lines) ? lines.join('\n') : lines);
+    },
+    note(text) {
+      io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    readJsonFile,
+  };
+}

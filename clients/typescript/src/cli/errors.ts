@@ -1,0 +1,109 @@
+/**
+ * What can go wrong, and the exit code a script sees for each. Documented in the README
+ * and in `cbm --help`; never renumbered.
+ */
+import { PortalError, type Problem } from '../client.ts';
+import { LogVerificationError } from '../log.ts';
+
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** The portal refused the request (a 4xx problem document). */
+  refused: 1,
+  /** Bad usage, or a local problem: unreadable file, bad key, missing profile. */
+  usage: 2,
+  /** A signature, digest or proof did not verify, or the log was rewritten. */
+  verification: 3,
+  /** The portal could not be reached, timed out, or failed (5xx): try again later. */
+  unreachable: 4,
+} as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+/** A local problem that is not about the command line itself (a file, a key). */
+export class LocalError extends Error {
+  override name = 'LocalError';
+}
+export class VerificationFailed extends Error {
+  override name = 'VerificationFailed';
+}
+export class Unreachable extends Error {
+  override name = 'Unreachable';
+}
+
+/** What to do about each refusal the portal may answer, by its stable `code`. */
+const HINTS: Record<string, string> = {
+  'token-missing': 'The request was not signed: name a principal and key (cbm init, or --as and --key).',
+  'token-expired': 'The signed request arrived too late: check this computer\'s clock (it must be within a minute of UTC).',
+  'token-not-yet-valid': 'This computer\'s clock is ahead: synchronise it (NTP).',
+  'issued-in-future': 'This computer\'s clock is ahead: synchronise it (NTP).',
+  'audience-invalid': 'The key signs for another portal origin: set --portal (or the profile) to the URL the portal announces as its public origin.',
+  'key-not-active': 'The portal does not know this key for this principal, or it was revoked or has expired: hand the public key (cbm keygen prints it) to the Secretariat, or check --as.',
+  'signature-invalid': 'The signature does not match the registered key: is --key the private half of the registered key?',
+  'alg-key-mismatch': 'The key file does not match the registered key type.',
+  'jti-replayed': 'This signed request was already used once; run the command again (a fresh signature is made each time).',
+  'body-digest-mismatch': 'The body changed after it was signed (a proxy rewriting bodies?).',
+  'url-mismatch': 'The path changed after it was signed: a proxy rewriting URLs, or --portal with a path prefix.',
+  'method-mismatch': 'The method changed after it was signed (a proxy?).',
+  'insufficient-scope': 'The key lacks the scope this needs; ask the Secretariat for a key with it (cbm keys list shows the scopes).',
+  'secretariat-only': 'Only the Secretariat may do this.',
+  'states-only': 'Only a participating state may do this.',
+  'not-owner': 'The record belongs to another state.',
+  'not-author': 'Only the state that wrote the record may do this.',
+  'not-a-recipient': 'Your state is not a recipient of this record.',
+  'not-addressed': 'The communication check does not address your state.',
+  'not-found': 'No such record, or your state may not see it.',
+  'precondition-failed': 'Someone changed the record since the version you named: read it again (get) and retry with its current ETag.',
+  'precondition-required': 'Name the version the change is based on: --if-match ETAG (or --latest).',
+  'validation-failed': 'Fix the fields listed above and send again.',
+  'malformed-json': 'The body is not valid JSON.',
+  'payload-too-large': 'The body is larger than the portal accepts.',
+  'unsupported-media-type': 'The portal does not accept this media type here.',
+  'idempotency-request-in-flight': 'The same request is still being processed; wait a second and retry with the same Idempotency-Key.',
+  'invalid-idempotency-key': 'The Idempotency-Key is malformed (1-255 characters).',
+  'deadline-passed': 'The deadline has passed: the answer was recorded and attested as late.',
+  'already-acknowledged': 'Your state has answered this already.',
+  'content-digest-mismatch': 'The file differs from the one the document version declares (SHA-256).',
+  'content-already-uploaded': 'This file was uploaded before.',
+  'principal-exists': 'The principal is registered already.',
+  'key-exists': 'The key is registered already.',
+  'last-secretariat-key': 'The Secretariat\'s last key that can manage keys cannot go.',
+  'invalid-cursor': 'The cursor is not one the portal handed out; start again without it.',
+};
+
+/** A problem document as lines for people: status, title, code, detail, each bad field, a hint. */
+export function describeProblem(problem: Problem): string {
+  const lines = [`${problem.status} ${problem.title}${problem.code ? ` (${problem.code})` : ''}`];
+  if (problem.detail) lines.push(problem.detail);
+  for (const error of problem.errors ?? []) {
+    const where = error.pointer !== undefined ? (error.pointer === '' ? 'body' : error.pointer) : error.parameter ? `${error.in ?? 'parameter'} ${error.parameter}` : 'request';
+    lines.push(`  ${where}: ${error.detail}`);
+  }
+  const hint = HINTS[problem.code];
+  if (hint) lines.push(`hint: ${hint}`);
+  if (problem.instance) lines.push(`request id: ${problem.instance}`);
+  return lines.join('\n');
+}
+
+/** Maps any failure to its exit code, a message for stderr, and a JSON document for --json. */
+export function classify(error: unknown): { exit: number; message: string; json: Record<string, unknown> } {
+  if (error instanceof PortalError) {
+    const server = error.status >= 500;
+    return {
+      exit: server ? EXIT.unreachable : EXIT.refused,
+      message: `${server ? 'the portal failed: ' : 'refused: '}${describeProblem(error.problem)}`,
+      json: { ...error.problem },
+    };
+  }
+  const local = (code: string, exit: number, message: string, title: string) => ({
+    exit,
+    message,
+    json: { type: `urn:cbm:cli:${code}`, title, status: null, code, detail: message },
+  });
+  if (error instanceof Unreachable) return local('unreachable', EXIT.unreachable, `cbm: ${error.message}`, 'Portal unreachable');
+  if (error instanceof VerificationFailed || error instanceof LogVerificationError) return local('verification-failed', EXIT.verification, `NOT verified: ${error.message}`, 'Verification failed');
+  if (error instanceof UsageError) return local('usage', EXIT.usage, `cbm: ${error.message}\n(cbm --help lists the commands; cbm COMMAND --help their options)`, 'Usage error');
+  const message = error instanceof Error ? error.message : String(error);
+  return local('local-error', EXIT.usage, `cbm: ${message}`, 'Local error');
+}

@@ -1,0 +1,317 @@
+import { Hono, type Context } from 'hono';
+import type { CompiledQuery } from 'kysely';
+import { attest, attestationHref, commitAndAnswer } from '../attestations/attest.ts';
+import { sha256b64u, utf8 } from '../crypto/encoding.ts';
+import type { DocumentType, DocumentVersionsTable } from '../db/schema.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { Problem, problems, type FieldError } from '../http/problem.ts';
+import { bytesResponse } from '../http/raw-bytes.ts';
+import { written } from '../http/respond.ts';
+import { acceptRecipients } from '../visibility/recipients.ts';
+import { RESTRICTED_TLP } from '../visibility/visibility.ts';
+import {
+  canonicalLanguage,
+  copyTermsQuery,
+  documentEtag,
+  fileUploaded,
+  findCurrentDocument,
+  findUpload,
+  findVersion,
+  indexTermsQuery,
+  insertRecipientsQuery,
+  insertTermsQuery,
+  listDocuments,
+  listTerms,
+  listVersions,
+  MARKDOWN_MEDIA_TYPE,
+  PRIMARY_CBM,
+  replaceCbmsQueries,
+  toDocument,
+  unindexTermsQuery,
+  type DocumentInput,
+  type GlossaryTerm,
+  type VersionRow,
+} from './repo.ts';
+
+/** The upload route takes the larger body limit (config.maxUploadBytes); see app.ts. */
+export const isDocumentUpload = (method: string, path: string) => method === 'PUT' && /^\/documents\/[^/]+\/content$/.test(path);
+
+function requireState<E extends AppEnv>(c: Context<E>) {
+  if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state publishes national documents.');
+  return c.var.caller.principalId;
+}
+
+/** The document as it stands, if the caller's state owns it and it can still change. */
+async function ownDocument<E extends AppEnv>(c: Context<E>, id: string) {
+  const state = requireState(c);
+  const current = await findCurrentDocument(c.var.deps.db, c.var.caller, id);
+  if (!current) throw problems.notFound(`No document ${id}.`);
+  if (current.state_id !== state) throw problems.forbidden('not-owner', `Document ${id} belongs to ${current.state_id}; a state changes only its own documents.`);
+  if (current.status === 'withdrawn') throw problems.conflict('document-withdrawn', 'A withdrawn document is final; publish a new document instead.');
+  return current;
+}
+
+/** RFC 9110 If-Match against the current version: 428 when absent, 412 when stale. */
+function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
+  const header = c.req.header('if-match');
+  if (!header) throw problems.preconditionRequired();
+  const tags = header.split(',').map((tag) => tag.trim());
+  if (!tags.includes('*') && !tags.includes(documentEtag(version))) {
+    throw problems.preconditionFailed(`The document is at version ${version} (ETag ${documentEtag(version)}); fetch it and apply the change again.`);
+  }
+}
+
+const TITLE = 'The document cannot be published.';
+
+interface Accepted {
+  fields: Omit<DocumentVersionsTable, 'document_id' | 'version' | 'state_id' | 'published_at' | 'attestation_id'>;
+  /** The recipients to store for the document; null keeps the document's earlier list. */
+  recipients: string[] | null;
+  terms: GlossaryTerm[];
+}
+
+/**
+ * Checks what the schema cannot say (the type's CBM, terms only for terminology, the file
+ * size, the recipients for the TLP, a type that stays) and prepares the version's fields.
+ * Every refusal is one 422 listing each bad field.
+ */
+async function acceptInput<E extends AppEnv>(c: Context<E>, input: DocumentInput, author: string, current?: VersionRow): Promise<Accepted> {
+  const errors: FieldError[] = [];
+  const primary = PRIMARY_CBM[input.type];
+  const cbms = [...(input.cbms ?? [primary])].sort((a, b) => a - b);
+  if (!cbms.includes(primary)) errors.push({ pointer: '/cbms', detail: `a ${input.type} document answers CBM ${primary}; include it` });
+  if (current && current.type !== input.type) errors.push({ pointer: '/type', detail: `the document is ${current.type}; a new type is a new document` });
+  const terms = input.terms ?? [];
+  if (input.type === 'terminology' && !terms.length) errors.push({ pointer: '/terms', detail: 'a terminology document carries at least one glossary term' });
+  if (input.type !== 'terminology' && terms.length) errors.push({ pointer: '/terms', detail: 'only a terminology document carries glossary terms' });
+  const { maxUploadBytes } = c.var.deps.config;
+  if (input.content.file && input.content.file.size > maxUploadBytes) {
+    errors.push({ pointer: '/content/file/size', detail: `larger than this portal accepts (${maxUploadBytes} bytes)` });
+  }
+  let recipients: string[] = [];
+  try {
+    recipients = await acceptRecipients(c.var.deps.db, input.tlp, input.recipients, { author, statesOnly: false, title: TITLE });
+  } catch (error) {
+    if (!(error instanceof Problem) || !error.errors) throw error;
+    errors.push(...error.errors);
+  }
+  if (errors.length) throw problems.unprocessable(TITLE, errors);
+
+  const language = canonicalLanguage(input.language);
+  const { markdown, file } = input.content;
+  const content =
+    markdown !== undefined
+      ? { content_kind: 'markdown' as const, markdown, media_type: MARKDOWN_MEDIA_TYPE, content_sha256: await sha256b64u(markdown), content_size: utf8(markdown).byteLength, filename: null }
+      : { content_kind: 'file' as const, markdown: null, media_type: file!.media_type, content_sha256: file!.sha256, content_size: file!.size, filename: file!.filename ?? null };
+  return {
+    fields: {
+      status: 'active',
+      type: input.type,
+      cbms: JSON.stringify(cbms),
+      title: input.title,
+      summary: input.summary,
+      language,
+      tlp: input.tlp,
+      recipients: JSON.stringify(recipients),
+      ...content,
+      term_count: terms.length,
+      withdrawal_reason: null,
+    },
+    recipients: RESTRICTED_TLP.includes(input.tlp) ? recipients : null,
+    terms: terms.map((term) => ({ term: term.term, definition: term.definition, language: canonicalLanguage(term.language ?? input.language) })),
+  };
+}
+
+/**
+ * Writes a version of a document in one commit: the version row, the head row, its CBMs,
+ * its recipients, its glossary terms and their full-text entries (the previous version's
+ * leave the index), the attestation and its log leaf.
+ */
+async function commitVersion<E extends AppEnv>(
+  c: Context<E>,
+  row: Omit<DocumentVersionsTable, 'attestation_id'>,
+  change: { previous: VersionRow | null; recipients: string[] | null; terms: GlossaryTerm[] | 'copy' },
+) {
+  const { db } = c.var.deps;
+  const { previous } = change;
+  const isNew = previous === null;
+  const id = row.document_id;
+  const attestation = await attest(c, `urn:cbm:document:${id}:v${row.version}`, { recordId: id, tlp: row.tlp });
+  const version: DocumentVersionsTable = { ...row, attestation_id: attestation.id };
+  const versionRow = db.kysely.insertInto('document_versions').values(version).compile();
+  const queries: CompiledQuery[] = isNew
+    ? [
+        db.kysely
+          .insertInto('documents')
+          .values({ id, state_id: row.state_id, type: row.type, status: row.status, version: 1, language: row.language, created_at: row.published_at, updated_at: row.published_at })
+          .compile(),
+        versionRow,
+      ]
+    : [
+        versionRow,
+        db.kysely
+          .updateTable('documents')
+          .set({ status: row.status, version: row.version, language: row.language, updated_at: row.published_at })
+          .where('id', '=', id)
+          .where('version', '=', row.version - 1)
+          .compile(),
+      ];
+  queries.push(...replaceCbmsQueries(db, id, JSON.parse(row.cbms) as number[], isNew));
+  if (change.recipients !== null) {
+    if (!isNew) queries.push(db.kysely.deleteFrom('record_recipients').where('record_id', '=', id).compile());
+    if (change.recipients.length) queries.push(insertRecipientsQuery(db, id, change.recipients));
+  }
+  if (previous?.type === 'terminology' && previous.status === 'active') queries.push(unindexTermsQuery(db, id, previous.version));
+  if (change.terms === 'copy') {
+    if (previous?.term_count) queries.push(copyTermsQuery(db, id, previous.version, row.version));
+  } else if (change.terms.length) {
+    queries.push(insertTermsQuery(db, id, row.version, change.terms));
+    if (row.status === 'active') queries.push(indexTermsQuery(db, id, row.version));
+  }
+
+  const available = row.content_kind === 'markdown' || (!isNew && (await fileUploaded(db, id, row.content_sha256)));
+  const document = toDocument({ ...version, available });
+  const headers: Record<string, string> = { ETag: documentEtag(row.version), ...(isNew ? { Location: document.href } : {}) };
+  // A concurrent writer based on the same version inserts the same (document_id, version)
+  // and the same attestation subject: whichever commits second is refused here.
+  const stale = () => problems.preconditionFailed('The document changed while this request was processed; fetch it and try again.');
+  return commitAndAnswer(c, attestation, queries, { status: isNew ? 201 : 200, data: document, headers }, { document_versions: stale, attestations: stale });
+}
+
+function contentDigestMismatch(detail: string) {
+  return new Problem(422, 'content-digest-mismatch', 'Unprocessable content', detail, [{ pointer: '', detail: 'not the bytes the document version declares' }]);
+}
+
+/** RFC 6266 attachment with an ASCII fallback and the UTF-8 name. */
+function contentDisposition(filename: string) {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export const documents = new Hono<AppEnv>()
+  .get('/', operation('listDocuments', { scope: 'read' }), async (c) => {
+    const { state, type, cbm, language, status, cursor, limit = 100 } = c.var.input.query;
+    const rows = await listDocuments(c.var.deps.db, c.var.caller, {
+      state,
+      type: type as DocumentType | undefined,
+      cbm,
+      language,
+      includeWithdrawn: status === 'all',
+      afterSeq: decodeCursor(cursor),
+      limit,
+    });
+    return c.json(toPage(rows, limit, (row) => row.seq, toDocument));
+  })
+
+  .post('/', operation('createDocument', { scope: 'documents:write' }), async (c) => {
+    const state = requireState(c);
+    const accepted = await acceptInput(c, c.var.input.body, state);
+    const now = c.var.deps.clock.now();
+    const id = c.var.deps.ids();
+    return commitVersion(
+      c,
+      { ...accepted.fields, document_id: id, version: 1, state_id: state, published_at: now.toISOString() },
+      { previous: null, recipients: accepted.recipients, terms: accepted.terms },
+    );
+  })
+
+  .get('/:documentId', operation('getDocument', { scope: 'read' }), async (c) => {
+    const row = await findCurrentDocument(c.var.deps.db, c.var.caller, c.var.input.path.documentId);
+    if (!row) throw problems.notFound('No such document.');
+    c.header('ETag', documentEtag(row.version));
+    return c.json(toDocument(row));
+  })
+
+  .put('/:documentId', operation('updateDocument', { scope: 'documents:write' }), async (c) => {
+    const current = await ownDocument(c, c.var.input.path.documentId);
+    checkIfMatch(c, current.version);
+    const accepted = await acceptInput(c, c.var.input.body, current.state_id, current);
+    const now = c.var.deps.clock.now();
+    return commitVersion(
+      c,
+      { ...accepted.fields, document_id: current.document_id, version: current.version + 1, state_id: current.state_id, published_at: now.toISOString() },
+      { previous: current, recipients: accepted.recipients, terms: accepted.terms },
+    );
+  })
+
+  .post('/:documentId/withdraw', operation('withdrawDocument', { scope: 'documents:write' }), async (c) => {
+    const current = await ownDocument(c, c.var.input.path.documentId);
+    checkIfMatch(c, current.version);
+    const { reason } = c.var.input.body;
+    const now = c.var.deps.clock.now();
+    const { available: _available, attestation_id: _previous, seq: _seq, ...fields } = current;
+    return commitVersion(
+      c,
+      { ...fields, version: current.version + 1, status: 'withdrawn', published_at: now.toISOString(), withdrawal_reason: reason ?? null },
+      { previous: current, recipients: null, terms: 'copy' },
+    );
+  })
+
+  .get('/:documentId/history', operation('listDocumentHistory', { scope: 'read' }), async (c) => {
+    const { documentId } = c.var.input.path;
+    const { cursor, limit = 100 } = c.var.input.query;
+    const rows = await listVersions(c.var.deps.db, c.var.caller, documentId, decodeCursor(cursor), limit);
+    if (!rows.length && cursor === undefined) throw problems.notFound('No such document.');
+    return c.json(toPage(rows, limit, (row) => row.version, toDocument));
+  })
+
+  .get('/:documentId/content', operation('getDocumentContent', { scope: 'read' }), async (c) => {
+    const { documentId } = c.var.input.path;
+    const row = await findVersion(c.var.deps.db, c.var.caller, documentId, c.var.input.query.version);
+    if (!row) throw problems.notFound('No such document version.');
+    if (row.content_kind === 'markdown') {
+      return bytesResponse(c, utf8(row.markdown ?? ''), { mediaType: `${MARKDOWN_MEDIA_TYPE}; charset=utf-8`, sha256: row.content_sha256 });
+    }
+    if (!Number(row.available)) throw problems.notFound(`The file of version ${row.version} has not been uploaded yet.`);
+    const blob = await c.var.deps.blobs.get(row.content_sha256);
+    if (!blob) throw new Error(`blob ${row.content_sha256} of document ${documentId} is missing from the blob store`);
+    const headers = row.filename ? { 'Content-Disposition': contentDisposition(row.filename) } : undefined;
+    return bytesResponse(c, blob.bytes, { mediaType: row.media_type, sha256: row.content_sha256, headers });
+  })
+
+  .put('/:documentId/content', operation('uploadDocumentContent', { scope: 'documents:write' }), async (c) => {
+    const { db, blobs } = c.var.deps;
+    const current = await ownDocument(c, c.var.input.path.documentId);
+    const id = current.document_id;
+    if (current.content_kind !== 'file') {
+      throw problems.conflict('no-file-declared', 'The current version publishes Markdown; declare the file in a new version (content.file) first.');
+    }
+    const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (mediaType !== current.media_type) throw problems.unsupportedMediaType(`${current.media_type}, as version ${current.version} declares`);
+    const bytes = c.var.rawBody ?? new Uint8Array();
+    const sha256 = await sha256b64u(bytes);
+    if (sha256 !== current.content_sha256 || bytes.byteLength !== current.content_size) {
+      throw contentDigestMismatch(
+        `These ${bytes.byteLength} bytes have SHA-256 ${sha256}; version ${current.version} declares ${current.content_size} bytes with SHA-256 ${current.content_sha256}.`,
+      );
+    }
+    const document = toDocument({ ...current, available: true });
+
+    // The same file again: nothing new to store or attest; the first upload's receipt.
+    const earlier = await findUpload(db, id, sha256);
+    if (earlier) {
+      return written(c, 200, document, { id: earlier.id, token: earlier.token, log_index: Number(earlier.log_index), href: attestationHref(earlier.id) });
+    }
+
+    // Content-addressed, so storing first is safe: a write that then fails leaves only
+    // bytes nobody can reach, and a retry stores the same blob again.
+    await blobs.put(sha256, bytes, current.media_type);
+    const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, { recordId: id, tlp: current.tlp, bodyInBlob: true });
+    const file = db.kysely
+      .insertInto('document_files')
+      .values({ document_id: id, sha256, media_type: current.media_type, size: bytes.byteLength, uploaded_at: c.var.deps.clock.now().toISOString(), attestation_id: attestation.id })
+      .compile();
+    const uploadedMeanwhile = () => problems.conflict('content-already-uploaded', 'This file was uploaded by a concurrent request; fetch the document.');
+    return commitAndAnswer(c, attestation, [file], { status: 201, data: document }, { document_files: uploadedMeanwhile, attestations: uploadedMeanwhile });
+  })
+
+  .get('/:documentId/terms', operation('listDocumentTerms', { scope: 'read' }), async (c) => {
+    const { documentId } = c.var.input.path;
+    const { version, cursor, limit = 100 } = c.var.input.query;
+    const row = await findVersion(c.var.deps.db, c.var.caller, documentId, version);
+    if (!row) throw problems.notFound('No such document version.');
+    const rows = await listTerms(c.var.deps.db, documentId, row.version, decodeCursor(cursor), limit);
+    return c.json(toPage(rows, limit, (term) => term.ord, ({ term, definition, language }) => ({ term, definition, language })));
+  });
