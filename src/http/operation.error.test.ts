@@ -477,7 +477,7 @@ describe('routes', () => {
     for (const [method, path] of [
       ['GET', '/nope'],
       ['GET', '/contacts/0191e5a0-0000-7000-8000-000000000000/nope'],
-      ['POST', '/incidents'],
+      ['POST', '/nope'],
     ] as const) {
       const res = await send(at, portal, method, path, method === 'POST' ? { body: bytesOf(contactBody()) } : {});
       const problem = await expectProblem(res, 404, 'not-found');

@@ -45,11 +45,11 @@ async function visibleIncident<E extends AppEnv>(c: Context<E>, id: string): Pro
   return row;
 }
 
+/** The RSIT type, if any, is one of its class's (the contract cannot say which go together). */
 function checkClassification(fields: ReportFields, title: string) {
-  if (fields.rsit_type !== null && !RSIT_TYPES[fields.rsit_class as keyof typeof RSIT_TYPES].includes(fields.rsit_type)) {
-    throw problems.unprocessable(title, [
-      { pointer: '/rsit_type', detail: `not an RSIT type of ${fields.rsit_class} (${RSIT_TYPES[fields.rsit_class as keyof typeof RSIT_TYPES].join(', ')})` },
-    ]);
+  const types = RSIT_TYPES[fields.rsit_class as keyof typeof RSIT_TYPES];
+  if (fields.rsit_type !== null && !types.includes(fields.rsit_type)) {
+    throw problems.unprocessable(title, [{ pointer: '/rsit_type', detail: `not an RSIT type of ${fields.rsit_class} (${types.join(', ')})` }]);
   }
 }
 
@@ -90,12 +90,11 @@ export const incidents = new Hono<AppEnv>()
     const stage = input.stage ?? 'early-warning';
     const notified = stage === 'notification';
     const attestation = await attest(c, `urn:cbm:incident:${id}:report:1`, { recordId: id, tlp: input.tlp });
-    const awareIso = new Date(awareAt).toISOString();
     const head = {
       id,
       state_id: caller.principalId,
       tlp: input.tlp,
-      aware_at: awareIso,
+      aware_at: new Date(awareAt).toISOString(),
       opened_at: reportedAt,
       updated_at: reportedAt,
       report_count: 1,
