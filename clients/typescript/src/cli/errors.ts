@@ -96,14 +96,17 @@ export function classify(error: unknown): { exit: number; message: string; json:
       json: { ...error.problem },
     };
   }
-  const local = (code: string, exit: number, message: string, title: string) => ({
+  const local = (code: string, exit: number, prefix: string, detail: string, title: string) => ({
     exit,
-    message,
-    json: { type: `urn:cbm:cli:${code}`, title, status: null, code, detail: message },
+    message: `${prefix}${detail}`,
+    json: { type: `urn:cbm:cli:${code}`, title, status: null, code, detail },
   });
-  if (error instanceof Unreachable) return local('unreachable', EXIT.unreachable, `cbm: ${error.message}`, 'Portal unreachable');
-  if (error instanceof VerificationFailed || error instanceof LogVerificationError) return local('verification-failed', EXIT.verification, `NOT verified: ${error.message}`, 'Verification failed');
-  if (error instanceof UsageError) return local('usage', EXIT.usage, `cbm: ${error.message}\n(cbm --help lists the commands; cbm COMMAND --help their options)`, 'Usage error');
+  if (error instanceof Unreachable) return local('unreachable', EXIT.unreachable, 'cbm: ', error.message, 'Portal unreachable');
+  if (error instanceof VerificationFailed || error instanceof LogVerificationError) return local('verification-failed', EXIT.verification, 'NOT verified: ', error.message, 'Verification failed');
+  if (error instanceof UsageError) {
+    const usage = local('usage', EXIT.usage, 'cbm: ', error.message, 'Usage error');
+    return { ...usage, message: `${usage.message}\n(cbm --help lists the commands; cbm COMMAND --help their options)` };
+  }
   const message = error instanceof Error ? error.message : String(error);
-  return local('local-error', EXIT.usage, `cbm: ${message}`, 'Local error');
+  return local('local-error', EXIT.usage, 'cbm: ', message, 'Local error');
 }

@@ -45,7 +45,7 @@ export function helpIndex(filter?: string): string {
     const commands = COMMANDS.filter((command) => command.audience === audience && (!filter || command.words[0] === filter));
     if (!commands.length) continue;
     lines.push('', `${title}:`);
-    for (const command of commands) lines.push(`  ${usageLine(command).slice(4).padEnd(44)} ${command.summary}`);
+    for (const command of commands) lines.push(`  ${usageLine(command).slice(4).padEnd(46)} ${command.summary}`);
   }
   lines.push('', 'options of every command:', ...optionLines(GLOBAL_OPTIONS), '', EXIT_CODES);
   return lines.join('\n');

@@ -58,7 +58,7 @@ export const requestCommands: Command[] = [
       const client = await ctx.client();
       const body: Schemas['RequestResponseInput'] = { action: action as Schemas['RequestResponseInput']['action'], ...(text ? { body: text } : {}) };
       const result = await ok(client.POST('/requests/{requestId}/responses', { params: { path: { requestId }, header: idempotencyHeader(ctx) }, body }));
-      ctx.emit(result, [`${result.data.state} ${result.data.action === 'answer' ? 'answered' : `${result.data.action}ed`} request ${requestId} (response ${result.data.response_no})`, attested(result.attestation)]);
+      ctx.emit(result, [`${result.data.state} ${{ accept: 'accepted', decline: 'declined', answer: 'answered' }[result.data.action]} request ${requestId} (response ${result.data.response_no})`, attested(result.attestation)]);
     },
   },
   {
