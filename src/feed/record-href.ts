@@ -12,8 +12,8 @@ const patterns: [RegExp, (match: RegExpExecArray, principal: string) => string][
   [/^urn:cbm:document:([0-9a-f-]{36}):(?:v\d+|file:[A-Za-z0-9_-]{43})$/, (m) => `/documents/${m[1]}`],
   [/^urn:cbm:incident:([0-9a-f-]{36}):report:(\d+)$/, (m) => `/incidents/${m[1]}/reports/${m[2]}`],
   [/^urn:cbm:incident:([0-9a-f-]{36}):ack:[A-Z]{2}$/, (m) => `/incidents/${m[1]}/acknowledgements`],
-  [/^urn:cbm:request:([0-9a-f-]{36})$/, (m) => `/requests/${m[1]}`],
-  [/^urn:cbm:request:([0-9a-f-]{36}):response:[A-Z]{2}:\d+$/, (m) => `/requests/${m[1]}/responses`],
+  [/^urn:cbm:consultation:([0-9a-f-]{36})$/, (m) => `/requests/${m[1]}`],
+  [/^urn:cbm:consultation:([0-9a-f-]{36}):response:[A-Z]{2}:\d+$/, (m) => `/requests/${m[1]}/responses`],
 ];
 
 export function recordHref(subject: string, principal: string): string | null {

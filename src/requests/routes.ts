@@ -64,7 +64,7 @@ export const requests = new Hono<AppEnv>()
     const recipients = await acceptRecipients(deps.db, tlp, input.recipients, { author: caller.principalId, statesOnly: true, title });
 
     const id = deps.ids();
-    const attestation = await attest(c, `urn:cbm:request:${id}`, { recordId: id, tlp });
+    const attestation = await attest(c, `urn:cbm:consultation:${id}`, { recordId: id, tlp });
     const row = {
       id,
       state_id: caller.principalId,
@@ -116,7 +116,7 @@ export const requests = new Hono<AppEnv>()
       throw problems.conflict('already-responded', `A state accepts or declines with its first response; ${state} has responded already.`);
     }
     const responseNo = previous.length + 1;
-    const attestation = await attest(c, `urn:cbm:request:${request.id}:response:${state}:${responseNo}`, { recordId: request.id, tlp: request.tlp });
+    const attestation = await attest(c, `urn:cbm:consultation:${request.id}:response:${state}:${responseNo}`, { recordId: request.id, tlp: request.tlp });
     const row = {
       request_id: request.id,
       state_id: state,

@@ -455,7 +455,7 @@ export function incidentsSuite(runtime: string, makePortal: MakePortal) {
         log_leaves: before.log_leaves! + 1,
         idempotency_keys: before.idempotency_keys! + 1,
       });
-      expect(((await json<{ subject: string }>(await CZ.get(`/attestations/${attestation.id}`))).subject)).toBe(`urn:cbm:request:${data.id}`);
+      expect(((await json<{ subject: string }>(await CZ.get(`/attestations/${attestation.id}`))).subject)).toBe(`urn:cbm:consultation:${data.id}`);
       expect((await DE.get(`/requests/${data.id}`)).status).toBe(404);
       expect((await portal.secretariat.get(`/requests/${data.id}`)).status).toBe(404);
 

@@ -6,6 +6,7 @@
 import type { JWK } from 'jose';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.ts';
+import type { Deps } from '../../src/deps.ts';
 import { ensureSecretariat } from '../../src/bootstrap.ts';
 import { fixedClock } from '../../src/clock.ts';
 import { generatePrivateJwk, loadPortalKeys } from '../../src/crypto/portal-keys.ts';
@@ -57,7 +58,7 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
   const clock = fixedClock(options.now ?? START);
   const keys = await loadPortalKeys([await generatePrivateJwk()]);
   const logged: string[] = [];
-  const app = createApp({
+  const deps: Deps = {
     db,
     blobs,
     keys,
@@ -65,7 +66,8 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
     ids: uuidv7Generator(clock),
     config: { publicOrigin: ORIGIN, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024, version: 'test' },
     log: (line) => logged.push(line),
-  });
+  };
+  const app = createApp(deps);
   const fetchApp = (request: Request) => Promise.resolve(app.fetch(request));
 
   async function client(principal: string, privateJwk: JWK): Promise<TestClient> {
@@ -129,7 +131,7 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
     return Number(result.rows[0]?.n ?? 0);
   }
 
-  return { app, db, blobs, clock, keys, logged, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
+  return { app, deps, db, blobs, clock, keys, logged, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
 }
 
 /** A valid contact body; override any field. */

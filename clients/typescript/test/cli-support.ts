@@ -1,0 +1,76 @@
+/**
+ * Runs `cbm` as a child process (bin/cbm.mjs, exactly what `npx cbm` runs) with its own
+ * HOME and profile, and captures stdout, stderr and the exit code.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../../../test/support/real-portal.ts';
+
+export const CBM = join(ROOT, 'clients/typescript/bin/cbm.mjs');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (for --json runs). */
+  json<T = Record<string, unknown>>(): T;
+}
+
+export interface CliOptions {
+  env?: Record<string, string>;
+  input?: string;
+  cwd?: string;
+}
+
+export function runCbm(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CBM, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: options.env?.HOME ?? tmpdir(), ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) =>
+      resolve({
+        code,
+        stdout,
+        stderr,
+        json<T>() {
+          try {
+            return JSON.parse(stdout) as T;
+          } catch {
+            throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
+          }
+        },
+      }),
+    );
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A user of cbm: a working directory and a profile of their own. */
+export function cliUser(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `cbm-cli-${name}-`));
+  const env = { HOME: dir, CBM_PROFILE: join(dir, 'profile.json') };
+  return {
+    dir,
+    env,
+    profile: env.CBM_PROFILE,
+    path: (file: string) => join(dir, file),
+    run: (args: string[], options: Omit<CliOptions, 'env'> & { env?: Record<string, string> } = {}) => runCbm(args, { cwd: dir, ...options, env: { ...env, ...options.env } }),
+  };
+}
+
+export type CliUser = ReturnType<typeof cliUser>;
+
+/** Fails with the whole output when the exit code is not the expected one. */
+export function expectExit(result: CliResult, code: number): CliResult {
+  if (result.code !== code) throw new Error(`expected exit ${code}, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  return result;
+}
