@@ -62,9 +62,13 @@ export const log = new Hono<AppEnv>()
     if (start >= end || end - start > MAX_ENTRIES) {
       throw problems.unprocessable(`Ask for 1 to ${MAX_ENTRIES} entries.`, [{ parameter: 'start', in: 'query', detail: `must be below end and at most ${MAX_ENTRIES} before it` }]);
     }
-    const rows = await listEntries(db, start, end);
+    const rows = await listEntries(db, start, end, c.var.caller);
     return c.json({
       tree_size: size,
-      entries: rows.map((row) => ({ index: Number(row.idx), leaf_hash: toBase64(new Uint8Array(row.leaf_hash)), attestation_id: row.id, token: row.token })),
+      entries: rows.map((row) => ({
+        index: Number(row.idx),
+        leaf_hash: toBase64(new Uint8Array(row.leaf_hash)),
+        ...(row.visible ? { attestation_id: row.id, token: row.token } : { token: null }),
+      })),
     } satisfies components['schemas']['LogEntryList']);
   });

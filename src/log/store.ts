@@ -1,4 +1,8 @@
+import { sql } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
+import type { Database } from '../db/schema.ts';
+import type { Caller } from '../http/app-env.ts';
+import { visibleTo } from '../visibility/visibility.ts';
 import { decompose, foldRange, nodeHash, type Hash, type Range, type Subtree } from './merkle.ts';
 
 const key = (subtree: Subtree) => `${subtree.level}:${subtree.index}`;
@@ -107,11 +111,18 @@ export async function integrate(db: PortalDb): Promise<number> {
   return size;
 }
 
-export function listEntries(db: PortalDb, start: number, end: number) {
+/**
+ * Log leaves with their attestation where the caller may see the attested record; for
+ * the others only the leaf hash (a token names its record and author, which TLP may
+ * withhold).
+ */
+export function listEntries(db: PortalDb, start: number, end: number, caller: Pick<Caller, 'principalId' | 'principalKind'>) {
+  const visible = visibleTo<Database, 'attestations' | 'log_leaves'>(caller, { tlp: 'attestations.tlp', author: 'attestations.principal_id', recordId: 'attestations.record_id' });
   return db.kysely
     .selectFrom('log_leaves')
     .innerJoin('attestations', 'attestations.id', 'log_leaves.attestation_id')
     .select(['log_leaves.idx', 'log_leaves.leaf_hash', 'attestations.id', 'attestations.token'])
+    .select((eb) => sql<number>`CASE WHEN ${visible(eb)} THEN 1 ELSE 0 END`.as('visible'))
     .where('log_leaves.idx', '>=', start)
     .where('log_leaves.idx', '<', end)
     .orderBy('log_leaves.idx')

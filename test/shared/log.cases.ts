@@ -8,6 +8,7 @@ import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, hashLeaf, ok, toBase64, verifyCheckpoint, verifyConsistency, verifyInclusion, type Schemas } from '../../clients/typescript/src/index.ts';
 import { contactBody, type PortalHarness } from '../support/harness.ts';
+import { INCIDENT_SCOPES, incidentBody, type Written } from '../support/incidents.ts';
 import { typedClient } from '../support/typed.ts';
 
 type MakePortal = () => Promise<PortalHarness>;
@@ -54,8 +55,28 @@ export function logSuite(runtime: string, makePortal: MakePortal) {
       expect(entries.tree_size).toBe(9);
       expect(entries.entries.map((entry) => entry.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       for (const entry of entries.entries) {
-        expect(toBase64(await hashLeaf(new TextEncoder().encode(entry.token)))).toBe(entry.leaf_hash);
+        expect(toBase64(await hashLeaf(new TextEncoder().encode(entry.token!)))).toBe(entry.leaf_hash);
       }
+    });
+
+    it('withholds the token of a leaf whose record the caller may not see, and keeps its hash', async () => {
+      const portal = await makePortal();
+      const be = await portal.registerState('BE', { scopes: INCIDENT_SCOPES });
+      const cz = await portal.registerState('CZ', { scopes: INCIDENT_SCOPES });
+      const at = await portal.registerState('AT'); // leaves 0-5: three states and their keys
+      const red = await be.post('/incidents', incidentBody({ tlp: 'TLP:RED', recipients: ['CZ'] }));
+      expect(red.status).toBe(201);
+      const { attestation } = (await red.json()) as Written;
+      expect(attestation.log_index).toBe(6);
+      const leaf = toBase64(await hashLeaf(new TextEncoder().encode(attestation.token)));
+
+      const entryFor = async (client: typeof at) => {
+        const page = (await (await client.get('/log/entries?start=6&end=7')).json()) as { entries: { leaf_hash: string; token: string | null; attestation_id?: string }[] };
+        return page.entries[0]!;
+      };
+      expect(await entryFor(at)).toEqual({ index: 6, leaf_hash: leaf, token: null });
+      expect(await entryFor(cz)).toEqual({ index: 6, leaf_hash: leaf, token: attestation.token, attestation_id: attestation.id });
+      expect((await entryFor(be)).token).toBe(attestation.token);
     });
 
     it('refuses proofs beyond the log and bad ranges with problem+json', async () => {

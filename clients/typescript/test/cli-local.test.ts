@@ -2,13 +2,17 @@
  * cbm without a portal: help, usage errors and their exit codes, keygen, init and the
  * profile (mode 0600), the progress bar renderer, and an unreachable portal (exit 4).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { progressBar, renderProgress } from '../src/cli/progress.ts';
 import { thumbprint } from '../src/keys.ts';
-import { freePort } from '../../../test/support/real-portal.ts';
-import { cliUser, expectExit } from './cli-support.ts';
+import { freePort, ROOT } from '../../../test/support/real-portal.ts';
+import { cliUser, expectExit, runCbm } from './cli-support.ts';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -95,6 +99,29 @@ describe('cbm without a portal', () => {
     expect(text.stderr).toContain(`cannot reach the portal at http://127.0.0.1:${port}: ECONNREFUSED`);
     const json = expectExit(await user.run(['contacts', 'list', '--json']), 4);
     expect(json.json()).toMatchObject({ type: 'urn:cbm:cli:unreachable', code: 'unreachable', title: 'Portal unreachable' });
+  });
+});
+
+describe('launchers', () => {
+  it('bin/cbm.mjs, npx cbm and npm run -s cbm -- run the same command line', { timeout: 60_000 }, async () => {
+    const run = promisify(execFile);
+    // A fresh npm cache, offline: npx finds the repository's own bin, nothing is downloaded.
+    const cache = mkdtempSync(join(tmpdir(), 'cbm-npm-cache-'));
+    const env = { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false', npm_config_offline: 'true' };
+    const [bin, npx, script] = await Promise.all([
+      runCbm(['--help'], { launcher: 'bin' }),
+      run('npx', ['--no-install', 'cbm', '--help'], { cwd: ROOT, env }),
+      run('npm', ['run', '-s', 'cbm', '--', '--help'], { cwd: ROOT, env }),
+    ]);
+    expectExit(bin, 0);
+    expect(bin.stdout).toContain('usage: cbm COMMAND');
+    expect(npx.stdout).toBe(bin.stdout);
+    expect(script.stdout).toBe(bin.stdout);
+    const bundled = await runCbm(['--help']);
+    expect(bundled.stdout).toBe(bin.stdout);
+    // Exit codes come through the launcher unchanged.
+    expect((await runCbm(['frobnicate'], { launcher: 'bin' })).code).toBe(2);
+    rmSync(cache, { recursive: true, force: true });
   });
 });
 

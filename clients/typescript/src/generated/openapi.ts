@@ -1307,9 +1307,14 @@ export interface components {
         LogEntry: {
             index: number;
             leaf_hash: components["schemas"]["Base64Hash"];
-            attestation_id: components["schemas"]["RecordId"];
-            /** @description The leaf data (ASCII bytes of the attestation JWS). */
-            token: string;
+            /** @description Absent when the caller may not see the attested record. */
+            attestation_id?: components["schemas"]["RecordId"];
+            /**
+             * @description The leaf data (ASCII bytes of the attestation JWS), or null when the caller may
+             *     not see the attested record: its subject and author are withheld, its leaf hash
+             *     still lets every caller check the log's consistency.
+             */
+            token: string | null;
         };
         LogEntryList: {
             entries: components["schemas"]["LogEntry"][];
