@@ -11,10 +11,10 @@ CREATE TABLE record_recipients (
 ) WITHOUT ROWID;
 CREATE INDEX record_recipients_by_principal ON record_recipients (principal_id, record_id);
 
--- Idempotency-Key (IETF httpapi draft) per principal. A row is claimed before the write
--- runs (in flight: response_body NULL) and completed in the write's own commit with the
--- answer to replay, so a retry after any crash either replays the answer or finds no
--- write and runs it.
+-- Idempotency-Key (IETF httpapi draft) per principal. A row is written in the write's own
+-- commit with the answer to replay, so a retry after any crash either replays the answer
+-- or finds no write and runs it; of two racing duplicates the second loses on the primary
+-- key. (response_body is nullable for rows of a claim-first flow; none are written now.)
 CREATE TABLE idempotency_keys (
   principal_id     TEXT NOT NULL,
   key              TEXT NOT NULL,

@@ -6,7 +6,7 @@ import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { commitWrite, type ConflictProblems } from '../http/commit.ts';
 import type { Tlp } from '../db/schema.ts';
-import { completeClaimQuery } from '../http/idempotency.ts';
+import { completeClaimQuery, duplicateInFlight } from '../http/idempotency.ts';
 import { jtiReplayed, recordJtiQuery } from '../http/replay-store.ts';
 import { written } from '../http/respond.ts';
 import { appendLeafQuery } from '../log/leaves.ts';
@@ -115,7 +115,7 @@ export async function commitAndAnswer<E extends AppEnv, T>(
   const queries = claim
     ? [...recordQueries, completeClaimQuery(c.var.deps.db, claim, attested, answer.status, answer.headers ?? {}, { data: answer.data, attestation: { id: attested.id, token: attested.token, href: attestationHref(attested.id) } })]
     : recordQueries;
-  const ref = await commitAttested(c, attested, queries, conflicts);
-  if (claim) claim.completed = true;
+  // A duplicate that raced this one committed first: its key row is there now.
+  const ref = await commitAttested(c, attested, queries, claim ? { ...conflicts, idempotency_keys: duplicateInFlight } : conflicts);
   return written(c, answer.status, answer.data, ref, answer.headers);
 }

@@ -1,10 +1,13 @@
 import type { Deps } from '../deps.ts';
 import type { RequestClaims } from '../crypto/request-token.ts';
 
+/** An Idempotency-Key this request will record, with its answer, in its own commit. */
 export interface IdempotencyClaim {
   principalId: string;
   key: string;
-  completed: boolean;
+  fingerprint: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /** A write token's jti, to be recorded exactly once: in the write's commit, or after the request. */

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import type { CompiledQuery, OnConflictBuilder } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { CompiledQuery } from 'kysely';
 import type { Attested } from '../attestations/attest.ts';
 import { sha256b64u, utf8 } from '../crypto/encoding.ts';
 import type { PortalDb } from '../db/portal-db.ts';
@@ -53,19 +52,17 @@ function answerExisting(row: ClaimRow, fingerprint: string): Response {
       { parameter: 'Idempotency-Key', in: 'header', detail: 'already used with a different body or path' },
     ]);
   }
-  if (row.response_body === null) {
-    const problem = problems.conflict('idempotency-request-in-flight', 'The first request with this Idempotency-Key is still being processed; retry shortly.');
-    throw Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
-  }
+  if (row.response_body === null) throw duplicateInFlight();
   return replay(row);
 }
 
 /**
  * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) for the operations that
- * create. The first request claims the key and runs; its answer is stored in its own
- * commit (commitAndAnswer). A retry with the same key and request replays that answer;
- * the same key with another request is 422; a retry while the first runs is 409. A
- * request that fails releases its claim, so it can be retried.
+ * create. The key is recorded with the answer in the write's own commit (commitAndAnswer),
+ * so a write and its stored answer never exist apart, and costs no extra transaction. A
+ * retry with the same key and request replays that answer; the same key with another
+ * request is 422; a duplicate that raced the first loses at commit time on the primary
+ * key: 409. A request that fails records nothing, so it can be retried.
  */
 export async function withIdempotency<E extends AppEnv>(c: Context<E>, run: () => Promise<void>): Promise<Response | void> {
   const header = c.req.header('idempotency-key');
@@ -82,42 +79,22 @@ export async function withIdempotency<E extends AppEnv>(c: Context<E>, run: () =
   if (existing) {
     await db.execute(db.kysely.deleteFrom('idempotency_keys').where('principal_id', '=', principalId).where('key', '=', key).where('expires_at', '<=', now.toISOString()).compile());
   }
-  const claimed = await db.execute(
-    db.kysely
-      .insertInto('idempotency_keys')
-      .values({
-        principal_id: principalId,
-        key,
-        fingerprint,
-        created_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-        attestation_id: null,
-        response_status: null,
-        response_headers: null,
-        response_body: null,
-      })
-      .onConflict((oc: OnConflictBuilder<Database, 'idempotency_keys'>) => oc.doNothing())
-      .compile(),
-  );
-  if (claimed === 0) {
-    const winner = await findClaim(db, principalId, key);
-    if (winner) return answerExisting(winner, fingerprint);
-  }
-
-  const claim: IdempotencyClaim = { principalId, key, completed: false };
-  c.set('idempotency', claim);
-  try {
-    await run();
-  } finally {
-    if (!claim.completed) {
-      await db.execute(
-        db.kysely.deleteFrom('idempotency_keys').where('principal_id', '=', principalId).where('key', '=', key).where('response_body', 'is', null).compile(),
-      );
-    }
-  }
+  c.set('idempotency', {
+    principalId,
+    key,
+    fingerprint,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+  });
+  return run();
 }
 
-/** The statement that completes a claim, run inside the write's own commit. */
+export const duplicateInFlight = () => {
+  const problem = problems.conflict('idempotency-request-in-flight', 'The first request with this Idempotency-Key is still being processed; retry shortly.');
+  return Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
+};
+
+/** The statement that records the key with its answer, run inside the write's own commit. */
 export function completeClaimQuery(
   db: PortalDb,
   claim: IdempotencyClaim,
@@ -127,11 +104,18 @@ export function completeClaimQuery(
   bodyWithoutLogIndex: unknown,
 ): CompiledQuery {
   return db.kysely
-    .updateTable('idempotency_keys')
-    .set({ attestation_id: attested.id, response_status: status, response_headers: JSON.stringify(headers), response_body: JSON.stringify(bodyWithoutLogIndex) })
-    .where('principal_id', '=', claim.principalId)
-    .where('key', '=', claim.key)
-    .where('response_body', 'is', null)
+    .insertInto('idempotency_keys')
+    .values({
+      principal_id: claim.principalId,
+      key: claim.key,
+      fingerprint: claim.fingerprint,
+      created_at: claim.createdAt,
+      expires_at: claim.expiresAt,
+      attestation_id: attested.id,
+      response_status: status,
+      response_headers: JSON.stringify(headers),
+      response_body: JSON.stringify(bodyWithoutLogIndex),
+    })
     .compile();
 }
 
