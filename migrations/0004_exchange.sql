@@ -14,17 +14,17 @@ CREATE INDEX record_recipients_by_principal ON record_recipients (principal_id, 
 -- Idempotency-Key (IETF httpapi draft) per principal. A row is written in the write's own
 -- commit with the answer to replay, so a retry after any crash either replays the answer
 -- or finds no write and runs it; of two racing duplicates the second loses on the primary
--- key. (response_body is nullable for rows of a claim-first flow; none are written now.)
+-- key.
 CREATE TABLE idempotency_keys (
   principal_id     TEXT NOT NULL,
   key              TEXT NOT NULL,
   fingerprint      TEXT NOT NULL,
   created_at       TEXT NOT NULL,
   expires_at       TEXT NOT NULL,
-  attestation_id   TEXT REFERENCES attestations (id),
-  response_status  INTEGER,
-  response_headers TEXT,
-  response_body    TEXT,
+  attestation_id   TEXT NOT NULL REFERENCES attestations (id),
+  response_status  INTEGER NOT NULL,
+  response_headers TEXT NOT NULL,
+  response_body    TEXT NOT NULL,
   PRIMARY KEY (principal_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);

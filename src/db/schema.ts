@@ -63,10 +63,10 @@ export interface IdempotencyKeysTable {
   fingerprint: string;
   created_at: string;
   expires_at: string;
-  attestation_id: string | null;
-  response_status: number | null;
-  response_headers: string | null;
-  response_body: string | null;
+  attestation_id: string;
+  response_status: number;
+  response_headers: string;
+  response_body: string;
 }
 
 export interface ContactsTable {

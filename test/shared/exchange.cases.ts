@@ -47,33 +47,16 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
       expect(await portal.rows('contacts')).toBe(2);
     });
 
-    it('answers 409 while the first request with the key is in flight, and forgets a key whose request failed', async () => {
+    it('forgets a key whose request failed, so the request can run again', async () => {
       const portal = await makePortal();
       const at = await portal.registerState('AT');
-      const inFlight = await portal.db.execute(
-        portal.db.kysely
-          .insertInto('idempotency_keys')
-          .values({ principal_id: 'AT', key: 'busy', fingerprint: 'x', created_at: portal.clock.now().toISOString(), expires_at: '2099-01-01T00:00:00.000Z', attestation_id: null, response_status: null, response_headers: null, response_body: null })
-          .compile(),
-      );
-      expect(inFlight).toBe(1);
-      const busy = await portal.db.kysely.selectFrom('idempotency_keys').select('fingerprint').where('key', '=', 'busy').executeTakeFirstOrThrow();
-      expect(busy.fingerprint).toBe('x');
-
-      // Same fingerprint as the claim? Ours differs, so this is 422; make the claim ours:
-      const body = JSON.stringify(contactBody());
-      const claimed = await at.call('POST', '/contacts', { rawBody: body, headers: { 'idempotency-key': 'mine' } });
-      expect(claimed.status).toBe(201);
-      await portal.db.execute(portal.db.kysely.updateTable('idempotency_keys').set({ response_body: null, response_status: null }).where('key', '=', 'mine').compile());
-      const conflict = await at.call('POST', '/contacts', { rawBody: body, headers: { 'idempotency-key': 'mine' } });
-      expect(conflict.status).toBe(409);
-      expect(conflict.headers.get('retry-after')).toBe('1');
-      expect(((await conflict.json()) as { code: string }).code).toBe('idempotency-request-in-flight');
-
       const refused = await at.post('/contacts', contactBody({ time_zone: 'Mars/Olympus_Mons' }), { headers: { 'idempotency-key': 'failed-once' } });
       expect(refused.status).toBe(422);
       const fixed = await at.post('/contacts', contactBody({ time_zone: 'Mars/Olympus_Mons' }), { headers: { 'idempotency-key': 'failed-once' } });
       expect(fixed.status).toBe(422); // the same bad request runs again, it is not answered from a stored failure
+      expect(await portal.rows('idempotency_keys')).toBe(0);
+      const good = await at.post('/contacts', contactBody(), { headers: { 'idempotency-key': 'failed-once' } });
+      expect(good.status).toBe(201);
       expect(await portal.rows('contacts')).toBe(1);
     });
 
@@ -84,6 +67,11 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
       const answers = await Promise.all([0, 1, 2].map(() => at.post('/contacts', contactBody(), { headers })));
       const statuses = answers.map((res) => res.status).sort();
       expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
+      for (const lost of answers.filter((res) => res.status === 409)) {
+        // The duplicate ran alongside the first and lost at commit on the key's primary key.
+        expect(lost.headers.get('retry-after')).toBe('1');
+        expect(((await lost.clone().json()) as { code: string }).code).toBe('idempotency-request-in-flight');
+      }
       expect(statuses).toContain(201);
       const ids = new Set(
         await Promise.all(answers.filter((res) => res.status === 201).map(async (res) => ((await res.json()) as Written).data.id)),

@@ -20,7 +20,7 @@ import { ok, PortalError, sha256b64u, type PortalClient, type Schemas } from '..
 
 /** One input line: a new incident, or the next report of one this notifier posted before. */
 export type IncidentEvent =
-  | ({ type?: 'notify'; event_id?: string } & Schemas['IncidentInput'])
+  | ({ type?: 'notify'; event_id?: string } & Omit<Schemas['IncidentInput'], 'stage'> & { stage?: Schemas['IncidentInput']['stage'] })
   | ({ type: 'report'; event_id?: string; incident_event_id: string } & Schemas['IncidentReportInput']);
 
 export interface JournalEntry {
@@ -162,7 +162,8 @@ export function createNotifier(options: NotifierOptions) {
         if (!retryable(error) || tries >= policy.attempts) throw error;
         const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (tries - 1));
         const wait = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-        const reason = error instanceof PortalError ? `${error.status} ${error.code}` : (error as Error).message;
+        const cause = (error as { cause?: { code?: string } }).cause;
+        const reason = error instanceof PortalError ? `${error.status} ${error.code}` : (cause?.code ?? (error as Error).message);
         log(`retry ${tries} of ${what} in ${wait} ms: ${reason}`);
         await sleep(wait);
       }
@@ -184,7 +185,7 @@ export function createNotifier(options: NotifierOptions) {
         entry: { key, event_id: event.event_id ?? null, incident_id: parent.incident_id, report_no: result.data.report_no, attestation_id: result.attestation.id, replayed: false, posted_at: new Date().toISOString() },
       };
     }
-    const answer = await options.client.POST('/incidents', init);
+    const answer = await options.client.POST('/incidents', init as typeof init & { body: Schemas['IncidentInput'] });
     const result = await ok(answer);
     return {
       replayed: answer.response.headers.get('idempotent-replayed') === 'true',
