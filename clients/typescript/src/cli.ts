@@ -13,6 +13,12 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+// `cbm ... | head` closes the pipe early: that is not an error of cbm's.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const code = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, readStdin });
 // Let stdout drain (a pipe may be slow) before the process ends with the code.
 process.exitCode = code;

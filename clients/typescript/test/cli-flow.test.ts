@@ -3,10 +3,14 @@
  * Secretariat and as points of contact would use it: every command a child process,
  * asserted on stdout, stderr and the exit code.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startRealPortal, type RealPortal } from '../../../test/support/real-portal.ts';
-import { cliUser, expectExit, type CliUser } from './cli-support.ts';
+import { cbmEntry, cliUser, expectExit, type CliUser } from './cli-support.ts';
+
+/** util-linux `script` runs a command on a pseudo-terminal: how a person sees cbm. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 const CONTACT = {
   role: 'technical',
@@ -224,12 +228,29 @@ describe('cbm against a real portal', () => {
     expect(downloaded.stdout).toContain('sha256 matches');
     expect(new Uint8Array(readFileSync(germany.path('got.pdf')))).toEqual(pdf);
 
+    // On a terminal, the download shows a progress bar on stderr; the file is the same.
+    if (hasScript) {
+      const command = [process.execPath, await cbmEntry(), 'documents', 'get', id, '--out', 'tty.pdf'].map((part) => `'${part}'`).join(' ');
+      const terminal = execFileSync('script', ['-qec', command, '/dev/null'], { cwd: germany.dir, env: { ...process.env, ...germany.env }, encoding: 'utf8' });
+      expect(terminal).toMatch(/\rdownloading strategy\.pdf \[#+-*\]/);
+      expect(terminal).toContain('100%  195.3 KiB / 195.3 KiB');
+      expect(new Uint8Array(readFileSync(germany.path('tty.pdf')))).toEqual(pdf);
+    }
+
     writeFileSync(france.path('notes.md'), '# Threat view\n\nRansomware against hospitals.\n');
     const markdown = expectExit(await france.run(['documents', 'publish', 'notes.md', '--type', 'threat-views', '--title', 'Threat view', '--summary', 'Ours', '--language', 'en', '--tlp', 'CLEAR', '--json']), 0).json<{ data: { id: string } }>();
     expect(expectExit(await germany.run(['documents', 'get', markdown.data.id, '--out', '-']), 0).stdout).toBe('# Threat view\n\nRansomware against hospitals.\n');
     expect(expectExit(await france.run(['documents', 'publish', 'strategy.pdf', '--type', 'strategy']), 2).stderr).toContain('--title');
     copyFileSync(france.path('strategy.pdf'), france.path('strategy.bin'));
     expect(expectExit(await france.run(['documents', 'publish', 'strategy.bin', '--type', 'strategy', '--title', 't', '--summary', 's', '--language', 'fr', '--tlp', 'GREEN']), 2).stderr).toContain('--media-type');
+    // A terminology document with its glossary, found by the search across states.
+    writeFileSync(france.path('terms.json'), JSON.stringify([{ term: 'Critical infrastructure', definition: 'Assets essential for vital societal functions.' }]));
+    writeFileSync(france.path('glossary.md'), '# Terms\n');
+    const terminology = expectExit(await france.run(['documents', 'publish', 'glossary.md', '--type', 'terminology', '--title', 'Terminology', '--summary', 'Our terms', '--language', 'en', '--tlp', 'GREEN', '--terms', 'terms.json', '--json']), 0).json<{ data: { id: string } }>();
+    const hits = expectExit(await germany.run(['glossary', 'search', '"critical infrastructure"', '--json']), 0).json<{ items: { state: string; term: string; document_id: string }[] }>();
+    expect(hits.items).toEqual([expect.objectContaining({ state: 'FR', term: 'Critical infrastructure', document_id: terminology.data.id })]);
+    expect(expectExit(await germany.run(['documents', 'get', terminology.data.id, '--terms']), 0).stdout).toContain('Critical infrastructure [en]');
+
     const withdrawn = expectExit(await france.run(['documents', 'withdraw', markdown.data.id, '--if-match', '1']), 0);
     expect(withdrawn.stdout).toContain('withdrew document');
   });

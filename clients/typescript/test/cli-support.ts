@@ -42,6 +42,9 @@ export interface CliOptions {
   launcher?: 'bundle' | 'bin';
 }
 
+/** The file `node` runs for cbm (the bundle, or bin/cbm.mjs). */
+export const cbmEntry = (launcher: CliOptions['launcher'] = 'bundle') => (launcher === 'bin' ? Promise.resolve(CBM_BIN) : bundled());
+
 export async function runCbm(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const entry = options.launcher === 'bin' ? CBM_BIN : await bundled();
   return new Promise((resolve, reject) => {

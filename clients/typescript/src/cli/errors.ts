@@ -70,7 +70,28 @@ const HINTS: Record<string, string> = {
   'key-exists': 'The key is registered already.',
   'last-secretariat-key': 'The Secretariat\'s last key that can manage keys cannot go.',
   'invalid-cursor': 'The cursor is not one the portal handed out; start again without it.',
+  'invalid-parameter': 'A path or query parameter is malformed (see above).',
+  'unexpected-body': 'This operation takes no body.',
+  'method-not-allowed': 'The path exists, but not for this method.',
+  'not-acceptable': 'The portal cannot answer in the requested media type.',
+  'already-declined': 'Your state declined this request; nothing may follow a decline.',
+  'already-responded': 'Your state accepted or declined already; answer with --action answer.',
+  'already-notified': 'The incident has its notification already; file an intermediate, progress or final report.',
+  'notification-required': 'File the notification (stage notification) before other reports.',
+  'incident-closed': 'The final report closed the incident; nothing may follow it.',
+  'report-conflict': 'Another report was filed at the same moment; read the incident again and retry.',
+  'response-conflict': 'Another response was recorded at the same moment; retry.',
+  'contact-withdrawn': 'The contact is withdrawn; publish a new one instead.',
+  'document-withdrawn': 'The document is withdrawn; publish a new one instead.',
+  'no-file-declared': 'The current version declares no file to upload (its content is Markdown).',
+  'key-revoked': 'The key is revoked already.',
+  'unavailable': 'The portal is unavailable for a moment; try again later.',
+  'internal-error': 'The portal failed; quote the request id to the Secretariat.',
 };
+// Refusals of the request token itself: cbm made a token this portal does not accept.
+for (const code of ['malformed-token', 'token-invalid', 'token-type-invalid', 'claim-missing', 'claim-invalid', 'kid-missing', 'issuer-missing', 'lifetime-too-long', 'header-not-allowed', 'jti-invalid', 'alg-not-allowed']) {
+  HINTS[code] = 'The portal does not accept the signed request cbm made: check that cbm and the portal speak the same version of the contract (cbm request GET /healthz).';
+}
 
 /** A problem document as lines for people: status, title, code, detail, each bad field, a hint. */
 export function describeProblem(problem: Problem): string {

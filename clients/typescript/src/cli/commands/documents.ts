@@ -196,12 +196,18 @@ export const documentCommands: Command[] = [
       version: { type: 'string', value: 'N', help: 'this version (default the current one)' },
       out: { type: 'string', value: 'FILE', help: 'download the content to FILE (- for stdout)' },
       history: { type: 'boolean', help: 'every version, oldest first' },
+      terms: { type: 'boolean', help: "a terminology document's glossary terms" },
     },
     async run(ctx) {
       const documentId = arg(ctx, 0, 'ID');
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
       const version = integer(ctx, 'version');
+      if (ctx.opts.terms) {
+        const items = await collect((cursor, limit) => ok(client.GET('/documents/{documentId}/terms', { params: { path: { documentId }, query: { version, cursor, limit } } })));
+        ctx.emit({ items }, () => (items.length ? items.flatMap((term) => [`${term.term} [${term.language}]`, `  ${term.definition}`]) : 'no glossary terms'));
+        return;
+      }
       if (ctx.opts.history) {
         const items = await collect((cursor, limit) => ok(client.GET('/documents/{documentId}/history', { params: { path: { documentId }, query: { cursor, limit } } })));
         ctx.emit({ items }, () => items.flatMap(documentLines));

@@ -1,0 +1,105 @@
+/**
+ * cbm-mirror: keeps a local SQLite copy of everything a partner may see on the portal,
+ * every entry verified (see mirror.ts). Resumes from its stored cursor.
+ *
+ *   cbm-mirror --portal URL --as PRINCIPAL --key FILE --db mirror.sqlite [--once]
+ *              [--interval SECONDS] [--page N] [--origin URL]
+ *
+ * --once stops when caught up (for cron); otherwise it polls every --interval seconds
+ * until SIGINT/SIGTERM. --origin is the portal's public origin when it differs from
+ * --portal (behind a proxy). Exit codes: 0 done, 1 the portal refused, 2 usage or local
+ * error, 3 verification failed (nothing of that page is stored), 4 portal unreachable.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { JWK } from 'jose';
+import { createPortalClient, createRequestSigner, createVerifier, PortalError, signedFetch } from '../../typescript/src/index.ts';
+import { createMirror, MirrorVerificationError, openMirrorDb } from './mirror.ts';
+
+const USAGE = 'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL]';
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        portal: { type: 'string', default: process.env.CBM_PORTAL },
+        origin: { type: 'string' },
+        as: { type: 'string', default: process.env.CBM_PRINCIPAL },
+        key: { type: 'string', default: process.env.CBM_KEY },
+        db: { type: 'string', default: 'cbm-mirror.sqlite' },
+        once: { type: 'boolean' },
+        interval: { type: 'string', default: '30' },
+        page: { type: 'string', default: '100' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`cbm-mirror: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.portal || !values.as || !values.key) {
+    console.error(`cbm-mirror: name the portal, the principal and its key\n${USAGE}`);
+    return 2;
+  }
+  let privateJwk: JWK;
+  try {
+    privateJwk = JSON.parse(readFileSync(values.key, 'utf8')) as JWK;
+  } catch (error) {
+    console.error(`cbm-mirror: cannot read the key ${values.key}: ${(error as Error).message}`);
+    return 2;
+  }
+  const baseUrl = values.portal.replace(/\/+$/, '');
+  const origin = values.origin ?? new URL(baseUrl).origin;
+  const signer = await createRequestSigner({ principal: values.as, privateJwk, audience: origin });
+  const client = await createPortalClient({ baseUrl, signer, headers: { 'User-Agent': 'cbm-mirror' } });
+  const verifier = createVerifier(client, { issuer: origin });
+  const fetchSigned = signedFetch(signer);
+  const db = openMirrorDb(values.db);
+  const mirror = createMirror({
+    client,
+    verifier,
+    db,
+    pageSize: Number(values.page),
+    fetchRecord: (href) => fetchSigned(`${baseUrl}${href}`, { headers: { Accept: 'application/json' } }),
+    log: (line) => console.log(line),
+  });
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  try {
+    const resumed = mirror.cursor();
+    console.error(resumed ? `resuming after cursor ${resumed}` : 'starting at the beginning of the feed');
+    if (values.once) {
+      const total = await mirror.catchUp();
+      console.error(`caught up: ${total} new entries`);
+    } else {
+      await mirror.follow(Number(values.interval) * 1000, stop.signal);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof MirrorVerificationError) {
+      console.error(`cbm-mirror: NOT verified: ${error.message}. Nothing of this page was stored; the mirror stays at cursor ${mirror.cursor() ?? '(start)'}.`);
+      return 3;
+    }
+    if (error instanceof PortalError) {
+      console.error(`cbm-mirror: the portal refused: ${error.message}`);
+      return error.status >= 500 ? 4 : 1;
+    }
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (error instanceof TypeError && cause) {
+      console.error(`cbm-mirror: cannot reach the portal at ${baseUrl}: ${cause.code ?? error.message}`);
+      return 4;
+    }
+    console.error(`cbm-mirror: ${(error as Error).message}`);
+    return 2;
+  } finally {
+    db.close();
+  }
+}
+
+process.exitCode = await main();
