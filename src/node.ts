@@ -85,7 +85,7 @@ async function main() {
       console.log(`  Its private key is in ${secretariatKeyPath} (mode 0600). Move it somewhere safe;`);
       console.log('  the portal keeps only the public half.');
       console.log('  Next: register a state and its key, e.g.');
-      console.log(`    npm run -s cbm -- request POST /principals '{"id":"AT","name":"Austria"}' --as secretariat --key ${secretariatKeyPath}`);
+      console.log(`    npm run -s cbm -- states add AT Austria --as secretariat --key ${secretariatKeyPath}`);
       console.log('  The README walks through the rest.');
     }
   });
