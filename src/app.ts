@@ -22,7 +22,8 @@ import { states } from './states/routes.ts';
 
 function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
-    const requestId = deps.ids();
+    // Only needs to be unique, not sortable: the runtime's native UUIDv4 is the cheapest.
+    const requestId = crypto.randomUUID();
     c.set('deps', deps);
     c.set('requestId', requestId);
     await next();
