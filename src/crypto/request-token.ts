@@ -12,16 +12,16 @@ export const CLOCK_TOLERANCE_SECONDS = 60;
  * by the whole token, so nothing about another token can be inferred; bounded; entries
  * leave when their token expires.
  */
-const verifiedReadTokens = new Map<string, { kid: string; audience: string; claims: RequestClaims }>();
+const verifiedReadTokens = new Map<string, { kid: string; alg: SigningAlg; audience: string; claims: RequestClaims }>();
 const MAX_REMEMBERED_TOKENS = 10_000;
 
-function rememberReadToken(token: string, kid: string, audience: string, claims: RequestClaims) {
+function rememberReadToken(token: string, kid: string, alg: SigningAlg, audience: string, claims: RequestClaims) {
   if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) {
     const nowSeconds = Date.now() / 1000;
     for (const [remembered, entry] of verifiedReadTokens) if (entry.claims.exp < nowSeconds) verifiedReadTokens.delete(remembered);
     if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) verifiedReadTokens.clear();
   }
-  verifiedReadTokens.set(token, { kid, audience, claims });
+  verifiedReadTokens.set(token, { kid, alg, audience, claims });
 }
 
 export interface RegisteredKey {
@@ -82,11 +82,13 @@ const claimCodes: Record<string, [string, string]> = {
  */
 export async function verifyRequestToken(request: RequestToVerify, options: VerifyOptions): Promise<{ claims: RequestClaims; key: RegisteredKey }> {
   const { token } = request;
+  const remembered = request.bodySha256 === null ? verifiedReadTokens.get(token) : undefined;
   let header: ReturnType<typeof decodeProtectedHeader>;
   let unverified: JWTPayload;
   try {
-    header = decodeProtectedHeader(token);
-    unverified = decodeJwt(token);
+    // A remembered token was decoded and checked when first seen: its header is known.
+    header = remembered ? { typ: REQUEST_TOKEN_TYPE, alg: remembered.alg, kid: remembered.kid } : decodeProtectedHeader(token);
+    unverified = remembered ? remembered.claims : decodeJwt(token);
   } catch {
     throw problems.unauthorized('malformed-token', 'The request token is not a valid compact JWS.');
   }
@@ -109,7 +111,7 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   }
 
   let payload: JWTPayload;
-  const verified = verifiedReadTokens.get(token);
+  const verified = remembered;
   if (verified && verified.kid === key.kid && verified.audience === options.audience) {
     // Signature, typ, aud and iss were checked when this exact token was first seen; the
     // key's validity was just checked again, and time is checked again here.
@@ -160,7 +162,7 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   if (request.bodySha256 === null && claims.body_sha256 !== undefined) {
     throw problems.unauthorized('body-digest-mismatch', 'The token carries body_sha256 but the request has no body.');
   }
-  if (request.bodySha256 === null && !verified) rememberReadToken(token, key.kid, options.audience, claims);
+  if (request.bodySha256 === null && !verified) rememberReadToken(token, key.kid, key.alg, options.audience, claims);
   return { claims, key };
 }
 
