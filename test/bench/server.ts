@@ -12,6 +12,11 @@ import type { JWK } from 'jose';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The node flags `npm start` runs the portal with, read from package.json's start script. */
+const START_NODE_FLAGS = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
+
 export interface RunningPortal {
   origin: string;
   host: string;
@@ -65,7 +70,8 @@ export async function startPortal(options: StartOptions = {}): Promise<RunningPo
   };
 
   // Own process group, so the tsx wrapper and the node process under it stop together.
-  const child: ChildProcess = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [...(options.nodeFlags ?? []), 'src/node.ts'], {
+  // The node flags of `npm start` first (package.json), then any the caller adds.
+  const child: ChildProcess = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [...START_NODE_FLAGS, ...(options.nodeFlags ?? []), 'src/node.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: host, ...options.extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
