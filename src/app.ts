@@ -27,10 +27,13 @@ function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     c.set('deps', deps);
     c.set('requestId', requestId);
     await next();
-    c.header('X-Request-Id', requestId);
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+    // Set on the finished response itself: c.header() at this point would rebuild the
+    // response around its body as a stream, losing the server's direct write of the bytes.
+    const headers = c.res.headers;
+    headers.set('X-Request-Id', requestId);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    headers.set('Referrer-Policy', 'no-referrer');
+    if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
   };
 }
 

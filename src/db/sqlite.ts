@@ -11,9 +11,6 @@ export function openSqlite(filename: string): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(filename);
   if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  // A checkpoint runs on the thread that commits and waits for the disk: fewer, larger
-  // ones (every ~16 MiB of WAL rather than 4 MiB) keep that wait off most writes.
-  sqlite.pragma('wal_autocheckpoint = 4000');
   sqlite.pragma('cache_size = -32000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
