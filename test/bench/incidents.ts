@@ -43,17 +43,7 @@ import { recipientQueries } from '../../src/visibility/recipients.ts';
 import { createSyncSigner, TOKEN_LIFETIME_SECONDS } from './load.ts';
 import { mapBounded, signedJson } from './seed.ts';
 import { REPO_ROOT, startPortal, type RunningPortal } from './server.ts';
-
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    console.error(`bench: ${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return value;
-}
+import { intFromEnv } from './settings.ts';
 
 const settings = {
   incidents: intFromEnv('BENCH_INCIDENTS', 100_000, 1000, 10_000_000),

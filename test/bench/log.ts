@@ -25,11 +25,11 @@ import type { PortalDb } from '../../src/db/portal-db.ts';
 import { appendLeafQuery } from '../../src/log/leaves.ts';
 import { consistencyRanges, inclusionRanges } from '../../src/log/merkle.ts';
 import { integrate, rangeHashes } from '../../src/log/store.ts';
+import { intFromEnv } from './settings.ts';
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const BIG = env('BENCH_LOG_SIZE', 1_000_000);
-const APPENDS = env('BENCH_LOG_APPENDS', 5000);
-const PROOFS = env('BENCH_LOG_PROOFS', 300);
+const BIG = intFromEnv('BENCH_LOG_SIZE', 1_000_000, 2000, 100_000_000);
+const APPENDS = intFromEnv('BENCH_LOG_APPENDS', 5000, 100, 10_000_000);
+const PROOFS = intFromEnv('BENCH_LOG_PROOFS', 300, 20, 1_000_000);
 
 function freshDb(dir: string, name: string) {
   const sqlite = openSqlite(join(dir, name));

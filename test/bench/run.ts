@@ -36,19 +36,9 @@ import {
 import { seedPortal } from './seed.ts';
 import { REPO_ROOT, startPortal, type RunningPortal } from './server.ts';
 import { UN_MEMBER_STATES } from './un-members.ts';
+import { intFromEnv } from './settings.ts';
 
 const CONTACTS_PER_STATE = 4;
-
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    console.error(`bench: ${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const settings = {
   seconds: intFromEnv('BENCH_SECONDS', 8, 1, 3600),
