@@ -50,7 +50,5 @@ export const problems = {
     new Problem(406, 'not-acceptable', 'Not acceptable', `This resource is available as ${available}.`),
   unprocessable: (detail: string, errors?: FieldError[]) =>
     new Problem(422, 'validation-failed', 'Unprocessable content', detail, errors),
-  methodNotAllowed: (allowed: string) =>
-    new Problem(405, 'method-not-allowed', 'Method not allowed', `Allowed: ${allowed}.`, undefined, { Allow: allowed }),
   unavailable: (detail: string) => new Problem(503, 'unavailable', 'Service unavailable', detail),
 };

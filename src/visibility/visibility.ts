@@ -2,8 +2,6 @@ import { sql, type ExpressionBuilder, type SqlBool, type Expression } from 'kyse
 import type { Database, Tlp } from '../db/schema.ts';
 import type { Caller } from '../http/app-env.ts';
 
-export const TLP_LEVELS: readonly Tlp[] = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'];
-
 /** TLP levels whose records go to the listed recipients only (besides the author). */
 export const RESTRICTED_TLP: readonly Tlp[] = ['TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'];
 
