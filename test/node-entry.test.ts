@@ -8,14 +8,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRequestSigner, generateSigningKey, sha256b64u, verifyAttestation, verifyEvidence } from '../clients/typescript/src/index.ts';
 import { ConfigError, parseNodeConfig } from '../src/node-config.ts';
+import { freePort, ROOT, stopChild, TSX } from './support/real-portal.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 interface Server {
   child: ChildProcess;
@@ -35,18 +33,6 @@ afterEach(async () => {
   for (const child of running) await stop(child);
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function launch(env: Record<string, string>): Server {
   const child = spawn(TSX, ['src/node.ts'], {
@@ -88,22 +74,7 @@ async function start(port: number): Promise<Server> {
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    running.delete(child);
-    return;
-  }
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // the group is gone already
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 8000);
-  await exited;
-  clearTimeout(timer);
+  await stopChild(child);
   running.delete(child);
 }
 

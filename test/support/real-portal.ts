@@ -38,7 +38,8 @@ export interface RealPortal {
   stop(): Promise<void>;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stops a server started in its own process group: SIGTERM, then SIGKILL after 8 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const signal = (name: NodeJS.Signals) => {
