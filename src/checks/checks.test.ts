@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { median } from './repo.ts';
 import { contactBody, count, createTestPortal, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import { problem, type ProblemBody } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -43,23 +44,11 @@ interface Report {
   median_response_seconds: number | null;
   rows: { state: string; outcome: 'on-time' | 'late' | 'no-answer'; contact_id: string | null; acknowledged_at: string | null; response_seconds: number | null }[];
 }
-interface ProblemBody {
-  type: string;
-  status: number;
-  code: string;
-  errors?: { pointer?: string; detail: string }[];
-  acknowledgement?: Acknowledgement;
-}
 
 /** What every write adds: its record rows, one attestation and one log leaf. */
 const WRITE_TABLES = ['checks', 'check_addressees', 'check_acknowledgements', 'attestations', 'log_leaves'] as const;
 function snapshot(portal: TestPortal) {
   return Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)])) as Record<(typeof WRITE_TABLES)[number], number>;
-}
-
-async function problem(res: Response): Promise<ProblemBody> {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as ProblemBody;
 }
 
 async function publish(client: TestClient, overrides: Record<string, unknown> = {}): Promise<string> {

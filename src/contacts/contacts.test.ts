@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contactBody, count, createTestPortal, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import { type ProblemBody } from '../../test/support/problem.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -31,11 +32,6 @@ interface Written {
 interface Page {
   items: Contact[];
   next_cursor: string | null;
-}
-interface ProblemBody {
-  status: number;
-  code: string;
-  errors?: { pointer?: string; detail: string }[];
 }
 
 async function publish(client: TestClient, overrides: Record<string, unknown> = {}): Promise<Written> {

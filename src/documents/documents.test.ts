@@ -13,21 +13,10 @@ import {
   type Page,
 } from '../../test/support/documents.ts';
 import { count, createTestPortal, ORIGIN, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import { problem, type ProblemBody } from '../../test/support/problem.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const UNKNOWN = '019ac1e2-0000-7000-8000-000000000000';
-
-interface ProblemBody {
-  status: number;
-  code: string;
-  errors?: { pointer?: string; parameter?: string; detail: string }[];
-}
-
-async function problem(res: Response, status: number): Promise<ProblemBody> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as ProblemBody;
-}
 
 const pointers = (body: ProblemBody) => (body.errors ?? []).map((error) => error.pointer ?? error.parameter).sort();
 

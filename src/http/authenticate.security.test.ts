@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { createRequestSigner, generateSigningKey } from '../../clients/typescript/src/index.ts';
 import { contactBody, count, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../../test/support/portal.ts';
 import { purgeExpiredJtis } from './replay-store.ts';
+import { type ProblemBody as Problem } from '../../test/support/problem.ts';
 
 /** Tables a refused request must leave as they were. */
 const RECORD_TABLES = ['contacts', 'contact_versions', 'attestations', 'contact_confirmations', 'principals', 'principal_keys'];
@@ -49,15 +50,6 @@ async function attempt(client: TestClient, method: string, path: string, options
     (await client.signer.signWith({ method, pathAndQuery: path, body: bytes }, { claims: options.claims, header: options.header }));
   const res = await client.call(method, path, { rawBody: bytes, token, headers: options.headers });
   return { res, token };
-}
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail?: string;
-  instance: string;
 }
 
 /** Asserts one refusal as the contract describes it and that the token is not echoed anywhere. */

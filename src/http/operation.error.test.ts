@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { contactBody, count, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import { type ProblemBody as Problem } from '../../test/support/problem.ts';
 
 const RECORD_TABLES = ['contacts', 'contact_versions', 'attestations', 'contact_confirmations', 'principals', 'principal_keys'];
 
@@ -46,22 +47,6 @@ async function send(client: TestClient, portal: TestPortal, method: string, path
   if (contentType !== null) headers.set('content-type', contentType);
   headers.set('authorization', `Bearer ${token}`);
   return portal.fetch(new Request(`${ORIGIN}${path}`, { method, headers, body: bytes as BodyInit | undefined }));
-}
-
-interface FieldError {
-  pointer?: string;
-  parameter?: string;
-  in?: string;
-  detail: string;
-}
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail?: string;
-  instance: string;
-  errors?: FieldError[];
 }
 
 /** Asserts a problem document with this status and code, free of internals. */

@@ -4,6 +4,7 @@ import { verifyAttestation, verifyEvidence, type Evidence } from '../../clients/
 import { contactBody, count, createTestPortal, ORIGIN, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
 import { created, incidentBody, incidentStates, INCIDENT_SCOPES, type Written } from '../../test/support/incidents.ts';
 import { addCalendarMonth, incidentDeadlines } from './repo.ts';
+import { problem, type ProblemBody } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
@@ -34,20 +35,9 @@ interface Report {
   indicators: { type: string; value: string }[];
   href: string;
 }
-interface ProblemBody {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { pointer?: string; parameter?: string; detail: string }[];
-}
 
 const WRITE_TABLES = ['incidents', 'incident_reports', 'incident_acknowledgements', 'record_recipients', 'attestations', 'log_leaves'] as const;
 const snapshot = (portal: TestPortal) => Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)]));
-
-async function problem(res: Response): Promise<ProblemBody> {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as ProblemBody;
-}
 
 async function read<T>(client: TestClient, path: string): Promise<T> {
   const res = await client.get(path);

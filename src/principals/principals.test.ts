@@ -2,6 +2,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../clients/typescript/src/index.ts';
 import { count, createTestPortal, START } from '../../test/support/portal.ts';
+import { type ProblemBody } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -34,11 +35,6 @@ interface KeyBody {
 interface Written<T> {
   data: T;
   attestation: { id: string; token: string; href: string };
-}
-interface ProblemBody {
-  status: number;
-  code: string;
-  errors?: { pointer?: string; detail: string }[];
 }
 
 function attestationRow(sqlite: Awaited<ReturnType<typeof createTestPortal>>['sqlite'], id: string) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { count, createTestPortal, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
 import { created, incidentBody, incidentStates, requestBody } from '../../test/support/incidents.ts';
+import { problem, type ProblemBody } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -19,18 +20,9 @@ interface Request {
   replies: { state: string; status: string; last_response_at: string | null }[];
   attestation_id: string;
 }
-interface ProblemBody {
-  code: string;
-  errors?: { pointer?: string; parameter?: string }[];
-}
 
 const WRITE_TABLES = ['consultation_requests', 'request_responses', 'record_recipients', 'attestations', 'log_leaves'] as const;
 const snapshot = (portal: TestPortal) => Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)]));
-
-async function problem(res: Response): Promise<ProblemBody> {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as ProblemBody;
-}
 
 async function read<T>(client: TestClient, path: string): Promise<T> {
   const res = await client.get(path);

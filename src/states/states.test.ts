@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contactBody, count, createTestPortal, START, type TestClient } from '../../test/support/portal.ts';
+import { type ProblemBody } from '../../test/support/problem.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
@@ -22,9 +23,6 @@ interface Compliance {
   late_changes: number;
   checks: { addressed: number; answered_on_time: number; answered_late: number; missed: number; last_check_at: string | null };
   evaluated_at: string;
-}
-interface ProblemBody {
-  code: string;
 }
 
 async function publish(client: TestClient, overrides: Record<string, unknown> = {}): Promise<string> {

@@ -8,23 +8,13 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ConstraintViolation } from '../../src/db/portal-db.ts';
 import { contactBody, START, type PortalHarness, type TestClient } from '../support/harness.ts';
+import { problem, type ProblemBody as Problem } from '../support/problem.ts';
 
 type MakePortal = () => Promise<PortalHarness>;
 
 const HOUR_MS = 3600 * 1000;
 const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
 const TABLES = ['checks', 'check_addressees', 'check_acknowledgements', 'attestations', 'log_leaves'] as const;
-
-interface Problem {
-  code: string;
-  errors?: { pointer?: string }[];
-  acknowledgement?: Record<string, unknown>;
-}
-
-async function problem(res: Response): Promise<Problem> {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as Problem;
-}
 
 async function snapshot(portal: PortalHarness) {
   const counts: Record<string, number> = {};

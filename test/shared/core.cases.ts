@@ -7,19 +7,9 @@ import { base64url, type JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { sha256b64u, verifyAttestation, verifyEvidence, type Evidence } from '../../clients/typescript/src/index.ts';
 import { contactBody, ORIGIN, type PortalHarness } from '../support/harness.ts';
+import { problem, type ProblemBody as Problem } from '../support/problem.ts';
 
 type MakePortal = (options?: { maxBodyBytes?: number }) => Promise<PortalHarness>;
-
-interface Problem {
-  status: number;
-  code: string;
-  errors?: { pointer?: string; parameter?: string; detail: string }[];
-}
-
-async function problem(res: Response): Promise<Problem> {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as Problem;
-}
 
 export function coreSuite(runtime: string, makePortal: MakePortal) {
   describe(`core on ${runtime}`, () => {

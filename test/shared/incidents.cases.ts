@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ConstraintViolation } from '../../src/db/portal-db.ts';
 import { START, type PortalHarness, type TestClient } from '../support/harness.ts';
 import { created, incidentBody, incidentStates, requestBody, type Written } from '../support/incidents.ts';
+import { problem, type ProblemBody as Problem } from '../support/problem.ts';
 
 type MakePortal = () => Promise<PortalHarness>;
 
@@ -42,15 +43,6 @@ interface FeedPage {
   items: { attestation_id: string; subject: string; log_index: number; tlp: string | null; record_href: string | null }[];
   next_cursor: string | null;
   has_more: boolean;
-}
-interface Problem {
-  code: string;
-  errors?: { pointer?: string; parameter?: string }[];
-}
-
-async function problem(res: Response): Promise<Problem> {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as Problem;
 }
 
 async function snapshot(portal: PortalHarness) {
