@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { RegisteredKey } from '../crypto/request-token.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { PrincipalKeysTable } from '../db/schema.ts';
@@ -14,7 +14,20 @@ export function keyStatus(row: Pick<KeyRow, 'revoked_at' | 'expires_at'>, now: D
   return 'active';
 }
 
-export function toPrincipalKey(row: KeyRow, now: Date): PrincipalKey {
+/** The attestations that registered and revoked a key (null when none). */
+export interface KeyEvents {
+  registration_attestation_id: string | null;
+  revocation_attestation_id: string | null;
+}
+
+/**
+ * The subjects of a key's registration and revocation attestations: the link from a key
+ * to the attested, logged writes that prove it (a verifier never takes the key row's word).
+ */
+export const keyRegistrationSubject = (kid: string) => `urn:cbm:key:${kid}`;
+export const keyRevocationSubject = (kid: string) => `urn:cbm:key:${kid}:revocation`;
+
+export function toPrincipalKey(row: KeyRow & KeyEvents, now: Date): PrincipalKey {
   return {
     kid: row.kid,
     principal: row.principal_id,
@@ -28,6 +41,8 @@ export function toPrincipalKey(row: KeyRow, now: Date): PrincipalKey {
     revoked_at: row.revoked_at,
     revocation_reason: row.revocation_reason,
     replaces: row.replaces,
+    registration_attestation_id: row.registration_attestation_id,
+    revocation_attestation_id: row.revocation_attestation_id,
     href: `/principals/${row.principal_id}/keys/${row.kid}`,
   };
 }
@@ -56,10 +71,34 @@ export async function findActiveKey(db: PortalDb, issuer: string, kid: string, n
   };
 }
 
+/**
+ * Key rows with the ids of their registration and revocation attestations, found by
+ * subject (UNIQUE, so indexed). The revocation is looked up by its attestation, not by
+ * `revoked_at`: a row edited behind the portal's back still shows the logged revocation.
+ */
+function keysWithEvents(db: PortalDb) {
+  return db.kysely
+    .selectFrom('principal_keys as k')
+    .leftJoin('attestations as registration', (join) => join.on('registration.subject', '=', sql<string>`'urn:cbm:key:' || k.kid`))
+    .leftJoin('attestations as revocation', (join) => join.on('revocation.subject', '=', sql<string>`'urn:cbm:key:' || k.kid || ':revocation'`))
+    .selectAll('k')
+    .select(['registration.id as registration_attestation_id', 'revocation.id as revocation_attestation_id']);
+}
+
 export function findKey(db: PortalDb, principalId: string, kid: string) {
-  return db.kysely.selectFrom('principal_keys').selectAll().where('principal_id', '=', principalId).where('kid', '=', kid).executeTakeFirst();
+  return keysWithEvents(db).where('k.principal_id', '=', principalId).where('k.kid', '=', kid).executeTakeFirst();
 }
 
 export function listKeys(db: PortalDb, principalId: string) {
-  return db.kysely.selectFrom('principal_keys').selectAll().where('principal_id', '=', principalId).orderBy('created_at').orderBy('kid').execute();
+  return keysWithEvents(db).where('k.principal_id', '=', principalId).orderBy('k.created_at').orderBy('k.kid').execute();
+}
+
+/**
+ * The Secretariat's keys that no attestation registered: the one created at the portal's
+ * first start (on Workers, the operator's public key). Served with the portal's JWKS as the
+ * anchor of every key registration, since nothing in the log can prove them.
+ */
+export async function secretariatAnchorKeys(db: PortalDb): Promise<JWK[]> {
+  const rows = await keysWithEvents(db).where('k.principal_id', '=', 'secretariat').orderBy('k.created_at').orderBy('k.kid').execute();
+  return rows.filter((row) => row.registration_attestation_id === null).map((row) => JSON.parse(row.public_jwk) as JWK);
 }

@@ -8,7 +8,7 @@ import { problems } from '../http/problem.ts';
 import { isAssignedCountryCode } from './iso3166.ts';
 import type { PrincipalKeysTable } from '../db/schema.ts';
 import { acceptPublicKey, type AcceptedKey } from './key-material.ts';
-import { findKey, keyStatus, listKeys, toPrincipalKey } from './keys-repo.ts';
+import { findKey, keyRegistrationSubject, keyRevocationSubject, keyStatus, listKeys, toPrincipalKey } from './keys-repo.ts';
 import { findPrincipal, listPrincipals, toPrincipal } from './repo.ts';
 
 function requireSecretariat<E extends AppEnv>(c: Context<E>) {
@@ -94,12 +94,12 @@ export const principals = new Hono<AppEnv>()
     const { jwk, scopes, label } = c.var.input.body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const row = newKeyRow(principal.id, key, scopes, label ?? null, deps.clock.now(), null);
-    const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
+    const attestation = await attest(c, keyRegistrationSubject(key.kid));
     return commitAndAnswer(
       c,
       attestation,
       [deps.db.kysely.insertInto('principal_keys').values(row).compile()],
-      { status: 201, data: toPrincipalKey(row, deps.clock.now()), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
+      { status: 201, data: toPrincipalKey({ ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null }, deps.clock.now()), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
       { principal_keys: keyExists, attestations: keyExists },
     );
   })
@@ -121,7 +121,7 @@ export const principals = new Hono<AppEnv>()
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const oldExpiry = new Date(now.getTime() + overlap_seconds * 1000).toISOString();
     const row = newKeyRow(principal.id, key, scopes, label ?? old.label, now, old.kid);
-    const attestation = await attest(c, `urn:cbm:key:${key.kid}`);
+    const attestation = await attest(c, keyRegistrationSubject(key.kid));
     return commitAndAnswer(
       c,
       attestation,
@@ -134,7 +134,7 @@ export const principals = new Hono<AppEnv>()
           .where('kid', '=', old.kid)
           .compile(),
       ],
-      { status: 201, data: toPrincipalKey(row, now), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
+      { status: 201, data: toPrincipalKey({ ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null }, now), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
       { principal_keys: keyExists, attestations: keyExists },
     );
   })
@@ -153,7 +153,7 @@ export const principals = new Hono<AppEnv>()
     }
     const { reason, note } = c.var.input.body;
     const revoked = { ...key, revoked_at: now.toISOString(), revocation_reason: note ? `${reason}: ${note}` : reason };
-    const attestation = await attest(c, `urn:cbm:key:${kid}:revocation`);
+    const attestation = await attest(c, keyRevocationSubject(kid));
     return commitAndAnswer(
       c,
       attestation,
@@ -164,7 +164,7 @@ export const principals = new Hono<AppEnv>()
           .where('kid', '=', kid)
           .compile(),
       ],
-      { status: 200, data: toPrincipalKey(revoked, now) },
+      { status: 200, data: toPrincipalKey({ ...revoked, revocation_attestation_id: attestation.id }, now) },
       {
         attestations: alreadyRevoked,
         // The migration's trigger: a concurrent revocation took the other Secretariat key.

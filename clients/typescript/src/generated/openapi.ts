@@ -63,8 +63,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The portal's public signing keys
-         * @description Verify attestations against these keys. Keys are never removed while attestations signed by them may still be checked.
+         * The portal's public signing keys, and the Secretariat's first key
+         * @description Verify attestations and checkpoints against `keys`. Keys are never removed while
+         *     attestations signed by them may still be checked.
+         *
+         *     `secretariat_keys` (an extra member, RFC 7517 section 5) holds the Secretariat's
+         *     first key, created at the portal's first start. Every other key is proven by the
+         *     attested registration the Secretariat signed (its `registration_attestation_id`),
+         *     but no key existed to sign the first one's: it is anchored here instead. Pin this
+         *     whole document at first contact (`cbm init` does) and verify against the pinned copy.
          */
         get: operations["getPortalJwks"];
         put?: never;
@@ -1054,14 +1061,19 @@ export interface components {
             use?: "sig";
         };
         Jwks: {
-            keys: {
-                kty: string;
-                kid: string;
-                alg?: string;
-                crv?: string;
-                x?: string;
-                use?: string;
-            }[];
+            /** @description The portal's signing keys (Ed25519), the current one first. */
+            keys: components["schemas"]["JwksKey"][];
+            /** @description The Secretariat's key(s) created at the portal's first start, which no attestation can prove; the trust anchor of every key registration. */
+            secretariat_keys: components["schemas"]["JwksKey"][];
+        };
+        JwksKey: {
+            kty: string;
+            kid: string;
+            alg?: string;
+            crv?: string;
+            x?: string;
+            y?: string;
+            use?: string;
         };
         PrincipalInput: {
             id: components["schemas"]["StateCode"];
@@ -1114,6 +1126,17 @@ export interface components {
             revoked_at: components["schemas"]["Timestamp"] | null;
             revocation_reason: string | null;
             replaces: components["schemas"]["Kid"] | null;
+            /**
+             * @description The attestation of the write that registered this key (`registerPrincipalKey`, or
+             *     `rotatePrincipalKey` of the key it replaces; subject `urn:cbm:key:<kid>`): its
+             *     evidence is the Secretariat's signed request carrying this JWK, so a verifier can
+             *     prove the key is this principal's without trusting the portal's word. Null only
+             *     for the Secretariat's first key, anchored in `secretariat_keys` of
+             *     `/.well-known/jwks.json` instead.
+             */
+            registration_attestation_id: components["schemas"]["RecordId"] | null;
+            /** @description The attestation of its revocation (`revokePrincipalKey`, subject `urn:cbm:key:<kid>:revocation`); null while not revoked. Signatures made after it are not this principal's. */
+            revocation_attestation_id: components["schemas"]["RecordId"] | null;
             href: string;
         };
         PrincipalKeyList: {
