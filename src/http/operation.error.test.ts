@@ -178,14 +178,15 @@ describe('JSON bodies', () => {
     expect(snapshot(portal)).toEqual(before);
   });
 
-  test('deeply nested JSON within the size limit is refused without a crash', async () => {
+  test('deeply nested JSON within the size limit is refused with 400 json-too-deep before validation, without a crash', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-    for (const body of [deep, `{"notes":${deep}}`, `{"extra":${deep}}`]) {
+    for (const [body, pointer] of [[deep, ''], [`{"notes":${deep}}`, '/notes/0/0'], [`{"extra":${deep}}`, '/extra/0/0']] as const) {
       const res = await send(at, portal, 'POST', '/contacts', { body });
-      expect(res.status).toBe(422);
-      expectNoInternals(await res.text());
+      const problem = await expectProblem(res, 400, 'json-too-deep');
+      expect(problem.errors?.[0]?.pointer.startsWith(pointer)).toBe(true);
+      expectNoInternals(JSON.stringify(problem));
     }
     expect(snapshot(portal)).toEqual(before);
   });

@@ -4,6 +4,7 @@ import type { AppEnv } from './app-env.ts';
 import { problems, type FieldError } from './problem.ts';
 import { withIdempotency } from './idempotency.ts';
 import { compiledOperation, describeErrors } from './spec-index.ts';
+import { scanJson, type JsonLimits, type JsonRefusalKind } from './strict-json.ts';
 
 export type OperationId = keyof operations;
 type Operation<Id extends OperationId> = operations[Id];
@@ -23,7 +24,9 @@ export interface OperationInput<Id extends OperationId> {
 
 export type Scope = 'read' | 'contacts:write' | 'principals:write' | 'checks:write' | 'incidents:write' | 'documents:write';
 
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// fatal: invalid UTF-8 (including encoded surrogates) is refused, never replaced by U+FFFD.
+// ignoreBOM: a BOM stays in the text and is refused as JSON, since parsers differ on it.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Query strings are text; the contract says which ones are numbers. */
 function coerce(value: string, type: unknown): unknown {
@@ -32,15 +35,49 @@ function coerce(value: string, type: unknown): unknown {
   return value;
 }
 
-function parseJsonBody<E extends AppEnv>(c: Context<E>): unknown {
+const malformed = (detail: string) => problems.badRequest('malformed-json', 'The body is not valid UTF-8 JSON.', [{ pointer: '', detail }]);
+
+/** I-JSON violations and bounds, as refused before JSON.parse and the schema validator run. */
+const refusalCodes: Record<Exclude<JsonRefusalKind, 'syntax' | 'too-many-items' | 'too-long'>, string> = {
+  'duplicate-member': 'json-duplicate-member',
+  'lone-surrogate': 'json-lone-surrogate',
+  'number-out-of-range': 'json-number-out-of-range',
+  'too-deep': 'json-too-deep',
+  'too-many-values': 'json-too-many-values',
+};
+
+/**
+ * The body as the one value every reader of the signed bytes gets: strict UTF-8, I-JSON
+ * (RFC 7493), within the contract's bounds, checked by a scan that costs no more than
+ * parsing (http/strict-json.ts) before JSON.parse and the schema validator see it.
+ */
+function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unknown {
   const raw: Uint8Array = (c.var.rawBody as Uint8Array | null) ?? new Uint8Array();
-  const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const contentType = c.req.header('content-type');
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (raw.byteLength === 0 && !mediaType) return undefined;
   if (mediaType !== 'application/json') throw problems.unsupportedMediaType('application/json');
+  // JSON is UTF-8 (RFC 8259 section 8.1); a reader honouring another charset would read other text.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw problems.unsupportedMediaType('application/json (UTF-8)');
+  let text: string;
   try {
-    return JSON.parse(decoder.decode(raw));
+    text = decoder.decode(raw);
   } catch {
-    throw problems.badRequest('malformed-json', 'The body is not valid UTF-8 JSON.', [{ pointer: '', detail: 'not valid JSON' }]);
+    throw malformed('not valid UTF-8');
+  }
+  const refusal = scanJson(text, limits);
+  if (refusal) {
+    if (refusal.kind === 'syntax') throw malformed(refusal.detail);
+    if (refusal.kind === 'too-many-items' || refusal.kind === 'too-long') {
+      throw problems.unprocessable('The body does not match the contract.', [{ pointer: refusal.pointer, detail: refusal.detail }]);
+    }
+    throw problems.badRequest(refusalCodes[refusal.kind], `The body is not I-JSON within this operation's bounds: ${refusal.detail}.`, [{ pointer: refusal.pointer, detail: refusal.detail }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw malformed('not valid JSON');
   }
 }
 
@@ -94,7 +131,7 @@ export function operation<Id extends OperationId>(
 
     let body: unknown;
     if (compiled.body) {
-      body = parseJsonBody(c);
+      body = parseJsonBody(c, compiled.body.limits);
       if (body === undefined) {
         if (compiled.body.required) throw problems.unsupportedMediaType('application/json');
       } else {

@@ -1,5 +1,7 @@
 import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema';
 import { specDocument } from '../generated/spec.ts';
+import { limitsForSchema } from './json-bounds.ts';
+import type { JsonLimits } from './strict-json.ts';
 
 interface SpecParameter {
   name: string;
@@ -12,8 +14,8 @@ export interface CompiledOperation {
   operationId: string;
   pathParams: Map<string, { required: boolean; validator: Validator; type: unknown }>;
   queryParams: Map<string, { required: boolean; validator: Validator; type: unknown; default: unknown }>;
-  /** Media type and validator of the JSON body, when the operation takes one. */
-  body: { validator: Validator; required: boolean } | null;
+  /** Validator of the JSON body, when the operation takes one, and the bounds checked before it. */
+  body: { validator: Validator; required: boolean; limits: JsonLimits } | null;
   /** Media types of a body taken as raw bytes (a file upload), when not JSON. */
   rawBody: { mediaTypes: string[] } | null;
   /** The operation declares the Idempotency-Key header: it creates. */
@@ -59,7 +61,7 @@ function compileOperation(operationId: string, pathItem: Json, operation: Json):
     operationId,
     pathParams,
     queryParams,
-    body: jsonSchema ? { validator: compile(jsonSchema), required: requestBody?.required === true } : null,
+    body: jsonSchema ? { validator: compile(jsonSchema), required: requestBody?.required === true, limits: limitsForSchema(jsonSchema as Record<string, unknown>) } : null,
     rawBody: !jsonSchema && rawMediaTypes.length ? { mediaTypes: rawMediaTypes } : null,
     idempotent: parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key'),
   };

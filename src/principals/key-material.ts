@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
-import { algForJwk, canonicalPublicJwk, isUsablePublicJwk, jwkThumbprint, type SigningAlg } from '../crypto/jwk.ts';
-import { problems, type FieldError } from '../http/problem.ts';
+import { algForJwk, canonicalPublicJwk, isImportablePublicJwk, jwkThumbprint, type SigningAlg } from '../crypto/jwk.ts';
+import { publicKeyFlaw } from '../crypto/key-safety.ts';
+import { Problem, problems, type FieldError } from '../http/problem.ts';
 
 /** Scopes only the Secretariat's keys may carry. */
 const SECRETARIAT_SCOPES = new Set(['principals:write', 'checks:write']);
@@ -14,9 +15,11 @@ export interface AcceptedKey {
 }
 
 /**
- * Checks a public key submitted for registration beyond what the schema can say: the
- * curve fits the key type, the point is on the curve, a declared alg or kid agrees, and
- * the scopes fit the principal. Refusals point at the field (422).
+ * Checks a public key submitted for registration (or rotation) beyond what the schema can
+ * say: the curve fits the key type, a declared alg or kid agrees, and the scopes fit the
+ * principal (422 validation-failed); the point is a canonical, safe point of its curve
+ * (422 key-unsafe: no small-order or mixed-order Ed25519 point, none off P-256). Refusals
+ * point at the field.
  */
 export async function acceptPublicKey(jwk: JWK, principalKind: 'state' | 'secretariat', scopes: readonly string[]): Promise<AcceptedKey> {
   const errors: FieldError[] = [];
@@ -29,8 +32,12 @@ export async function acceptPublicKey(jwk: JWK, principalKind: 'state' | 'secret
     if (principalKind === 'state' && SECRETARIAT_SCOPES.has(scope)) errors.push({ pointer: `/scopes/${index}`, detail: 'only Secretariat keys may hold this scope' });
     if (principalKind === 'secretariat' && STATE_SCOPES.has(scope)) errors.push({ pointer: `/scopes/${index}`, detail: 'only state keys may hold this scope' });
   }
-  if (alg && !errors.length && !(await isUsablePublicJwk(jwk, alg))) errors.push({ pointer: '/jwk', detail: 'not a valid public key of its curve' });
   if (errors.length || !alg) throw problems.unprocessable('The key cannot be registered.', errors);
+  const flaw = publicKeyFlaw(jwk);
+  if (flaw) {
+    throw new Problem(422, 'key-unsafe', 'Unprocessable content', `The key cannot be registered: ${flaw.reason}.`, [{ pointer: `/jwk/${flaw.member}`, detail: flaw.reason }]);
+  }
+  if (!(await isImportablePublicJwk(jwk, alg))) throw problems.unprocessable('The key cannot be registered.', [{ pointer: '/jwk', detail: 'not a valid public key of its curve' }]);
 
   const kid = await jwkThumbprint(jwk);
   if (jwk.kid !== undefined && jwk.kid !== kid) {

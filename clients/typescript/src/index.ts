@@ -1,4 +1,4 @@
-export { generateSigningKey, thumbprint, algorithmOf, type KeyPair, type KeyAlgorithm } from './keys.ts';
+export { generateSigningKey, thumbprint, algorithmOf, assertSafePublicJwk, UnsafeKeyError, type KeyPair, type KeyAlgorithm } from './keys.ts';
 export { createRequestSigner, signedFetch, REQUEST_TOKEN_TYPE, type RequestSigner, type SignerOptions, type RequestToSign } from './sign.ts';
 export { verifyAttestation, verifyEvidence, peekAttestation, ATTESTATION_TOKEN_TYPE, type AttestationClaims, type Evidence } from './verify.ts';
 export { sha256b64u } from './digest.ts';
@@ -24,9 +24,17 @@ export {
   verifyPortalCheckpoint,
   checkLogGrowth,
   logOriginOf,
+  fingerprints,
   BUNDLE_FORMAT,
+  TrustError,
   type Verifier,
   type VerifierOptions,
+  type PinnedJwks,
   type RecordBundle,
+  type AttestedWrite,
+  type KeyProof,
   type VerifiedRecord,
+  type VerifiedKey,
+  type ServedComparison,
 } from './audit.ts';
+export { servedLocation, findByAttestation, signedFieldMismatches } from './served.ts';

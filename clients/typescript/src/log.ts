@@ -4,6 +4,7 @@
  * from the server's code on purpose: a bug shared by both could not be caught.
  */
 import { base64url, type JWK } from 'jose';
+import { assertSafePublicJwk } from './keys.ts';
 
 export type Hash = Uint8Array;
 
@@ -133,6 +134,11 @@ export async function verifyCheckpoint(note: string, portalKey: JWK, expectedOri
   if (lines.length < 4 || !origin || !sizeText || !rootText || !/^\d+$/.test(sizeText)) throw new LogVerificationError('checkpoint: malformed body');
   if (expectedOrigin !== undefined && origin !== expectedOrigin) throw new LogVerificationError(`checkpoint: origin ${origin} is not ${expectedOrigin}`);
   if (portalKey.kty !== 'OKP' || portalKey.crv !== 'Ed25519' || !portalKey.x) throw new LogVerificationError('checkpoint: the portal key must be an Ed25519 JWK');
+  try {
+    assertSafePublicJwk(portalKey);
+  } catch (error) {
+    throw new LogVerificationError(`checkpoint: ${(error as Error).message}`);
+  }
   const publicKey = new Uint8Array(base64url.decode(portalKey.x));
   const keyId = (await sha256(encoder.encode(origin), new Uint8Array([0x0a, 0x01]), publicKey)).slice(0, 4);
   const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);

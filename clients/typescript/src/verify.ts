@@ -1,6 +1,6 @@
 import { base64url, createLocalJWKSet, decodeJwt, importJWK, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { sha256b64u } from './digest.ts';
-import { algorithmOf } from './keys.ts';
+import { algorithmOf, assertSafePublicJwk } from './keys.ts';
 import { REQUEST_TOKEN_TYPE } from './sign.ts';
 
 export const ATTESTATION_TOKEN_TYPE = 'cbm-attestation+jwt';
@@ -40,6 +40,7 @@ export interface Evidence {
  * /.well-known/jwks.json, fetched once and kept). Only EdDSA is accepted.
  */
 export async function verifyAttestation(token: string, portalJwks: JSONWebKeySet, options: { issuer: string }): Promise<AttestationClaims> {
+  for (const key of portalJwks.keys) assertSafePublicJwk(key);
   const { payload } = await jwtVerify(token, createLocalJWKSet(portalJwks), {
     algorithms: ['EdDSA'],
     typ: ATTESTATION_TOKEN_TYPE,
@@ -70,6 +71,7 @@ export async function verifyEvidence(
     throw new Error(`evidence does not verify: the body is recorded by reference; download it from ${evidence.body_href ?? 'the evidence body_href'} and pass it as options.body`);
   }
   const alg = algorithmOf(principalPublicJwk);
+  assertSafePublicJwk(principalPublicJwk);
   const key = await importJWK({ ...principalPublicJwk, alg }, alg);
   const { payload } = await jwtVerify(evidence.request_token, key, {
     algorithms: [alg],
