@@ -14,11 +14,13 @@ import { glossary } from './documents/glossary.ts';
 import { documents, isDocumentUpload } from './documents/routes.ts';
 import { answersRawBytes } from './http/raw-bytes.ts';
 import { incidents } from './incidents/routes.ts';
+import { refuseWritesWhileLogUnsound } from './log/integrity.ts';
 import { log, logPublic } from './log/routes.ts';
 import { meta } from './meta/routes.ts';
 import { principals } from './principals/routes.ts';
 import { requests } from './requests/routes.ts';
 import { states } from './states/routes.ts';
+import { watchStorage } from './storage-health.ts';
 
 function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
@@ -45,11 +47,14 @@ function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
  * const app = createApp({ db, keys, clock, ids, config, log: console.error });
  * const res = await app.request('/healthz');
  */
-export function createApp(deps: Deps): Hono<AppEnv> {
+export function createApp(given: Deps): Hono<AppEnv> {
+  const deps = watchStorage(given);
   const app = new Hono<AppEnv>();
   app.onError(onError(deps.log));
   app.notFound((c) => renderProblem(c, problems.notFound(`No resource at ${new URL(c.req.url).pathname}.`)));
   app.use(requestContext(deps));
+  // While the log is unsound no write is accepted: it would get an attestation no checkpoint covers.
+  app.use(refuseWritesWhileLogUnsound());
 
   // Public documents first: their handlers answer before the signature check below runs.
   app.route('/', meta);

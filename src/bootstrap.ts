@@ -35,7 +35,7 @@ export async function ensureSecretariatWithKey(db: PortalDb, clock: Clock, publi
   }
 }
 
-async function secretariatExists(db: PortalDb) {
+export async function secretariatExists(db: PortalDb): Promise<boolean> {
   return (await db.kysely.selectFrom('principals').select('id').where('id', '=', SECRETARIAT_ID).executeTakeFirst()) !== undefined;
 }
 

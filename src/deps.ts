@@ -2,6 +2,7 @@ import type { BlobStore } from './blobs/blob-store.ts';
 import type { Clock } from './clock.ts';
 import type { PortalKeys } from './crypto/portal-keys.ts';
 import type { PortalDb } from './db/portal-db.ts';
+import type { Health } from './health.ts';
 import type { IdGenerator } from './ids.ts';
 
 export interface AppConfig {
@@ -12,6 +13,10 @@ export interface AppConfig {
   /** Largest document file upload accepted, in bytes (25 MiB by default). */
   maxUploadBytes: number;
   version: string;
+  /** The log clock signs at most one checkpoint per this many ms, and only when the log grew. */
+  checkpointIntervalMs: number;
+  /** The log clock re-derives the whole log from its leaves this often (ms), and at start. */
+  logVerifyIntervalMs: number;
 }
 
 /** Everything the app needs from its runtime, built once by a composition root. */
@@ -23,5 +28,7 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   config: AppConfig;
+  /** Faults /healthz reports (full disk, ...), raised and cleared where they are seen. */
+  health: Health;
   log: (line: string) => void;
 }

@@ -9,6 +9,12 @@ export interface NodeConfig {
   maxUploadBytes: number;
   /** How often housekeeping runs (replay entries, log checkpoint), in ms. */
   housekeepingIntervalMs: number;
+  /** Cap on the database's size (null: as large as the disk allows); past it, writes are 507. */
+  maxDbBytes: number | null;
+  /** Cap on the bytes of uploaded files (null: as many as the disk holds); past it, 507. */
+  maxBlobBytes: number | null;
+  /** SQLite's synchronous setting: FULL (acknowledged means durable) unless a benchmark says NORMAL. */
+  synchronous: 'FULL' | 'NORMAL';
 }
 
 /** Environment variables of the embedded portal, with their defaults (README: Configuration). */
@@ -19,6 +25,9 @@ export const NODE_ENV_VARS = {
   CBM_PUBLIC_ORIGIN: 'http://<CBM_HOST>:<CBM_PORT>',
   CBM_MAX_BODY_BYTES: '1048576',
   CBM_MAX_UPLOAD_BYTES: '26214400',
+  CBM_MAX_DB_BYTES: '',
+  CBM_MAX_BLOB_BYTES: '',
+  CBM_SQLITE_SYNCHRONOUS: 'FULL',
 } as const;
 
 export class ConfigError extends Error {
@@ -35,6 +44,17 @@ function integer(env: Record<string, string | undefined>, name: keyof typeof NOD
   return value;
 }
 
+/** An integer variable that may be left empty (no limit). */
+function optionalInteger(env: Record<string, string | undefined>, name: keyof typeof NODE_ENV_VARS, min: number, errors: string[]): number | null {
+  const raw = env[name] ?? NODE_ENV_VARS[name];
+  if (raw === '') return null;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+    errors.push(`${name}=${JSON.stringify(raw)}: must be an integer of at least ${min}, or empty for no limit`);
+    return null;
+  }
+  return Number(raw);
+}
+
 /** Reads and checks the configuration; every bad value is reported at once. */
 export function parseNodeConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): NodeConfig {
   const errors: string[] = [];
@@ -44,6 +64,10 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
   const hostOrPortBad = errors.length > 0;
   const maxBodyBytes = integer(env, 'CBM_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024, errors);
   const maxUploadBytes = integer(env, 'CBM_MAX_UPLOAD_BYTES', 1024, 26214400, errors);
+  const maxDbBytes = optionalInteger(env, 'CBM_MAX_DB_BYTES', 4096, errors);
+  const maxBlobBytes = optionalInteger(env, 'CBM_MAX_BLOB_BYTES', 0, errors);
+  const synchronous = env.CBM_SQLITE_SYNCHRONOUS ?? NODE_ENV_VARS.CBM_SQLITE_SYNCHRONOUS;
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') errors.push(`CBM_SQLITE_SYNCHRONOUS=${JSON.stringify(synchronous)}: must be FULL or NORMAL`);
   const dataDirRaw = env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR;
   if (!dataDirRaw.trim()) errors.push('CBM_DATA_DIR: must not be empty');
 
@@ -61,5 +85,16 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
     }
   }
   if (errors.length) throw new ConfigError(errors);
-  return { host, port, dataDir: resolve(cwd, dataDirRaw), publicOrigin, maxBodyBytes, maxUploadBytes, housekeepingIntervalMs: 60_000 };
+  return {
+    host,
+    port,
+    dataDir: resolve(cwd, dataDirRaw),
+    publicOrigin,
+    maxBodyBytes,
+    maxUploadBytes,
+    housekeepingIntervalMs: 60_000,
+    maxDbBytes,
+    maxBlobBytes,
+    synchronous: synchronous as 'FULL' | 'NORMAL',
+  };
 }

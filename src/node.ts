@@ -3,68 +3,61 @@
  * Composition root for Node: the only place that reads process.env or the file system.
  */
 import { serve } from '@hono/node-server';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
 import { createApp } from './app.ts';
-import { fileBlobStore } from './blobs/file-blob-store.ts';
-import { ensureSecretariat, SECRETARIAT_ID } from './bootstrap.ts';
+import { fileBlobStore, removePartialBlobs } from './blobs/file-blob-store.ts';
+import { SECRETARIAT_ID } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
-import { generatePrivateJwk, loadPortalKeys } from './crypto/portal-keys.ts';
+import { BLOBS_DIR, DATABASE_FILE, StartupError } from './data-dir.ts';
+import { DataDirLocked, lockDataDir } from './db/data-dir-lock.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { readMigrations } from './db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from './db/sqlite.ts';
+import { isStorageFull } from './db/storage-full.ts';
+import { makeDirectoryDurably, removePartialFiles, syncDirectory } from './fs/durable.ts';
+import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
+import { OriginMismatch, pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
-import { ConfigError, parseNodeConfig } from './node-config.ts';
+import { ConfigError, parseNodeConfig, type NodeConfig } from './node-config.ts';
+import { bootstrapSecretariat, portalKeysFromDataDir } from './node-keys.ts';
 import { PORTAL_VERSION } from './version.ts';
 
-const PORTAL_KEY_FILE = 'portal-signing-key.jwk';
-const SECRETARIAT_KEY_FILE = 'secretariat.private.jwk';
-
-function writePrivate(path: string, jwk: JWK) {
-  writeFileSync(path, `${JSON.stringify(jwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
-}
-
-async function main() {
-  let config;
-  try {
-    config = parseNodeConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`cbm-portal: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
+async function main(config: NodeConfig) {
   const version = PORTAL_VERSION;
 
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const sqlite = openSqlite(join(config.dataDir, 'portal.sqlite'));
+  await makeDirectoryDurably(config.dataDir, 0o700);
+  // Before anything else touches the data dir: a second process stops here.
+  const lock = await lockDataDir(config.dataDir, `starting on port ${config.port}`);
+  const blobsDir = join(config.dataDir, BLOBS_DIR);
+  for (const path of [...(await removePartialFiles(config.dataDir)), ...(await removePartialBlobs(blobsDir))]) {
+    console.log(`removed ${path}: a partial file left by a crash or a full disk`);
+  }
+  if (config.synchronous !== 'FULL') {
+    console.warn('CBM_SQLITE_SYNCHRONOUS=NORMAL: acknowledged writes may be lost on a power cut (for benchmarks only).');
+  }
+
+  const sqlite = openSqlite(join(config.dataDir, DATABASE_FILE), { synchronous: config.synchronous, maxBytes: config.maxDbBytes });
   const applied = applyMigrations(sqlite, readMigrations());
   for (const name of applied) console.log(`applied migration ${name}`);
+  // SQLite fsyncs its files, not the directory entry of a database it has just created.
+  await syncDirectory(config.dataDir);
   const db = sqlitePortalDb(sqlite);
-
-  const portalKeyPath = join(config.dataDir, PORTAL_KEY_FILE);
-  if (!existsSync(portalKeyPath)) {
-    writePrivate(portalKeyPath, await generatePrivateJwk());
-    console.log(`created the portal signing key in ${portalKeyPath}`);
-  }
-  const keys = await loadPortalKeys([JSON.parse(readFileSync(portalKeyPath, 'utf8')) as JWK]);
-
   const clock = systemClock;
-  const secretariatKey = await ensureSecretariat(db, clock);
-  const secretariatKeyPath = join(config.dataDir, SECRETARIAT_KEY_FILE);
-  if (secretariatKey) writePrivate(secretariatKeyPath, secretariatKey);
+  await pinOrigin(db, config.publicOrigin, clock.now());
+
+  const { keys, created: portalKeyCreated } = await portalKeysFromDataDir(config.dataDir);
+  if (portalKeyCreated) console.log(`created the portal signing key in ${portalKeyCreated}`);
+  const secretariatKeyPath = await bootstrapSecretariat(db, clock, config.dataDir);
 
   const deps = {
     db,
-    blobs: fileBlobStore(join(config.dataDir, 'blobs')),
+    blobs: fileBlobStore(blobsDir, { maxBytes: config.maxBlobBytes }),
     keys,
     clock,
     ids: uuidv7Generator(clock),
     config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, version },
+    health: createHealth(),
     log: (line: string) => console.error(line),
   };
   const app = createApp(deps);
@@ -75,11 +68,13 @@ async function main() {
   purge.unref();
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    console.log(`CBM Exchange Portal ${version} listening on http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`);
+    const listening = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
+    void lock.describe(`serving on ${listening} as ${config.publicOrigin}`);
+    console.log(`CBM Exchange Portal ${version} listening on ${listening}`);
     console.log(`  public origin (aud of request tokens): ${config.publicOrigin}`);
     console.log(`  data: ${config.dataDir}`);
     console.log(`  portal key id: ${keys.signing.kid}`);
-    if (secretariatKey) {
+    if (secretariatKeyPath) {
       console.log('');
       console.log(`First start: the Secretariat principal "${SECRETARIAT_ID}" was created.`);
       console.log(`  Its private key is in ${secretariatKeyPath} (mode 0600). Move it somewhere safe;`);
@@ -98,6 +93,7 @@ async function main() {
     clearInterval(purge);
     server.close(() => {
       sqlite.close();
+      lock.release();
       process.exit(0);
     });
     setTimeout(() => process.exit(0), 5000).unref();
@@ -106,4 +102,38 @@ async function main() {
   process.on('SIGTERM', shutdown);
 }
 
-await main();
+/** What the operator is told when the portal cannot start: a message, never a stack, for every expected cause. */
+function refusal(error: unknown, config: Pick<NodeConfig, 'dataDir' | 'publicOrigin'> | null): { message: string; exitCode: number } | null {
+  if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
+  if (error instanceof DataDirLocked || error instanceof StartupError) return { message: error.message, exitCode: 1 };
+  if (error instanceof OriginMismatch) {
+    return {
+      message:
+        `${error.message}\n  If the portal has really moved, change the pinned origin once, with the portal stopped:\n` +
+        `    npm run set-origin -- ${error.configured} --confirm\n` +
+        '  (README: Operating the portal, "Changing the public origin"). Otherwise start it with ' +
+        `CBM_PUBLIC_ORIGIN=${error.pinned}.`,
+      exitCode: 1,
+    };
+  }
+  if (isStorageFull(error)) {
+    return {
+      message:
+        `no space left to store the data in ${config?.dataDir ?? 'the data dir'} (${(error as Error).message}).\n` +
+        '  Free space on its file system (or raise CBM_MAX_DB_BYTES / CBM_MAX_BLOB_BYTES) and start again; nothing was lost.',
+      exitCode: 1,
+    };
+  }
+  return null;
+}
+
+let config: NodeConfig | null = null;
+try {
+  config = parseNodeConfig(process.env);
+  await main(config);
+} catch (error) {
+  const refused = refusal(error, config);
+  if (!refused) throw error;
+  console.error(`cbm-portal: ${refused.message}`);
+  process.exit(refused.exitCode);
+}

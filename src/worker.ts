@@ -13,6 +13,7 @@ import { loadPortalKeys } from './crypto/portal-keys.ts';
 import { d1PortalDb } from './db/d1.ts';
 import type { AppEnv } from './http/app-env.ts';
 import type { Deps } from './deps.ts';
+import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
 import { uuidv7Generator } from './ids.ts';
 import { PORTAL_VERSION } from './version.ts';
@@ -37,6 +38,7 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
     clock,
     ids: uuidv7Generator(clock),
     config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, version: PORTAL_VERSION },
+    health: createHealth(),
     log: (line) => console.error(line),
   };
   return { deps, app: createApp(deps) };

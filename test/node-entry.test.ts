@@ -241,6 +241,9 @@ describe('parseNodeConfig', () => {
       maxBodyBytes: 1_048_576,
       maxUploadBytes: 26_214_400,
       housekeepingIntervalMs: 60_000,
+      maxDbBytes: null,
+      maxBlobBytes: null,
+      synchronous: 'FULL',
     });
   });
 

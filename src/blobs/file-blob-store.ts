@@ -1,23 +1,49 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { noSpaceError } from '../db/storage-full.ts';
+import { makeDirectoryDurably, removePartialFiles, writeFileDurably } from '../fs/durable.ts';
 import { checkDigestName, type BlobStore } from './blob-store.ts';
 
+export interface FileBlobStoreOptions {
+  /**
+   * Most bytes the store may hold (CBM_MAX_BLOB_BYTES); a put beyond fails as a full disk
+   * does (ENOSPC), so the portal answers 507. Unlimited when absent.
+   */
+  maxBytes?: number | null;
+}
+
 /**
- * Blobs as files under `<dataDir>/blobs/ab/<digest>` (two-character fan-out), written to a
- * temporary name and renamed, so a crash never leaves a partial blob under its digest.
+ * Blobs as files under `<dataDir>/blobs/ab/<digest>` (two-character fan-out), each written
+ * durably (fsynced under a temporary name, renamed, directory fsynced) before put()
+ * returns, so the row naming a blob never commits before the blob is on disk, and a crash
+ * never leaves a partial blob under its digest.
  */
-export function fileBlobStore(root: string): BlobStore {
+export function fileBlobStore(root: string, options: FileBlobStoreOptions = {}): BlobStore {
   const pathOf = (sha256: string) => join(root, checkDigestName(sha256).slice(0, 2), sha256);
+  // Bytes held, counted once from the disk and kept up to date by put(); only with a quota.
+  let used: Promise<number> | null = null;
+  const has = async (sha256: string) => {
+    try {
+      await stat(pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  };
   return {
     async put(sha256, bytes, contentType) {
       const path = pathOf(sha256);
-      await mkdir(join(root, sha256.slice(0, 2)), { recursive: true });
-      const temporary = `${path}.${randomUUID()}.tmp`;
-      await writeFile(temporary, bytes);
-      await writeFile(`${temporary}.type`, contentType);
-      await rename(`${temporary}.type`, `${path}.type`);
-      await rename(temporary, path);
+      if (options.maxBytes != null) {
+        if (await has(sha256)) return;
+        used ??= storedBytes(root);
+        const total = await used;
+        if (total + bytes.byteLength > options.maxBytes) throw noSpaceError(`blob store quota of ${options.maxBytes} bytes reached`);
+        used = Promise.resolve(total + bytes.byteLength);
+      }
+      await makeDirectoryDurably(join(root, sha256.slice(0, 2)));
+      // The media type first: has() and get() go by the blob itself, which comes last.
+      await writeFileDurably(`${path}.type`, contentType);
+      await writeFileDurably(path, bytes);
     },
     async get(sha256) {
       const path = pathOf(sha256);
@@ -29,13 +55,29 @@ export function fileBlobStore(root: string): BlobStore {
         throw error;
       }
     },
-    async has(sha256) {
-      try {
-        await stat(pathOf(sha256));
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    has,
   };
+}
+
+/** Bytes of the stored blobs (their media-type files aside). */
+async function storedBytes(root: string): Promise<number> {
+  let total = 0;
+  for (const fanOut of await readdir(root).catch(() => [] as string[])) {
+    for (const name of await readdir(join(root, fanOut)).catch(() => [] as string[])) {
+      if (/^[A-Za-z0-9_-]{43}$/.test(name)) total += (await stat(join(root, fanOut, name))).size;
+    }
+  }
+  return total;
+}
+
+/**
+ * Removes the partial files a crash or a full disk left in the blob store (`*.tmp`, never a
+ * blob). Run at start, while the data dir's lock is held, so no put() is in flight.
+ */
+export async function removePartialBlobs(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const fanOut of await readdir(root).catch(() => [] as string[])) {
+    if (/^[A-Za-z0-9_-]{2}$/.test(fanOut)) removed.push(...(await removePartialFiles(join(root, fanOut))));
+  }
+  return removed;
 }

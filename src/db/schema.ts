@@ -317,6 +317,13 @@ export interface GlossaryFtsTable {
   definition: string;
 }
 
+export interface PortalOriginsTable {
+  seq: Generated<number>;
+  origin: string;
+  pinned_at: string;
+  reason: string;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   principal_keys: PrincipalKeysTable;
@@ -345,4 +352,5 @@ export interface Database {
   document_files: DocumentFilesTable;
   glossary_terms: GlossaryTermsTable;
   glossary_fts: GlossaryFtsTable;
+  portal_origins: PortalOriginsTable;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { Problem } from './problem.ts';
+import { isStorageFull } from '../db/storage-full.ts';
+import { Problem, problems } from './problem.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -32,6 +33,8 @@ export function onError(log: (line: string) => void) {
     if (error instanceof HTTPException && error.status < 500) {
       return renderProblem(c, new Problem(error.status, 'http-error', error.message || 'Request refused'));
     }
+    // A full disk is an operating condition (see storage-health.ts), not a bug: no stack.
+    if (isStorageFull(error)) return renderProblem(c, problems.insufficientStorage());
     log(`request ${c.get('requestId') ?? '-'} ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.stack ?? error.message}`);
     return renderProblem(c, new Problem(500, 'internal-error', 'Internal server error', 'The error has been logged.'));
   };

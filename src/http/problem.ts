@@ -51,4 +51,8 @@ export const problems = {
   unprocessable: (detail: string, errors?: FieldError[]) =>
     new Problem(422, 'validation-failed', 'Unprocessable content', detail, errors),
   unavailable: (detail: string) => new Problem(503, 'unavailable', 'Service unavailable', detail),
+  insufficientStorage: () =>
+    new Problem(507, 'insufficient-storage', 'Insufficient storage', 'The portal has no space left to store this write; nothing was stored. Retry later.', undefined, {
+      'Retry-After': '60',
+    }),
 };

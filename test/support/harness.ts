@@ -9,6 +9,8 @@ import { createApp } from '../../src/app.ts';
 import type { Deps } from '../../src/deps.ts';
 import { ensureSecretariat } from '../../src/bootstrap.ts';
 import { fixedClock } from '../../src/clock.ts';
+import { createLogClock } from '../../src/log/clock.ts';
+import { createHealth } from '../../src/health.ts';
 import { generatePrivateJwk, loadPortalKeys } from '../../src/crypto/portal-keys.ts';
 import type { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { PortalDb } from '../../src/db/portal-db.ts';
@@ -52,6 +54,14 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** Document uploads; small by default so tests of the limit stay fast. */
   maxUploadBytes?: number;
+  /**
+   * The log clock. 'after-writes' (default): it ticks after every write, as the Worker's
+   * waitUntil does, with no interval between checkpoints, so a checkpoint covers each write
+   * as soon as it is answered. 'manual': the test calls `logClock.tick()` itself.
+   */
+  logClock?: 'after-writes' | 'manual';
+  /** Least time between two checkpoints (0 unless a test is about the cadence). */
+  checkpointIntervalMs?: number;
 }
 
 export async function createHarness(db: PortalDb, blobs: BlobStore, options: HarnessOptions = {}) {
@@ -64,11 +74,25 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
     keys,
     clock,
     ids: uuidv7Generator(clock),
-    config: { publicOrigin: ORIGIN, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024, version: 'test' },
+    config: {
+      publicOrigin: ORIGIN,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      maxUploadBytes: options.maxUploadBytes ?? 256 * 1024,
+      version: 'test',
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 0,
+      logVerifyIntervalMs: 15 * 60_000,
+    },
+    health: createHealth(),
     log: (line) => logged.push(line),
   };
   const app = createApp(deps);
-  const fetchApp = (request: Request) => Promise.resolve(app.fetch(request));
+  const logClock = createLogClock(deps);
+  const safe = new Set(['GET', 'HEAD', 'OPTIONS']);
+  const fetchApp = async (request: Request) => {
+    const response = await app.fetch(request);
+    if ((options.logClock ?? 'after-writes') === 'after-writes' && !safe.has(request.method)) await logClock.tick();
+    return response;
+  };
 
   async function client(principal: string, privateJwk: JWK): Promise<TestClient> {
     const signer = await createRequestSigner({ principal, privateJwk, audience: ORIGIN, now: () => clock.now() });
@@ -109,6 +133,8 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
 
   const secretariatJwk = await ensureSecretariat(db, clock);
   if (!secretariatJwk) throw new Error('fresh database already had a Secretariat');
+  // As at a start: the empty log gets its first checkpoint.
+  await logClock.tick();
   const secretariat = await client('secretariat', secretariatJwk);
 
   /** Registers a state and one key through the API, as the Secretariat would. */
@@ -131,7 +157,7 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
     return Number(result.rows[0]?.n ?? 0);
   }
 
-  return { app, deps, db, blobs, clock, keys, logged, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
+  return { app, deps, db, blobs, clock, keys, logged, logClock, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
 }
 
 /** A valid contact body; override any field. */
