@@ -284,11 +284,8 @@ export interface DocumentVersionsTable {
   published_at: string;
   withdrawal_reason: string | null;
   attestation_id: string;
-}
-
-export interface DocumentCbmsTable {
-  document_id: string;
-  cbm: number;
+  /** The key of the recipient list this version is visible by (record_recipients.record_id; 0007). */
+  audience: string;
 }
 
 export interface DocumentFilesTable {
@@ -298,6 +295,8 @@ export interface DocumentFilesTable {
   size: number;
   uploaded_at: string;
   attestation_id: string;
+  /** The version the file was uploaded for (NULL only for rows 0007 could not place). */
+  version: number | null;
 }
 
 export interface GlossaryTermsTable {
@@ -348,7 +347,6 @@ export interface Database {
   request_responses: RequestResponsesTable;
   documents: DocumentsTable;
   document_versions: DocumentVersionsTable;
-  document_cbms: DocumentCbmsTable;
   document_files: DocumentFilesTable;
   glossary_terms: GlossaryTermsTable;
   glossary_fts: GlossaryFtsTable;

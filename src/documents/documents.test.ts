@@ -6,6 +6,7 @@ import {
   pdfBytes,
   publish,
   registerPublisher,
+  search,
   terminologyBody,
   upload,
   type DocumentData,
@@ -21,7 +22,7 @@ const UNKNOWN = '019ac1e2-0000-7000-8000-000000000000';
 const pointers = (body: ProblemBody) => (body.errors ?? []).map((error) => error.pointer ?? error.parameter).sort();
 
 /** Every table a document write touches, to show that a refusal wrote nothing. */
-const TABLES = ['documents', 'document_versions', 'document_cbms', 'document_files', 'glossary_terms', 'glossary_fts', 'record_recipients', 'attestations', 'log_leaves', 'idempotency_keys'];
+const TABLES = ['documents', 'document_versions', 'document_files', 'glossary_terms', 'glossary_fts', 'record_recipients', 'attestations', 'log_leaves', 'idempotency_keys'];
 const snapshot = (portal: TestPortal) => Object.fromEntries(TABLES.map((table) => [table, count(portal.sqlite, table)]));
 
 async function list(client: TestClient, query = ''): Promise<DocumentData[]> {
@@ -67,12 +68,13 @@ describe('documents: publishing and versions', () => {
       href: `/documents/${id}`,
     });
     expect(portal.sqlite.prepare('SELECT state_id, type, status, version, language FROM documents WHERE id = ?').get(id)).toEqual({ state_id: 'AT', type: 'strategy', status: 'active', version: 1, language: 'en-GB' });
-    expect(portal.sqlite.prepare('SELECT cbm FROM document_cbms WHERE document_id = ? ORDER BY cbm').pluck().all(id)).toEqual([1, 7]);
+    expect(portal.sqlite.prepare('SELECT cbms, audience FROM document_versions WHERE document_id = ?').get(id)).toEqual({ cbms: '[1,7]', audience: `${id}:v1` });
+    // The attestation is visible by the version's own TLP and audience.
     expect(portal.sqlite.prepare('SELECT subject, principal_id, operation, record_id, tlp FROM attestations WHERE id = ?').get(body.attestation.id)).toEqual({
       subject: `urn:cbm:document:${id}:v1`,
       principal_id: 'AT',
       operation: 'createDocument',
-      record_id: id,
+      record_id: `${id}:v1`,
       tlp: 'TLP:CLEAR',
     });
 
@@ -180,8 +182,8 @@ describe('documents: files', () => {
     expect(res.status).toBe(201);
     const written = (await res.json()) as DocumentWritten;
     const row = portal.sqlite.prepare('SELECT subject, operation, length(body) AS body_length, body_sha256, body_in_blob, content_type, record_id FROM attestations WHERE id = ?').get(written.attestation.id);
-    expect(row).toEqual({ subject: `urn:cbm:document:${data.id}:file:${sha256}`, operation: 'uploadDocumentContent', body_length: 0, body_sha256: sha256, body_in_blob: 1, content_type: 'application/pdf', record_id: data.id });
-    expect(count(portal.sqlite, 'document_files')).toBe(1);
+    expect(row).toEqual({ subject: `urn:cbm:document:${data.id}:file:${sha256}`, operation: 'uploadDocumentContent', body_length: 0, body_sha256: sha256, body_in_blob: 1, content_type: 'application/pdf', record_id: `${data.id}:v1` });
+    expect(portal.sqlite.prepare('SELECT version FROM document_files WHERE document_id = ?').pluck().all(data.id)).toEqual([1]);
 
     const download = await at.get(`/documents/${data.id}/content`, { headers: { accept: 'application/pdf' } });
     expect(download.status).toBe(200);
@@ -334,32 +336,154 @@ describe('documents: who may write', () => {
   });
 });
 
-describe('documents: recipients across versions', () => {
-  it('replaces the recipients with a new restricted list; a GREEN version keeps them for the earlier versions', async () => {
+describe('documents: visibility belongs to each version', () => {
+  const history = async (client: TestClient, id: string) => {
+    const res = await client.get(`/documents/${id}/history`);
+    return res.status === 200 ? ((await res.json()) as Page<DocumentData>).items.map((item) => item.version) : res.status;
+  };
+  const feedSubjects = async (client: TestClient) =>
+    ((await (await client.get('/feed?limit=500')).json()) as { items: { subject: string }[] }).items.map((item) => item.subject);
+
+  it('re-addressing a document never widens an earlier version: its text, file and evidence stay with its own recipients', async () => {
+    // The case of the issue: v1 TLP:RED for France, v2 TLP:AMBER for Belgium.
+    const { portal, at } = await setup();
+    const be = await portal.registerState('BE');
+    const fr = await registerPublisher(portal, 'FR');
+    const de = await portal.registerState('DE');
+    const bytes = pdfBytes('for-france', 1500);
+    const v1 = await publish(at, documentBody({ tlp: 'TLP:RED', recipients: ['FR'], title: 'For France', content: await fileContent(bytes) }));
+    const id = v1.data.id;
+    const uploaded = (await (await upload(at, id, bytes)).json()) as DocumentWritten;
+    const res = await at.put(`/documents/${id}`, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], title: 'For Belgium', content: { markdown: '# For Belgium' } }), { headers: { 'if-match': '"1"' } });
+    expect(res.status).toBe(200);
+    const v2 = (await res.json()) as DocumentWritten;
+    expect(portal.sqlite.prepare('SELECT record_id, principal_id FROM record_recipients ORDER BY record_id').raw().all()).toEqual([
+      [`${id}:v1`, 'FR'],
+      [`${id}:v2`, 'BE'],
+    ]);
+
+    // Belgium: version 2 and its evidence, nothing of version 1.
+    expect(((await (await be.get(`/documents/${id}`)).json()) as DocumentData).version).toBe(2);
+    expect(await history(be, id)).toEqual([2]);
+    for (const path of [
+      `/documents/${id}/content?version=1`,
+      `/attestations/${v1.attestation.id}`,
+      `/attestations/${v1.attestation.id}/evidence`,
+      `/attestations/${v1.attestation.id}/evidence/body`,
+      `/attestations/${uploaded.attestation.id}/evidence/body`,
+    ]) {
+      expect([path, (await be.get(path)).status]).toEqual([path, 404]);
+    }
+    expect((await be.get(`/attestations/${v2.attestation.id}/evidence`)).status).toBe(200);
+    expect((await feedSubjects(be)).filter((subject) => subject.startsWith(`urn:cbm:document:${id}`))).toEqual([`urn:cbm:document:${id}:v2`]);
+
+    // France keeps version 1, shown as the document (the latest version it may see), and
+    // learns nothing of version 2.
+    const shown = await fr.get(`/documents/${id}`);
+    expect(shown.headers.get('etag')).toBe('"1"');
+    expect((await shown.json()) as DocumentData).toMatchObject({ version: 1, title: 'For France', tlp: 'TLP:RED', recipients: ['FR'], content: { available: true } });
+    expect(await history(fr, id)).toEqual([1]);
+    expect(await sha256b64u(new Uint8Array(await (await fr.get(`/documents/${id}/content`)).arrayBuffer()))).toBe(await sha256b64u(bytes));
+    expect((await list(fr)).map((item) => [item.id, item.version])).toEqual([[id, 1]]);
+    expect((await fr.get(`/documents/${id}/content?version=2`)).status).toBe(404);
+    expect((await fr.get(`/attestations/${v2.attestation.id}`)).status).toBe(404);
+    expect((await feedSubjects(fr)).filter((subject) => subject.startsWith(`urn:cbm:document:${id}`))).toEqual([`urn:cbm:document:${id}:v1`, `urn:cbm:document:${id}:file:${await sha256b64u(bytes)}`]);
+
+    // Germany sees none of it; the author every version.
+    expect(await history(de, id)).toBe(404);
+    expect((await de.get(`/documents/${id}`)).status).toBe(404);
+    expect(await history(at, id)).toEqual([1, 2]);
+    // A reader that is not the author is refused on the version it is shown: 403, as before version 2.
+    expect((await problem(await fr.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 403)).code).toBe('not-owner');
+  });
+
+  it('a TLP:GREEN version reaches every state; the restricted versions before it keep their own recipients', async () => {
     const { portal, at } = await setup();
     const be = await portal.registerState('BE');
     const de = await portal.registerState('DE');
     const fr = await portal.registerState('FR');
+    const nl = await portal.registerState('NL');
     const { data } = await publish(at, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE', 'DE'] }));
-    expect(data.recipients).toEqual(['BE', 'DE']);
-    expect((await de.get(`/documents/${data.id}`)).status).toBe(200);
-
-    // Version 2 goes to France only: Germany and Belgium lose the document and its history,
-    // France, now the document's recipient, sees its restricted versions.
     expect((await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:RED', recipients: ['FR'] }), { headers: { 'if-match': '"1"' } })).status).toBe(200);
-    expect(portal.sqlite.prepare('SELECT principal_id FROM record_recipients WHERE record_id = ?').pluck().all(data.id)).toEqual(['FR']);
-    expect((await de.get(`/documents/${data.id}`)).status).toBe(404);
-    expect((await de.get(`/documents/${data.id}/history`)).status).toBe(404);
-    expect((await fr.get(`/documents/${data.id}/history`)).status).toBe(200);
+    expect(await history(de, data.id)).toEqual([1]);
+    expect(await history(fr, data.id)).toEqual([2]);
+    expect(await history(nl, data.id)).toBe(404);
 
-    // Version 3 is GREEN: every state sees it; the restricted versions stay France's alone.
     expect((await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:GREEN' }), { headers: { 'if-match': '"2"' } })).status).toBe(200);
-    const versions = async (client: TestClient) => ((await (await client.get(`/documents/${data.id}/history`)).json()) as Page<DocumentData>).items.map((item) => item.version);
-    expect(await versions(be)).toEqual([3]);
-    expect(await versions(fr)).toEqual([1, 2, 3]);
-    expect(await versions(at)).toEqual([1, 2, 3]);
+    expect(await history(be, data.id)).toEqual([1, 3]);
+    expect(await history(de, data.id)).toEqual([1, 3]);
+    expect(await history(fr, data.id)).toEqual([2, 3]);
+    expect(await history(nl, data.id)).toEqual([3]);
+    expect(await history(at, data.id)).toEqual([1, 2, 3]);
     expect((await be.get(`/documents/${data.id}/content?version=2`)).status).toBe(404);
+    // TLP:GREEN goes to the participating states, not to the Secretariat (see visibility.ts).
     expect((await portal.secretariat.get(`/documents/${data.id}`)).status).toBe(404);
+    expect(await history(portal.secretariat, data.id)).toBe(404);
+  });
+
+  it('shows each reader the latest version it may see and filters the list, the terms and the search by that version', async () => {
+    const { portal, at } = await setup();
+    const be = await portal.registerState('BE');
+    const fr = await portal.registerState('FR');
+    const v1 = await publish(at, terminologyBody([{ term: 'Cyberangriff', definition: 'Angriff auf IT-Systeme.' }], { tlp: 'TLP:AMBER', recipients: ['BE'], language: 'de' }));
+    const id = v1.data.id;
+    const v2 = terminologyBody([{ term: 'Cyberattaque', definition: 'Attaque contre des systèmes.' }], { tlp: 'TLP:RED', recipients: ['FR'], language: 'fr', cbms: [9, 12] });
+    expect((await at.put(`/documents/${id}`, v2, { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect((await at.post(`/documents/${id}/withdraw`, { reason: 'replaced' }, { headers: { 'if-match': '"2"' } })).status).toBe(200);
+
+    // Belgium still has version 1: active, in German, answering CBM 9 only.
+    const ids = async (client: TestClient, query: string) => (await list(client, query)).map((item) => `${item.version}:${item.status}`);
+    expect(await ids(be, '')).toEqual(['1:active']);
+    expect(await ids(be, '?language=de')).toEqual(['1:active']);
+    expect(await ids(be, '?language=fr&status=all')).toEqual([]);
+    expect(await ids(be, '?cbm=12&status=all')).toEqual([]);
+    expect(((await (await be.get(`/documents/${id}/terms`)).json()) as Page<{ term: string }>).items.map((item) => item.term)).toEqual(['Cyberangriff']);
+    expect((await search(be, 'q=angriff')).items.map((hit) => [hit.term, hit.document_version])).toEqual([['Cyberangriff', 1]]);
+    expect((await search(be, 'q=attaque')).items).toEqual([]);
+
+    // France: version 3, withdrawn (it keeps version 2's TLP and recipients).
+    expect(await ids(fr, '')).toEqual([]);
+    expect(await ids(fr, '?status=all&language=fr&cbm=12')).toEqual(['3:withdrawn']);
+    expect((await search(fr, 'q=attaque')).items).toEqual([]);
+    expect(await history(fr, id)).toEqual([2, 3]);
+    expect(portal.sqlite.prepare('SELECT version, audience FROM document_versions WHERE document_id = ? ORDER BY version').raw().all(id)).toEqual([
+      [1, `${id}:v1`],
+      [2, `${id}:v2`],
+      [3, `${id}:v2`],
+    ]);
+  });
+
+  it('counts a file as available for the version it was uploaded for and the later ones, never for an earlier one', async () => {
+    const { portal, at } = await setup();
+    const be = await portal.registerState('BE');
+    const fr = await portal.registerState('FR');
+    const bytes = pdfBytes('shared', 1200);
+    const file = await fileContent(bytes);
+    const { data } = await publish(at, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], content: file }));
+    expect((await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:RED', recipients: ['FR'], content: file }), { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect((await upload(at, data.id, bytes)).status).toBe(201);
+
+    // Uploaded for version 2 (France's): Belgium's version 1 still has no file.
+    expect(((await (await be.get(`/documents/${data.id}`)).json()) as DocumentData).content.available).toBe(false);
+    expect((await be.get(`/documents/${data.id}/content`)).status).toBe(404);
+    expect(((await (await fr.get(`/documents/${data.id}`)).json()) as DocumentData).content.available).toBe(true);
+    const availability = async () => ((await (await at.get(`/documents/${data.id}/history`)).json()) as Page<DocumentData>).items.map((item) => item.content.available);
+    expect(await availability()).toEqual([false, true]);
+
+    // A later version declaring the same file has it at once (fixed when it is published).
+    const v3 = await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], content: file }), { headers: { 'if-match': '"2"' } });
+    expect(((await v3.json()) as DocumentWritten).data.content.available).toBe(true);
+    expect(await availability()).toEqual([false, true, true]);
+    expect((await be.get(`/documents/${data.id}/content`)).status).toBe(200);
+
+    // An upload lands only while the version it was made for is current (commit time).
+    const other = pdfBytes('late', 900);
+    expect((await at.put(`/documents/${data.id}`, documentBody({ content: await fileContent(other) }), { headers: { 'if-match': '"3"' } })).status).toBe(200);
+    const late = () =>
+      portal.sqlite
+        .prepare("INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, version) VALUES (?, ?, 'application/pdf', 900, ?, ?, 3)")
+        .run(data.id, 'x'.repeat(43), START, data.attestation_id);
+    expect(late).toThrow('CHECK constraint failed: documents.current_version');
   });
 
   it('shows a restricted document to the Secretariat only when it is listed', async () => {
@@ -401,7 +525,12 @@ describe('documents: concurrent writers', () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 412]);
     const winner = a.status === 200 ? 'Alpha' : 'Beta';
-    expect(portal.sqlite.prepare('SELECT term FROM glossary_fts').pluck().all()).toEqual([winner]);
+    // Every version's terms stay indexed; the search shows the current version's only.
+    expect(portal.sqlite.prepare('SELECT term FROM glossary_fts').pluck().all()).toEqual(['Original', winner]);
+    const loser = winner === 'Alpha' ? 'Beta' : 'Alpha';
+    expect((await search(at, 'q=original')).items).toEqual([]);
+    expect((await search(at, `q=${loser}`)).items).toEqual([]);
+    expect((await search(at, `q=${winner}`)).items.map((hit) => [hit.term, hit.document_version])).toEqual([[winner, 2]]);
     expect(count(portal.sqlite, 'document_versions')).toBe(2);
     expect(portal.sqlite.prepare('SELECT version FROM documents WHERE id = ?').pluck().get(data.id)).toBe(2);
   });

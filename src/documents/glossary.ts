@@ -6,8 +6,7 @@ import type { AppEnv, Caller } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
-import { visibleTo } from '../visibility/visibility.ts';
-import { documentHref, languageMatches } from './repo.ts';
+import { documentHref, languageMatches, latestVisibleTo } from './repo.ts';
 
 type GlossaryHit = components['schemas']['GlossaryHit'];
 
@@ -37,16 +36,20 @@ export function toFtsQuery(q: string): string | null {
   return parts.length ? parts.slice(0, MAX_QUERY_PARTS).join(' ') : null;
 }
 
+// Marks of the matched words in `highlight()`; control characters cannot be typed in a term.
+const OPEN = '\u0001';
+const CLOSE = '\u0002';
+
 /**
- * Matching terms of the current version of every terminology document that is not
- * withdrawn (only those are in glossary_fts) and that the caller may see, in the order
- * they were published: the cursor is the term's sequence number (the FTS rowid).
+ * Matching terms of the version of each terminology document the caller is shown (the
+ * latest it may see), when that version is not withdrawn, in the order the terms were
+ * published: the cursor is the term's sequence number (the FTS rowid). Every version's
+ * terms are in the index; only the caller's own view of each document is searched.
  */
 function searchTerms(db: PortalDb, caller: Caller, filter: { match: string; state?: string; language?: string; afterId: number | null; limit: number }) {
   let query = db.kysely
     .selectFrom('glossary_fts')
     .innerJoin('glossary_terms', 'glossary_terms.id', 'glossary_fts.rowid')
-    .innerJoin('documents', (join) => join.onRef('documents.id', '=', 'glossary_terms.document_id').onRef('documents.version', '=', 'glossary_terms.version'))
     .innerJoin('document_versions', (join) =>
       join.onRef('document_versions.document_id', '=', 'glossary_terms.document_id').onRef('document_versions.version', '=', 'glossary_terms.version'),
     )
@@ -61,17 +64,42 @@ function searchTerms(db: PortalDb, caller: Caller, filter: { match: string; stat
       'document_versions.title',
       'document_versions.tlp',
       sql<string>`snippet(glossary_fts, -1, '**', '**', '…', 24)`.as('snippet'),
-      sql<number>`bm25(glossary_fts)`.as('score'),
+      // Matched words marked in each column, for a score computed from this row alone
+      // (bm25() would weigh in every indexed row, those the caller may not see too).
+      sql<string>`highlight(glossary_fts, 0, ${OPEN}, ${CLOSE})`.as('term_marked'),
+      sql<string>`highlight(glossary_fts, 1, ${OPEN}, ${CLOSE})`.as('definition_marked'),
     ])
     .where(sql<boolean>`glossary_fts MATCH ${filter.match}`)
-    .where('documents.status', '=', 'active')
-    .where(visibleTo(caller, { tlp: 'document_versions.tlp', author: 'document_versions.state_id', recordId: 'document_versions.document_id' }))
+    .where('document_versions.status', '=', 'active')
+    .where(latestVisibleTo(caller))
     .orderBy('glossary_fts.rowid')
     .limit(filter.limit + 1);
   if (filter.afterId !== null) query = query.where('glossary_fts.rowid', '>', filter.afterId);
-  if (filter.state) query = query.where('documents.state_id', '=', filter.state);
+  if (filter.state) query = query.where('document_versions.state_id', '=', filter.state);
   if (filter.language) query = query.where(languageMatches('glossary_terms.language', filter.language));
   return query.execute();
+}
+
+const words = (text: string) => text.split(WORD_SEPARATORS).filter(Boolean).length;
+
+/** The share of a column's words that the query matched, from `highlight()`'s marks. */
+function matchedShare(marked: string): number {
+  const total = words(marked.replaceAll(OPEN, '').replaceAll(CLOSE, ''));
+  if (!total) return 0;
+  let matched = 0;
+  for (const part of marked.split(OPEN).slice(1)) matched += words(part.split(CLOSE)[0] ?? '');
+  return Math.min(1, matched / total);
+}
+
+/**
+ * How well a hit matches, from the hit's own text only: the share of the term's words the
+ * query matched, counted twice, plus the share of the definition's, negated so that lower
+ * is better (as SQLite's bm25). -3 is a perfect match of both. No other row, visible or
+ * not, changes it.
+ */
+export function hitScore(termMarked: string, definitionMarked: string): number {
+  const score = -(2 * matchedShare(termMarked) + matchedShare(definitionMarked));
+  return Math.round(score * 1e6) / 1e6 || 0;
 }
 
 export const glossary = new Hono<AppEnv>().get('/search', operation('searchGlossary', { scope: 'read' }), async (c) => {
@@ -85,7 +113,7 @@ export const glossary = new Hono<AppEnv>().get('/search', operation('searchGloss
       definition: row.definition,
       language: row.language,
       snippet: row.snippet,
-      score: Number(row.score),
+      score: hitScore(row.term_marked, row.definition_marked),
       state: row.state_id,
       document_id: row.document_id,
       document_version: row.version,

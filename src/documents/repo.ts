@@ -1,9 +1,9 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type SqlBool } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { DocumentType, DocumentVersionsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
 import type { Caller } from '../http/app-env.ts';
-import { visibleTo } from '../visibility/visibility.ts';
+import { visibleToSql } from '../visibility/visibility.ts';
 
 export type Document = components['schemas']['Document'];
 export type DocumentInput = components['schemas']['DocumentInput'];
@@ -47,36 +47,65 @@ export function canonicalLanguage(tag: string): string {
 /** A version row as the reads return it: whether its content's bytes are there yet. */
 export type VersionRow = DocumentVersionsTable & { available: number | boolean };
 
-/** The version row of a read, with `available`: Markdown always, a file once uploaded. */
+/**
+ * The audience of a version that chooses its own recipients: the key its recipient rows
+ * are stored under and its attestations are visible by (migration 0007).
+ */
+export const versionAudience = (documentId: string, version: number) => `${documentId}:v${version}`;
+
+const versionVisibleTo = (caller: Caller, table = 'document_versions') =>
+  visibleToSql(caller, { tlp: `${table}.tlp`, author: `${table}.state_id`, recordId: `${table}.audience` });
+
+/**
+ * The version rows of a read, with `available`: Markdown always; a file once uploaded for
+ * this version or an earlier one. An upload made for a later version (which a reader of
+ * this one may not see) does not change what this version shows.
+ */
 function versionsWithAvailability(db: PortalDb) {
   return db.kysely
     .selectFrom('document_versions')
-    .leftJoin('document_files', (join) =>
-      join.onRef('document_files.document_id', '=', 'document_versions.document_id').onRef('document_files.sha256', '=', 'document_versions.content_sha256'),
-    )
     .selectAll('document_versions')
-    .select(sql<number>`(document_versions.content_kind = 'markdown' OR document_files.sha256 IS NOT NULL)`.as('available'));
+    .select(
+      sql<number>`(document_versions.content_kind = 'markdown' OR EXISTS (
+        SELECT 1 FROM document_files
+        WHERE document_files.document_id = document_versions.document_id
+          AND document_files.sha256 = document_versions.content_sha256
+          AND document_files.version <= document_versions.version))`.as('available'),
+    );
 }
 
-const versionVisibleTo = (caller: Caller) =>
-  visibleTo(caller, { tlp: 'document_versions.tlp', author: 'document_versions.state_id', recordId: 'document_versions.document_id' });
+/**
+ * The version of a document a caller is shown: the latest one it may see. Each version
+ * keeps the audience it was published to, so a later version addressed to others neither
+ * hides the earlier ones from their readers nor shows through: what a caller is shown
+ * never depends on versions it may not see.
+ */
+export function latestVisibleTo(caller: Caller) {
+  return sql<SqlBool>`(${versionVisibleTo(caller)} AND NOT EXISTS (
+    SELECT 1 FROM document_versions AS later
+    WHERE later.document_id = document_versions.document_id AND later.version > document_versions.version
+      AND ${versionVisibleTo(caller, 'later')}))`;
+}
 
-/** The current version of each document, with its head's seq: the list order and cursor. */
-function currentVersions(db: PortalDb, caller: Caller) {
+/** The version of each document the caller is shown, with its head's seq: the list order and cursor. */
+function shownVersions(db: PortalDb, caller: Caller) {
   return versionsWithAvailability(db)
-    .innerJoin('documents', (join) => join.onRef('documents.id', '=', 'document_versions.document_id').onRef('documents.version', '=', 'document_versions.version'))
+    .innerJoin('documents', 'documents.id', 'document_versions.document_id')
     .select('documents.seq')
-    .where(versionVisibleTo(caller));
+    .where(latestVisibleTo(caller));
 }
 
-/** The current version of a document, if the caller may see it. */
-export function findCurrentDocument(db: PortalDb, caller: Caller, id: string) {
-  return currentVersions(db, caller).where('documents.id', '=', id).executeTakeFirst();
+/**
+ * The version of a document the caller is shown (the latest it may see), if any. For the
+ * author, who sees every version, the current one.
+ */
+export function findShownDocument(db: PortalDb, caller: Caller, id: string) {
+  return shownVersions(db, caller).where('documents.id', '=', id).executeTakeFirst();
 }
 
-/** One version (default: the current one), if the caller may see it. */
+/** One version (default: the one the caller is shown), if the caller may see it. */
 export function findVersion(db: PortalDb, caller: Caller, id: string, version?: number) {
-  if (version === undefined) return findCurrentDocument(db, caller, id);
+  if (version === undefined) return findShownDocument(db, caller, id);
   return versionsWithAvailability(db)
     .where('document_versions.document_id', '=', id)
     .where('document_versions.version', '=', version)
@@ -90,20 +119,21 @@ export function languageMatches(column: string, tag: string) {
   return sql<boolean>`(${sql.ref(column)} = ${canonical} OR ${sql.ref(column)} LIKE ${`${canonical}-%`})`;
 }
 
+/**
+ * The documents the caller may see, each as the version it is shown; every filter reads
+ * that version (its language, CBMs and status), never a later one the caller may not see.
+ */
 export function listDocuments(
   db: PortalDb,
   caller: Caller,
   filter: { state?: string; type?: DocumentType; cbm?: number; language?: string; includeWithdrawn: boolean; afterSeq: number | null; limit: number },
 ) {
-  let query = currentVersions(db, caller).orderBy('documents.seq').limit(filter.limit + 1);
+  let query = shownVersions(db, caller).orderBy('documents.seq').limit(filter.limit + 1);
   if (filter.state) query = query.where('documents.state_id', '=', filter.state);
   if (filter.type) query = query.where('documents.type', '=', filter.type);
-  if (filter.language) query = query.where(languageMatches('documents.language', filter.language));
-  if (filter.cbm !== undefined) {
-    const cbm = filter.cbm;
-    query = query.where('documents.id', 'in', (eb) => eb.selectFrom('document_cbms').select('document_cbms.document_id').where('document_cbms.cbm', '=', cbm));
-  }
-  if (!filter.includeWithdrawn) query = query.where('documents.status', '=', 'active');
+  if (filter.language) query = query.where(languageMatches('document_versions.language', filter.language));
+  if (filter.cbm !== undefined) query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(document_versions.cbms) WHERE value = ${filter.cbm})`);
+  if (!filter.includeWithdrawn) query = query.where('document_versions.status', '=', 'active');
   if (filter.afterSeq !== null) query = query.where('documents.seq', '>', filter.afterSeq);
   return query.execute();
 }
@@ -132,7 +162,7 @@ export function listTerms(db: PortalDb, id: string, version: number, afterOrd: n
   return query.execute();
 }
 
-/** Whether the file (document, digest) has been uploaded. */
+/** Whether the file (document, digest) has been uploaded, for this or an earlier version. */
 export async function fileUploaded(db: PortalDb, documentId: string, sha256: string): Promise<boolean> {
   const row = await db.kysely.selectFrom('document_files').select('sha256').where('document_id', '=', documentId).where('sha256', '=', sha256).executeTakeFirst();
   return row !== undefined;
@@ -185,15 +215,9 @@ export function toDocument(row: VersionRow): Document {
 // ---- Statements of a write (each one statement whatever the list's length: D1 binds at
 // ---- most 100 parameters, so lists travel as one JSON parameter through json_each).
 
-export function replaceCbmsQueries(db: PortalDb, documentId: string, cbms: readonly number[], isNew: boolean): CompiledQuery[] {
-  const insert = sql`INSERT INTO document_cbms (document_id, cbm) SELECT ${documentId}, value FROM json_each(${JSON.stringify(cbms)})`.compile(db.kysely);
-  if (isNew) return [insert];
-  return [db.kysely.deleteFrom('document_cbms').where('document_id', '=', documentId).compile(), insert];
-}
-
-/** The document's recipients (record_recipients, which `visibleTo` reads). */
-export function insertRecipientsQuery(db: PortalDb, documentId: string, recipients: readonly string[]): CompiledQuery {
-  return sql`INSERT INTO record_recipients (record_id, principal_id) SELECT ${documentId}, value FROM json_each(${JSON.stringify(recipients)})`.compile(db.kysely);
+/** The recipient rows of a version that chooses its own (a restricted one), under its audience. */
+export function insertRecipientsQuery(db: PortalDb, audience: string, recipients: readonly string[]): CompiledQuery {
+  return sql`INSERT INTO record_recipients (record_id, principal_id) SELECT ${audience}, value FROM json_each(${JSON.stringify(recipients)})`.compile(db.kysely);
 }
 
 /** The version's glossary terms, in order; `language` already resolved for each. */
@@ -203,20 +227,19 @@ export function insertTermsQuery(db: PortalDb, documentId: string, version: numb
     FROM json_each(${JSON.stringify(terms)}) ORDER BY key`.compile(db.kysely);
 }
 
-/** A withdrawn version keeps the terms of the version before (not searchable any more). */
+/** A withdrawn version keeps the terms of the version before (the search skips withdrawn versions). */
 export function copyTermsQuery(db: PortalDb, documentId: string, fromVersion: number, toVersion: number): CompiledQuery {
   return sql`INSERT INTO glossary_terms (document_id, version, ord, term, definition, language)
     SELECT document_id, ${toVersion}, ord, term, definition, language FROM glossary_terms
     WHERE document_id = ${documentId} AND version = ${fromVersion} ORDER BY ord`.compile(db.kysely);
 }
 
-/** Puts a version's terms into the full-text index (run after insertTermsQuery). */
+/**
+ * Puts a version's terms into the full-text index (run after insertTermsQuery). Every
+ * version's terms stay indexed: a reader searches the version of each document it is
+ * shown, which need not be the current one.
+ */
 export function indexTermsQuery(db: PortalDb, documentId: string, version: number): CompiledQuery {
   return sql`INSERT INTO glossary_fts (rowid, term, definition)
     SELECT id, term, definition FROM glossary_terms WHERE document_id = ${documentId} AND version = ${version}`.compile(db.kysely);
-}
-
-/** Takes a version's terms out of the full-text index. */
-export function unindexTermsQuery(db: PortalDb, documentId: string, version: number): CompiledQuery {
-  return sql`DELETE FROM glossary_fts WHERE rowid IN (SELECT id FROM glossary_terms WHERE document_id = ${documentId} AND version = ${version})`.compile(db.kysely);
 }

@@ -16,7 +16,7 @@ import {
   copyTermsQuery,
   documentEtag,
   fileUploaded,
-  findCurrentDocument,
+  findShownDocument,
   findUpload,
   findVersion,
   indexTermsQuery,
@@ -27,9 +27,8 @@ import {
   listVersions,
   MARKDOWN_MEDIA_TYPE,
   PRIMARY_CBM,
-  replaceCbmsQueries,
+  versionAudience,
   toDocument,
-  unindexTermsQuery,
   type DocumentInput,
   type GlossaryTerm,
   type VersionRow,
@@ -43,10 +42,14 @@ function requireState<E extends AppEnv>(c: Context<E>) {
   return c.var.caller.principalId;
 }
 
-/** The document as it stands, if the caller's state owns it and it can still change. */
+/**
+ * The document as it stands, if the caller's state owns it and it can still change. The
+ * author sees every version, so the version it is shown is the current one; another
+ * state is refused on the version it is shown (404 when it may see none).
+ */
 async function ownDocument<E extends AppEnv>(c: Context<E>, id: string) {
   const state = requireState(c);
-  const current = await findCurrentDocument(c.var.deps.db, c.var.caller, id);
+  const current = await findShownDocument(c.var.deps.db, c.var.caller, id);
   if (!current) throw problems.notFound(`No document ${id}.`);
   if (current.state_id !== state) throw problems.forbidden('not-owner', `Document ${id} belongs to ${current.state_id}; a state changes only its own documents.`);
   if (current.status === 'withdrawn') throw problems.conflict('document-withdrawn', 'A withdrawn document is final; publish a new document instead.');
@@ -66,9 +69,7 @@ function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
 const TITLE = 'The document cannot be published.';
 
 interface Accepted {
-  fields: Omit<DocumentVersionsTable, 'document_id' | 'version' | 'state_id' | 'published_at' | 'attestation_id'>;
-  /** The recipients to store for the document; null keeps the document's earlier list. */
-  recipients: string[] | null;
+  fields: Omit<DocumentVersionsTable, 'document_id' | 'version' | 'state_id' | 'published_at' | 'attestation_id' | 'audience'>;
   terms: GlossaryTerm[];
 }
 
@@ -119,26 +120,27 @@ async function acceptInput<E extends AppEnv>(c: Context<E>, input: DocumentInput
       term_count: terms.length,
       withdrawal_reason: null,
     },
-    recipients: RESTRICTED_TLP.includes(input.tlp) ? recipients : null,
     terms: terms.map((term) => ({ term: term.term, definition: term.definition, language: canonicalLanguage(term.language ?? input.language) })),
   };
 }
 
 /**
- * Writes a version of a document in one commit: the version row, the head row, its CBMs,
- * its recipients, its glossary terms and their full-text entries (the previous version's
- * leave the index), the attestation and its log leaf.
+ * Writes a version of a document in one commit: the version row, the head row, the
+ * recipients of its audience (a version with its own audience lists them under it; a
+ * withdrawal keeps the audience of the version before), its glossary terms and their
+ * full-text entries, the attestation (visible by the version's TLP and audience) and its
+ * log leaf. Earlier versions keep their own TLP and recipients: nothing here widens them.
  */
 async function commitVersion<E extends AppEnv>(
   c: Context<E>,
   row: Omit<DocumentVersionsTable, 'attestation_id'>,
-  change: { previous: VersionRow | null; recipients: string[] | null; terms: GlossaryTerm[] | 'copy' },
+  change: { previous: VersionRow | null; terms: GlossaryTerm[] | 'copy' },
 ) {
   const { db } = c.var.deps;
   const { previous } = change;
   const isNew = previous === null;
   const id = row.document_id;
-  const attestation = await attest(c, `urn:cbm:document:${id}:v${row.version}`, { recordId: id, tlp: row.tlp });
+  const attestation = await attest(c, `urn:cbm:document:${id}:v${row.version}`, { recordId: row.audience, tlp: row.tlp });
   const version: DocumentVersionsTable = { ...row, attestation_id: attestation.id };
   const versionRow = db.kysely.insertInto('document_versions').values(version).compile();
   const queries: CompiledQuery[] = isNew
@@ -158,17 +160,14 @@ async function commitVersion<E extends AppEnv>(
           .where('version', '=', row.version - 1)
           .compile(),
       ];
-  queries.push(...replaceCbmsQueries(db, id, JSON.parse(row.cbms) as number[], isNew));
-  if (change.recipients !== null) {
-    if (!isNew) queries.push(db.kysely.deleteFrom('record_recipients').where('record_id', '=', id).compile());
-    if (change.recipients.length) queries.push(insertRecipientsQuery(db, id, change.recipients));
+  const recipients = JSON.parse(row.recipients) as string[];
+  if (row.audience !== previous?.audience && RESTRICTED_TLP.includes(row.tlp) && recipients.length) {
+    queries.push(insertRecipientsQuery(db, row.audience, recipients));
   }
-  if (previous?.type === 'terminology' && previous.status === 'active') queries.push(unindexTermsQuery(db, id, previous.version));
   if (change.terms === 'copy') {
-    if (previous?.term_count) queries.push(copyTermsQuery(db, id, previous.version, row.version));
+    if (previous?.term_count) queries.push(copyTermsQuery(db, id, previous.version, row.version), indexTermsQuery(db, id, row.version));
   } else if (change.terms.length) {
-    queries.push(insertTermsQuery(db, id, row.version, change.terms));
-    if (row.status === 'active') queries.push(indexTermsQuery(db, id, row.version));
+    queries.push(insertTermsQuery(db, id, row.version, change.terms), indexTermsQuery(db, id, row.version));
   }
 
   const available = row.content_kind === 'markdown' || (!isNew && (await fileUploaded(db, id, row.content_sha256)));
@@ -212,13 +211,15 @@ export const documents = new Hono<AppEnv>()
     const id = c.var.deps.ids();
     return commitVersion(
       c,
-      { ...accepted.fields, document_id: id, version: 1, state_id: state, published_at: now.toISOString() },
-      { previous: null, recipients: accepted.recipients, terms: accepted.terms },
+      { ...accepted.fields, document_id: id, version: 1, state_id: state, published_at: now.toISOString(), audience: versionAudience(id, 1) },
+      { previous: null, terms: accepted.terms },
     );
   })
 
   .get('/:documentId', operation('getDocument', { scope: 'read' }), async (c) => {
-    const row = await findCurrentDocument(c.var.deps.db, c.var.caller, c.var.input.path.documentId);
+    // The latest version the caller may see (the current one for its author and for
+    // whoever may see that): never a hint that a later version exists for others.
+    const row = await findShownDocument(c.var.deps.db, c.var.caller, c.var.input.path.documentId);
     if (!row) throw problems.notFound('No such document.');
     c.header('ETag', documentEtag(row.version));
     return c.json(toDocument(row));
@@ -229,10 +230,11 @@ export const documents = new Hono<AppEnv>()
     checkIfMatch(c, current.version);
     const accepted = await acceptInput(c, c.var.input.body, current.state_id, current);
     const now = c.var.deps.clock.now();
+    const version = current.version + 1;
     return commitVersion(
       c,
-      { ...accepted.fields, document_id: current.document_id, version: current.version + 1, state_id: current.state_id, published_at: now.toISOString() },
-      { previous: current, recipients: accepted.recipients, terms: accepted.terms },
+      { ...accepted.fields, document_id: current.document_id, version, state_id: current.state_id, published_at: now.toISOString(), audience: versionAudience(current.document_id, version) },
+      { previous: current, terms: accepted.terms },
     );
   })
 
@@ -241,11 +243,12 @@ export const documents = new Hono<AppEnv>()
     checkIfMatch(c, current.version);
     const { reason } = c.var.input.body;
     const now = c.var.deps.clock.now();
+    // The withdrawn version keeps the content, TLP and audience of the version before.
     const { available: _available, attestation_id: _previous, seq: _seq, ...fields } = current;
     return commitVersion(
       c,
       { ...fields, version: current.version + 1, status: 'withdrawn', published_at: now.toISOString(), withdrawal_reason: reason ?? null },
-      { previous: current, recipients: null, terms: 'copy' },
+      { previous: current, terms: 'copy' },
     );
   })
 
@@ -298,13 +301,25 @@ export const documents = new Hono<AppEnv>()
     // Content-addressed, so storing first is safe: a write that then fails leaves only
     // bytes nobody can reach, and a retry stores the same blob again.
     await blobs.put(sha256, bytes, current.media_type);
-    const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, { recordId: id, tlp: current.tlp, bodyInBlob: true });
+    // The upload belongs to the current version: visible by its TLP and audience, and
+    // committed only while it is still current (the trigger of migration 0007).
+    const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, { recordId: current.audience, tlp: current.tlp, bodyInBlob: true });
     const file = db.kysely
       .insertInto('document_files')
-      .values({ document_id: id, sha256, media_type: current.media_type, size: bytes.byteLength, uploaded_at: c.var.deps.clock.now().toISOString(), attestation_id: attestation.id })
+      .values({
+        document_id: id,
+        sha256,
+        media_type: current.media_type,
+        size: bytes.byteLength,
+        uploaded_at: c.var.deps.clock.now().toISOString(),
+        attestation_id: attestation.id,
+        version: current.version,
+      })
       .compile();
     const uploadedMeanwhile = () => problems.conflict('content-already-uploaded', 'This file was uploaded by a concurrent request; fetch the document.');
-    return commitAndAnswer(c, attestation, [file], { status: 201, data: document }, { document_files: uploadedMeanwhile, attestations: uploadedMeanwhile });
+    const superseded = () =>
+      problems.conflict('document-superseded', `A new version of document ${id} was published while the file was uploaded; fetch it and upload the file its current version declares.`);
+    return commitAndAnswer(c, attestation, [file], { status: 201, data: document }, { document_files: uploadedMeanwhile, attestations: uploadedMeanwhile, documents: superseded });
   })
 
   .get('/:documentId/terms', operation('listDocumentTerms', { scope: 'read' }), async (c) => {

@@ -11,7 +11,7 @@ import worker from '../../src/worker.ts';
 import { contactBody } from '../support/harness.ts';
 
 const ORIGIN = 'http://portal.test';
-const TABLES = ['request_responses', 'consultation_requests', 'incident_acknowledgements', 'incident_reports', 'incidents', 'glossary_fts', 'glossary_terms', 'document_files', 'document_cbms', 'document_versions', 'documents', 'idempotency_keys', 'record_recipients', 'check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
+const TABLES = ['request_responses', 'consultation_requests', 'incident_acknowledgements', 'incident_reports', 'incidents', 'glossary_fts', 'glossary_terms', 'document_files', 'document_versions', 'documents', 'idempotency_keys', 'record_recipients', 'check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
 const selfFetch = (request: Request) => SELF.fetch(request as unknown as Parameters<typeof SELF.fetch>[0]) as unknown as Promise<Response>;
 
 async function as(principal: string, privateJwk: JWK) {

@@ -9,7 +9,7 @@ import { d1PortalDb } from '../../src/db/d1.ts';
 import { createHarness, type HarnessOptions } from '../support/harness.ts';
 
 /** Child tables first, so foreign keys hold while emptying. */
-const TABLES = ['request_responses', 'consultation_requests', 'incident_acknowledgements', 'incident_reports', 'incidents', 'glossary_fts', 'glossary_terms', 'document_files', 'document_cbms', 'document_versions', 'documents', 'idempotency_keys', 'record_recipients', 'check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
+const TABLES = ['request_responses', 'consultation_requests', 'incident_acknowledgements', 'incident_reports', 'incidents', 'glossary_fts', 'glossary_terms', 'document_files', 'document_versions', 'documents', 'idempotency_keys', 'record_recipients', 'check_acknowledgements', 'check_addressees', 'checks', 'log_checkpoints', 'log_nodes', 'log_leaves', 'contact_confirmations', 'contact_versions', 'contacts', 'attestations', 'request_jtis', 'principal_keys', 'principals'];
 
 export async function createWorkersPortal(options: HarnessOptions = {}) {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -572,8 +572,8 @@ export interface paths {
          * @description Opens an incident with report 1, of stage `early-warning` (the default) or
          *     `notification`. TLP and recipients are fixed when the incident opens: for
          *     `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` list the recipients (registered
-         *     states, or `secretariat`); `TLP:GREEN` and `TLP:CLEAR` go to every participant and
-         *     list none. Scope `incidents:write`.
+         *     states, or `secretariat`); `TLP:GREEN` (every participating state) and `TLP:CLEAR`
+         *     (every principal) list none. Scope `incidents:write`.
          */
         post: operations["createIncident"];
         delete?: never;
@@ -770,10 +770,12 @@ export interface paths {
         };
         /**
          * National documents the caller may see
-         * @description The current version of every document the caller may see (TLP and recipients), in
-         *     the order the documents were first published. Withdrawn documents are left out
-         *     unless `status=all`. `language` matches by RFC 4647 basic filtering: `de` also
-         *     finds `de-AT`.
+         * @description Every document the caller may see, each as the latest version the caller may see
+         *     (the current one, unless a later version went to others), in the order the
+         *     documents were first published. Every filter reads that version: its language, its
+         *     CBMs, whether it is withdrawn. Withdrawn documents are left out unless
+         *     `status=all`. `language` matches by RFC 4647 basic filtering: `de` also finds
+         *     `de-AT`.
          */
         get: operations["listDocuments"];
         put?: never;
@@ -803,18 +805,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The current version of a document
-         * @description A document the caller may not see is 404.
+         * The latest version of a document the caller may see
+         * @description The current version for its author and for whoever may see it. A caller that may
+         *     see only earlier versions (a later one went to other recipients) gets the latest of
+         *     those, with its own `version` and ETag, and no sign of the later ones. A document
+         *     of which the caller may see no version is 404.
          */
         get: operations["getDocument"];
         /**
          * Publish a new version of the signing state's document
          * @description The new version supersedes the current one (which stays in the history). The type
-         *     stays; everything else may change. Each version keeps its own TLP; the recipients
-         *     are the document's: when the new version lists recipients they replace the earlier
-         *     ones (for every restricted version of the document), while a `TLP:CLEAR` or
-         *     `TLP:GREEN` version keeps them, so earlier restricted versions stay visible to them.
-         *     Another state's document is 403 `not-owner`. Scope `documents:write`.
+         *     stays; everything else may change, the TLP and recipients too, for this version
+         *     only: every earlier version, its file and its evidence stay visible exactly to
+         *     those it was published to (a new version never widens an earlier one). A state that
+         *     could see an earlier version and may not see the new one goes on being shown the
+         *     earlier one. Another state's document is 403 `not-owner`. Scope
+         *     `documents:write`.
          */
         put: operations["updateDocument"];
         post?: never;
@@ -859,7 +865,7 @@ export interface paths {
         };
         /**
          * Every version of a document the caller may see, oldest first
-         * @description Each version is visible by its own TLP and the document's recipients.
+         * @description Each version is visible by the TLP and recipients it was published under.
          */
         get: operations["listDocumentHistory"];
         put?: never;
@@ -882,8 +888,9 @@ export interface paths {
         /**
          * Download a version's content, byte-identical
          * @description The exact bytes of the uploaded file (or the Markdown as UTF-8), with their SHA-256
-         *     in `Repr-Digest` (RFC 9530) and as the `ETag`. Default: the current version. A file
-         *     not uploaded yet is 404. `If-None-Match` with the ETag answers 304.
+         *     in `Repr-Digest` (RFC 9530) and as the `ETag`. Default: the version the caller is
+         *     shown (`getDocument`). A version's file is there once uploaded for that version or
+         *     an earlier one; otherwise 404. `If-None-Match` with the ETag answers 304.
          */
         get: operations["getDocumentContent"];
         /**
@@ -893,8 +900,11 @@ export interface paths {
          *     SHA-256 must be the one the current version declares (422
          *     `content-digest-mismatch`, nothing is stored). Up to 25 MiB (the portal's
          *     `maxUploadBytes`; 413 beyond). The bytes go to the content-addressed blob store;
-         *     the attestation's evidence names them by reference (`body_blob_sha256`). Sending
-         *     the same file again answers 200 with the first upload's attestation.
+         *     the attestation's evidence names them by reference (`body_blob_sha256`). The upload
+         *     belongs to the current version and is visible as that version is; it makes the file
+         *     available to that version and to later ones declaring it, never to earlier ones. A
+         *     new version published meanwhile refuses it (409 `document-superseded`). Sending the
+         *     same file again answers 200 with the first upload's attestation.
          *     Scope `documents:write`.
          */
         put: operations["uploadDocumentContent"];
@@ -916,7 +926,7 @@ export interface paths {
         };
         /**
          * The glossary terms of a terminology document, in their published order
-         * @description Default the current version; a version the caller may not see is 404.
+         * @description Default the version the caller is shown (`getDocument`); a version the caller may not see is 404.
          */
         get: operations["listDocumentTerms"];
         put?: never;
@@ -937,11 +947,12 @@ export interface paths {
         /**
          * Full-text search across every state's current glossary
          * @description "How does each state define *critical infrastructure*?" Searches the terms and
-         *     definitions of the current version of every terminology document that is not
-         *     withdrawn and that the caller may see. `q` is words (all must match; `word*` for a
-         *     prefix) and `"quoted phrases"`; case and diacritics are ignored. Hits come in the
-         *     order the terms were published (a stable cursor); `score` is the BM25 relevance
-         *     (lower is better) to rank a page by.
+         *     definitions of every terminology document the caller may see, in the version it is
+         *     shown (`getDocument`), unless that version is withdrawn. `q` is words (all must
+         *     match; `word*` for a prefix) and `"quoted phrases"`; case and diacritics are
+         *     ignored. Hits come in the order the terms were published (a stable cursor);
+         *     `score` rates each hit from its own text alone (lower is better), to rank a page
+         *     by. Neither depends on glossaries the caller may not see.
          */
         get: operations["searchGlossary"];
         put?: never;
@@ -1419,8 +1430,8 @@ export interface components {
         };
         /**
          * @description Traffic Light Protocol 2.0. `TLP:CLEAR` everyone; `TLP:GREEN` every participating
-         *     state; `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` the author and the listed
-         *     recipients only (the Secretariat too only when listed).
+         *     state (not the Secretariat); `TLP:AMBER`, `TLP:AMBER+STRICT` and `TLP:RED` the
+         *     author and the listed recipients only (the Secretariat too only when listed).
          * @enum {string}
          */
         Tlp: "TLP:CLEAR" | "TLP:GREEN" | "TLP:AMBER" | "TLP:AMBER+STRICT" | "TLP:RED";
@@ -1449,7 +1460,7 @@ export interface components {
          * @description Who besides the author may see a `TLP:AMBER`, `TLP:AMBER+STRICT` or `TLP:RED`
          *     record: registered principals (the Secretariat only when listed). Required for
          *     those levels; absent (or empty) for `TLP:GREEN` and `TLP:CLEAR`, which go to every
-         *     participant. Unknown principals are refused (422).
+         *     participating state and to every principal. Unknown principals are refused (422).
          */
         Recipients: components["schemas"]["PrincipalId"][];
         /**
@@ -1566,7 +1577,7 @@ export interface components {
             id: components["schemas"]["RecordId"];
             state: components["schemas"]["StateCode"];
             tlp: components["schemas"]["Tlp"];
-            /** @description The listed recipients; empty for `TLP:GREEN` and `TLP:CLEAR` (every participant). */
+            /** @description The listed recipients; empty for `TLP:GREEN` (every participating state) and `TLP:CLEAR` (every principal). */
             recipients: components["schemas"]["PrincipalId"][];
             stage: components["schemas"]["IncidentStage"];
             status: components["schemas"]["IncidentStatus"];
@@ -1642,7 +1653,7 @@ export interface components {
         IncidentAcknowledgementPage: {
             items: components["schemas"]["IncidentAcknowledgement"][];
             next_cursor: string | null;
-            /** @description Listed recipient states that have not acknowledged yet; null for `TLP:GREEN` and `TLP:CLEAR` (every participant). */
+            /** @description Listed recipient states that have not acknowledged yet; null for `TLP:GREEN` and `TLP:CLEAR` (addressed to every participating state). */
             awaiting: components["schemas"]["StateCode"][] | null;
         };
         IncidentAcknowledgementResult: {
@@ -1797,7 +1808,7 @@ export interface components {
             sha256: components["schemas"]["Sha256"];
             size: number;
             filename: string | null;
-            /** @description False until the declared file's bytes have been uploaded. */
+            /** @description False until the declared file's bytes have been uploaded for this version or an earlier one. */
             available: boolean;
             /** @description Where the bytes of this version's content are (`getDocumentContent`). */
             href: string;
@@ -1847,7 +1858,12 @@ export interface components {
             language: components["schemas"]["LanguageTag"];
             /** @description The best-matching passage, matches marked `**like this**`. */
             snippet: string;
-            /** @description BM25 relevance within this search; lower is better. */
+            /**
+             * @description How well this hit matches, from its own text only (no other term, visible or
+             *     not, changes it): minus the sum of twice the share of the term's words the
+             *     query matched and the share of the definition's. From -3 (every word of both
+             *     matched) to 0; lower is better.
+             */
             score: number;
             state: components["schemas"]["StateCode"];
             document_id: components["schemas"]["RecordId"];
