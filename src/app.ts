@@ -5,7 +5,7 @@ import { contacts } from './contacts/routes.ts';
 import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { authenticate } from './http/authenticate.ts';
-import { readBody } from './http/body.ts';
+import { DEFAULT_MAX_CONCURRENT_UPLOADS, readBody } from './http/body.ts';
 import { onError, renderProblem } from './http/errors.ts';
 import { negotiate } from './http/negotiate.ts';
 import { problems } from './http/problem.ts';
@@ -61,9 +61,16 @@ export function createApp(given: Deps): Hono<AppEnv> {
   app.route('/', logPublic);
 
   const api = new Hono<AppEnv>();
-  // Document files (up to 25 MiB) on their upload route only; JSON bodies stay small.
-  api.use(readBody({ limit: (c) => (isDocumentUpload(c.req.method, c.req.path) ? deps.config.maxUploadBytes : deps.config.maxBodyBytes) }));
+  // The token first: no body is read before it verifies. Then the body, checked against
+  // its body_sha256; document files (up to 25 MiB) stream to the blob store instead.
   api.use(authenticate());
+  api.use(
+    readBody({
+      limit: (c) => (isDocumentUpload(c.req.method, c.req.path) ? deps.config.maxUploadBytes : deps.config.maxBodyBytes),
+      streamed: (c) => isDocumentUpload(c.req.method, c.req.path),
+      maxConcurrentUploads: deps.config.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS,
+    }),
+  );
   api.use(async function acceptJson(c, next) {
     // Downloads of exact bytes (document files, evidence bodies) negotiate their own type.
     if (answersRawBytes(c.req.method, c.req.path)) return next();

@@ -12,6 +12,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** Largest document file upload accepted, in bytes (25 MiB by default). */
   maxUploadBytes: number;
+  /** Document uploads streamed at once; more are answered 503 with Retry-After (default 4). */
+  maxConcurrentUploads?: number;
   version: string;
   /** The log clock signs at most one checkpoint per this many ms, and only when the log grew. */
   checkpointIntervalMs: number;

@@ -7,7 +7,7 @@ export interface NodeConfig {
   publicOrigin: string;
   maxBodyBytes: number;
   maxUploadBytes: number;
-  /** How often housekeeping runs (replay entries, log checkpoint), in ms. */
+  /** How often housekeeping runs (expired replay entries and Idempotency-Keys), in ms. */
   housekeepingIntervalMs: number;
   /** Cap on the database's size (null: as large as the disk allows); past it, writes are 507. */
   maxDbBytes: number | null;
@@ -15,6 +15,10 @@ export interface NodeConfig {
   maxBlobBytes: number | null;
   /** SQLite's synchronous setting: FULL (acknowledged means durable) unless a benchmark says NORMAL. */
   synchronous: 'FULL' | 'NORMAL';
+  /** The log clock's tick: at most one signed checkpoint per this many ms (only when the log grew). */
+  checkpointIntervalMs: number;
+  /** How often the whole log is re-derived from its leaves (also at every start), in ms. */
+  logVerifyIntervalMs: number;
 }
 
 /** Environment variables of the embedded portal, with their defaults (README: Configuration). */
@@ -28,6 +32,8 @@ export const NODE_ENV_VARS = {
   CBM_MAX_DB_BYTES: '',
   CBM_MAX_BLOB_BYTES: '',
   CBM_SQLITE_SYNCHRONOUS: 'FULL',
+  CBM_CHECKPOINT_INTERVAL_MS: '1000',
+  CBM_LOG_VERIFY_INTERVAL_MS: '900000',
 } as const;
 
 export class ConfigError extends Error {
@@ -68,6 +74,8 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
   const maxBlobBytes = optionalInteger(env, 'CBM_MAX_BLOB_BYTES', 0, errors);
   const synchronous = env.CBM_SQLITE_SYNCHRONOUS ?? NODE_ENV_VARS.CBM_SQLITE_SYNCHRONOUS;
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') errors.push(`CBM_SQLITE_SYNCHRONOUS=${JSON.stringify(synchronous)}: must be FULL or NORMAL`);
+  const checkpointIntervalMs = integer(env, 'CBM_CHECKPOINT_INTERVAL_MS', 100, 3_600_000, errors);
+  const logVerifyIntervalMs = integer(env, 'CBM_LOG_VERIFY_INTERVAL_MS', 60_000, 30 * 24 * 3_600_000, errors);
   const dataDirRaw = env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR;
   if (!dataDirRaw.trim()) errors.push('CBM_DATA_DIR: must not be empty');
 
@@ -96,5 +104,7 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
     maxDbBytes,
     maxBlobBytes,
     synchronous: synchronous as 'FULL' | 'NORMAL',
+    checkpointIntervalMs,
+    logVerifyIntervalMs,
   };
 }

@@ -19,6 +19,7 @@ import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
 import { OriginMismatch, pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
+import { createLogClock } from './log/clock.ts';
 import { ConfigError, parseNodeConfig, type NodeConfig } from './node-config.ts';
 import { bootstrapSecretariat, portalKeysFromDataDir } from './node-keys.ts';
 import { PORTAL_VERSION } from './version.ts';
@@ -56,11 +57,26 @@ async function main(config: NodeConfig) {
     keys,
     clock,
     ids: uuidv7Generator(clock),
-    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, version },
+    config: {
+      publicOrigin: config.publicOrigin,
+      maxBodyBytes: config.maxBodyBytes,
+      maxUploadBytes: config.maxUploadBytes,
+      version,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      logVerifyIntervalMs: config.logVerifyIntervalMs,
+    },
     health: createHealth(),
     log: (line: string) => console.error(line),
   };
   const app = createApp(deps);
+
+  // The log's clock, off the request path. Before serving, the whole log is re-derived from
+  // its leaves: a portal whose storage no longer gives what it signed must not take writes.
+  const logClock = createLogClock(deps);
+  const verified = await logClock.verify();
+  if (verified) console.log(`log verified: ${verified.leaves} leaves and ${verified.checkpoints} signed checkpoints re-derived in ${(verified.ms / 1000).toFixed(1)} s`);
+  await logClock.tick();
+  const stopLogClock = logClock.runEvery(config.checkpointIntervalMs);
 
   const purge = setInterval(() => {
     housekeeping(deps).catch((error: unknown) => console.error('housekeeping failed:', error));
@@ -91,6 +107,7 @@ async function main(config: NodeConfig) {
 
   const shutdown = () => {
     clearInterval(purge);
+    stopLogClock();
     server.close(() => {
       sqlite.close();
       lock.release();

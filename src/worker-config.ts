@@ -13,6 +13,10 @@ export interface WorkerEnv {
   MAX_BODY_BYTES?: string;
   /** Largest document file upload (default 26214400, 25 MiB). */
   MAX_UPLOAD_BYTES?: string;
+  /** Least time between two signed log checkpoints, ms (default 1000). */
+  CHECKPOINT_INTERVAL_MS?: string;
+  /** How often the cron trigger re-derives the whole log from its leaves, ms (default 900000, 15 min). */
+  LOG_VERIFY_INTERVAL_MS?: string;
 }
 
 export interface WorkerConfig {
@@ -21,6 +25,8 @@ export interface WorkerConfig {
   maxUploadBytes: number;
   signingKeys: JWK[];
   secretariatPublicJwk: JWK;
+  checkpointIntervalMs: number;
+  logVerifyIntervalMs: number;
 }
 
 /** Checks the Worker's configuration; every problem is named, none of the secret is shown. */
@@ -54,6 +60,10 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) errors.push('MAX_BODY_BYTES must be an integer of at least 1024');
   const maxUploadBytes = Number(env.MAX_UPLOAD_BYTES ?? 26_214_400);
   if (!Number.isInteger(maxUploadBytes) || maxUploadBytes < 1024 || maxUploadBytes > 26_214_400) errors.push('MAX_UPLOAD_BYTES must be an integer from 1024 to 26214400');
+  const checkpointIntervalMs = Number(env.CHECKPOINT_INTERVAL_MS ?? 1000);
+  if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 100 || checkpointIntervalMs > 3_600_000) errors.push('CHECKPOINT_INTERVAL_MS must be an integer from 100 to 3600000');
+  const logVerifyIntervalMs = Number(env.LOG_VERIFY_INTERVAL_MS ?? 900_000);
+  if (!Number.isInteger(logVerifyIntervalMs) || logVerifyIntervalMs < 60_000) errors.push('LOG_VERIFY_INTERVAL_MS must be an integer of at least 60000');
   if (errors.length) throw new Error(`invalid Worker configuration: ${errors.join('; ')}`);
-  return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk! };
+  return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk!, checkpointIntervalMs, logVerifyIntervalMs };
 }

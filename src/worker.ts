@@ -16,15 +16,18 @@ import type { Deps } from './deps.ts';
 import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
 import { uuidv7Generator } from './ids.ts';
+import { createLogClock, type LogClock } from './log/clock.ts';
 import { PORTAL_VERSION } from './version.ts';
 import { parseWorkerConfig, type WorkerEnv } from './worker-config.ts';
 
 interface Portal {
   deps: Deps;
   app: Hono<AppEnv>;
+  logClock: LogClock;
 }
 
 const portals = new WeakMap<WorkerEnv, Promise<Portal>>();
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 async function buildPortal(env: WorkerEnv): Promise<Portal> {
   const config = parseWorkerConfig(env);
@@ -37,11 +40,22 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
     keys: await loadPortalKeys(config.signingKeys),
     clock,
     ids: uuidv7Generator(clock),
-    config: { publicOrigin: config.publicOrigin, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, version: PORTAL_VERSION },
+    config: {
+      publicOrigin: config.publicOrigin,
+      maxBodyBytes: config.maxBodyBytes,
+      maxUploadBytes: config.maxUploadBytes,
+      version: PORTAL_VERSION,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      logVerifyIntervalMs: config.logVerifyIntervalMs,
+    },
     health: createHealth(),
     log: (line) => console.error(line),
   };
-  return { deps, app: createApp(deps) };
+  const logClock = createLogClock(deps);
+  // Like a start on Node: a new isolate notices a log marked unsound, and an empty log gets
+  // its first checkpoint. Not the full check: on D1 that is the cron trigger's work.
+  await logClock.tick().catch((error: unknown) => deps.log(`log clock failed: ${error instanceof Error ? error.message : String(error)}`));
+  return { deps, app: createApp(deps), logClock };
 }
 
 function portalFor(env: WorkerEnv): Promise<Portal> {
@@ -71,11 +85,25 @@ export default {
     } catch (error) {
       return misconfigured(error);
     }
-    return portal.app.fetch(request, env, ctx);
+    const response = await portal.app.fetch(request, env, ctx);
+    // Reads never write; an accepted write's leaf is integrated and covered by a checkpoint
+    // after the answer is sent (at most one checkpoint per CHECKPOINT_INTERVAL_MS).
+    if (!SAFE_METHODS.has(request.method) && response.status < 300) ctx.waitUntil(portal.logClock.afterWrite());
+    return response;
   },
 
-  /** Cron trigger (wrangler.toml): housekeeping that the Node entry runs on a timer. */
+  /**
+   * Cron trigger (wrangler.toml): what the Node entry runs on timers. Housekeeping, a tick
+   * of the log clock (a checkpoint even if no write asked for one), and the full
+   * re-derivation of the log when LOG_VERIFY_INTERVAL_MS has passed since the last one.
+   */
   async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(portalFor(env).then(({ deps }) => housekeeping(deps)).then(() => undefined));
+    ctx.waitUntil(
+      portalFor(env).then(async ({ deps, logClock }) => {
+        await housekeeping(deps);
+        await logClock.tick();
+        await logClock.verifyIfDue();
+      }),
+    );
   },
 };

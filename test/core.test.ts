@@ -1,3 +1,4 @@
+import { readsSuite } from './shared/reads.cases.ts';
 import { incidentsSuite } from './shared/incidents.cases.ts';
 import { exchangeSuite } from './shared/exchange.cases.ts';
 import { logSuite } from './shared/log.cases.ts';
@@ -12,3 +13,4 @@ logSuite('Node + SQLite', () => createTestPortal());
 documentsSuite('Node + SQLite', (options) => createTestPortal(options));
 exchangeSuite('Node + SQLite', () => createTestPortal());
 incidentsSuite('Node + SQLite', () => createTestPortal());
+readsSuite('Node + SQLite', () => createTestPortal());

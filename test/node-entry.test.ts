@@ -244,6 +244,8 @@ describe('parseNodeConfig', () => {
       maxDbBytes: null,
       maxBlobBytes: null,
       synchronous: 'FULL',
+      checkpointIntervalMs: 1000,
+      logVerifyIntervalMs: 900_000,
     });
   });
 
@@ -256,10 +258,13 @@ describe('parseNodeConfig', () => {
         CBM_PUBLIC_ORIGIN: 'https://cbm.example.org',
         CBM_MAX_BODY_BYTES: '2048',
         CBM_MAX_UPLOAD_BYTES: '10485760',
+        CBM_CHECKPOINT_INTERVAL_MS: '250',
+        CBM_LOG_VERIFY_INTERVAL_MS: '3600000',
       },
       '/srv',
     );
     expect(config).toMatchObject({ host: '0.0.0.0', port: 9000, dataDir: resolve('/srv', 'var/portal'), publicOrigin: 'https://cbm.example.org', maxBodyBytes: 2048, maxUploadBytes: 10_485_760 });
+    expect(config).toMatchObject({ checkpointIntervalMs: 250, logVerifyIntervalMs: 3_600_000 });
   });
 
   it('derives the public origin from host and port, with brackets for IPv6', () => {

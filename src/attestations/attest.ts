@@ -9,6 +9,7 @@ import type { Tlp } from '../db/schema.ts';
 import { completeClaimQuery, duplicateInFlight } from '../http/idempotency.ts';
 import { jtiReplayed, recordJtiQuery } from '../http/replay-store.ts';
 import { written } from '../http/respond.ts';
+import { logLeafRefused } from '../log/integrity.ts';
 import { appendLeafQuery } from '../log/leaves.ts';
 
 export type AttestationRef = components['schemas']['AttestationRef'];
@@ -91,7 +92,7 @@ export async function commitAttested<E extends AppEnv>(
   const replay = c.var.caller.replay;
   // The token's jti goes into the same commit: of two concurrent replays, one commits.
   const jti = replay ? [recordJtiQuery(db, replay.issuer, replay.jti, replay.expiresAt)] : [];
-  const results = await commitWrite(db, [...jti, ...attested.queries, ...recordQueries], { ...conflicts, request_jtis: jtiReplayed });
+  const results = await commitWrite(db, [...jti, ...attested.queries, ...recordQueries], { ...conflicts, request_jtis: jtiReplayed, log_leaves: logLeafRefused });
   if (replay) replay.recorded = true;
   const logIndex = Number(results[jti.length + 1]?.rows[0]?.idx);
   if (!Number.isSafeInteger(logIndex)) throw new Error('the log leaf insert returned no index');
@@ -113,7 +114,7 @@ export async function commitAndAnswer<E extends AppEnv, T>(
 ) {
   const claim = c.var.idempotency;
   const queries = claim
-    ? [...recordQueries, completeClaimQuery(c.var.deps.db, claim, attested, answer.status, answer.headers ?? {}, { data: answer.data, attestation: { id: attested.id, token: attested.token, href: attestationHref(attested.id) } })]
+    ? [...recordQueries, completeClaimQuery(c.var.deps.db, claim, attested.id, answer.status, answer.headers ?? {}, answer.data)]
     : recordQueries;
   // A duplicate that raced this one committed first: its key row is there now.
   const ref = await commitAttested(c, attested, queries, claim ? { ...conflicts, idempotency_keys: duplicateInFlight } : conflicts);

@@ -9,6 +9,14 @@ export interface BlobStore {
   /** The bytes, or null when no blob has this digest. */
   get(sha256: string): Promise<{ bytes: Uint8Array; contentType: string } | null>;
   has(sha256: string): Promise<boolean>;
+  /**
+   * Stores a body as it streams in (an upload of up to 25 MiB, never held whole in
+   * memory), under the digest it must have, `size` bytes long. The stream itself checks
+   * the digest and errors when the bytes are not the signed ones: a stream that errors
+   * leaves nothing stored under the digest, and putStream rejects with its error.
+   * Optional: a store without it is handed the bytes whole (put).
+   */
+  putStream?(sha256: string, body: ReadableStream<Uint8Array>, size: number, contentType: string): Promise<void>;
 }
 
 /** Digests are base64url SHA-256: 43 characters, safe as a file or object name. */

@@ -30,21 +30,25 @@ export function fileBlobStore(root: string, options: FileBlobStoreOptions = {}):
       return false;
     }
   };
+  /** Stores bytes, or a stream of `size` bytes, under their digest. */
+  async function store(sha256: string, bytes: Uint8Array | ReadableStream<Uint8Array>, size: number, contentType: string) {
+    const path = pathOf(sha256);
+    if (options.maxBytes != null) {
+      if (await has(sha256)) return;
+      used ??= storedBytes(root);
+      const total = await used;
+      if (total + size > options.maxBytes) throw noSpaceError(`blob store quota of ${options.maxBytes} bytes reached`);
+      used = Promise.resolve(total + size);
+    }
+    await makeDirectoryDurably(join(root, sha256.slice(0, 2)));
+    // The media type first: has() and get() go by the blob itself, which comes last.
+    await writeFileDurably(`${path}.type`, contentType);
+    // A stream that errors (not the signed bytes) leaves no file under the digest.
+    await writeFileDurably(path, bytes as Uint8Array | AsyncIterable<Uint8Array>);
+  }
   return {
-    async put(sha256, bytes, contentType) {
-      const path = pathOf(sha256);
-      if (options.maxBytes != null) {
-        if (await has(sha256)) return;
-        used ??= storedBytes(root);
-        const total = await used;
-        if (total + bytes.byteLength > options.maxBytes) throw noSpaceError(`blob store quota of ${options.maxBytes} bytes reached`);
-        used = Promise.resolve(total + bytes.byteLength);
-      }
-      await makeDirectoryDurably(join(root, sha256.slice(0, 2)));
-      // The media type first: has() and get() go by the blob itself, which comes last.
-      await writeFileDurably(`${path}.type`, contentType);
-      await writeFileDurably(path, bytes);
-    },
+    put: (sha256, bytes, contentType) => store(sha256, bytes, bytes.byteLength, contentType),
+    putStream: (sha256, body, size, contentType) => store(sha256, body, size, contentType),
     async get(sha256) {
       const path = pathOf(sha256);
       try {

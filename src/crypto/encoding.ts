@@ -42,4 +42,26 @@ export async function sha256Bytes(...parts: Uint8Array[]): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', input));
 }
 
+/** SHA-256 fed in pieces (a streamed upload), digested once at the end as base64url. */
+export interface IncrementalSha256 {
+  update(chunk: Uint8Array): void;
+  digest(): Promise<string>;
+}
+
+/**
+ * Hashes as the bytes arrive where the runtime can (node:crypto, on Node and on Workers
+ * with nodejs_compat); elsewhere the pieces are kept and hashed at the end.
+ */
+export function incrementalSha256(): IncrementalSha256 {
+  if (syncHash) {
+    const hash = syncHash.createHash('sha256');
+    return { update: (chunk) => void hash.update(chunk), digest: async () => (hash as unknown as { digest(encoding: 'base64url'): string }).digest('base64url') };
+  }
+  const chunks: Uint8Array[] = [];
+  return {
+    update: (chunk) => void chunks.push(chunk),
+    digest: async () => base64url.encode(await sha256Bytes(...chunks)),
+  };
+}
+
 export const b64u = base64url;

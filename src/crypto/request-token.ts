@@ -1,10 +1,15 @@
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { problems } from '../http/problem.ts';
+import { base64url, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { Problem, problems } from '../http/problem.ts';
+import { scanJson } from '../http/strict-json.ts';
 import { ALLOWED_ALGS, importVerifyKey, type SigningAlg } from './jwk.ts';
 
 export const REQUEST_TOKEN_TYPE = 'cbm-request+jwt';
 export const MAX_TOKEN_LIFETIME_SECONDS = 300;
 export const CLOCK_TOLERANCE_SECONDS = 60;
+/** A request token is a few hundred bytes; this bounds the work on anything longer. */
+export const MAX_TOKEN_LENGTH = 4096;
+/** Methods whose requests carry a body, bound by body_sha256. */
+export const METHODS_WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Read tokens may be reused until they expire (DESIGN.md section 3), and pollers do:
@@ -47,10 +52,11 @@ export interface RequestClaims extends JWTPayload {
 export interface RequestToVerify {
   token: string;
   method: string;
-  /** Path and query exactly as received. */
-  pathAndQuery: string;
-  /** base64url SHA-256 of the exact body bytes; null when the request has no body. */
-  bodySha256: string | null;
+  /**
+   * The request-target exactly as sent (origin-form: path and query), not re-encoded:
+   * `htu` must equal it character for character.
+   */
+  target: string;
 }
 
 export interface VerifyOptions {
@@ -67,6 +73,7 @@ const jwtCodes: Record<string, [string, string]> = {
   ERR_JWT_INVALID: ['malformed-token', 'The request token claims are not valid JSON.'],
 };
 
+/** jose's refusals of a claim's value (reason check_failed); a missing claim is claim-missing. */
 const claimCodes: Record<string, [string, string]> = {
   aud: ['audience-invalid', "The token's aud is not this portal's origin."],
   typ: ['token-type-invalid', `The token's typ must be ${REQUEST_TOKEN_TYPE}.`],
@@ -74,24 +81,67 @@ const claimCodes: Record<string, [string, string]> = {
   nbf: ['token-not-yet-valid', 'The token is not valid yet.'],
 };
 
+const malformedToken = (detail = 'The request token is not a valid compact JWS.') => problems.unauthorized('malformed-token', detail);
+const tokenDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** One segment: canonical unpadded base64url (one spelling per byte string). */
+function segmentBytes(segment: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = base64url.decode(segment);
+  } catch {
+    throw malformedToken();
+  }
+  if (base64url.encode(bytes) !== segment) throw malformedToken('A token segment is not canonical base64url.');
+  return bytes;
+}
+
 /**
- * Verifies a signed request (DESIGN.md section 3). Every refusal is a 401 Problem whose
- * code names the failed check. Order: shape and pinned algorithm, key lookup among the
- * issuer's own active keys, signature and time claims, then the binding to this request.
- * Replay (jti) is checked by the caller, which owns the store.
+ * The header or claims of a token as I-JSON (no duplicate members, no lone surrogates):
+ * a verifier in another language must read the same claims from the stored token.
+ */
+function segmentJson(segment: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = tokenDecoder.decode(segmentBytes(segment));
+  } catch (error) {
+    if (error instanceof Problem) throw error;
+    throw malformedToken();
+  }
+  const refusal = scanJson(text, { maxDepth: 4, maxValues: 256 });
+  if (refusal) throw malformedToken(refusal.kind === 'syntax' ? undefined : `The token's JSON reads more than one way: ${refusal.detail} (at ${refusal.pointer || 'the top'}).`);
+  const value: unknown = JSON.parse(text);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw malformedToken();
+  return value as Record<string, unknown>;
+}
+
+/** Header and claims of a compact JWS, strictly decoded; the signature is checked by jose. */
+function decodeToken(token: string): { header: ProtectedHeaderParameters; claims: JWTPayload } {
+  if (token.length > MAX_TOKEN_LENGTH) throw malformedToken(`The request token is longer than ${MAX_TOKEN_LENGTH} characters.`);
+  const [header, payload, signature, extra] = token.split('.');
+  if (!header || !payload || !signature || extra !== undefined) throw malformedToken();
+  segmentBytes(signature);
+  return { header: segmentJson(header) as ProtectedHeaderParameters, claims: segmentJson(payload) as JWTPayload };
+}
+
+/**
+ * Verifies a signed request (DESIGN.md section 3; README "How a request is signed")
+ * from its token and request line alone, before a byte of the body is read. Every refusal
+ * is a 401 Problem whose code names the failed check. Order: strict decoding, shape and
+ * pinned algorithm, key lookup among the issuer's own active keys, the key's safety,
+ * signature and time claims, then the binding to this request (htm, htu, and that a
+ * body_sha256 is there exactly when the method carries a body). The body's digest is
+ * compared by `checkBodyDigest` once the body has been read; replay (jti) is checked by
+ * the caller, which owns the store.
  */
 export async function verifyRequestToken(request: RequestToVerify, options: VerifyOptions): Promise<{ claims: RequestClaims; key: RegisteredKey }> {
   const { token } = request;
-  const remembered = request.bodySha256 === null ? verifiedReadTokens.get(token) : undefined;
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let unverified: JWTPayload;
-  try {
-    // A remembered token was decoded and checked when first seen: its header is known.
-    header = remembered ? { typ: REQUEST_TOKEN_TYPE, alg: remembered.alg, kid: remembered.kid } : decodeProtectedHeader(token);
-    unverified = remembered ? remembered.claims : decodeJwt(token);
-  } catch {
-    throw problems.unauthorized('malformed-token', 'The request token is not a valid compact JWS.');
-  }
+  const hasBody = METHODS_WITH_BODY.has(request.method);
+  const remembered = hasBody ? undefined : verifiedReadTokens.get(token);
+  // A remembered token was decoded and checked when first seen: its header is known.
+  const { header, claims: unverified } = remembered
+    ? { header: { typ: REQUEST_TOKEN_TYPE, alg: remembered.alg, kid: remembered.kid }, claims: remembered.claims }
+    : decodeToken(token);
   if (header.typ !== REQUEST_TOKEN_TYPE) throw problems.unauthorized(...claimCodes.typ!);
   if (typeof header.alg !== 'string' || !ALLOWED_ALGS.includes(header.alg as SigningAlg)) {
     throw problems.unauthorized('alg-not-allowed', `Only ${ALLOWED_ALGS.join(' and ')} are accepted.`);
@@ -144,6 +194,7 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   if (typeof claims.iat !== 'number' || claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
     throw problems.unauthorized(...claimCodes.iat!);
   }
+  if (claims.exp <= claims.iat) throw problems.unauthorized('lifetime-invalid', 'exp must be later than iat.');
   if (claims.exp - claims.iat > MAX_TOKEN_LIFETIME_SECONDS) {
     throw problems.unauthorized('lifetime-too-long', `exp may be at most ${MAX_TOKEN_LIFETIME_SECONDS} s after iat.`);
   }
@@ -153,24 +204,31 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   if (claims.htm !== request.method) {
     throw problems.unauthorized('method-mismatch', 'The token was signed for another HTTP method (htm).');
   }
-  if (claims.htu !== request.pathAndQuery) {
-    throw problems.unauthorized('url-mismatch', 'The token was signed for another path or query (htu).');
+  if (claims.htu !== request.target) {
+    throw problems.unauthorized('url-mismatch', 'The token was signed for another path or query (htu must be the request-target exactly as sent).');
   }
-  if (request.bodySha256 !== null && claims.body_sha256 !== request.bodySha256) {
-    throw problems.unauthorized('body-digest-mismatch', 'body_sha256 does not match the body received.');
+  if (hasBody && (typeof claims.body_sha256 !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(claims.body_sha256))) {
+    throw problems.unauthorized('body-digest-mismatch', `A ${request.method} token must carry body_sha256, the base64url SHA-256 of the exact body bytes (empty or not).`);
   }
-  if (request.bodySha256 === null && claims.body_sha256 !== undefined) {
+  if (!hasBody && claims.body_sha256 !== undefined) {
     throw problems.unauthorized('body-digest-mismatch', 'The token carries body_sha256 but the request has no body.');
   }
-  if (request.bodySha256 === null && !verified) rememberReadToken(token, key.kid, key.alg, options.audience, claims);
+  if (!hasBody && !verified) rememberReadToken(token, key.kid, key.alg, options.audience, claims);
   return { claims, key };
 }
 
+/** Compares the digest of the body as read with the token's body_sha256. */
+export function checkBodyDigest(claims: RequestClaims, bodySha256: string): void {
+  if (claims.body_sha256 !== bodySha256) throw problems.unauthorized('body-digest-mismatch', 'body_sha256 does not match the body received.');
+}
+
 function refusalFor(error: unknown) {
+  if (error instanceof Problem) return error;
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const mapped = claimCodes[error.claim];
-    if (mapped) return problems.unauthorized(...mapped);
+    // A missing claim, or one of the wrong type ("iat": "soon"), is not a failed time check.
     if (error.reason === 'missing') return problems.unauthorized('claim-missing', `The token lacks the ${error.claim} claim.`);
+    const mapped = error.reason === 'check_failed' ? claimCodes[error.claim] : undefined;
+    if (mapped) return problems.unauthorized(...mapped);
     return problems.unauthorized('claim-invalid', `The token's ${error.claim} claim is not acceptable.`);
   }
   const code = (error as { code?: string }).code;

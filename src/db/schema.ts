@@ -61,12 +61,13 @@ export interface IdempotencyKeysTable {
   principal_id: string;
   key: string;
   fingerprint: string;
-  created_at: string;
   expires_at: string;
   attestation_id: string;
-  response_status: number;
-  response_headers: string;
-  response_body: string;
+  status: number;
+  /** The answer's own headers (Location, ETag), JSON. */
+  headers: string;
+  /** The answer's `data` member as sent; the attestation part is read from `attestation_id`. */
+  data: string;
 }
 
 export interface ContactsTable {
@@ -126,6 +127,11 @@ export interface LogNodesTable {
 export interface LogStateTable {
   id: number;
   integrated_size: number;
+  /** Why the log clock stopped signing and writes are refused; NULL while the log is sound (0009). */
+  integrity_failure: string | null;
+  /** The last full re-derivation of the log that passed, and its size (0009). */
+  verified_at: string | null;
+  verified_size: Generated<number>;
 }
 
 export interface LogCheckpointsTable {

@@ -7,6 +7,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { Problem, problems, type FieldError } from '../http/problem.ts';
+import { drainStreamedBody, storeStreamedBody } from '../http/body.ts';
 import { bytesResponse } from '../http/raw-bytes.ts';
 import { written } from '../http/respond.ts';
 import { acceptRecipients } from '../visibility/recipients.ts';
@@ -283,24 +284,28 @@ export const documents = new Hono<AppEnv>()
     }
     const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (mediaType !== current.media_type) throw problems.unsupportedMediaType(`${current.media_type}, as version ${current.version} declares`);
-    const bytes = c.var.rawBody ?? new Uint8Array();
-    const sha256 = await sha256b64u(bytes);
-    if (sha256 !== current.content_sha256 || bytes.byteLength !== current.content_size) {
-      throw contentDigestMismatch(
-        `These ${bytes.byteLength} bytes have SHA-256 ${sha256}; version ${current.version} declares ${current.content_size} bytes with SHA-256 ${current.content_sha256}.`,
-      );
+    // The body streams into the blob store, checked against the token's digest as it
+    // flows (http/body.ts): other bytes are 401 body-digest-mismatch and leave nothing.
+    const sha256 = current.content_sha256;
+    const signed = c.var.caller.claims.body_sha256;
+    if (signed !== sha256) {
+      // Read within the limit and checked against the token like any body, never stored.
+      const size = await drainStreamedBody(c);
+      throw contentDigestMismatch(`These ${size} bytes have SHA-256 ${signed}; version ${current.version} declares ${current.content_size} bytes with SHA-256 ${sha256}.`);
+    }
+    // Content-addressed, so storing first is safe: a write that then fails leaves only
+    // bytes nobody can reach, and a retry stores the same blob again.
+    const size = await storeStreamedBody(c, blobs, sha256, current.content_size, current.media_type);
+    if (size !== current.content_size) {
+      throw contentDigestMismatch(`These ${size} bytes have SHA-256 ${sha256}; version ${current.version} declares ${current.content_size} bytes.`);
     }
     const document = toDocument({ ...current, available: true });
 
-    // The same file again: nothing new to store or attest; the first upload's receipt.
+    // The same file again: nothing new to attest; the first upload's receipt.
     const earlier = await findUpload(db, id, sha256);
     if (earlier) {
       return written(c, 200, document, { id: earlier.id, token: earlier.token, log_index: Number(earlier.log_index), href: attestationHref(earlier.id) });
     }
-
-    // Content-addressed, so storing first is safe: a write that then fails leaves only
-    // bytes nobody can reach, and a retry stores the same blob again.
-    await blobs.put(sha256, bytes, current.media_type);
     // The upload belongs to the current version: visible by its TLP and audience, and
     // committed only while it is still current (the trigger of migration 0007).
     const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, { recordId: current.audience, tlp: current.tlp, bodyInBlob: true });
@@ -310,7 +315,7 @@ export const documents = new Hono<AppEnv>()
         document_id: id,
         sha256,
         media_type: current.media_type,
-        size: bytes.byteLength,
+        size,
         uploaded_at: c.var.deps.clock.now().toISOString(),
         attestation_id: attestation.id,
         version: current.version,

@@ -37,15 +37,21 @@ export async function syncFile(path: string): Promise<void> {
 
 /**
  * Writes `bytes` to `path` durably and atomically, with exactly `mode` (umask aside).
+ * `bytes` may be a stream: if it errors, the temporary file goes and the error is thrown.
  * With `exclusive`, refuses to replace an existing file (EEXIST), as `flag: 'wx'` would.
  */
-export async function writeFileDurably(path: string, bytes: Uint8Array | string, mode = 0o644, options: { exclusive?: boolean } = {}): Promise<void> {
+export async function writeFileDurably(path: string, bytes: Uint8Array | string | AsyncIterable<Uint8Array>, mode = 0o644, options: { exclusive?: boolean } = {}): Promise<void> {
   const temporary = temporaryName(path);
   const handle = await open(temporary, 'wx', mode);
   try {
     try {
       await handle.chmod(mode);
-      await handle.writeFile(bytes);
+      if (typeof bytes === 'string' || bytes instanceof Uint8Array) await handle.writeFile(bytes);
+      else {
+        for await (const chunk of bytes) {
+          for (let offset = 0; offset < chunk.byteLength; ) offset += (await handle.write(chunk, offset)).bytesWritten;
+        }
+      }
       await handle.sync();
     } finally {
       await handle.close();

@@ -35,8 +35,12 @@ export interface AppEnv {
   Variables: {
     deps: Deps;
     requestId: string;
-    /** Exact body bytes for methods that carry one; null for GET/HEAD. */
+    /** Exact body bytes for methods that carry one; null for GET/HEAD and streamed uploads. */
     rawBody: Uint8Array | null;
+    /** Limit of a streamed body (see http/body.ts streamedBody). */
+    bodyLimit?: number;
+    /** The request-target as sent (path and query): what `htu` names and the evidence records. */
+    target: string;
     caller: Caller;
     operationId: string;
     /** Set when a create carries an Idempotency-Key that this request has claimed. */

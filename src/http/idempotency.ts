@@ -1,12 +1,15 @@
 import type { Context } from 'hono';
 import type { CompiledQuery } from 'kysely';
-import type { Attested } from '../attestations/attest.ts';
+import { attestationHref, type AttestationRef } from '../attestations/attest.ts';
 import { sha256b64u, utf8 } from '../crypto/encoding.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { AppEnv, IdempotencyClaim } from './app-env.ts';
 import { problems } from './problem.ts';
 
-/** How long a key is remembered (the draft leaves it to the server; Stripe keeps 24 h). */
+/**
+ * How long a key is remembered (the draft leaves it to the server; Stripe keeps 24 h):
+ * the contract and the README say 24 hours. Housekeeping deletes older keys.
+ */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -27,23 +30,27 @@ const requestFingerprint = async (method: string, path: string, body: Uint8Array
 function findClaim(db: PortalDb, principalId: string, key: string) {
   return db.kysely
     .selectFrom('idempotency_keys')
+    .innerJoin('attestations', 'attestations.id', 'idempotency_keys.attestation_id')
     .leftJoin('log_leaves', 'log_leaves.attestation_id', 'idempotency_keys.attestation_id')
-    .selectAll('idempotency_keys')
-    .select('log_leaves.idx as log_index')
-    .where('principal_id', '=', principalId)
-    .where('key', '=', key)
+    .select(['idempotency_keys.fingerprint', 'idempotency_keys.expires_at', 'idempotency_keys.status', 'idempotency_keys.headers', 'idempotency_keys.data'])
+    .select(['attestations.id as attestation_id', 'attestations.token', 'log_leaves.idx as log_index'])
+    .where('idempotency_keys.principal_id', '=', principalId)
+    .where('idempotency_keys.key', '=', key)
     .executeTakeFirst();
 }
 
 type ClaimRow = NonNullable<Awaited<ReturnType<typeof findClaim>>>;
 
+/**
+ * The first answer again, byte for byte: `{"data":...,"attestation":...}` as `written`
+ * serialised it, from the stored `data` and the attestation the row points to.
+ */
 function replay(row: ClaimRow): Response {
-  const body = JSON.parse(row.response_body) as { attestation: Record<string, unknown> };
-  body.attestation.log_index = Number(row.log_index);
-  const headers = new Headers(JSON.parse(row.response_headers) as Record<string, string>);
+  const attestation: AttestationRef = { id: row.attestation_id, token: row.token, log_index: Number(row.log_index), href: attestationHref(row.attestation_id) };
+  const headers = new Headers(JSON.parse(row.headers) as Record<string, string>);
   headers.set('Content-Type', 'application/json');
   headers.set('Idempotent-Replayed', 'true');
-  return new Response(JSON.stringify(body), { status: row.response_status, headers });
+  return new Response(`{"data":${row.data},"attestation":${JSON.stringify(attestation)}}`, { status: row.status, headers });
 }
 
 function answerExisting(row: ClaimRow, fingerprint: string): Response {
@@ -93,27 +100,23 @@ export const duplicateInFlight = () => {
   return Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
 };
 
-/** The statement that records the key with its answer, run inside the write's own commit. */
-export function completeClaimQuery(
-  db: PortalDb,
-  claim: IdempotencyClaim,
-  attested: Attested,
-  status: number,
-  headers: Record<string, string>,
-  bodyWithoutLogIndex: unknown,
-): CompiledQuery {
+/**
+ * The statement that records the key with its answer, run inside the write's own commit.
+ * Only what the attestation row cannot give back is stored: status, the answer's own
+ * headers, and `data` as it is sent.
+ */
+export function completeClaimQuery(db: PortalDb, claim: IdempotencyClaim, attestationId: string, status: number, headers: Record<string, string>, data: unknown): CompiledQuery {
   return db.kysely
     .insertInto('idempotency_keys')
     .values({
       principal_id: claim.principalId,
       key: claim.key,
       fingerprint: claim.fingerprint,
-      created_at: claim.createdAt,
       expires_at: claim.expiresAt,
-      attestation_id: attested.id,
-      response_status: status,
-      response_headers: JSON.stringify(headers),
-      response_body: JSON.stringify(bodyWithoutLogIndex),
+      attestation_id: attestationId,
+      status,
+      headers: JSON.stringify(headers),
+      data: JSON.stringify(data),
     })
     .compile();
 }

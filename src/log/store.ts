@@ -3,7 +3,9 @@ import type { PortalDb } from '../db/portal-db.ts';
 import type { Database } from '../db/schema.ts';
 import type { Caller } from '../http/app-env.ts';
 import { visibleTo } from '../visibility/visibility.ts';
-import { decompose, foldRange, nodeHash, type Hash, type Range, type Subtree } from './merkle.ts';
+import { utf8 } from '../crypto/encoding.ts';
+import { LogIntegrityError } from './integrity-error.ts';
+import { decompose, foldRange, leafHash, nodeHash, type Hash, type Range, type Subtree } from './merkle.ts';
 
 const key = (subtree: Subtree) => `${subtree.level}:${subtree.index}`;
 const asHash = (value: unknown): Hash => new Uint8Array(value as ArrayLike<number>);
@@ -36,7 +38,7 @@ async function fetchSubtrees(db: PortalDb, subtrees: Subtree[]): Promise<Map<str
     for (const row of rows) found.set(`${row.level}:${row.idx}`, asHash(row.hash));
   }
   for (const subtree of subtrees) {
-    if (!found.has(key(subtree))) throw new Error(`log: subtree ${key(subtree)} is not stored (integration behind?)`);
+    if (!found.has(key(subtree))) throw new LogIntegrityError(`subtree ${key(subtree)} of the integrated log is not stored`);
   }
   return found;
 }
@@ -56,36 +58,63 @@ export async function integratedSize(db: PortalDb): Promise<number> {
   return Number(row.integrated_size);
 }
 
-async function leafCount(db: PortalDb): Promise<number> {
+/** One past the highest leaf index: the next leaf's index. */
+export async function leafCount(db: PortalDb): Promise<number> {
   const row = await db.kysely.selectFrom('log_leaves').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirst();
   return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
 }
 
+const sameHash = (a: Hash, b: Hash) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/**
+ * Checks one stored leaf as integration and the full check read it: at the index expected,
+ * naming a stored attestation, and the hash of that attestation's token.
+ */
+export async function checkLeaf(expected: number, row: { idx: number | bigint; leaf_hash: unknown; token: string | null }): Promise<Hash> {
+  const idx = Number(row.idx);
+  if (idx !== expected) throw new LogIntegrityError(`leaf ${expected} is missing from the stored log (the next stored one is ${idx})`);
+  if (row.token === null) throw new LogIntegrityError(`leaf ${idx} names no stored attestation`);
+  const stored = asHash(row.leaf_hash);
+  if (!sameHash(stored, await leafHash(utf8(row.token)))) throw new LogIntegrityError(`leaf ${idx} is not the hash of its stored attestation`);
+  return stored;
+}
+
+/** Leaves [from, to) in index order, each with its attestation's token (null if there is none). */
+export function leavesWithTokens(db: PortalDb, from: number, to: number) {
+  return db.kysely
+    .selectFrom('log_leaves')
+    .leftJoin('attestations', 'attestations.id', 'log_leaves.attestation_id')
+    .select(['log_leaves.idx', 'log_leaves.leaf_hash', 'attestations.token'])
+    .where('log_leaves.idx', '>=', from)
+    .where('log_leaves.idx', '<', to)
+    .orderBy('log_leaves.idx')
+    .execute();
+}
+
 /**
  * Brings the stored subtree hashes up to the last committed leaf and returns the new
- * integrated size. Appending leaf i creates one node per trailing 1-bit of i + 1, from the
- * right edge of the tree (its "frontier", at most log n stored hashes): O(log n) per leaf,
- * never a rehash of the log. Safe to run concurrently: node hashes depend only on leaves,
- * rows are inserted OR IGNORE, and the integrated size only grows.
+ * integrated size. Background work of the log clock, never of a request. Each new leaf is
+ * checked against its attestation first, so what gets folded is what was attested.
+ * Appending leaf i creates one node per trailing 1-bit of i + 1, from the right edge of
+ * the tree (its "frontier", at most log n stored hashes): O(log n) per leaf, never a
+ * rehash of the log. Safe to run concurrently: node hashes depend only on leaves, rows are
+ * inserted OR IGNORE, and the integrated size only grows. Throws LogIntegrityError when
+ * the stored leaves contradict what was integrated or attested.
  */
 export async function integrate(db: PortalDb): Promise<number> {
   let size = await integratedSize(db);
   const total = await leafCount(db);
+  if (total < size) throw new LogIntegrityError(`the log holds ${total} leaves, but ${size} were integrated: leaves were removed`);
   while (size < total) {
     const target = Math.min(total, size + LEAVES_PER_INTEGRATION);
     const frontierSubtrees = decompose({ start: 0, end: size });
     const frontierHashes = await fetchSubtrees(db, frontierSubtrees);
     const stack = frontierSubtrees.map((subtree) => ({ ...subtree, hash: frontierHashes.get(key(subtree))! }));
-    const leaves = await db.kysely
-      .selectFrom('log_leaves')
-      .select(['idx', 'leaf_hash'])
-      .where('idx', '>=', size)
-      .where('idx', '<', target)
-      .orderBy('idx')
-      .execute();
+    const leaves = await leavesWithTokens(db, size, target);
+    if (leaves.length !== target - size) throw new LogIntegrityError(`leaves ${size} to ${target - 1} are not all stored`);
     const nodes: { level: number; idx: number; hash: Uint8Array }[] = [];
-    for (const leaf of leaves) {
-      stack.push({ level: 0, index: Number(leaf.idx), hash: asHash(leaf.leaf_hash) });
+    for (const [i, leaf] of leaves.entries()) {
+      stack.push({ level: 0, index: size + i, hash: await checkLeaf(size + i, leaf) });
       while (stack.length >= 2 && stack[stack.length - 1]!.level === stack[stack.length - 2]!.level) {
         const right = stack.pop()!;
         const left = stack.pop()!;

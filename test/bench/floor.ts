@@ -11,7 +11,7 @@ import { createRequestSigner, generateSigningKey } from '../../clients/typescrip
 import { signAttestation } from '../../src/crypto/attestation-token.ts';
 import { sha256b64u } from '../../src/crypto/encoding.ts';
 import { generatePrivateJwk, loadPortalKeys } from '../../src/crypto/portal-keys.ts';
-import { verifyRequestToken, type RegisteredKey } from '../../src/crypto/request-token.ts';
+import { checkBodyDigest, verifyRequestToken, type RegisteredKey } from '../../src/crypto/request-token.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { readMigrations } from '../../src/db/migrations-dir.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
@@ -69,9 +69,10 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
     const operation = async (request: (typeof requests)[number]) => {
       const now = new Date();
       const { claims, key } = await verifyRequestToken(
-        { token: request.token, method: 'PUT', pathAndQuery: PATH, bodySha256: request.bodySha256 },
+        { token: request.token, method: 'PUT', target: PATH },
         { audience: ORIGIN, now, findActiveKey: async () => registered },
       );
+      checkBodyDigest(claims, request.bodySha256);
       const id = crypto.randomUUID();
       const subject = `urn:cbm:contact:floor:v${++serial}`;
       const attestation = await signAttestation(keys, ORIGIN, now, {
@@ -119,10 +120,11 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
     const now = new Date();
     started = performance.now();
     for (const request of sample) {
-      await verifyRequestToken(
-        { token: request.token, method: 'PUT', pathAndQuery: PATH, bodySha256: request.bodySha256 },
+      const { claims } = await verifyRequestToken(
+        { token: request.token, method: 'PUT', target: PATH },
         { audience: ORIGIN, now, findActiveKey: async () => registered },
       );
+      checkBodyDigest(claims, request.bodySha256);
     }
     const verifyMs = performance.now() - started;
     started = performance.now();

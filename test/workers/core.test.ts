@@ -1,3 +1,4 @@
+import { readsSuite } from '../shared/reads.cases.ts';
 import { incidentsSuite } from '../shared/incidents.cases.ts';
 import { exchangeSuite } from '../shared/exchange.cases.ts';
 import { logSuite } from '../shared/log.cases.ts';
@@ -12,3 +13,4 @@ logSuite('workerd + D1', () => createWorkersPortal());
 documentsSuite('workerd + D1', (options) => createWorkersPortal(options));
 exchangeSuite('workerd + D1', () => createWorkersPortal());
 incidentsSuite('workerd + D1', () => createWorkersPortal());
+readsSuite('workerd + D1', () => createWorkersPortal());

@@ -15,7 +15,7 @@ export async function createWorkersPortal(options: HarnessOptions = {}) {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   await env.DB.batch([
     ...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
-    env.DB.prepare('UPDATE log_state SET integrated_size = 0'),
+    env.DB.prepare('UPDATE log_state SET integrated_size = 0, integrity_failure = NULL, verified_at = NULL, verified_size = 0'),
   ]);
   return createHarness(d1PortalDb(env.DB), r2BlobStore(env.BLOBS), options);
 }
