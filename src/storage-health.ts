@@ -9,8 +9,8 @@ export const INSUFFICIENT_STORAGE = 'insufficient-storage';
 /**
  * The database and the blob store as the app uses them, reporting a full disk to /healthz:
  * a write that finds no space raises `insufficient-storage` (and fails; the error handler
- * answers 507), the next write that succeeds clears it. Nothing polls the disk, so /healthz
- * stays a read that never writes.
+ * answers 507), the next write (a commit, or a stored blob) that succeeds clears it. Nothing
+ * polls the disk, so /healthz stays a read that never writes.
  */
 export function watchStorage<T extends { db: PortalDb; blobs: BlobStore; health: Health; clock: Clock }>(deps: T): T {
   const { db, blobs, health, clock } = deps;
@@ -33,11 +33,16 @@ export function watchStorage<T extends { db: PortalDb; blobs: BlobStore; health:
     db: {
       ...db,
       commit: (queries) => db.commit(queries).then(succeeded, failed('database')),
-      execute: (query) => db.execute(query).then(succeeded, failed('database')),
+      // A single statement (a replay entry) may still fit where a write does not: it reports
+      // a full disk, but only a whole write clears the condition.
+      execute: (query) => db.execute(query).catch(failed('database')),
     },
     blobs: {
       ...blobs,
       put: (sha256, bytes, contentType) => blobs.put(sha256, bytes, contentType).then(succeeded, failed('blob store')),
+      ...(blobs.putStream
+        ? { putStream: (sha256, body, size, contentType) => blobs.putStream!(sha256, body, size, contentType).then(succeeded, failed('blob store')) }
+        : {}),
     },
   };
 }

@@ -6,7 +6,8 @@
  * directory is fsynced so the rename itself is on disk. Node only.
  */
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, copyFile, link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** Temporary names end with this; whatever still carries it after a crash is partial. */
@@ -101,4 +102,19 @@ export async function removePartialFiles(dir: string): Promise<string[]> {
   for (const name of partial) await unlink(join(dir, name));
   if (partial.length) await syncDirectory(dir);
   return partial.map((name) => join(dir, name));
+}
+
+/** Copies a file durably (temporary name, fsync, rename, directory fsync), streaming: for files too large to hold in memory. */
+export async function copyFileDurably(source: string, path: string, mode = 0o644): Promise<void> {
+  const temporary = temporaryName(path);
+  try {
+    await copyFile(source, temporary, constants.COPYFILE_EXCL);
+    await chmod(temporary, mode);
+    await syncFile(temporary);
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(path));
 }
