@@ -1022,10 +1022,24 @@ export interface components {
             detail: string;
         };
         Health: {
-            /** @enum {string} */
-            status: "ok";
+            /**
+             * @description `ok`, or `degraded` when the portal serves reads but something is wrong, each
+             *     reason listed in `conditions` (e.g. `insufficient-storage`: writes answer 507
+             *     until space is freed). Monitor this member, not only the HTTP status.
+             * @enum {string}
+             */
+            status: "ok" | "degraded";
             version: string;
             time: components["schemas"]["Timestamp"];
+            /** @description Present when `degraded`, oldest first. */
+            conditions?: components["schemas"]["HealthCondition"][];
+        };
+        HealthCondition: {
+            /** @description Stable reason, the problem `code` affected requests get (e.g. `insufficient-storage`). */
+            code: string;
+            /** @description For the operator, what failed and what to do. */
+            detail: string;
+            since: components["schemas"]["Timestamp"];
         };
         /**
          * Format: date-time
@@ -1986,6 +2000,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The portal has no space left to store the write (code `insufficient-storage`);
+         *     nothing was stored. Reads keep working and `/healthz` reports the condition; retry
+         *     after `Retry-After` seconds, once the operator has freed space.
+         */
+        InsufficientStorage: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description Opaque cursor from a previous page's `next_cursor`. */
@@ -2027,7 +2056,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The portal is up and its database answers. */
+            /** @description The portal is up and its database answers; `status` says whether it is fully serving (`ok`) or `degraded`, and why. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2169,6 +2198,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getPrincipal: {
@@ -2266,6 +2296,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getPrincipalKey: {
@@ -2337,6 +2368,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     revokePrincipalKey: {
@@ -2372,6 +2404,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     listContacts: {
@@ -2442,6 +2475,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getContact: {
@@ -2509,6 +2543,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     withdrawContact: {
@@ -2549,6 +2584,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     listContactHistory: {
@@ -2651,6 +2687,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getCompliance: {
@@ -2899,6 +2936,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getCheck: {
@@ -2967,6 +3005,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getCheckReport: {
@@ -3092,6 +3131,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getIncident: {
@@ -3196,6 +3236,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getIncidentReport: {
@@ -3295,6 +3336,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     listRequests: {
@@ -3365,6 +3407,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getRequest: {
@@ -3463,6 +3506,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     listDocuments: {
@@ -3537,6 +3581,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getDocument: {
@@ -3604,6 +3649,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     withdrawDocument: {
@@ -3644,6 +3690,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     listDocumentHistory: {
@@ -3768,6 +3815,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     listDocumentTerms: {
