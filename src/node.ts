@@ -5,6 +5,7 @@
 import { serve } from '@hono/node-server';
 import { join } from 'node:path';
 import { createApp } from './app.ts';
+import { answerClientError } from './http/client-error.ts';
 import { fileBlobStore, removePartialBlobs } from './blobs/file-blob-store.ts';
 import { SECRETARIAT_ID } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
@@ -100,6 +101,7 @@ async function main(config: NodeConfig) {
       console.log('  The README walks through the rest.');
     }
   });
+  server.on('clientError', answerClientError);
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(`cbm-portal: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`);
     process.exit(1);
