@@ -1,0 +1,4 @@
+import { noninterferenceSuite } from './shared/noninterference.cases.ts';
+import { createTestPortal } from './support/portal.ts';
+
+noninterferenceSuite('Node + SQLite', createTestPortal);

@@ -1,0 +1,4 @@
+import { noninterferenceSuite } from '../shared/noninterference.cases.ts';
+import { createWorkersPortal } from './support.ts';
+
+noninterferenceSuite('workerd + D1', () => createWorkersPortal());
