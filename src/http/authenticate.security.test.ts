@@ -4,7 +4,7 @@
  * is checked for its status, problem+json rendering, stable `code`, that the token is
  * never echoed, and that nothing was written. Real SQLite, real keys, no mocks.
  */
-import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { base64url, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { describe, expect, test } from 'vitest';
 import { createRequestSigner, generateSigningKey } from '../../clients/typescript/src/index.ts';
 import { contactBody, count, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../../test/support/portal.ts';
@@ -763,5 +763,207 @@ describe('authorisation after a valid signature', () => {
     const { res, token } = await attempt(portal.secretariat, 'POST', '/contacts', { body: contactBody() });
     await expectRefused(res, 403, 'insufficient-scope', token);
     expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
+  });
+});
+
+/** Signs the exact header and claims JSON texts given (what no honest signer sends) with the client's key. */
+async function signTexts(client: TestClient, header: string, payload: string): Promise<string> {
+  const key = (await importJWK({ ...client.privateJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
+  const input = `${base64url.encode(encoder.encode(header))}.${base64url.encode(encoder.encode(payload))}`;
+  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', key, encoder.encode(input)));
+  return `${input}.${base64url.encode(signature)}`;
+}
+
+describe('token rules as documented (README "How a request is signed"), each check alone', () => {
+  test.each([
+    ['exp before iat', -1],
+    ['exp equal to iat', 0],
+  ])('%s is refused with lifetime-invalid; exp one second after iat is accepted', async (_name, offset) => {
+    const { portal, at } = await setup();
+    const iat = nowSeconds(portal);
+    const before = snapshot(portal);
+    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + offset } });
+    await expectRefused(res, 401, 'lifetime-invalid', token);
+    expect(snapshot(portal)).toEqual(before);
+    expect((await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + 1 } })).res.status).toBe(201);
+  });
+
+  test('a token without iat is refused with claim-missing, not issued-in-future', async () => {
+    const { portal, at } = await setup();
+    const before = snapshot(portal);
+    for (const method of ['GET', 'POST']) {
+      const { res, token } = await attempt(at, method, '/contacts', { body: method === 'POST' ? contactBody() : undefined, claims: { iat: undefined } });
+      await expectRefused(res, 401, 'claim-missing', token);
+    }
+    expect(snapshot(portal)).toEqual(before);
+  });
+
+  test.each(['iss', 'aud', 'jti', 'htm', 'htu'])('a token without %s is refused with claim-missing (or issuer-missing)', async (claim) => {
+    const { portal, at } = await setup();
+    const before = snapshot(portal);
+    const { res, token } = await attempt(at, 'GET', '/contacts', { claims: { [claim]: undefined } });
+    await expectRefused(res, 401, claim === 'iss' ? 'issuer-missing' : 'claim-missing', token);
+    expect(snapshot(portal)).toEqual(before);
+  });
+
+  test.each([
+    ['iat', 'soon'],
+    ['exp', '2026-11-27T09:02:00Z'],
+  ])('a %s that is not a number is refused with claim-invalid', async (claim, value) => {
+    const { portal, at } = await setup();
+    const before = snapshot(portal);
+    const { res, token } = await attempt(at, 'GET', '/contacts', { claims: { [claim]: value } });
+    await expectRefused(res, 401, 'claim-invalid', token);
+    expect(snapshot(portal)).toEqual(before);
+  });
+
+  test('an aud array, even holding only this portal, is refused with audience-invalid', async () => {
+    const { portal, at } = await setup();
+    for (const aud of [[ORIGIN], [ORIGIN, 'https://other.example']]) {
+      const { res, token } = await attempt(at, 'GET', '/contacts', { claims: { aud } });
+      await expectRefused(res, 401, 'audience-invalid', token);
+    }
+    expect(portal.logged).toEqual([]);
+  });
+
+  test.each([
+    ['a number', 1234567890123456],
+    ['15 characters', 'a'.repeat(15)],
+    ['129 characters', 'a'.repeat(129)],
+    ['an object', { id: 'a'.repeat(20) }],
+  ])('a jti that is %s is refused with jti-invalid', async (_name, jti) => {
+    const { portal, at } = await setup();
+    const before = snapshot(portal);
+    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { jti } });
+    await expectRefused(res, 401, 'jti-invalid', token);
+    expect(snapshot(portal)).toEqual(before);
+  });
+
+  test('a jti of 16 and of 128 characters is accepted (control)', async () => {
+    const { at } = await setup();
+    for (const jti of ['b'.repeat(16), 'c'.repeat(128)]) {
+      expect((await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { jti } })).res.status).toBe(201);
+    }
+  });
+
+  test('htm must be the method exactly: lower case is another method', async () => {
+    const { at } = await setup();
+    const { res, token } = await attempt(at, 'GET', '/contacts', { claims: { htm: 'get' } });
+    await expectRefused(res, 401, 'method-mismatch', token);
+  });
+
+  test('htu must be the target exactly: a trailing slash, the full URL, or a decoded query are other targets', async () => {
+    const { at } = await setup();
+    for (const htu of ['/contacts/', `${ORIGIN}/contacts?limit=5`, '/contacts?limit=05', '/contacts?limit=5&']) {
+      const { res, token } = await attempt(at, 'GET', '/contacts?limit=5', { claims: { htu } });
+      await expectRefused(res, 401, 'url-mismatch', token);
+    }
+    expect((await attempt(at, 'GET', '/contacts?limit=5')).res.status).toBe(200);
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['not base64url', 'not a digest'],
+    ['a hex digest', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+  ])('a write token whose body_sha256 is %s is refused with body-digest-mismatch before the body is read', async (_name, digest) => {
+    const { portal, at } = await setup();
+    const before = snapshot(portal, RECORD_TABLES);
+    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { body_sha256: digest } });
+    await expectRefused(res, 401, 'body-digest-mismatch', token);
+    expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
+  });
+});
+
+describe('the signed token reads one way only', () => {
+  const header = (kid: string) => `{"alg":"EdDSA","typ":"cbm-request+jwt","kid":"${kid}"}`;
+  const claimsText = (claims: Record<string, unknown>) => JSON.stringify(claims).slice(1, -1);
+
+  test('a genuinely signed token with a duplicate claim is refused with malformed-token', async () => {
+    const { portal, at } = await setup();
+    const iat = nowSeconds(portal);
+    const base = { iss: 'AT', aud: ORIGIN, iat, exp: iat + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' };
+    // jose (and JSON.parse) read the last htu; a first-wins parser would read /principals.
+    const token = await signTexts(at, header(at.kid), `{"htu":"/principals",${claimsText(base)}}`);
+    const problem = await expectRefused(await at.call('GET', '/contacts', { token }), 401, 'malformed-token', token);
+    expect(problem.detail).toMatch(/more than one way/);
+    // The same claims without the duplicate verify (control).
+    const honest = await signTexts(at, header(at.kid), JSON.stringify(base));
+    expect((await at.call('GET', '/contacts', { token: honest })).status).toBe(200);
+  });
+
+  test('a duplicate header member, and a lone surrogate in a claim, are refused with malformed-token', async () => {
+    const { portal, at } = await setup();
+    const iat = nowSeconds(portal);
+    const base = { iss: 'AT', aud: ORIGIN, iat, exp: iat + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' };
+    const duplicateHeader = await signTexts(at, `{"alg":"EdDSA","typ":"cbm-request+jwt","kid":"other","kid":"${at.kid}"}`, JSON.stringify(base));
+    await expectRefused(await at.call('GET', '/contacts', { token: duplicateHeader }), 401, 'malformed-token', duplicateHeader);
+    const surrogate = await signTexts(at, header(at.kid), `{${claimsText(base)},"note":"x\\ud800y"}`);
+    expect((await expectRefused(await at.call('GET', '/contacts', { token: surrogate }), 401, 'malformed-token', surrogate)).detail).toMatch(/surrogate/);
+  });
+
+  test('segments in non-canonical base64url, and tokens over 4096 characters, are refused with malformed-token', async () => {
+    const { at } = await setup();
+    const token = await at.sign('GET', '/contacts');
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 86 characters carry 516 bits of a 512-bit signature: the last one's low 4 bits are zero.
+    const loose = `${h}.${p}.${sig.slice(0, -1)}${alphabet[alphabet.indexOf(sig.at(-1)!) | 1]}`;
+    await expectRefused(await at.call('GET', '/contacts', { token: loose }), 401, 'malformed-token', loose);
+    const long = await attempt(at, 'GET', '/contacts', { claims: { pad: 'x'.repeat(4000) } });
+    await expectRefused(long.res, 401, 'malformed-token', long.token);
+    expect((await at.call('GET', '/contacts', { token })).status).toBe(200);
+  });
+});
+
+describe('unsafe keys are refused (issue 9 item 2)', () => {
+  const SMALL_ORDER_X = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+  test('registering or rotating to a small-order Ed25519 key is refused with 422 key-unsafe pointing at /jwk/x', async () => {
+    const { portal, at } = await setup();
+    const before = snapshot(portal, RECORD_TABLES);
+    for (const path of ['/principals/AT/keys', `/principals/AT/keys/${at.kid}/rotate`]) {
+      const res = await portal.secretariat.post(path, { jwk: { kty: 'OKP', crv: 'Ed25519', x: SMALL_ORDER_X }, scopes: ['read'] });
+      const problem = (await res.json()) as Problem;
+      expect({ status: res.status, code: problem.code, errors: problem.errors }).toEqual({
+        status: 422,
+        code: 'key-unsafe',
+        errors: [{ pointer: '/jwk/x', detail: 'small-order Ed25519 point' }],
+      });
+      expect(problem.detail).toContain('small-order Ed25519 point');
+    }
+    expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
+  });
+
+  test('a P-256 key off the curve is refused with 422 key-unsafe pointing at /jwk/y', async () => {
+    const { portal } = await setup();
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const y = base64url.decode(jwk.y!);
+    y[0]! ^= 0x40;
+    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: { ...jwk, y: base64url.encode(y) }, scopes: ['read'] });
+    const problem = (await res.json()) as Problem;
+    expect({ status: res.status, code: problem.code, errors: problem.errors }).toEqual({ status: 422, code: 'key-unsafe', errors: [{ pointer: '/jwk/y', detail: 'not on P-256' }] });
+  });
+
+  test('end to end: the R = identity, S = 0 forgery under a small-order key stored before the checks is refused with key-unsafe', async () => {
+    const { portal } = await setup();
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: SMALL_ORDER_X };
+    const { jwkThumbprint } = await import('../crypto/jwk.ts');
+    const kid = await jwkThumbprint(jwk);
+    // As the first version let the Secretariat register it.
+    portal.sqlite
+      .prepare('INSERT INTO principal_keys (kid, principal_id, alg, public_jwk, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(kid, 'AT', 'EdDSA', JSON.stringify({ ...jwk, kid, alg: 'EdDSA', use: 'sig' }), JSON.stringify(['read', 'contacts:write']), null, portal.clock.now().toISOString());
+    const body = bytesOf(contactBody({ name: 'Forged' }));
+    const forgedSignature = new Uint8Array(64);
+    forgedSignature[0] = 1;
+    const token = compact({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid }, await honestClaims(portal, 'AT', '/contacts', body), base64url.encode(forgedSignature));
+    const before = snapshot(portal);
+    const problem = await expectRefused(await portal.secretariat.call('POST', '/contacts', { rawBody: body, token }), 401, 'key-unsafe', token);
+    expect(problem.detail).toContain('small-order Ed25519 point');
+    expect(snapshot(portal)).toEqual(before);
+    // Reads too: no principal's answer may rest on such a key.
+    const read = compact({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid }, { ...(await honestClaims(portal, 'AT', '/contacts', body)), htm: 'GET', body_sha256: undefined }, base64url.encode(forgedSignature));
+    await expectRefused(await portal.secretariat.call('GET', '/contacts', { token: read }), 401, 'key-unsafe', read);
   });
 });
