@@ -24,10 +24,11 @@ export class OriginMismatch extends Error {
     readonly pinnedAt: string,
     /** Attestations issued so far (all under `pinned` or before). */
     readonly attestations: number,
+    hint = '',
   ) {
     super(
       `this portal's data is pinned to the public origin ${pinned} (since ${pinnedAt}), but it is configured with ${configured}. ` +
-        `The origin is the log's identity (the checkpoints' origin line) and the iss of the ${attestations} attestation(s) issued so far.`,
+        `The origin is the log's identity (the checkpoints' origin line) and the iss of the ${attestations} attestation(s) issued so far.${hint ? ` ${hint}` : ''}`,
     );
     this.name = 'OriginMismatch';
   }
@@ -61,7 +62,12 @@ async function lastIssuer(db: PortalDb): Promise<string | null> {
  * `acceptChangeTo` equal to `configured` (the operator's explicit step), a different pinned
  * origin is replaced and the change recorded. Throws OriginMismatch otherwise.
  */
-export async function pinOrigin(db: PortalDb, configured: string, now: Date, options: { acceptChangeTo?: string | null } = {}): Promise<PinnedOrigin> {
+export async function pinOrigin(
+  db: PortalDb,
+  configured: string,
+  now: Date,
+  options: { acceptChangeTo?: string | null; /** How to change it, on this runtime. */ hint?: string } = {},
+): Promise<PinnedOrigin> {
   let pinned = await currentOrigin(db);
   if (!pinned) {
     // Data from before the origin was pinned: its attestations say which origin it had.
@@ -81,7 +87,7 @@ export async function pinOrigin(db: PortalDb, configured: string, now: Date, opt
     await changeOrigin(db, configured, now, `changed from ${pinned.origin} by the operator`);
     return { origin: configured, pinnedAt: now.toISOString(), pinnedNow: true };
   }
-  throw new OriginMismatch(pinned.origin, configured, pinned.pinnedAt, await attestationCount(db));
+  throw new OriginMismatch(pinned.origin, configured, pinned.pinnedAt, await attestationCount(db), options.hint);
 }
 
 /** Records a deliberate change of origin (the operator's step; see pinOrigin). */

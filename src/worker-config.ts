@@ -10,6 +10,11 @@ export interface WorkerEnv {
   PUBLIC_ORIGIN: string;
   /** The Secretariat's public Ed25519 JWK, registered on the first request to an empty database. */
   SECRETARIAT_PUBLIC_JWK: string;
+  /**
+   * The explicit step that changes the pinned public origin: set it to the new
+   * PUBLIC_ORIGIN for the deployment that moves (README: Operating the portal).
+   */
+  ACCEPT_ORIGIN_CHANGE?: string;
   MAX_BODY_BYTES?: string;
   /** Largest document file upload (default 26214400, 25 MiB). */
   MAX_UPLOAD_BYTES?: string;
@@ -27,6 +32,8 @@ export interface WorkerConfig {
   secretariatPublicJwk: JWK;
   checkpointIntervalMs: number;
   logVerifyIntervalMs: number;
+  /** ACCEPT_ORIGIN_CHANGE: the new origin the operator accepts (src/identity.ts). */
+  acceptOriginChange: string | null;
 }
 
 /** Checks the Worker's configuration; every problem is named, none of the secret is shown. */
@@ -65,5 +72,5 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   const logVerifyIntervalMs = Number(env.LOG_VERIFY_INTERVAL_MS ?? 900_000);
   if (!Number.isInteger(logVerifyIntervalMs) || logVerifyIntervalMs < 60_000) errors.push('LOG_VERIFY_INTERVAL_MS must be an integer of at least 60000');
   if (errors.length) throw new Error(`invalid Worker configuration: ${errors.join('; ')}`);
-  return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk!, checkpointIntervalMs, logVerifyIntervalMs };
+  return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk!, checkpointIntervalMs, logVerifyIntervalMs, acceptOriginChange: env.ACCEPT_ORIGIN_CHANGE || null };
 }

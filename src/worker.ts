@@ -15,6 +15,7 @@ import type { AppEnv } from './http/app-env.ts';
 import type { Deps } from './deps.ts';
 import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
+import { pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
 import { createLogClock, type LogClock } from './log/clock.ts';
 import { PORTAL_VERSION } from './version.ts';
@@ -34,6 +35,12 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
   const db = d1PortalDb(env.DB);
   const clock = systemClock;
   await ensureSecretariatWithKey(db, clock, config.secretariatPublicJwk);
+  // The origin is the log's identity: pinned on first use, refused when it changed (the
+  // error goes to the logs and requests get 503) unless ACCEPT_ORIGIN_CHANGE names it.
+  await pinOrigin(db, config.publicOrigin, clock.now(), {
+    acceptChangeTo: config.acceptOriginChange,
+    hint: 'If the portal has moved, set ACCEPT_ORIGIN_CHANGE to the new PUBLIC_ORIGIN (README: Operating the portal).',
+  });
   const deps: Deps = {
     db,
     blobs: r2BlobStore(env.BLOBS),
