@@ -188,6 +188,23 @@ describe('incidents: who may write', () => {
   });
 });
 
+describe('incidents: visibility of every report', () => {
+  it('keeps the TLP and recipients the incident opened with for every report: a report cannot re-address it', async () => {
+    const { portal, AT, BE, CZ } = await setup();
+    const { data } = await created<Incident>(AT, '/incidents', incidentBody({ tlp: 'TLP:RED', recipients: ['BE'] }));
+    const before = snapshot(portal);
+    const res = await AT.post(`/incidents/${data.id}/reports`, { stage: 'notification', summary: 'To Czechia too', tlp: 'TLP:GREEN', recipients: ['BE', 'CZ'] });
+    expect(res.status).toBe(422);
+    expect(((await problem(res)).errors ?? []).map((error) => error.pointer).sort()).toEqual(['/recipients', '/tlp']);
+    expect(snapshot(portal)).toEqual(before);
+
+    const report = await created<Report>(AT, `/incidents/${data.id}/reports`, { stage: 'notification', summary: 'Confirmed.' });
+    expect(portal.sqlite.prepare('SELECT record_id, tlp FROM attestations WHERE id = ?').get(report.attestation.id)).toEqual({ record_id: data.id, tlp: 'TLP:RED' });
+    expect((await CZ.get(`/incidents/${data.id}/reports/2`)).status).toBe(404);
+    expect((await BE.get(`/incidents/${data.id}/reports/2`)).status).toBe(200);
+  });
+});
+
 describe('incidents: staged reports', () => {
   const refusals: [string, string[], string, string][] = [
     ['an intermediate report before the notification', [], 'intermediate', 'notification-required'],

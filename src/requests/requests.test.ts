@@ -124,6 +124,23 @@ describe('requests: who sees them', () => {
   }
 });
 
+describe('requests: visibility of every response', () => {
+  it('keeps the TLP and recipients the request was sent with for every response: a response cannot re-address it', async () => {
+    const { portal, AT, BE, CZ } = await setup();
+    const { data } = await created<Request>(AT, '/requests', requestBody({ tlp: 'TLP:RED', recipients: ['BE'] }));
+    const before = snapshot(portal);
+    const res = await BE.post(`/requests/${data.id}/responses`, { action: 'answer', body: 'For all', tlp: 'TLP:CLEAR', recipients: ['CZ'] });
+    expect(res.status).toBe(422);
+    expect(((await problem(res)).errors ?? []).map((error) => error.pointer).sort()).toEqual(['/recipients', '/tlp']);
+    expect(snapshot(portal)).toEqual(before);
+
+    const answer = await created(BE, `/requests/${data.id}/responses`, { action: 'answer', body: 'Here is what we know.' });
+    expect(portal.sqlite.prepare('SELECT record_id, tlp FROM attestations WHERE id = ?').get(answer.attestation.id)).toEqual({ record_id: data.id, tlp: 'TLP:RED' });
+    expect((await CZ.get(`/attestations/${answer.attestation.id}`)).status).toBe(404);
+    expect((await CZ.get(`/requests/${data.id}/responses`)).status).toBe(404);
+  });
+});
+
 describe('requests: responses', () => {
   it('is declined when every listed recipient declined, accepted while one accepted and none answered', async () => {
     const { AT, BE, CZ } = await setup();

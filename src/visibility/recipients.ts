@@ -51,7 +51,10 @@ export async function acceptRecipients(
 }
 
 /**
- * The record_recipients rows of a record, to commit with it. A record that others answer
+ * The record_recipients rows of an incident or a consultation request, to commit with it:
+ * their TLP and recipients are fixed when they open, so the record id is their audience
+ * for every report, acknowledgement and response (documents have one per version: see
+ * documents/repo.ts `versionAudience`). A record that others answer
  * (an incident's acknowledgements, a request's responses) lists its author too: those
  * events are attested by the recipient who answers, and `visibleTo` on the attestation
  * (its author column being the answering principal) then still lets the record's author
