@@ -95,7 +95,7 @@ export default {
     const response = await portal.app.fetch(request, env, ctx);
     // Reads never write; an accepted write's leaf is integrated and covered by a checkpoint
     // after the answer is sent (at most one checkpoint per CHECKPOINT_INTERVAL_MS).
-    if (!SAFE_METHODS.has(request.method) && response.status < 300) ctx.waitUntil(portal.logClock.afterWrite());
+    if (!SAFE_METHODS.has(request.method) && response.status < 300) ctx.waitUntil(portal.logClock.tickWhenDue());
     return response;
   },
 
@@ -108,7 +108,7 @@ export default {
     ctx.waitUntil(
       portalFor(env).then(async ({ deps, logClock }) => {
         await housekeeping(deps);
-        await logClock.tick();
+        await logClock.tickWhenDue();
         await logClock.verifyIfDue();
       }),
     );

@@ -1,7 +1,7 @@
 import { readsSuite } from './shared/reads.cases.ts';
 import { incidentsSuite } from './shared/incidents.cases.ts';
 import { exchangeSuite } from './shared/exchange.cases.ts';
-import { logSuite } from './shared/log.cases.ts';
+import { logIntegritySuite, logSuite } from './shared/log.cases.ts';
 import { checksSuite } from './shared/checks.cases.ts';
 import { coreSuite } from './shared/core.cases.ts';
 import { documentsSuite } from './shared/documents.cases.ts';
@@ -14,3 +14,4 @@ documentsSuite('Node + SQLite', (options) => createTestPortal(options));
 exchangeSuite('Node + SQLite', () => createTestPortal());
 incidentsSuite('Node + SQLite', () => createTestPortal());
 readsSuite('Node + SQLite', () => createTestPortal());
+logIntegritySuite('Node + SQLite', () => createTestPortal());

@@ -5,8 +5,8 @@
  * only when the log grew), and re-deriving the whole log from its leaves at start and every
  * so often. Witness cosignatures will attach to the checkpoints this clock signs.
  *
- * Node runs it on a timer (`runEvery`); Workers after each write (`afterWrite`, under
- * `waitUntil`) and from the cron trigger; tests call `tick()` with their fixed clock.
+ * Node runs it on a timer (`runEvery`); Workers after each write and from the cron trigger
+ * (`tickWhenDue`, under `waitUntil`); tests call `tick()` with their fixed clock.
  */
 import type { Deps } from '../deps.ts';
 import { checkpointDue, latestCheckpoint, logOrigin, publishCheckpoint, toBase64, treeRoot, type Checkpoint } from './checkpoint.ts';
@@ -34,8 +34,8 @@ export interface LogClock {
   verify(): Promise<(LogVerification & { ms: number }) | undefined>;
   /** The full check if the configured interval has passed since the last one that passed. */
   verifyIfDue(): Promise<(LogVerification & { ms: number }) | undefined>;
-  /** Workers: waits until a checkpoint is due, then ticks, so a write's leaf is soon covered. */
-  afterWrite(): Promise<void>;
+  /** Workers: waits until a checkpoint may be signed (at most the interval), then ticks, so a write's leaf is soon covered. */
+  tickWhenDue(): Promise<void>;
   /** Node: ticks (and verifies when due) every `intervalMs`; returns stop. The timer keeps no process alive. */
   runEvery(intervalMs: number): () => void;
 }
@@ -135,7 +135,7 @@ export function createLogClock(deps: ClockDeps): LogClock {
 
   // Writes in the same wait share it; each then asks for a tick (ticks coalesce).
   let waiting: Promise<void> | undefined;
-  function afterWrite(): Promise<void> {
+  function tickWhenDue(): Promise<void> {
     waiting ??= (async () => {
       const latest = await latestCheckpoint(db);
       const now = clock.now();
@@ -159,5 +159,5 @@ export function createLogClock(deps: ClockDeps): LogClock {
     return () => clearInterval(timer);
   }
 
-  return { tick, verify, verifyIfDue, afterWrite, runEvery };
+  return { tick, verify, verifyIfDue, tickWhenDue, runEvery };
 }

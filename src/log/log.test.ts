@@ -1,17 +1,14 @@
 /**
- * The log's storage on Node: integration in any number of steps gives the RFC root, proofs
- * at every size verify, and a changed stored row is caught.
+ * The log's storage and clock on Node: integration in any number of steps gives the RFC
+ * root, proofs at every size verify, checkpoints follow the cadence. Tampering is in
+ * test/shared/log.cases.ts (both runtimes).
  */
 import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { fromBase64, hashLeaf, verifyCheckpoint, verifyConsistency, verifyInclusion, type Checkpoint } from '../../clients/typescript/src/index.ts';
+import { verifyCheckpoint, verifyInclusion, verifyConsistency, type Checkpoint } from '../../clients/typescript/src/index.ts';
 import { contactBody, createTestPortal, ORIGIN, type TestPortal } from '../../test/support/portal.ts';
 import { consistencyRanges, emptyRoot, inclusionRanges, leafHash, nodeHash, type Hash } from './merkle.ts';
-import { createApp } from '../app.ts';
-import { createHealth } from '../health.ts';
-import { START, type TestClient } from '../../test/support/harness.ts';
 import { publishCheckpoint } from './checkpoint.ts';
-import { createLogClock } from './clock.ts';
 import { LogIntegrityError } from './integrity.ts';
 import { integrate, rangeHashes } from './store.ts';
 
@@ -134,100 +131,5 @@ describe('log clock', () => {
     const forged = await publishCheckpoint(portal.db, portal.keys, 'portal.test/log', 2, new Uint8Array(32), portal.clock.now(), 0).catch((error: Error) => error);
     expect(forged).toBeInstanceOf(LogIntegrityError);
     expect(at).toBeDefined();
-  });
-});
-
-/** The portal after tampering: no checkpoint signed, no write accepted, the old checkpoint served, the reason told. */
-async function expectLatched(portal: TestPortal, at: TestClient, saved: Checkpoint, reason: RegExp) {
-  const stored = () => portal.sqlite.prepare('SELECT count(*) FROM attestations').pluck().get();
-  const before = stored();
-  const refused = await at.post('/contacts', contactBody({ name: 'After the tampering' }));
-  expect(refused.status).toBe(503);
-  expect(refused.headers.get('content-type')).toBe('application/problem+json');
-  const problem = (await refused.json()) as { code: string; detail: string };
-  expect(problem.code).toBe('log-integrity-failed');
-  expect(stored()).toBe(before);
-  expect(await portal.logClock.tick()).toBeUndefined();
-  expect(portal.sqlite.prepare('SELECT max(size) FROM log_checkpoints').pluck().get()).toBe(saved.size);
-  expect((await checkpointOf(portal)).note).toBe(saved.note);
-  expect(portal.sqlite.prepare('SELECT integrity_failure FROM log_state').pluck().get()).toMatch(reason);
-  expect(portal.deps.health.conditions()).toEqual([expect.objectContaining({ code: 'log-integrity-failed', detail: expect.stringMatching(reason) })]);
-  expect(portal.logged.join('\n')).toMatch(/log integrity check failed/);
-  // Reads keep answering.
-  expect((await at.get('/log/entries?start=0&end=2')).status).toBe(200);
-  expect((await at.get('/contacts')).status).toBe(200);
-}
-
-describe('log integrity', () => {
-  async function loggedPortal() {
-    const portal = await createTestPortal();
-    const at = await portal.registerState('AT');
-    const written: { attestation: { token: string; log_index: number } }[] = [];
-    for (let i = 0; i < 6; i += 1) written.push((await (await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).json()) as (typeof written)[number]);
-    const saved = await checkpointOf(portal);
-    expect(saved.size).toBe(8);
-    return { portal, at, written, saved };
-  }
-
-  it('re-derives a sound log from its leaves and records when', async () => {
-    const { portal } = await loggedPortal();
-    const result = await portal.logClock.verify();
-    expect(result).toMatchObject({ checkpointSize: 8, leaves: 8, checkpoints: 9, nodes: 7 });
-    expect(portal.sqlite.prepare('SELECT verified_at, verified_size FROM log_state').get()).toEqual({ verified_at: START, verified_size: 8 });
-    expect(await portal.logClock.verifyIfDue()).toBeUndefined(); // not due again yet
-    expect(portal.deps.health.conditions()).toEqual([]);
-  });
-
-  it('catches a flipped leaf hash already folded into stored subtree hashes', async () => {
-    const { portal, at, saved } = await loggedPortal();
-    // Leaf 3 is folded into nodes (1,1), (2,0) and (3,0): proofs and new roots come from those.
-    portal.sqlite.prepare("UPDATE log_leaves SET leaf_hash = randomblob(32) WHERE idx = 3").run();
-    expect(await portal.logClock.tick()).toEqual({ size: 8 }); // the incremental tick cannot see it ...
-    expect(await portal.logClock.verify()).toBeUndefined(); // ... the full check does
-    await expectLatched(portal, at, saved, /leaf 3 is not the hash of its stored attestation/);
-  });
-
-  it('catches a rewritten attestation, and a changed subtree hash', async () => {
-    const rewritten = await loggedPortal();
-    const target = rewritten.written[2]!.attestation;
-    rewritten.portal.sqlite.prepare('UPDATE attestations SET token = ? WHERE token = ?').run(`${target.token.slice(0, -2)}AA`, target.token);
-    await rewritten.portal.logClock.verify();
-    await expectLatched(rewritten.portal, rewritten.at, rewritten.saved, new RegExp(`leaf ${target.log_index} is not the hash of its stored attestation`));
-
-    const node = await loggedPortal();
-    node.portal.sqlite.prepare('UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 1').run();
-    await node.portal.logClock.verify();
-    await expectLatched(node.portal, node.at, node.saved, /stored hash of subtree 1:1 is not the one its leaves give/);
-  });
-
-  it('refuses to reuse the index of a deleted last leaf, and latches', async () => {
-    const { portal, at, saved } = await loggedPortal();
-    portal.sqlite.prepare('DELETE FROM log_leaves WHERE idx = 7').run();
-    // The next write would take index 7 again, under a checkpoint that commits to another
-    // leaf 7: its commit fails whole, before any tick has noticed.
-    const refused = await at.post('/contacts', contactBody({ name: 'Index reuse' }));
-    expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { code: string }).code).toBe('log-integrity-failed');
-    expect(portal.sqlite.prepare('SELECT max(idx) FROM log_leaves').pluck().get()).toBe(6);
-    await expectLatched(portal, at, saved, /the log holds 7 leaves, but 8 were integrated/);
-  });
-
-  it('is latched in the database, for every other process and isolate', async () => {
-    const { portal, at, saved } = await loggedPortal();
-    portal.sqlite.prepare('UPDATE log_leaves SET leaf_hash = randomblob(32) WHERE idx = 0').run();
-    await portal.logClock.verify();
-    // Another process (or isolate) on the same database that never ran a check: the commit
-    // of its next write refuses the leaf, and its first tick learns why.
-    const elsewhere = { ...portal.deps, health: createHealth() };
-    const app = createApp(elsewhere);
-    const body = JSON.stringify(contactBody({ name: 'Elsewhere' }));
-    const token = await at.sign('POST', '/contacts', body);
-    const res = await app.fetch(new Request(`${ORIGIN}/contacts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }));
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { code: string }).code).toBe('log-integrity-failed');
-    expect(elsewhere.health.conditions()).toEqual([]);
-    expect(await createLogClock(elsewhere).tick()).toBeUndefined();
-    expect(elsewhere.health.conditions()).toEqual([expect.objectContaining({ code: 'log-integrity-failed', detail: expect.stringMatching(/leaf 0 is not the hash/) })]);
-    expect(portal.sqlite.prepare('SELECT max(size) FROM log_checkpoints').pluck().get()).toBe(saved.size);
   });
 });

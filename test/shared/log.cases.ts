@@ -5,9 +5,13 @@
  * client (openapi-fetch over the generated types, signing middleware), as partners do.
  */
 import type { JSONWebKeySet } from 'jose';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, hashLeaf, ok, toBase64, verifyCheckpoint, verifyConsistency, verifyInclusion, type Schemas } from '../../clients/typescript/src/index.ts';
-import { contactBody, type PortalHarness } from '../support/harness.ts';
+import { createApp } from '../../src/app.ts';
+import { createHealth } from '../../src/health.ts';
+import { createLogClock } from '../../src/log/clock.ts';
+import { contactBody, ORIGIN, START, type PortalHarness, type TestClient } from '../support/harness.ts';
 import { INCIDENT_SCOPES, incidentBody, type Written } from '../support/incidents.ts';
 import { typedClient } from '../support/typed.ts';
 
@@ -94,6 +98,116 @@ export function logSuite(runtime: string, makePortal: MakePortal) {
       expect(negative.response.status).toBe(400);
       expect(negative.error?.errors?.[0]?.parameter).toBe('leaf_index');
       expect(portal.logged).toEqual([]);
+    });
+  });
+}
+
+/** What the portal serves as its latest signed checkpoint. */
+async function servedCheckpoint(portal: PortalHarness) {
+  const res = await portal.fetch(new Request(`${ORIGIN}/log/checkpoint`));
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+const one = async <T>(portal: PortalHarness, query: ReturnType<typeof sql<T>>) => (await query.execute(portal.db.kysely)).rows[0]!;
+
+/** After tampering: no checkpoint signed, no write accepted, the old checkpoint served, the reason told. */
+async function expectLatched(portal: PortalHarness, at: TestClient, saved: { size: number; note: string }, reason: RegExp) {
+  const attestations = await portal.rows('attestations');
+  const refused = await at.post('/contacts', contactBody({ name: 'After the tampering' }));
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get('content-type')).toBe('application/problem+json');
+  expect(((await refused.json()) as { code: string }).code).toBe('log-integrity-failed');
+  expect(await portal.rows('attestations')).toBe(attestations);
+  expect(await portal.logClock.tick()).toBeUndefined();
+  expect(Number((await one(portal, sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`)).size)).toBe(saved.size);
+  expect(await servedCheckpoint(portal)).toBe(saved.note);
+  expect((await one(portal, sql<{ reason: string }>`SELECT integrity_failure AS reason FROM log_state`)).reason).toMatch(reason);
+  const health = (await (await portal.fetch(new Request(`${ORIGIN}/healthz`))).json()) as { status: string; conditions?: { code: string; detail: string }[] };
+  expect(health.status).toBe('degraded');
+  expect(health.conditions).toEqual([expect.objectContaining({ code: 'log-integrity-failed', detail: expect.stringMatching(reason) })]);
+  expect(portal.logged.join('\n')).toMatch(/log integrity check failed/);
+  // Reads keep answering.
+  expect((await at.get('/log/entries?start=0&end=2')).status).toBe(200);
+  expect((await at.get('/contacts')).status).toBe(200);
+}
+
+/**
+ * Tampering underneath the portal, on every runtime: the portal re-derives what it signed
+ * from the leaves (each from its attestation), and on a mismatch stops signing and stops
+ * accepting writes, instead of attesting writes that no checkpoint will cover.
+ */
+export function logIntegritySuite(runtime: string, makePortal: MakePortal) {
+  describe(`log integrity on ${runtime}`, () => {
+    async function loggedPortal() {
+      const portal = await makePortal();
+      const at = await portal.registerState('AT');
+      const written: Schemas['ContactResult'][] = [];
+      for (let i = 0; i < 6; i += 1) written.push((await (await at.post('/contacts', contact(`Contact ${i}`))).json()) as Schemas['ContactResult']);
+      const note = await servedCheckpoint(portal);
+      expect(note.split('\n')[1]).toBe('8');
+      return { portal, at, written, saved: { size: 8, note } };
+    }
+
+    it('re-derives a sound log from its leaves and records when', async () => {
+      const { portal } = await loggedPortal();
+      expect(await portal.logClock.verify()).toMatchObject({ checkpointSize: 8, leaves: 8, checkpoints: 9, nodes: 7 });
+      expect(await one(portal, sql`SELECT verified_at, verified_size FROM log_state`)).toEqual({ verified_at: START, verified_size: 8 });
+      expect(await portal.logClock.verifyIfDue()).toBeUndefined(); // not due again yet
+      expect(portal.deps.health.conditions()).toEqual([]);
+    });
+
+    it('catches a flipped leaf hash already folded into stored subtree hashes', async () => {
+      const { portal, at, saved } = await loggedPortal();
+      // Leaf 3 is folded into nodes 1:1, 2:0 and 3:0, which proofs and new roots come from.
+      await sql`UPDATE log_leaves SET leaf_hash = randomblob(32) WHERE idx = 3`.execute(portal.db.kysely);
+      expect(await portal.logClock.tick()).toEqual({ size: 8 }); // a tick checks new leaves only ...
+      expect(await portal.logClock.verify()).toBeUndefined(); // ... the full check sees it
+      await expectLatched(portal, at, saved, /leaf 3 is not the hash of its stored attestation/);
+    });
+
+    it('catches a rewritten attestation, and a changed subtree hash', async () => {
+      const rewritten = await loggedPortal();
+      const target = rewritten.written[2]!.attestation;
+      await sql`UPDATE attestations SET token = ${`${target.token.slice(0, -2)}AA`} WHERE id = ${target.id}`.execute(rewritten.portal.db.kysely);
+      await rewritten.portal.logClock.verify();
+      await expectLatched(rewritten.portal, rewritten.at, rewritten.saved, new RegExp(`leaf ${target.log_index} is not the hash of its stored attestation`));
+
+      const node = await loggedPortal();
+      await sql`UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 1`.execute(node.portal.db.kysely);
+      await node.portal.logClock.verify();
+      await expectLatched(node.portal, node.at, node.saved, /stored hash of subtree 1:1 is not the one its leaves give/);
+    });
+
+    it('refuses to reuse the index of a deleted last leaf, and latches', async () => {
+      const { portal, at, saved } = await loggedPortal();
+      await sql`DELETE FROM log_leaves WHERE idx = 7`.execute(portal.db.kysely);
+      // The next write would take index 7 again, under a checkpoint that commits to another
+      // leaf 7: its whole commit is refused, before any check has run.
+      const refused = await at.post('/contacts', contact('Index reuse'));
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { code: string }).code).toBe('log-integrity-failed');
+      expect(Number((await one(portal, sql<{ last: number }>`SELECT max(idx) AS last FROM log_leaves`)).last)).toBe(6);
+      await expectLatched(portal, at, saved, /the log holds 7 leaves, but 8 were integrated/);
+    });
+
+    it('is latched in the database, for every other process and isolate', async () => {
+      const { portal, at, saved } = await loggedPortal();
+      await sql`UPDATE log_leaves SET leaf_hash = randomblob(32) WHERE idx = 0`.execute(portal.db.kysely);
+      await portal.logClock.verify();
+      // Another process (or isolate) on the same database that ran no check: the commit of
+      // its next write refuses the leaf, and its first tick learns why.
+      const elsewhere = { ...portal.deps, health: createHealth() };
+      const app = createApp(elsewhere);
+      const body = JSON.stringify(contact('Elsewhere'));
+      const token = await at.sign('POST', '/contacts', body);
+      const res = await app.fetch(new Request(`${ORIGIN}/contacts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }));
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { code: string }).code).toBe('log-integrity-failed');
+      expect(elsewhere.health.conditions()).toEqual([]);
+      expect(await createLogClock(elsewhere).tick()).toBeUndefined();
+      expect(elsewhere.health.conditions()).toEqual([expect.objectContaining({ code: 'log-integrity-failed', detail: expect.stringMatching(/leaf 0 is not the hash/) })]);
+      expect(await servedCheckpoint(portal)).toBe(saved.note);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { readsSuite } from '../shared/reads.cases.ts';
 import { incidentsSuite } from '../shared/incidents.cases.ts';
 import { exchangeSuite } from '../shared/exchange.cases.ts';
-import { logSuite } from '../shared/log.cases.ts';
+import { logIntegritySuite, logSuite } from '../shared/log.cases.ts';
 import { checksSuite } from '../shared/checks.cases.ts';
 import { coreSuite } from '../shared/core.cases.ts';
 import { documentsSuite } from '../shared/documents.cases.ts';
@@ -14,3 +14,4 @@ documentsSuite('workerd + D1', (options) => createWorkersPortal(options));
 exchangeSuite('workerd + D1', () => createWorkersPortal());
 incidentsSuite('workerd + D1', () => createWorkersPortal());
 readsSuite('workerd + D1', () => createWorkersPortal());
+logIntegritySuite('workerd + D1', () => createWorkersPortal());

@@ -21,7 +21,7 @@ async function as(principal: string, privateJwk: JWK) {
 describe('the Worker entry', () => {
   beforeAll(async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-    await env.DB.batch([...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)), env.DB.prepare('UPDATE log_state SET integrated_size = 0')]);
+    await env.DB.batch([...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)), env.DB.prepare('UPDATE log_state SET integrated_size = 0, integrity_failure = NULL, verified_at = NULL, verified_size = 0')]);
   });
 
   it('serves the public documents', async () => {
