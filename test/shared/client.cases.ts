@@ -5,9 +5,9 @@
  * against openapi/openapi.yaml at compile time, so a change of the contract that the
  * server does not follow, or the other way round, fails here.
  */
-import { base64url, type JSONWebKeySet } from 'jose';
+import { base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey, ok, pages, PortalError, sha256b64u, verifyBundle, type PortalClient, type Schemas } from '../../clients/typescript/src/index.ts';
+import { generateSigningKey, ok, pages, PortalError, sha256b64u, verifyBundle, type PinnedJwks, type PortalClient, type Schemas } from '../../clients/typescript/src/index.ts';
 import { contactBody, ORIGIN, START, type PortalHarness } from '../support/harness.ts';
 import { typedClient, typedVerifier } from '../support/typed.ts';
 
@@ -35,7 +35,7 @@ export function clientSuite(runtime: string, makePortal: MakePortal) {
     it('manages principals and keys as the Secretariat, every write attested', async () => {
       const portal = await makePortal();
       const secretariat = await typedClient(portal, portal.secretariat);
-      const verifier = typedVerifier(secretariat);
+      const verifier = await typedVerifier(secretariat);
 
       const created = await secretariat.POST('/principals', { body: { id: 'AT', name: 'Austria' } });
       expect(created.response.status).toBe(201);
@@ -80,7 +80,7 @@ export function clientSuite(runtime: string, makePortal: MakePortal) {
     it('publishes, versions, confirms and withdraws contacts, with ETags and Idempotency-Key', async () => {
       const portal = await makePortal();
       const austria = await state(portal, 'AT');
-      const verifier = typedVerifier(austria);
+      const verifier = await typedVerifier(austria);
 
       const idempotency = { 'Idempotency-Key': '"contact-001"' };
       const created = await austria.POST('/contacts', { body: contact(), params: { header: idempotency } });
@@ -158,7 +158,7 @@ export function clientSuite(runtime: string, makePortal: MakePortal) {
     it('verifies attestations, evidence, inclusion and consistency, and detects tampering', async () => {
       const portal = await makePortal();
       const austria = await state(portal, 'AT');
-      const verifier = typedVerifier(austria);
+      const verifier = await typedVerifier(austria);
       const written = await ok(austria.POST('/contacts', { body: contact() }));
 
       const first = await verifier.checkpoint();
@@ -167,21 +167,24 @@ export function clientSuite(runtime: string, makePortal: MakePortal) {
       expect(new TextDecoder().decode(body)).toBe(JSON.stringify(contact()));
 
       // Offline, against a pinned JWKS.
-      const pinned = (await ok((await typedClient(portal)).GET('/.well-known/jwks.json'))) as unknown as JSONWebKeySet;
+      const pinned = (await ok((await typedClient(portal)).GET('/.well-known/jwks.json'))) as PinnedJwks;
       await expect(verifyBundle(structuredClone(bundle), { jwks: pinned })).resolves.toMatchObject({ report: { verified: true } });
 
       // Any change is caught: the body bytes, the proof, the checkpoint, another portal key.
       const tamperedBody = structuredClone(bundle);
       tamperedBody.evidence.body = base64url.encode(JSON.stringify(contact({ name: 'Mallory' })));
-      await expect(verifyBundle(tamperedBody)).rejects.toThrow(/body bytes/);
+      await expect(verifyBundle(tamperedBody, { jwks: pinned })).rejects.toThrow(/body bytes/);
       const tamperedProof = structuredClone(bundle);
       tamperedProof.inclusion.proof = tamperedProof.inclusion.proof.length ? [tamperedProof.inclusion.proof[0]!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), ...tamperedProof.inclusion.proof.slice(1)] : ['A'.repeat(43) + '='];
-      await expect(verifyBundle(tamperedProof)).rejects.toThrow(/inclusion proof/);
+      await expect(verifyBundle(tamperedProof, { jwks: pinned })).rejects.toThrow(/inclusion proof/);
       const tamperedCheckpoint = structuredClone(bundle);
       tamperedCheckpoint.checkpoint = tamperedCheckpoint.checkpoint.replace(`\n${first.size}\n`, `\n${first.size + 1}\n`);
-      await expect(verifyBundle(tamperedCheckpoint)).rejects.toThrow(/checkpoint/);
+      await expect(verifyBundle(tamperedCheckpoint, { jwks: pinned })).rejects.toThrow(/checkpoint/);
       const stranger = await generateSigningKey();
-      await expect(verifyBundle(bundle, { jwks: { keys: [stranger.publicJwk] } })).rejects.toThrow();
+      await expect(verifyBundle(bundle, { jwks: { keys: [stranger.publicJwk], secretariat_keys: pinned.secretariat_keys } })).rejects.toThrow(/signature/);
+      // The state's key is proven by its attested registration, down to the pinned Secretariat key.
+      expect(report.keys.map((key) => [key.principal, key.proven_by.split(' ')[0]])).toEqual([['secretariat', 'pinned'], ['AT', 'registration']]);
+      await expect(verifyBundle(bundle, { jwks: { keys: pinned.keys } })).rejects.toThrow('is not the Secretariat key you pinned');
 
       // The log grows; the saved checkpoint is consistent with the new one ...
       await ok(austria.POST('/states/{stateId}/confirmations', { params: { path: { stateId: 'AT' } }, body: {} }));
@@ -224,7 +227,7 @@ export function clientSuite(runtime: string, makePortal: MakePortal) {
       expect(fresh.items.map((entry) => entry.operation)).toEqual(['confirmContacts']);
 
       // Every feed entry's attestation verifies, and the directory reads through pages().
-      const verifier = typedVerifier(belgium);
+      const verifier = await typedVerifier(belgium);
       for (const entry of [...seen, ...fresh.items]) {
         const attestation = await ok(belgium.GET('/attestations/{attestationId}', { params: { path: { attestationId: entry.attestation_id } } }));
         expect((await verifier.attestation(attestation.token)).sub).toBe(entry.subject);

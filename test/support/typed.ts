@@ -3,7 +3,7 @@
  * middleware) bound to an in-process test portal, on every runtime: tests that use it
  * exercise the contract exactly as partner systems do, so client and server cannot drift.
  */
-import { createPortalClient, createVerifier, type PortalClient } from '../../clients/typescript/src/index.ts';
+import { createPortalClient, createVerifier, ok, type PinnedJwks, type PortalClient } from '../../clients/typescript/src/index.ts';
 import { ORIGIN, type PortalHarness, type TestClient } from './harness.ts';
 
 /** A typed client signing as `who` (a harness client), or unsigned for the public documents. */
@@ -11,7 +11,11 @@ export function typedClient(portal: Pick<PortalHarness, 'fetch'>, who?: Pick<Tes
   return createPortalClient({ baseUrl: ORIGIN, signer: who?.signer, fetch: portal.fetch });
 }
 
-/** A verifier over a typed client, trusting nothing but the JWKS it fetches once. */
-export function typedVerifier(client: PortalClient) {
-  return createVerifier(client, { issuer: ORIGIN });
+/**
+ * A verifier over a typed client, trusting nothing but the portal's JWKS, pinned here at
+ * first contact (as `cbm init` pins it) and never fetched again.
+ */
+export async function typedVerifier(client: PortalClient) {
+  const jwks = (await ok(client.GET('/.well-known/jwks.json'))) as PinnedJwks;
+  return createVerifier(client, { issuer: ORIGIN, jwks });
 }

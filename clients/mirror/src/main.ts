@@ -3,7 +3,12 @@
  * every entry verified (see mirror.ts). Resumes from its stored cursor.
  *
  *   cbm-mirror --portal URL --as PRINCIPAL --key FILE --db mirror.sqlite [--once]
- *              [--interval SECONDS] [--page N] [--origin URL]
+ *              [--interval SECONDS] [--page N] [--origin URL] [--jwks FILE]
+ *              [--accept-new-key FINGERPRINT]
+ *
+ * The portal's keys are pinned in the mirror's database at its first run (their
+ * fingerprints are printed), or given with --jwks FILE; a key the portal serves later that
+ * is not pinned stops the mirror (exit 3) until --accept-new-key names its fingerprint.
  *
  * --once stops when caught up (for cron); otherwise it polls every --interval seconds
  * until SIGINT/SIGTERM. --origin is the portal's public origin when it differs from
@@ -13,10 +18,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JWK } from 'jose';
-import { createPortalClient, createRequestSigner, createVerifier, PortalError, signedFetch } from '../../typescript/src/index.ts';
-import { createMirror, MirrorVerificationError, openMirrorDb } from './mirror.ts';
+import { createPortalClient, createRequestSigner, createVerifier, PortalError, signedFetch, type PinnedJwks } from '../../typescript/src/index.ts';
+import { createMirror, MirrorVerificationError, openMirrorDb, pinnedKeys } from './mirror.ts';
 
-const USAGE = 'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL]';
+const USAGE = 'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL] [--jwks FILE] [--accept-new-key FINGERPRINT]';
 
 async function main(): Promise<number> {
   let values;
@@ -31,6 +36,8 @@ async function main(): Promise<number> {
         once: { type: 'boolean' },
         interval: { type: 'string', default: '30' },
         page: { type: 'string', default: '100' },
+        jwks: { type: 'string' },
+        'accept-new-key': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -57,9 +64,21 @@ async function main(): Promise<number> {
   const origin = values.origin ?? new URL(baseUrl).origin;
   const signer = await createRequestSigner({ principal: values.as, privateJwk, audience: origin });
   const client = await createPortalClient({ baseUrl, signer, headers: { 'User-Agent': 'cbm-mirror' } });
-  const verifier = createVerifier(client, { issuer: origin });
   const fetchSigned = signedFetch(signer);
   const db = openMirrorDb(values.db);
+  let jwks: PinnedJwks;
+  try {
+    jwks = values.jwks ? (JSON.parse(readFileSync(values.jwks, 'utf8')) as PinnedJwks) : await pinnedKeys(db, client, baseUrl, values['accept-new-key'] ?? []);
+  } catch (error) {
+    db.close();
+    if (error instanceof MirrorVerificationError) {
+      console.error(`cbm-mirror: NOT verified: ${error.message}`);
+      return 3;
+    }
+    console.error(`cbm-mirror: cannot read the portal's keys: ${(error as Error).message}`);
+    return (error as { cause?: unknown }).cause || error instanceof PortalError ? 4 : 2;
+  }
+  const verifier = createVerifier(client, { issuer: origin, jwks });
   const mirror = createMirror({
     client,
     verifier,

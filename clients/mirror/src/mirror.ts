@@ -1,12 +1,16 @@
 /**
  * The partner mirror: follows GET /feed and keeps a local SQLite copy of everything the
- * partner may see, trusting nothing it has not verified:
+ * partner may see, trusting nothing it has not verified, with the same rules as `cbm verify`:
  *
- *  - each entry's attestation against the portal's JWKS (and that it names the entry's
- *    subject and log index), the submitting principal's own signature over the exact
- *    body bytes (the evidence), and the entry's inclusion in the log under a signed
- *    checkpoint that extends the last one the mirror saw (a rewritten log stops it);
- *  - then the record itself (its `record_href`), as the partner sees it now.
+ *  - each entry's attestation against the portal keys the mirror pinned (and that it names
+ *    the entry's subject and log index), the submitting principal's own signature over the
+ *    exact body bytes (the evidence), the key that made it (its attested registration,
+ *    down to the pinned Secretariat key, and no revocation before), and the entry's
+ *    inclusion in the log under a signed checkpoint that extends the last one the mirror
+ *    saw (a rewritten log stops it);
+ *  - that the record version the portal serves carries exactly the fields signed;
+ *  - then the record itself (its `record_href`), as the partner sees it now, stored once
+ *    every version it carries has been verified.
  *
  * A page of the feed is fetched and verified completely, then committed in one SQLite
  * transaction together with the cursor after it. A crash at any point leaves the mirror
@@ -14,8 +18,9 @@
  * (the log index is the primary key: a duplicate would fail, not pass silently) or gaps.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { ok, PortalError, type PortalClient, type Schemas, type Verifier } from '../../typescript/src/index.ts';
-import { fromBase64, hashLeaf, toBase64, verifyInclusion, type Checkpoint } from '../../typescript/src/log.ts';
+import { ok, PortalError, TrustError, verifyBundle, type PinnedJwks, type PortalClient, type Schemas, type Verifier } from '../../typescript/src/index.ts';
+import { changedKeysMessage, describeFingerprint, fingerprintsOf, unpinned, withAccepted } from '../../typescript/src/pinning.ts';
+import { fromBase64, toBase64, type Checkpoint } from '../../typescript/src/log.ts';
 
 export class MirrorVerificationError extends Error {
   override name = 'MirrorVerificationError';
@@ -56,6 +61,51 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   seen_at TEXT NOT NULL
 );
 `;
+
+/** Which check refused an entry, in words for the operator. */
+function reason(error: Error): string {
+  if (error instanceof TrustError) return error.message;
+  if (error.name === 'LogVerificationError') return `not in the log under the signed checkpoint (${error.message})`;
+  if (error.message.startsWith('evidence does not verify')) return `the evidence does not verify (${error.message.replace(/^evidence does not verify: /, '')})`;
+  return `a signature does not verify (${error.message})`;
+}
+
+/** Every attestation id a served record carries (a version, a list of them). */
+function attestationIds(document: unknown): string[] {
+  if (Array.isArray(document)) return document.flatMap(attestationIds);
+  if (!document || typeof document !== 'object') return [];
+  const record = document as Record<string, unknown>;
+  return [...(typeof record.attestation_id === 'string' ? [record.attestation_id] : []), ...Object.values(record).flatMap(attestationIds)];
+}
+
+/**
+ * The portal keys this mirror trusts: pinned in its database at the first run (each
+ * fingerprint printed), then only ever extended by `accept` (fingerprints the operator
+ * checked). A served key that is neither stops the mirror.
+ */
+export async function pinnedKeys(db: BetterSqlite3.Database, client: PortalClient, portal: string, accept: string[], log: (line: string) => void = (line) => console.error(line)): Promise<PinnedJwks> {
+  const served = (await ok(client.GET('/.well-known/jwks.json'))) as PinnedJwks;
+  const row = db.prepare<[string], { value: string }>('SELECT value FROM mirror_state WHERE name = ?').get('pinned_jwks');
+  const save = (jwks: PinnedJwks) => db.prepare('INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run('pinned_jwks', JSON.stringify(jwks));
+  if (!row) {
+    const keys = await fingerprintsOf(served);
+    const jwks = withAccepted(undefined, keys);
+    save(jwks);
+    log(`pinned the portal's keys at first contact (compare these RFC 7638 fingerprints with the ones the Secretariat publishes): ${keys.map(describeFingerprint).join(', ')}`);
+    return jwks;
+  }
+  const pinned = JSON.parse(row.value) as PinnedJwks;
+  const added = await unpinned(pinned, served);
+  const refused = added.filter((key) => !accept.includes(key.fingerprint));
+  if (refused.length) {
+    throw new MirrorVerificationError(`${await changedKeysMessage(portal, pinned, refused)}. If the portal's operator confirms it out of band, run again with ${refused.map((key) => `--accept-new-key ${key.fingerprint}`).join(' ')}`);
+  }
+  if (!added.length) return pinned;
+  const jwks = withAccepted(pinned, added);
+  save(jwks);
+  log(`accepted and pinned ${added.map(describeFingerprint).join(', ')}`);
+  return jwks;
+}
 
 export function openMirrorDb(path: string): BetterSqlite3.Database {
   const db = new BetterSqlite3(path);
@@ -99,14 +149,14 @@ export function createMirror(options: MirrorOptions) {
     ON CONFLICT (href) DO UPDATE SET status = excluded.status, json = excluded.json, etag = excluded.etag, log_index = excluded.log_index, fetched_at = excluded.fetched_at`);
   const insertCheckpoint = db.prepare('INSERT OR IGNORE INTO checkpoints (size, root, note, seen_at) VALUES (?, ?, ?, ?)');
   const lastCheckpoint = db.prepare<[], { size: number; root: string }>('SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1');
+  const knownEntry = db.prepare<[string], { log_index: number }>('SELECT log_index FROM entries WHERE attestation_id = ?');
 
   const cursor = () => getState.get('cursor')?.value;
 
   /** The latest checkpoint, verified, and consistent with the last one this mirror kept. */
   async function checkpoint(atLeast: number): Promise<Checkpoint> {
-    let head = await verifier.checkpoint();
-    // The log integrates new leaves when a checkpoint is asked for; ask again if it lags.
-    for (let tries = 0; head.size < atLeast && tries < 5; tries += 1) head = await verifier.checkpoint();
+    // The portal signs checkpoints on a cadence: wait a moment for one covering the page.
+    const head = await verifier.checkpointCovering(atLeast - 1);
     if (head.size < atLeast) throw new MirrorVerificationError(`the checkpoint (${head.size} entries) does not cover log index ${atLeast - 1}`);
     const previous = lastCheckpoint.get();
     if (previous) {
@@ -119,39 +169,48 @@ export function createMirror(options: MirrorOptions) {
     return head;
   }
 
-  async function verifyEntry(entry: Schemas['FeedEntry'], head: Checkpoint): Promise<VerifiedEntry> {
+  async function verifyEntry(entry: Schemas['FeedEntry'], head: Checkpoint, verifiedIds: Set<string>): Promise<VerifiedEntry> {
     const fail = (why: string) => new MirrorVerificationError(`feed entry ${entry.log_index} (${entry.attestation_id}): ${why}`);
-    const attestation = await ok(client.GET('/attestations/{attestationId}', { params: { path: { attestationId: entry.attestation_id } } }));
-    let claims;
+    // Everything that proves the entry, under `head`: fetched as the portal answers it ...
+    let bundle;
     try {
-      claims = await verifier.attestation(attestation.token);
+      bundle = await verifier.bundle(entry.attestation_id, head);
     } catch (error) {
-      throw fail(`the portal's signature does not verify (${(error as Error).message})`);
-    }
-    if (claims.jti !== entry.attestation_id || claims.sub !== entry.subject || claims.operation !== entry.operation || claims.principal !== entry.principal || attestation.log_index !== entry.log_index) {
-      throw fail(`the feed entry does not match its attestation (${claims.sub}, ${claims.operation} by ${claims.principal})`);
-    }
-    let evidence;
-    try {
-      evidence = await verifier.evidence(entry.attestation_id, claims);
-    } catch (error) {
-      if (error instanceof PortalError) throw error;
-      throw fail(`the evidence does not verify (${(error as Error).message})`);
-    }
-    try {
-      await verifyInclusion(await hashLeaf(new TextEncoder().encode(attestation.token)), entry.log_index, head.size, (await ok(client.GET('/log/proofs/inclusion', { params: { query: { leaf_index: entry.log_index, tree_size: head.size } } }))).proof.map(fromBase64), head.root);
-    } catch (error) {
-      if (error instanceof PortalError) throw error;
+      if (error instanceof PortalError || (error as Error).name !== 'LogVerificationError') throw error;
       throw fail(`not in the log under the signed checkpoint (${(error as Error).message})`);
     }
-    const verified: VerifiedEntry = { entry, token: attestation.token, principalKid: evidence.evidence.kid, requestToken: evidence.evidence.request_token, body: evidence.body, bodySha256: evidence.evidence.body_sha256 };
+    // ... and checked against the keys this mirror pinned, never the portal's word.
+    let verified;
+    try {
+      verified = await verifyBundle(bundle, { jwks: verifier.jwks });
+    } catch (error) {
+      throw fail(reason(error as Error));
+    }
+    const { claims } = verified;
+    if (claims.jti !== entry.attestation_id || claims.sub !== entry.subject || claims.operation !== entry.operation || claims.principal !== entry.principal || bundle.attestation.log_index !== entry.log_index) {
+      throw fail(`the feed entry does not match its attestation (${claims.sub}, ${claims.operation} by ${claims.principal})`);
+    }
+    // What the portal serves for this version must be what its author signed.
+    try {
+      await verifier.served(verified);
+    } catch (error) {
+      if (error instanceof PortalError) throw error;
+      throw fail((error as Error).message);
+    }
+    verifiedIds.add(entry.attestation_id);
+    const result: VerifiedEntry = { entry, token: bundle.attestation.token, principalKid: bundle.evidence.kid, requestToken: bundle.evidence.request_token, body: verified.body, bodySha256: bundle.evidence.body_sha256 };
     if (entry.record_href) {
       const response = await options.fetchRecord(entry.record_href);
       const text = await response.text();
       if (response.status >= 500) throw new PortalError(response, text);
-      verified.record = { href: entry.record_href, status: response.status, json: response.ok ? text : null, etag: response.headers.get('etag') };
+      // The record as served now is stored only once every version it carries is verified:
+      // a newer version waits for its own feed entry (a later page stores it then).
+      const carried = response.ok ? attestationIds(JSON.parse(text)) : [];
+      if (carried.every((id) => verifiedIds.has(id) || knownEntry.get(id))) {
+        result.record = { href: entry.record_href, status: response.status, json: response.ok ? text : null, etag: response.headers.get('etag') };
+      }
     }
-    return verified;
+    return result;
   }
 
   /** Fetches, verifies and commits one page of the feed. */
@@ -161,7 +220,8 @@ export function createMirror(options: MirrorOptions) {
     if (!page.items.length) return { committed: 0, hasMore: false, cursor: after };
     const head = await checkpoint(Math.max(...page.items.map((item) => item.log_index)) + 1);
     const verified: VerifiedEntry[] = [];
-    for (const entry of page.items) verified.push(await verifyEntry(entry, head));
+    const verifiedIds = new Set<string>();
+    for (const entry of page.items) verified.push(await verifyEntry(entry, head, verifiedIds));
     const at = now().toISOString();
     const next = page.next_cursor ?? page.items[page.items.length - 1]!.cursor;
     db.transaction(() => {

@@ -38,3 +38,4 @@ export {
   type ServedComparison,
 } from './audit.ts';
 export { servedLocation, findByAttestation, signedFieldMismatches } from './served.ts';
+export { fingerprintsOf, unpinned, withAccepted, describeFingerprint, type Fingerprint } from './pinning.ts';

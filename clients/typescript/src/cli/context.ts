@@ -4,13 +4,14 @@
  * remembers, and one way to print results (human lines, or JSON with --json).
  */
 import { readFileSync } from 'node:fs';
-import type { JSONWebKeySet, JWK } from 'jose';
+import type { JWK } from 'jose';
 import { createVerifier, type Verifier } from '../audit.ts';
 import { createPortalClient, type FetchLike, type PortalClient } from '../client.ts';
 import { createRequestSigner, type RequestSigner } from '../sign.ts';
 import { LocalError, Unreachable, UsageError } from './errors.ts';
 import { memory, profilePath, readProfile, type Profile } from './profile.ts';
 import type { ProgressStream } from './progress.ts';
+import { trustedJwks } from './trust.ts';
 
 export const DEFAULT_PORTAL = 'http://127.0.0.1:8787';
 
@@ -130,13 +131,12 @@ export function createContext(args: string[], opts: Options, io: Io): Context {
   let anonymousPromise: Promise<PortalClient> | undefined;
   const client = () => (clientPromise ??= signer().then((s) => createPortalClient({ baseUrl: portal(), signer: s, fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } })));
   const anonymous = () => (anonymousPromise ??= createPortalClient({ baseUrl: portal(), fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } }));
-  const verifier = async () => {
-    const pinned = str('jwks') ? readJsonFile<JSONWebKeySet>(str('jwks')!) : undefined;
-    return createVerifier(await client(), { issuer: origin(), jwks: pinned });
-  };
+  // Only against keys pinned at first contact, or named with --jwks: never fetched blindly.
+  let verifierPromise: Promise<Verifier> | undefined;
+  const verifier = () => (verifierPromise ??= (async () => createVerifier(await client(), { issuer: origin(), jwks: await trustedJwks(context, { online: true }) }))());
 
   const write = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  return {
+  const context: Context = {
     args,
     opts,
     json,
@@ -166,4 +166,5 @@ export function createContext(args: string[], opts: Options, io: Io): Context {
     },
     readJsonFile,
   };
+  return context;
 }

@@ -3,6 +3,7 @@
  * and in `cbm --help`; never renumbered.
  */
 import { PortalError, type Problem } from '../client.ts';
+import { TrustError } from '../audit.ts';
 import { LogVerificationError } from '../log.ts';
 
 export const EXIT = {
@@ -123,7 +124,9 @@ export function classify(error: unknown): { exit: number; message: string; json:
     json: { type: `urn:cbm:cli:${code}`, title, status: null, code, detail },
   });
   if (error instanceof Unreachable) return local('unreachable', EXIT.unreachable, 'cbm: ', error.message, 'Portal unreachable');
-  if (error instanceof VerificationFailed || error instanceof LogVerificationError) return local('verification-failed', EXIT.verification, 'NOT verified: ', error.message, 'Verification failed');
+  if (error instanceof VerificationFailed || error instanceof LogVerificationError || error instanceof TrustError) {
+    return local(error.name === 'PortalKeyChanged' ? 'portal-key-changed' : 'verification-failed', EXIT.verification, 'NOT verified: ', error.message, 'Verification failed');
+  }
   if (error instanceof UsageError) {
     const usage = local('usage', EXIT.usage, 'cbm: ', error.message, 'Usage error');
     return { ...usage, message: `${usage.message}\n(cbm --help lists the commands; cbm COMMAND --help their options)` };

@@ -15,6 +15,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   profile: { type: 'string', value: 'FILE', help: 'the profile file (CBM_PROFILE; default ~/.config/cbm/profile.json)' },
   json: { type: 'boolean', help: 'machine-readable output: the JSON result on stdout, or the problem document on failure' },
   timeout: { type: 'string', value: 'SECONDS', help: 'give up on the portal after this long (CBM_TIMEOUT; default 60)' },
+  jwks: { type: 'string', value: 'FILE', help: "verify against this copy of the portal's /.well-known/jwks.json (default: the keys cbm init pinned)" },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 };
 

@@ -1,5 +1,6 @@
 /**
- * The profile: which portal, as which principal, with which key. One JSON file
+ * The profile: which portal, as which principal, with which key, and the portal's keys as
+ * pinned at first contact. One JSON file
  * (`$CBM_PROFILE`, default `$XDG_CONFIG_HOME/cbm/profile.json` or
  * `~/.config/cbm/profile.json`), mode 0600. Beside it cbm keeps what it has seen: the
  * last verified checkpoint of each portal's log and each feed's cursor.
@@ -7,6 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { PinnedJwks } from '../audit.ts';
 import { fromBase64, toBase64, type Checkpoint } from '../log.ts';
 import { LocalError } from './errors.ts';
 
@@ -15,6 +17,12 @@ export interface Profile {
   principal?: string;
   /** Absolute path of the private JWK. */
   key?: string;
+  /**
+   * The portal's JWKS as pinned at first contact (`cbm init`), for `portal` only: every
+   * verification uses these keys, never the ones a portal or a bundle presents. A key the
+   * portal serves that is not here is an error until accepted (`cbm trust --accept`).
+   */
+  pinned?: { jwks: PinnedJwks; pinned_at: string };
 }
 
 export function profilePath(explicit: string | undefined, env: NodeJS.ProcessEnv): string {

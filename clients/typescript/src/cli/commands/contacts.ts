@@ -3,7 +3,8 @@ import { ok, type Schemas } from '../../client.ts';
 import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION, PAGE_OPTIONS, VERSION_OPTIONS } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { arg, attested, collect, idempotencyHeader, ifMatch, integer, noMoreArgs, readJsonInput, str, table } from '../util.ts';
+import { arg, attested, collect, flag, idempotencyHeader, ifMatch, integer, noMoreArgs, readJsonInput, str, table } from '../util.ts';
+import { verifyOnline } from './verify.ts';
 
 const contactLines = (contact: Schemas['Contact']) => [
   `${contact.id}  ${contact.state} ${contact.role}  version ${contact.version} (ETag "${contact.version}")  ${contact.status}`,
@@ -40,20 +41,28 @@ export const contactCommands: Command[] = [
   {
     words: ['contacts', 'get'],
     args: 'ID',
-    summary: 'one contact, current version (--history: every version)',
+    summary: 'one contact, current version (--history: every version; --verify: each checked against what its state signed)',
     audience: 'everyone',
-    options: { history: { type: 'boolean', help: 'every version, oldest first' } },
+    options: {
+      history: { type: 'boolean', help: 'every version, oldest first' },
+      verify: { type: 'boolean', help: "verify each version shown: its attestation, the state's signature and key, the log, and that the served fields are the signed ones (exit 3 if not)" },
+    },
     async run(ctx) {
       const contactId = arg(ctx, 0, 'ID');
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
-      if (ctx.opts.history) {
-        const items = await collect((cursor, limit) => ok(client.GET('/contacts/{contactId}/history', { params: { path: { contactId }, query: { cursor, limit } } })));
-        ctx.emit({ items }, () => items.flatMap(contactLines));
-        return;
+      const items = ctx.opts.history
+        ? await collect((cursor, limit) => ok(client.GET('/contacts/{contactId}/history', { params: { path: { contactId }, query: { cursor, limit } } })))
+        : [await ok(client.GET('/contacts/{contactId}', { params: { path: { contactId } } }))];
+      const verified: string[] = [];
+      if (flag(ctx, 'verify')) {
+        for (const contact of items) {
+          const { verified: record, served } = await verifyOnline(ctx, contact.attestation_id);
+          verified.push(`verified: version ${contact.version} as ${record.report.principal} signed it (key ${record.report.principal_kid}, log index ${record.report.log_index}); served fields ${served.status}`);
+        }
       }
-      const contact = await ok(client.GET('/contacts/{contactId}', { params: { path: { contactId } } }));
-      ctx.emit(contact, () => contactLines(contact));
+      if (ctx.opts.history) ctx.emit({ items, ...(verified.length ? { verified: true } : {}) }, () => [...items.flatMap(contactLines), ...verified]);
+      else ctx.emit(verified.length ? { ...items[0]!, verified: true } : items[0], () => [...contactLines(items[0]!), ...verified]);
     },
   },
   {

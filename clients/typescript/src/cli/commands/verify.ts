@@ -1,16 +1,19 @@
 /**
- * `cbm verify`: an attestation, its evidence and its inclusion in the log, checked on this
- * machine with the client's own verifiers (never the portal's word). cbm remembers the
- * last checkpoint it verified for each portal; every newer one must extend it (a
- * consistency proof), else the log was rewritten: exit 3.
+ * `cbm verify`: an attestation, its evidence, the key that signed it (its attested
+ * registration, not revoked before), its inclusion in the log, and the record the portal
+ * serves, checked on this machine with the client's own verifiers against the portal keys
+ * pinned at `cbm init` (never the portal's or the bundle's word). cbm remembers the last
+ * checkpoint it verified for each portal; every newer one must extend it (a consistency
+ * proof), else the log was rewritten: exit 3.
  */
 import { writeFileSync } from 'node:fs';
-import type { JSONWebKeySet } from 'jose';
-import { verifyBundle, type RecordBundle } from '../../audit.ts';
+import { TrustError, verifyBundle, type RecordBundle, type ServedComparison, type VerifiedRecord } from '../../audit.ts';
+import { PortalError } from '../../client.ts';
 import { toBase64, type Checkpoint } from '../../log.ts';
 import type { Command } from '../command.ts';
 import type { Context } from '../context.ts';
-import { LocalError, UsageError, VerificationFailed } from '../errors.ts';
+import { LocalError, Unreachable, UsageError, VerificationFailed } from '../errors.ts';
+import { trustedJwks } from '../trust.ts';
 import { noMoreArgs, str } from '../util.ts';
 
 /** Checks `latest` against the remembered checkpoint, then remembers it. */
@@ -30,39 +33,63 @@ async function advance(ctx: Context, latest: Checkpoint): Promise<{ previous?: n
     : { status: 'first checkpoint seen; remembered' };
 }
 
-function reportLines(report: Record<string, unknown>, log: string): string[] {
+function reportLines(report: VerifiedRecord['report'], log: string, served?: ServedComparison): string[] {
   return [
     `verified: ${report.subject}`,
     `  ${report.operation} by ${report.principal} at ${report.issued_at}`,
-    `  portal signature valid; ${report.principal}'s own signature over the ${report.body_bytes} body bytes valid (key ${report.principal_kid})`,
+    `  portal signature valid (pinned keys); ${report.principal}'s own signature over the ${report.body_bytes} body bytes valid (key ${report.principal_kid})`,
+    ...report.keys.map((key) => `  key ${key.kid} of ${key.principal}: proven by ${key.proven_by}, not revoked before it signed`),
     `  in the log at index ${report.log_index} of ${report.tree_size} (signed checkpoint); log ${log}`,
+    ...(served ? [served.status === 'matches' ? `  the record served at ${served.href} carries exactly the fields ${report.principal} signed` : '  no served record to compare (a key event or file upload)'] : []),
   ];
+}
+
+/** Any failure of a check is exit 3 with its message; the portal's refusals keep theirs. */
+async function checked<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof TrustError || error instanceof VerificationFailed || (error as Error).name === 'LogVerificationError') throw error instanceof VerificationFailed ? error : new VerificationFailed((error as Error).message);
+    if (error instanceof PortalError || error instanceof Unreachable || error instanceof LocalError || error instanceof UsageError) throw error;
+    // jose and the verifiers throw plain errors for a bad signature or digest.
+    throw new VerificationFailed((error as Error).message);
+  }
+}
+
+/**
+ * Verifies one attestation online, for any command: the bundle under the latest checkpoint
+ * (which must extend the one cbm remembered), against the pinned keys, then the served
+ * record against what was signed.
+ */
+export async function verifyOnline(ctx: Context, attestationId: string): Promise<{ verified: VerifiedRecord; bundle: RecordBundle; served: ServedComparison; log: { previous?: number; status: string } }> {
+  const verifier = await ctx.verifier();
+  // A write is provable once a signed checkpoint covers it (the portal signs on a cadence).
+  const head = await checked(async () => verifier.checkpointCovering(await verifier.logIndexOf(attestationId)));
+  const log = await advance(ctx, head);
+  const bundle = await checked(() => verifier.bundle(attestationId, head));
+  const verified = await checked(() => verifyBundle(bundle, { jwks: verifier.jwks }));
+  const served = await checked(() => verifier.served(verified));
+  return { verified, bundle, served, log };
 }
 
 export const verifyCommands: Command[] = [
   {
     words: ['verify'],
     args: 'ATTESTATION_ID',
-    summary: 'verify an attestation, its evidence and its inclusion in the log (--bundle FILE: offline)',
+    summary: 'verify an attestation, its evidence, the signing key, the log and the served record (--bundle FILE: offline)',
     audience: 'everyone',
     options: {
       save: { type: 'string', value: 'FILE', help: 'also save everything needed to verify again offline (a bundle)' },
-      bundle: { type: 'string', value: 'FILE', help: 'verify a saved bundle, offline' },
-      jwks: { type: 'string', value: 'FILE', help: "the portal's public keys you pinned (default: the portal's, or the bundle's)" },
+      bundle: { type: 'string', value: 'FILE', help: 'verify a saved bundle, offline, against the pinned keys (or --jwks FILE)' },
     },
     async run(ctx) {
       const bundleFile = str(ctx, 'bundle');
-      const jwksFile = str(ctx, 'jwks');
-      const pinned = jwksFile ? ctx.readJsonFile<JSONWebKeySet>(jwksFile) : undefined;
       if (bundleFile) {
         noMoreArgs(ctx, 0);
         const bundle = ctx.readJsonFile<RecordBundle>(bundleFile);
-        let verified;
-        try {
-          verified = await verifyBundle(bundle, { jwks: pinned });
-        } catch (error) {
-          throw new VerificationFailed((error as Error).message);
-        }
+        // Offline: the pinned keys (or --jwks), never the bundle's own, and no network.
+        const jwks = await trustedJwks(ctx, { online: false });
+        const verified = await checked(() => verifyBundle(bundle, { jwks }));
         // Offline, a remembered checkpoint of the same size must have the same root.
         const remembered = ctx.memory.checkpoint(verified.checkpoint.origin);
         let log = 'consistency not checked offline (no checkpoint remembered for this portal)';
@@ -72,34 +99,13 @@ export const verifyCommands: Command[] = [
         } else if (remembered) {
           log = `consistency with the remembered checkpoint (${remembered.size} entries) not checked offline: run cbm log check online`;
         }
-        ctx.emit({ ...verified.report, offline: true, log }, reportLines(verified.report, log));
+        ctx.emit({ ...verified.report, offline: true, log, served: 'not compared offline' }, reportLines(verified.report, log));
         return;
       }
       const id = ctx.args[0];
       if (!id) throw new UsageError('verify needs an ATTESTATION_ID, or --bundle FILE');
       noMoreArgs(ctx, 1);
-      const verifier = await ctx.verifier();
-      let head: Checkpoint;
-      let bundle: RecordBundle;
-      let verified;
-      try {
-        head = await verifier.checkpoint();
-      } catch (error) {
-        if ((error as Error).name === 'LogVerificationError') throw new VerificationFailed((error as Error).message);
-        throw error;
-      }
-      const growth = await advance(ctx, head);
-      try {
-        bundle = await verifier.bundle(id, head);
-      } catch (error) {
-        if ((error as Error).name === 'LogVerificationError') throw new VerificationFailed((error as Error).message);
-        throw error;
-      }
-      try {
-        verified = await verifyBundle(bundle, { jwks: pinned });
-      } catch (error) {
-        throw new VerificationFailed((error as Error).message);
-      }
+      const { verified, bundle, served, log } = await verifyOnline(ctx, id);
       const saveFile = str(ctx, 'save');
       if (saveFile) {
         try {
@@ -109,7 +115,7 @@ export const verifyCommands: Command[] = [
         }
         ctx.note(`bundle saved to ${saveFile}: cbm verify --bundle ${saveFile} checks it again offline`);
       }
-      ctx.emit({ ...verified.report, log: growth.status, previous_tree_size: growth.previous ?? null }, reportLines(verified.report, growth.status));
+      ctx.emit({ ...verified.report, log: log.status, previous_tree_size: log.previous ?? null, served: served.status, served_href: served.href }, reportLines(verified.report, log.status, served));
     },
   },
   {
@@ -119,13 +125,7 @@ export const verifyCommands: Command[] = [
     async run(ctx) {
       noMoreArgs(ctx, 0);
       const verifier = await ctx.verifier();
-      let head: Checkpoint;
-      try {
-        head = await verifier.checkpoint();
-      } catch (error) {
-        if ((error as Error).name === 'LogVerificationError') throw new VerificationFailed((error as Error).message);
-        throw error;
-      }
+      const head = await checked(() => verifier.checkpoint());
       const growth = await advance(ctx, head);
       const report = { origin: head.origin, size: head.size, root: toBase64(head.root), previous_size: growth.previous ?? null, status: growth.status };
       ctx.emit(report, [`log ${head.origin}: ${head.size} entries, root ${report.root}`, `  signature by the portal key valid; ${growth.status}`]);
