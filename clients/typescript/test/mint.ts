@@ -5,7 +5,7 @@
  * changes exactly one thing and expects exactly one refusal; or an attacker's portal, whose
  * bundles must never verify against the keys you pinned from the real one.
  */
-import { base64url, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { base64url, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { AttestedWrite, KeyProof, PinnedJwks, RecordBundle } from '../src/audit.ts';
 import { BUNDLE_FORMAT } from '../src/audit.ts';
 import { sha256b64u } from '../src/digest.ts';
@@ -25,6 +25,7 @@ async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const bare = (jwk: JWK): JWK => ({ kty: jwk.kty, crv: jwk.crv, x: jwk.x });
 
 /** RFC 6962 section 2.1: MTH over leaf hashes. */
 async function root(leaves: Uint8Array[]): Promise<Uint8Array> {
@@ -64,10 +65,15 @@ export interface WriteSpec {
 
 export const START = Date.parse('2026-11-27T09:00:00Z');
 
-/** A portal of our own: every attestation, leaf and checkpoint made and signed here. */
-export async function mintPortal(origin = 'https://forged.example') {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const portalJwk: JWK = { ...(await exportJWK(publicKey)), use: 'sig', alg: 'EdDSA' };
+/**
+ * A portal of our own: every attestation, leaf and checkpoint made and signed here, with a
+ * key made here or, to play a stolen portal key, `portalKey` (a private JWK).
+ */
+export async function mintPortal(origin = 'https://forged.example', options: { portalKey?: JWK } = {}) {
+  const { privateKey, publicKey } = options.portalKey
+    ? { privateKey: (await importJWK({ ...options.portalKey, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey, publicKey: (await importJWK({ ...bare(options.portalKey), alg: 'EdDSA' }, 'EdDSA')) as CryptoKey }
+    : await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const portalJwk: JWK = options.portalKey ? { ...bare(options.portalKey), use: 'sig', alg: 'EdDSA' } : { ...(await exportJWK(publicKey)), use: 'sig', alg: 'EdDSA' };
   portalJwk.kid = await thumbprint(portalJwk);
   const secretariat = await generateSigningKey();
   const writes: MintedWrite[] = [];
