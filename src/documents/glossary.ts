@@ -6,7 +6,7 @@ import type { AppEnv, Caller } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
-import { documentHref, languageMatches, latestVisibleTo } from './repo.ts';
+import { documentHref, languageMatches, shownVersionOf } from './repo.ts';
 
 type GlossaryHit = components['schemas']['GlossaryHit'];
 
@@ -71,7 +71,7 @@ function searchTerms(db: PortalDb, caller: Caller, filter: { match: string; stat
     ])
     .where(sql<boolean>`glossary_fts MATCH ${filter.match}`)
     .where('document_versions.status', '=', 'active')
-    .where(latestVisibleTo(caller))
+    .where('document_versions.version', '=', shownVersionOf(caller, 'glossary_terms.document_id'))
     .orderBy('glossary_fts.rowid')
     .limit(filter.limit + 1);
   if (filter.afterId !== null) query = query.where('glossary_fts.rowid', '>', filter.afterId);

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { DocumentType, DocumentVersionsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -57,42 +57,46 @@ const versionVisibleTo = (caller: Caller, table = 'document_versions') =>
   visibleToSql(caller, { tlp: `${table}.tlp`, author: `${table}.state_id`, recordId: `${table}.audience` });
 
 /**
- * The version rows of a read, with `available`: Markdown always; a file once uploaded for
- * this version or an earlier one. An upload made for a later version (which a reader of
- * this one may not see) does not change what this version shows.
+ * Whether a version's content is there: Markdown always; a file once uploaded for this
+ * version or an earlier one. An upload made for a later version (which a reader of this
+ * one may not see) does not change what this version shows.
  */
+const available = sql<number>`(document_versions.content_kind = 'markdown' OR EXISTS (
+  SELECT 1 FROM document_files
+  WHERE document_files.document_id = document_versions.document_id
+    AND document_files.sha256 = document_versions.content_sha256
+    AND document_files.version <= document_versions.version))`.as('available');
+
+/** The version rows of a read, with `available`. */
 function versionsWithAvailability(db: PortalDb) {
-  return db.kysely
-    .selectFrom('document_versions')
-    .selectAll('document_versions')
-    .select(
-      sql<number>`(document_versions.content_kind = 'markdown' OR EXISTS (
-        SELECT 1 FROM document_files
-        WHERE document_files.document_id = document_versions.document_id
-          AND document_files.sha256 = document_versions.content_sha256
-          AND document_files.version <= document_versions.version))`.as('available'),
-    );
+  return db.kysely.selectFrom('document_versions').selectAll('document_versions').select(available);
 }
 
 /**
  * The version of a document a caller is shown: the latest one it may see. Each version
  * keeps the audience it was published to, so a later version addressed to others neither
  * hides the earlier ones from their readers nor shows through: what a caller is shown
- * never depends on versions it may not see.
+ * never depends on versions it may not see. `documentId`: the column naming the document.
  */
-export function latestVisibleTo(caller: Caller) {
-  return sql<SqlBool>`(${versionVisibleTo(caller)} AND NOT EXISTS (
-    SELECT 1 FROM document_versions AS later
-    WHERE later.document_id = document_versions.document_id AND later.version > document_versions.version
-      AND ${versionVisibleTo(caller, 'later')}))`;
+export function shownVersionOf(caller: Caller, documentId: string) {
+  return sql<number>`(SELECT max(later.version) FROM document_versions AS later
+    WHERE later.document_id = ${sql.ref(documentId)} AND ${versionVisibleTo(caller, 'later')})`;
 }
 
-/** The version of each document the caller is shown, with its head's seq: the list order and cursor. */
+/**
+ * The version of each document the caller is shown, with its head's seq: the list order
+ * and cursor. SQLite's CROSS JOIN keeps `documents` the outer loop: the documents are read
+ * in seq order and one version looked up for each, so a page costs the rows it passes
+ * over, never a sort of the whole table (which the planner picks for an inner join).
+ */
 function shownVersions(db: PortalDb, caller: Caller) {
-  return versionsWithAvailability(db)
-    .innerJoin('documents', 'documents.id', 'document_versions.document_id')
-    .select('documents.seq')
-    .where(latestVisibleTo(caller));
+  return db.kysely
+    .selectFrom('documents')
+    .crossJoin('document_versions')
+    .whereRef('document_versions.document_id', '=', 'documents.id')
+    .where('document_versions.version', '=', shownVersionOf(caller, 'documents.id'))
+    .selectAll('document_versions')
+    .select([available, 'documents.seq']);
 }
 
 /**
