@@ -1,8 +1,9 @@
 /**
  * The partner mirror against a real portal: a local SQLite copy of exactly what the
  * partner may see (TLP:AMBER records addressed to others never arrive), every entry
- * verified; resumed from its cursor after a stop and after kill -9, without duplicates
- * or gaps; a tampered answer stops it with nothing of that page stored.
+ * verified as cbm verify does (pinned portal keys, proven signing keys, served records
+ * equal to the signed ones); resumed from its cursor after a stop and after kill -9,
+ * without duplicates or gaps; a tampered answer stops it with nothing of that page stored.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -173,6 +174,61 @@ describe('cbm-mirror against a real portal', () => {
     const copy = mirrored('killed.sqlite');
     expect(copy.ids).toEqual(expected);
     expect(new Set(copy.indexes).size).toBe(copy.indexes.length);
+  });
+
+  it('follows the rules of cbm verify: pinned portal keys, proven signing keys, served records equal to the signed ones', { timeout: 90_000 }, async () => {
+    const target = await ok(austria.POST('/contacts', { body: contact('Signed Name') }));
+    const stranger = await generateSigningKey();
+    const run = async (db: string, rewrite: (url: string, body: Buffer) => Buffer, extra: string[] = []) => {
+      const upstream = portal.origin;
+      const proxy: Server = createServer(async (req, res) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const answer = await fetch(`${upstream}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const body = rewrite(req.url ?? '', Buffer.from(await answer.arrayBuffer()));
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+        res.end(body);
+      });
+      const port = await freePort();
+      await new Promise<void>((listening) => proxy.listen(port, '127.0.0.1', () => listening()));
+      try {
+        return await startMirror(['--portal', `http://127.0.0.1:${port}`, '--origin', upstream, '--as', 'CH', '--key', partnerKeyFile, '--db', join(dir, db), '--once', '--page', '500', ...extra]).done;
+      } finally {
+        await new Promise((closed) => proxy.close(closed));
+      }
+    };
+    const json = (body: Buffer, change: (value: Record<string, unknown>) => void) => {
+      const value = JSON.parse(body.toString()) as Record<string, unknown>;
+      change(value);
+      return Buffer.from(JSON.stringify(value));
+    };
+
+    // The served version of the contact says another name than Austria signed.
+    const served = await run('served.sqlite', (url, body) =>
+      url.startsWith(`/contacts/${target.data.id}/history`) ? json(body, (page) => ((page.items as { name: string }[])[0]!.name = 'Forged Name')) : body,
+    );
+    expect(served.code, served.stderr).toBe(3);
+    expect(served.stderr).toContain(`(${target.attestation.id}): the record the portal serves at /contacts/${target.data.id}/history differs from what AT signed: name`);
+    expect(mirrored('served.sqlite').ids).toEqual([]);
+
+    // The portal no longer names the registration of Austria's key: nothing proves the key is Austria's.
+    const unproven = await run('unproven.sqlite', (url, body) => (/^\/principals\/AT\/keys\/[^/?]+$/.test(url) ? json(body, (key) => (key.registration_attestation_id = null)) : body));
+    expect(unproven.code, unproven.stderr).toBe(3);
+    expect(unproven.stderr).toMatch(/: key \S+ of AT is not proven: the bundle carries no registration of it/);
+
+    // A portal key nobody pinned: the first run pins what it sees (fingerprints printed) ...
+    const first = await startMirror(mirrorArgs('pinned.sqlite', ['--once'])).done;
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("pinned the portal's keys at first contact");
+    // ... and a later one that sees another key stops until the operator accepts it.
+    const extra = (url: string, body: Buffer) => (url === '/.well-known/jwks.json' ? json(body, (jwks) => (jwks.keys as unknown[]).push(stranger.publicJwk)) : body);
+    const changed = await run('pinned.sqlite', extra);
+    expect(changed.code, changed.stderr).toBe(3);
+    expect(changed.stderr).toContain(`serves portal key ${stranger.kid}, which you did not pin`);
+    expect(changed.stderr).toContain(`--accept-new-key ${stranger.kid}`);
+    const accepted = await run('pinned.sqlite', extra, ['--accept-new-key', stranger.kid]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stderr).toContain(`accepted and pinned portal key ${stranger.kid}`);
   });
 
   it('stops with exit 3 and stores nothing of a page whose evidence was tampered with', { timeout: 60_000 }, async () => {
