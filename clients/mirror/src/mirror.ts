@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS entries (
   tree_size INTEGER NOT NULL,
   verified_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS entries_by_subject ON entries (subject);
 CREATE TABLE IF NOT EXISTS records (
   href TEXT PRIMARY KEY,
   status INTEGER NOT NULL,
@@ -150,6 +151,7 @@ export function createMirror(options: MirrorOptions) {
   const insertCheckpoint = db.prepare('INSERT OR IGNORE INTO checkpoints (size, root, note, seen_at) VALUES (?, ?, ?, ?)');
   const lastCheckpoint = db.prepare<[], { size: number; root: string }>('SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1');
   const knownEntry = db.prepare<[string], { log_index: number }>('SELECT log_index FROM entries WHERE attestation_id = ?');
+  const revocations = db.prepare<[string], { log_index: number }>("SELECT log_index FROM entries WHERE subject = ? AND operation = 'revokePrincipalKey'");
 
   const cursor = () => getState.get('cursor')?.value;
 
@@ -169,7 +171,7 @@ export function createMirror(options: MirrorOptions) {
     return head;
   }
 
-  async function verifyEntry(entry: Schemas['FeedEntry'], head: Checkpoint, verifiedIds: Set<string>): Promise<VerifiedEntry> {
+  async function verifyEntry(entry: Schemas['FeedEntry'], head: Checkpoint, verifiedIds: Set<string>, pageRevocations: Map<string, number>): Promise<VerifiedEntry> {
     const fail = (why: string) => new MirrorVerificationError(`feed entry ${entry.log_index} (${entry.attestation_id}): ${why}`);
     // Everything that proves the entry, under `head`: fetched as the portal answers it ...
     let bundle;
@@ -187,6 +189,16 @@ export function createMirror(options: MirrorOptions) {
       throw fail(reason(error as Error));
     }
     const { claims } = verified;
+    // A revocation this mirror has itself seen in the log outranks what the portal says
+    // about the key now (it could hide a revocation it logged).
+    const revokedAt = revocations.get(`urn:cbm:key:${claims.principal_kid}:revocation`)?.log_index ?? pageRevocations.get(claims.principal_kid);
+    if (revokedAt !== undefined && revokedAt < entry.log_index) {
+      throw fail(`key ${claims.principal_kid} of ${claims.principal} was revoked at log index ${revokedAt} (mirrored), before it signed this`);
+    }
+    if (claims.operation === 'revokePrincipalKey') {
+      const kid = /^urn:cbm:key:(.+):revocation$/.exec(claims.sub)?.[1];
+      if (kid && !pageRevocations.has(kid)) pageRevocations.set(kid, entry.log_index);
+    }
     if (claims.jti !== entry.attestation_id || claims.sub !== entry.subject || claims.operation !== entry.operation || claims.principal !== entry.principal || bundle.attestation.log_index !== entry.log_index) {
       throw fail(`the feed entry does not match its attestation (${claims.sub}, ${claims.operation} by ${claims.principal})`);
     }
@@ -221,7 +233,8 @@ export function createMirror(options: MirrorOptions) {
     const head = await checkpoint(Math.max(...page.items.map((item) => item.log_index)) + 1);
     const verified: VerifiedEntry[] = [];
     const verifiedIds = new Set<string>();
-    for (const entry of page.items) verified.push(await verifyEntry(entry, head, verifiedIds));
+    const pageRevocations = new Map<string, number>();
+    for (const entry of page.items) verified.push(await verifyEntry(entry, head, verifiedIds, pageRevocations));
     const at = now().toISOString();
     const next = page.next_cursor ?? page.items[page.items.length - 1]!.cursor;
     db.transaction(() => {

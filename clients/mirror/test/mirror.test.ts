@@ -113,6 +113,33 @@ function mirrored(db: string) {
   }
 }
 
+/** The mirror run once through a proxy that rewrites the portal's answers. */
+async function throughProxy(db: string, rewrite: (url: string, body: Buffer) => Buffer, extra: string[] = []) {
+  const upstream = portal.origin;
+  const proxy: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const answer = await fetch(`${upstream}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const body = rewrite(req.url ?? '', Buffer.from(await answer.arrayBuffer()));
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+    res.end(body);
+  });
+  const port = await freePort();
+  await new Promise<void>((listening) => proxy.listen(port, '127.0.0.1', () => listening()));
+  try {
+    return await startMirror(['--portal', `http://127.0.0.1:${port}`, '--origin', upstream, '--as', 'CH', '--key', partnerKeyFile, '--db', join(dir, db), '--once', '--page', '500', ...extra]).done;
+  } finally {
+    await new Promise((closed) => proxy.close(closed));
+  }
+}
+
+/** A JSON answer, changed. */
+function json(body: Buffer, change: (value: Record<string, unknown>) => void): Buffer {
+  const value = JSON.parse(body.toString()) as Record<string, unknown>;
+  change(value);
+  return Buffer.from(JSON.stringify(value));
+}
+
 describe('cbm-mirror against a real portal', () => {
   it('copies what the partner may see, verified, and resumes from its cursor without duplicates or gaps', { timeout: 60_000 }, async () => {
     const published = await ok(austria.POST('/contacts', { body: contact('Anna Berger') }));
@@ -179,32 +206,8 @@ describe('cbm-mirror against a real portal', () => {
   it('follows the rules of cbm verify: pinned portal keys, proven signing keys, served records equal to the signed ones', { timeout: 90_000 }, async () => {
     const target = await ok(austria.POST('/contacts', { body: contact('Signed Name') }));
     const stranger = await generateSigningKey();
-    const run = async (db: string, rewrite: (url: string, body: Buffer) => Buffer, extra: string[] = []) => {
-      const upstream = portal.origin;
-      const proxy: Server = createServer(async (req, res) => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of req) chunks.push(chunk as Buffer);
-        const answer = await fetch(`${upstream}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
-        const body = rewrite(req.url ?? '', Buffer.from(await answer.arrayBuffer()));
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
-        res.end(body);
-      });
-      const port = await freePort();
-      await new Promise<void>((listening) => proxy.listen(port, '127.0.0.1', () => listening()));
-      try {
-        return await startMirror(['--portal', `http://127.0.0.1:${port}`, '--origin', upstream, '--as', 'CH', '--key', partnerKeyFile, '--db', join(dir, db), '--once', '--page', '500', ...extra]).done;
-      } finally {
-        await new Promise((closed) => proxy.close(closed));
-      }
-    };
-    const json = (body: Buffer, change: (value: Record<string, unknown>) => void) => {
-      const value = JSON.parse(body.toString()) as Record<string, unknown>;
-      change(value);
-      return Buffer.from(JSON.stringify(value));
-    };
-
     // The served version of the contact says another name than Austria signed.
-    const served = await run('served.sqlite', (url, body) =>
+    const served = await throughProxy('served.sqlite', (url, body) =>
       url.startsWith(`/contacts/${target.data.id}/history`) ? json(body, (page) => ((page.items as { name: string }[])[0]!.name = 'Forged Name')) : body,
     );
     expect(served.code, served.stderr).toBe(3);
@@ -212,7 +215,7 @@ describe('cbm-mirror against a real portal', () => {
     expect(mirrored('served.sqlite').ids).toEqual([]);
 
     // The portal no longer names the registration of Austria's key: nothing proves the key is Austria's.
-    const unproven = await run('unproven.sqlite', (url, body) => (/^\/principals\/AT\/keys\/[^/?]+$/.test(url) ? json(body, (key) => (key.registration_attestation_id = null)) : body));
+    const unproven = await throughProxy('unproven.sqlite', (url, body) => (/^\/principals\/AT\/keys\/[^/?]+$/.test(url) ? json(body, (key) => (key.registration_attestation_id = null)) : body));
     expect(unproven.code, unproven.stderr).toBe(3);
     expect(unproven.stderr).toMatch(/: key \S+ of AT is not proven: the bundle carries no registration of it/);
 
@@ -222,11 +225,11 @@ describe('cbm-mirror against a real portal', () => {
     expect(first.stderr).toContain("pinned the portal's keys at first contact");
     // ... and a later one that sees another key stops until the operator accepts it.
     const extra = (url: string, body: Buffer) => (url === '/.well-known/jwks.json' ? json(body, (jwks) => (jwks.keys as unknown[]).push(stranger.publicJwk)) : body);
-    const changed = await run('pinned.sqlite', extra);
+    const changed = await throughProxy('pinned.sqlite', extra);
     expect(changed.code, changed.stderr).toBe(3);
     expect(changed.stderr).toContain(`serves portal key ${stranger.kid}, which you did not pin`);
     expect(changed.stderr).toContain(`--accept-new-key ${stranger.kid}`);
-    const accepted = await run('pinned.sqlite', extra, ['--accept-new-key', stranger.kid]);
+    const accepted = await throughProxy('pinned.sqlite', extra, ['--accept-new-key', stranger.kid]);
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stderr).toContain(`accepted and pinned portal key ${stranger.kid}`);
   });
@@ -267,5 +270,32 @@ describe('cbm-mirror against a real portal', () => {
     } finally {
       await new Promise((closed) => proxy.close(closed));
     }
+  });
+
+  // Last: it leaves a record signed after a revocation in the portal's log.
+  it('refuses an entry signed after a revocation it mirrored, even when the portal hides the revocation', { timeout: 90_000 }, async () => {
+    const key = await generateSigningKey();
+    const registered = await ok(secretariat.POST('/principals/{principalId}/keys', { params: { path: { principalId: 'AT' } }, body: { jwk: key.publicJwk as Schemas['PublicJwk'], scopes: ['read', 'contacts:write'] } }));
+    const desk = await createPortalClient({ baseUrl: portal.origin, principal: 'AT', privateJwk: key.privateJwk });
+    await ok(desk.POST('/contacts', { body: contact('Before the revocation') }));
+    const revoked = await ok(secretariat.POST('/principals/{principalId}/keys/{kid}/revoke', { params: { path: { principalId: 'AT', kid: key.kid } }, body: { reason: 'compromised' } }));
+    // Behind the portal's back the key is made valid again; the portal accepts it.
+    const { dataDir, port } = portal;
+    await portal.stop();
+    const sqlite = new BetterSqlite3(join(dataDir, 'portal.sqlite'));
+    sqlite.prepare('UPDATE principal_keys SET revoked_at = NULL WHERE kid = ?').run(key.kid);
+    sqlite.close();
+    portal = await startRealPortal({ dataDir, port });
+    const late = await ok(desk.POST('/contacts', { body: contact('After the revocation') }));
+    expect(registered.data.kid).toBe(key.kid);
+
+    // The portal still names the revocation: the bundle carries it.
+    const named = await startMirror(mirrorArgs('revoked.sqlite', ['--once', '--page', '500'])).done;
+    expect(named.code, named.stderr).toBe(3);
+    expect(named.stderr).toContain(`feed entry ${late.attestation.log_index} (${late.attestation.id}): key ${key.kid} of AT was revoked (attestation ${revoked.attestation.id}, log index ${revoked.attestation.log_index}`);
+    // The portal hides it: the mirror remembers the revocation entry it verified itself.
+    const hidden = await throughProxy('hidden.sqlite', (url, body) => (url.startsWith(`/principals/AT/keys/${key.kid}`) ? json(body, (value) => (value.revocation_attestation_id = null)) : body));
+    expect(hidden.code, hidden.stderr).toBe(3);
+    expect(hidden.stderr).toContain(`feed entry ${late.attestation.log_index} (${late.attestation.id}): key ${key.kid} of AT was revoked at log index ${revoked.attestation.log_index} (mirrored), before it signed this`);
   });
 });
