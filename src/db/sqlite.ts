@@ -60,7 +60,22 @@ function cachingPrepare(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-/** PortalDb over better-sqlite3: commit is one synchronous IMMEDIATE transaction. */
+interface PendingCommit {
+  queries: readonly CompiledQuery[];
+  resolve: (results: StatementResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * PortalDb over better-sqlite3, with group commit. With synchronous = FULL every commit
+ * waits for an fsync of the WAL (milliseconds on real disks), and better-sqlite3 waits
+ * synchronously, holding the event loop. So the commits requested within one turn of the
+ * event loop run together in one IMMEDIATE transaction, each in a savepoint of its own: one
+ * fsync for all, while each write still commits or fails alone (a constraint rolls back its
+ * savepoint only) and is answered only once the whole transaction is durable. Should the
+ * shared transaction itself fail (a full disk, say), each write is retried in a transaction
+ * of its own, so each gets its own outcome.
+ */
 export function sqlitePortalDb(sqlite: BetterSqlite3.Database): PortalDb {
   // Kysely's SQLite driver prepares every query anew; parsing and planning the same SQL on
   // every request cost about a tenth of a signed write. Its statements are cached here
@@ -84,23 +99,56 @@ export function sqlitePortalDb(sqlite: BetterSqlite3.Database): PortalDb {
     }
     return { changes: statement.run(...parameters).changes, rows: [] };
   };
+  // Called inside runGroup, better-sqlite3 makes runAll a savepoint of the outer transaction.
   const runAll = sqlite.transaction((queries: readonly CompiledQuery[]) => queries.map(run));
+  type Outcome = { results: StatementResult[] } | { error: unknown };
+  const runGroup = sqlite.transaction((group: readonly PendingCommit[]) =>
+    group.map((pending): Outcome => {
+      try {
+        return { results: runAll(pending.queries) };
+      } catch (error) {
+        // SQLite ended the whole transaction (it may on a full disk): the group is void.
+        if (!sqlite.inTransaction) throw error;
+        return { error };
+      }
+    }),
+  );
+
+  let queue: PendingCommit[] = [];
+  const commitAlone = (pending: PendingCommit) => {
+    try {
+      pending.resolve(runAll.immediate(pending.queries));
+    } catch (error) {
+      pending.reject(asConstraintViolation(error));
+    }
+  };
+  const flush = () => {
+    const group = queue;
+    queue = [];
+    if (group.length === 1) return commitAlone(group[0]!);
+    let outcomes: Outcome[];
+    try {
+      outcomes = runGroup.immediate(group);
+    } catch {
+      // Nothing of the group was committed: each write on its own.
+      for (const pending of group) commitAlone(pending);
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const pending = group[index]!;
+      if ('results' in outcome) pending.resolve(outcome.results);
+      else pending.reject(asConstraintViolation(outcome.error));
+    });
+  };
+  const commit = (queries: readonly CompiledQuery[]) =>
+    new Promise<StatementResult[]>((resolve, reject) => {
+      if (queue.push({ queries, resolve, reject }) === 1) setImmediate(flush);
+    });
 
   return {
     kysely,
-    async commit(queries) {
-      try {
-        return runAll.immediate(queries);
-      } catch (error) {
-        throw asConstraintViolation(error);
-      }
-    },
-    async execute(query) {
-      try {
-        return run(query).changes;
-      } catch (error) {
-        throw asConstraintViolation(error);
-      }
-    },
+    commit,
+    // A single statement joins the group too: it is a write, and its fsync is shared.
+    execute: async (query) => (await commit([query]))[0]!.changes,
   };
 }

@@ -53,12 +53,14 @@ export interface StartOptions {
   extraEnv?: Record<string, string>;
   /** Node flags for the server, passed through tsx, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeFlags?: string[];
+  /** Where the data dir is made (default: the system temp dir); its disk decides what an fsync costs. */
+  dataRoot?: string;
 }
 
 export async function startPortal(options: StartOptions = {}): Promise<RunningPortal> {
   const host = '127.0.0.1';
   const port = await freePort(host);
-  const dataDir = mkdtempSync(join(tmpdir(), 'cbm-bench-'));
+  const dataDir = mkdtempSync(join(options.dataRoot ?? tmpdir(), 'cbm-bench-'));
   const origin = `http://${host}:${port}`;
   const lines: string[] = [];
   const remember = (chunk: Buffer) => {

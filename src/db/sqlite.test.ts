@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { ConstraintViolation } from './portal-db.ts';
+import { limitSize, openSqlite, sqlitePortalDb } from './sqlite.ts';
+
+function table() {
+  const sqlite = openSqlite(':memory:');
+  sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT NOT NULL)');
+  const db = sqlitePortalDb(sqlite);
+  const insert = (id: number, note = `row ${id}`) => sql`INSERT INTO t (id, note) VALUES (${id}, ${note})`.compile(db.kysely);
+  const ids = () => sqlite.prepare('SELECT id FROM t ORDER BY id').pluck().all();
+  return { sqlite, db, insert, ids };
+}
+
+describe('group commit', () => {
+  it('commits writes requested together in one transaction, each in its own savepoint', async () => {
+    const { db, insert, ids } = table();
+    const outcomes = await Promise.allSettled([
+      db.commit([insert(1), insert(2)]),
+      // Fails on its second statement: its first one is rolled back with it, the others stay.
+      db.commit([insert(3), insert(1)]),
+      db.commit([insert(4)]),
+      db.execute(insert(5)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConstraintViolation);
+    expect((outcomes[3] as PromiseFulfilledResult<number>).value).toBe(1);
+    expect(ids()).toEqual([1, 2, 4, 5]);
+  });
+
+  it('retries each write alone when the shared transaction fails, so each gets its own answer', async () => {
+    const { sqlite, db, insert, ids } = table();
+    await db.commit([insert(1)]);
+    limitSize(sqlite, 0);
+    const big = 'x'.repeat(64 * 1024);
+    const outcomes = await Promise.allSettled([db.commit([insert(2, big)]), db.commit([insert(3)]), db.commit([insert(4, big)])]);
+    // The small write fits where the big ones do not.
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_FULL' });
+    expect(ids()).toEqual([1, 3]);
+    expect(sqlite.inTransaction).toBe(false);
+  });
+});
