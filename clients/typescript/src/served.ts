@@ -130,7 +130,7 @@ export async function signedFieldMismatches(signedBody: unknown, served: Record<
 /** The body bytes as JSON, or undefined when they are not JSON (an uploaded file). */
 export function signedJson(body: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body));
   } catch {
     return undefined;
   }
