@@ -20,7 +20,7 @@ describe('key proofs', () => {
     const old = await generateSigningKey();
     await ok(second.POST('/principals/{principalId}/keys', { params: { path: { principalId: 'AT' } }, body: { jwk: old.publicJwk as Schemas['PublicJwk'], scopes: ['read', 'contacts:write'] } }));
     const next = await generateSigningKey('ES256');
-    const rotation = await ok(second.POST('/principals/{principalId}/keys/{kid}/rotate', { params: { path: { principalId: 'AT', kid: old.kid } }, body: { jwk: next.publicJwk as Schemas['PublicJwk'] } }));
+    const rotation = await ok(second.POST('/principals/{principalId}/keys/{kid}/rotate', { params: { path: { principalId: 'AT', kid: old.kid } }, body: { jwk: next.publicJwk as Schemas['PublicJwk'], overlap_seconds: 3600 } }));
     const austria = await typedClient(portal, await portal.client('AT', next.privateJwk));
     const written = await ok(austria.POST('/contacts', { body: contactBody() as Schemas['ContactInput'] }));
 
