@@ -20,7 +20,7 @@ export interface WorkerEnv {
   MAX_UPLOAD_BYTES?: string;
   /** Least time between two signed log checkpoints, ms (default 1000). */
   CHECKPOINT_INTERVAL_MS?: string;
-  /** How often the cron trigger re-derives the whole log from its leaves, ms (default 900000, 15 min). */
+  /** How often the cron trigger re-derives the whole log from its leaves, ms (default 3600000, an hour: on D1 every check reads every leaf and attestation). */
   LOG_VERIFY_INTERVAL_MS?: string;
 }
 
@@ -69,7 +69,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   if (!Number.isInteger(maxUploadBytes) || maxUploadBytes < 1024 || maxUploadBytes > 26_214_400) errors.push('MAX_UPLOAD_BYTES must be an integer from 1024 to 26214400');
   const checkpointIntervalMs = Number(env.CHECKPOINT_INTERVAL_MS ?? 1000);
   if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 100 || checkpointIntervalMs > 3_600_000) errors.push('CHECKPOINT_INTERVAL_MS must be an integer from 100 to 3600000');
-  const logVerifyIntervalMs = Number(env.LOG_VERIFY_INTERVAL_MS ?? 900_000);
+  const logVerifyIntervalMs = Number(env.LOG_VERIFY_INTERVAL_MS ?? 3_600_000);
   if (!Number.isInteger(logVerifyIntervalMs) || logVerifyIntervalMs < 60_000) errors.push('LOG_VERIFY_INTERVAL_MS must be an integer of at least 60000');
   if (errors.length) throw new Error(`invalid Worker configuration: ${errors.join('; ')}`);
   return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk!, checkpointIntervalMs, logVerifyIntervalMs, acceptOriginChange: env.ACCEPT_ORIGIN_CHANGE || null };

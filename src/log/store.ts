@@ -8,7 +8,8 @@ import { LogIntegrityError } from './integrity-error.ts';
 import { decompose, foldRange, leafHash, nodeHash, type Hash, type Range, type Subtree } from './merkle.ts';
 
 const key = (subtree: Subtree) => `${subtree.level}:${subtree.index}`;
-const asHash = (value: unknown): Hash => new Uint8Array(value as ArrayLike<number>);
+/** Bytes as the driver returns them: a Buffer (Node, no copy) or an array / ArrayBuffer (D1). */
+const asHash = (value: unknown): Hash => (value instanceof Uint8Array ? value : new Uint8Array(value as ArrayLike<number>));
 
 /** D1 binds at most 100 parameters per statement: 3 per node row. */
 const NODES_PER_INSERT = 30;
@@ -64,7 +65,11 @@ export async function leafCount(db: PortalDb): Promise<number> {
   return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
 }
 
-const sameHash = (a: Hash, b: Hash) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+export function sameHash(a: Hash, b: Hash): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Checks one stored leaf as integration and the full check read it: at the index expected,

@@ -88,6 +88,7 @@ const HINTS: Record<string, string> = {
   'key-revoked': 'The key is revoked already.',
   'unavailable': 'The portal is unavailable for a moment; try again later.',
   'internal-error': 'The portal failed; quote the request id to the Secretariat.',
+  'log-integrity-failed': "The portal's stored log no longer gives the checkpoints it signed: it accepts no writes until the operator restores it. Tell the Secretariat; keep the checkpoint cbm remembered.",
 };
 // Refusals of the request token itself: cbm made a token this portal does not accept.
 for (const code of ['malformed-token', 'token-invalid', 'token-type-invalid', 'claim-missing', 'claim-invalid', 'kid-missing', 'issuer-missing', 'lifetime-too-long', 'header-not-allowed', 'jti-invalid', 'alg-not-allowed']) {
@@ -111,6 +112,10 @@ export function describeProblem(problem: Problem): string {
 /** Maps any failure to its exit code, a message for stderr, and a JSON document for --json. */
 export function classify(error: unknown): { exit: number; message: string; json: Record<string, unknown> } {
   if (error instanceof PortalError) {
+    // The portal found its own log inconsistent with what it signed: not an outage to wait out.
+    if (error.problem.code === 'log-integrity-failed') {
+      return { exit: EXIT.verification, message: `NOT verified: the portal reports its log unsound: ${describeProblem(error.problem)}`, json: { ...error.problem } };
+    }
     const server = error.status >= 500;
     return {
       exit: server ? EXIT.unreachable : EXIT.refused,

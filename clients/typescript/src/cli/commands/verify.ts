@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { TrustError, verifyBundle, type RecordBundle, type ServedComparison, type VerifiedRecord } from '../../audit.ts';
-import { PortalError } from '../../client.ts';
+import { ok, PortalError } from '../../client.ts';
 import { toBase64, type Checkpoint } from '../../log.ts';
 import type { Command } from '../command.ts';
 import type { Context } from '../context.ts';
@@ -127,6 +127,10 @@ export const verifyCommands: Command[] = [
       const verifier = await ctx.verifier();
       const head = await checked(() => verifier.checkpoint());
       const growth = await advance(ctx, head);
+      // The portal's own verdict on its log (/healthz): a log it found unsound fails the check.
+      const health = await ok((await ctx.client()).GET('/healthz'));
+      const unsound = health.conditions?.find((condition) => condition.code === 'log-integrity-failed');
+      if (unsound) throw new VerificationFailed(`the portal reports its log unsound since ${unsound.since} (log-integrity-failed): ${unsound.detail}`);
       const report = { origin: head.origin, size: head.size, root: toBase64(head.root), previous_size: growth.previous ?? null, status: growth.status };
       ctx.emit(report, [`log ${head.origin}: ${head.size} entries, root ${report.root}`, `  signature by the portal key valid; ${growth.status}`]);
     },
