@@ -10,6 +10,9 @@
  *  - incident creation with an Idempotency-Key: POST /incidents, every request a new key
  *    and a fresh single-use token (pre-signed, not measured), BENCH_CONNECTIONS (16) in
  *    flight for BENCH_SECONDS (8); beside it, in the same run, the same without the key.
+ *  - storage: bytes per write with and without the key (the database's growth over each
+ *    run per write stored), what one key takes (dbstat), and what the same keys took in
+ *    the layout before migration 0009 (whole answer, WITHOUT ROWID), rebuilt in memory.
  *
  * The table is filled in process, on the server's own SQLite file while it idles, through
  * the server's code: the same row builders as POST /incidents (src/incidents/repo.ts,
@@ -27,6 +30,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import BetterSqlite3 from 'better-sqlite3';
 import type { JWK } from 'jose';
 import { createRequestSigner, generateSigningKey, type RequestSigner } from '../../clients/typescript/src/index.ts';
 import { signAttestation } from '../../src/crypto/attestation-token.ts';
@@ -333,6 +337,55 @@ async function measureCreates(origin: string, states: BenchState[], withKey: boo
   return { rps: ok / result.duration, ...summarise(latencies), ok, failed, statuses, errors, onTheFly: lanes.reduce((sum, lane) => sum + lane.onTheFly, 0) };
 }
 
+/**
+ * The database's size and what its Idempotency-Keys take, read from a second, read-only
+ * connection while the portal idles: pages in use (page_count - freelist_count) and, per
+ * table, SQLite's own accounting (dbstat).
+ */
+function storage(dataDir: string) {
+  const sqlite = new BetterSqlite3(join(dataDir, 'portal.sqlite'), { readonly: true });
+  try {
+    const pragma = (name: string) => sqlite.pragma(name, { simple: true }) as number;
+    const bytesOf = (...names: string[]) =>
+      names.reduce((sum, name) => sum + Number(sqlite.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(name)), 0);
+    return {
+      bytes: (pragma('page_count') - pragma('freelist_count')) * pragma('page_size'),
+      attestations: Number(sqlite.prepare('SELECT count(*) FROM attestations').pluck().get()),
+      keys: Number(sqlite.prepare('SELECT count(*) FROM idempotency_keys').pluck().get()),
+      keyBytes: bytesOf('idempotency_keys', 'sqlite_autoindex_idempotency_keys_1', 'idempotency_keys_by_expiry'),
+      attestationBytes: bytesOf('attestations'),
+      // The same keys as 0004 stored them (the whole answer, WITHOUT ROWID), for comparison.
+      keyBytes0004: (() => {
+        const before = new BetterSqlite3(':memory:');
+        try {
+          before.exec(`CREATE TABLE idempotency_keys (principal_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL, attestation_id TEXT NOT NULL, response_status INTEGER NOT NULL, response_headers TEXT NOT NULL, response_body TEXT NOT NULL,
+            PRIMARY KEY (principal_id, key)) WITHOUT ROWID;
+            CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);`);
+          const insert = before.prepare('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+          const rows = sqlite
+            .prepare('SELECT k.principal_id, k.key, k.fingerprint, k.expires_at, k.attestation_id, k.status, k.headers, k.data, a.token FROM idempotency_keys k JOIN attestations a ON a.id = k.attestation_id')
+            .all() as { principal_id: string; key: string; fingerprint: string; expires_at: string; attestation_id: string; status: number; headers: string; data: string; token: string }[];
+          before.transaction(() => {
+            for (const row of rows) {
+              const body = `{"data":${row.data},"attestation":${JSON.stringify({ id: row.attestation_id, token: row.token, href: `/attestations/${row.attestation_id}` })}}`;
+              insert.run(row.principal_id, row.key, row.fingerprint, row.expires_at, row.expires_at, row.attestation_id, row.status, row.headers, body);
+            }
+          })();
+          return ['idempotency_keys', 'idempotency_keys_by_expiry'].reduce(
+            (sum, name) => sum + Number(before.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(name)),
+            0,
+          );
+        } finally {
+          before.close();
+        }
+      })(),
+    };
+  } finally {
+    sqlite.close();
+  }
+}
+
 async function main(): Promise<number> {
   log(`\n== Incidents (real server over loopback; ${settings.incidents.toLocaleString('en')} incidents filled in process through the server's code)`);
   log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
@@ -368,18 +421,36 @@ async function main(): Promise<number> {
     }
 
     log(`incident creation: POST /incidents, ${settings.connections} connections, ${settings.seconds} s (+${settings.warmupSeconds} s warm-up) ...`);
+    const beforeCreates = storage(portal.dataDir);
     const withKey = await measureCreates(portal.origin, states, true);
+    const afterWithKey = storage(portal.dataDir);
     const withoutKey = await measureCreates(portal.origin, states, false);
+    const afterWithoutKey = storage(portal.dataDir);
     for (const [name, m] of [['with Idempotency-Key', withKey], ['without (same run)', withoutKey]] as const) {
       log(`  ${name}: ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms (${m.ok} created${m.failed ? `, !! ${m.failed} failed ${JSON.stringify(m.statuses)}` : ''}${m.onTheFly ? `, ${m.onTheFly} signed on the fly` : ''})`);
       for (const error of m.errors) log(`    e.g. ${error}`);
     }
     log(`  info  with key ÷ without: ${fmt(withKey.rps / withoutKey.rps, 3)}x req/s`);
 
+    // Bytes per write: the database's growth over each run (warm-up included) per write it stored.
+    const perWrite = (from: ReturnType<typeof storage>, to: ReturnType<typeof storage>) => (to.bytes - from.bytes) / Math.max(1, to.attestations - from.attestations);
+    const bytes = {
+      withKey: perWrite(beforeCreates, afterWithKey),
+      withoutKey: perWrite(afterWithKey, afterWithoutKey),
+      perKey: afterWithoutKey.keyBytes / Math.max(1, afterWithoutKey.keys),
+      perKey0004: afterWithoutKey.keyBytes0004 / Math.max(1, afterWithoutKey.keys),
+      perAttestation: afterWithoutKey.attestationBytes / Math.max(1, afterWithoutKey.attestations),
+    };
+    log(`storage: ${fmt(bytes.withKey, 0)} bytes per write with Idempotency-Key, ${fmt(bytes.withoutKey, 0)} without (database growth per stored write, page_count - freelist_count)`);
+    log(
+      `  an Idempotency-Key takes ${fmt(bytes.perKey, 0)} bytes (table and indexes, dbstat; ${afterWithoutKey.keys.toLocaleString('en')} keys); ` +
+        `the same keys as 0004 stored them: ${fmt(bytes.perKey0004, 0)} bytes; an attestation row: ${fmt(bytes.perAttestation, 0)} bytes`,
+    );
+
     const resultsDir = join(REPO_ROOT, 'test/bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const out = join(resultsDir, 'incidents.json');
-    writeFileSync(out, `${JSON.stringify({ startedAt: new Date().toISOString(), settings, filled, feeds, creates: { withKey, withoutKey } }, null, 2)}\n`);
+    writeFileSync(out, `${JSON.stringify({ startedAt: new Date().toISOString(), settings, filled, feeds, creates: { withKey, withoutKey }, bytes }, null, 2)}\n`);
     log(`results: ${out}`);
     return withKey.failed + withoutKey.failed > 0 || withKey.ok === 0 ? 1 : 0;
   } catch (error) {
