@@ -380,6 +380,11 @@ export interface paths {
          *     || Ed25519 signature)>`. The key id is the first 4 bytes of SHA-256(key name || 0x0A ||
          *     0x01 || public key); the public key is the portal's (`/.well-known/jwks.json`).
          *     Checkpoints only grow: every one is consistent with every earlier one.
+         *
+         *     This is the latest checkpoint the log's clock signed and stored; asking signs
+         *     nothing. A new one follows a write within about a second (at most one per
+         *     `CBM_CHECKPOINT_INTERVAL_MS`, only when the log grew), so a client that wants its
+         *     write covered asks again until `size` exceeds the write's `log_index`.
          */
         get: operations["getLogCheckpoint"];
         put?: never;
@@ -1025,7 +1030,9 @@ export interface components {
             /**
              * @description `ok`, or `degraded` when the portal serves reads but something is wrong, each
              *     reason listed in `conditions` (e.g. `insufficient-storage`: writes answer 507
-             *     until space is freed). Monitor this member, not only the HTTP status.
+             *     until space is freed; `log-integrity-failed`: the stored log no longer gives the
+             *     checkpoints the portal signed, so it signs none and writes answer 503 until the
+             *     operator restores the database). Monitor this member, not only the HTTP status.
              * @enum {string}
              */
             status: "ok" | "degraded";
@@ -2001,6 +2008,20 @@ export interface components {
             };
         };
         /**
+         * @description The portal found its stored log inconsistent with checkpoints it signed (code
+         *     `log-integrity-failed`; `detail` and `/healthz` say what). It signs no checkpoint and
+         *     accepts no write until the operator has restored a sound database; nothing was
+         *     stored. Reads, and the last signed checkpoint, are still served.
+         */
+        LogIntegrityFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description The portal has no space left to store the write (code `insufficient-storage`);
          *     nothing was stored. Reads keep working and `/healthz` reports the condition; retry
          *     after `Retry-After` seconds, once the operator has freed space.
@@ -2198,6 +2219,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2296,6 +2318,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2368,6 +2391,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2404,6 +2428,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2475,6 +2500,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2543,6 +2569,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2584,6 +2611,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2687,6 +2715,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -2787,13 +2816,14 @@ export interface operations {
                 };
             };
             406: components["responses"]["NotAcceptable"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getInclusionProof: {
         parameters: {
             query: {
                 leaf_index: number;
-                /** @description At most the size of the latest checkpoint. */
+                /** @description At most the integrated size (that of the latest checkpoint, or the few leaves the next one will cover). */
                 tree_size: number;
             };
             header?: never;
@@ -2815,13 +2845,14 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
         };
     };
     getConsistencyProof: {
         parameters: {
             query: {
                 first: number;
-                /** @description At most the size of the latest checkpoint. */
+                /** @description At most the integrated size (that of the latest checkpoint, or the few leaves the next one will cover). */
                 second: number;
             };
             header?: never;
@@ -2843,6 +2874,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
         };
     };
     listLogEntries: {
@@ -2936,6 +2968,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3005,6 +3038,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3131,6 +3165,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3236,6 +3271,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3336,6 +3372,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3407,6 +3444,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3506,6 +3544,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3581,6 +3620,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3649,6 +3689,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3690,6 +3731,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
@@ -3815,6 +3857,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
         };
     };
