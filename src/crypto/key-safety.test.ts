@@ -10,6 +10,8 @@ import { base64url, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { assertSafePublicJwk, UnsafeKeyError } from '../../clients/typescript/src/keys.ts';
+import { LogVerificationError, verifyCheckpoint } from '../../clients/typescript/src/log.ts';
+import { verifyAttestation, verifyEvidence, type AttestationClaims, type Evidence } from '../../clients/typescript/src/verify.ts';
 import { publicKeyFlaw } from './key-safety.ts';
 
 const hex = (text: string) => Uint8Array.from(text.match(/../g)!.map((byte) => parseInt(byte, 16)));
@@ -150,4 +152,38 @@ test('other curves and key types are refused', () => {
   expect(publicKeyFlaw({ kty: 'EC', crv: 'P-384', x: 'a', y: 'b' })?.member).toBe('crv');
   expect(publicKeyFlaw({ kty: 'OKP', crv: 'X25519', x: 'a' })?.member).toBe('crv');
   expect(clientReason({ kty: 'RSA', n: 'a', e: 'AQAB' })).toMatch(/^unsupported key/);
+});
+
+describe("the client's verifiers refuse a small-order key before verifying (the forgery would pass otherwise)", () => {
+  const x = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+  const key: JWK = { kty: 'OKP', crv: 'Ed25519', x, kid: 'small', alg: 'EdDSA' };
+  const part = (value: unknown) => base64url.encode(new TextEncoder().encode(JSON.stringify(value)));
+  const forged = new Uint8Array(64);
+  forged[0] = 1;
+  const forge = (header: Record<string, unknown>, claims: Record<string, unknown>) => `${part(header)}.${part(claims)}.${base64url.encode(forged)}`;
+  const iat = 1_795_770_000;
+
+  test('verifyAttestation: a portal JWKS holding such a key', async () => {
+    const token = forge(
+      { alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: 'small' },
+      { iss: 'https://portal.example', sub: 'urn:cbm:x', iat, jti: 'j', principal: 'AT', operation: 'createContact', body_sha256: 'b', request_sha256: 'r' },
+    );
+    await expect(verifyAttestation(token, { keys: [key] }, { issuer: 'https://portal.example' })).rejects.toThrow(UnsafeKeyError);
+  });
+
+  test("verifyEvidence: a state's key that is small-order", async () => {
+    const token = forge({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid: 'small' }, { iss: 'AT', aud: 'https://portal.example', iat, exp: iat + 60, jti: 'j'.repeat(16), htm: 'POST', htu: '/contacts', body_sha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU' });
+    const evidence = { attestation_id: 'a', principal: 'AT', kid: 'small', method: 'POST', path: '/contacts', request_token: token, body: '', body_sha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU' } as Evidence;
+    const attestation = { principal: 'AT', iat, body_sha256: evidence.body_sha256 } as AttestationClaims;
+    const refusal = verifyEvidence(evidence, attestation, { kty: 'OKP', crv: 'Ed25519', x });
+    await expect(refusal).rejects.toThrow(UnsafeKeyError);
+    await expect(refusal).rejects.toThrow(/small-order Ed25519 point/);
+  });
+
+  test('verifyCheckpoint: a portal key that is small-order', async () => {
+    const note = `portal.example/log\n1\n${Buffer.alloc(32).toString('base64')}\n\n— portal.example/log ${Buffer.alloc(68).toString('base64')}\n`;
+    const refusal = verifyCheckpoint(note, { kty: 'OKP', crv: 'Ed25519', x });
+    await expect(refusal).rejects.toThrow(LogVerificationError);
+    await expect(refusal).rejects.toThrow(/small-order Ed25519 point/);
+  });
 });
