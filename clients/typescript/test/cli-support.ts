@@ -96,3 +96,19 @@ export function expectExit(result: CliResult, code: number): CliResult {
   if (result.code !== code) throw new Error(`expected exit ${code}, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
   return result;
 }
+
+/**
+ * Waits until the portal's signed checkpoint covers `size` entries: it signs on a cadence
+ * (about a second after a write), and a test that counts entries must not race it.
+ * Reads the public checkpoint directly, so cbm remembers nothing meanwhile.
+ */
+export async function checkpointCovers(origin: string, size: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await fetch(`${origin}/log/checkpoint`, { headers: { Accept: 'text/plain' } });
+    const signed = answer.ok ? Number((await answer.text()).split('\n')[1]) : -1;
+    if (signed >= size) return;
+    if (Date.now() > deadline) throw new Error(`the checkpoint of ${origin} has ${signed} entries, not ${size}, after ${timeoutMs} ms`);
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+}
