@@ -109,8 +109,8 @@ async function main(config: NodeConfig) {
 
   const shutdown = () => {
     clearInterval(purge);
-    stopLogClock();
-    server.close(() => {
+    server.close(async () => {
+      await stopLogClock();
       sqlite.close();
       lock.release();
       process.exit(0);

@@ -17,14 +17,15 @@ import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
 import { pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
-import { createLogClock, type LogClock } from './log/clock.ts';
+import { createLogClock } from './log/clock.ts';
 import { PORTAL_VERSION } from './version.ts';
 import { parseWorkerConfig, type WorkerEnv } from './worker-config.ts';
 
 interface Portal {
   deps: Deps;
   app: Hono<AppEnv>;
-  logClock: LogClock;
+  /** Whether this isolate's first request has set the log clock going. */
+  started: boolean;
 }
 
 const portals = new WeakMap<WorkerEnv, Promise<Portal>>();
@@ -58,11 +59,7 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
     health: createHealth(),
     log: (line) => console.error(line),
   };
-  const logClock = createLogClock(deps);
-  // Like a start on Node: a new isolate notices a log marked unsound, and an empty log gets
-  // its first checkpoint. Not the full check: on D1 that is the cron trigger's work.
-  await logClock.tick().catch((error: unknown) => deps.log(`log clock failed: ${error instanceof Error ? error.message : String(error)}`));
-  return { deps, app: createApp(deps), logClock };
+  return { deps, app: createApp(deps), started: false };
 }
 
 function portalFor(env: WorkerEnv): Promise<Portal> {
@@ -75,6 +72,14 @@ function portalFor(env: WorkerEnv): Promise<Portal> {
   }
   return portal;
 }
+
+/**
+ * A log clock for one request's or one cron run's background work. Not shared across
+ * them: Workers refuse a request awaiting I/O another request started, so ticks are not
+ * coalesced in memory here; the database keeps them apart (integration is idempotent, the
+ * cadence is a condition of the checkpoint's insert).
+ */
+const logClockFor = (deps: Deps) => createLogClock(deps);
 
 const misconfigured = (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
@@ -93,9 +98,14 @@ export default {
       return misconfigured(error);
     }
     const response = await portal.app.fetch(request, env, ctx);
-    // Reads never write; an accepted write's leaf is integrated and covered by a checkpoint
-    // after the answer is sent (at most one checkpoint per CHECKPOINT_INTERVAL_MS).
-    if (!SAFE_METHODS.has(request.method) && response.status < 300) ctx.waitUntil(portal.logClock.tickWhenDue());
+    // Reads never write. After the answer, off the request's path: an accepted write's leaf
+    // is integrated and covered by a checkpoint (at most one per CHECKPOINT_INTERVAL_MS), and
+    // a new isolate ticks once, as a start does on Node: it learns of a log marked unsound,
+    // and an empty log gets its first checkpoint. (The full check is the cron trigger's.)
+    if ((!SAFE_METHODS.has(request.method) && response.status < 300) || !portal.started) {
+      portal.started = true;
+      ctx.waitUntil(logClockFor(portal.deps).tickWhenDue());
+    }
     return response;
   },
 
@@ -106,8 +116,9 @@ export default {
    */
   async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     ctx.waitUntil(
-      portalFor(env).then(async ({ deps, logClock }) => {
+      portalFor(env).then(async ({ deps }) => {
         await housekeeping(deps);
+        const logClock = logClockFor(deps);
         await logClock.tickWhenDue();
         await logClock.verifyIfDue();
       }),

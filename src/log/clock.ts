@@ -36,8 +36,12 @@ export interface LogClock {
   verifyIfDue(): Promise<(LogVerification & { ms: number }) | undefined>;
   /** Workers: waits until a checkpoint may be signed (at most the interval), then ticks, so a write's leaf is soon covered. */
   tickWhenDue(): Promise<void>;
-  /** Node: ticks (and verifies when due) every `intervalMs`; returns stop. The timer keeps no process alive. */
-  runEvery(intervalMs: number): () => void;
+  /**
+   * Node: ticks (and verifies when due) every `intervalMs`. The timer keeps no process
+   * alive; the returned stop ends it, cuts a running full check short and resolves once
+   * nothing of the clock touches the database any more.
+   */
+  runEvery(intervalMs: number): () => Promise<void>;
 }
 
 type ClockDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'health' | 'log'> & { config: Pick<Deps['config'], 'publicOrigin'> & LogClockConfig };
@@ -112,11 +116,12 @@ export function createLogClock(deps: ClockDeps): LogClock {
   }
 
   let verifying: Promise<(LogVerification & { ms: number }) | undefined> | undefined;
+  const stopping = new AbortController();
   function verify() {
     verifying ??= guarded(async () => {
       if (await unsound()) return undefined;
       const started = performance.now();
-      const result = await verifyLog(db);
+      const result = await verifyLog(db, stopping.signal);
       await db.execute(
         db.kysely.updateTable('log_state').set({ verified_at: clock.now().toISOString(), verified_size: result.checkpointSize }).where('id', '=', 1).compile(),
       );
@@ -149,14 +154,20 @@ export function createLogClock(deps: ClockDeps): LogClock {
       .catch((error: unknown) => deps.log(`log clock failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
-  function runEvery(intervalMs: number): () => void {
+  function runEvery(intervalMs: number): () => Promise<void> {
     const timer = setInterval(() => {
       tick()
         .then(() => verifyIfDue())
-        .catch((error: unknown) => deps.log(`log clock failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+        .catch((error: unknown) => {
+          if (!stopping.signal.aborted) deps.log(`log clock failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        });
     }, intervalMs);
     (timer as { unref?: () => void }).unref?.();
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      stopping.abort();
+      await Promise.allSettled([running, queued, verifying]);
+    };
   }
 
   return { tick, verify, verifyIfDue, tickWhenDue, runEvery };

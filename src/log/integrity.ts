@@ -59,9 +59,10 @@ const breather = () => new Promise<void>((resolve) => (setImmediateIfAny ? setIm
  * attestation's token, that every stored subtree hash is the one the leaves give, and that
  * the leaves give the root of every checkpoint the portal signed (and its note says so).
  * Also that the log is not shorter than what was signed or integrated, and that every
- * attestation has its leaf. O(n) time, O(page + log n) memory. Throws LogIntegrityError.
+ * attestation has its leaf. O(n) time, O(page + log n) memory. Throws LogIntegrityError;
+ * stops between pages once `signal` is aborted (a shutdown).
  */
-export async function verifyLog(db: PortalDb): Promise<LogVerification> {
+export async function verifyLog(db: PortalDb, signal?: AbortSignal): Promise<LogVerification> {
   // One statement: a consistent snapshot of the counts, even while writes go on.
   const counts = await sql<{ integrated: number; last: number | null; leaves: number; attestations: number; signed: number | null }>`
     SELECT (SELECT integrated_size FROM log_state WHERE id = 1) AS integrated,
@@ -115,6 +116,7 @@ export async function verifyLog(db: PortalDb): Promise<LogVerification> {
     result.leaves += rows.length;
     result.nodes += await compareNodes(db, computed);
     await breather();
+    signal?.throwIfAborted();
   }
   if (!next.done) throw new LogIntegrityError(`a checkpoint of size ${next.value.size} was signed, beyond the ${size} integrated leaves`);
   return result;

@@ -85,12 +85,15 @@ try {
     peakHeap = Math.max(peakHeap, now.heapUsed);
   }, 20);
   const verifyStarted = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = await verifyLog(db);
   const seconds = (performance.now() - verifyStarted) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   console.log(
     `full check: ${result.leaves.toLocaleString('en')} leaves, ${result.nodes.toLocaleString('en')} subtree hashes, ${result.checkpoints.toLocaleString('en')} checkpoints re-derived in ${seconds.toFixed(2)} s ` +
-      `(${((result.leaves / seconds) / 1000).toFixed(0)}k leaves/s); memory above the level before: peak RSS +${((peakRss - base.rss) / MB).toFixed(1)} MB, peak heap +${((peakHeap - base.heapUsed) / MB).toFixed(1)} MB`,
+      `(${((result.leaves / seconds) / 1000).toFixed(0)}k leaves/s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, less sensitive than wall time to other load on the machine); ` +
+      `memory above the level before: peak RSS +${((peakRss - base.rss) / MB).toFixed(1)} MB, peak heap +${((peakHeap - base.heapUsed) / MB).toFixed(1)} MB`,
   );
 
   // One write's worth of growth, then the log clock's tick at this size.
