@@ -109,16 +109,16 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
   test('past 4 uploads in flight a signed upload is refused 503 uploads-busy with Retry-After, unread; slots free when uploads end', async () => {
     const portal = await createTestPortal();
     const at = await registerPublisher(portal, 'AT');
-    const files = [];
+    const files: Awaited<ReturnType<typeof documentWithFile>>[] = [];
     for (let i = 0; i < 6; i++) files.push(await documentWithFile(portal, at, `file ${i}`));
-    const uploadOf = async (file: (typeof files)[number], hold: boolean) => {
+    const uploadOf = async (file: { id: string; bytes: Uint8Array }, hold: boolean) => {
       const path = `/documents/${file.id}/content`;
       const token = await at.sign('PUT', path, file.bytes);
       const watched = watchedStream(file.bytes, { hold });
       const answer = send(portal, 'PUT', path, watched.stream, { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' });
       return { watched, answer };
     };
-    const inFlight = [];
+    const inFlight: Awaited<ReturnType<typeof uploadOf>>[] = [];
     for (const file of files.slice(0, 4)) inFlight.push(await uploadOf(file, true));
     // Each of the four has started streaming and waits for the rest of its bytes.
     await expect.poll(() => inFlight.every(({ watched }) => watched.pulled() > 0)).toBe(true);
