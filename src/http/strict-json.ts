@@ -105,53 +105,61 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
     }
   };
 
+  /** Code points of the string readString read last, and whether it had escapes. */
+  let stringLength = 0;
+  let stringEscaped = false;
+
   /**
-   * Reads the string whose opening quote is at i; leaves i after the closing quote.
-   * Returns its length in code points and whether it contains escapes.
+   * Reads the string whose opening quote is at i; leaves i after the closing quote and
+   * its length in code points in stringLength. The hot loop keeps its index in a local.
    */
-  const readString = (): { length: number; escaped: boolean } => {
-    i++;
+  const readString = (): void => {
+    let j = i + 1;
     let length = 0;
     let escaped = false;
     for (;;) {
-      if (i >= n) syntax();
-      const code = text.charCodeAt(i);
-      if (code === 0x22) {
-        i++;
-        return { length, escaped };
-      }
-      if (code === 0x5c) {
+      const code = text.charCodeAt(j);
+      if (code === 0x22) break;
+      if (code >= 0x20 && code < 0x5c) {
+        j++;
+      } else if (code === 0x5c) {
         escaped = true;
-        const next = text.charCodeAt(i + 1);
+        const next = text.charCodeAt(j + 1);
         if (next === 0x75) {
-          const unit = readUnicodeEscape(i);
-          i += 6;
+          const unit = readUnicodeEscape(j);
+          j += 6;
           if (unit >= 0xd800 && unit <= 0xdbff) {
             // A high surrogate counts only with the low surrogate escape right after it.
-            const low = text.charCodeAt(i) === 0x5c && text.charCodeAt(i + 1) === 0x75 ? readUnicodeEscape(i) : -1;
+            const low = text.charCodeAt(j) === 0x5c && text.charCodeAt(j + 1) === 0x75 ? readUnicodeEscape(j) : -1;
             if (low < 0xdc00 || low > 0xdfff) fail('lone-surrogate', 'a \\u escape of a high surrogate without its low surrogate');
-            i += 6;
+            j += 6;
           } else if (unit >= 0xdc00 && unit <= 0xdfff) {
             fail('lone-surrogate', 'a \\u escape of a low surrogate without its high surrogate');
           }
         } else if (next === 0x22 || next === 0x5c || next === 0x2f || next === 0x62 || next === 0x66 || next === 0x6e || next === 0x72 || next === 0x74) {
-          i += 2;
+          j += 2;
         } else {
+          i = j;
           syntax();
         }
-      } else if (code < 0x20) {
-        syntax();
       } else if (code >= 0xd800 && code <= 0xdfff) {
         // The body was decoded from strict UTF-8, so these come in pairs; tokens too. Checked
         // anyway, since a caller may hand in text from elsewhere.
-        const low = text.charCodeAt(i + 1);
+        const low = text.charCodeAt(j + 1);
         if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) fail('lone-surrogate', 'a lone surrogate code unit');
-        i += 2;
+        j += 2;
+      } else if (code > 0x5c) {
+        j++;
       } else {
-        i++;
+        // A control character, or the end of the text (NaN).
+        i = j;
+        syntax();
       }
       length++;
     }
+    i = j + 1;
+    stringLength = length;
+    stringEscaped = escaped;
   };
 
   const readUnicodeEscape = (at: number): number => {
@@ -204,8 +212,8 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
     if (text.charCodeAt(i) !== 0x22) syntax();
     const start = i;
     frame.naming = true;
-    const { escaped } = readString();
-    const name = escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
+    readString();
+    const name = stringEscaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
     if (frame.names!.has(name)) fail('duplicate-member', `the member name ${JSON.stringify(name)} appears more than once in this object`, pointerOf(stack, name));
     frame.names!.add(name);
     frame.name = name;
@@ -255,8 +263,8 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
           else readName(frame);
         }
       } else if (code === 0x22) {
-        const { length } = readString();
-        if (bounds?.maxLength !== undefined && length > bounds.maxLength) fail('too-long', `must NOT have more than ${bounds.maxLength} characters`);
+        readString();
+        if (bounds?.maxLength !== undefined && stringLength > bounds.maxLength) fail('too-long', `must NOT have more than ${bounds.maxLength} characters`);
       } else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
         readNumber();
       } else if (code === 0x74) {
