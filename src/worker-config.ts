@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { publicKeyFlaw } from './crypto/key-safety.ts';
 
 /** Bindings and variables of the Workers deployment (wrangler.toml). */
 export interface WorkerEnv {
@@ -56,6 +57,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   if (signing !== undefined && (!signingKeys[0]?.d || signingKeys[0].crv !== 'Ed25519')) errors.push('PORTAL_SIGNING_KEY must hold a private Ed25519 JWK');
   const secretariatPublicJwk = json<JWK>('SECRETARIAT_PUBLIC_JWK', env.SECRETARIAT_PUBLIC_JWK);
   if (secretariatPublicJwk?.d) errors.push('SECRETARIAT_PUBLIC_JWK must be the public key only (remove "d")');
+  const flaw = secretariatPublicJwk && !secretariatPublicJwk.d ? publicKeyFlaw(secretariatPublicJwk) : null;
+  if (flaw) errors.push(`SECRETARIAT_PUBLIC_JWK is not a safe key: ${flaw.reason}`);
   let publicOrigin = env.PUBLIC_ORIGIN ?? '';
   try {
     if (new URL(publicOrigin).origin !== publicOrigin) errors.push(`PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)} must be an origin (no path or trailing slash)`);

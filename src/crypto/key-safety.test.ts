@@ -12,6 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { assertSafePublicJwk, UnsafeKeyError } from '../../clients/typescript/src/keys.ts';
 import { LogVerificationError, verifyCheckpoint } from '../../clients/typescript/src/log.ts';
 import { verifyAttestation, verifyEvidence, type AttestationClaims, type Evidence } from '../../clients/typescript/src/verify.ts';
+import { parseWorkerConfig, type WorkerEnv } from '../worker-config.ts';
 import { publicKeyFlaw } from './key-safety.ts';
 
 const hex = (text: string) => Uint8Array.from(text.match(/../g)!.map((byte) => parseInt(byte, 16)));
@@ -186,4 +187,15 @@ describe("the client's verifiers refuse a small-order key before verifying (the 
     await expect(refusal).rejects.toThrow(LogVerificationError);
     await expect(refusal).rejects.toThrow(/small-order Ed25519 point/);
   });
+});
+
+test("the Worker refuses to start with a small-order SECRETARIAT_PUBLIC_JWK (it would be the anchor of every key)", async () => {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const env = {
+    PORTAL_SIGNING_KEY: JSON.stringify(await exportJWK(privateKey)),
+    SECRETARIAT_PUBLIC_JWK: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
+    PUBLIC_ORIGIN: 'https://portal.example',
+  } as unknown as WorkerEnv;
+  expect(() => parseWorkerConfig(env)).toThrow(/SECRETARIAT_PUBLIC_JWK is not a safe key: small-order Ed25519 point/);
+  expect(parseWorkerConfig({ ...env, SECRETARIAT_PUBLIC_JWK: JSON.stringify(await exportJWK(publicKey)) } as WorkerEnv).secretariatPublicJwk.crv).toBe('Ed25519');
 });
