@@ -1,22 +1,12 @@
-import { base64url, decodeProtectedHeader, type JSONWebKeySet, type JWK } from 'jose';
+import { base64url, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { sha256b64u } from '../../clients/typescript/src/digest.ts';
-import { verifyAttestation, verifyEvidence, type Evidence } from '../../clients/typescript/src/verify.ts';
+import { verifyAttestation, verifyEvidence } from '../../clients/typescript/src/verify.ts';
+import type { components } from '../generated/openapi.ts';
 import { contactBody, createTestPortal, ORIGIN, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
 
-interface AttestationBody {
-  id: string;
-  subject: string;
-  principal: string;
-  operation: string;
-  issued_at: string;
-  token: string;
-  log_index: number;
-  evidence_href: string;
-}
-interface EvidenceBody extends Evidence {
-  content_type: string | null;
-}
+type AttestationBody = components['schemas']['Attestation'];
+type EvidenceBody = components['schemas']['Evidence'];
 
 async function jwksOf(portal: TestPortal): Promise<JSONWebKeySet> {
   const res = await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`));
@@ -64,6 +54,19 @@ describe('attestations', () => {
       operation: 'createContact',
       issued_at: START,
       token: written.attestation.token,
+      // Decoded for reading, as the contract's AttestationTokenHeader and AttestationTokenClaims.
+      header: { alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: portal.keys.signing.kid },
+      claims: {
+        iss: ORIGIN,
+        sub: `urn:cbm:contact:${written.data.id}:v1`,
+        iat: Date.parse(START) / 1000,
+        jti: id,
+        principal: 'AT',
+        principal_kid: austria.kid,
+        operation: 'createContact',
+        body_sha256: await sha256b64u(bytes),
+        request_sha256: await sha256b64u(portal.sqlite.prepare('SELECT request_token FROM attestations WHERE id = ?').pluck().get(id) as string),
+      },
       log_index: written.attestation.log_index,
       evidence_href: `/attestations/${id}/evidence`,
     });
@@ -84,6 +87,9 @@ describe('attestations', () => {
     const stored = portal.sqlite.prepare('SELECT request_token FROM attestations WHERE id = ?').pluck().get(id) as string;
     expect(evidence.request_token).toBe(stored);
     expect(decodeProtectedHeader(evidence.request_token)).toMatchObject({ typ: 'cbm-request+jwt', kid: austria.kid });
+    expect(evidence.request_token_header).toEqual(decodeProtectedHeader(stored));
+    expect(evidence.request_token_claims).toEqual(decodeJwt(stored));
+    expect(evidence.request_token_claims).toMatchObject({ iss: 'AT', htm: 'POST', htu: '/contacts', body_sha256: await sha256b64u(bytes) });
 
     expect((await germany.get('/attestations/019ac1e2-0000-7000-8000-000000000000')).status).toBe(404);
     expect((await germany.get('/attestations/019ac1e2-0000-7000-8000-000000000000/evidence')).status).toBe(404);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { b64u } from '../crypto/encoding.ts';
+import { decodeTokenParts, type AttestationTokenClaims, type AttestationTokenHeader, type RequestTokenClaims, type RequestTokenHeader } from '../crypto/token-schemas.ts';
 import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { operation } from '../http/operation.ts';
@@ -13,7 +14,7 @@ import { findAttestation } from './repo.ts';
  * the evidence carries the record's own bytes.
  */
 export const attestations = new Hono<AppEnv>()
-  .get('/:attestationId', operation('getAttestation', { scope: 'read' }), async (c) => {
+  .get('/:attestationId', operation('getAttestation'), async (c) => {
     const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
     if (!row) throw problems.notFound('No such attestation.');
     return c.json({
@@ -23,13 +24,15 @@ export const attestations = new Hono<AppEnv>()
       operation: row.operation,
       issued_at: row.issued_at,
       token: row.token,
+      ...decodeTokenParts<AttestationTokenHeader, AttestationTokenClaims>(row.token),
       log_index: row.log_index,
       evidence_href: `${attestationHref(row.id)}/evidence`,
     } satisfies components['schemas']['Attestation']);
   })
-  .get('/:attestationId/evidence', operation('getAttestationEvidence', { scope: 'read' }), async (c) => {
+  .get('/:attestationId/evidence', operation('getAttestationEvidence'), async (c) => {
     const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
     if (!row) throw problems.notFound('No such attestation.');
+    const request = decodeTokenParts<RequestTokenHeader, RequestTokenClaims>(row.request_token);
     return c.json({
       attestation_id: row.id,
       principal: row.principal_id,
@@ -38,6 +41,8 @@ export const attestations = new Hono<AppEnv>()
       path: row.path,
       content_type: row.content_type,
       request_token: row.request_token,
+      request_token_header: request.header,
+      request_token_claims: request.claims,
       body: b64u.encode(new Uint8Array(row.body)),
       body_sha256: row.body_sha256,
       body_blob_sha256: row.body_in_blob ? row.body_sha256 : null,
@@ -46,7 +51,7 @@ export const attestations = new Hono<AppEnv>()
   })
   // The exact body bytes, also when the evidence records them by reference (an uploaded
   // file kept in the blob store under its digest).
-  .get('/:attestationId/evidence/body', operation('getAttestationEvidenceBody', { scope: 'read' }), async (c) => {
+  .get('/:attestationId/evidence/body', operation('getAttestationEvidenceBody'), async (c) => {
     const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
     if (!row) throw problems.notFound('No such attestation.');
     let bytes: Uint8Array = new Uint8Array(row.body);

@@ -48,7 +48,7 @@ function acceptDeadline(deadline: string, now: Date): string {
 }
 
 export const checks = new Hono<AppEnv>()
-  .get('/', operation('listChecks', { scope: 'read' }), async (c) => {
+  .get('/', operation('listChecks'), async (c) => {
     const { db, clock } = c.var.deps;
     const { cursor, limit = 100 } = c.var.input.query;
     const rows = await listChecks(db, decodeCursor(cursor), limit);
@@ -57,7 +57,7 @@ export const checks = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, (row) => toCheck(row, states.get(row.id) ?? [], now)));
   })
 
-  .post('/', operation('startCheck', { scope: 'checks:write' }), async (c) => {
+  .post('/', operation('startCheck'), async (c) => {
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'secretariat') throw problems.forbidden('secretariat-only', 'Only the Secretariat starts communication checks.');
     const input = c.var.input.body;
@@ -95,13 +95,13 @@ export const checks = new Hono<AppEnv>()
     });
   })
 
-  .get('/:checkId', operation('getCheck', { scope: 'read' }), async (c) => {
+  .get('/:checkId', operation('getCheck'), async (c) => {
     const { db, clock } = c.var.deps;
     const row = await existingCheck(c, c.var.input.path.checkId);
     return c.json(toCheck(row, await addresseesOf(db, row.id), clock.now()));
   })
 
-  .post('/:checkId/acknowledgements', operation('acknowledgeCheck', { scope: 'contacts:write' }), async (c) => {
+  .post('/:checkId/acknowledgements', operation('acknowledgeCheck'), async (c) => {
     const { deps, caller } = c.var;
     const check = await existingCheck(c, c.var.input.path.checkId);
     if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only an addressed state answers a communication check, for itself.');
@@ -149,7 +149,7 @@ export const checks = new Hono<AppEnv>()
     return commitAndAnswer(c, attestation, [insertAcknowledgementQuery(deps.db, row)], { status: 201, data: acknowledgement }, conflicts);
   })
 
-  .get('/:checkId/report', operation('getCheckReport', { scope: 'read' }), async (c) => {
+  .get('/:checkId/report', operation('getCheckReport'), async (c) => {
     const { db, clock } = c.var.deps;
     const row = await existingCheck(c, c.var.input.path.checkId);
     const check = toCheck(row, await addresseesOf(db, row.id), clock.now());

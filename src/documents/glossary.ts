@@ -102,7 +102,7 @@ export function hitScore(termMarked: string, definitionMarked: string): number {
   return Math.round(score * 1e6) / 1e6 || 0;
 }
 
-export const glossary = new Hono<AppEnv>().get('/search', operation('searchGlossary', { scope: 'read' }), async (c) => {
+export const glossary = new Hono<AppEnv>().get('/search', operation('searchGlossary'), async (c) => {
   const { q, state, language, cursor, limit = 100 } = c.var.input.query;
   const match = toFtsQuery(q);
   if (!match) throw problems.badRequest('invalid-parameter', 'The query has no word to search for.', [{ parameter: 'q', in: 'query', detail: 'no letters or digits to search for' }]);

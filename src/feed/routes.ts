@@ -15,7 +15,7 @@ type FeedEntry = components['schemas']['FeedEntry'];
  * order and a cursor over it never skips a write that committed later with a smaller
  * number: there is no such write.
  */
-export const feed = new Hono<AppEnv>().get('/', operation('getFeed', { scope: 'read' }), async (c) => {
+export const feed = new Hono<AppEnv>().get('/', operation('getFeed'), async (c) => {
   const { db } = c.var.deps;
   const { cursor, limit = 100 } = c.var.input.query;
   const after = decodeCursor(cursor) ?? 0;

@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database readiness */
+        /**
+         * Liveness and database readiness
+         * @description For load balancers and monitoring: 200 while the portal answers and its database does,
+         *     with `status` `ok` or `degraded` and the conditions that degrade it; 503 when the
+         *     database does not answer. No signature needed.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -28,7 +33,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This contract, as YAML */
+        /**
+         * This contract, as YAML
+         * @description The contract the portal implements, byte for byte as written (`application/yaml`, or
+         *     `text/yaml` or `text/plain` when asked for). Generate clients from it. No signature
+         *     needed; `If-None-Match` with its ETag answers 304.
+         */
         get: operations["getOpenApiYaml"];
         put?: never;
         post?: never;
@@ -45,7 +55,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This contract, as JSON */
+        /**
+         * This contract, as JSON
+         * @description The same contract as JSON. No signature needed; `If-None-Match` with its ETag answers 304.
+         */
         get: operations["getOpenApiJson"];
         put?: never;
         post?: never;
@@ -89,10 +102,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List principals */
+        /**
+         * List principals
+         * @description Every registered principal (the Secretariat and the participating states) in the order
+         *     they were registered; `kind` keeps one kind. Principals are public to every signed
+         *     caller.
+         */
         get: operations["listPrincipals"];
         put?: never;
-        /** Register a participating state (Secretariat only) */
+        /**
+         * Register a participating state (Secretariat only)
+         * @description Registers a participating state by its ISO 3166-1 alpha-2 code (an assigned code, 422
+         *     otherwise; 409 `principal-exists` when registered). The state signs nothing until the
+         *     Secretariat registers a key for it (`registerPrincipalKey`). Only the Secretariat (403
+         *     otherwise).
+         */
         post: operations["createPrincipal"];
         delete?: never;
         options?: never;
@@ -105,11 +129,14 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
+                principalId: components["parameters"]["PrincipalIdPath"];
             };
             cookie?: never;
         };
-        /** One principal */
+        /**
+         * One principal
+         * @description One principal by id; 404 when it is not registered.
+         */
         get: operations["getPrincipal"];
         put?: never;
         post?: never;
@@ -124,7 +151,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
+                principalId: components["parameters"]["PrincipalIdPath"];
             };
             cookie?: never;
         };
@@ -134,7 +161,14 @@ export interface paths {
          */
         get: operations["listPrincipalKeys"];
         put?: never;
-        /** Register a public key for a principal (Secretariat only) */
+        /**
+         * Register a public key for a principal (Secretariat only)
+         * @description Registers an Ed25519 or P-256 public key with its scopes. `kid` is the RFC 7638
+         *     thumbprint; a key already registered is 409 `key-exists`; unsafe keys (small-order,
+         *     non-canonical, off the curve) are 422. `principals:write` and `checks:write` are for
+         *     Secretariat keys only. The registration is attested (subject `urn:cbm:key:<kid>`),
+         *     which is how a verifier proves the key. Only the Secretariat.
+         */
         post: operations["registerPrincipalKey"];
         delete?: never;
         options?: never;
@@ -147,12 +181,16 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
-                kid: components["parameters"]["Kid"];
+                principalId: components["parameters"]["PrincipalIdPath"];
+                kid: components["parameters"]["KidPath"];
             };
             cookie?: never;
         };
-        /** One key, whatever its status */
+        /**
+         * One key, whatever its status
+         * @description One key of a principal, active, expired or revoked, with the attestations that
+         *     registered and revoked it; 404 when the principal has no such key.
+         */
         get: operations["getPrincipalKey"];
         put?: never;
         post?: never;
@@ -167,8 +205,8 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
-                kid: components["parameters"]["Kid"];
+                principalId: components["parameters"]["PrincipalIdPath"];
+                kid: components["parameters"]["KidPath"];
             };
             cookie?: never;
         };
@@ -192,14 +230,20 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
-                kid: components["parameters"]["Kid"];
+                principalId: components["parameters"]["PrincipalIdPath"];
+                kid: components["parameters"]["KidPath"];
             };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        /** Revoke a key at once (Secretariat only) */
+        /**
+         * Revoke a key at once (Secretariat only)
+         * @description Revokes a key at once; signatures made with it after the revocation are not the
+         *     principal's. Already revoked is 409 `key-revoked`; the Secretariat's last active key
+         *     cannot be revoked (409 `last-secretariat-key`). The revocation is attested (subject
+         *     `urn:cbm:key:<kid>:revocation`). Only the Secretariat.
+         */
         post: operations["revokePrincipalKey"];
         delete?: never;
         options?: never;
@@ -220,7 +264,12 @@ export interface paths {
          */
         get: operations["listContacts"];
         put?: never;
-        /** Publish a new point of contact for the signing state */
+        /**
+         * Publish a new point of contact for the signing state
+         * @description Publishes a point of contact (CBM 8) of the signing state as version 1, answered with
+         *     its ETag for later changes. `effective_at` defaults to now; a change filed more than
+         *     30 days after it is marked `late`. Only a participating state, for itself.
+         */
         post: operations["createContact"];
         delete?: never;
         options?: never;
@@ -233,13 +282,22 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
-        /** The current version of a contact */
+        /**
+         * The current version of a contact
+         * @description The current version, withdrawn or not, with its `ETag`; `If-None-Match` naming it
+         *     answers 304. Contacts are visible to every signed caller.
+         */
         get: operations["getContact"];
-        /** Publish a new version of the signing state's contact */
+        /**
+         * Publish a new version of the signing state's contact
+         * @description Publishes the next version of one of the signing state's own contacts (403 `not-owner`
+         *     for another state's, 409 `contact-withdrawn` once withdrawn). `If-Match` with the
+         *     current ETag is required (428 without, 412 when stale).
+         */
         put: operations["updateContact"];
         post?: never;
         delete?: never;
@@ -253,13 +311,18 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        /** Withdraw the signing state's contact (a new, final version) */
+        /**
+         * Withdraw the signing state's contact (a new, final version)
+         * @description Withdraws one of the signing state's contacts: a final version with status `withdrawn`
+         *     that leaves the default directory. `If-Match` with the current ETag is required (428
+         *     without, 412 when stale).
+         */
         post: operations["withdrawContact"];
         delete?: never;
         options?: never;
@@ -272,11 +335,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
-        /** Every version of a contact, oldest first */
+        /**
+         * Every version of a contact, oldest first
+         * @description Every version of a contact, oldest first, each with the attestation that published it;
+         *     404 when there is no such contact.
+         */
         get: operations["listContactHistory"];
         put?: never;
         post?: never;
@@ -291,14 +358,24 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                stateId: components["parameters"]["StateId"];
+                stateId: components["parameters"]["StateIdPath"];
             };
             cookie?: never;
         };
-        /** A state's annual confirmations of its directory entries, newest first */
+        /**
+         * A state's annual confirmations of its directory entries, newest first
+         * @description The annual confirmations (CBM 8) a state has filed, newest first; 404 when the state
+         *     is not registered.
+         */
         get: operations["listConfirmations"];
         put?: never;
-        /** Confirm that the signing state's directory entries are current */
+        /**
+         * Confirm that the signing state's directory entries are current
+         * @description Records that the signing state has reviewed its directory entries and they are
+         *     current, with the number of active contacts at that moment; it resets the state's
+         *     confirmation deadline (365 days). A state confirms only its own entries (403
+         *     `not-owner`).
+         */
         post: operations["confirmContacts"];
         delete?: never;
         options?: never;
@@ -311,11 +388,16 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                stateId: components["parameters"]["StateId"];
+                stateId: components["parameters"]["StateIdPath"];
             };
             cookie?: never;
         };
-        /** A state's CBM 8 compliance status, computed now */
+        /**
+         * A state's CBM 8 compliance status, computed now
+         * @description A state's CBM 8 standing at the time of asking: when it last confirmed and when the
+         *     next confirmation is due, its active contacts per role, late changes, and its record
+         *     in communication checks whose deadline has passed.
+         */
         get: operations["getCompliance"];
         put?: never;
         post?: never;
@@ -330,11 +412,16 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                attestationId: components["parameters"]["AttestationId"];
+                attestationId: components["parameters"]["AttestationIdPath"];
             };
             cookie?: never;
         };
-        /** One attestation */
+        /**
+         * One attestation
+         * @description The portal's signed receipt of one accepted write: its token (verify it against
+         *     `/.well-known/jwks.json`), log index and the link to its evidence. Visible exactly
+         *     when the attested record is; 404 otherwise.
+         */
         get: operations["getAttestation"];
         put?: never;
         post?: never;
@@ -349,7 +436,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                attestationId: components["parameters"]["AttestationId"];
+                attestationId: components["parameters"]["AttestationIdPath"];
             };
             cookie?: never;
         };
@@ -402,7 +489,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Proof that a leaf is in the tree of a given size (RFC 9162 section 2.1.3) */
+        /**
+         * Proof that a leaf is in the tree of a given size (RFC 9162 section 2.1.3)
+         * @description The audit path of leaf `leaf_index` in the tree of size `tree_size` (RFC 9162 section
+         *     2.1.3), with the leaf hash and the root it leads to: compare that root with a signed
+         *     checkpoint of the same size. 422 when the leaf is not below `tree_size` or `tree_size`
+         *     is beyond the integrated log.
+         */
         get: operations["getInclusionProof"];
         put?: never;
         post?: never;
@@ -419,7 +512,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Proof that the tree of size `first` is a prefix of the tree of size `second` (RFC 9162 section 2.1.4) */
+        /**
+         * Proof that the tree of size `first` is a prefix of the tree of size `second` (RFC 9162 section 2.1.4)
+         * @description The proof that the tree of size `first` is a prefix of the tree of size `second` (RFC
+         *     9162 section 2.1.4), with both roots: a client holding an earlier checkpoint checks
+         *     that the log was only appended to. 422 when `first` exceeds `second` or `second` is
+         *     beyond the integrated log.
+         */
         get: operations["getConsistencyProof"];
         put?: never;
         post?: never;
@@ -436,7 +535,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The log's leaves from `start` (inclusive) to `end` (exclusive), at most 256 */
+        /**
+         * The log's leaves from `start` (inclusive) to `end` (exclusive), at most 256
+         * @description The leaves from `start` to `end` (exclusive), at most 256, each with its leaf hash. A
+         *     leaf whose attested record the caller may not see keeps its hash, so anyone can
+         *     recompute the tree, but its token and attestation id are withheld.
+         */
         get: operations["listLogEntries"];
         put?: never;
         post?: never;
@@ -453,7 +557,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Communication checks, newest first */
+        /**
+         * Communication checks, newest first
+         * @description Every communication check, newest first, with its addressed states, roles, deadline
+         *     and status. Checks are visible to every signed caller.
+         */
         get: operations["listChecks"];
         put?: never;
         /**
@@ -474,11 +582,14 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                checkId: components["parameters"]["CheckId"];
+                checkId: components["parameters"]["CheckIdPath"];
             };
             cookie?: never;
         };
-        /** One communication check */
+        /**
+         * One communication check
+         * @description One communication check; 404 when there is no such check.
+         */
         get: operations["getCheck"];
         put?: never;
         post?: never;
@@ -493,7 +604,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                checkId: components["parameters"]["CheckId"];
+                checkId: components["parameters"]["CheckIdPath"];
             };
             cookie?: never;
         };
@@ -518,11 +629,16 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                checkId: components["parameters"]["CheckId"];
+                checkId: components["parameters"]["CheckIdPath"];
             };
             cookie?: never;
         };
-        /** Who answered a check, how fast, and who did not */
+        /**
+         * Who answered a check, how fast, and who did not
+         * @description Computed at the time of asking: per addressed state whether it answered on time, late
+         *     or not (yet), who answered and how fast, the counts, and the median response time of
+         *     the answers in time.
+         */
         get: operations["getCheckReport"];
         put?: never;
         post?: never;
@@ -592,7 +708,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -614,11 +730,16 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
-        /** Every report of an incident, oldest first */
+        /**
+         * Every report of an incident, oldest first
+         * @description Every staged report of an incident the caller may see, oldest first; each is immutable
+         *     and carries the incident's fields as they stood after it, with its attestation. 404
+         *     when the caller may not see the incident.
+         */
         get: operations["listIncidentReports"];
         put?: never;
         /**
@@ -645,12 +766,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
                 reportNo: number;
             };
             cookie?: never;
         };
-        /** One report of an incident */
+        /**
+         * One report of an incident
+         * @description One report by its number; 404 when there is no such report or the caller may not see the incident.
+         */
         get: operations["getIncidentReport"];
         put?: never;
         post?: never;
@@ -665,7 +789,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -697,7 +821,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consultation, assistance and information requests the caller may see, newest first */
+        /**
+         * Consultation, assistance and information requests the caller may see, newest first
+         * @description The requests the caller sent or may see as a recipient (`direction` keeps one side),
+         *     newest first, with their status and each recipient's standing. Filtered by the
+         *     visibility rule: a request the caller may not see never appears.
+         */
         get: operations["listRequests"];
         put?: never;
         /**
@@ -721,11 +850,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                requestId: components["schemas"]["RecordId"];
+                requestId: components["parameters"]["RequestIdPath"];
             };
             cookie?: never;
         };
-        /** A request with its status and each recipient's answer status */
+        /**
+         * A request with its status and each recipient's answer status
+         * @description One request with its status, whether it is overdue, and each recipient's latest
+         *     standing; 404 when it does not exist or the caller may not see it.
+         */
         get: operations["getRequest"];
         put?: never;
         post?: never;
@@ -740,7 +873,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                requestId: components["schemas"]["RecordId"];
+                requestId: components["parameters"]["RequestIdPath"];
             };
             cookie?: never;
         };
@@ -805,7 +938,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -840,7 +973,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -864,7 +997,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -886,7 +1019,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -925,7 +1058,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -973,16 +1106,21 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                attestationId: components["parameters"]["AttestationId"];
+                attestationId: components["parameters"]["AttestationIdPath"];
             };
             cookie?: never;
         };
         /**
          * The exact request body bytes behind an attestation
          * @description The body the principal signed (`body_sha256` of its request token), byte-identical,
-         *     with its SHA-256 in `Repr-Digest` (RFC 9530). This is where a body recorded by
-         *     reference (`body_blob_sha256` in the evidence, e.g. an uploaded document file) is
-         *     read; inline bodies are served too. Visible exactly when the attestation is.
+         *     with its SHA-256 in `Repr-Digest` (RFC 9530) and as the `ETag`. This is where a body
+         *     recorded by reference (`body_blob_sha256` in the evidence, e.g. an uploaded document
+         *     file) is read; inline bodies are served too. Visible exactly when the attestation is.
+         *
+         *     The bytes are served in the media type they were sent with (`application/json` for
+         *     every JSON write, a document file's own type for an upload), or as
+         *     `application/octet-stream` when `Accept` asks for that instead (406 when it allows
+         *     neither).
          */
         get: operations["getAttestationEvidenceBody"];
         put?: never;
@@ -1022,10 +1160,14 @@ export interface components {
             pointer?: string;
             /** @example limit */
             parameter?: string;
-            /** @enum {string} */
-            in?: "path" | "query" | "header";
+            in?: components["schemas"]["ParameterLocation"];
             detail: string;
         };
+        /**
+         * @description Where a bad parameter is: `path`, `query` or `header`.
+         * @enum {string}
+         */
+        ParameterLocation: "path" | "query" | "header";
         Health: {
             /**
              * @description `ok`, or `degraded` when the portal serves reads but something is wrong, each
@@ -1273,11 +1415,100 @@ export interface components {
         };
         AttestationRef: {
             id: components["schemas"]["RecordId"];
-            /** @description Compact JWS, `typ` `cbm-attestation+jwt`, signed by a key in `/.well-known/jwks.json`. */
-            token: string;
+            token: components["schemas"]["AttestationToken"];
             /** @description The attestation's leaf index in the Merkle log, assigned atomically with the write. */
             log_index: number;
             href: string;
+        };
+        /**
+         * @description A request token (`cbm-request+jwt`): a compact JWS whose protected header is
+         *     `RequestTokenHeader` and whose claims are `RequestTokenClaims`, signed by one of the
+         *     principal's registered keys.
+         */
+        RequestToken: string;
+        /**
+         * @description The protected header of a request token. `jku`, `x5u`, `jwk`, `x5c` and `crit` are
+         *     refused: the key is looked up by `kid` among the issuer's registered keys only.
+         */
+        RequestTokenHeader: {
+            /**
+             * @description The registered key's algorithm: `EdDSA` for Ed25519, `ES256` for P-256.
+             * @enum {string}
+             */
+            alg: "EdDSA" | "ES256";
+            /** @enum {string} */
+            typ: "cbm-request+jwt";
+            kid: components["schemas"]["Kid"];
+        };
+        /**
+         * @description The claims of a request token. `body_sha256` is in every POST, PUT, PATCH and DELETE
+         *     token (every write of this API has a body) and in no GET or HEAD token.
+         */
+        RequestTokenClaims: {
+            /** @description The signing principal. */
+            iss: components["schemas"]["PrincipalId"];
+            /**
+             * Format: uri
+             * @description The portal's public origin, e.g. `https://cbm.example.org`; one string, not an array.
+             */
+            aud: string;
+            /** @description Issued at, seconds since the epoch (at most 60 s ahead of the portal's clock). */
+            iat: number;
+            /** @description Expiry, seconds since the epoch: after `iat`, at most 300 s after it. */
+            exp: number;
+            /** @description Unique per token; a write token's `jti` is accepted once. */
+            jti: string;
+            /**
+             * @description The HTTP method.
+             * @enum {string}
+             */
+            htm: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+            /** @description The request-target exactly as sent: path and query, not re-encoded. */
+            htu: string;
+            /** @description base64url SHA-256 of the exact body bytes (of zero bytes for an empty body). */
+            body_sha256?: components["schemas"]["Sha256"];
+        };
+        /**
+         * @description An attestation (`cbm-attestation+jwt`): a compact JWS by a portal key of
+         *     `/.well-known/jwks.json`, whose protected header is `AttestationTokenHeader` and whose
+         *     claims are `AttestationTokenClaims`. It does not expire.
+         */
+        AttestationToken: string;
+        /** @description The protected header of an attestation. */
+        AttestationTokenHeader: {
+            /** @enum {string} */
+            alg: "EdDSA";
+            /** @enum {string} */
+            typ: "cbm-attestation+jwt";
+            /** @description The portal key's `kid` in `/.well-known/jwks.json`. */
+            kid: string;
+        };
+        /**
+         * @description The claims of an attestation: what the portal accepted, from whom, under which request
+         *     token and body.
+         */
+        AttestationTokenClaims: {
+            /**
+             * Format: uri
+             * @description The portal's public origin.
+             */
+            iss: string;
+            /** @description The record version or event, e.g. `urn:cbm:contact:<id>:v2`. */
+            sub: string;
+            /** @description When the portal accepted the write, seconds since the epoch. */
+            iat: number;
+            /** @description The attestation's id. */
+            jti: components["schemas"]["RecordId"];
+            /** @description Who signed the request. */
+            principal: components["schemas"]["PrincipalId"];
+            /** @description The principal's key that signed the request token. */
+            principal_kid: components["schemas"]["Kid"];
+            /** @description The operationId of the accepted request. */
+            operation: string;
+            /** @description base64url SHA-256 of the exact request body bytes. */
+            body_sha256: components["schemas"]["Sha256"];
+            /** @description base64url SHA-256 of the request token (ASCII). */
+            request_sha256: components["schemas"]["Sha256"];
         };
         PrincipalResult: {
             data: components["schemas"]["Principal"];
@@ -1308,9 +1539,12 @@ export interface components {
             /** @description The operationId of the accepted request. */
             operation: string;
             issued_at: components["schemas"]["Timestamp"];
-            /** @description Compact JWS (`cbm-attestation+jwt`). */
-            token: string;
+            token: components["schemas"]["AttestationToken"];
             evidence_href: string;
+            /** @description The token's protected header, decoded for reading: verify `token`, not this. */
+            header: components["schemas"]["AttestationTokenHeader"];
+            /** @description The token's claims, decoded for reading: verify `token`, not this. */
+            claims: components["schemas"]["AttestationTokenClaims"];
         };
         Evidence: {
             attestation_id: components["schemas"]["RecordId"];
@@ -1320,8 +1554,12 @@ export interface components {
             /** @description Path and query as signed in `htu`. */
             path: string;
             content_type: string | null;
-            /** @description The principal's request JWT, verbatim. */
-            request_token: string;
+            /** @description The principal's request token, verbatim. */
+            request_token: components["schemas"]["RequestToken"];
+            /** @description The request token's protected header, decoded for reading: verify `request_token`, not this. */
+            request_token_header: components["schemas"]["RequestTokenHeader"];
+            /** @description The request token's claims, decoded for reading: verify `request_token`, not this. */
+            request_token_claims: components["schemas"]["RequestTokenClaims"];
             /** @description The exact request body bytes, base64url without padding; empty when the body is recorded by reference (`body_blob_sha256`). */
             body: string;
             /** @description base64url SHA-256 of the body bytes (equals the token's `body_sha256`). */
@@ -1781,6 +2019,11 @@ export interface components {
         /** @description base64url SHA-256 without padding (43 characters), as every digest of the portal. */
         Sha256: string;
         /**
+         * Format: binary
+         * @description The exact bytes of a file or body, as sent or stored: raw, never base64.
+         */
+        FileBytes: string;
+        /**
          * @description PDF, OpenDocument text, Word (DOCX) or plain text.
          * @enum {string}
          */
@@ -1911,6 +2154,12 @@ export interface components {
         /** @description The request token is missing or fails a check; `code` names the check. */
         Unauthorized: {
             headers: {
+                /**
+                 * @description `Bearer realm="cbm"` when the request carries no `Authorization`; `Bearer realm="cbm",
+                 *     error="invalid_token", error_description="<code>"` when the token fails a check (RFC
+                 *     6750 section 3).
+                 */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -2036,17 +2285,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `If-None-Match` names the current representation (RFC 9110 section 15.4.5); no body. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
     parameters: {
         /** @description Opaque cursor from a previous page's `next_cursor`. */
         Cursor: string;
         Limit: number;
-        PrincipalId: components["schemas"]["PrincipalId"];
-        StateId: components["schemas"]["StateCode"];
-        Kid: components["schemas"]["Kid"];
-        ContactId: components["schemas"]["RecordId"];
-        CheckId: components["schemas"]["RecordId"];
-        AttestationId: components["schemas"]["RecordId"];
+        PrincipalIdPath: components["schemas"]["PrincipalId"];
+        StateIdPath: components["schemas"]["StateCode"];
+        KidPath: components["schemas"]["Kid"];
+        ContactIdPath: components["schemas"]["RecordId"];
+        CheckIdPath: components["schemas"]["RecordId"];
+        AttestationIdPath: components["schemas"]["RecordId"];
         /**
          * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
          *     same key and the same request replays the first answer (same record, same
@@ -2056,12 +2313,17 @@ export interface components {
         IdempotencyKey: string;
         /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
         IfMatch: string;
+        DocumentIdPath: components["schemas"]["RecordId"];
+        IncidentIdPath: components["schemas"]["RecordId"];
+        RequestIdPath: components["schemas"]["RecordId"];
+        /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+        IfNoneMatch: string;
     };
     requestBodies: never;
     headers: {
         /** @description Path of the created resource. */
         Location: string;
-        /** @description Strong entity tag of the record version, for `If-Match`. */
+        /** @description Strong entity tag of the representation: for `If-None-Match` (304), and of a record version for `If-Match`. */
         ETag: string;
     };
     pathItems: never;
@@ -2093,7 +2355,10 @@ export interface operations {
     getOpenApiYaml: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2102,19 +2367,26 @@ export interface operations {
             /** @description The OpenAPI document. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/yaml": string;
+                    "text/yaml": string;
+                    "text/plain": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             406: components["responses"]["NotAcceptable"];
         };
     };
     getOpenApiJson: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2123,19 +2395,24 @@ export interface operations {
             /** @description The OpenAPI document. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": Record<string, never>;
                 };
             };
+            304: components["responses"]["NotModified"];
             406: components["responses"]["NotAcceptable"];
         };
     };
     getPortalJwks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2144,12 +2421,14 @@ export interface operations {
             /** @description A JSON Web Key Set. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
+            304: components["responses"]["NotModified"];
             406: components["responses"]["NotAcceptable"];
         };
     };
@@ -2228,7 +2507,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
+                principalId: components["parameters"]["PrincipalIdPath"];
             };
             cookie?: never;
         };
@@ -2256,7 +2535,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
+                principalId: components["parameters"]["PrincipalIdPath"];
             };
             cookie?: never;
         };
@@ -2290,7 +2569,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                principalId: components["parameters"]["PrincipalId"];
+                principalId: components["parameters"]["PrincipalIdPath"];
             };
             cookie?: never;
         };
@@ -2327,8 +2606,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
-                kid: components["parameters"]["Kid"];
+                principalId: components["parameters"]["PrincipalIdPath"];
+                kid: components["parameters"]["KidPath"];
             };
             cookie?: never;
         };
@@ -2362,8 +2641,8 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                principalId: components["parameters"]["PrincipalId"];
-                kid: components["parameters"]["Kid"];
+                principalId: components["parameters"]["PrincipalIdPath"];
+                kid: components["parameters"]["KidPath"];
             };
             cookie?: never;
         };
@@ -2400,8 +2679,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                principalId: components["parameters"]["PrincipalId"];
-                kid: components["parameters"]["Kid"];
+                principalId: components["parameters"]["PrincipalIdPath"];
+                kid: components["parameters"]["KidPath"];
             };
             cookie?: never;
         };
@@ -2507,9 +2786,12 @@ export interface operations {
     getContact: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
@@ -2525,6 +2807,7 @@ export interface operations {
                     "application/json": components["schemas"]["Contact"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2539,7 +2822,7 @@ export interface operations {
                 "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
@@ -2581,7 +2864,7 @@ export interface operations {
                 "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
@@ -2624,7 +2907,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                contactId: components["parameters"]["ContactId"];
+                contactId: components["parameters"]["ContactIdPath"];
             };
             cookie?: never;
         };
@@ -2654,7 +2937,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                stateId: components["parameters"]["StateId"];
+                stateId: components["parameters"]["StateIdPath"];
             };
             cookie?: never;
         };
@@ -2688,7 +2971,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                stateId: components["parameters"]["StateId"];
+                stateId: components["parameters"]["StateIdPath"];
             };
             cookie?: never;
         };
@@ -2724,7 +3007,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                stateId: components["parameters"]["StateId"];
+                stateId: components["parameters"]["StateIdPath"];
             };
             cookie?: never;
         };
@@ -2750,7 +3033,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                attestationId: components["parameters"]["AttestationId"];
+                attestationId: components["parameters"]["AttestationIdPath"];
             };
             cookie?: never;
         };
@@ -2776,7 +3059,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                attestationId: components["parameters"]["AttestationId"];
+                attestationId: components["parameters"]["AttestationIdPath"];
             };
             cookie?: never;
         };
@@ -2800,7 +3083,10 @@ export interface operations {
     getLogCheckpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2809,12 +3095,14 @@ export interface operations {
             /** @description The signed checkpoint. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "text/plain": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             406: components["responses"]["NotAcceptable"];
             503: components["responses"]["Unavailable"];
         };
@@ -2977,7 +3265,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                checkId: components["parameters"]["CheckId"];
+                checkId: components["parameters"]["CheckIdPath"];
             };
             cookie?: never;
         };
@@ -3011,7 +3299,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                checkId: components["parameters"]["CheckId"];
+                checkId: components["parameters"]["CheckIdPath"];
             };
             cookie?: never;
         };
@@ -3047,7 +3335,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                checkId: components["parameters"]["CheckId"];
+                checkId: components["parameters"]["CheckIdPath"];
             };
             cookie?: never;
         };
@@ -3172,9 +3460,12 @@ export interface operations {
     getIncident: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -3190,6 +3481,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -3205,7 +3497,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -3241,7 +3533,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -3280,7 +3572,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
                 reportNo: number;
             };
             cookie?: never;
@@ -3311,7 +3603,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -3345,7 +3637,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                incidentId: components["schemas"]["RecordId"];
+                incidentId: components["parameters"]["IncidentIdPath"];
             };
             cookie?: never;
         };
@@ -3453,7 +3745,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                requestId: components["schemas"]["RecordId"];
+                requestId: components["parameters"]["RequestIdPath"];
             };
             cookie?: never;
         };
@@ -3483,7 +3775,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                requestId: components["schemas"]["RecordId"];
+                requestId: components["parameters"]["RequestIdPath"];
             };
             cookie?: never;
         };
@@ -3517,7 +3809,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                requestId: components["schemas"]["RecordId"];
+                requestId: components["parameters"]["RequestIdPath"];
             };
             cookie?: never;
         };
@@ -3627,9 +3919,12 @@ export interface operations {
     getDocument: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -3645,6 +3940,7 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -3659,7 +3955,7 @@ export interface operations {
                 "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -3701,7 +3997,7 @@ export interface operations {
                 "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -3744,7 +4040,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -3771,10 +4067,11 @@ export interface operations {
                 version?: number;
             };
             header?: {
-                "If-None-Match"?: string;
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -3792,20 +4089,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
-                    "application/vnd.oasis.opendocument.text": unknown;
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
-                    "text/plain": unknown;
-                    "text/markdown": unknown;
+                    "application/pdf": components["schemas"]["FileBytes"];
+                    "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
+                    "text/plain": components["schemas"]["FileBytes"];
+                    "text/markdown": components["schemas"]["FileBytes"];
                 };
             };
-            /** @description `If-None-Match` names these bytes. */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -3818,16 +4109,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
+        /**
+         * @description The file's exact bytes, in the media type the current version declares; at most
+         *     `x-max-bytes` (25 MiB), or the operator's lower limit.
+         */
         requestBody: {
             content: {
-                "application/pdf": unknown;
-                "application/vnd.oasis.opendocument.text": unknown;
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
-                "text/plain": unknown;
+                "application/pdf": components["schemas"]["FileBytes"];
+                "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
+                "text/plain": components["schemas"]["FileBytes"];
             };
         };
         responses: {
@@ -3871,7 +4166,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                documentId: components["schemas"]["RecordId"];
+                documentId: components["parameters"]["DocumentIdPath"];
             };
             cookie?: never;
         };
@@ -3926,29 +4221,40 @@ export interface operations {
     getAttestationEvidenceBody: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
-                attestationId: components["parameters"]["AttestationId"];
+                attestationId: components["parameters"]["AttestationIdPath"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The body bytes, with the media type they were sent with. */
+            /** @description The body bytes: in the media type they were sent with, or `application/octet-stream`. */
             200: {
                 headers: {
                     /** @description RFC 9530: `sha-256=:<standard base64 of the SHA-256>:`. */
                     "Repr-Digest"?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/json": components["schemas"]["FileBytes"];
+                    "application/pdf": components["schemas"]["FileBytes"];
+                    "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
+                    "text/plain": components["schemas"]["FileBytes"];
+                    "application/octet-stream": components["schemas"]["FileBytes"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
 }

@@ -22,8 +22,6 @@ export interface OperationInput<Id extends OperationId> {
   path: PathParams<Id>;
 }
 
-export type Scope = 'read' | 'contacts:write' | 'principals:write' | 'checks:write' | 'incidents:write' | 'documents:write';
-
 // fatal: invalid UTF-8 (including encoded surrogates) is refused, never replaced by U+FFFD.
 // ignoreBOM: a BOM stays in the text and is refused as JSON, since parsers differ on it.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -82,20 +80,22 @@ function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unk
 }
 
 /**
- * Everything an operation needs before its handler runs: the caller holds the scope,
- * and the path, query and body match the contract (openapi/openapi.yaml). Unknown query
- * parameters and body fields are refused. The handler reads `c.var.input`, typed from the
- * generated types.
+ * Everything an operation needs before its handler runs, all read from the contract
+ * (openapi/openapi.yaml): the caller's key holds the scope of the operation's security
+ * requirement, and the path, query and body match. Unknown query parameters and body
+ * fields are refused. The handler reads `c.var.input`, typed from the generated types.
+ *
+ * @example
+ * contacts.get('/:contactId', operation('getContact'), async (c) => c.json(await find(c.var.input.path.contactId)));
  */
-export function operation<Id extends OperationId>(
-  operationId: Id,
-  options: { scope: Scope },
-): MiddlewareHandler<AppEnv & { Variables: { input: OperationInput<Id> } }> {
+export function operation<Id extends OperationId>(operationId: Id): MiddlewareHandler<AppEnv & { Variables: { input: OperationInput<Id> } }> {
   const compiled = compiledOperation(operationId);
+  const { scope } = compiled;
+  if (!scope) throw new Error(`openapi: ${operationId} is public; it needs no operation() guard`);
   return async function validateOperation(c, next) {
     c.set('operationId', operationId);
-    if (!c.var.caller.scopes.includes(options.scope)) {
-      throw problems.forbidden('insufficient-scope', `This key lacks the ${options.scope} scope.`);
+    if (!c.var.caller.scopes.includes(scope)) {
+      throw problems.forbidden('insufficient-scope', `This key lacks the ${scope} scope.`);
     }
 
     const parameterErrors: FieldError[] = [];

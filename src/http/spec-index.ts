@@ -1,7 +1,10 @@
 import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema';
+import type { components } from '../generated/openapi.ts';
 import { specDocument } from '../generated/spec.ts';
 import { limitsForSchema } from './json-bounds.ts';
 import type { JsonLimits } from './strict-json.ts';
+
+export type Scope = components['schemas']['Scope'];
 
 interface SpecParameter {
   name: string;
@@ -12,20 +15,35 @@ interface SpecParameter {
 
 export interface CompiledOperation {
   operationId: string;
+  /** Upper case, as on the wire. */
+  method: string;
+  /** The contract's path template, e.g. `/documents/{documentId}/content`. */
+  path: string;
+  /** The scope the caller's key must hold (the operation's security requirement); null for a public operation. */
+  scope: Scope | null;
   pathParams: Map<string, { required: boolean; validator: Validator; type: unknown }>;
   queryParams: Map<string, { required: boolean; validator: Validator; type: unknown; default: unknown }>;
   /** Validator of the JSON body, when the operation takes one, and the bounds checked before it. */
   body: { validator: Validator; required: boolean; limits: JsonLimits } | null;
-  /** Media types of a body taken as raw bytes (a file upload), when not JSON. */
-  rawBody: { mediaTypes: string[] } | null;
+  /**
+   * A body taken as raw bytes (a file upload): every request media type that is not JSON,
+   * streamed rather than buffered, at most `maxBytes` (the request body's `x-max-bytes`).
+   */
+  rawBody: { mediaTypes: string[]; maxBytes: number } | null;
   /** The operation declares the Idempotency-Key header: it creates. */
   idempotent: boolean;
+  /** The media types of its successful answers (2xx), in the contract's order. */
+  produces: string[];
 }
 
 type Json = Record<string, unknown>;
 
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+const unescapePointer = (part: string) => part.replace(/~1/g, '/').replace(/~0/g, '~');
+
 /** Inlines local `$ref`s. The contract has no recursive schemas; depth guards against one. */
-function resolveRefs(node: unknown, depth = 0): unknown {
+export function resolveRefs(node: unknown, depth = 0): unknown {
   if (depth > 64) throw new Error('openapi: $ref nesting too deep (recursive schema?)');
   if (Array.isArray(node)) return node.map((item) => resolveRefs(item, depth + 1));
   if (!node || typeof node !== 'object') return node;
@@ -34,62 +52,144 @@ function resolveRefs(node: unknown, depth = 0): unknown {
     const target = $ref
       .replace(/^#\//, '')
       .split('/')
-      .reduce<unknown>((at, part) => (at as Json)[part.replace(/~1/g, '/').replace(/~0/g, '~')], specDocument);
+      .reduce<unknown>((at, part) => (at as Json)[unescapePointer(part)], specDocument);
     if (target === undefined) throw new Error(`openapi: unresolved ${$ref}`);
     return { ...(resolveRefs(target, depth + 1) as Json), ...(resolveRefs(rest, depth + 1) as Json) };
   }
   return Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, resolveRefs(value, depth + 1)]));
 }
 
-const compile = (schema: Schema) => new Validator(schema, '2020-12', false);
+/** A validator of a schema of the contract (JSON Schema 2020-12), interpreted: no code is generated. */
+export const compileSchema = (schema: Schema) => new Validator(schema, '2020-12', false);
 
-function compileOperation(operationId: string, pathItem: Json, operation: Json): CompiledOperation {
+const namedSchemas = new Map<string, Validator>();
+
+/** The validator of `components.schemas[name]`, compiled once. */
+export function schemaValidator(name: keyof components['schemas']): Validator {
+  let validator = namedSchemas.get(name);
+  if (!validator) {
+    const schema = ((specDocument.components as Json).schemas as Json)[name];
+    if (!schema) throw new Error(`openapi: no schema ${name}`);
+    validator = compileSchema(resolveRefs(schema) as Schema);
+    namedSchemas.set(name, validator);
+  }
+  return validator;
+}
+
+const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+
+function scopeOf(operationId: string, operation: Json): Scope | null {
+  const security = (operation.security ?? specDocument.security) as Record<string, string[]>[] | undefined;
+  if (!security || security.length === 0) return null;
+  const scopes = security.flatMap((requirement) => Object.values(requirement).flat());
+  // The contract's lint (cbm-operation-scope) holds every operation to this; a break is a bug.
+  if (security.length !== 1 || scopes.length !== 1) throw new Error(`openapi: ${operationId} must name exactly one scope in its security requirement`);
+  return scopes[0] as Scope;
+}
+
+function compileOperation(operationId: string, method: string, path: string, pathItem: Json, operation: Json): CompiledOperation {
   const parameters = [...((pathItem.parameters as unknown[]) ?? []), ...((operation.parameters as unknown[]) ?? [])].map(
     (parameter) => resolveRefs(parameter) as SpecParameter,
   );
   const pathParams: CompiledOperation['pathParams'] = new Map();
   const queryParams: CompiledOperation['queryParams'] = new Map();
   for (const parameter of parameters) {
-    const entry = { required: parameter.required === true, validator: compile(parameter.schema), type: parameter.schema.type };
+    const entry = { required: parameter.required === true, validator: compileSchema(parameter.schema), type: parameter.schema.type };
     if (parameter.in === 'path') pathParams.set(parameter.name, entry);
     if (parameter.in === 'query') queryParams.set(parameter.name, { ...entry, default: parameter.schema.default });
   }
-  const requestBody = resolveRefs(operation.requestBody) as { required?: boolean; content?: Record<string, { schema: Schema }> } | undefined;
+  const requestBody = resolveRefs(operation.requestBody) as { required?: boolean; content?: Record<string, { schema: Schema }>; 'x-max-bytes'?: number } | undefined;
   const jsonSchema = requestBody?.content?.['application/json']?.schema;
-  const rawMediaTypes = Object.keys(requestBody?.content ?? {}).filter((mediaType) => mediaType !== 'application/json');
+  const rawMediaTypes = Object.keys(requestBody?.content ?? {}).filter((mediaType) => !isJson(mediaType));
+  if (rawMediaTypes.length && typeof requestBody?.['x-max-bytes'] !== 'number') throw new Error(`openapi: ${operationId} takes raw bytes but its request body gives no x-max-bytes`);
+  const responses = (operation.responses ?? {}) as Record<string, Json>;
+  const produces = [
+    ...new Set(
+      Object.entries(responses)
+        .filter(([status]) => /^2\d\d$/.test(status))
+        .flatMap(([, response]) => Object.keys(((resolveRefs(response) as Json).content as Json | undefined) ?? {})),
+    ),
+  ];
   return {
     operationId,
+    method: method.toUpperCase(),
+    path,
+    scope: scopeOf(operationId, operation),
     pathParams,
     queryParams,
-    body: jsonSchema ? { validator: compile(jsonSchema), required: requestBody?.required === true, limits: limitsForSchema(jsonSchema as Record<string, unknown>) } : null,
-    rawBody: !jsonSchema && rawMediaTypes.length ? { mediaTypes: rawMediaTypes } : null,
+    body: jsonSchema ? { validator: compileSchema(jsonSchema), required: requestBody?.required === true, limits: limitsForSchema(jsonSchema as Record<string, unknown>) } : null,
+    rawBody: !jsonSchema && rawMediaTypes.length ? { mediaTypes: rawMediaTypes, maxBytes: requestBody!['x-max-bytes']! } : null,
     idempotent: parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key'),
+    produces,
   };
 }
 
-let index: Map<string, CompiledOperation> | undefined;
+interface Route {
+  path: string;
+  pattern: RegExp;
+  literalSegments: number;
+  operations: Map<string, CompiledOperation>;
+}
+
+let index: { byId: Map<string, CompiledOperation>; routes: Route[] } | undefined;
 
 /**
  * The operations of the contract, compiled once per process from the generated spec
  * module. No code is generated at runtime (Workers forbid it): @cfworker/json-schema
  * interprets the schemas.
  */
-export function compiledOperation(operationId: string): CompiledOperation {
+function contractIndex() {
   if (!index) {
-    index = new Map();
-    for (const pathItem of Object.values(specDocument.paths as Record<string, Json>)) {
-      for (const method of ['get', 'put', 'post', 'delete', 'patch']) {
+    const byId = new Map<string, CompiledOperation>();
+    const routes: Route[] = [];
+    for (const [path, pathItem] of Object.entries(specDocument.paths as Record<string, Json>)) {
+      const segments = path.split('/').slice(1);
+      const pattern = new RegExp(`^/${segments.map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/')}$`);
+      const route: Route = { path, pattern, literalSegments: segments.filter((segment) => !segment.startsWith('{')).length, operations: new Map() };
+      for (const method of HTTP_METHODS) {
         const operation = pathItem[method] as Json | undefined;
-        if (operation?.operationId) {
-          const id = operation.operationId as string;
-          index.set(id, compileOperation(id, pathItem, operation));
-        }
+        if (!operation?.operationId) continue;
+        const compiled = compileOperation(operation.operationId as string, method, path, pathItem, operation);
+        byId.set(compiled.operationId, compiled);
+        route.operations.set(compiled.method, compiled);
       }
+      routes.push(route);
     }
+    // `/a/literal` before `/a/{param}`: the more literal segments, the more specific.
+    routes.sort((a, b) => b.literalSegments - a.literalSegments);
+    index = { byId, routes };
   }
-  const found = index.get(operationId);
+  return index;
+}
+
+export function compiledOperation(operationId: string): CompiledOperation {
+  const found = contractIndex().byId.get(operationId);
   if (!found) throw new Error(`openapi: no operation ${operationId}`);
   return found;
+}
+
+/** Every operation of the contract. */
+export const allOperations = (): CompiledOperation[] => [...contractIndex().byId.values()];
+
+export type RouteMatch =
+  | { kind: 'operation'; operation: CompiledOperation }
+  /** The path is the contract's, the method is not: 405 with these in `Allow`. */
+  | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'unknown' };
+
+/**
+ * The operation a request is for, from the contract's paths and methods (HEAD is GET
+ * without the body). What the server knows about a route before its handler runs (its
+ * scope, whether it takes raw bytes and how many, what it answers) comes from here.
+ */
+export function matchOperation(method: string, pathname: string): RouteMatch {
+  const route = contractIndex().routes.find((candidate) => candidate.pattern.test(pathname));
+  if (!route) return { kind: 'unknown' };
+  const operation = route.operations.get(method === 'HEAD' ? 'GET' : method);
+  if (operation) return { kind: 'operation', operation };
+  const allow = [...route.operations.keys()];
+  if (allow.includes('GET')) allow.splice(allow.indexOf('GET') + 1, 0, 'HEAD');
+  return { kind: 'method-not-allowed', allow };
 }
 
 /** Turns validator output into one message per bad location, the most specific first. */
@@ -97,7 +197,7 @@ export function describeErrors(errors: OutputUnit[]): { pointer: string; detail:
   const byLocation = new Map<string, string>();
   for (const unit of errors) {
     // Summary units repeat what their children say more precisely.
-    if (['properties', 'items', 'allOf', 'anyOf', '$ref', 'prefixItems'].includes(unit.keyword)) continue;
+    if (['properties', 'items', 'allOf', 'anyOf', '$ref', 'prefixItems', 'if', 'then', 'else'].includes(unit.keyword)) continue;
     let pointer = decodeURIComponent(unit.instanceLocation.replace(/^#/, ''));
     let detail = unit.error;
     if (unit.keyword === 'additionalProperties') continue;

@@ -62,7 +62,7 @@ function stageRefusal(incident: IncidentRow, stage: IncidentReportsTable['stage'
 }
 
 export const incidents = new Hono<AppEnv>()
-  .get('/', operation('listIncidents', { scope: 'read' }), async (c) => {
+  .get('/', operation('listIncidents'), async (c) => {
     const { db, clock } = c.var.deps;
     const { state, status, overdue, cursor, limit = 100 } = c.var.input.query;
     const now = clock.now();
@@ -72,7 +72,7 @@ export const incidents = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, (row) => toIncident(row, row, recipients.get(row.id) ?? [], acknowledgements.get(row.id) ?? 0, now)));
   })
 
-  .post('/', operation('createIncident', { scope: 'incidents:write' }), async (c) => {
+  .post('/', operation('createIncident'), async (c) => {
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state notifies incidents.');
     const input = c.var.input.body;
@@ -112,7 +112,7 @@ export const incidents = new Hono<AppEnv>()
     });
   })
 
-  .get('/:incidentId', operation('getIncident', { scope: 'read' }), async (c) => {
+  .get('/:incidentId', operation('getIncident'), async (c) => {
     const { db, clock } = c.var.deps;
     const row = await visibleIncident(c, c.var.input.path.incidentId);
     const [recipients, acknowledgements] = await Promise.all([recipientsOfMany(db, [row.id]), acknowledgementCounts(db, [row.id])]);
@@ -120,14 +120,14 @@ export const incidents = new Hono<AppEnv>()
     return c.json(toIncident(row, row, recipients.get(row.id) ?? [], acknowledgements.get(row.id) ?? 0, clock.now()));
   })
 
-  .get('/:incidentId/reports', operation('listIncidentReports', { scope: 'read' }), async (c) => {
+  .get('/:incidentId/reports', operation('listIncidentReports'), async (c) => {
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     const { cursor, limit = 100 } = c.var.input.query;
     const rows = await listReports(c.var.deps.db, incident.id, decodeCursor(cursor), limit);
     return c.json(toPage(rows, limit, (row) => row.report_no, toReport));
   })
 
-  .post('/:incidentId/reports', operation('addIncidentReport', { scope: 'incidents:write' }), async (c) => {
+  .post('/:incidentId/reports', operation('addIncidentReport'), async (c) => {
     const { deps, caller } = c.var;
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     if (incident.state_id !== caller.principalId) {
@@ -174,14 +174,14 @@ export const incidents = new Hono<AppEnv>()
     );
   })
 
-  .get('/:incidentId/reports/:reportNo', operation('getIncidentReport', { scope: 'read' }), async (c) => {
+  .get('/:incidentId/reports/:reportNo', operation('getIncidentReport'), async (c) => {
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     const row = await findReport(c.var.deps.db, incident.id, c.var.input.path.reportNo);
     if (!row) throw problems.notFound(`Incident ${incident.id} has no report ${c.var.input.path.reportNo}.`);
     return c.json(toReport(row));
   })
 
-  .get('/:incidentId/acknowledgements', operation('listIncidentAcknowledgements', { scope: 'read' }), async (c) => {
+  .get('/:incidentId/acknowledgements', operation('listIncidentAcknowledgements'), async (c) => {
     const { db } = c.var.deps;
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     const { cursor, limit = 100 } = c.var.input.query;
@@ -189,7 +189,7 @@ export const incidents = new Hono<AppEnv>()
     return c.json({ ...toPage(rows, limit, (row) => row.seq, toAcknowledgement), awaiting });
   })
 
-  .post('/:incidentId/acknowledgements', operation('acknowledgeIncident', { scope: 'incidents:write' }), async (c) => {
+  .post('/:incidentId/acknowledgements', operation('acknowledgeIncident'), async (c) => {
     const { deps, caller } = c.var;
     // Whoever may see the incident, other than its author, is a recipient: the listed ones
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.

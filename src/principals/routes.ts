@@ -50,13 +50,13 @@ function newKeyRow(principalId: string, key: AcceptedKey, scopes: readonly strin
 const keyExists = () => problems.conflict('key-exists', 'This key is already registered.');
 
 export const principals = new Hono<AppEnv>()
-  .get('/', operation('listPrincipals', { scope: 'read' }), async (c) => {
+  .get('/', operation('listPrincipals'), async (c) => {
     const { cursor, limit = 100, kind } = c.var.input.query;
     const rows = await listPrincipals(c.var.deps.db, { afterSeq: decodeCursor(cursor), limit, kind });
     return c.json(toPage(rows, limit, (row) => row.seq, toPrincipal));
   })
 
-  .post('/', operation('createPrincipal', { scope: 'principals:write' }), async (c) => {
+  .post('/', operation('createPrincipal'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const { id, name } = c.var.input.body;
@@ -75,11 +75,11 @@ export const principals = new Hono<AppEnv>()
     );
   })
 
-  .get('/:principalId', operation('getPrincipal', { scope: 'read' }), async (c) => {
+  .get('/:principalId', operation('getPrincipal'), async (c) => {
     return c.json(toPrincipal(await existingPrincipal(c, c.var.input.path.principalId)));
   })
 
-  .get('/:principalId/keys', operation('listPrincipalKeys', { scope: 'read' }), async (c) => {
+  .get('/:principalId/keys', operation('listPrincipalKeys'), async (c) => {
     const { principalId } = c.var.input.path;
     await existingPrincipal(c, principalId);
     const now = c.var.deps.clock.now();
@@ -87,7 +87,7 @@ export const principals = new Hono<AppEnv>()
     return c.json({ items: c.var.input.query.status === 'all' ? keys : keys.filter((key) => key.status === 'active') });
   })
 
-  .post('/:principalId/keys', operation('registerPrincipalKey', { scope: 'principals:write' }), async (c) => {
+  .post('/:principalId/keys', operation('registerPrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const principal = await existingPrincipal(c, c.var.input.path.principalId);
@@ -104,12 +104,12 @@ export const principals = new Hono<AppEnv>()
     );
   })
 
-  .get('/:principalId/keys/:kid', operation('getPrincipalKey', { scope: 'read' }), async (c) => {
+  .get('/:principalId/keys/:kid', operation('getPrincipalKey'), async (c) => {
     const { principalId, kid } = c.var.input.path;
     return c.json(toPrincipalKey(await existingKey(c, principalId, kid), c.var.deps.clock.now()));
   })
 
-  .post('/:principalId/keys/:kid/rotate', operation('rotatePrincipalKey', { scope: 'principals:write' }), async (c) => {
+  .post('/:principalId/keys/:kid/rotate', operation('rotatePrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const { principalId, kid } = c.var.input.path;
@@ -139,7 +139,7 @@ export const principals = new Hono<AppEnv>()
     );
   })
 
-  .post('/:principalId/keys/:kid/revoke', operation('revokePrincipalKey', { scope: 'principals:write' }), async (c) => {
+  .post('/:principalId/keys/:kid/revoke', operation('revokePrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const { principalId, kid } = c.var.input.path;

@@ -32,7 +32,7 @@ async function visibleRequest<E extends AppEnv>(c: Context<E>, id: string) {
 }
 
 export const requests = new Hono<AppEnv>()
-  .get('/', operation('listRequests', { scope: 'read' }), async (c) => {
+  .get('/', operation('listRequests'), async (c) => {
     const { db, clock } = c.var.deps;
     const { direction, type, cursor, limit = 100 } = c.var.input.query;
     const rows = await listVisibleRequests(db, c.var.caller, { direction, type, beforeSeq: decodeCursor(cursor), limit });
@@ -42,7 +42,7 @@ export const requests = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, (row) => toRequest(row, recipients.get(row.id) ?? [], standings.get(row.id) ?? [], now)));
   })
 
-  .post('/', operation('createRequest', { scope: 'incidents:write' }), async (c) => {
+  .post('/', operation('createRequest'), async (c) => {
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state sends requests.');
     const input = c.var.input.body;
@@ -85,21 +85,21 @@ export const requests = new Hono<AppEnv>()
     });
   })
 
-  .get('/:requestId', operation('getRequest', { scope: 'read' }), async (c) => {
+  .get('/:requestId', operation('getRequest'), async (c) => {
     const { db, clock } = c.var.deps;
     const row = await visibleRequest(c, c.var.input.path.requestId);
     const [recipients, standings] = await Promise.all([recipientsOfMany(db, [row.id]), standingsOfMany(db, [row.id])]);
     return c.json(toRequest(row, recipients.get(row.id) ?? [], standings.get(row.id) ?? [], clock.now()));
   })
 
-  .get('/:requestId/responses', operation('listRequestResponses', { scope: 'read' }), async (c) => {
+  .get('/:requestId/responses', operation('listRequestResponses'), async (c) => {
     const request = await visibleRequest(c, c.var.input.path.requestId);
     const { cursor, limit = 100 } = c.var.input.query;
     const rows = await listResponses(c.var.deps.db, request.id, decodeCursor(cursor), limit);
     return c.json(toPage(rows, limit, (row) => row.seq, toResponse));
   })
 
-  .post('/:requestId/responses', operation('respondToRequest', { scope: 'incidents:write' }), async (c) => {
+  .post('/:requestId/responses', operation('respondToRequest'), async (c) => {
     const { deps, caller } = c.var;
     // Whoever may see the request, other than its sender, is a recipient: the listed states
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.

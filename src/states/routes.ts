@@ -17,7 +17,7 @@ async function registeredState<E extends AppEnv>(c: Context<E>, stateId: string)
 }
 
 export const states = new Hono<AppEnv>()
-  .post('/:stateId/confirmations', operation('confirmContacts', { scope: 'contacts:write' }), async (c) => {
+  .post('/:stateId/confirmations', operation('confirmContacts'), async (c) => {
     const { deps, caller } = c.var;
     const { stateId } = c.var.input.path;
     if (caller.principalId !== stateId) throw problems.forbidden('not-owner', 'A state confirms only its own directory entries.');
@@ -40,7 +40,7 @@ export const states = new Hono<AppEnv>()
     });
   })
 
-  .get('/:stateId/confirmations', operation('listConfirmations', { scope: 'read' }), async (c) => {
+  .get('/:stateId/confirmations', operation('listConfirmations'), async (c) => {
     const { stateId } = c.var.input.path;
     const { cursor, limit = 100 } = c.var.input.query;
     await registeredState(c, stateId);
@@ -48,7 +48,7 @@ export const states = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, toConfirmation));
   })
 
-  .get('/:stateId/compliance', operation('getCompliance', { scope: 'read' }), async (c) => {
+  .get('/:stateId/compliance', operation('getCompliance'), async (c) => {
     const { db, clock } = c.var.deps;
     const { stateId } = c.var.input.path;
     await registeredState(c, stateId);
