@@ -915,6 +915,51 @@ describe('the signed token reads one way only', () => {
   });
 });
 
+describe('each decoding check alone', () => {
+  test('a header or claims segment in non-canonical base64url is refused with malformed-token, not signature-invalid', async () => {
+    const { at } = await setup();
+    const token = await at.sign('GET', '/contacts');
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const loosen = (segment: string) => {
+      // Only a length that leaves spare bits has a second spelling: pad the JSON until it does.
+      const spare = segment.length % 4;
+      return spare === 0 ? null : segment.slice(0, -1) + alphabet[alphabet.indexOf(segment.at(-1)!) | 1];
+    };
+    const looseHeader = loosen(h);
+    const loosePayload = loosen(p);
+    for (const loose of [looseHeader && `${looseHeader}.${p}.${sig}`, loosePayload && `${h}.${loosePayload}.${sig}`].filter((t): t is string => !!t)) {
+      await expectRefused(await at.call('GET', '/contacts', { token: loose }), 401, 'malformed-token', loose);
+    }
+    expect([looseHeader, loosePayload].some(Boolean)).toBe(true);
+  });
+
+  test('claims that are not a JSON object are refused with malformed-token', async () => {
+    const { at } = await setup();
+    for (const claims of ['[1,2]', '"AT"', 'null']) {
+      const token = await signTexts(at, `{"alg":"EdDSA","typ":"cbm-request+jwt","kid":"${at.kid}"}`, claims);
+      await expectRefused(await at.call('GET', '/contacts', { token }), 401, 'malformed-token', token);
+    }
+  });
+
+  test('a target with dot segments is refused with request-target-ambiguous before the token is looked at', async () => {
+    const { portal, at } = await setup();
+    for (const target of ['/contacts/../principals', '/contacts/%2E%2e/principals', '/contacts/.']) {
+      const token = await at.sign('GET', target);
+      const res = await portal.app.fetch(new Request(`${ORIGIN}/principals`, { headers: { authorization: `Bearer ${token}` } }), { incoming: { url: target } });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as Problem).code).toBe('request-target-ambiguous');
+    }
+  });
+
+  test('an absolute-form target (GET http://host/path) is read as its path and query', async () => {
+    const { portal, at } = await setup();
+    const token = await at.sign('GET', '/contacts?limit=1');
+    const res = await portal.app.fetch(new Request(`${ORIGIN}/contacts?limit=1`, { headers: { authorization: `Bearer ${token}` } }), { incoming: { url: `${ORIGIN}/contacts?limit=1` } });
+    expect(res.status).toBe(200);
+  });
+});
+
 describe('unsafe keys are refused (issue 9 item 2)', () => {
   const SMALL_ORDER_X = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 

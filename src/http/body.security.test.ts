@@ -82,6 +82,18 @@ describe('no body is read before its token verifies (item 6)', () => {
   });
 });
 
+test('a body past the limit is refused 413 after the token verified, without spending the token', async () => {
+  const portal = await createTestPortal({ maxBodyBytes: 2048 });
+  const at = await portal.registerState('AT');
+  const body = encoder.encode(JSON.stringify(contactBody({ notes: 'x'.repeat(3000) })));
+  const token = await at.sign('POST', '/contacts', body);
+  const before = snapshot(portal);
+  expect((await problem(await at.call('POST', '/contacts', { rawBody: body, token }), 413)).code).toBe('payload-too-large');
+  expect(snapshot(portal)).toEqual(before);
+  // Its signer may still send what fits, with a new token.
+  expect((await at.post('/contacts', contactBody())).status).toBe(201);
+});
+
 describe('uploads stream into the blob store and are capped (item 6)', () => {
   async function documentWithFile(portal: TestPortal, client: TestClient, seed: string) {
     const bytes = pdfBytes(seed, 8 * 1024);
