@@ -52,7 +52,6 @@ export async function attest<E extends AppEnv>(
     body_sha256: bodySha256,
     request_sha256: await sha256b64u(caller.token),
   });
-  const url = new URL(c.req.url);
   const insert = deps.db.kysely
     .insertInto('attestations')
     .values({
@@ -64,7 +63,8 @@ export async function attest<E extends AppEnv>(
       issued_at: issuedAt.toISOString(),
       token,
       method: c.req.method,
-      path: url.pathname + url.search,
+      // As sent and signed (htu), so the evidence re-verifies byte for byte.
+      path: c.var.target,
       content_type: c.req.header('content-type') ?? null,
       request_token: caller.token,
       body: visibility.bodyInBlob ? new Uint8Array() : body,
