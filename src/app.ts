@@ -11,8 +11,8 @@ import { negotiate } from './http/negotiate.ts';
 import { problems } from './http/problem.ts';
 import { feed } from './feed/routes.ts';
 import { glossary } from './documents/glossary.ts';
-import { documents, isDocumentUpload } from './documents/routes.ts';
-import { answersRawBytes } from './http/raw-bytes.ts';
+import { documents } from './documents/routes.ts';
+import { conditionalGet, contractRoute } from './http/contract-route.ts';
 import { incidents } from './incidents/routes.ts';
 import { refuseWritesWhileLogUnsound } from './log/integrity.ts';
 import { log, logPublic } from './log/routes.ts';
@@ -53,6 +53,10 @@ export function createApp(given: Deps): Hono<AppEnv> {
   app.onError(onError(deps.log));
   app.notFound((c) => renderProblem(c, problems.notFound(`No resource at ${new URL(c.req.url).pathname}.`)));
   app.use(requestContext(deps));
+  // The contract's operation for the request (405 for a method its path lacks), and 304 for
+  // every GET whose ETag the request's If-None-Match names.
+  app.use(contractRoute());
+  app.use(conditionalGet());
   // While the log is unsound no write is accepted: it would get an attestation no checkpoint covers.
   app.use(refuseWritesWhileLogUnsound());
 
@@ -62,19 +66,24 @@ export function createApp(given: Deps): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>();
   // The token first: no body is read before it verifies. Then the body, checked against
-  // its body_sha256; document files (up to 25 MiB) stream to the blob store instead.
+  // its body_sha256; a body the contract takes as raw bytes (a document file, up to its
+  // request body's x-max-bytes or the operator's lower limit) streams to the blob store.
   api.use(authenticate());
   api.use(
     readBody({
-      limit: (c) => (isDocumentUpload(c.req.method, c.req.path) ? deps.config.maxUploadBytes : deps.config.maxBodyBytes),
-      streamed: (c) => isDocumentUpload(c.req.method, c.req.path),
+      limit: (c) => {
+        const raw = c.var.route?.rawBody;
+        return raw ? Math.min(raw.maxBytes, deps.config.maxUploadBytes) : deps.config.maxBodyBytes;
+      },
+      streamed: (c) => Boolean(c.var.route?.rawBody),
       maxConcurrentUploads: deps.config.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS,
     }),
   );
   api.use(async function acceptJson(c, next) {
-    // Downloads of exact bytes (document files, evidence bodies) negotiate their own type.
-    if (answersRawBytes(c.req.method, c.req.path)) return next();
-    negotiate(c, 'application/json');
+    // An operation that answers only JSON refuses an Accept without it before any work;
+    // downloads of exact bytes (document files, evidence bodies) negotiate their own type.
+    const produces = c.var.route?.produces;
+    if (!produces || produces.every((mediaType) => mediaType === 'application/json')) negotiate(c, 'application/json');
     return next();
   });
   api.route('/principals', principals);

@@ -9,6 +9,8 @@ import { bytesResponse } from '../http/raw-bytes.ts';
 import { attestationHref } from './attest.ts';
 import { findAttestation } from './repo.ts';
 
+const OCTETS = 'application/octet-stream';
+
 /**
  * An attestation and its evidence are visible exactly when the record they attest is:
  * the evidence carries the record's own bytes.
@@ -60,5 +62,7 @@ export const attestations = new Hono<AppEnv>()
       if (!blob) throw new Error(`blob ${row.body_sha256} of attestation ${row.id} is missing from the blob store`);
       bytes = blob.bytes;
     }
-    return bytesResponse(c, bytes, { mediaType: row.content_type ?? 'application/octet-stream', sha256: row.body_sha256 });
+    // As sent, or as plain octets for a client that asks for those (any bytes are).
+    const mediaTypes = [...new Set([row.content_type ?? OCTETS, OCTETS])];
+    return bytesResponse(c, bytes, { mediaTypes, sha256: row.body_sha256 });
   });

@@ -35,9 +35,6 @@ import {
   type VersionRow,
 } from './repo.ts';
 
-/** The upload route takes the larger body limit (config.maxUploadBytes); see app.ts. */
-export const isDocumentUpload = (method: string, path: string) => method === 'PUT' && /^\/documents\/[^/]+\/content$/.test(path);
-
 function requireState<E extends AppEnv>(c: Context<E>) {
   if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state publishes national documents.');
   return c.var.caller.principalId;
@@ -266,13 +263,13 @@ export const documents = new Hono<AppEnv>()
     const row = await findVersion(c.var.deps.db, c.var.caller, documentId, c.var.input.query.version);
     if (!row) throw problems.notFound('No such document version.');
     if (row.content_kind === 'markdown') {
-      return bytesResponse(c, utf8(row.markdown ?? ''), { mediaType: `${MARKDOWN_MEDIA_TYPE}; charset=utf-8`, sha256: row.content_sha256 });
+      return bytesResponse(c, utf8(row.markdown ?? ''), { mediaTypes: [`${MARKDOWN_MEDIA_TYPE}; charset=utf-8`], sha256: row.content_sha256 });
     }
     if (!Number(row.available)) throw problems.notFound(`The file of version ${row.version} has not been uploaded yet.`);
     const blob = await c.var.deps.blobs.get(row.content_sha256);
     if (!blob) throw new Error(`blob ${row.content_sha256} of document ${documentId} is missing from the blob store`);
     const headers = row.filename ? { 'Content-Disposition': contentDisposition(row.filename) } : undefined;
-    return bytesResponse(c, blob.bytes, { mediaType: row.media_type, sha256: row.content_sha256, headers });
+    return bytesResponse(c, blob.bytes, { mediaTypes: [row.media_type], sha256: row.content_sha256, headers });
   })
 
   .put('/:documentId/content', operation('uploadDocumentContent'), async (c) => {

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { RequestClaims } from '../crypto/request-token.ts';
+import type { CompiledOperation } from './spec-index.ts';
 
 /** An Idempotency-Key this request will record, with its answer, in its own commit. */
 export interface IdempotencyClaim {
@@ -35,6 +36,8 @@ export interface AppEnv {
   Variables: {
     deps: Deps;
     requestId: string;
+    /** The contract's operation this request is for (http/contract-route.ts); unset for a path the contract does not have. */
+    route?: CompiledOperation;
     /** Exact body bytes for methods that carry one; null for GET/HEAD and streamed uploads. */
     rawBody: Uint8Array | null;
     /** Limit of a streamed body (see http/body.ts streamedBody). */

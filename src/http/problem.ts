@@ -33,7 +33,8 @@ export const problems = {
   badRequest: (code: string, detail: string, errors?: FieldError[]) => new Problem(400, code, 'Bad request', detail, errors),
   unauthorized: (code: string, detail: string) =>
     new Problem(401, code, 'Request signature not accepted', detail, undefined, {
-      'WWW-Authenticate': `Bearer error="invalid_token", error_description="${code}"`,
+      // No credentials at all get the bare challenge, without an error code (RFC 6750 section 3.1).
+      'WWW-Authenticate': code === 'token-missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${code}"`,
     }),
   forbidden: (code: string, detail: string) => new Problem(403, code, 'Forbidden', detail),
   notFound: (detail = 'No such resource.') => new Problem(404, 'not-found', 'Not found', detail),

@@ -5,6 +5,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { negotiate } from '../http/negotiate.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
+import { representationEtag } from '../http/raw-bytes.ts';
 import { latestCheckpoint, toBase64, treeRoot } from './checkpoint.ts';
 import { LogIntegrityError, logIntegrityProblem, noteLogIntegrityFailure } from './integrity.ts';
 import { consistencyRanges, inclusionRanges } from './merkle.ts';
@@ -40,7 +41,8 @@ export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => 
     const problem = problems.unavailable('The log has no signed checkpoint yet; the first one is signed within seconds of the start.');
     throw Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
   }
-  return c.body(checkpoint.note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+  // no-cache: revalidate each time; the ETag makes that a 304 until the next checkpoint.
+  return c.body(checkpoint.note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ETag: await representationEtag(checkpoint.note) });
 });
 
 export const log = new Hono<AppEnv>()

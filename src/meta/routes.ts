@@ -4,9 +4,23 @@ import { specDocument, specYaml } from '../generated/spec.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { negotiate } from '../http/negotiate.ts';
 import { problems } from '../http/problem.ts';
+import { representationEtag } from '../http/raw-bytes.ts';
 import { secretariatAnchorKeys } from '../principals/keys-repo.ts';
 
-/** The public documents: no signature needed. */
+/** The contract is fixed for the process: each representation's ETag is computed once. */
+const specEtags = new Map<string, Promise<string>>();
+let specJson: string | undefined;
+const specEtag = (mediaType: string, body: string) => {
+  let etag = specEtags.get(mediaType);
+  if (!etag) specEtags.set(mediaType, (etag = representationEtag(body, mediaType)));
+  return etag;
+};
+
+/**
+ * The public documents: no signature needed. Each sends an ETag, so a client polling
+ * them (a verifier re-reading the JWKS, a generator the contract) gets 304 while nothing
+ * changed (http/contract-route.ts conditionalGet).
+ */
 export const meta = new Hono<AppEnv>()
   .get('/healthz', async (c) => {
     negotiate(c, 'application/json');
@@ -21,20 +35,22 @@ export const meta = new Hono<AppEnv>()
     const status = conditions.length ? ('degraded' as const) : ('ok' as const);
     return c.json({ status, version: config.version, time: clock.now().toISOString(), ...(conditions.length ? { conditions } : {}) });
   })
-  .get('/openapi.yaml', (c) => {
+  .get('/openapi.yaml', async (c) => {
     const mediaType = negotiate(c, 'application/yaml', 'text/yaml', 'text/plain');
-    return c.body(specYaml, 200, { 'Content-Type': `${mediaType}; charset=utf-8`, 'Cache-Control': 'public, max-age=300' });
+    const etag = await specEtag(mediaType, specYaml);
+    return c.body(specYaml, 200, { 'Content-Type': `${mediaType}; charset=utf-8`, 'Cache-Control': 'public, max-age=300', ETag: etag, Vary: 'Accept' });
   })
-  .get('/openapi.json', (c) => {
+  .get('/openapi.json', async (c) => {
     negotiate(c, 'application/json');
-    c.header('Cache-Control', 'public, max-age=300');
-    return c.json(specDocument);
+    specJson ??= JSON.stringify(specDocument);
+    const etag = await specEtag('application/json', specJson);
+    return c.body(specJson, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ETag: etag });
   })
   .get('/.well-known/jwks.json', async (c) => {
     negotiate(c, 'application/json', 'application/jwk-set+json');
     // The Secretariat's first key rides along: it anchors every key registration, and
     // verifiers pin this document whole (see the contract).
     const secretariatKeys = await secretariatAnchorKeys(c.var.deps.db);
-    c.header('Cache-Control', 'public, max-age=300');
-    return c.json({ keys: c.var.deps.keys.jwks, secretariat_keys: secretariatKeys });
+    const body = JSON.stringify({ keys: c.var.deps.keys.jwks, secretariat_keys: secretariatKeys });
+    return c.body(body, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ETag: await representationEtag(body) });
   });

@@ -2155,9 +2155,9 @@ export interface components {
         Unauthorized: {
             headers: {
                 /**
-                 * @description `Bearer realm="cbm"` when the request carries no `Authorization`; `Bearer realm="cbm",
-                 *     error="invalid_token", error_description="<code>"` when the token fails a check (RFC
-                 *     6750 section 3).
+                 * @description `Bearer` when the request carries no `Authorization` (RFC 6750 section 3.1: no error
+                 *     code); `Bearer error="invalid_token", error_description="<code>"` when the token
+                 *     fails a check.
                  */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
