@@ -2,6 +2,7 @@ import { base64url, errors, jwtVerify, type JWK, type JWTPayload, type Protected
 import { Problem, problems } from '../http/problem.ts';
 import { scanJson } from '../http/strict-json.ts';
 import { ALLOWED_ALGS, importVerifyKey, type SigningAlg } from './jwk.ts';
+import { requestTokenShapeError } from './token-schemas.ts';
 
 export const REQUEST_TOKEN_TYPE = 'cbm-request+jwt';
 export const MAX_TOKEN_LIFETIME_SECONDS = 300;
@@ -212,6 +213,13 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   }
   if (!hasBody && claims.body_sha256 !== undefined) {
     throw problems.unauthorized('body-digest-mismatch', 'The token carries body_sha256 but the request has no body.');
+  }
+  if (!verified) {
+    // Last, so each check above keeps its own code: what remains is the contract's shape.
+    const shape = requestTokenShapeError(header, claims);
+    if (shape) {
+      throw problems.unauthorized(shape.part === 'header' ? 'header-invalid' : 'claim-invalid', `The token's ${shape.part} does not match the contract's ${shape.schema} at ${shape.pointer || 'the top'}: ${shape.detail}.`);
+    }
   }
   if (!hasBody && !verified) rememberReadToken(token, key.kid, key.alg, options.audience, claims);
   return { claims, key };
