@@ -117,13 +117,14 @@ export function readsSuite(runtime: string, makePortal: MakePortal) {
           expect([200, 404], `${operationId} as ${who}`).toContain(res.status);
           await res.arrayBuffer();
           answered.push(`${operationId} ${who} ${res.status}`);
-          expect(await databaseState(portal), `${operationId} as ${who} changed the database`).toBe(before);
         }
+        // Once per operation (reading every table after each request is slow on D1).
+        expect(await databaseState(portal), `${operationId} changed the database`).toBe(before);
       }
       // The log's reads in particular, and a record each caller may see, answered 200.
       for (const line of ['getLogCheckpoint anonymous 200', 'getInclusionProof AT 200', 'getConsistencyProof BE 200', 'listLogEntries secretariat 200', 'getContact BE 200', 'getDocumentContent AT 200']) {
         expect(answered).toContain(line);
       }
-    });
+    }, 120_000);
   });
 }
