@@ -1,4 +1,4 @@
-import { base64url, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { base64url, compactVerify, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { Problem, problems } from '../http/problem.ts';
 import { scanJson } from '../http/strict-json.ts';
 import { ALLOWED_ALGS, importVerifyKey, type SigningAlg } from './jwk.ts';
@@ -65,6 +65,38 @@ export interface VerifyOptions {
   now: Date;
   /** Finds a key among the issuer's keys that are valid at `now`; null otherwise. */
   findActiveKey(issuer: string, kid: string): Promise<RegisteredKey | null>;
+  /** Why the issuer's key `kid` is not active (expired or revoked), or null when it has none. */
+  findInactiveKey?(issuer: string, kid: string): Promise<InactiveKeyInfo | null>;
+}
+
+export interface InactiveKeyInfo {
+  kid: string;
+  alg: SigningAlg;
+  jwk: JWK;
+  status: 'expired' | 'revoked';
+  at: string;
+  replacedBy: string | null;
+}
+
+/**
+ * The refusal for a kid that is not active: key-unknown, or key-expired / key-revoked with
+ * when and the key that replaced it. The details go only to whoever holds the key (the token
+ * verifies with it, time aside): anyone else learns nothing beyond key-unknown.
+ */
+async function inactiveKeyRefusal(token: string, issuer: string, kid: string, options: VerifyOptions): Promise<Problem> {
+  const unknown = problems.unauthorized('key-unknown', `${issuer} has no active key ${kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`);
+  const inactive = await options.findInactiveKey?.(issuer, kid);
+  if (!inactive) return unknown;
+  try {
+    await compactVerify(token, await importVerifyKey(inactive.kid, inactive.jwk, inactive.alg), { algorithms: [inactive.alg] });
+  } catch {
+    return unknown;
+  }
+  const replaced = inactive.replacedBy ? `; it was replaced by key ${inactive.replacedBy}` : '';
+  const extensions = { kid: inactive.kid, [inactive.status === 'revoked' ? 'revoked_at' : 'expired_at']: inactive.at, replaced_by: inactive.replacedBy };
+  return inactive.status === 'revoked'
+    ? problems.unauthorized('key-revoked', `Key ${inactive.kid} of ${issuer} was revoked at ${inactive.at}${replaced}.`, extensions)
+    : problems.unauthorized('key-expired', `Key ${inactive.kid} of ${issuer} expired at ${inactive.at}${replaced}.`, extensions);
 }
 
 const jwtCodes: Record<string, [string, string]> = {
@@ -154,9 +186,7 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
   if (typeof unverified.iss !== 'string' || !unverified.iss) throw problems.unauthorized('issuer-missing', 'The token has no iss.');
 
   const key = await options.findActiveKey(unverified.iss, header.kid);
-  if (!key) {
-    throw problems.unauthorized('key-not-active', 'The kid is not an active key of the issuer (unknown, expired or revoked).');
-  }
+  if (!key) throw await inactiveKeyRefusal(token, unverified.iss, header.kid, options);
   if (key.alg !== header.alg) {
     throw problems.unauthorized('alg-key-mismatch', `The registered key is used with ${key.alg}, not ${header.alg}.`);
   }

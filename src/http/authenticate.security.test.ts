@@ -565,17 +565,17 @@ describe('algorithms and keys', () => {
     expect(snapshot(portal)).toEqual(before);
   });
 
-  test('an unknown kid is refused with key-not-active', async () => {
+  test('an unknown kid is refused with key-unknown', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), header: { kid: 'A'.repeat(43) } });
-    await expectRefused(res, 401, 'key-not-active', token);
+    await expectRefused(res, 401, 'key-unknown', token);
     expect(snapshot(portal)).toEqual(before);
   });
 });
 
 describe('key lifecycle', () => {
-  test('after revocation the key is refused with key-not-active, including tokens signed before it', async () => {
+  test('after revocation the key is refused with key-revoked, including tokens signed before it', async () => {
     const { portal, at } = await setup();
     expect((await at.post('/contacts', contactBody())).status).toBe(201);
     const body = bytesOf(contactBody({ name: 'Signed Before Revocation' }));
@@ -587,10 +587,13 @@ describe('key lifecycle', () => {
 
     const before = snapshot(portal);
     const fresh = await attempt(at, 'POST', '/contacts', { body: contactBody({ name: 'Signed After Revocation' }) });
-    await expectRefused(fresh.res, 401, 'key-not-active', fresh.token);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token: earlier }), 401, 'key-not-active', earlier);
+    await expectRefused(fresh.res, 401, 'key-revoked', fresh.token);
+    await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token: earlier }), 401, 'key-revoked', earlier);
     const read = await attempt(at, 'GET', '/contacts');
-    await expectRefused(read.res, 401, 'key-not-active', read.token);
+    expect(await expectRefused(read.res, 401, 'key-revoked', read.token)).toMatchObject({ kid: at.kid, revoked_at: expect.any(String), replaced_by: null });
+    // Someone else naming the revoked kid (signing with another key) learns nothing about it.
+    const forged = await attempt(portal.secretariat, 'GET', '/contacts', { claims: { iss: 'AT' }, header: { kid: at.kid } });
+    expect(JSON.stringify(await expectRefused(forged.res, 401, 'key-unknown', forged.token))).not.toContain('revoked');
     expect(snapshot(portal)).toEqual(before);
     expect(count(portal.sqlite, 'contacts')).toBe(1);
     expect(portal.logged).toEqual([]);
@@ -612,9 +615,9 @@ describe('key lifecycle', () => {
     portal.clock.advance(1_000);
     const before = snapshot(portal);
     const old = await attempt(at, 'POST', '/contacts', { body: contactBody({ name: 'Old Key Too Late' }) });
-    await expectRefused(old.res, 401, 'key-not-active', old.token);
+    await expectRefused(old.res, 401, 'key-expired', old.token);
     const oldRead = await attempt(at, 'GET', '/contacts');
-    await expectRefused(oldRead.res, 401, 'key-not-active', oldRead.token);
+    await expectRefused(oldRead.res, 401, 'key-expired', oldRead.token);
     expect(snapshot(portal)).toEqual(before);
 
     expect((await atNext.post('/contacts', contactBody({ name: 'New Key Later' }))).status).toBe(201);
@@ -628,10 +631,10 @@ describe('key lifecycle', () => {
     const before = snapshot(portal);
     for (const iss of ['BE', 'secretariat']) {
       const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iss } });
-      await expectRefused(res, 401, 'key-not-active', token);
+      await expectRefused(res, 401, 'key-unknown', token);
     }
     const escalate = await attempt(at, 'POST', '/principals', { body: { id: 'FR', name: 'France' }, claims: { iss: 'secretariat' } });
-    await expectRefused(escalate.res, 401, 'key-not-active', escalate.token);
+    await expectRefused(escalate.res, 401, 'key-unknown', escalate.token);
     expect(snapshot(portal)).toEqual(before);
   });
 
@@ -639,7 +642,7 @@ describe('key lifecycle', () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const { res, token } = await attempt(portal.secretariat, 'POST', '/contacts', { body: contactBody(), claims: { iss: at.principal } });
-    await expectRefused(res, 401, 'key-not-active', token);
+    await expectRefused(res, 401, 'key-unknown', token);
     expect(snapshot(portal)).toEqual(before);
   });
 });

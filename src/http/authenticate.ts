@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { CLOCK_TOLERANCE_SECONDS, verifyRequestToken } from '../crypto/request-token.ts';
-import { findActiveKey } from '../principals/keys-repo.ts';
+import { findActiveKey, findInactiveKey } from '../principals/keys-repo.ts';
 import type { AppEnv } from './app-env.ts';
 import { Problem, problems } from './problem.ts';
 import { consumeJti, jtiReplayed, jtiSeen } from './replay-store.ts';
@@ -76,6 +76,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         audience: deps.config.publicOrigin,
         now,
         findActiveKey: (issuer, kid) => findActiveKey(deps.db, issuer, kid, now),
+        findInactiveKey: (issuer, kid) => findInactiveKey(deps.db, issuer, kid, now),
       },
     );
     const write = !SAFE_METHODS.has(c.req.method);

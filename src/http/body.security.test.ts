@@ -64,7 +64,7 @@ describe('no body is read before its token verifies (item 6)', () => {
       } else if (authorization) headers.authorization = authorization;
       const res = await send(portal, method, path, watched.stream, headers);
       expect(res.status).toBe(401);
-      expect((await problem(res)).code).toMatch(/^(token-missing|malformed-token|key-not-active)$/);
+      expect((await problem(res)).code).toMatch(/^(token-missing|malformed-token|key-unknown)$/);
       expect(watched.pulled()).toBe(0);
     }
     expect(snapshot(portal)).toEqual(before);

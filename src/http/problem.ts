@@ -31,11 +31,11 @@ export class Problem extends Error {
 
 export const problems = {
   badRequest: (code: string, detail: string, errors?: FieldError[]) => new Problem(400, code, 'Bad request', detail, errors),
-  unauthorized: (code: string, detail: string) =>
+  unauthorized: (code: string, detail: string, extensions?: Record<string, unknown>) =>
     new Problem(401, code, 'Request signature not accepted', detail, undefined, {
       // No credentials at all get the bare challenge, without an error code (RFC 6750 section 3.1).
       'WWW-Authenticate': code === 'token-missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${code}"`,
-    }),
+    }, extensions),
   forbidden: (code: string, detail: string) => new Problem(403, code, 'Forbidden', detail),
   notFound: (detail = 'No such resource.') => new Problem(404, 'not-found', 'Not found', detail),
   conflict: (code: string, detail: string, extensions?: Record<string, unknown>) =>

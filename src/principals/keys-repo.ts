@@ -71,6 +71,44 @@ export async function findActiveKey(db: PortalDb, issuer: string, kid: string, n
   };
 }
 
+/** A key of the issuer that is no longer valid: when it stopped, and the key that replaced it. */
+export interface InactiveKey {
+  kid: string;
+  alg: RegisteredKey['alg'];
+  jwk: JWK;
+  status: 'expired' | 'revoked';
+  /** When it expired or was revoked (RFC 3339). */
+  at: string;
+  /** The key registered by rotating this one, if any. */
+  replacedBy: string | null;
+}
+
+const inactiveKeyQuery = `SELECT k.kid, k.alg, k.public_jwk, k.expires_at, k.revoked_at,
+    (SELECT n.kid FROM principal_keys AS n WHERE n.replaces = k.kid AND n.principal_id = k.principal_id ORDER BY n.created_at DESC LIMIT 1) AS replaced_by
+  FROM principal_keys AS k WHERE k.kid = ? AND k.principal_id = ?`;
+
+/**
+ * Why a key the issuer names is not active (null: the issuer has no such key). Only read
+ * after findActiveKey found nothing, so the path of every accepted request is unchanged.
+ */
+export async function findInactiveKey(db: PortalDb, issuer: string, kid: string, now: Date): Promise<InactiveKey | null> {
+  const { rows } = await db.kysely.executeQuery<Pick<PrincipalKeysTable, 'kid' | 'alg' | 'public_jwk' | 'expires_at' | 'revoked_at'> & { replaced_by: string | null }>(
+    CompiledQuery.raw(inactiveKeyQuery, [kid, issuer]),
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const status = keyStatus(row, now);
+  if (status === 'active') return null;
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    jwk: JSON.parse(row.public_jwk) as JWK,
+    status,
+    at: (status === 'revoked' ? row.revoked_at : row.expires_at)!,
+    replacedBy: row.replaced_by,
+  };
+}
+
 /**
  * Key rows with the ids of their registration and revocation attestations, found by
  * subject (UNIQUE, so indexed). The revocation is looked up by its attestation, not by

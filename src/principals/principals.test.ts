@@ -314,7 +314,8 @@ describe('principals: keys', () => {
     portal.clock.advance(60_000);
     const refused = await old.get('/principals/AT');
     expect(refused.status).toBe(401);
-    expect(((await refused.json()) as ProblemBody).code).toBe('key-not-active');
+    // Whoever holds the old key learns when it expired and what replaced it.
+    expect(await refused.json()).toMatchObject({ code: 'key-expired', kid: old.kid, expired_at: new Date(Date.parse(START) + HOUR_MS).toISOString(), replaced_by: next.kid });
     expect((await nextClient.get('/principals/AT')).status).toBe(200);
 
     const expired = (await (await portal.secretariat.get(`/principals/AT/keys/${old.kid}`)).json()) as KeyBody;
@@ -358,7 +359,7 @@ describe('principals: keys', () => {
 
     const refused = await at.get('/principals/AT');
     expect(refused.status).toBe(401);
-    expect(((await refused.json()) as ProblemBody).code).toBe('key-not-active');
+    expect(await refused.json()).toMatchObject({ code: 'key-revoked', kid: at.kid, revoked_at: START, replaced_by: null });
 
     const attestations = count(portal.sqlite, 'attestations');
     const again = await portal.secretariat.post(`/principals/AT/keys/${at.kid}/revoke`, { reason: 'compromised' });

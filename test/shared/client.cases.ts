@@ -242,7 +242,7 @@ export function clientSuite(runtime: string, makePortal: MakePortal) {
       const unknown = await typedClient(portal, await portal.client('AT', (await generateSigningKey()).privateJwk));
       const refused = await unknown.GET('/contacts');
       expect(refused.response.status).toBe(401);
-      expect(refused.error?.code).toBe('key-not-active');
+      expect(refused.error?.code).toBe('key-unknown');
       // Public documents need no signature.
       const anonymous = await typedClient(portal);
       const health = await ok(anonymous.GET('/healthz'));

@@ -42,12 +42,12 @@ export function coreSuite(runtime: string, makePortal: MakePortal) {
           const token = `${encode({ alg: 'none', typ: 'cbm-request+jwt', kid: at.kid })}.${encode({ iss: 'AT', aud: ORIGIN, iat, exp: iat + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' })}.${base64url.encode('forged')}`;
           return at.get('/contacts', { headers: { authorization: `Bearer ${token}` }, token: null });
         }],
-        ["another state's key", 401, 'key-not-active', async (p) => {
+        ["another state's key", 401, 'key-unknown', async (p) => {
           const at = await p.registerState('AT');
           await p.registerState('BE');
           return at.get('/contacts', { claims: { iss: 'BE' } });
         }],
-        ['revoked key', 401, 'key-not-active', async (p) => {
+        ['revoked key', 401, 'key-revoked', async (p) => {
           const at = await p.registerState('AT');
           const revoked = await p.secretariat.post(`/principals/AT/keys/${at.kid}/revoke`, { reason: 'compromised' });
           expect(revoked.status).toBe(200);

@@ -231,7 +231,7 @@ describe('cbm-notifier against a real portal', () => {
     const refused = await runNotifier(args, { cwd: ee.dir, input: JSON.stringify(incidentEvent('ee-late', 'Late')) });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('the portal refuses this notifier: 401');
-    expect(refused.stderr).toContain('key-not-active');
+    expect(refused.stderr).toContain('key-revoked');
     expect(existsSync(join(ee.dir, 'notifier-journal.jsonl'))).toBe(true);
     expect((await incidentsOf(readAsEstonia, 'EE')).map((i) => i.title)).toEqual(['Good']);
   });

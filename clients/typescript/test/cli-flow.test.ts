@@ -91,7 +91,7 @@ describe('cbm against a real portal', () => {
     expect(expectExit(await secretariat.run(['keys', 'revoke', 'AT', first.kid]), 2).stderr).toContain('--reason');
     expectExit(await secretariat.run(['keys', 'revoke', 'AT', first.kid, '--reason', 'superseded']), 0);
     const revoked = expectExit(await austria.run(['contacts', 'list']), 1);
-    expect(revoked.stderr).toContain('401 Request signature not accepted (key-not-active)');
+    expect(revoked.stderr).toContain('401 Request signature not accepted (key-revoked)');
     expect(revoked.stderr).toContain('hint: The portal does not know this key');
     expectExit(await austria.run(['contacts', 'list', '--key', 'second.jwk']), 0);
     const all = expectExit(await secretariat.run(['keys', 'list', 'AT', '--all', '--json']), 0).json<{ items: { kid: string; status: string }[] }>();
