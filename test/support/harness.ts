@@ -16,6 +16,7 @@ import type { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { PortalDb } from '../../src/db/portal-db.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { uuidv7Generator } from '../../src/ids.ts';
+import { checkResponse } from './contract-check.ts';
 import { createRequestSigner, generateSigningKey, type KeyAlgorithm, type RequestSigner } from '../../clients/typescript/src/index.ts';
 
 export const ORIGIN = 'http://portal.test';
@@ -91,6 +92,8 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
   const fetchApp = async (request: Request) => {
     const response = await app.fetch(request);
     if ((options.logClock ?? 'after-writes') === 'after-writes' && !safe.has(request.method)) await logClock.tick();
+    // Whatever a test asserts, the answer must be one the contract allows.
+    await checkResponse(request, response);
     return response;
   };
 
