@@ -16,6 +16,7 @@ import { conditionalGet, contractRoute } from './http/contract-route.ts';
 import { incidents } from './incidents/routes.ts';
 import { refuseWritesWhileLogUnsound } from './log/integrity.ts';
 import { log, logPublic } from './log/routes.ts';
+import { witness } from './witness/routes.ts';
 import { meta } from './meta/routes.ts';
 import { principals } from './principals/routes.ts';
 import { requests } from './requests/routes.ts';
@@ -96,6 +97,7 @@ export function createApp(given: Deps): Hono<AppEnv> {
   api.route('/documents', documents);
   api.route('/glossary', glossary);
   api.route('/log', log);
+  api.route('/log', witness);
   api.route('/feed', feed);
   app.route('/', api);
   return app;

@@ -141,6 +141,16 @@ export interface LogCheckpointsTable {
   signed_at: string;
 }
 
+export interface LogCosignaturesTable {
+  size: number;
+  kid: string;
+  principal_id: string;
+  witness_name: string;
+  cosigned_at: number;
+  line: string;
+  received_at: string;
+}
+
 export interface ChecksTable {
   seq: Generated<number>;
   id: string;
@@ -343,6 +353,7 @@ export interface Database {
   log_nodes: LogNodesTable;
   log_state: LogStateTable;
   log_checkpoints: LogCheckpointsTable;
+  log_cosignatures: LogCosignaturesTable;
   checks: ChecksTable;
   check_addressees: CheckAddresseesTable;
   check_acknowledgements: CheckAcknowledgementsTable;

@@ -468,6 +468,15 @@ export interface paths {
          *     0x01 || public key); the public key is the portal's (`/.well-known/jwks.json`).
          *     Checkpoints only grow: every one is consistent with every earlier one.
          *
+         *     After the portal's line come the cosignatures its witnesses submitted for this
+         *     checkpoint (`submitLogCosignature`), one line each, in the C2SP `tlog-cosignature`
+         *     format (`cosignature/v1`, Ed25519): `— cbm-witness/<state> base64(4-byte key id || 8-byte
+         *     big-endian POSIX timestamp || Ed25519 signature)`, key id = SHA-256(name || 0x0A || 0x04
+         *     || public key)[:4], over `cosignature/v1\ntime <timestamp>\n` followed by the checkpoint
+         *     body. A standard note verifier configured with the portal's key and the witness keys it
+         *     trusts (`listLogWitnesses`) reads the whole note; the body lines never change when
+         *     cosignatures arrive, only the lines after it (and so the ETag).
+         *
          *     This is the latest checkpoint the log's clock signed and stored; asking signs
          *     nothing. A new one follows a write within about a second (at most one per
          *     `CBM_CHECKPOINT_INTERVAL_MS`, only when the log grew), so a client that wants its
@@ -542,6 +551,63 @@ export interface paths {
          *     recompute the tree, but its token and attestation id are withheld.
          */
         get: operations["listLogEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/log/cosignatures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A state's witness cosigns a checkpoint it checked (C2SP tlog-cosignature)
+         * @description A participating state's witness (`cbm witness`) fetched a checkpoint, verified the
+         *     portal's signature and that it extends the checkpoint it cosigned before (a
+         *     consistency proof from `old_size`), and submits its `cosignature/v1` line, made with
+         *     the key that signs this request (a key with scope `witness`). As in C2SP
+         *     `tlog-witness` add-checkpoint: `old_size` must be the size this key last cosigned
+         *     here (0 for none), else 409 `witness-size-mismatch` with `cosigned_size`; a key never
+         *     cosigns a smaller checkpoint than before. The checkpoint must be one the portal signed
+         *     and stored (its body byte for byte), else 422 `checkpoint-unknown`; the line must be a
+         *     valid cosignature by the request's key under the name `cbm-witness/<state>`, with a
+         *     timestamp at most 5 minutes off the portal's clock, else 422 `cosignature-invalid`.
+         *     Cosigning the same checkpoint again replaces the earlier line.
+         *
+         *     Cosignatures are not log entries (they certify the log; logging them would grow what
+         *     they certify), so the answer carries no attestation: the cosignature is its own proof.
+         */
+        post: operations["submitLogCosignature"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/log/witnesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registered witness keys of the participating states
+         * @description Every state key with scope `witness`, active or not, with the cosigner name it signs
+         *     under and the attestation of its registration. A verifier does not take this list's
+         *     word: it proves each key through its registration (a log entry signed by a Secretariat
+         *     key, down to the key it pinned), or pins the witness keys it trusts, and then counts
+         *     the cosignatures of distinct states on a checkpoint (its witness policy, K of N).
+         */
+        get: operations["listLogWitnesses"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1216,10 +1282,12 @@ export interface components {
          *     `incidents:write` (states only) notify incidents and file their reports, acknowledge
          *     incidents, send and answer consultation requests; an automated notifier's key may
          *     hold only this scope (and `read`). `documents:write` (states only) publish, version,
-         *     withdraw and upload the state's national documents.
+         *     withdraw and upload the state's national documents. `witness` (states only) cosign the
+         *     log's checkpoints (`submitLogCosignature`); a witness key should hold only this scope
+         *     (and `read`).
          * @enum {string}
          */
-        Scope: "read" | "contacts:write" | "principals:write" | "checks:write" | "incidents:write" | "documents:write";
+        Scope: "read" | "contacts:write" | "principals:write" | "checks:write" | "incidents:write" | "documents:write" | "witness";
         /** @description An Ed25519 (`OKP`/`Ed25519`) or P-256 (`EC`/`P-256`) public key. Private members are refused. */
         PublicJwk: {
             /** @enum {string} */
@@ -1613,6 +1681,43 @@ export interface components {
             entries: components["schemas"]["LogEntry"][];
             /** @description The size of the latest checkpoint. */
             tree_size: number;
+        };
+        CosignatureInput: {
+            /** @description The size of the checkpoint this key cosigned before (0 for none). */
+            old_size: number;
+            /** @description The checkpoint as served (its signature lines may follow the body; only the body is compared). */
+            checkpoint: string;
+            /** @description The note signature line, `— cbm-witness/<state> <base64>`, with or without its final newline. */
+            cosignature: string;
+        };
+        Cosignature: {
+            principal: components["schemas"]["PrincipalId"];
+            kid: components["schemas"]["Kid"];
+            /** @description The cosigner name, `cbm-witness/<state>`. */
+            witness_name: string;
+            size: number;
+            root_hash: components["schemas"]["Base64Hash"];
+            /** @description The POSIX time the witness signed at, as signed. */
+            timestamp: number;
+            /** @description The note signature line, without its newline. */
+            line: string;
+        };
+        WitnessSizeProblem: components["schemas"]["Problem"] & {
+            /** @description The size this witness key last cosigned (0 for none). */
+            cosigned_size: number;
+        };
+        LogWitness: {
+            principal: components["schemas"]["PrincipalId"];
+            kid: components["schemas"]["Kid"];
+            witness_name: string;
+            jwk: components["schemas"]["PublicJwk"];
+            /** @enum {string} */
+            status: "active" | "revoked" | "expired";
+            /** @description The attestation of the key's registration (a log entry). */
+            registration_attestation_id: string | null;
+        };
+        LogWitnessList: {
+            witnesses: components["schemas"]["LogWitness"][];
         };
         CheckInput: {
             /** @description The states to address; default every registered state. */
@@ -2191,6 +2296,18 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `old_size` is not the size this witness key last cosigned (C2SP tlog-witness 409):
+         *     `cosigned_size` says which; resubmit with that old size and a proof from it.
+         */
+        WitnessSizeConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["WitnessSizeProblem"];
             };
         };
         /** @description `If-Match` names a version that is no longer current. */
@@ -3229,6 +3346,62 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             406: components["responses"]["NotAcceptable"];
             422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    submitLogCosignature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CosignatureInput"];
+            };
+        };
+        responses: {
+            /** @description The cosignature, stored; it is served with the checkpoint from now on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cosignature"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["WitnessSizeConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLogWitnesses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The witness keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogWitnessList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     listChecks: {

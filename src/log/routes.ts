@@ -10,6 +10,7 @@ import { latestCheckpoint, toBase64, treeRoot } from './checkpoint.ts';
 import { LogIntegrityError, logIntegrityProblem, noteLogIntegrityFailure } from './integrity.ts';
 import { consistencyRanges, inclusionRanges } from './merkle.ts';
 import { integratedSize, listEntries, rangeHashes } from './store.ts';
+import { cosignatureLines } from '../witness/repo.ts';
 
 const MAX_ENTRIES = 256;
 
@@ -41,8 +42,10 @@ export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => 
     const problem = problems.unavailable('The log has no signed checkpoint yet; the first one is signed within seconds of the start.');
     throw Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
   }
-  // no-cache: revalidate each time; the ETag makes that a 304 until the next checkpoint.
-  return c.body(checkpoint.note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ETag: await representationEtag(checkpoint.note) });
+  // The witnesses' cosignature lines follow the portal's: one note, the body bytes unchanged.
+  const note = checkpoint.note + (await cosignatureLines(c.var.deps.db, checkpoint.size)).map((line) => `${line}\n`).join('');
+  // no-cache: revalidate each time; the ETag makes that a 304 until the next checkpoint or cosignature.
+  return c.body(note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ETag: await representationEtag(note) });
 });
 
 export const log = new Hono<AppEnv>()

@@ -6,7 +6,7 @@ import { Problem, problems, type FieldError } from '../http/problem.ts';
 /** Scopes only the Secretariat's keys may carry. */
 const SECRETARIAT_SCOPES = new Set(['principals:write', 'checks:write']);
 /** Scopes that only make sense for a state's keys. */
-const STATE_SCOPES = new Set(['contacts:write', 'incidents:write', 'documents:write']);
+const STATE_SCOPES = new Set(['contacts:write', 'incidents:write', 'documents:write', 'witness']);
 
 export interface AcceptedKey {
   kid: string;

@@ -198,6 +198,8 @@ function reads(w: World): Record<string, string[]> {
     getInclusionProof: [1, Math.floor(w.logSize / 2), w.logSize - 1].map((leaf) => `/log/proofs/inclusion?leaf_index=${leaf}&tree_size=${w.logSize}`),
     getConsistencyProof: [`/log/proofs/consistency?first=3&second=${w.logSize}`, `/log/proofs/consistency?first=${w.logSize}&second=${w.logSize}`],
     listLogEntries: [`/log/entries?start=0&end=${w.logSize}`],
+    // Witness keys are public key material, whatever else is written.
+    listLogWitnesses: ['/log/witnesses'],
     listChecks: ['/checks'],
     getCheck: [`/checks/${w.check}`],
     getCheckReport: [`/checks/${w.check}/report`],
