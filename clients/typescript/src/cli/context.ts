@@ -4,12 +4,12 @@
  * remembers, and one way to print results (human lines, or JSON with --json).
  */
 import { readFileSync } from 'node:fs';
-import type { JWK } from 'jose';
 import { createVerifier, type Verifier } from '../audit.ts';
 import { createPortalClient, type FetchLike, type PortalClient } from '../client.ts';
-import { createRequestSigner, type RequestSigner } from '../sign.ts';
+import type { RequestSigner } from '../sign.ts';
 import { LocalError, Unreachable, UsageError } from './errors.ts';
-import { memory, profilePath, readProfile, type Profile } from './profile.ts';
+import { keyringSigner, signerFor } from './keyring.ts';
+import { memory, profileKeys, profilePath, readProfile, type Profile } from './profile.ts';
 import type { ProgressStream } from './progress.ts';
 import { trustedJwks } from './trust.ts';
 
@@ -38,8 +38,11 @@ export interface Context {
   origin(): string;
   principal(): string;
   keyFile(): string;
+  /** The signer of this command: the key named, or the profile's key whose scopes fit each request. */
   signer(): Promise<RequestSigner>;
   client(): Promise<PortalClient>;
+  /** A client that signs with this one signer. */
+  clientWith(signer: RequestSigner): Promise<PortalClient>;
   anonymous(): Promise<PortalClient>;
   verifier(): Promise<Verifier>;
   /** fetch with the network errors and timeout mapped to exit code 4. */
@@ -51,7 +54,18 @@ export interface Context {
   readJsonFile<T>(file: string): T;
 }
 
-export function createContext(args: string[], opts: Options, io: Io): Context {
+/** Options where a person types state codes: `at`, `at,be` mean AT, AT,BE. */
+const STATE_OPTIONS = ['as', 'state', 'states', 'recipients'];
+
+function normaliseStateCodes(opts: Options): Options {
+  const upper = (value: string) => value.split(/([\s,]+)/).map(principalId).join('');
+  return Object.fromEntries(
+    Object.entries(opts).map(([name, value]) => [name, !STATE_OPTIONS.includes(name) ? value : typeof value === 'string' ? upper(value) : Array.isArray(value) ? value.map(upper) : value]),
+  );
+}
+
+export function createContext(args: string[], given: Options, io: Io): Context {
+  const opts = normaliseStateCodes(given);
   const json = opts.json === true;
   const profileFile = profilePath(opts.profile as string | undefined, io.env);
   const profile = readProfile(profileFile);
@@ -66,23 +80,17 @@ export function createContext(args: string[], opts: Options, io: Io): Context {
 
   const portal = () => {
     const url = str('portal') ?? io.env.CBM_PORTAL ?? profile?.portal ?? DEFAULT_PORTAL;
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
-    } catch {
-      throw new UsageError(`the portal URL ${url} is not an http(s) URL`);
-    }
-    return url.replace(/\/+$/, '');
+    return checkPortalUrl(url).replace(/\/+$/, '');
   };
   const origin = () => new URL(portal()).origin;
   const principal = () => {
     const value = str('as') ?? io.env.CBM_PRINCIPAL ?? profile?.principal;
     if (!value) throw new UsageError('name the signing principal: --as PRINCIPAL (or CBM_PRINCIPAL, or cbm init)');
-    return value;
+    return principalId(value);
   };
   const keyFile = () => {
-    const value = str('key') ?? io.env.CBM_KEY ?? profile?.key;
-    if (!value) throw new UsageError('name the private key: --key FILE (or CBM_KEY, or cbm init)');
+    const value = str('key') ?? io.env.CBM_KEY ?? profileKeys(profile)[0]?.file;
+    if (!value) throw new UsageError('name the private key: --key FILE (or CBM_KEY, or cbm init and cbm keygen)');
     return value;
   };
 
@@ -115,21 +123,20 @@ export function createContext(args: string[], opts: Options, io: Io): Context {
   };
 
   let signerPromise: Promise<RequestSigner> | undefined;
+  // A key named for this run (--key, CBM_KEY) signs everything; else the profile's keys share the work.
+  const named = () => str('key') ?? io.env.CBM_KEY;
   const signer = () =>
     (signerPromise ??= (async () => {
-      const who = principal();
-      const privateJwk = readJsonFile<JWK>(keyFile());
-      if (!privateJwk.d) throw new LocalError(`${keyFile()} is not a private key (no "d"): use the file cbm keygen wrote with --out`);
-      try {
-        return await createRequestSigner({ principal: who, privateJwk, audience: origin() });
-      } catch (error) {
-        throw new LocalError(`${keyFile()}: ${(error as Error).message}`);
-      }
+      principal();
+      origin(); // a bad portal URL is reported as such, not as a problem with the key file
+      if (!named() && profileKeys(profile).length > 1) return keyringSigner(context);
+      return signerFor(context, keyFile());
     })());
 
   let clientPromise: Promise<PortalClient> | undefined;
   let anonymousPromise: Promise<PortalClient> | undefined;
-  const client = () => (clientPromise ??= signer().then((s) => createPortalClient({ baseUrl: portal(), signer: s, fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } })));
+  const clientWith = async (s: RequestSigner) => createPortalClient({ baseUrl: portal(), signer: s, fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } });
+  const client = () => (clientPromise ??= signer().then(clientWith));
   const anonymous = () => (anonymousPromise ??= createPortalClient({ baseUrl: portal(), fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } }));
   // Only against keys pinned at first contact, or named with --jwks: never fetched blindly.
   let verifierPromise: Promise<Verifier> | undefined;
@@ -150,6 +157,7 @@ export function createContext(args: string[], opts: Options, io: Io): Context {
     keyFile,
     signer,
     client,
+    clientWith,
     anonymous,
     verifier,
     fetch: fetchWithTimeout,
@@ -167,4 +175,24 @@ export function createContext(args: string[], opts: Options, io: Io): Context {
     readJsonFile,
   };
   return context;
+}
+
+/** A portal URL as people type it: a missing scheme is named, not reported as something else. */
+export function checkPortalUrl(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new UsageError(`the portal URL ${url} has no scheme: write https://${url.replace(/^\/+/, '')} (or http://${url.replace(/^\/+/, '')} for a portal on this computer)`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`the portal URL ${url} is not a URL: write it as https://host[:port]`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`the portal URL ${url} is ${parsed.protocol.slice(0, -1)}, not http or https`);
+  return url;
+}
+
+/** A principal as people type it: state codes are upper case (`at` is AT); secretariat stays. */
+export function principalId(value: string): string {
+  return /^[a-z]{2}$/i.test(value) ? value.toUpperCase() : value;
 }

@@ -40,14 +40,16 @@ const HINTS: Record<string, string> = {
   'token-not-yet-valid': 'This computer\'s clock is ahead: synchronise it (NTP).',
   'issued-in-future': 'This computer\'s clock is ahead: synchronise it (NTP).',
   'audience-invalid': 'The key signs for another portal origin: set --portal (or the profile) to the URL the portal announces as its public origin.',
-  'key-not-active': 'The portal does not know this key for this principal, or it was revoked or has expired: hand the public key (cbm keygen prints it) to the Secretariat, or check --as.',
+  'key-unknown': 'The portal has no such key for this principal: hand the public key (cbm keygen prints it) to the Secretariat, or check --as (cbm whoami shows each key of the profile).',
+  '401 key-expired': 'Sign with the key that replaced it: add its private key to the profile (cbm profile add-key FILE), or ask the Secretariat for a new key. cbm whoami shows each key.',
+  '401 key-revoked': 'This key may sign nothing any more: drop it (cbm profile remove-key KID) and ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over).',
   'signature-invalid': 'The signature does not match the registered key: is --key the private half of the registered key?',
   'alg-key-mismatch': 'The key file does not match the registered key type.',
   'jti-replayed': 'This signed request was already used once; run the command again (a fresh signature is made each time).',
   'body-digest-mismatch': 'The body changed after it was signed (a proxy rewriting bodies?).',
   'url-mismatch': 'The path changed after it was signed: a proxy rewriting URLs, or --portal with a path prefix.',
   'method-mismatch': 'The method changed after it was signed (a proxy?).',
-  'insufficient-scope': 'The key lacks the scope this needs; ask the Secretariat for a key with it (cbm keys list shows the scopes).',
+  'insufficient-scope': 'The key lacks the scope this needs: add a key that has it to the profile (cbm profile add-key FILE; cbm picks it for this command), or ask the Secretariat for one (cbm keys list shows the scopes).',
   'secretariat-only': 'Only the Secretariat may do this.',
   'states-only': 'Only a participating state may do this.',
   'not-owner': 'The record belongs to another state.',
@@ -103,7 +105,7 @@ export function describeProblem(problem: Problem): string {
     const where = error.pointer !== undefined ? (error.pointer === '' ? 'body' : error.pointer) : error.parameter ? `${error.in ?? 'parameter'} ${error.parameter}` : 'request';
     lines.push(`  ${where}: ${error.detail}`);
   }
-  const hint = HINTS[problem.code];
+  const hint = HINTS[`${problem.status} ${problem.code}`] ?? HINTS[problem.code];
   if (hint) lines.push(`hint: ${hint}`);
   if (problem.instance) lines.push(`request id: ${problem.instance}`);
   return lines.join('\n');

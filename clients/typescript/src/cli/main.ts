@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Command, OptionSpec } from './command.ts';
-import { createContext, type Io } from './context.ts';
+import { createContext, type Context, type Io } from './context.ts';
 import { classify, EXIT, UsageError } from './errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -124,9 +124,31 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   try {
     const ctx = createContext(parsed.positionals, parsed.values as Record<string, string | boolean | string[] | undefined>, io);
+    checkAudience(command, ctx);
     await command.run(ctx);
     return EXIT.ok;
   } catch (error) {
     return fail(error);
+  }
+}
+
+/**
+ * A Secretariat's command signed as a state (or the reverse) is refused here, saying so,
+ * rather than by the portal with a scope or role code that reads like a broken key.
+ */
+function checkAudience(command: Command, ctx: Context): void {
+  if (command.audience === 'everyone' || command.offline) return;
+  let principal: string;
+  try {
+    principal = ctx.principal();
+  } catch {
+    return; // the command itself says a principal is needed
+  }
+  const name = `cbm ${command.words.join(' ')}`;
+  if (command.audience === 'secretariat' && principal !== 'secretariat') {
+    throw new UsageError(`${name} is for the Secretariat; you sign as ${principal} (${ctx.profile ? `profile ${ctx.profileFile}` : '--as'}). Use the Secretariat's profile (--profile secretariat) or --as secretariat --key FILE`);
+  }
+  if (command.audience === 'state' && principal === 'secretariat') {
+    throw new UsageError(`${name} is for a state's point of contact; you sign as the Secretariat. Use the state's profile (--profile at) or --as CODE --key FILE`);
   }
 }

@@ -67,6 +67,6 @@ export async function trustedJwks(ctx: Context, options: { online: boolean }): P
 /** Adds served keys to the pinned set and writes the profile (only on the user's word). */
 export function pinKeys(ctx: Context, profile: Profile, pinned: PinnedJwks | undefined, accepted: Fingerprint[], now = new Date()): PinnedJwks {
   const jwks = withAccepted(pinned, accepted);
-  writeProfile(ctx.profileFile, { ...profile, pinned: { jwks, pinned_at: now.toISOString() } });
+  writeProfile(ctx.profileFile, { ...profile, pinned: { jwks, pinned_at: now.toISOString() } }, ctx.io.env);
   return jwks;
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { ok, type PortalClient, type Schemas } from '../../client.ts';
 import { sha256b64u } from '../../digest.ts';
+import { documentTypeValues, tlpValues } from '../../generated/openapi.ts';
 import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION, PAGE_OPTIONS, VERSION_OPTIONS } from '../command.ts';
 import type { Context } from '../context.ts';
@@ -20,8 +21,9 @@ const MEDIA_TYPES: Record<string, Schemas['DocumentMediaType']> = {
   '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   '.txt': 'text/plain',
 };
-const TYPES = ['threat-views', 'internet-measures', 'best-practice', 'legislation', 'strategy', 'doctrine', 'terminology', 'capacity-building', 'public-private-partnership', 'vulnerability-disclosure'];
-const TLPS = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'];
+// The contract's enums, as generated: a value the portal adds is offered here at once.
+const TYPES: readonly string[] = documentTypeValues;
+const TLPS: readonly string[] = tlpValues;
 
 export const tlpOf = (value: string): Schemas['Tlp'] => {
   const tlp = (/^TLP:/i.test(value) ? value : `TLP:${value}`).toUpperCase();

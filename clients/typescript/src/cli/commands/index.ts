@@ -7,6 +7,7 @@ import { feedCommands } from './feed.ts';
 import { incidentCommands } from './incidents.ts';
 import { initCommands } from './init.ts';
 import { keyCommands } from './keys.ts';
+import { profileCommands } from './profile.ts';
 import { requestCommands as apiRequestCommands } from './request.ts';
 import { requestCommands } from './requests.ts';
 import { stateCommands } from './states.ts';
@@ -15,6 +16,7 @@ import { verifyCommands } from './verify.ts';
 export const COMMANDS: Command[] = [
   ...initCommands,
   ...keyCommands,
+  ...profileCommands,
   ...verifyCommands,
   ...feedCommands,
   ...apiRequestCommands,

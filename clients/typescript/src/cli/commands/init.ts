@@ -4,13 +4,15 @@
  * pinned keys against the ones the portal serves now, and accepting a new one.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createVerifier } from '../../audit.ts';
 import { PortalError } from '../../client.ts';
 import type { Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { LocalError, Unreachable, UsageError } from '../errors.ts';
-import { writeProfile, type Profile } from '../profile.ts';
+import { principalId } from '../context.ts';
+import { asProfileKeys, keyStates } from '../keyring.ts';
+import { keysDir, readProfile, withKeys, writeProfile, type Profile } from '../profile.ts';
 import { describeFingerprint, fingerprintsOf, unpinned } from '../../pinning.ts';
 import { keyChanged, pinKeys, pinnedFor, servedJwks } from '../trust.ts';
 import { flag, list, noMoreArgs, str } from '../util.ts';
@@ -23,6 +25,7 @@ export const initCommands: Command[] = [
     summary: "write the profile: portal URL, principal and key file (mode 0600); pins the portal's keys and checks the key",
     audience: 'everyone',
     options: {
+      key: { type: 'string', multiple: true, value: 'FILE', help: "the principal's private key; repeat for each of its keys (default ~/.config/cbm/keys/PRINCIPAL.jwk, written by cbm keygen)" },
       force: { type: 'boolean', help: 'replace an existing profile (the pinned keys of the same portal are kept)' },
       offline: { type: 'boolean', help: 'do not contact the portal (no keys are pinned: nothing verifies until you run cbm init online)' },
       'accept-new-key': { type: 'boolean', help: 'also pin keys the portal serves that differ from the ones pinned before (only after checking their fingerprints)' },
@@ -30,14 +33,15 @@ export const initCommands: Command[] = [
     async run(ctx) {
       noMoreArgs(ctx, 0);
       const portal = str(ctx, 'portal');
-      const principal = str(ctx, 'as');
-      const key = str(ctx, 'key');
-      if (!portal || !principal || !key) throw new UsageError('cbm init --portal URL --as PRINCIPAL --key FILE');
-      if (!/^([A-Z]{2}|secretariat)$/.test(principal)) throw new UsageError(`--as is a state code (AT) or secretariat, not ${principal}`);
+      const given = str(ctx, 'as');
+      if (!portal || !given) throw new UsageError('cbm init --portal URL --as PRINCIPAL [--key FILE ...]');
+      const principal = principalId(given);
+      if (!/^([A-Z]{2}|secretariat)$/.test(principal)) throw new UsageError(`--as is a state code (AT) or secretariat, not ${given}`);
       ctx.portal(); // validates the URL
       if (ctx.profile && !ctx.opts.force) throw new LocalError(`${ctx.profileFile} exists already; cbm init --force replaces it`);
-      const keyPath = resolve(key);
-      const profile: Profile = { portal: portal.replace(/\/+$/, ''), principal, key: keyPath };
+      const keyFiles = (list(ctx, 'key') ?? [join(keysDir(ctx.io.env), `${principal}.jwk`)]).map((file) => resolve(file));
+      const keyPath = keyFiles[0]!;
+      const profile: Profile = withKeys({ portal: portal.replace(/\/+$/, ''), principal }, keyFiles.map((file) => ({ file })));
       // The keys pinned for this same portal survive a new profile; another portal starts afresh.
       const previous = pinnedFor(ctx);
       if (previous && ctx.profile?.pinned) profile.pinned = ctx.profile.pinned;
@@ -46,8 +50,8 @@ export const initCommands: Command[] = [
 
       let pinned = previous;
       if (ctx.opts.offline) {
-        writeProfile(ctx.profileFile, profile);
-        lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, key ${profile.key}`);
+        writeProfile(ctx.profileFile, profile, ctx.io.env);
+        lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`);
         if (!pinned) lines.push("no portal keys pinned (offline): nothing verifies until you run cbm init again online");
       } else {
         let served;
@@ -61,37 +65,43 @@ export const initCommands: Command[] = [
           const keys = await fingerprintsOf(served);
           pinned = pinKeys(ctx, profile, undefined, keys);
           report.pinned = keys.map(({ role, fingerprint }) => ({ role, fingerprint }));
-          lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, key ${profile.key}`);
+          lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`);
           lines.push("pinned the portal's keys (RFC 7638 fingerprints):", ...keys.map((entry) => `  ${describeFingerprint(entry)}`), `  ${COMPARE_HINT}`);
         } else {
           const added = await unpinned(previous, served);
           if (added.length && !flag(ctx, 'accept-new-key')) throw await keyChanged(ctx, previous, added);
           pinned = added.length ? pinKeys(ctx, profile, previous, added) : previous;
-          if (!added.length) writeProfile(ctx.profileFile, profile);
+          if (!added.length) writeProfile(ctx.profileFile, profile, ctx.io.env);
           report.pinned = (await fingerprintsOf(pinned)).map(({ role, fingerprint }) => ({ role, fingerprint }));
           report.accepted = added.map(({ role, fingerprint }) => ({ role, fingerprint }));
-          lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, key ${profile.key}`);
+          lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`);
           lines.push(added.length ? `accepted and pinned: ${added.map(describeFingerprint).join(', ')}` : "the portal's keys are the ones pinned before");
         }
       }
 
-      if (!existsSync(keyPath)) {
-        lines.push(`no key at ${keyPath} yet: run cbm keygen (it writes there) and hand the printed public key to the Secretariat`);
-      } else if (!ctx.opts.offline && pinned) {
+      const present = keyFiles.filter((file) => existsSync(file));
+      for (const file of keyFiles.filter((candidate) => !existsSync(candidate))) {
+        lines.push(`no key at ${file} yet: run cbm keygen (it writes there, mode 0600) and hand the printed public key to the Secretariat`);
+      }
+      if (present.length && !ctx.opts.offline && pinned) {
         try {
-          const signer = await ctx.signer();
-          report.kid = signer.kid;
-          const client = await ctx.client();
-          const answer = await client.GET('/principals/{principalId}/keys/{kid}', { params: { path: { principalId: principal, kid: signer.kid } } });
-          if (answer.data) {
-            report.key_status = answer.data.status;
-            report.scopes = answer.data.scopes;
-            lines.push(`the portal knows key ${signer.kid}: ${answer.data.status}, scopes ${answer.data.scopes.join(' ')}`);
-          } else {
-            const problem = new PortalError(answer.response, answer.error);
-            report.key_status = problem.code;
-            lines.push(`the portal does not accept key ${signer.kid} yet (${problem.code}): hand the public key to the Secretariat`);
+          const states = await keyStates(ctx, { check: true, entries: present.map((file) => ({ file })) });
+          const first = states[0]!;
+          report.kid = first.kid;
+          report.key_status = first.status === 'unknown' ? first.problem?.code : first.status;
+          report.scopes = first.scopes;
+          report.keys = states.map((state) => ({ file: state.file, kid: state.kid, status: state.status, scopes: state.scopes }));
+          for (const state of states) {
+            lines.push(
+              state.status === 'active'
+                ? `the portal knows key ${state.kid}: active, scopes ${state.scopes?.join(' ') ?? '?'}`
+                : `the portal does not accept key ${state.kid} (${state.problem?.code ?? state.status}): ${state.problem?.detail ?? ''}${state.status === 'unknown' ? ' Hand its public key to the Secretariat.' : ''}`,
+            );
           }
+          const learnt = asProfileKeys(states);
+          const written = readProfile(ctx.profileFile) ?? profile; // with the keys just pinned
+          writeProfile(ctx.profileFile, withKeys(written, keyFiles.map((file) => learnt.find((entry) => entry.file === file) ?? { file })), ctx.io.env);
+          const client = await ctx.clientWith(first.signer);
           // Remember the log as it is now: later checkpoints must extend it.
           const verifier = createVerifier(client, { issuer: ctx.origin(), jwks: pinned });
           const checkpoint = await verifier.checkpoint();

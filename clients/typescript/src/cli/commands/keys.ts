@@ -1,5 +1,6 @@
 /** Key pairs (keygen, for everyone) and the Secretariat's key management (keys ...). */
 import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { ok, type Schemas } from '../../client.ts';
 import { generateSigningKey, type KeyAlgorithm } from '../../keys.ts';
@@ -7,7 +8,9 @@ import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION } from '../command.ts';
 import { LocalError, UsageError } from '../errors.ts';
 import { arg, attested, idempotencyHeader, integer, list, noMoreArgs, str, table } from '../util.ts';
-import type { Context } from '../context.ts';
+import { principalId as principalOf, type Context } from '../context.ts';
+import { describeKey, keyStates } from '../keyring.ts';
+import { configDir, keysDir, privateDir, profileKeys, withKeys, writeProfile } from '../profile.ts';
 
 const SCOPES = ['read', 'contacts:write', 'principals:write', 'checks:write', 'incidents:write', 'documents:write'];
 
@@ -32,27 +35,54 @@ const keyLine = (key: Schemas['PrincipalKey']) => `key ${key.kid} of ${key.princ
 export const keyCommands: Command[] = [
   {
     words: ['keygen'],
-    summary: 'make a key pair; writes the private JWK (0600) and prints the public JWK for the Secretariat',
+    summary: "make a key pair: the private JWK goes to ~/.config/cbm/keys (0600) and into the profile; prints the public JWK for the Secretariat",
     audience: 'everyone',
     offline: true,
     options: {
-      out: { type: 'string', value: 'FILE', help: "where to write the private key (default: the profile's key, if it does not exist yet)" },
+      name: { type: 'string', value: 'NAME', help: "another key for the profile's principal, e.g. documents: written to ~/.config/cbm/keys/PRINCIPAL-NAME.jwk and added to the profile" },
+      out: { type: 'string', value: 'FILE', help: "write the private key here instead (not added to the profile unless --name is given too)" },
       alg: { type: 'string', value: 'EdDSA|ES256', help: 'Ed25519 (EdDSA, default) or P-256 (ES256)' },
     },
     async run(ctx) {
       noMoreArgs(ctx, 0);
-      const out = str(ctx, 'out') ?? (ctx.profile?.key && !existsSync(ctx.profile.key) ? ctx.profile.key : undefined);
-      if (!out) throw new UsageError('keygen needs --out FILE for the private key');
-      if (existsSync(out)) throw new LocalError(`${out} exists already: cbm never overwrites a key`);
+      const name = str(ctx, 'name');
+      if (name !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(name)) throw new UsageError(`--name is a short word (letters, digits, - and _), not ${name}`);
+      const keys = profileKeys(ctx.profile);
+      const principal = ctx.profile?.principal;
+      let out = str(ctx, 'out');
+      if (!out && name) {
+        if (!principal) throw new UsageError(`--name adds a key to the profile, and there is none at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL first, or give --out FILE`);
+        out = join(keysDir(ctx.io.env), `${principal}-${name}.jwk`);
+      }
+      out ??= keys.find((key) => !existsSync(key.file))?.file;
+      if (!out) {
+        if (!keys.length) throw new UsageError(`no profile at ${ctx.profileFile} to keep the key in: cbm init --portal URL --as PRINCIPAL first (the key then goes to ${keysDir(ctx.io.env)}), or give --out FILE`);
+        throw new LocalError(
+          `the profile's ${keys.length > 1 ? 'keys exist' : `key ${keys[0]!.file} exists`} already, and cbm never overwrites a key. ` +
+            `For another key of ${principal ?? 'this principal'} (say for documents): cbm keygen --name documents (it joins the profile; cbm picks the key whose scopes fit each command). ` +
+            'To replace a lost or compromised key, ask the Secretariat to rotate or revoke it.',
+        );
+      }
+      out = resolve(out);
+      if (existsSync(out)) throw new LocalError(`${out} exists already: cbm never overwrites a key (choose another --name or --out)`);
       const alg = (str(ctx, 'alg') ?? 'EdDSA') as KeyAlgorithm;
       if (alg !== 'EdDSA' && alg !== 'ES256') throw new UsageError('--alg is EdDSA or ES256');
       const pair = await generateSigningKey(alg);
+      if (out.startsWith(`${keysDir(ctx.io.env)}/`)) {
+        privateDir(configDir(ctx.io.env), true);
+        privateDir(keysDir(ctx.io.env), true);
+      }
       try {
         writeFileSync(out, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       } catch (error) {
         throw new LocalError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
-      ctx.note(`private key written to ${out} (mode 0600); give the Secretariat this public key (kid ${pair.kid}):`);
+      let added = '';
+      if (name && ctx.profile && !keys.some((key) => key.file === out)) {
+        writeProfile(ctx.profileFile, withKeys(ctx.profile, [...keys, { file: out }]), ctx.io.env);
+        added = `, added to the profile ${ctx.profileFile}`;
+      }
+      ctx.note(`private key written to ${out} (mode 0600${added}); give the Secretariat this public key (kid ${pair.kid}):`);
       ctx.io.stdout.write(`${JSON.stringify(pair.publicJwk, null, 2)}\n`);
     },
   },
@@ -63,11 +93,17 @@ export const keyCommands: Command[] = [
     audience: 'everyone',
     options: { all: { type: 'boolean', help: 'also expired and revoked keys' } },
     async run(ctx) {
-      const principalId = arg(ctx, 0, 'PRINCIPAL');
+      const principalId = principalOf(arg(ctx, 0, 'PRINCIPAL'));
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
       const keys = await ok(client.GET('/principals/{principalId}/keys', { params: { path: { principalId }, query: { status: ctx.opts.all ? 'all' : 'active' } } }));
-      ctx.emit(keys, () => (keys.items.length ? table([['KID', 'STATUS', 'ALG', 'SCOPES', 'EXPIRES', 'LABEL'], ...keys.items.map((key) => [key.kid, key.status, key.alg, key.scopes.join(','), key.expires_at, key.label])]) : `${principalId} has no ${ctx.opts.all ? '' : 'active '}keys`));
+      const successor = (kid: string) => keys.items.find((other) => other.replaces === kid)?.kid;
+      const when = (key: Schemas['PrincipalKey']) => (key.status === 'revoked' ? `revoked ${key.revoked_at}` : key.status === 'expired' ? `expired ${key.expires_at}` : key.expires_at ? `expires ${key.expires_at}` : null);
+      ctx.emit(keys, () =>
+        keys.items.length
+          ? table([['KID', 'STATUS', 'WHEN', 'REPLACED BY', 'ALG', 'SCOPES', 'LABEL'], ...keys.items.map((key) => [key.kid, key.status, when(key), successor(key.kid), key.alg, key.scopes.join(','), key.label])])
+          : `${principalId} has no ${ctx.opts.all ? '' : 'active '}keys${ctx.opts.all ? '' : ' (--all shows expired and revoked ones)'}`,
+      );
     },
   },
   {
@@ -81,7 +117,7 @@ export const keyCommands: Command[] = [
       ...IDEMPOTENCY_OPTION,
     },
     async run(ctx) {
-      const principalId = arg(ctx, 0, 'PRINCIPAL');
+      const principalId = principalOf(arg(ctx, 0, 'PRINCIPAL'));
       const jwk = publicJwkOf(ctx, arg(ctx, 1, 'PUBLIC_JWK_FILE'));
       noMoreArgs(ctx, 2);
       const client = await ctx.client();
@@ -102,7 +138,7 @@ export const keyCommands: Command[] = [
       ...IDEMPOTENCY_OPTION,
     },
     async run(ctx) {
-      const principalId = arg(ctx, 0, 'PRINCIPAL');
+      const principalId = principalOf(arg(ctx, 0, 'PRINCIPAL'));
       const kid = arg(ctx, 1, 'KID');
       const jwk = publicJwkOf(ctx, arg(ctx, 2, 'NEW_PUBLIC_JWK_FILE'));
       noMoreArgs(ctx, 3);
@@ -123,7 +159,7 @@ export const keyCommands: Command[] = [
       note: { type: 'string', value: 'TEXT', help: 'a note for the record' },
     },
     async run(ctx) {
-      const principalId = arg(ctx, 0, 'PRINCIPAL');
+      const principalId = principalOf(arg(ctx, 0, 'PRINCIPAL'));
       const kid = arg(ctx, 1, 'KID');
       noMoreArgs(ctx, 2);
       const reason = str(ctx, 'reason');
@@ -141,11 +177,33 @@ export const keyCommands: Command[] = [
     async run(ctx) {
       noMoreArgs(ctx, 0);
       const principal = ctx.principal();
-      const signer = await ctx.signer();
-      const client = await ctx.client();
-      const key = await ok(client.GET('/principals/{principalId}/keys/{kid}', { params: { path: { principalId: principal, kid: signer.kid } } }));
-      const report = { portal: ctx.portal(), principal, kid: signer.kid, key_file: ctx.keyFile(), profile: ctx.profileFile, status: key.status, scopes: key.scopes, expires_at: key.expires_at };
-      ctx.emit(report, [`${principal} at ${ctx.portal()}`, keyLine(key), `key file ${ctx.keyFile()}; profile ${ctx.profileFile}`]);
+      const named = str(ctx, 'key') ?? ctx.io.env.CBM_KEY;
+      // Each key asks about itself: an expired or revoked one is told when, and what replaced it.
+      const states = await keyStates(ctx, { check: true, ...(named ? { entries: [{ file: named }] } : {}) });
+      if (!states.length) throw new UsageError('no key: cbm keygen writes one into the profile (or name one with --key FILE)');
+      const keys = states.map((state) => {
+        const problem = state.problem as (Record<string, unknown> & { code: string; detail?: string }) | undefined;
+        return {
+          file: state.file,
+          kid: state.kid,
+          status: state.status,
+          scopes: state.scopes,
+          ...(problem ? { code: problem.code, detail: problem.detail ?? null } : {}),
+          ...(problem?.expired_at ? { expired_at: problem.expired_at } : {}),
+          ...(problem?.revoked_at ? { revoked_at: problem.revoked_at } : {}),
+          ...(problem && 'replaced_by' in problem ? { replaced_by: problem.replaced_by } : {}),
+        };
+      });
+      const first = keys[0]!;
+      const report = { portal: ctx.portal(), principal, profile: ctx.profileFile, kid: first.kid, key_file: first.file, status: first.status, scopes: first.scopes, keys };
+      const lines = [`${principal} at ${ctx.portal()}; profile ${ctx.profileFile}`];
+      for (const key of keys) {
+        lines.push(`key ${key.kid}: ${key.status}${key.scopes ? `, scopes ${key.scopes.join(' ')}` : ''} (${key.file})`);
+        if (key.status === 'expired') lines.push(`  expired at ${key.expired_at}${key.replaced_by ? `; replaced by ${key.replaced_by}: cbm keygen wrote its private half somewhere; add it with cbm profile add-key FILE` : '; ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over)'}`);
+        if (key.status === 'revoked') lines.push(`  revoked at ${key.revoked_at}${key.replaced_by ? `; replaced by ${key.replaced_by}` : ''}: remove it (cbm profile remove-key ${key.kid.slice(0, 12)}) and ask the Secretariat for a new one`);
+        if (key.status === 'unknown') lines.push(`  the portal has no such key for ${principal} (${key.code ?? 'key-unknown'}): hand its public key to the Secretariat (cbm keygen printed it), or check --as`);
+      }
+      ctx.emit(report, lines);
     },
   },
 ];

@@ -2,6 +2,7 @@
 import { ok, type Schemas } from '../../client.ts';
 import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION, PAGE_OPTIONS } from '../command.ts';
+import { principalId } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { arg, attested, collect, idempotencyHeader, integer, noMoreArgs, table } from '../util.ts';
 
@@ -13,7 +14,7 @@ export const stateCommands: Command[] = [
     audience: 'secretariat',
     options: { ...IDEMPOTENCY_OPTION },
     async run(ctx) {
-      const id = arg(ctx, 0, 'CODE');
+      const id = principalId(arg(ctx, 0, 'CODE'));
       const name = ctx.args.slice(1).join(' ');
       if (!name) throw new UsageError('missing NAME, e.g. cbm states add AT Austria');
       const client = await ctx.client();
@@ -40,7 +41,7 @@ export const stateCommands: Command[] = [
     summary: "a state's CBM 8 status: confirmation current or due, communication checks answered",
     audience: 'everyone',
     async run(ctx) {
-      const stateId = ctx.args[0] ?? ctx.principal();
+      const stateId = ctx.args[0] ? principalId(ctx.args[0]) : ctx.principal();
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
       const compliance = await ok(client.GET('/states/{stateId}/compliance', { params: { path: { stateId } } }));
