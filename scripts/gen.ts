@@ -1,7 +1,7 @@
 /**
  * Generates everything derived from openapi/openapi.yaml:
  *  - src/generated/openapi.ts                 TypeScript types for the server (openapi-typescript CLI,
- *                                             its default options)
+ *                                             its default options and --enum-values)
  *  - clients/typescript/src/generated/openapi.ts  the same types for the client package, so it
  *                                             builds on its own (openapi-fetch is typed by them)
  *  - src/generated/spec.ts                    the contract as data, for runtime validation and for
@@ -34,7 +34,9 @@ const specModule = [
 
 // openapi-typescript prints exactly what `-o FILE` would write (its own
 // "auto-generated" header included); run it once and write or compare every copy.
-const types = execFileSync(`${root}node_modules/.bin/openapi-typescript`, [specPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// --enum-values: each enum's values as an array too (e.g. `tlpValues`), so code that needs
+// them at run time (the CLI's choices, the server's defaults) reads them from here.
+const types = execFileSync(`${root}node_modules/.bin/openapi-typescript`, [specPath, '--enum-values'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const outputs: [path: string, text: string][] = [...typesPaths.map((path): [string, string] => [path, types]), [specModulePath, specModule]];
 
 if (check) {

@@ -4499,3 +4499,57 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsPrincipalsPrincipalIdKeysGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/principals/{principalId}/keys"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const pathsContactsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/contacts"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const pathsRequestsGetParametersQueryDirectionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/requests"]["get"]["parameters"]["query"]["direction"]> = ["sent", "received"];
+export const pathsDocumentsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/documents"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const parameterLocationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterLocation"]> = ["path", "query", "header"];
+export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
+export const principalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrincipalKind"]> = ["state", "secretariat"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["read", "contacts:write", "principals:write", "checks:write", "incidents:write", "documents:write", "witness"];
+export const publicJwkKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicJwk"]["kty"]> = ["OKP", "EC"];
+export const publicJwkCrvValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicJwk"]["crv"]> = ["Ed25519", "P-256"];
+export const publicJwkAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicJwk"]["alg"]> = ["EdDSA", "ES256"];
+export const publicJwkUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicJwk"]["use"]> = ["sig"];
+export const keyRevocationInputReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyRevocationInput"]["reason"]> = ["compromised", "superseded", "retired", "other"];
+export const principalKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrincipalKey"]["alg"]> = ["EdDSA", "ES256"];
+export const principalKeyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrincipalKey"]["status"]> = ["active", "expired", "revoked"];
+export const contactRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContactRole"]> = ["policy", "technical"];
+export const contactStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Contact"]["status"]> = ["active", "withdrawn"];
+export const complianceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Compliance"]["status"]> = ["current", "confirmation-due"];
+export const requestTokenHeaderAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestTokenHeader"]["alg"]> = ["EdDSA", "ES256"];
+export const requestTokenHeaderTypValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestTokenHeader"]["typ"]> = ["cbm-request+jwt"];
+export const requestTokenClaimsHtmValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestTokenClaims"]["htm"]> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+export const attestationTokenHeaderAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AttestationTokenHeader"]["alg"]> = ["EdDSA"];
+export const attestationTokenHeaderTypValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AttestationTokenHeader"]["typ"]> = ["cbm-attestation+jwt"];
+export const logWitnessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LogWitness"]["status"]> = ["active", "revoked", "expired"];
+export const checkStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Check"]["status"]> = ["open", "closed"];
+export const checkReportRowsOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckReport"]["rows"]["outcome"]> = ["on-time", "late", "no-answer"];
+export const tlpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Tlp"]> = ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"];
+export const incidentStageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentStage"]> = ["early-warning", "notification", "intermediate", "progress", "final"];
+export const incidentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentStatus"]> = ["open", "closed"];
+export const rsitClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RsitClass"]> = ["abusive-content", "malicious-code", "information-gathering", "intrusion-attempts", "intrusions", "availability", "information-content-security", "fraud", "vulnerable", "other", "test"];
+export const crossBorderImpactValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrossBorderImpact"]> = ["yes", "no", "unknown"];
+export const sectorValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Sector"]> = ["energy", "transport", "banking", "financial-market-infrastructure", "health", "drinking-water", "waste-water", "digital-infrastructure", "ict-service-management", "public-administration", "space", "postal-and-courier", "waste-management", "chemicals", "food", "manufacturing", "digital-providers", "research", "other"];
+export const indicatorTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Indicator"]["type"]> = ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256", "filename", "asn", "cve", "other"];
+export const incidentInputStageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentInput"]["stage"]> = ["early-warning", "notification"];
+export const incidentReportInputStageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentReportInput"]["stage"]> = ["notification", "intermediate", "progress", "final"];
+export const incidentDeadlineStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentDeadline"]["status"]> = ["pending", "overdue", "met", "late"];
+export const requestTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestType"]> = ["consultation", "assistance", "information"];
+export const requestUrgencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestUrgency"]> = ["low", "normal", "high", "critical"];
+export const recipientStatusStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RecipientStatus"]["status"]> = ["pending", "accepted", "declined", "answered"];
+export const consultationRequestStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationRequest"]["status"]> = ["open", "accepted", "answered", "declined"];
+export const requestResponseInputActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestResponseInput"]["action"]> = ["accept", "decline", "answer"];
+export const requestResponseActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestResponse"]["action"]> = ["accept", "decline", "answer"];
+export const documentTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentType"]> = ["threat-views", "internet-measures", "best-practice", "legislation", "strategy", "doctrine", "terminology", "capacity-building", "public-private-partnership", "vulnerability-disclosure"];
+export const documentMediaTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentMediaType"]> = ["application/pdf", "application/vnd.oasis.opendocument.text", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"];
+export const documentContentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentContent"]["kind"]> = ["markdown", "file"];
+export const documentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Document"]["status"]> = ["active", "withdrawn"];
