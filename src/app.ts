@@ -1,6 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { attestations } from './attestations/routes.ts';
 import { checks } from './checks/routes.ts';
+import { bodies } from './bodies/routes.ts';
+import { channels } from './channels/routes.ts';
 import { contacts } from './contacts/routes.ts';
 import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/app-env.ts';
@@ -17,7 +19,9 @@ import { incidents } from './incidents/routes.ts';
 import { refuseWritesWhileLogUnsound } from './log/integrity.ts';
 import { log, logPublic } from './log/routes.ts';
 import { witness } from './witness/routes.ts';
+import { meetings } from './meetings/routes.ts';
 import { meta } from './meta/routes.ts';
+import { overview } from './overview/routes.ts';
 import { principals } from './principals/routes.ts';
 import { requests } from './requests/routes.ts';
 import { states } from './states/routes.ts';
@@ -99,6 +103,10 @@ export function createApp(given: Deps): Hono<AppEnv> {
   api.route('/log', log);
   api.route('/log', witness);
   api.route('/feed', feed);
+  api.route('/bodies', bodies);
+  api.route('/channels', channels);
+  api.route('/meetings', meetings);
+  api.route('/overview', overview);
   app.route('/', api);
   return app;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { ContactVersionsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -31,6 +32,8 @@ export function toContact(row: ContactVersionsTable): Contact {
     withdrawal_reason: row.withdrawal_reason,
     attestation_id: row.attestation_id,
     href: `/contacts/${row.contact_id}`,
+    sectors: JSON.parse(row.sectors) as Contact['sectors'],
+    body_id: row.body_id,
   };
 }
 
@@ -51,11 +54,12 @@ export function findCurrentContact(db: PortalDb, id: string) {
 
 export function listDirectory(
   db: PortalDb,
-  filter: { state?: string; role?: Contact['role']; includeWithdrawn: boolean; afterSeq: number | null; limit: number },
+  filter: { state?: string; role?: Contact['role']; sector?: string; includeWithdrawn: boolean; afterSeq: number | null; limit: number },
 ) {
   let query = currentVersions(db).orderBy('contacts.seq').limit(filter.limit + 1);
   if (filter.state) query = query.where('contacts.state_id', '=', filter.state);
   if (filter.role) query = query.where('contacts.role', '=', filter.role);
+  if (filter.sector) query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(contact_versions.sectors) WHERE value = ${filter.sector})`);
   if (!filter.includeWithdrawn) query = query.where('contacts.status', '=', 'active');
   if (filter.afterSeq !== null) query = query.where('contacts.seq', '>', filter.afterSeq);
   return query.execute();

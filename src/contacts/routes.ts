@@ -4,7 +4,8 @@ import type { ContactVersionsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
-import { problems } from '../http/problem.ts';
+import { problems, type FieldError } from '../http/problem.ts';
+import { findCurrentEntry } from '../bodies/entries.ts';
 import { directoryCache } from './directory-cache.ts';
 import { contactEtag, findCurrentContact, LATE_AFTER_MS, listDirectory, listVersions, toContact, type ContactInput } from './repo.ts';
 
@@ -84,7 +85,25 @@ function versionFields(input: ContactInput, filedAt: Date) {
     filed_at: filedAt.toISOString(),
     late: isLate(effectiveAt, filedAt) ? (1 as const) : (0 as const),
     withdrawal_reason: null,
+    sectors: JSON.stringify(input.sectors ?? []),
+    body_id: input.body_id ?? null,
   };
+}
+
+/**
+ * A critical-infrastructure authority (CBM 15) names the NIS2 sectors it covers, and only
+ * it does; a contact names a body of its own state, still active.
+ */
+async function checkRoleFields<E extends AppEnv>(c: Context<E>, input: ContactInput, state: string) {
+  const errors: FieldError[] = [];
+  const sectors = input.sectors ?? [];
+  if (input.role === 'ci-authority' && !sectors.length) errors.push({ pointer: '/sectors', detail: 'a ci-authority contact names the NIS2 sectors it covers' });
+  if (input.role !== 'ci-authority' && sectors.length) errors.push({ pointer: '/sectors', detail: 'only a ci-authority contact names sectors' });
+  if (input.body_id) {
+    const body = await findCurrentEntry(c.var.deps.db, 'body', input.body_id);
+    if (!body || body.owner_id !== state || body.status !== 'active') errors.push({ pointer: '/body_id', detail: `not an active competent body of ${state}` });
+  }
+  if (errors.length) throw problems.unprocessable('The contact cannot be published.', errors);
 }
 
 /**
@@ -106,11 +125,11 @@ function checkTimeZone(timeZone: string) {
 
 export const contacts = new Hono<AppEnv>()
   .get('/', operation('listContacts'), async (c) => {
-    const { state, role, status, cursor, limit = 100 } = c.var.input.query;
+    const { state, role, sector, status, cursor, limit = 100 } = c.var.input.query;
     const { db } = c.var.deps;
-    const key = JSON.stringify([state, role, status, cursor, limit]);
+    const key = JSON.stringify([state, role, sector, status, cursor, limit]);
     const body = await directoryCache(db).page(key, async () => {
-      const rows = await listDirectory(db, { state, role, includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
+      const rows = await listDirectory(db, { state, role, sector, includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
       return JSON.stringify(toPage(rows, limit, (row) => row.seq, toContact));
     });
     return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json' });
@@ -120,6 +139,7 @@ export const contacts = new Hono<AppEnv>()
     const state = requireState(c);
     const input = c.var.input.body;
     checkTimeZone(input.time_zone);
+    await checkRoleFields(c, input, state);
     const now = c.var.deps.clock.now();
     const id = c.var.deps.ids();
     return commitVersion(c, { contact_id: id, version: 1, state_id: state, ...versionFields(input, now) }, true);
@@ -137,6 +157,7 @@ export const contacts = new Hono<AppEnv>()
     checkIfMatch(c, current.version);
     const input = c.var.input.body;
     checkTimeZone(input.time_zone);
+    await checkRoleFields(c, input, current.state_id);
     const now = c.var.deps.clock.now();
     const version = current.version + 1;
     return commitVersion(

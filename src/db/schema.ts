@@ -74,7 +74,7 @@ export interface ContactsTable {
   seq: Generated<number>;
   id: string;
   state_id: string;
-  role: 'policy' | 'technical';
+  role: ContactRoleColumn;
   status: 'active' | 'withdrawn';
   version: number;
   created_at: string;
@@ -86,7 +86,7 @@ export interface ContactVersionsTable {
   version: number;
   state_id: string;
   status: 'active' | 'withdrawn';
-  role: 'policy' | 'technical';
+  role: ContactRoleColumn;
   name: string;
   position: string | null;
   organisation: string;
@@ -99,6 +99,47 @@ export interface ContactVersionsTable {
   filed_at: string;
   late: 0 | 1;
   withdrawal_reason: string | null;
+  attestation_id: string;
+  /** JSON array of NIS2 sector names (migration 0011). */
+  sectors: string;
+  body_id: string | null;
+}
+
+/** Contact roles; `ci-authority` since migration 0011 (CBM 15). */
+export type ContactRoleColumn = 'policy' | 'technical' | 'ci-authority';
+
+/** Competent bodies, channels, expert meetings (migration 0011). */
+export type EntryKind = 'body' | 'channel' | 'meeting';
+
+export interface EntriesTable {
+  seq: Generated<number>;
+  id: string;
+  kind: EntryKind;
+  owner_id: string;
+  status: 'active' | 'withdrawn';
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EntryVersionsTable {
+  entry_id: string;
+  version: number;
+  kind: EntryKind;
+  owner_id: string;
+  status: 'active' | 'withdrawn';
+  data: string;
+  published_at: string;
+  withdrawal_reason: string | null;
+  attestation_id: string;
+}
+
+export interface MeetingParticipationsTable {
+  seq: Generated<number>;
+  meeting_id: string;
+  state_id: string;
+  confirmed_at: string;
+  note: string | null;
   attestation_id: string;
 }
 
@@ -368,4 +409,7 @@ export interface Database {
   glossary_terms: GlossaryTermsTable;
   glossary_fts: GlossaryFtsTable;
   portal_origins: PortalOriginsTable;
+  entries: EntriesTable;
+  entry_versions: EntryVersionsTable;
+  meeting_participations: MeetingParticipationsTable;
 }

@@ -1197,6 +1197,357 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bodies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The competent body directory
+         * @description Current versions of the competent national bodies (CBM 2), in the order they were first
+         *     published; withdrawn ones are left out unless `status=all`. Filter by state, kind, NIS2 sector.
+         */
+        get: operations["listBodies"];
+        put?: never;
+        /**
+         * Publish a new competent body for the signing state
+         * @description Publishes a competent body (CBM 2) of the signing state as version 1, answered with its
+         *     ETag for later changes and the portal's attestation. Visible to every signed caller.
+         */
+        post: operations["createBody"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bodies/{bodyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The current version of a competent body
+         * @description The current version, withdrawn or not, with its `ETag`; `If-None-Match` naming it answers 304.
+         */
+        get: operations["getBody"];
+        /**
+         * Publish a new version of the signing state's competent body
+         * @description Publishes the next version of one of the signing state's own competent bodys (403 `not-owner`
+         *     otherwise, 409 `entry-withdrawn` once withdrawn). `If-Match` with the current ETag is
+         *     required (428 without, 412 when stale).
+         */
+        put: operations["updateBody"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bodies/{bodyId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw the signing state's competent body (a new, final version)
+         * @description A final version with status `withdrawn` that leaves the default list. `If-Match` with
+         *     the current ETag is required (428 without, 412 when stale).
+         */
+        post: operations["withdrawBody"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bodies/{bodyId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Every version of a competent body, oldest first
+         * @description Every version, oldest first, each with the attestation that published it; 404 when there is no such competent body.
+         */
+        get: operations["listBodyHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The channel directory
+         * @description Current versions of the channels states accept (CBMs 10, 13), in the order they were
+         *     first published; withdrawn ones are left out unless `status=all`.
+         */
+        get: operations["listChannels"];
+        put?: never;
+        /**
+         * Publish a new channel for the signing state
+         * @description Publishes a channel (CBMs 10, 13) of the signing state as version 1, answered with its
+         *     ETag for later changes and the portal's attestation. Visible to every signed caller.
+         */
+        post: operations["createChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The current version of a channel
+         * @description The current version, withdrawn or not, with its `ETag`; `If-None-Match` naming it answers 304.
+         */
+        get: operations["getChannel"];
+        /**
+         * Publish a new version of the signing state's channel
+         * @description Publishes the next version of one of the signing state's own channels (403 `not-owner`
+         *     otherwise, 409 `entry-withdrawn` once withdrawn). `If-Match` with the current ETag is
+         *     required (428 without, 412 when stale).
+         */
+        put: operations["updateChannel"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channelId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw the signing state's channel (a new, final version)
+         * @description A final version with status `withdrawn` that leaves the default list. `If-Match` with
+         *     the current ETag is required (428 without, 412 when stale).
+         */
+        post: operations["withdrawChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channelId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Every version of a channel, oldest first
+         * @description Every version, oldest first, each with the attestation that published it; 404 when there is no such channel.
+         */
+        get: operations["listChannelHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The expert meeting directory
+         * @description The expert meetings the Secretariat recorded (CBM 11), in the order they were first
+         *     recorded, each with the states that confirmed their participation; `participant` keeps
+         *     the meetings a state confirmed.
+         */
+        get: operations["listMeetings"];
+        put?: never;
+        /**
+         * Publish a new expert meeting for the signing Secretariat
+         * @description Publishes a expert meeting (CBM 11) of the signing Secretariat as version 1, answered with its
+         *     ETag for later changes and the portal's attestation. Visible to every signed caller.
+         */
+        post: operations["createMeeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meetingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The current version of a expert meeting
+         * @description The current version, withdrawn or not, with its `ETag`; `If-None-Match` naming it answers 304.
+         */
+        get: operations["getMeeting"];
+        /**
+         * Publish a new version of the signing Secretariat's expert meeting
+         * @description Publishes the next version of one of the signing Secretariat's own expert meetings (403 `not-owner`
+         *     otherwise, 409 `entry-withdrawn` once withdrawn). `If-Match` with the current ETag is
+         *     required (428 without, 412 when stale).
+         */
+        put: operations["updateMeeting"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meetingId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw the signing Secretariat's expert meeting (a new, final version)
+         * @description A final version with status `withdrawn` that leaves the default list. `If-Match` with
+         *     the current ETag is required (428 without, 412 when stale).
+         */
+        post: operations["withdrawMeeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meetingId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Every version of a expert meeting, oldest first
+         * @description Every version, oldest first, each with the attestation that published it; 404 when there is no such expert meeting.
+         */
+        get: operations["listMeetingHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meetingId}/participations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The states that confirmed their participation
+         * @description Each state's signed confirmation, in the order they were filed; 404 when there is no such meeting.
+         */
+        get: operations["listMeetingParticipations"];
+        put?: never;
+        /**
+         * Confirm that the signing state took part
+         * @description The signing state's confirmation that it took part in the meeting (CBM 11): once per
+         *     state (409 `participation-already-confirmed`), not for a withdrawn meeting (409
+         *     `entry-withdrawn`).
+         */
+        post: operations["confirmMeetingParticipation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each state's implementation of the 16 CBMs
+         * @description For each participating state (or the one named) and each of the 16 CBMs of PC.DEC/1106
+         *     and PC.DEC/1202: what the state has published (kind, count, latest date) and whether it
+         *     is current, computed from the attested records the caller may see, never entered by hand.
+         *     `current`: something published, the latest within the last 12 months; `stale`: only
+         *     older; `none`: nothing. With `Accept: text/csv` the same grid as CSV (RFC 4180), one row
+         *     per state, CBM and kind, for the annual report.
+         */
+        get: operations["getImplementationOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1278,7 +1629,9 @@ export interface components {
         /**
          * @description What a key may do. `read` every read; `contacts:write` the state's own contacts,
          *     confirmations and check acknowledgements; `principals:write` register states and
-         *     manage keys, `checks:write` start communication checks (both Secretariat only).
+         *     manage keys, `checks:write` start communication checks and record expert meetings (both
+         *     Secretariat only); `contacts:write` also covers a state's competent bodies, channels
+         *     and meeting participations.
          *     `incidents:write` (states only) notify incidents and file their reports, acknowledge
          *     incidents, send and answer consultation requests; an automated notifier's key may
          *     hold only this scope (and `read`). `documents:write` (states only) publish, version,
@@ -1385,10 +1738,10 @@ export interface components {
             items: components["schemas"]["PrincipalKey"][];
         };
         /**
-         * @description `policy` (diplomatic, usually the foreign ministry) or `technical` (national CERT/CSIRT).
+         * @description `policy` (diplomatic, usually the foreign ministry), `technical` (national CERT/CSIRT) or `ci-authority` (a critical-infrastructure authority, CBM 15, with the NIS2 `sectors` it covers).
          * @enum {string}
          */
-        ContactRole: "policy" | "technical";
+        ContactRole: "policy" | "technical" | "ci-authority";
         /**
          * @description A BCP 47 language tag.
          * @example de-AT
@@ -1414,6 +1767,10 @@ export interface components {
             notes?: string;
             /** @description When this change took effect (default now). A change filed more than 30 days after it is flagged `late`. */
             effective_at?: components["schemas"]["Timestamp"];
+            /** @description The NIS2 sectors a `ci-authority` contact covers (at least one for that role, none for the others). */
+            sectors?: components["schemas"]["Nis2Sector"][];
+            /** @description The competent body (CBM 2, `/bodies`) of the signing state this contact belongs to. */
+            body_id?: components["schemas"]["RecordId"];
         };
         WithdrawalInput: {
             reason?: string;
@@ -1438,6 +1795,8 @@ export interface components {
             filed_at: components["schemas"]["Timestamp"];
             /** @description Filed more than 30 days after `effective_at`. */
             late: boolean;
+            sectors: components["schemas"]["Nis2Sector"][];
+            body_id: components["schemas"]["RecordId"] | null;
             withdrawal_reason: string | null;
             attestation_id: components["schemas"]["RecordId"];
             href: string;
@@ -2245,6 +2604,230 @@ export interface components {
             items: components["schemas"]["GlossaryHit"][];
             next_cursor: string | null;
         };
+        /**
+         * @description A sector of Annexes I and II of the NIS2 Directive (EU) 2022/2555.
+         * @enum {string}
+         */
+        Nis2Sector: "energy" | "transport" | "banking" | "financial-market-infrastructure" | "health" | "drinking-water" | "waste-water" | "digital-infrastructure" | "ict-service-management" | "public-administration" | "space" | "postal-and-courier-services" | "waste-management" | "chemicals" | "food" | "manufacturing" | "digital-providers" | "research";
+        /**
+         * @description What kind of competent national body (CBM 2) it is.
+         * @enum {string}
+         */
+        BodyKind: "national-cert" | "cyber-agency" | "foreign-ministry-unit" | "regulator" | "law-enforcement" | "ci-authority" | "other";
+        /** @description How to reach the body. */
+        BodyReach: {
+            /** Format: email */
+            email: string;
+            phone?: string;
+            /** Format: uri */
+            website?: string;
+            address?: string;
+        };
+        /** @description A competent national body (CBM 2) as its state publishes it. */
+        BodyInput: {
+            kind: components["schemas"]["BodyKind"];
+            name: string;
+            acronym?: string;
+            /** @description What the body is responsible for, in the state's own words. */
+            mandate: string;
+            /** @description The NIS2 sectors the body serves (none for a body not bound to sectors). */
+            sectors?: components["schemas"]["Nis2Sector"][];
+            languages: components["schemas"]["LanguageTag"][];
+            reach: components["schemas"]["BodyReach"];
+            notes?: string;
+        };
+        /** @description A version of the competent national body, with the fields its author signed. */
+        Body: {
+            state: components["schemas"]["StateCode"];
+            id: components["schemas"]["RecordId"];
+            version: number;
+            /** @enum {string} */
+            status: "active" | "withdrawn";
+            published_at: components["schemas"]["Timestamp"];
+            withdrawal_reason: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+            kind: components["schemas"]["BodyKind"];
+            name: string;
+            acronym?: string;
+            /** @description What the body is responsible for, in the state's own words. */
+            mandate: string;
+            /** @description The NIS2 sectors the body serves (none for a body not bound to sectors). */
+            sectors?: components["schemas"]["Nis2Sector"][];
+            languages: components["schemas"]["LanguageTag"][];
+            reach: components["schemas"]["BodyReach"];
+            notes?: string;
+        };
+        BodyPage: {
+            items: components["schemas"]["Body"][];
+            next_cursor: string | null;
+        };
+        BodyResult: {
+            data: components["schemas"]["Body"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        /**
+         * @description `osce-network` the OSCE Communications Network; `email` (with its OpenPGP or S/MIME key); `phone`; `portal` this portal.
+         * @enum {string}
+         */
+        ChannelMedium: "osce-network" | "email" | "phone" | "portal";
+        /**
+         * @description The kinds of exchange a channel serves: consultations (CBM 3), incident notifications, assistance and information requests (CBM 13), communication checks, documents, and dialogue on OSCE platforms (CBM 10).
+         * @enum {string}
+         */
+        ExchangeKind: "consultation" | "incident-notification" | "assistance-request" | "information-request" | "communication-check" | "documents" | "dialogue";
+        /** @description The public encryption key of an e-mail channel, attested with the channel. */
+        ChannelKey: {
+            /** @enum {string} */
+            type: "openpgp" | "smime";
+            /** @description OpenPGP v4 (40 hex) or v6 (64 hex) fingerprint; for S/MIME the SHA-256 fingerprint of the certificate (64 hex). */
+            fingerprint: string;
+            /** @description The ASCII-armoured OpenPGP key or the PEM certificate. */
+            public_key?: string;
+        };
+        /** @description A channel a state accepts for the exchanges it lists (CBMs 10, 13). */
+        ChannelInput: {
+            medium: components["schemas"]["ChannelMedium"];
+            /** @description The kinds of exchange the state accepts over this channel. */
+            exchanges: components["schemas"]["ExchangeKind"][];
+            /** @description The e-mail address, E.164 number, OSCE Communications Network station, or portal principal id. */
+            address: string;
+            key?: components["schemas"]["ChannelKey"];
+            /** @description The competent body that operates the channel. */
+            body_id?: components["schemas"]["RecordId"];
+            languages?: components["schemas"]["LanguageTag"][];
+            /** @description When the channel is attended, e.g. "24/7" or "Mon-Fri 08:00-17:00 Europe/Vienna". */
+            hours?: string;
+            notes?: string;
+        };
+        /** @description A version of the channel, with the fields its author signed. */
+        Channel: {
+            state: components["schemas"]["StateCode"];
+            id: components["schemas"]["RecordId"];
+            version: number;
+            /** @enum {string} */
+            status: "active" | "withdrawn";
+            published_at: components["schemas"]["Timestamp"];
+            withdrawal_reason: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+            medium: components["schemas"]["ChannelMedium"];
+            /** @description The kinds of exchange the state accepts over this channel. */
+            exchanges: components["schemas"]["ExchangeKind"][];
+            /** @description The e-mail address, E.164 number, OSCE Communications Network station, or portal principal id. */
+            address: string;
+            key?: components["schemas"]["ChannelKey"];
+            /** @description The competent body that operates the channel. */
+            body_id?: components["schemas"]["RecordId"];
+            languages?: components["schemas"]["LanguageTag"][];
+            /** @description When the channel is attended, e.g. "24/7" or "Mon-Fri 08:00-17:00 Europe/Vienna". */
+            hours?: string;
+            notes?: string;
+        };
+        ChannelPage: {
+            items: components["schemas"]["Channel"][];
+            next_cursor: string | null;
+        };
+        ChannelResult: {
+            data: components["schemas"]["Channel"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        /** @description An expert meeting (CBM 11) as the Secretariat records it: held at a place, online, or both. */
+        MeetingInput: {
+            title: string;
+            starts_at: components["schemas"]["Timestamp"];
+            ends_at?: components["schemas"]["Timestamp"];
+            /** @description Where it is held; absent for an online-only meeting. */
+            place?: string;
+            /** @description Whether it is held (also) online. */
+            online?: boolean;
+            agenda: string[];
+            /** @description Documents of the portal (ids) that record the meeting's outcome. */
+            outcome_documents?: components["schemas"]["RecordId"][];
+            notes?: string;
+        };
+        /** @description A version of the meeting record, with the fields its author signed. */
+        Meeting: {
+            recorded_by: components["schemas"]["PrincipalId"];
+            id: components["schemas"]["RecordId"];
+            version: number;
+            /** @enum {string} */
+            status: "active" | "withdrawn";
+            published_at: components["schemas"]["Timestamp"];
+            withdrawal_reason: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+            href: string;
+            title: string;
+            starts_at: components["schemas"]["Timestamp"];
+            ends_at?: components["schemas"]["Timestamp"];
+            /** @description Where it is held; absent for an online-only meeting. */
+            place?: string;
+            /** @description Whether it is held (also) online. */
+            online?: boolean;
+            agenda: string[];
+            /** @description Documents of the portal (ids) that record the meeting's outcome. */
+            outcome_documents?: components["schemas"]["RecordId"][];
+            notes?: string;
+            /** @description The states that confirmed their participation, in alphabetical order. */
+            participants: components["schemas"]["StateCode"][];
+            participations_href: string;
+        };
+        MeetingPage: {
+            items: components["schemas"]["Meeting"][];
+            next_cursor: string | null;
+        };
+        MeetingResult: {
+            data: components["schemas"]["Meeting"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        MeetingParticipationInput: {
+            note?: string;
+        };
+        MeetingParticipation: {
+            meeting_id: components["schemas"]["RecordId"];
+            state: components["schemas"]["StateCode"];
+            confirmed_at: components["schemas"]["Timestamp"];
+            note: string | null;
+            attestation_id: components["schemas"]["RecordId"];
+        };
+        MeetingParticipationPage: {
+            items: components["schemas"]["MeetingParticipation"][];
+            next_cursor: string | null;
+        };
+        MeetingParticipationResult: {
+            data: components["schemas"]["MeetingParticipation"];
+            attestation: components["schemas"]["AttestationRef"];
+        };
+        /**
+         * @description `current`: the latest contribution is at most 12 months old; `stale`: only older ones; `none`: nothing the caller may see.
+         * @enum {string}
+         */
+        ImplementationStatus: "current" | "stale" | "none";
+        ImplementationContribution: {
+            /** @description What was published: a document type, `contact:<role>`, `confirmation`, `body`, `channel`, `meeting-participation`, `request:<type>`, `incident`. */
+            kind: string;
+            count: number;
+            latest: components["schemas"]["Timestamp"];
+            /** @description Where the records are listed. */
+            href: string;
+        };
+        ImplementationCell: {
+            cbm: number;
+            status: components["schemas"]["ImplementationStatus"];
+            latest: components["schemas"]["Timestamp"] | null;
+            contributions: components["schemas"]["ImplementationContribution"][];
+        };
+        ImplementationRow: {
+            state: components["schemas"]["StateCode"];
+            name: string;
+            cbms: components["schemas"]["ImplementationCell"][];
+        };
+        ImplementationOverview: {
+            generated_at: components["schemas"]["Timestamp"];
+            /** @description Contributions after this instant (12 months before `generated_at`) are current. */
+            current_after: components["schemas"]["Timestamp"];
+            states: components["schemas"]["ImplementationRow"][];
+        };
     };
     responses: {
         /** @description A path or query parameter, or the JSON itself, is malformed. */
@@ -2427,6 +3010,9 @@ export interface components {
         };
     };
     parameters: {
+        BodyIdPath: components["schemas"]["RecordId"];
+        ChannelIdPath: components["schemas"]["RecordId"];
+        MeetingIdPath: components["schemas"]["RecordId"];
         /** @description Opaque cursor from a previous page's `next_cursor`. */
         Cursor: string;
         Limit: number;
@@ -2856,6 +3442,8 @@ export interface operations {
             query?: {
                 state?: components["schemas"]["StateCode"];
                 role?: components["schemas"]["ContactRole"];
+                /** @description Only contacts covering this NIS2 sector (critical-infrastructure authorities, CBM 15). */
+                sector?: components["schemas"]["Nis2Sector"];
                 status?: "active" | "all";
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: components["parameters"]["Cursor"];
@@ -4498,6 +5086,782 @@ export interface operations {
             406: components["responses"]["NotAcceptable"];
         };
     };
+    listBodies: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["StateCode"];
+                kind?: components["schemas"]["BodyKind"];
+                sector?: components["schemas"]["Nis2Sector"];
+                status?: "active" | "all";
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the directory. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    createBody: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BodyInput"];
+            };
+        };
+        responses: {
+            /** @description The competent body is published as version 1. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    getBody: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The competent body. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Body"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    updateBody: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BodyInput"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    withdrawBody: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalInput"];
+            };
+        };
+        responses: {
+            /** @description The withdrawn version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    listBodyHistory: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                bodyId: components["parameters"]["BodyIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    listChannels: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["StateCode"];
+                exchange?: components["schemas"]["ExchangeKind"];
+                medium?: components["schemas"]["ChannelMedium"];
+                status?: "active" | "all";
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the directory. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    createChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            /** @description The channel is published as version 1. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    getChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    updateChannel: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    withdrawChannel: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalInput"];
+            };
+        };
+        responses: {
+            /** @description The withdrawn version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    listChannelHistory: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    listMeetings: {
+        parameters: {
+            query?: {
+                participant?: components["schemas"]["StateCode"];
+                status?: "active" | "all";
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the directory. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    createMeeting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingInput"];
+            };
+        };
+        responses: {
+            /** @description The expert meeting is published as version 1. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    getMeeting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The expert meeting. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    updateMeeting: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingInput"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    withdrawMeeting: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The `ETag` of the version this change is based on. Missing is 428; stale is 412. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalInput"];
+            };
+        };
+        responses: {
+            /** @description The withdrawn version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            428: components["responses"]["PreconditionRequired"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    listMeetingHistory: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    listMeetingParticipations: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of confirmations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingParticipationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    confirmMeetingParticipation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description IETF Idempotency-Key (an sf-string, e.g. `"notice-2026-11-27-0042"`). A retry with the
+                 *     same key and the same request replays the first answer (same record, same
+                 *     attestation, header `Idempotent-Replayed: true`); the same key with another request is
+                 *     422; a retry while the first is still running is 409. Keys are kept 24 hours.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                meetingId: components["parameters"]["MeetingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingParticipationInput"];
+            };
+        };
+        responses: {
+            /** @description The participation is recorded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingParticipationResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["LogIntegrityFailed"];
+            507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    getImplementationOverview: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["StateCode"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grid. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImplementationOverview"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -4511,6 +5875,9 @@ export const pathsPrincipalsPrincipalIdKeysGetParametersQueryStatusValues: Reado
 export const pathsContactsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/contacts"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
 export const pathsRequestsGetParametersQueryDirectionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/requests"]["get"]["parameters"]["query"]["direction"]> = ["sent", "received"];
 export const pathsDocumentsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/documents"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const pathsBodiesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/bodies"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const pathsChannelsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/channels"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const pathsMeetingsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/meetings"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
 export const parameterLocationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterLocation"]> = ["path", "query", "header"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const principalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrincipalKind"]> = ["state", "secretariat"];
@@ -4522,7 +5889,7 @@ export const publicJwkUseValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const keyRevocationInputReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyRevocationInput"]["reason"]> = ["compromised", "superseded", "retired", "other"];
 export const principalKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrincipalKey"]["alg"]> = ["EdDSA", "ES256"];
 export const principalKeyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrincipalKey"]["status"]> = ["active", "expired", "revoked"];
-export const contactRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContactRole"]> = ["policy", "technical"];
+export const contactRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContactRole"]> = ["policy", "technical", "ci-authority"];
 export const contactStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Contact"]["status"]> = ["active", "withdrawn"];
 export const complianceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Compliance"]["status"]> = ["current", "confirmation-due"];
 export const requestTokenHeaderAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RequestTokenHeader"]["alg"]> = ["EdDSA", "ES256"];
@@ -4553,3 +5920,12 @@ export const documentTypeValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const documentMediaTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentMediaType"]> = ["application/pdf", "application/vnd.oasis.opendocument.text", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"];
 export const documentContentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentContent"]["kind"]> = ["markdown", "file"];
 export const documentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Document"]["status"]> = ["active", "withdrawn"];
+export const nis2SectorValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Nis2Sector"]> = ["energy", "transport", "banking", "financial-market-infrastructure", "health", "drinking-water", "waste-water", "digital-infrastructure", "ict-service-management", "public-administration", "space", "postal-and-courier-services", "waste-management", "chemicals", "food", "manufacturing", "digital-providers", "research"];
+export const bodyKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BodyKind"]> = ["national-cert", "cyber-agency", "foreign-ministry-unit", "regulator", "law-enforcement", "ci-authority", "other"];
+export const bodyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Body"]["status"]> = ["active", "withdrawn"];
+export const channelMediumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChannelMedium"]> = ["osce-network", "email", "phone", "portal"];
+export const exchangeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExchangeKind"]> = ["consultation", "incident-notification", "assistance-request", "information-request", "communication-check", "documents", "dialogue"];
+export const channelKeyTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChannelKey"]["type"]> = ["openpgp", "smime"];
+export const channelStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Channel"]["status"]> = ["active", "withdrawn"];
+export const meetingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Meeting"]["status"]> = ["active", "withdrawn"];
+export const implementationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImplementationStatus"]> = ["current", "stale", "none"];

@@ -1,0 +1,112 @@
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import { attest, commitAndAnswer } from '../attestations/attest.ts';
+import { entryRecord, entryRoutes, findCurrentEntry } from '../bodies/entries.ts';
+import type { PortalDb } from '../db/portal-db.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
+import { operation } from '../http/operation.ts';
+import { problems, type FieldError } from '../http/problem.ts';
+
+export const meetingHref = (id: string) => `/meetings/${id}`;
+
+/** The states that confirmed each of these meetings, alphabetically. */
+async function participantsOf(db: PortalDb, meetingIds: string[]) {
+  const byMeeting = new Map<string, string[]>();
+  if (!meetingIds.length) return byMeeting;
+  // One JSON parameter whatever the page's length (D1 binds at most 100 parameters).
+  const rows = await db.kysely
+    .selectFrom('meeting_participations')
+    .select(['meeting_id', 'state_id'])
+    .where(sql<boolean>`meeting_id IN (SELECT value FROM json_each(${JSON.stringify([...new Set(meetingIds)])}))`)
+    .orderBy('state_id')
+    .execute();
+  for (const row of rows) byMeeting.set(row.meeting_id, [...(byMeeting.get(row.meeting_id) ?? []), row.state_id]);
+  return byMeeting;
+}
+
+/** Expert meetings (CBM 11): the Secretariat records them; each state confirms taking part. */
+const records = entryRoutes({
+  kind: 'meeting',
+  urn: 'meeting',
+  writer: 'secretariat',
+  noun: 'expert meeting',
+  operations: { list: 'listMeetings', create: 'createMeeting', get: 'getMeeting', update: 'updateMeeting', withdraw: 'withdrawMeeting', history: 'listMeetingHistory' },
+  filters: (query) => ({
+    data: [],
+    ...(query.participant
+      ? { extra: sql<boolean>`EXISTS (SELECT 1 FROM meeting_participations AS mp WHERE mp.meeting_id = entries.id AND mp.state_id = ${query.participant as string})` }
+      : {}),
+  }),
+  async check(c, input) {
+    const errors: FieldError[] = [];
+    const { starts_at: startsAt, ends_at: endsAt, place, online, outcome_documents: outcomes } = input as {
+      starts_at: string;
+      ends_at?: string;
+      place?: string;
+      online?: boolean;
+      outcome_documents?: string[];
+    };
+    if (endsAt && Date.parse(endsAt) < Date.parse(startsAt)) errors.push({ pointer: '/ends_at', detail: 'before starts_at' });
+    if (!place && online !== true) errors.push({ pointer: '/place', detail: 'a meeting is held at a place, online, or both' });
+    if (outcomes?.length) {
+      const found = await c.var.deps.db.kysely
+        .selectFrom('documents')
+        .select('id')
+        .where(sql<boolean>`id IN (SELECT value FROM json_each(${JSON.stringify(outcomes)}))`)
+        .execute();
+      const known = new Set(found.map((row) => row.id));
+      outcomes.forEach((id, index) => {
+        if (!known.has(id)) errors.push({ pointer: `/outcome_documents/${index}`, detail: 'no such document' });
+      });
+    }
+    return errors;
+  },
+  async toRecords(db, rows) {
+    const participants = await participantsOf(db, rows.map((row) => row.entry_id));
+    return rows.map((row) => ({
+      ...entryRecord(row, 'recorded_by', meetingHref(row.entry_id)),
+      participants: participants.get(row.entry_id) ?? [],
+      participations_href: `${meetingHref(row.entry_id)}/participations`,
+    }));
+  },
+  href: meetingHref,
+});
+
+const participations = new Hono<AppEnv>()
+  .get('/:meetingId/participations', operation('listMeetingParticipations'), async (c) => {
+    const { meetingId } = c.var.input.path;
+    const { cursor, limit = 100 } = c.var.input.query;
+    const { db } = c.var.deps;
+    if (!(await findCurrentEntry(db, 'meeting', meetingId))) throw problems.notFound('No such expert meeting.');
+    let query = db.kysely.selectFrom('meeting_participations').selectAll().where('meeting_id', '=', meetingId).orderBy('seq').limit(limit + 1);
+    const after = decodeCursor(cursor);
+    if (after !== null) query = query.where('seq', '>', after);
+    const rows = await query.execute();
+    return c.json(
+      toPage(rows, limit, (row) => row.seq, (row) => ({ meeting_id: row.meeting_id, state: row.state_id, confirmed_at: row.confirmed_at, note: row.note, attestation_id: row.attestation_id })),
+    );
+  })
+  .post('/:meetingId/participations', operation('confirmMeetingParticipation'), async (c) => {
+    if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state confirms its participation.');
+    const state = c.var.caller.principalId;
+    const { meetingId } = c.var.input.path;
+    const { db } = c.var.deps;
+    const meeting = await findCurrentEntry(db, 'meeting', meetingId);
+    if (!meeting) throw problems.notFound('No such expert meeting.');
+    if (meeting.status === 'withdrawn') throw problems.conflict('entry-withdrawn', 'The meeting record was withdrawn.');
+    const note = c.var.input.body?.note ?? null;
+    const attestation = await attest(c, `urn:cbm:meeting:${meetingId}:participation:${state}`);
+    const confirmedAt = c.var.deps.clock.now().toISOString();
+    const row = { meeting_id: meetingId, state_id: state, confirmed_at: confirmedAt, note, attestation_id: attestation.id };
+    const again = () => problems.conflict('participation-already-confirmed', `${state} already confirmed its participation in this meeting.`);
+    return commitAndAnswer(
+      c,
+      attestation,
+      [db.kysely.insertInto('meeting_participations').values(row).compile()],
+      { status: 201, data: { meeting_id: meetingId, state, confirmed_at: confirmedAt, note, attestation_id: attestation.id } },
+      { meeting_participations: again, attestations: again },
+    );
+  });
+
+export const meetings = new Hono<AppEnv>().route('/', participations).route('/', records);
