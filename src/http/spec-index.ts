@@ -59,8 +59,62 @@ export function resolveRefs(node: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, resolveRefs(value, depth + 1)]));
 }
 
-/** A validator of a schema of the contract (JSON Schema 2020-12), interpreted: no code is generated. */
-export const compileSchema = (schema: Schema) => new Validator(schema, '2020-12', false);
+/** Keywords whose failure a person fixes by knowing what the value should look like. */
+const EXPLAINED_KEYWORDS = new Set(['pattern', 'format', 'minLength', 'maxLength', 'enum', 'const']);
+
+/**
+ * What a failed schema expects, in the contract's own words: its `description` (first
+ * sentence) and first of its `examples` ("ISO 3166-1 alpha-2 code of a participating
+ * state, such as AT"), or its enum. Undefined when the schema says nothing a person can use.
+ */
+export function expectation(schema: Json | undefined): string | undefined {
+  if (!schema) return undefined;
+  const description = typeof schema.description === 'string' ? schema.description.split(/(?<=\.)\s/)[0]!.replace(/\.$/, '').replace(/`/g, '') : undefined;
+  const examples = Array.isArray(schema.examples) ? schema.examples : [];
+  const example = examples.length ? `such as ${examples.slice(0, 2).map((value) => (typeof value === 'string' ? value : JSON.stringify(value))).join(' or ')}` : undefined;
+  const choices = Array.isArray(schema.enum) ? `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}` : undefined;
+  // Without an example, the pattern itself is the most precise word the contract has.
+  const pattern = !example && typeof schema.pattern === 'string' ? `${description ? '' : 'a value '}matching ${schema.pattern}` : undefined;
+  const parts = [description, choices ?? example ?? pattern].filter(Boolean);
+  if (!parts.length) return undefined;
+  return parts.join(', ');
+}
+
+function schemaAt(root: Schema, keywordLocation: string): Json | undefined {
+  const parts = keywordLocation.replace(/^#\/?/, '').split('/').filter(Boolean).slice(0, -1);
+  let at: unknown = root;
+  for (const part of parts) {
+    if (!at || typeof at !== 'object') return undefined;
+    at = (at as Json)[unescapePointer(decodeURIComponent(part))];
+  }
+  return at && typeof at === 'object' ? (at as Json) : undefined;
+}
+
+/**
+ * A validator of a schema of the contract (JSON Schema 2020-12), interpreted: no code is
+ * generated. Its errors say what was expected, from the failing schema's description and
+ * examples, so every client shows "expected ... such as AT" rather than "does not match pattern".
+ */
+class ContractValidator extends Validator {
+  constructor(private readonly root: Schema) {
+    super(root, '2020-12', false);
+  }
+
+  override validate(instance: unknown) {
+    const result = super.validate(instance);
+    for (const unit of result.errors) {
+      if (!EXPLAINED_KEYWORDS.has(unit.keyword)) continue;
+      const expected = expectation(schemaAt(this.root, unit.keywordLocation));
+      if (!expected) continue;
+      // "A BCP 47 tag" reads "expected a BCP 47 tag"; "ISO 3166-1" and "E.164" keep their case.
+      const phrase = /^[A-Z][a-z ]/.test(expected) ? expected[0]!.toLowerCase() + expected.slice(1) : expected;
+      unit.error = unit.keyword === 'pattern' ? `expected ${phrase}` : `expected ${phrase} (${unit.error.replace(/\.$/, '')})`;
+    }
+    return result;
+  }
+}
+
+export const compileSchema = (schema: Schema): Validator => new ContractValidator(schema);
 
 const namedSchemas = new Map<string, Validator>();
 
