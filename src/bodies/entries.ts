@@ -93,6 +93,8 @@ export interface EntryKindSpec {
   /** Who may write: a state for its own, or the Secretariat. */
   writer: 'state' | 'secretariat';
   noun: string;
+  /** The contract's path parameter naming the entry (bodyId, ...). */
+  param: string;
   operations: { list: OperationId; create: OperationId; get: OperationId; update: OperationId; withdraw: OperationId; history: OperationId };
   /** The list's filters, from the validated query. */
   filters(query: Record<string, unknown>): EntryFilter;
@@ -154,7 +156,7 @@ async function commitVersion<E extends AppEnv>(c: Context<E>, spec: EntryKindSpe
 
 type Input = { body: Record<string, unknown>; query: Record<string, unknown>; path: Record<string, string> };
 const inputOf = <E extends AppEnv>(c: Context<E>) => (c.var as unknown as { input: Input }).input;
-const idOf = <E extends AppEnv>(c: Context<E>) => Object.values(inputOf(c).path)[0]!;
+
 
 async function accept<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec, owner: string): Promise<string> {
   const input = inputOf(c).body;
@@ -167,6 +169,8 @@ async function accept<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec, owne
 /** The six operations of one kind of entry: list, create, get, update, withdraw, history. */
 export function entryRoutes(spec: EntryKindSpec) {
   const { operations: ops } = spec;
+  const one = `/:${spec.param}`;
+  const idOf = <E extends AppEnv>(c: Context<E>) => inputOf(c).path[spec.param]!;
   return new Hono<AppEnv>()
     .get('/', operation(ops.list), async (c) => {
       const query = inputOf(c).query;
@@ -182,14 +186,14 @@ export function entryRoutes(spec: EntryKindSpec) {
       const id = c.var.deps.ids();
       return commitVersion(c, spec, { entry_id: id, version: 1, kind: spec.kind, owner_id: owner, status: 'active', data, published_at: now, withdrawal_reason: null }, true);
     })
-    .get('/:id', operation(ops.get), async (c) => {
+    .get(one, operation(ops.get), async (c) => {
       const row = await findCurrentEntry(c.var.deps.db, spec.kind, idOf(c));
       if (!row) throw problems.notFound(`No such ${spec.noun}.`);
       c.header('ETag', entryEtag(row.version));
       const [record] = await spec.toRecords(c.var.deps.db, [row]);
       return c.json(record!);
     })
-    .put('/:id', operation(ops.update), async (c) => {
+    .put(one, operation(ops.update), async (c) => {
       const current = await ownEntry(c, spec, idOf(c));
       checkIfMatch(c, current.version);
       const data = await accept(c, spec, current.owner_id);
@@ -197,7 +201,7 @@ export function entryRoutes(spec: EntryKindSpec) {
       const { seq: _seq, attestation_id: _previous, ...fields } = current;
       return commitVersion(c, spec, { ...fields, version: current.version + 1, data, published_at: now }, false);
     })
-    .post('/:id/withdraw', operation(ops.withdraw), async (c) => {
+    .post(`${one}/withdraw`, operation(ops.withdraw), async (c) => {
       const current = await ownEntry(c, spec, idOf(c));
       checkIfMatch(c, current.version);
       const { reason } = inputOf(c).body as { reason?: string };
@@ -205,7 +209,7 @@ export function entryRoutes(spec: EntryKindSpec) {
       const { seq: _seq, attestation_id: _previous, ...fields } = current;
       return commitVersion(c, spec, { ...fields, version: current.version + 1, status: 'withdrawn', published_at: now, withdrawal_reason: reason ?? null }, false);
     })
-    .get('/:id/history', operation(ops.history), async (c) => {
+    .get(`${one}/history`, operation(ops.history), async (c) => {
       const { cursor, limit = 100 } = inputOf(c).query as { cursor?: string; limit?: number };
       const rows = await listEntryVersions(c.var.deps.db, spec.kind, idOf(c), decodeCursor(cursor), limit);
       if (!rows.length && cursor === undefined) throw problems.notFound(`No such ${spec.noun}.`);

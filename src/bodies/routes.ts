@@ -8,6 +8,7 @@ export const bodies = entryRoutes({
   urn: 'body',
   writer: 'state',
   noun: 'competent body',
+  param: 'bodyId',
   operations: { list: 'listBodies', create: 'createBody', get: 'getBody', update: 'updateBody', withdraw: 'withdrawBody', history: 'listBodyHistory' },
   filters: (query) => ({
     owner: query.state as string | undefined,

@@ -14,6 +14,7 @@ export const channels = entryRoutes({
   urn: 'channel',
   writer: 'state',
   noun: 'channel',
+  param: 'channelId',
   operations: { list: 'listChannels', create: 'createChannel', get: 'getChannel', update: 'updateChannel', withdraw: 'withdrawChannel', history: 'listChannelHistory' },
   filters: (query) => ({
     owner: query.state as string | undefined,

@@ -31,6 +31,7 @@ const records = entryRoutes({
   urn: 'meeting',
   writer: 'secretariat',
   noun: 'expert meeting',
+  param: 'meetingId',
   operations: { list: 'listMeetings', create: 'createMeeting', get: 'getMeeting', update: 'updateMeeting', withdraw: 'withdrawMeeting', history: 'listMeetingHistory' },
   filters: (query) => ({
     data: [],
