@@ -46,6 +46,25 @@ describe('served records equal the signed evidence', () => {
     const request = await ok(austria.POST('/requests', { body: requestBody() as Schemas['ConsultationRequestInput'] }));
     keep('createRequest', request);
     keep('respondToRequest', await ok(belgium.POST('/requests/{requestId}/responses', { params: { path: { requestId: request.data.id } }, body: { action: 'answer', body: 'Here is what we know.' } })));
+    // CBMs 2, 10, 11, 13, 15 (issue 16).
+    const cbmBody = {
+      kind: 'national-cert',
+      name: 'CERT.at',
+      mandate: 'Incident coordination.',
+      sectors: ['energy'],
+      languages: ['de'],
+      reach: { email: 'team@cert.example.at' },
+    } satisfies Schemas['BodyInput'];
+    const body = await ok(austria.POST('/bodies', { body: cbmBody }));
+    keep('createBody', body);
+    keep('updateBody', await ok(austria.PUT('/bodies/{bodyId}', { params: { path: { bodyId: body.data.id }, header: { 'If-Match': '"1"' } }, body: { ...cbmBody, sectors: ['transport'] } })));
+    keep('createContact (ci-authority)', await ok(austria.POST('/contacts', { body: contactBody({ role: 'ci-authority', sectors: ['energy'], body_id: body.data.id }) as Schemas['ContactInput'] })));
+    const channel = await ok(austria.POST('/channels', { body: { medium: 'email', exchanges: ['consultation'], address: 'cbm@example.at', key: { type: 'openpgp', fingerprint: 'B'.repeat(40) } } }));
+    keep('createChannel', channel);
+    keep('withdrawChannel', await ok(austria.POST('/channels/{channelId}/withdraw', { params: { path: { channelId: channel.data.id }, header: { 'If-Match': '"1"' } }, body: { reason: 'replaced' } })));
+    const meeting = await ok(secretariat.POST('/meetings', { body: { title: 'IWG', starts_at: '2027-02-01T09:00:00+01:00', online: true, agenda: ['CBM 8'] } }));
+    keep('createMeeting', meeting);
+    keep('confirmMeetingParticipation', await ok(belgium.POST('/meetings/{meetingId}/participations', { params: { path: { meetingId: meeting.data.id } }, body: { note: 'Two experts' } })));
 
     const verifier = await typedVerifier(austria);
     const outcomes: [string, string][] = [];
@@ -61,5 +80,10 @@ describe('served records equal the signed evidence', () => {
     await expect(verifier.record(updated)).rejects.toThrow(`the record the portal serves at /contacts/${contact.data.id}/history differs from what AT signed: name`);
     // The other version was not touched.
     await expect(verifier.record(written[0]!.attestation)).resolves.toMatchObject({ served: { status: 'matches' } });
+
+    // A competent body's mandate edited in its stored version.
+    portal.sqlite.prepare("UPDATE entry_versions SET data = json_set(data, '$.mandate', 'Nothing') WHERE entry_id = ? AND version = 1").run(body.data.id);
+    const createdBody = written.find((entry) => entry.what === 'createBody')!.attestation;
+    await expect(verifier.record(createdBody)).rejects.toThrow(`the record the portal serves at /bodies/${body.data.id}/history differs from what AT signed: mandate`);
   });
 });

@@ -26,6 +26,10 @@ const rules: [RegExp, (match: RegExpExecArray, principal: string) => ServedLocat
   [new RegExp(`^urn:cbm:incident:${ID}:ack:[A-Z]{2}$`), (m) => ({ href: `/incidents/${m[1]}/acknowledgements`, byAttestation: true })],
   [new RegExp(`^urn:cbm:consultation:${ID}$`), (m) => ({ href: `/requests/${m[1]}`, byAttestation: true })],
   [new RegExp(`^urn:cbm:consultation:${ID}:response:[A-Z]{2}:\\d+$`), (m) => ({ href: `/requests/${m[1]}/responses`, byAttestation: true })],
+  [new RegExp(`^urn:cbm:body:${ID}:v\\d+$`), (m) => ({ href: `/bodies/${m[1]}/history`, byAttestation: true })],
+  [new RegExp(`^urn:cbm:channel:${ID}:v\\d+$`), (m) => ({ href: `/channels/${m[1]}/history`, byAttestation: true })],
+  [new RegExp(`^urn:cbm:meeting:${ID}:v\\d+$`), (m) => ({ href: `/meetings/${m[1]}/history`, byAttestation: true })],
+  [new RegExp(`^urn:cbm:meeting:${ID}:participation:[A-Z]{2}$`), (m) => ({ href: `/meetings/${m[1]}/participations`, byAttestation: true })],
 ];
 
 /**
