@@ -53,6 +53,8 @@ interface World {
   kid: string;
   contact: string;
   check: string;
+  /** A competent body, a channel, an expert meeting (directory: everyone sees them). */
+  entries: { body: string; channel: string; meeting: string };
   /** Named ones: re-addressed away from the observer, and a file uploaded for a later version. */
   documents: Record<string, string> & Record<'shared' | 'pendingFile', string>;
   incidents: Record<string, string>;
@@ -79,6 +81,12 @@ async function buildWorld(portal: PortalHarness) {
   keep(await post(states.be, '/states/BE/confirmations', { note: 'all current' }));
   const check = keep(await post(portal.secretariat, '/checks', { deadline: new Date(Date.parse(START) + HOUR_MS).toISOString() }));
   keep(await post(states.at, `/checks/${check}/acknowledgements`, { contact_id: contact }));
+  const entries = {
+    body: keep(await post(states.at, '/bodies', { kind: 'national-cert', name: 'CERT.at', mandate: 'Incident coordination.', sectors: ['energy'], languages: ['de'], reach: { email: 'team@cert.example.at' } })),
+    channel: keep(await post(states.at, '/channels', { medium: 'email', exchanges: ['consultation'], address: 'cbm@example.at' })),
+    meeting: keep(await post(portal.secretariat, '/meetings', { title: 'IWG', starts_at: START, online: true, agenda: ['CBM 8'] })),
+  };
+  keep(await post(states.be, `/meetings/${entries.meeting}/participations`, {}));
 
   // Documents the observer BE may see.
   const bytes = pdfBytes('clear-file', 1500);
@@ -111,7 +119,7 @@ async function buildWorld(portal: PortalHarness) {
   keep(await post(states.fr, `/requests/${requests.amber}/responses`, { action: 'decline' }));
   keep(await post(states.be, `/requests/${requests.green}/responses`, { action: 'answer', body: 'Nothing seen here.' }));
 
-  return { states, world: { kid: states.at.kid, contact, check, documents, incidents, requests, attestations } };
+  return { states, world: { kid: states.at.kid, contact, check, entries, documents, incidents, requests, attestations } };
 }
 
 type States = Awaited<ReturnType<typeof buildWorld>>['states'];
@@ -218,6 +226,18 @@ function reads(w: World): Record<string, string[]> {
     getDocumentContent: docs.flatMap((id) => [`/documents/${id}/content`, `/documents/${id}/content?version=1`, `/documents/${id}/content?version=2`]),
     listDocumentTerms: docs.flatMap((id) => [`/documents/${id}/terms`, `/documents/${id}/terms?version=1`]),
     searchGlossary: lists('/glossary/search?q=', ['critical', '%22critical%20infrastructure%22', 'infra*', 'critical&limit=1', 'critical&state=AT', 'critical&language=de', 'kritische']),
+    listBodies: ['/bodies', '/bodies?state=AT&sector=energy'],
+    getBody: [`/bodies/${w.entries.body}`],
+    listBodyHistory: [`/bodies/${w.entries.body}/history`],
+    listChannels: ['/channels', '/channels?exchange=consultation'],
+    getChannel: [`/channels/${w.entries.channel}`],
+    listChannelHistory: [`/channels/${w.entries.channel}/history`],
+    listMeetings: ['/meetings', '/meetings?participant=BE'],
+    getMeeting: [`/meetings/${w.entries.meeting}`],
+    listMeetingHistory: [`/meetings/${w.entries.meeting}/history`],
+    listMeetingParticipations: [`/meetings/${w.entries.meeting}/participations`],
+    // Counts of documents, requests and incidents: restricted ones must not show.
+    getImplementationOverview: ['/overview', '/overview?state=AT', '/overview?state=DE', '/overview?state=FR'],
   };
 }
 
@@ -274,7 +294,7 @@ function expectSame(before: Map<string, string>, after: Map<string, string>) {
 export function noninterferenceSuite(runtime: string, makePortal: MakePortal) {
   describe(`non-interference on ${runtime}`, () => {
     it('reads every GET operation of the contract', () => {
-      const covered = Object.keys(reads({ kid: '', contact: '', check: '', documents: { shared: '', pendingFile: '' }, incidents: {}, requests: {}, attestations: [], logSize: 0 })).sort();
+      const covered = Object.keys(reads({ kid: '', contact: '', check: '', entries: { body: '', channel: '', meeting: '' }, documents: { shared: '', pendingFile: '' }, incidents: {}, requests: {}, attestations: [], logSize: 0 })).sort();
       expect(covered).toEqual(getOperations());
     });
 
