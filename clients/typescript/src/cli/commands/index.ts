@@ -12,12 +12,14 @@ import { requestCommands as apiRequestCommands } from './request.ts';
 import { requestCommands } from './requests.ts';
 import { stateCommands } from './states.ts';
 import { verifyCommands } from './verify.ts';
+import { witnessCommands } from './witness.ts';
 
 export const COMMANDS: Command[] = [
   ...initCommands,
   ...keyCommands,
   ...profileCommands,
   ...verifyCommands,
+  ...witnessCommands,
   ...feedCommands,
   ...apiRequestCommands,
   ...contactCommands,

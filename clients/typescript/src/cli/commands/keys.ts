@@ -12,7 +12,7 @@ import { principalId as principalOf, type Context } from '../context.ts';
 import { describeKey, keyStates } from '../keyring.ts';
 import { configDir, keysDir, privateDir, profileKeys, withKeys, writeProfile } from '../profile.ts';
 
-const SCOPES = ['read', 'contacts:write', 'principals:write', 'checks:write', 'incidents:write', 'documents:write'];
+const SCOPES = ['read', 'contacts:write', 'principals:write', 'checks:write', 'incidents:write', 'documents:write', 'witness'];
 
 function publicJwkOf(ctx: Context, file: string): Schemas['PublicJwk'] {
   const jwk = ctx.readJsonFile<JWK>(file);

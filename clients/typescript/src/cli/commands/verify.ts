@@ -15,6 +15,7 @@ import type { Context } from '../context.ts';
 import { LocalError, Unreachable, UsageError, VerificationFailed } from '../errors.ts';
 import { trustedJwks } from '../trust.ts';
 import { noMoreArgs, str } from '../util.ts';
+import { checkWitnessPolicy, verifyMisbehaviourFile, WITNESS_POLICY_OPTIONS, witnessThreshold } from './witness.ts';
 
 /** Checks `latest` against the remembered checkpoint, then remembers it. */
 async function advance(ctx: Context, latest: Checkpoint): Promise<{ previous?: number; status: string }> {
@@ -43,6 +44,11 @@ function reportLines(report: VerifiedRecord['report'], log: string, served?: Ser
     ...(served ? [served.status === 'matches' ? `  the record served at ${served.href} carries exactly the fields ${report.principal} signed` : '  no served record to compare (a key event or file upload)'] : []),
   ];
 }
+
+type Witnessed = Awaited<ReturnType<typeof checkWitnessPolicy>> | undefined;
+const witnessReport = (witnessed: Witnessed) => (witnessed ? { witnesses: witnessed.cosigners.map((cosigner) => ({ principal: cosigner.principal, name: cosigner.name, timestamp: cosigner.timestamp })) } : {});
+const witnessLines = (witnessed: Witnessed) =>
+  witnessed ? [`  witnessed by ${witnessed.cosigners.map((cosigner) => `${cosigner.principal} (${new Date(cosigner.timestamp * 1000).toISOString()})`).join(', ')}; ${witnessed.keys}`] : [];
 
 /** Any failure of a check is exit 3 with its message; the portal's refusals keep theirs. */
 async function checked<T>(run: () => Promise<T>): Promise<T> {
@@ -81,8 +87,17 @@ export const verifyCommands: Command[] = [
     options: {
       save: { type: 'string', value: 'FILE', help: 'also save everything needed to verify again offline (a bundle)' },
       bundle: { type: 'string', value: 'FILE', help: 'verify a saved bundle, offline, against the pinned keys (or --jwks FILE)' },
+      misbehaviour: { type: 'string', value: 'FILE', help: "check a witness's proof that the portal forked its log, offline" },
+      ...WITNESS_POLICY_OPTIONS,
     },
     async run(ctx) {
+      const misbehaviourFile = str(ctx, 'misbehaviour');
+      if (misbehaviourFile) {
+        noMoreArgs(ctx, 0);
+        await verifyMisbehaviourFile(ctx, misbehaviourFile);
+        return;
+      }
+      const threshold = witnessThreshold(ctx);
       const bundleFile = str(ctx, 'bundle');
       if (bundleFile) {
         noMoreArgs(ctx, 0);
@@ -90,6 +105,7 @@ export const verifyCommands: Command[] = [
         // Offline: the pinned keys (or --jwks), never the bundle's own, and no network.
         const jwks = await trustedJwks(ctx, { online: false });
         const verified = await checked(() => verifyBundle(bundle, { jwks }));
+        const witnessed = threshold ? await checkWitnessPolicy(ctx, verified.checkpoint, threshold, { online: false, issuer: bundle.portal }) : undefined;
         // Offline, a remembered checkpoint of the same size must have the same root.
         const remembered = ctx.memory.checkpoint(verified.checkpoint.origin);
         let log = 'consistency not checked offline (no checkpoint remembered for this portal)';
@@ -99,13 +115,14 @@ export const verifyCommands: Command[] = [
         } else if (remembered) {
           log = `consistency with the remembered checkpoint (${remembered.size} entries) not checked offline: run cbm log check online`;
         }
-        ctx.emit({ ...verified.report, offline: true, log, served: 'not compared offline' }, reportLines(verified.report, log));
+        ctx.emit({ ...verified.report, offline: true, log, served: 'not compared offline', ...witnessReport(witnessed) }, [...reportLines(verified.report, log), ...witnessLines(witnessed)]);
         return;
       }
       const id = ctx.args[0];
       if (!id) throw new UsageError('verify needs an ATTESTATION_ID, or --bundle FILE');
       noMoreArgs(ctx, 1);
       const { verified, bundle, served, log } = await verifyOnline(ctx, id);
+      const witnessed = threshold ? await checkWitnessPolicy(ctx, verified.checkpoint, threshold, { online: true }) : undefined;
       const saveFile = str(ctx, 'save');
       if (saveFile) {
         try {
@@ -115,15 +132,20 @@ export const verifyCommands: Command[] = [
         }
         ctx.note(`bundle saved to ${saveFile}: cbm verify --bundle ${saveFile} checks it again offline`);
       }
-      ctx.emit({ ...verified.report, log: log.status, previous_tree_size: log.previous ?? null, served: served.status, served_href: served.href }, reportLines(verified.report, log.status, served));
+      ctx.emit(
+        { ...verified.report, log: log.status, previous_tree_size: log.previous ?? null, served: served.status, served_href: served.href, ...witnessReport(witnessed) },
+        [...reportLines(verified.report, log.status, served), ...witnessLines(witnessed)],
+      );
     },
   },
   {
     words: ['log', 'check'],
     summary: "verify the log's latest signed checkpoint and that it extends the one cbm remembered (exit 3 if rewritten)",
     audience: 'everyone',
+    options: WITNESS_POLICY_OPTIONS,
     async run(ctx) {
       noMoreArgs(ctx, 0);
+      const threshold = witnessThreshold(ctx);
       const verifier = await ctx.verifier();
       const head = await checked(() => verifier.checkpoint());
       const growth = await advance(ctx, head);
@@ -131,8 +153,9 @@ export const verifyCommands: Command[] = [
       const health = await ok((await ctx.client()).GET('/healthz'));
       const unsound = health.conditions?.find((condition) => condition.code === 'log-integrity-failed');
       if (unsound) throw new VerificationFailed(`the portal reports its log unsound since ${unsound.since} (log-integrity-failed): ${unsound.detail}`);
-      const report = { origin: head.origin, size: head.size, root: toBase64(head.root), previous_size: growth.previous ?? null, status: growth.status };
-      ctx.emit(report, [`log ${head.origin}: ${head.size} entries, root ${report.root}`, `  signature by the portal key valid; ${growth.status}`]);
+      const witnessed = threshold ? await checkWitnessPolicy(ctx, head, threshold, { online: true }) : undefined;
+      const report = { origin: head.origin, size: head.size, root: toBase64(head.root), previous_size: growth.previous ?? null, status: growth.status, ...witnessReport(witnessed) };
+      ctx.emit(report, [`log ${head.origin}: ${head.size} entries, root ${report.root}`, `  signature by the portal key valid; ${growth.status}`, ...witnessLines(witnessed)]);
     },
   },
 ];
