@@ -114,3 +114,6 @@ export async function collect<T>(
     cursor = page.next_cursor;
   }
 }
+
+/** "1 state", "2 states": counts people read. */
+export const plural = (count: number, noun: string, many = `${noun}s`) => `${count} ${count === 1 ? noun : many}`;

@@ -3,9 +3,9 @@ import { ok, type Schemas } from '../../client.ts';
 import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION, PAGE_OPTIONS } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { arg, attested, collect, idempotencyHeader, integer, list, noMoreArgs, str, table, timeArg } from '../util.ts';
+import { arg, attested, collect, idempotencyHeader, integer, list, noMoreArgs, plural, str, table, timeArg } from '../util.ts';
 
-const checkLine = (check: Schemas['Check']) => `check ${check.id}: ${check.status}, started ${check.started_at}, deadline ${check.deadline}; ${check.states.length} states (${check.states.join(' ')}), roles ${check.roles.join(' ')}`;
+const checkLine = (check: Schemas['Check']) => `check ${check.id}: ${check.status}, started ${check.started_at}, deadline ${check.deadline}; ${plural(check.states.length, 'state')} (${check.states.join(' ')}), roles ${check.roles.join(' ')}`;
 
 export const checkCommands: Command[] = [
   {
@@ -38,14 +38,15 @@ export const checkCommands: Command[] = [
   },
   {
     words: ['checks', 'list'],
-    summary: 'communication checks, newest first',
+    summary: 'communication checks, newest first (--open: those still running)',
     audience: 'everyone',
-    options: { ...PAGE_OPTIONS },
+    options: { ...PAGE_OPTIONS, open: { type: 'boolean', help: 'only checks whose deadline has not passed' } },
     async run(ctx) {
       noMoreArgs(ctx, 0);
       const client = await ctx.client();
-      const items = await collect((cursor, limit) => ok(client.GET('/checks', { params: { query: { cursor, limit } } })), integer(ctx, 'limit'));
-      ctx.emit({ items }, () => (items.length ? table([['ID', 'STATUS', 'STARTED', 'DEADLINE', 'STATES', 'ROLES'], ...items.map((c) => [c.id, c.status, c.started_at, c.deadline, c.states.length, c.roles.join(',')])]) : 'no checks'));
+      const all = await collect((cursor, limit) => ok(client.GET('/checks', { params: { query: { cursor, limit } } })), ctx.opts.open ? undefined : integer(ctx, 'limit'));
+      const items = ctx.opts.open ? all.filter((check) => check.status === 'open').slice(0, integer(ctx, 'limit')) : all;
+      ctx.emit({ items }, () => (items.length ? table([['ID', 'STATUS', 'STARTED', 'DEADLINE', 'STATES', 'ROLES'], ...items.map((c) => [c.id, c.status, c.started_at, c.deadline, c.states.length, c.roles.join(',')])]) : ctx.opts.open ? 'no open checks' : 'no checks'));
     },
   },
   {

@@ -4,7 +4,7 @@ import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION, PAGE_OPTIONS } from '../command.ts';
 import { principalId } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { arg, attested, collect, idempotencyHeader, integer, noMoreArgs, table } from '../util.ts';
+import { arg, attested, collect, idempotencyHeader, integer, noMoreArgs, plural, table } from '../util.ts';
 
 export const stateCommands: Command[] = [
   {
@@ -38,20 +38,48 @@ export const stateCommands: Command[] = [
   {
     words: ['states', 'compliance'],
     args: '[STATE]',
-    summary: "a state's CBM 8 status: confirmation current or due, communication checks answered",
+    summary: "CBM 8 status: confirmation current or due, contacts, communication checks answered; without STATE the Secretariat sees every state and the open checks",
     audience: 'everyone',
+    options: { all: { type: 'boolean', help: 'every state (the default for the Secretariat when no STATE is given)' } },
     async run(ctx) {
-      const stateId = ctx.args[0] ? principalId(ctx.args[0]) : ctx.principal();
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
-      const compliance = await ok(client.GET('/states/{stateId}/compliance', { params: { path: { stateId } } }));
-      ctx.emit(compliance, () => {
-        const c = compliance as Record<string, unknown> & { checks?: Schemas['CheckHistory'] };
-        const lines = [`${stateId}: ${String(c.status)}`];
-        for (const [key, value] of Object.entries(c)) if (key !== 'status' && key !== 'checks' && key !== 'state') lines.push(`  ${key}: ${value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
-        if (c.checks) lines.push(`  communication checks: ${c.checks.addressed} addressed, ${c.checks.answered_on_time} on time, ${c.checks.answered_late} late, ${c.checks.missed} missed`);
-        return lines;
-      });
+      const one = (stateId: string) => ok(client.GET('/states/{stateId}/compliance', { params: { path: { stateId } } }));
+      const everyone = !ctx.args[0] && (ctx.opts.all === true || ctx.principal() === 'secretariat');
+      if (!everyone) {
+        const stateId = ctx.args[0] ? principalId(ctx.args[0]) : ctx.principal();
+        const compliance = await one(stateId);
+        ctx.emit(compliance, () => [`${stateId}: ${compliance.status}`, ...complianceLines(compliance)]);
+        return;
+      }
+      // Compliance of CBM 8 practice is read per state by any participant; this is that read for each.
+      const states = await collect((cursor, limit) => ok(client.GET('/principals', { params: { query: { cursor, limit, kind: 'state' } } })));
+      const items: Schemas['Compliance'][] = [];
+      for (let index = 0; index < states.length; index += 8) items.push(...(await Promise.all(states.slice(index, index + 8).map((state) => one(state.id)))));
+      const checks = await collect((cursor, limit) => ok(client.GET('/checks', { params: { query: { cursor, limit } } })));
+      const open = await Promise.all(checks.filter((check) => check.status === 'open').map((check) => ok(client.GET('/checks/{checkId}/report', { params: { path: { checkId: check.id } } }))));
+      const due = items.filter((item) => item.status !== 'current').length;
+      ctx.emit({ items, open_checks: open }, () => [
+        `${plural(items.length, 'state')}: ${items.length - due} current, ${due} confirmation due`,
+        ...(items.length
+          ? table([
+              ['STATE', 'STATUS', 'CONFIRMED', 'DUE', 'POLICY', 'TECHNICAL', 'LATE CHANGES', 'CHECKS ON TIME/LATE/MISSED'],
+              ...items.map((item) => [item.state, item.status, item.last_confirmed_at, item.confirmation_due_at, item.active_contacts.policy, item.active_contacts.technical, item.late_changes, `${item.checks.answered_on_time}/${item.checks.answered_late}/${item.checks.missed} of ${item.checks.addressed}`]),
+            ])
+          : []),
+        '',
+        open.length ? `${plural(open.length, 'open communication check')}:` : 'no open communication checks',
+        ...open.map((report) => `  ${report.check.id}: deadline ${report.check.deadline}; ${report.answered_on_time + report.answered_late} of ${report.addressed} answered; waiting for ${report.rows.filter((row) => row.outcome === 'no-answer').map((row) => row.state).join(' ') || 'nobody'}`),
+      ]);
     },
   },
 ];
+
+function complianceLines(c: Schemas['Compliance']): string[] {
+  return [
+    `  last confirmed: ${c.last_confirmed_at ?? 'never'}; next confirmation due: ${c.confirmation_due_at ?? 'now'}`,
+    `  active contacts: ${plural(c.active_contacts.policy, 'policy contact')}, ${plural(c.active_contacts.technical, 'technical contact')}`,
+    `  late changes (filed more than 30 days after they took effect): ${c.late_changes}`,
+    `  communication checks: ${c.checks.addressed} addressed, ${c.checks.answered_on_time} on time, ${c.checks.answered_late} late, ${c.checks.missed} missed${c.checks.last_check_at ? ` (last ${c.checks.last_check_at})` : ''}`,
+  ];
+}
