@@ -47,6 +47,10 @@ async function populated(portal: PortalHarness): Promise<{ ids: Ids; callers: [s
   const uploaded = await upload(at, document.data.id, bytes);
   expect(uploaded.status).toBe(201);
   const terms = await created<{ id: string }>(at, '/documents', terminologyBody([{ term: 'critical infrastructure', definition: 'Assets essential to society.' }]));
+  const body = await created<{ id: string }>(at, '/bodies', { kind: 'regulator', name: 'RTR', mandate: 'Regulates telecoms.', languages: ['de'], reach: { email: 'info@rtr.example.at' } });
+  const channel = await created<{ id: string }>(at, '/channels', { medium: 'portal', exchanges: ['documents'], address: 'AT' });
+  const meeting = await created<{ id: string }>(portal.secretariat, '/meetings', { title: 'IWG', starts_at: '2026-12-01T09:00:00Z', place: 'Vienna', agenda: ['CBM 11'] });
+  expect((await be.post(`/meetings/${meeting.data.id}/participations`, {})).status).toBe(201);
   const keys = (await (await at.get('/principals/AT/keys')).json()) as { items: { kid: string }[] };
   return {
     ids: {
@@ -62,6 +66,9 @@ async function populated(portal: PortalHarness): Promise<{ ids: Ids; callers: [s
       requestId: request.data.id,
       documentId: document.data.id,
       termsDocumentId: terms.data.id,
+      bodyId: body.data.id,
+      channelId: channel.data.id,
+      meetingId: meeting.data.id,
     },
     callers: [
       ['anonymous', null],
@@ -122,7 +129,7 @@ export function readsSuite(runtime: string, makePortal: MakePortal) {
         expect(await databaseState(portal), `${operationId} changed the database`).toBe(before);
       }
       // The log's reads in particular, and a record each caller may see, answered 200.
-      for (const line of ['getLogCheckpoint anonymous 200', 'getInclusionProof AT 200', 'getConsistencyProof BE 200', 'listLogEntries secretariat 200', 'getContact BE 200', 'getDocumentContent AT 200']) {
+      for (const line of ['getLogCheckpoint anonymous 200', 'getInclusionProof AT 200', 'getConsistencyProof BE 200', 'listLogEntries secretariat 200', 'getContact BE 200', 'getDocumentContent AT 200', 'getBody BE 200', 'listMeetingParticipations AT 200', 'getImplementationOverview secretariat 200']) {
         expect(answered).toContain(line);
       }
     }, 120_000);
