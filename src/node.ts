@@ -5,6 +5,7 @@
 import { serve } from '@hono/node-server';
 import { join } from 'node:path';
 import { createApp } from './app.ts';
+import { requestLog, requestLogFormat } from './http/request-log.ts';
 import { answerClientError } from './http/client-error.ts';
 import { fileBlobStore, removePartialBlobs } from './blobs/file-blob-store.ts';
 import { SECRETARIAT_ID } from './bootstrap.ts';
@@ -84,7 +85,14 @@ async function main(config: NodeConfig) {
   }, config.housekeepingIntervalMs);
   purge.unref();
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  let format: ReturnType<typeof requestLogFormat>;
+  try {
+    format = requestLogFormat(process.env, process.argv);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+  const fetch = requestLog(app.fetch, { format, write: (line) => process.stdout.write(`${line}\n`) });
+  const server = serve({ fetch, hostname: config.host, port: config.port }, (info) => {
     const listening = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     void lock.describe(`serving on ${listening} as ${config.publicOrigin}`);
     console.log(`CBM Exchange Portal ${version} listening on ${listening}`);
@@ -107,12 +115,14 @@ async function main(config: NodeConfig) {
     process.exit(1);
   });
 
-  const shutdown = () => {
+  const shutdown = (signal: NodeJS.Signals) => {
+    console.log(`cbm-portal: ${signal}: stopping (finishing requests in flight, then closing the database)`);
     clearInterval(purge);
     server.close(async () => {
       await stopLogClock();
       sqlite.close();
       lock.release();
+      console.log('cbm-portal: stopped');
       process.exit(0);
     });
     setTimeout(() => process.exit(0), 5000).unref();

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { CLOCK_TOLERANCE_SECONDS, verifyRequestToken } from '../crypto/request-token.ts';
 import { findActiveKey, findInactiveKey } from '../principals/keys-repo.ts';
+import { authenticatedAs } from './request-log.ts';
 import type { AppEnv } from './app-env.ts';
 import { Problem, problems } from './problem.ts';
 import { consumeJti, jtiReplayed, jtiSeen } from './replay-store.ts';
@@ -92,6 +93,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       replay,
     });
     c.set('target', target);
+    authenticatedAs.set(c.req.raw, key.principalId);
     if (!replay) return next();
     try {
       await next();
