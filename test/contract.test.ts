@@ -62,13 +62,29 @@ describe('the contract', () => {
       }
       const schema = media.schema as Json | undefined;
       expect({ where, mediaType, type: schema?.type }).toEqual({ where, mediaType, type: 'string' });
-      const textual = mediaType === 'text/plain' && !where.includes('/documents/') && !where.includes('/evidence/');
-      if (!textual && !mediaType.endsWith('yaml')) expect({ where, mediaType, format: schema?.format }).toEqual({ where, mediaType, format: 'binary' });
+      // Text (the checkpoint, the contract, a CSV) may be a plain string; anything else is bytes.
+      const textual = mediaType.startsWith('text/') || mediaType.endsWith('yaml');
+      if (!textual) expect({ where, mediaType, format: schema?.format }).toEqual({ where, mediaType, format: 'binary' });
     }
     for (const { path, method, operation } of operations) {
       const content = Object.keys(operation.requestBody?.content ?? {});
       if (content.some((mediaType) => mediaType !== 'application/json')) expect({ path, method, max: typeof operation.requestBody['x-max-bytes'] }).toEqual({ path, method, max: 'number' });
     }
+  });
+
+  test('gives binary bodies inline, never through a $ref (generators then send and ask for a Blob)', () => {
+    const resolve = (node: Json): Json => (node.$ref ? resolve(node.$ref.slice(2).split('/').reduce((at: Json, part: string) => at[part], spec)) : node);
+    const referenced: string[] = [];
+    for (const { path, method, operation } of operations) {
+      const bodies = [operation.requestBody, ...Object.values(operation.responses as Json).map(resolve)].filter(Boolean) as Json[];
+      for (const body of bodies) {
+        for (const [mediaType, media] of Object.entries((body.content ?? {}) as Json)) {
+          if (media.schema?.$ref && resolve(media.schema).format === 'binary') referenced.push(`${method} ${path} ${mediaType}`);
+        }
+      }
+    }
+    expect(referenced).toEqual([]);
+    expect(mediaTypes().filter(({ media }) => media.schema?.format === 'binary').length).toBeGreaterThan(10);
   });
 
   test('has no inline enum on a property whose name is a reserved word (generators make a type of it)', () => {

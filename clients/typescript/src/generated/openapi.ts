@@ -2483,11 +2483,6 @@ export interface components {
         /** @description base64url SHA-256 without padding (43 characters), as every digest of the portal. */
         Sha256: string;
         /**
-         * Format: binary
-         * @description The exact bytes of a file or body, as sent or stored: raw, never base64.
-         */
-        FileBytes: string;
-        /**
          * @description PDF, OpenDocument text, Word (DOCX) or plain text.
          * @enum {string}
          */
@@ -4915,11 +4910,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": components["schemas"]["FileBytes"];
-                    "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
-                    "text/plain": components["schemas"]["FileBytes"];
-                    "text/markdown": components["schemas"]["FileBytes"];
+                    "application/pdf": string;
+                    "application/vnd.oasis.opendocument.text": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "text/plain": string;
+                    "text/markdown": string;
                 };
             };
             304: components["responses"]["NotModified"];
@@ -4945,10 +4940,10 @@ export interface operations {
          */
         requestBody: {
             content: {
-                "application/pdf": components["schemas"]["FileBytes"];
-                "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
-                "text/plain": components["schemas"]["FileBytes"];
+                "application/pdf": string;
+                "application/vnd.oasis.opendocument.text": string;
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                "text/plain": string;
             };
         };
         responses: {
@@ -5070,12 +5065,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FileBytes"];
-                    "application/pdf": components["schemas"]["FileBytes"];
-                    "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
-                    "text/plain": components["schemas"]["FileBytes"];
-                    "application/octet-stream": components["schemas"]["FileBytes"];
+                    "application/json": string;
+                    "application/pdf": string;
+                    "application/vnd.oasis.opendocument.text": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "text/plain": string;
+                    "application/octet-stream": string;
                 };
             };
             304: components["responses"]["NotModified"];
