@@ -125,6 +125,13 @@ describe('critical-infrastructure authorities (CBM 15)', () => {
     expect(((await noSectors.json()) as ProblemBody).errors?.[0]).toMatchObject({ pointer: '/sectors' });
     expect((await at.post('/contacts', contactBody({ sectors: ['energy'] }))).status).toBe(422);
     expect((await at.get('/contacts?sector=nuclear')).status).toBe(400);
+
+    // Communication checks reach them too; a check names at most two roles (migration 0003).
+    const deadline = new Date(Date.parse(START) + 3600_000).toISOString();
+    const all = await portal.secretariat.post('/checks', { roles: ['policy', 'technical', 'ci-authority'], deadline });
+    expect(all.status).toBe(422);
+    const check = await created(await portal.secretariat.post('/checks', { roles: ['ci-authority'], deadline }));
+    expect((await at.post(`/checks/${check.data.id}/acknowledgements`, { contact_id: ci.data.id })).status).toBe(201);
   });
 });
 

@@ -14,8 +14,11 @@ type ReportRow = CheckReport['rows'][number];
 /** The latest deadline a check may have, counted from its start. */
 export const MAX_CHECK_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
-/** Both roles, in the contract's order: a check's roles are stored and shown this way. */
-export const ALL_ROLES: readonly ContactRole[] = ['policy', 'technical'];
+/** Every role, in the contract's order: a check's roles are stored and shown this way. */
+export const ALL_ROLES: readonly ContactRole[] = ['policy', 'technical', 'ci-authority'];
+
+/** The roles a check addresses when it names none: the CBM 8 points of contact. */
+export const DEFAULT_ROLES: readonly ContactRole[] = ['policy', 'technical'];
 
 /**
  * D1 binds at most 100 parameters per statement: addressees are inserted in chunks of

@@ -8,6 +8,7 @@ import { operation } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
 import {
   ALL_ROLES,
+  DEFAULT_ROLES,
   addresseesOf,
   addresseesOfMany,
   checkHref,
@@ -76,7 +77,7 @@ export const checks = new Hono<AppEnv>()
       states = await registeredStates(deps.db);
       if (!states.length) throw cannotStart([{ pointer: '', detail: 'no participating state is registered yet' }]);
     }
-    const roles = ALL_ROLES.filter((role) => !input.roles || input.roles.includes(role));
+    const roles = input.roles ? ALL_ROLES.filter((role) => input.roles!.includes(role)) : DEFAULT_ROLES;
 
     const id = deps.ids();
     const attestation = await attest(c, `urn:cbm:check:${id}`);

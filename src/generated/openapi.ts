@@ -2081,7 +2081,7 @@ export interface components {
         CheckInput: {
             /** @description The states to address; default every registered state. */
             states?: components["schemas"]["StateCode"][];
-            /** @description The contact roles addressed; default both. */
+            /** @description The contact roles addressed; default `policy` and `technical`. At most two roles per check: a check of critical-infrastructure authorities (`ci-authority`, CBM 15) goes alone or with one other role. */
             roles?: components["schemas"]["ContactRole"][];
             /** @description When answers stop counting as on time; in the future, at most 30 days ahead. */
             deadline: components["schemas"]["Timestamp"];
