@@ -45,7 +45,7 @@ describe('cbm without a portal', () => {
     const init = expectExit(await user.run(['init', '--portal', 'http://127.0.0.1:9/', '--as', 'AT', '--key', 'at.jwk', '--offline', '--json']), 0);
     expect(init.json()).toMatchObject({ profile: user.profile, portal: 'http://127.0.0.1:9', principal: 'AT', key: user.path('at.jwk'), key_exists: false });
     expect(mode(user.profile)).toBe(0o600);
-    expect(JSON.parse(readFileSync(user.profile, 'utf8'))).toEqual({ portal: 'http://127.0.0.1:9', principal: 'AT', key: user.path('at.jwk') });
+    expect(JSON.parse(readFileSync(user.profile, 'utf8'))).toEqual({ portal: 'http://127.0.0.1:9', principal: 'AT', key: user.path('at.jwk'), keys: [{ file: user.path('at.jwk') }] });
 
     const again = expectExit(await user.run(['init', '--portal', 'http://127.0.0.1:9', '--as', 'AT', '--key', 'at.jwk', '--offline']), 2);
     expect(again.stderr).toContain('exists already');

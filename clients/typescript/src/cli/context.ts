@@ -188,7 +188,7 @@ export function checkPortalUrl(url: string): string {
   } catch {
     throw new UsageError(`the portal URL ${url} is not a URL: write it as https://host[:port]`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`the portal URL ${url} is ${parsed.protocol.slice(0, -1)}, not http or https`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`the portal URL ${url} is not an http(s) URL: write https://host[:port]`);
   return url;
 }
 

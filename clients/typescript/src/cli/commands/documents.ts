@@ -14,6 +14,7 @@ import type { Context } from '../context.ts';
 import { LocalError, UsageError, VerificationFailed } from '../errors.ts';
 import { progressBar, progressBody, readWithProgress } from '../progress.ts';
 import { arg, attested, collect, idempotencyHeader, ifMatch, integer, list, noMoreArgs, readJsonInput, str, table } from '../util.ts';
+import { plainText } from '../plain-text.ts';
 
 const MEDIA_TYPES: Record<string, Schemas['DocumentMediaType']> = {
   '.pdf': 'application/pdf',
@@ -186,7 +187,7 @@ export const documentCommands: Command[] = [
         status: ctx.opts.all ? ('all' as const) : undefined,
       };
       const items = await collect((cursor, limit) => ok(client.GET('/documents', { params: { query: { ...query, cursor, limit } } })), integer(ctx, 'limit'));
-      ctx.emit({ items }, () => (items.length ? table([['ID', 'STATE', 'TYPE', 'V', 'TLP', 'LANG', 'TITLE'], ...items.map((d) => [d.id, d.state, d.type, d.version, d.tlp, d.language, d.title])]) : 'no documents'));
+      ctx.emit({ items }, () => (items.length ? table([['ID', 'STATE', 'TYPE', 'V', 'STATUS', 'TLP', 'LANG', 'TITLE'], ...items.map((d) => [d.id, d.state, d.type, d.version, d.status, d.tlp, d.language, d.title])]) : 'no documents'));
     },
   },
   {
@@ -207,7 +208,7 @@ export const documentCommands: Command[] = [
       const version = integer(ctx, 'version');
       if (ctx.opts.terms) {
         const items = await collect((cursor, limit) => ok(client.GET('/documents/{documentId}/terms', { params: { path: { documentId }, query: { version, cursor, limit } } })));
-        ctx.emit({ items }, () => (items.length ? items.flatMap((term) => [`${term.term} [${term.language}]`, `  ${term.definition}`]) : 'no glossary terms'));
+        ctx.emit({ items }, () => (items.length ? items.flatMap((term) => [`${term.term} [${term.language}]`, `  ${plainText(term.definition)}`]) : 'no glossary terms'));
         return;
       }
       if (ctx.opts.history) {
@@ -223,16 +224,23 @@ export const documentCommands: Command[] = [
         doc = found;
       }
       const out = str(ctx, 'out');
+      const download = async () => {
+        const answer = await client.GET('/documents/{documentId}/content', { params: { path: { documentId }, query: version !== undefined ? { version } : {} }, parseAs: 'stream', headers: { Accept: '*/*' } });
+        if (!answer.response.ok) await ok(answer);
+        const length = Number(answer.response.headers.get('content-length') ?? '') || doc.content.size;
+        const bytes = await readWithProgress(answer.response, progressBar(`downloading ${doc.content.filename ?? documentId}`, length, ctx.io.stderr));
+        const digest = await sha256b64u(bytes);
+        if (digest !== doc.content.sha256) throw new VerificationFailed(`the downloaded content has sha256 ${digest}, the document version declares ${doc.content.sha256}; nothing written`);
+        return bytes;
+      };
       if (!out) {
-        ctx.emit(doc, () => documentLines(doc));
+        // A Markdown document is read where it is asked for: its text, SHA-256 checked, as plain lines.
+        const text = doc.content.kind !== 'file' && doc.content.available && !ctx.json ? new TextDecoder().decode(await download()) : undefined;
+        ctx.emit(doc, () => [...documentLines(doc), ...(text !== undefined ? ['', ...plainText(text).split('\n').map((line) => (line ? `  ${line}` : ''))] : [])]);
         return;
       }
-      const answer = await client.GET('/documents/{documentId}/content', { params: { path: { documentId }, query: version !== undefined ? { version } : {} }, parseAs: 'stream', headers: { Accept: '*/*' } });
-      if (!answer.response.ok) await ok(answer);
-      const length = Number(answer.response.headers.get('content-length') ?? '') || doc.content.size;
-      const bytes = await readWithProgress(answer.response, progressBar(`downloading ${doc.content.filename ?? documentId}`, length, ctx.io.stderr));
-      const digest = await sha256b64u(bytes);
-      if (digest !== doc.content.sha256) throw new VerificationFailed(`the downloaded content has sha256 ${digest}, the document version declares ${doc.content.sha256}; nothing written`);
+      const bytes = await download();
+      const digest = doc.content.sha256; // download() checked the bytes against it
       if (out === '-') ctx.io.stdout.write(new TextDecoder().decode(bytes));
       else {
         try {
@@ -276,7 +284,7 @@ export const documentCommands: Command[] = [
       if (!q) throw new UsageError('glossary search needs a QUERY');
       const client = await ctx.client();
       const items = await collect((cursor, limit) => ok(client.GET('/glossary/search', { params: { query: { q, state: str(ctx, 'state'), language: str(ctx, 'language'), cursor, limit } } })), integer(ctx, 'limit') ?? 50);
-      ctx.emit({ items }, () => (items.length ? items.flatMap((hit) => [`${hit.state} ${hit.term} [${hit.language}] (${hit.document_title}, v${hit.document_version})`, `  ${hit.snippet}`]) : 'no matching terms'));
+      ctx.emit({ items }, () => (items.length ? items.flatMap((hit) => [`${hit.state} ${hit.term} [${hit.language}] (${hit.document_title}, v${hit.document_version})`, `  ${plainText(hit.snippet)}`]) : 'no matching terms'));
     },
   },
 ];

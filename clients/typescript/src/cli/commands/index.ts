@@ -13,6 +13,7 @@ import { requestCommands } from './requests.ts';
 import { stateCommands } from './states.ts';
 import { verifyCommands } from './verify.ts';
 import { witnessCommands } from './witness.ts';
+import { archiveCommands } from './archive.ts';
 
 export const COMMANDS: Command[] = [
   ...initCommands,
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...profileCommands,
   ...verifyCommands,
   ...witnessCommands,
+  ...archiveCommands,
   ...feedCommands,
   ...apiRequestCommands,
   ...contactCommands,

@@ -31,8 +31,19 @@ export const requestCommands: Command[] = [
           throw new LocalError(`cannot read ${bodyArg.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
       }
+      // A JSON body typed on the command line is checked here: a shell quoting slip is named
+      // with its position, not sent for the portal to refuse as malformed-json.
+      const contentType = str(ctx, 'content-type') ?? 'application/json';
+      if (body && /json/.test(contentType)) {
+        try {
+          JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+        } catch (error) {
+          const where = bodyArg === '-' ? 'stdin' : bodyArg!.startsWith('@') ? bodyArg!.slice(1) : 'the JSON argument';
+          throw new LocalError(`${where} is not valid JSON (${(error as Error).message}); in a shell, quote inline JSON with single quotes: '{"id": "BE"}'`);
+        }
+      }
       const headers = new Headers({ Accept: 'application/json, application/problem+json;q=0.9, */*;q=0.1' });
-      if (body) headers.set('Content-Type', str(ctx, 'content-type') ?? 'application/json');
+      if (body) headers.set('Content-Type', contentType);
       if (str(ctx, 'if-match')) headers.set('If-Match', str(ctx, 'if-match')!);
       if (str(ctx, 'idempotency-key')) headers.set('Idempotency-Key', str(ctx, 'idempotency-key')!);
       const signer = await ctx.signer();
@@ -53,6 +64,8 @@ export const requestCommands: Command[] = [
       if (!response.ok) throw new PortalError(response, parsed);
       const etag = response.headers.get('etag');
       if (etag && !ctx.json) ctx.note(`ETag: ${etag}`);
+      // A retry with the same Idempotency-Key answers the first result again: say so.
+      if (response.headers.get('idempotent-replayed') === 'true') ctx.note('Idempotent-Replayed: true (the answer of the first request with this Idempotency-Key; nothing was written again)');
       if (typeof parsed === 'string') ctx.io.stdout.write(parsed.endsWith('\n') || !parsed ? parsed : `${parsed}\n`);
       else ctx.emit(parsed);
     },

@@ -16,6 +16,7 @@ import { LocalError, Unreachable, UsageError, VerificationFailed } from '../erro
 import { trustedJwks } from '../trust.ts';
 import { noMoreArgs, str } from '../util.ts';
 import { checkWitnessPolicy, verifyMisbehaviourFile, WITNESS_POLICY_OPTIONS, witnessThreshold } from './witness.ts';
+import { verifyArchiveFile } from './archive.ts';
 
 /** Checks `latest` against the remembered checkpoint, then remembers it. */
 async function advance(ctx: Context, latest: Checkpoint): Promise<{ previous?: number; status: string }> {
@@ -88,6 +89,7 @@ export const verifyCommands: Command[] = [
       save: { type: 'string', value: 'FILE', help: 'also save everything needed to verify again offline (a bundle)' },
       bundle: { type: 'string', value: 'FILE', help: 'verify a saved bundle, offline, against the pinned keys (or --jwks FILE)' },
       misbehaviour: { type: 'string', value: 'FILE', help: "check a witness's proof that the portal forked its log, offline" },
+      archive: { type: 'string', value: 'FILE', help: 'verify an archive from cbm export, offline, against the pinned keys (and --witnesses K --witness-keys FILE)' },
       ...WITNESS_POLICY_OPTIONS,
     },
     async run(ctx) {
@@ -95,6 +97,12 @@ export const verifyCommands: Command[] = [
       if (misbehaviourFile) {
         noMoreArgs(ctx, 0);
         await verifyMisbehaviourFile(ctx, misbehaviourFile);
+        return;
+      }
+      const archiveFile = str(ctx, 'archive');
+      if (archiveFile) {
+        noMoreArgs(ctx, 0);
+        await verifyArchiveFile(ctx, archiveFile);
         return;
       }
       const threshold = witnessThreshold(ctx);
