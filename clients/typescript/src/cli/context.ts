@@ -3,7 +3,7 @@
  * environment, then the profile file), a signed typed client, a verifier, what cbm
  * remembers, and one way to print results (human lines, or JSON with --json).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createVerifier, type Verifier } from '../audit.ts';
 import { createPortalClient, type FetchLike, type PortalClient } from '../client.ts';
 import type { RequestSigner } from '../sign.ts';
@@ -129,8 +129,9 @@ export function createContext(args: string[], given: Options, io: Io): Context {
     (signerPromise ??= (async () => {
       principal();
       origin(); // a bad portal URL is reported as such, not as a problem with the key file
-      if (!named() && profileKeys(profile).length > 1) return keyringSigner(context);
-      return signerFor(context, keyFile());
+      const keys = profileKeys(profile).filter((key) => existsSync(key.file));
+      if (!named() && keys.length > 1) return keyringSigner(context);
+      return signerFor(context, named() ?? keys[0]?.file ?? keyFile());
     })());
 
   let clientPromise: Promise<PortalClient> | undefined;

@@ -6,6 +6,7 @@
  * /openapi.json, never copied here). A request no key may sign is refused before it is
  * sent, naming the missing scope and which keys hold what.
  */
+import { existsSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { PortalError, type Problem } from '../client.ts';
 import { createRequestSigner, type RequestSigner, type RequestToSign } from '../sign.ts';
@@ -59,7 +60,11 @@ export function scopeOf(contract: Contract, method: string, path: string): strin
  */
 export async function keyStates(ctx: Context, options: { check: boolean; entries?: ProfileKey[] }): Promise<KeyState[]> {
   const own = !options.entries;
-  const entries = options.entries ?? profileKeys(ctx.profile);
+  const listed = options.entries ?? profileKeys(ctx.profile);
+  // A key named in the profile but not made yet (cbm init names the default before keygen)
+  // cannot sign; the others still can.
+  const present = listed.filter((entry) => existsSync(entry.file));
+  const entries = present.length ? present : listed;
   const states: KeyState[] = [];
   let learnt = false;
   for (const entry of entries) {
@@ -91,7 +96,10 @@ export async function keyStates(ctx: Context, options: { check: boolean; entries
       learnt = true;
     }
   }
-  if (learnt && own && ctx.profile) writeProfile(ctx.profileFile, withKeys(ctx.profile, asProfileKeys(states)), ctx.io.env);
+  if (learnt && own && ctx.profile) {
+    const updated = asProfileKeys(states);
+    writeProfile(ctx.profileFile, withKeys(ctx.profile, listed.map((entry) => updated.find((key) => key.file === entry.file) ?? entry)), ctx.io.env);
+  }
   return states;
 }
 
