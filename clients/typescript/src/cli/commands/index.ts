@@ -1,5 +1,6 @@
 /** Every command of cbm, in the order `cbm --help` lists them. */
 import type { Command } from '../command.ts';
+import { cbmCommands } from './cbms.ts';
 import { checkCommands } from './checks.ts';
 import { contactCommands } from './contacts.ts';
 import { documentCommands } from './documents.ts';
@@ -30,4 +31,5 @@ export const COMMANDS: Command[] = [
   ...incidentCommands,
   ...requestCommands,
   ...stateCommands,
+  ...cbmCommands,
 ];
