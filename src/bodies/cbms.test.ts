@@ -163,6 +163,11 @@ describe('expert meetings (CBM 11)', () => {
     expect(participations.items.map((p: Json) => p.state)).toEqual(['FR', 'AT']);
     const subject = portal.sqlite.prepare('SELECT subject FROM attestations WHERE id = ?').get(confirmation.attestation.id) as Json;
     expect(subject.subject).toBe(`urn:cbm:meeting:${meeting.id}:participation:FR`);
+    // The feed links each write to its record.
+    const feed = (await (await at.get('/feed')).json()) as Json;
+    const hrefs = feed.items.map((entry: Json) => entry.record_href);
+    expect(hrefs).toContain(`/meetings/${meeting.id}`);
+    expect(hrefs).toContain(`/meetings/${meeting.id}/participations`);
   });
 });
 

@@ -14,6 +14,11 @@ const patterns: [RegExp, (match: RegExpExecArray, principal: string) => string][
   [/^urn:cbm:incident:([0-9a-f-]{36}):ack:[A-Z]{2}$/, (m) => `/incidents/${m[1]}/acknowledgements`],
   [/^urn:cbm:consultation:([0-9a-f-]{36})$/, (m) => `/requests/${m[1]}`],
   [/^urn:cbm:consultation:([0-9a-f-]{36}):response:[A-Z]{2}:\d+$/, (m) => `/requests/${m[1]}/responses`],
+  // Competent bodies, channels, expert meetings (migration 0011) and participations in them.
+  [/^urn:cbm:body:([0-9a-f-]{36}):v\d+$/, (m) => `/bodies/${m[1]}`],
+  [/^urn:cbm:channel:([0-9a-f-]{36}):v\d+$/, (m) => `/channels/${m[1]}`],
+  [/^urn:cbm:meeting:([0-9a-f-]{36}):v\d+$/, (m) => `/meetings/${m[1]}`],
+  [/^urn:cbm:meeting:([0-9a-f-]{36}):participation:[A-Z]{2}$/, (m) => `/meetings/${m[1]}/participations`],
 ];
 
 export function recordHref(subject: string, principal: string): string | null {
