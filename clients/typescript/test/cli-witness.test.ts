@@ -86,6 +86,18 @@ describe('cbm witness', () => {
     expect(offline.stdout).toContain('witnessed by AT (');
     expect(offline.stdout).toContain('3 pinned witness key(s)');
 
+    // An archive of everything the Secretariat may see, verified air-gapped (no portal reachable).
+    const exportedArchive = expectExit(await secretariat.run(['export', '--out', 'archive.jsonl', '--witnesses', '2', '--json']), 0).json<{ records: number }>();
+    expect(exportedArchive.records).toBe(size);
+    const airGapped = ['--jwks', 'jwks.json', '--witnesses', '2', '--witness-keys', 'witnesses.json', '--portal', 'http://127.0.0.1:9'];
+    const archived = expectExit(await secretariat.run(['verify', '--archive', 'archive.jsonl', ...airGapped]), 0);
+    expect(archived.stdout).toContain(`verified archive archive.jsonl: ${size} records of ${portal.origin}`);
+    expect(archived.stdout).toContain('witnessed by AT, DE, FR (offline, pinned keys)');
+    const archiveLines = readFileSync(secretariat.path('archive.jsonl'), 'utf8').split('\n');
+    archiveLines[3] = archiveLines[3]!.replace('"log_index":', '"log_index":1');
+    writeFileSync(secretariat.path('changed.jsonl'), archiveLines.join('\n'));
+    expect(expectExit(await secretariat.run(['verify', '--archive', 'changed.jsonl', ...airGapped]), 3).stderr).toContain('archive changed.jsonl: line 4: record');
+
     // Fork: keep a copy of the data, write one history, restore the copy, write another.
     await stop(portal);
     cpSync(dataDir, snapshot, { recursive: true });

@@ -35,7 +35,7 @@ export const archiveCommands: Command[] = [
       out: { type: 'string', value: 'FILE', help: 'the archive file (JSON Lines; required)' },
       state: { type: 'string', value: 'PRINCIPAL', help: 'only records written by this state (or secretariat)' },
       kind: { type: 'string', value: 'KIND', help: 'only records of this kind: contact, incident, document, key, principal, ...' },
-      since: { type: 'string', value: 'TIME', help: 'only records attested at or after (RFC 3339, or e.g. 7d)' },
+      since: { type: 'string', value: 'TIME', help: 'only records attested at or after (RFC 3339)' },
       until: { type: 'string', value: 'TIME', help: 'only records attested before' },
       ...WITNESS_POLICY_OPTIONS,
     },
@@ -54,9 +54,9 @@ export const archiveCommands: Command[] = [
       let records = 0;
       for await (const line of exportArchive(await ctx.client(), verifier, head, filter)) {
         if (line.startsWith('{"type":"record"')) records += 1;
-        if (!stream.write(`${line}\n`)) await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), failed]);
+        if (!stream.write(`${line}\n`)) await Promise.race([new Promise<void>((resolve) => stream.once('drain', () => resolve())), failed]);
       }
-      await Promise.race([new Promise<void>((resolve) => stream.end(resolve)), failed]);
+      await Promise.race([new Promise<void>((resolve) => stream.end(() => resolve())), failed]);
       ctx.emit({ archive: out, records, tree_size: head.size, filter }, `archive ${out}: ${records} records under the checkpoint of ${head.size} entries; cbm verify --archive ${out} checks it offline`);
     },
   },
