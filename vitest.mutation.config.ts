@@ -1,16 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { mutationTarget } from './mutation-targets.mjs';
 
 /**
  * The vitest setup Stryker runs each mutant under (`npm run test:mutation`): the node
- * project alone. Which test files a target runs is listed beside it in stryker.config.mjs:
- * only in-process tests, since a mutant is switched on inside the test runner's process
- * and never reaches a child (cbm, the mirror, a real `npm start`).
+ * environment, and only the test files of the target being mutated (mutation-targets.mjs).
  */
 export default defineConfig({
   test: {
     name: 'mutation',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'clients/typescript/test/**/*.test.ts'],
-    exclude: ['test/workers/**', '**/node_modules/**'],
+    include: mutationTarget().tests,
     environment: 'node',
     testTimeout: 30_000,
   },

@@ -28,7 +28,7 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const bare = (jwk: JWK): JWK => ({ kty: jwk.kty, crv: jwk.crv, x: jwk.x });
 
 /** RFC 6962 section 2.1: MTH over leaf hashes. */
-async function root(leaves: Uint8Array[]): Promise<Uint8Array> {
+export async function root(leaves: Uint8Array[]): Promise<Uint8Array> {
   if (leaves.length === 1) return leaves[0]!;
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
@@ -36,7 +36,7 @@ async function root(leaves: Uint8Array[]): Promise<Uint8Array> {
 }
 
 /** RFC 6962 section 2.1.1: PATH(m, D[n]). */
-async function path(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
+export async function path(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
   if (leaves.length <= 1) return [];
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
@@ -46,6 +46,8 @@ async function path(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
 export interface MintedWrite extends AttestedWrite {
   /** The decoded claims the portal signed. */
   claims: Record<string, unknown>;
+  /** The exact body bytes (served apart when recorded by reference). */
+  bytes: Uint8Array;
 }
 
 export interface WriteSpec {
@@ -61,6 +63,8 @@ export interface WriteSpec {
   attestation?: Record<string, unknown>;
   /** Claims to change in the principal's request token. */
   request?: Record<string, unknown>;
+  /** Record the body by reference (an uploaded file): the evidence carries its digest, not its bytes. */
+  byReference?: boolean;
 }
 
 export const START = Date.parse('2026-11-27T09:00:00Z');
@@ -103,6 +107,7 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
     const token = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: portalJwk.kid }).sign(privateKey);
     const minted: MintedWrite = {
       claims,
+      bytes,
       attestation: { id, token, log_index: writes.length },
       evidence: {
         attestation_id: id,
@@ -111,8 +116,9 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
         method,
         path: spec.path,
         request_token: requestToken,
-        body: base64url.encode(bytes),
+        body: spec.byReference ? '' : base64url.encode(bytes),
         body_sha256: await sha256b64u(bytes),
+        ...(spec.byReference ? { body_blob_sha256: await sha256b64u(bytes), body_href: `/attestations/${id}/evidence/body` } : {}),
       },
       inclusion: { leaf_index: writes.length, tree_size: 0, proof: [] },
     };
@@ -137,6 +143,7 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
     return {
       attestation: { ...write.attestation },
       evidence: { ...write.evidence },
+      ...(write.evidence.body_blob_sha256 ? { body: base64url.encode(write.bytes) } : {}),
       inclusion: { leaf_index: index, tree_size: leaves.length, proof: (await path(index, leaves)).map(b64) },
     };
   }
@@ -182,6 +189,19 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
     });
 
   return { origin, portalJwk, privateKey, secretariat, writes, write, checkpoint, bundle, jwks, register, revoke };
+}
+
+/** RFC 6962 section 2.1.2: PROOF(m, D[n]), for 0 < m < n. */
+export async function consistencyProof(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
+  const subproof = async (m: number, leaves: Uint8Array[], complete: boolean): Promise<Uint8Array[]> => {
+    if (m === leaves.length) return complete ? [] : [await root(leaves)];
+    let k = 1;
+    while (k * 2 < leaves.length) k *= 2;
+    return m <= k
+      ? [...(await subproof(m, leaves.slice(0, k), complete)), await root(leaves.slice(k))]
+      : [...(await subproof(m - k, leaves.slice(k), false)), await root(leaves.slice(0, k))];
+  };
+  return subproof(m, leaves, true);
 }
 
 /** A valid contact body. */
