@@ -19,9 +19,33 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JWK } from 'jose';
 import { createPortalClient, createRequestSigner, createVerifier, PortalError, signedFetch, type PinnedJwks } from '../../typescript/src/index.ts';
-import { createMirror, MirrorVerificationError, openMirrorDb, pinnedKeys } from './mirror.ts';
+import { createMirror, MirrorVerificationError, openMirrorDb, pinnedKeys, SCHEMA } from './mirror.ts';
 
 const USAGE = 'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL] [--jwks FILE] [--accept-new-key FINGERPRINT]';
+
+const HELP = `${USAGE}
+
+Keeps a local SQLite copy (--db FILE, default cbm-mirror.sqlite) of everything the
+principal may see on the portal, from its feed: each entry's attestation, the signed request
+and its exact body, verified (portal signature, signer's key, inclusion under a signed
+checkpoint that extends the last one) before anything of its page is stored; and the
+records the entries name, as served. It resumes from the cursor stored in the database.
+
+The portal's keys are pinned in the database at the first run (fingerprints printed), or
+given with --jwks FILE; a key served later that is not pinned stops the mirror (exit 3)
+until --accept-new-key FINGERPRINT. --once stops when caught up (for cron); otherwise it
+polls every --interval seconds (default 30) until SIGINT/SIGTERM. --page N entries a page
+(default 100). --origin URL: the portal's public origin when it differs from --portal.
+
+database schema (query it with sqlite3):
+${SCHEMA.trim().replace(/^/gm, '  ')}
+
+  mirror_state holds the feed cursor and the pinned JWKS; entries.body is the signed
+  request body byte for byte (a document's Markdown text is in its body or its record).
+
+environment: CBM_PORTAL, CBM_PRINCIPAL, CBM_KEY stand for --portal, --as, --key.
+exit codes: 0 done, 1 the portal refused, 2 usage or local error, 3 verification failed
+(nothing of that page is stored), 4 portal unreachable.`;
 
 async function main(): Promise<number> {
   let values;
@@ -46,7 +70,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(HELP);
     return 0;
   }
   if (!values.portal || !values.as || !values.key) {

@@ -26,7 +26,8 @@ export class MirrorVerificationError extends Error {
   override name = 'MirrorVerificationError';
 }
 
-const SCHEMA = `
+/** The mirror's tables (printed by cbm-mirror --help, for whoever queries the copy). */
+export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS mirror_state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (
   log_index INTEGER PRIMARY KEY,

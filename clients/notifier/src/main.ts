@@ -20,6 +20,36 @@ import { createNotifier, FatalRefusal, Journal, parseEvent, type Outcome } from 
 
 const USAGE = 'usage: cbm-notifier --portal URL --as PRINCIPAL --key FILE [--journal FILE] [--rejected FILE] [--watch DIR [--interval SECONDS]] [--base-delay MS] [--max-delay MS]';
 
+const HELP = `${USAGE}
+
+Posts incident events to the portal exactly once each: from stdin (one JSON object a
+line) or from every *.jsonl file of --watch DIR, in name order (write files elsewhere and
+rename them in; a finished file moves to DIR/done/).
+
+input, one event a line:
+  {"event_id": "siem-4711", "title": "...", "aware_at": "2026-11-28T06:00:00Z", ...}
+      a notification (POST /incidents): the contract's IncidentInput, plus
+      event_id (optional, the source system's id: its Idempotency-Key) and
+      type "notify" (optional, the default); stage defaults as the portal's does
+  {"type": "report", "incident_event_id": "siem-4711", "stage": "intermediate", ...}
+      a report on the incident that event notified (POST /incidents/{id}/reports):
+      the contract's IncidentReportInput, plus type and incident_event_id
+
+files:
+  --journal FILE   (default notifier-journal.jsonl) one JSON line per accepted event:
+                   key, event_id, incident_id, report_no, attestation_id, replayed,
+                   posted_at; fsync'd before the next post; events in it are skipped
+  --rejected FILE  (default notifier-rejected.jsonl) events the portal refused (422 ...),
+                   each with the problem document; the notifier moves on
+
+retries: network errors, timeouts, 5xx, 429 and 409 in flight are retried with exponential
+backoff (--base-delay MS, --max-delay MS) and jitter, with the same Idempotency-Key and
+bytes. A refusal of the notifier itself (401, 403: its key) stops it.
+
+environment: CBM_PORTAL, CBM_PRINCIPAL, CBM_KEY stand for --portal, --as, --key.
+exit codes: 0 done (stdin at its end), 1 the portal refused the notifier (401/403),
+2 usage or local error.`;
+
 async function main(): Promise<number> {
   let values;
   try {
@@ -42,7 +72,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(HELP);
     return 0;
   }
   if (!values.portal || !values.as || !values.key) {

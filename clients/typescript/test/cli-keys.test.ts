@@ -172,11 +172,47 @@ describe('messages that say what to do', () => {
     expect(badState.stderr).toContain('expected');
   });
 
+  it('output people read: a Markdown document as text, statuses, inline JSON checked locally, a replayed answer named', async () => {
+    writeFileSync(join(home, 'plan.md'), '# Action plan\n\nProtect **critical infrastructure** with `CERT.at`.\n');
+    const published = expectExit(await cbm(['documents', 'publish', 'plan.md', '--type', 'strategy', '--title', 'Plan', '--summary', 'The plan', '--language', 'en', '--tlp', 'CLEAR', '--profile', 'at', '--json']), 0).json<{ data: { id: string } }>();
+    const shown = expectExit(await cbm(['documents', 'get', published.data.id, '--profile', 'at']), 0);
+    expect(shown.stdout).toContain('  ACTION PLAN\n\n  Protect critical infrastructure with CERT.at.');
+    expect(shown.stdout).not.toContain('**');
+    const listed = expectExit(await cbm(['documents', 'list', '--all', '--profile', 'at']), 0);
+    expect(listed.stdout).toMatch(/^ID\s+STATE\s+TYPE\s+V\s+STATUS\s+TLP/);
+    expect(listed.stdout).toMatch(new RegExp(`${published.data.id}\\s+AT\\s+strategy\\s+1\\s+active`));
+
+    const badJson = expectExit(await cbm(['request', 'POST', '/contacts', '{role: technical}', '--profile', 'at']), 2);
+    expect(badJson.stderr).toContain('the JSON argument is not valid JSON');
+    expect(badJson.stderr).toContain("quote inline JSON with single quotes");
+
+    const body = JSON.stringify({ ...CONTACT, role: 'policy', name: 'Paul Policy' });
+    const once = expectExit(await cbm(['request', 'POST', '/contacts', body, '--idempotency-key', '"at-policy-1"', '--profile', 'at']), 0);
+    expect(once.stderr).not.toContain('Idempotent-Replayed');
+    const twice = expectExit(await cbm(['request', 'POST', '/contacts', body, '--idempotency-key', '"at-policy-1"', '--profile', 'at']), 0);
+    expect(twice.stderr).toContain('Idempotent-Replayed: true');
+    expect(twice.stdout).toBe(once.stdout);
+  });
+
+  it('the notifier and the mirror document their input, files and database in --help', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const help = (main: string) => execFileSync(process.execPath, ['--import', 'tsx', main, '--help'], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8' });
+    const notifier = help('clients/notifier/src/main.ts');
+    expect(notifier).toContain('input, one event a line:');
+    expect(notifier).toContain('"type": "report", "incident_event_id"');
+    expect(notifier).toContain('--journal FILE   (default notifier-journal.jsonl)');
+    const mirror = help('clients/mirror/src/main.ts');
+    expect(mirror).toContain('database schema (query it with sqlite3):');
+    expect(mirror).toContain('CREATE TABLE IF NOT EXISTS entries (');
+    expect(mirror).toContain('CREATE TABLE IF NOT EXISTS records (');
+  }, 30_000);
+
   it('the Secretariat sees every state at a glance, and the open checks', async () => {
     expectExit(await cbm(['checks', 'start', '--deadline', '+24h', '--states', 'at', '--profile', 'secretariat']), 0);
     const all = expectExit(await cbm(['states', 'compliance', '--profile', 'secretariat']), 0);
     expect(all.stdout).toMatch(/^2 states: 0 current, 2 confirmation due\n/);
-    expect(all.stdout).toMatch(/\nAT\s+confirmation-due\s+-\s+-\s+0\s+1\s+0\s+0\/0\/0 of 0\n/);
+    // AT: the policy contact of the test above and the technical one of the first.
+    expect(all.stdout).toMatch(/\nAT\s+confirmation-due\s+-\s+-\s+1\s+1\s+0\s+0\/0\/0 of 0\n/);
     expect(all.stdout).toContain('1 open communication check:');
     expect(all.stdout).toMatch(/: deadline \S+; 0 of 1 answered; waiting for AT/);
     const open = expectExit(await cbm(['checks', 'list', '--open', '--profile', 'at', '--json']), 0).json<{ items: { status: string }[] }>();
