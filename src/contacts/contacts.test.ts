@@ -86,6 +86,8 @@ describe('contacts: publishing and versions', () => {
       withdrawal_reason: null,
       attestation_id: body.attestation.id,
       href: `/contacts/${id}`,
+      sectors: [],
+      body_id: null,
     });
 
     expect(portal.sqlite.prepare('SELECT state_id, role, status, version FROM contacts WHERE id = ?').get(id)).toEqual({
