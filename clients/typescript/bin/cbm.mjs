@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// The `cbm` command line: runs the TypeScript sources through tsx's loader (a dependency
-// of the package), from any working directory.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli.ts');
+// The `cbm` command line, run from the package's JavaScript (dist/: `npm run build`, which
+// `npm pack` and the repository's `npm install` run): plain node, nothing compiled at run time.
+try {
+  await import('../dist/cli.js');
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli.js')) throw error;
+  console.error('cbm: the package is not built (dist/cli.js is missing); run `npm run build` in clients/typescript, or `npm run build:client` in the repository.');
+  process.exit(70);
+}

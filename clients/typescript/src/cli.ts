@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 /**
  * `cbm`: the command line for points of contact, the Secretariat and scripts. The
  * commands live in ./cli/ (one module per area); `cbm --help` lists them, with the exit
