@@ -39,3 +39,24 @@ export {
 } from './audit.ts';
 export { servedLocation, findByAttestation, signedFieldMismatches } from './served.ts';
 export { fingerprintsOf, unpinned, withAccepted, describeFingerprint, type Fingerprint } from './pinning.ts';
+export {
+  witnessName,
+  witnessOnce,
+  cosignCheckpoint,
+  cosignatureKeyId,
+  cosignersOf,
+  verifyCosignedCheckpoint,
+  provenWitnessKeys,
+  verifyMisbehaviour,
+  splitNote,
+  WitnessPolicyError,
+  MISBEHAVIOUR_FORMAT,
+  type WitnessKey,
+  type WitnessPolicy,
+  type WitnessState,
+  type WitnessOptions,
+  type WitnessOutcome,
+  type Cosigner,
+  type MisbehaviourProof,
+} from './witness.ts';
+export { exportArchive, verifyArchive, ArchiveError, ARCHIVE_FORMAT, type ArchiveFilter, type ArchiveHeader, type ArchiveRecord, type ArchiveKey, type ArchiveEnd, type ArchiveVerification } from './archive.ts';
