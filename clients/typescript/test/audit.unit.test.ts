@@ -159,15 +159,6 @@ describe("verifyBundle: the signer's clock against a revocation", () => {
     );
   });
 
-  it("falls back on the attestation's iat when the request token has none", async () => {
-    const { portal, at, proofs, jwks } = await story();
-    const record = await portal.write({ by: { principal: 'AT', key: at }, subject: CONTACT, operation: 'createContact', path: '/contacts', body: contact(), at: 100, request: { iat: undefined } });
-    const revocation = await portal.revoke('AT', at, { at: 50 });
-    expect(await refusal(verifyBundle(await portal.bundle(record, proofs({ revocation })), { jwks }))).toEqual(
-      trust('key-revoked', `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 4, 2026-11-27T09:00:50.000Z) before it signed this (log index 3, 2026-11-27T09:01:40.000Z)`),
-    );
-  });
-
   it('verifies a record signed in the very second its key was revoked, logged before the revocation', async () => {
     const { portal, at, proofs, jwks } = await story();
     const record = await portal.write({ by: { principal: 'AT', key: at }, subject: CONTACT, operation: 'createContact', path: '/contacts', body: contact(), at: 60 });
