@@ -257,6 +257,8 @@ export async function verifyArchive(
 
   const seen = new Set<string>();
   const used = new Set<string>();
+  // Every record is under the same checkpoint and key proofs: each key is proven once.
+  const provenKeys = new Map<string, unknown>();
   number = 0;
   let verified = 0;
   for await (const line of lines()) {
@@ -268,7 +270,7 @@ export async function verifyArchive(
       if (seen.has(record.attestation.id)) throw new Error(`attestation ${record.attestation.id} twice`);
       seen.add(record.attestation.id);
       await bindWrite(record);
-      const { report } = await verifyBundle({ format: BUNDLE_FORMAT, portal: header.portal, checkpoint: header.checkpoint, ...record, keys }, { jwks: options.jwks });
+      const { report } = await verifyBundle({ format: BUNDLE_FORMAT, portal: header.portal, checkpoint: header.checkpoint, ...record, keys }, { jwks: options.jwks, provenKeys });
       if (!selected(record.attestation.token, header.filter)) throw new Error(`${report.subject} does not match the archive's filter`);
       for (const key of report.keys) used.add(`${key.principal} ${key.kid}`);
       verified += 1;

@@ -188,7 +188,17 @@ interface ProvenKey {
  * checkpoint; that each signing key was registered for its principal before it signed
  * (down to the pinned Secretariat key) and not revoked before. Throws on the first failure.
  */
-export async function verifyBundle(bundle: RecordBundle, options: { jwks: PinnedJwks }): Promise<VerifiedRecord> {
+export async function verifyBundle(
+  bundle: RecordBundle,
+  options: {
+    jwks: PinnedJwks;
+    /**
+     * Keys proven by earlier calls with the same pinned keys, checkpoint and key proofs (an
+     * archive verifies many records signed by few keys): pass the same empty Map each time.
+     */
+    provenKeys?: Map<string, unknown>;
+  },
+): Promise<VerifiedRecord> {
   if (bundle.format !== BUNDLE_FORMAT) throw new TrustError('bundle-mismatch', `not a record bundle of format ${BUNDLE_FORMAT} (format ${String(bundle.format)})`);
   if (!options?.jwks?.keys?.length) {
     throw new TrustError('no-pinned-keys', "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks FILE), never against keys a bundle carries");
@@ -197,7 +207,7 @@ export async function verifyBundle(bundle: RecordBundle, options: { jwks: Pinned
   const anchors = await fingerprints(options.jwks.secretariat_keys ?? []);
   const checkpoint = await verifyPortalCheckpoint(bundle.checkpoint, portalKeys, bundle.portal);
   const proofs = bundle.keys ?? [];
-  const proven = new Map<string, ProvenKey>();
+  const proven = (options.provenKeys as Map<string, ProvenKey> | undefined) ?? new Map<string, ProvenKey>();
   const proving = new Set<string>();
 
   /** The portal's signature, the names, and inclusion of one write; not yet its evidence. */
