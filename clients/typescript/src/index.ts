@@ -2,6 +2,7 @@ export { generateSigningKey, thumbprint, algorithmOf, assertSafePublicJwk, Unsaf
 export { createRequestSigner, signedFetch, REQUEST_TOKEN_TYPE, type RequestSigner, type SignerOptions, type RequestToSign } from './sign.ts';
 export { verifyAttestation, verifyEvidence, peekAttestation, ATTESTATION_TOKEN_TYPE, type AttestationClaims, type Evidence } from './verify.ts';
 export { sha256b64u } from './digest.ts';
+export { assertAttestationShape, assertRequestTokenShape, TokenShapeError } from './token-shape.ts';
 export { verifyInclusion, verifyConsistency, verifyCheckpoint, hashLeaf, fromBase64, toBase64, LogVerificationError, type Checkpoint } from './log.ts';
 export {
   createPortalClient,

@@ -1,21 +1,14 @@
 import { base64url, createLocalJWKSet, decodeJwt, importJWK, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { sha256b64u } from './digest.ts';
 import { algorithmOf, assertSafePublicJwk } from './keys.ts';
+import type { components } from './generated/openapi.ts';
 import { REQUEST_TOKEN_TYPE } from './sign.ts';
+import { assertAttestationShape, assertRequestTokenShape } from './token-shape.ts';
 
 export const ATTESTATION_TOKEN_TYPE = 'cbm-attestation+jwt';
 
-export interface AttestationClaims extends JWTPayload {
-  iss: string;
-  sub: string;
-  iat: number;
-  jti: string;
-  principal: string;
-  principal_kid: string;
-  operation: string;
-  body_sha256: string;
-  request_sha256: string;
-}
+/** The attestation's claims, as the contract's AttestationTokenClaims. */
+export type AttestationClaims = components['schemas']['AttestationTokenClaims'] & JWTPayload;
 
 export interface Evidence {
   attestation_id: string;
@@ -41,13 +34,15 @@ export interface Evidence {
  */
 export async function verifyAttestation(token: string, portalJwks: JSONWebKeySet, options: { issuer: string }): Promise<AttestationClaims> {
   for (const key of portalJwks.keys) assertSafePublicJwk(key);
-  const { payload } = await jwtVerify(token, createLocalJWKSet(portalJwks), {
+  const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(portalJwks), {
     algorithms: ['EdDSA'],
     typ: ATTESTATION_TOKEN_TYPE,
     issuer: options.issuer,
     requiredClaims: ['sub', 'iat', 'jti', 'principal', 'operation', 'body_sha256', 'request_sha256'],
     // An attestation is a lasting receipt: it has no expiry to check.
   });
+  // Signed by the portal is not enough: it must say what the contract says an attestation says.
+  assertAttestationShape(protectedHeader, payload);
   return payload as AttestationClaims;
 }
 
@@ -73,13 +68,14 @@ export async function verifyEvidence(
   const alg = algorithmOf(principalPublicJwk);
   assertSafePublicJwk(principalPublicJwk);
   const key = await importJWK({ ...principalPublicJwk, alg }, alg);
-  const { payload } = await jwtVerify(evidence.request_token, key, {
+  const { payload, protectedHeader } = await jwtVerify(evidence.request_token, key, {
     algorithms: [alg],
     typ: REQUEST_TOKEN_TYPE,
     issuer: attestation.principal,
     currentDate: new Date(attestation.iat * 1000),
     clockTolerance: 60,
   });
+  assertRequestTokenShape(protectedHeader, payload);
   const body = options.body ?? base64url.decode(evidence.body);
   const bodyDigest = await sha256b64u(body);
   const failures: string[] = [];
