@@ -26,7 +26,7 @@ export const TARGETS = {
   },
   log: {
     mutate: ['src/log/**/*.ts'],
-    tests: ['src/log/**/*.test.ts', 'src/attestations/attestations.test.ts', 'test/core.test.ts'],
+    tests: ['src/log/**/*.test.ts', 'test/log.mutation.ts'],
   },
   client: {
     mutate: ['clients/typescript/src/{verify,log,keys,audit,served,pinning}.ts'],
