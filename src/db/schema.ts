@@ -1,4 +1,8 @@
 import type { Generated } from 'kysely';
+import type { components } from '../generated/openapi.ts';
+
+// Enumerated columns hold the contract's values: their types are the generated ones.
+type Schemas = components['schemas'];
 
 /** Row shapes of migrations/*.sql, as Kysely sees them. Used only inside `Database`. */
 export interface PrincipalsTable {
@@ -50,7 +54,7 @@ export interface AttestationsTable {
   body_in_blob: Generated<0 | 1>;
 }
 
-export type Tlp = 'TLP:CLEAR' | 'TLP:GREEN' | 'TLP:AMBER' | 'TLP:AMBER+STRICT' | 'TLP:RED';
+export type Tlp = Schemas['Tlp'];
 
 export interface RecordRecipientsTable {
   record_id: string;
@@ -235,7 +239,7 @@ export interface IncidentsTable {
   closed_at: string | null;
 }
 
-export type IncidentStage = 'early-warning' | 'notification' | 'intermediate' | 'progress' | 'final';
+export type IncidentStage = Schemas['IncidentStage'];
 
 export interface IncidentReportsTable {
   incident_id: string;
@@ -271,11 +275,11 @@ export interface ConsultationRequestsTable {
   seq: Generated<number>;
   id: string;
   state_id: string;
-  type: 'consultation' | 'assistance' | 'information';
+  type: Schemas['RequestType'];
   subject: string;
   body: string;
   related_incident_id: string | null;
-  urgency: 'low' | 'normal' | 'high' | 'critical';
+  urgency: Schemas['RequestUrgency'];
   reply_by: string | null;
   tlp: Tlp;
   created_at: string;
@@ -293,17 +297,7 @@ export interface RequestResponsesTable {
   attestation_id: string;
 }
 
-export type DocumentType =
-  | 'threat-views'
-  | 'internet-measures'
-  | 'best-practice'
-  | 'legislation'
-  | 'strategy'
-  | 'doctrine'
-  | 'terminology'
-  | 'capacity-building'
-  | 'public-private-partnership'
-  | 'vulnerability-disclosure';
+export type DocumentType = Schemas['DocumentType'];
 
 export interface DocumentsTable {
   seq: Generated<number>;

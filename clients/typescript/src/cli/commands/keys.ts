@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { ok, type Schemas } from '../../client.ts';
+import { keyRevocationInputReasonValues, scopeValues } from '../../generated/openapi.ts';
 import { generateSigningKey, type KeyAlgorithm } from '../../keys.ts';
 import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION } from '../command.ts';
@@ -12,7 +13,9 @@ import { principalId as principalOf, type Context } from '../context.ts';
 import { describeKey, keyStates } from '../keyring.ts';
 import { configDir, keysDir, privateDir, profileKeys, withKeys, writeProfile } from '../profile.ts';
 
-const SCOPES = ['read', 'contacts:write', 'principals:write', 'checks:write', 'incidents:write', 'documents:write', 'witness'];
+// The contract's scopes, as generated: a scope the portal adds is accepted here at once.
+const SCOPES: readonly string[] = scopeValues;
+const REVOCATION_REASONS: readonly string[] = keyRevocationInputReasonValues;
 
 function publicJwkOf(ctx: Context, file: string): Schemas['PublicJwk'] {
   const jwk = ctx.readJsonFile<JWK>(file);
@@ -163,7 +166,7 @@ export const keyCommands: Command[] = [
       const kid = arg(ctx, 1, 'KID');
       noMoreArgs(ctx, 2);
       const reason = str(ctx, 'reason');
-      if (!reason || !['compromised', 'superseded', 'retired', 'other'].includes(reason)) throw new UsageError('--reason is compromised, superseded, retired or other');
+      if (!reason || !REVOCATION_REASONS.includes(reason)) throw new UsageError(`--reason is ${REVOCATION_REASONS.join(', ')}`);
       const client = await ctx.client();
       const body: Schemas['KeyRevocationInput'] = { reason: reason as Schemas['KeyRevocationInput']['reason'], ...(str(ctx, 'note') ? { note: str(ctx, 'note') } : {}) };
       const result = await ok(client.POST('/principals/{principalId}/keys/{kid}/revoke', { params: { path: { principalId, kid } }, body }));
