@@ -83,6 +83,17 @@ describe('witness cosignatures', () => {
     );
     // A second run on the same checkpoint cosigns nothing new.
     expect(await witnesses[0]!.run()).toEqual({ status: 'unchanged', size });
+
+    // A later write: the latest checkpoint is not witnessed yet; ?witnesses=K serves the latest one that is.
+    expect((await at.post('/contacts', contactBody({ name: 'Later' }))).status).toBe(201);
+    expect((await checkpointNote(portal.fetch)).split('\n')[1]).toBe(String(size + 1));
+    const witnessed = await portal.fetch(new Request(`${ORIGIN}/log/checkpoint?witnesses=3`));
+    expect(witnessed.status).toBe(200);
+    expect(await witnessed.text()).toBe(note);
+    expect((await portal.fetch(new Request(`${ORIGIN}/log/checkpoint?witnesses=4`))).status).toBe(404);
+    const zero = await portal.fetch(new Request(`${ORIGIN}/log/checkpoint?witnesses=0`));
+    expect(zero.status).toBe(422);
+    expect(((await zero.json()) as { code: string }).code).toBe('validation-failed');
   });
 
   it('a key without scope witness is refused (403), and so is a key the state uses for contacts', async () => {

@@ -10,7 +10,7 @@ import { latestCheckpoint, toBase64, treeRoot } from './checkpoint.ts';
 import { LogIntegrityError, logIntegrityProblem, noteLogIntegrityFailure } from './integrity.ts';
 import { consistencyRanges, inclusionRanges } from './merkle.ts';
 import { integratedSize, listEntries, rangeHashes } from './store.ts';
-import { cosignatureLines } from '../witness/repo.ts';
+import { cosignatureLines, latestWitnessedCheckpoint } from '../witness/repo.ts';
 
 const MAX_ENTRIES = 256;
 
@@ -37,6 +37,16 @@ async function fromStore<T>(deps: Deps, read: () => Promise<T>): Promise<T> {
 /** The signed checkpoint is public, like the portal's keys: anyone may watch the log. */
 export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => {
   negotiate(c, 'text/plain');
+  const witnesses = c.req.query('witnesses');
+  if (witnesses !== undefined) {
+    if (!/^[1-9]\d{0,3}$/.test(witnesses) || Number(witnesses) > 1000) {
+      throw problems.unprocessable('witnesses is a number of states, from 1 to 1000.', [{ parameter: 'witnesses', in: 'query', detail: 'must be an integer from 1 to 1000' }]);
+    }
+    const witnessed = await latestWitnessedCheckpoint(c.var.deps.db, Number(witnesses));
+    if (!witnessed) throw problems.notFound(`No checkpoint is cosigned by ${witnesses} states yet.`);
+    const note = witnessed.note + (await cosignatureLines(c.var.deps.db, witnessed.size)).map((line) => `${line}\n`).join('');
+    return c.body(note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ETag: await representationEtag(note) });
+  }
   const checkpoint = await latestCheckpoint(c.var.deps.db);
   if (!checkpoint) {
     const problem = problems.unavailable('The log has no signed checkpoint yet; the first one is signed within seconds of the start.');

@@ -41,3 +41,21 @@ export function listWitnessKeys(db: PortalDb) {
     .orderBy('k.kid')
     .execute();
 }
+
+/**
+ * The latest stored checkpoint cosigned by at least `states` distinct states: what a
+ * verifier with that witness policy proves records against. Reads cosignatures only
+ * (grouped by checkpoint, newest first, along the primary key), never every checkpoint.
+ */
+export async function latestWitnessedCheckpoint(db: PortalDb, states: number): Promise<{ size: number; note: string } | undefined> {
+  const row = await db.kysely
+    .selectFrom('log_cosignatures')
+    .innerJoin('log_checkpoints', 'log_checkpoints.size', 'log_cosignatures.size')
+    .select(['log_checkpoints.size', 'log_checkpoints.note'])
+    .groupBy('log_cosignatures.size')
+    .having((eb) => eb.fn.count('log_cosignatures.principal_id').distinct(), '>=', states)
+    .orderBy('log_cosignatures.size', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { size: Number(row.size), note: row.note };
+}

@@ -329,3 +329,23 @@ export async function witnessOnce(options: WitnessOptions): Promise<WitnessOutco
   await ok(answer);
   return { status: 'cosigned', size: latest.size, previous: state?.size ?? 0, line };
 }
+
+/**
+ * The latest checkpoint at least `threshold` distinct states cosigned that covers leaf
+ * `logIndex` (`GET /log/checkpoint?witnesses=K`), verified against the pinned portal keys.
+ * Witnesses cosign on their own schedule: this waits up to `timeoutMs`, then throws.
+ */
+export async function witnessedCheckpointCovering(client: PortalClient, options: { issuer: string; portalJwks: JSONWebKeySet; threshold: number; logIndex: number; timeoutMs?: number }): Promise<Checkpoint> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
+    const answer = await client.GET('/log/checkpoint', { params: { query: { witnesses: options.threshold } }, parseAs: 'text', headers: { Accept: 'text/plain' } });
+    if (answer.response.status !== 404) {
+      const head = await verifyPortalCheckpoint((await ok(answer)) as string, { keys: options.portalJwks.keys }, options.issuer);
+      if (head.size > options.logIndex) return head;
+    }
+    if (Date.now() + wait > deadline) {
+      throw new WitnessPolicyError(`no checkpoint cosigned by ${options.threshold} states covers log index ${options.logIndex} yet: witnesses cosign on their own schedule, try again later`, []);
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}

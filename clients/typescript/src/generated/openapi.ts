@@ -481,6 +481,11 @@ export interface paths {
          *     nothing. A new one follows a write within about a second (at most one per
          *     `CBM_CHECKPOINT_INTERVAL_MS`, only when the log grew), so a client that wants its
          *     write covered asks again until `size` exceeds the write's `log_index`.
+         *
+         *     With `witnesses=K`, the latest checkpoint that at least K distinct states cosigned
+         *     instead (witnesses cosign on their own schedule, so the latest one may not be
+         *     witnessed yet): what a verifier with a K-of-N witness policy proves records against.
+         *     404 when no checkpoint has that many cosigners yet.
          */
         get: operations["getLogCheckpoint"];
         put?: never;
@@ -3818,7 +3823,10 @@ export interface operations {
     };
     getLogCheckpoint: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The least number of distinct states whose witnesses cosigned the checkpoint. */
+                witnesses?: number;
+            };
             header?: {
                 /** @description ETags of representations the client has (RFC 9110 section 13.1.2); 304 when one is current. */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -3839,7 +3847,9 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
+            422: components["responses"]["UnprocessableContent"];
             503: components["responses"]["Unavailable"];
         };
     };

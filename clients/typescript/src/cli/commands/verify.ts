@@ -17,6 +17,7 @@ import { trustedJwks } from '../trust.ts';
 import { noMoreArgs, str } from '../util.ts';
 import { checkWitnessPolicy, verifyMisbehaviourFile, WITNESS_POLICY_OPTIONS, witnessThreshold } from './witness.ts';
 import { verifyArchiveFile } from './archive.ts';
+import { witnessedCheckpointCovering } from '../../witness.ts';
 
 /** Checks `latest` against the remembered checkpoint, then remembers it. */
 async function advance(ctx: Context, latest: Checkpoint): Promise<{ previous?: number; status: string }> {
@@ -68,10 +69,14 @@ async function checked<T>(run: () => Promise<T>): Promise<T> {
  * (which must extend the one cbm remembered), against the pinned keys, then the served
  * record against what was signed.
  */
-export async function verifyOnline(ctx: Context, attestationId: string): Promise<{ verified: VerifiedRecord; bundle: RecordBundle; served: ServedComparison; log: { previous?: number; status: string } }> {
+export async function verifyOnline(ctx: Context, attestationId: string, witnesses?: number): Promise<{ verified: VerifiedRecord; bundle: RecordBundle; served: ServedComparison; log: { previous?: number; status: string } }> {
   const verifier = await ctx.verifier();
   // A write is provable once a signed checkpoint covers it (the portal signs on a cadence).
-  const head = await checked(async () => verifier.checkpointCovering(await verifier.logIndexOf(attestationId)));
+  // Under a witness policy, the latest checkpoint enough states cosigned (not the latest one).
+  const head = await checked(async () => {
+    const logIndex = await verifier.logIndexOf(attestationId);
+    return witnesses ? witnessedCheckpointCovering(await ctx.client(), { issuer: verifier.issuer, portalJwks: verifier.jwks, threshold: witnesses, logIndex }) : verifier.checkpointCovering(logIndex);
+  });
   const log = await advance(ctx, head);
   const bundle = await checked(() => verifier.bundle(attestationId, head));
   const verified = await checked(() => verifyBundle(bundle, { jwks: verifier.jwks }));
@@ -129,7 +134,7 @@ export const verifyCommands: Command[] = [
       const id = ctx.args[0];
       if (!id) throw new UsageError('verify needs an ATTESTATION_ID, or --bundle FILE');
       noMoreArgs(ctx, 1);
-      const { verified, bundle, served, log } = await verifyOnline(ctx, id);
+      const { verified, bundle, served, log } = await verifyOnline(ctx, id, threshold);
       const witnessed = threshold ? await checkWitnessPolicy(ctx, verified.checkpoint, threshold, { online: true }) : undefined;
       const saveFile = str(ctx, 'save');
       if (saveFile) {
@@ -155,7 +160,16 @@ export const verifyCommands: Command[] = [
       noMoreArgs(ctx, 0);
       const threshold = witnessThreshold(ctx);
       const verifier = await ctx.verifier();
-      const head = await checked(() => verifier.checkpoint());
+      // Under a witness policy, the latest checkpoint enough states cosigned; if there is none,
+      // the latest one, so that the policy's refusal says who did cosign it.
+      const head = await checked(async () =>
+        threshold
+          ? witnessedCheckpointCovering(await ctx.anonymous(), { issuer: verifier.issuer, portalJwks: verifier.jwks, threshold, logIndex: -1, timeoutMs: 0 }).catch((error: Error) => {
+              if (error.name !== 'WitnessPolicyError') throw error;
+              return verifier.checkpoint();
+            })
+          : verifier.checkpoint(),
+      );
       const growth = await advance(ctx, head);
       // The portal's own verdict on its log (/healthz): a log it found unsound fails the check.
       const health = await ok((await ctx.client()).GET('/healthz'));
