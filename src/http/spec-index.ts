@@ -185,7 +185,7 @@ interface Route {
   operations: Map<string, CompiledOperation>;
 }
 
-let index: { byId: Map<string, CompiledOperation>; routes: Route[] } | undefined;
+let index: { byId: Map<string, CompiledOperation>; byFirstSegment: Map<string, Route[]> } | undefined;
 
 /**
  * The operations of the contract, compiled once per process from the generated spec
@@ -211,7 +211,14 @@ function contractIndex() {
     }
     // `/a/literal` before `/a/{param}`: the more literal segments, the more specific.
     routes.sort((a, b) => b.literalSegments - a.literalSegments);
-    index = { byId, routes };
+    // Every path of the contract starts with a literal segment: a request tries only the
+    // few routes under its own (a handful of regular expressions, not all of them).
+    const byFirstSegment = new Map<string, Route[]>();
+    for (const route of routes) {
+      const first = route.path.split('/')[1]!;
+      byFirstSegment.set(first, [...(byFirstSegment.get(first) ?? []), route]);
+    }
+    index = { byId, byFirstSegment };
   }
   return index;
 }
@@ -237,7 +244,9 @@ export type RouteMatch =
  * scope, whether it takes raw bytes and how many, what it answers) comes from here.
  */
 export function matchOperation(method: string, pathname: string): RouteMatch {
-  const route = contractIndex().routes.find((candidate) => candidate.pattern.test(pathname));
+  const slash = pathname.indexOf('/', 1);
+  const first = slash === -1 ? pathname.slice(1) : pathname.slice(1, slash);
+  const route = contractIndex().byFirstSegment.get(first)?.find((candidate) => candidate.pattern.test(pathname));
   if (!route) return { kind: 'unknown' };
   const operation = route.operations.get(method === 'HEAD' ? 'GET' : method);
   if (operation) return { kind: 'operation', operation };
