@@ -98,6 +98,14 @@ describe('cbm witness', () => {
     writeFileSync(secretariat.path('changed.jsonl'), archiveLines.join('\n'));
     expect(expectExit(await secretariat.run(['verify', '--archive', 'changed.jsonl', ...airGapped]), 3).stderr).toContain('archive changed.jsonl: line 4: record');
 
+    // A later write: the latest checkpoint is not witnessed yet; verify --witnesses proves under the latest one that is.
+    expectExit(await secretariat.run(['states', 'add', 'NL', 'Netherlands']), 0);
+    await checkpointCovers(portal.origin, size + 1);
+    const underWitnessed = expectExit(await secretariat.run(['verify', registration, '--witnesses', '2', '--json']), 0).json<{ tree_size: number; witnesses: unknown[] }>();
+    expect(underWitnessed).toMatchObject({ tree_size: size, witnesses: [{ principal: 'AT' }, { principal: 'DE' }, { principal: 'FR' }] });
+    size += 1;
+    for (const code of ['AT', 'DE', 'FR']) expectExit(await states[code]!.run(['witness', '--once']), 0);
+
     // Fork: keep a copy of the data, write one history, restore the copy, write another.
     await stop(portal);
     cpSync(dataDir, snapshot, { recursive: true });
@@ -109,7 +117,7 @@ describe('cbm witness', () => {
     rmSync(dataDir, { recursive: true, force: true });
     cpSync(snapshot, dataDir, { recursive: true });
     portal = await start();
-    expectExit(await secretariat.run(['states', 'add', 'IT', 'Italy']), 0);
+    const italy = expectExit(await secretariat.run(['states', 'add', 'IT', 'Italy', '--json']), 0).json<{ attestation: { id: string; log_index: number } }>().attestation;
     await checkpointCovers(portal.origin, size + 1);
 
     // DE never saw the other history: it cosigns this one. AT saw it: it refuses.
@@ -127,8 +135,11 @@ describe('cbm witness', () => {
     forged.served = forged.served.replace(/^(.*\n.*\n)./, '$1A');
     writeFileSync(secretariat.path('forged.json'), JSON.stringify(forged));
     expectExit(await secretariat.run(['verify', '--misbehaviour', 'forged.json', '--jwks', 'jwks.json']), 3);
-    // A verifier with a 2-of-3 policy refuses the fork only DE cosigned.
-    const refused = expectExit(await secretariat.run(['log', 'check', '--witnesses', '2', '--witness-keys', 'witnesses.json']), 3);
-    expect(refused.stderr).toContain('cosigned by 1 trusted witness state(s) (DE), the policy needs 2');
+    // A verifier with a 2-of-3 policy refuses the fork only DE cosigned: its latest witnessed
+    // checkpoint is the one before the fork, and no witnessed checkpoint covers the forked record.
+    const before = expectExit(await secretariat.run(['log', 'check', '--witnesses', '2', '--witness-keys', 'witnesses.json']), 0);
+    expect(before.stdout).toContain(`: ${size} entries`);
+    const refused = expectExit(await secretariat.run(['verify', italy.id, '--witnesses', '2', '--witness-keys', 'witnesses.json']), 3);
+    expect(refused.stderr).toContain(`no checkpoint cosigned by 2 states covers log index ${italy.log_index} yet`);
   });
 });
