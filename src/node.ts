@@ -4,6 +4,7 @@
  */
 import { serve } from '@hono/node-server';
 import { join } from 'node:path';
+import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { requestLog, requestLogFormat } from './http/request-log.ts';
 import { answerClientError } from './http/client-error.ts';
@@ -125,7 +126,12 @@ async function main(config: NodeConfig) {
       console.log('cbm-portal: stopped');
       process.exit(0);
     });
-    setTimeout(() => process.exit(0), 5000).unref();
+    // Idle keep-alive connections would hold close() open; busy ones get 5 s to finish.
+    (server as Server).closeIdleConnections();
+    setTimeout(() => {
+      console.log('cbm-portal: stopped (connections still open after 5 s were cut)');
+      process.exit(0);
+    }, 5000).unref();
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -40,7 +40,7 @@ describe('request log', () => {
     expect(portal.output()).not.toContain('Bearer');
     expect(portal.output()).not.toContain('not.a.token');
     expect(portal.output()).toContain('cbm-portal: SIGTERM: stopping');
-    expect(portal.output()).toMatch(/cbm-portal: stopped\n/);
+    expect(portal.output()).toMatch(/cbm-portal: stopped/);
   }, 60_000);
 
   it('writes text lines by default', async () => {
