@@ -6,12 +6,13 @@
  * feature) are in test/noninterference.test.ts; these are fast enough for mutation testing.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Kysely, sql, SqliteDialect, type CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { applyMigrations } from '../db/migrate.ts';
 import { readMigrations } from '../db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from '../db/sqlite.ts';
-import type { Tlp } from '../db/schema.ts';
+import type { PortalDb } from '../db/portal-db.ts';
+import type { Database, Tlp } from '../db/schema.ts';
 import { Problem } from '../http/problem.ts';
 import { acceptRecipients, recipientQueries, recipientsOfMany } from './recipients.ts';
 import { RESTRICTED_TLP, visibleTo, visibleToSql } from './visibility.ts';
@@ -27,6 +28,13 @@ function database(): { sqlite: BetterSqlite3.Database; db: ReturnType<typeof sql
   principal.run('secretariat', 'secretariat', 'Secretariat', AT);
   for (const id of ['AT', 'BE', 'FR', 'DE', ...MANY]) principal.run(id, 'state', `State ${id}`, AT);
   return { sqlite, db: sqlitePortalDb(sqlite) };
+}
+
+/** The same database, with every statement read through it recorded (D1 binds at most 100 parameters). */
+function recorded(sqlite: BetterSqlite3.Database, db: PortalDb): { db: PortalDb; reads: CompiledQuery[] } {
+  const reads: CompiledQuery[] = [];
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: (event) => void (event.level === 'query' && reads.push(event.query)) });
+  return { db: { ...db, kysely }, reads };
 }
 
 describe('visibleTo: who sees a row', () => {
@@ -140,8 +148,14 @@ describe('acceptRecipients', () => {
   });
 
   it('looks up long lists in pieces, every recipient found', async () => {
-    const { db } = database();
+    const { sqlite, db: plain } = database();
+    const { db, reads } = recorded(sqlite, plain);
     expect(await acceptRecipients(db, 'TLP:AMBER', [...MANY].reverse(), options)).toEqual(MANY);
+    // 100 ids: 90 and 10, each statement within D1's 100 parameters; 90 ids: one statement.
+    expect(reads.map((query) => query.parameters.length)).toEqual([90, 10]);
+    reads.length = 0;
+    expect(await acceptRecipients(db, 'TLP:AMBER', MANY.slice(0, 90), options)).toEqual(MANY.slice(0, 90));
+    expect(reads.map((query) => query.parameters.length)).toEqual([90]);
     expect(await refusal(acceptRecipients(db, 'TLP:AMBER', [...MANY, 'XX'], options))).toEqual(
       unprocessable(options.title, [{ pointer: '/recipients/100', detail: 'XX is not a registered principal' }]),
     );
@@ -171,11 +185,16 @@ describe('recipient rows', () => {
   });
 
   it('reads the lists of more records than one statement can name', async () => {
-    const { db } = database();
+    const { sqlite, db: plain } = database();
+    const { db, reads } = recorded(sqlite, plain);
     const ids = MANY.map((id) => `record-${id}`);
     await db.commit(ids.flatMap((id) => recipientQueries(db, id, ['BE'], { author: 'AT' })));
     const read = await recipientsOfMany(db, ids);
     expect(read.size).toBe(100);
     for (const id of ids) expect(read.get(id)).toEqual(['AT', 'BE']);
+    expect(reads.map((query) => query.parameters.length)).toEqual([90, 10]);
+    reads.length = 0;
+    await recipientsOfMany(db, ids.slice(0, 90));
+    expect(reads.map((query) => query.parameters.length)).toEqual([90]);
   });
 });
