@@ -383,6 +383,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/states/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every state's CBM 8 compliance status at a glance, computed now
+         * @description The CBM 8 standing of every registered state, in registration order, each exactly as
+         *     `getCompliance` gives it: the Secretariat's (and any participant's) overview for the
+         *     annual report. Computed at the time of asking from public directory data only.
+         */
+        get: operations["listCompliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/states/{stateId}/compliance": {
         parameters: {
             query?: never;
@@ -1761,7 +1783,10 @@ export interface components {
             organisation: string;
             /** Format: email */
             email: string;
-            /** @description E.164 number reachable around the clock. */
+            /**
+             * @description E.164 number without spaces, reachable around the clock.
+             * @example +4315056416
+             */
             phone_24x7: string;
             languages: components["schemas"]["LanguageTag"][];
             /**
@@ -1825,6 +1850,10 @@ export interface components {
         };
         ConfirmationPage: {
             items: components["schemas"]["Confirmation"][];
+            next_cursor: string | null;
+        };
+        CompliancePage: {
+            items: components["schemas"]["Compliance"][];
             next_cursor: string | null;
         };
         Compliance: {
@@ -3738,6 +3767,34 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             503: components["responses"]["LogIntegrityFailed"];
             507: components["responses"]["InsufficientStorage"];
+        };
+    };
+    listCompliance: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of states' compliance. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompliancePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     getCompliance: {

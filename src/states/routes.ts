@@ -6,7 +6,8 @@ import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
-import { findPrincipal } from '../principals/repo.ts';
+import { findPrincipal, listPrincipals } from '../principals/repo.ts';
+import type { PortalDb } from '../db/portal-db.ts';
 import { confirmationStatus, type Compliance } from './compliance.ts';
 import { lastConfirmedAt, listConfirmations, toConfirmation } from './repo.ts';
 
@@ -48,19 +49,35 @@ export const states = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, toConfirmation));
   })
 
+  .get('/compliance', operation('listCompliance'), async (c) => {
+    const { db, clock } = c.var.deps;
+    const { cursor, limit = 100 } = c.var.input.query;
+    const now = clock.now();
+    const rows = await listPrincipals(db, { afterSeq: decodeCursor(cursor), limit, kind: 'state' });
+    const page = toPage(rows, limit, (row) => row.seq, (row) => row.id);
+    // One state at a time: at most a page of states, each a handful of indexed reads.
+    const items: Compliance[] = [];
+    for (const stateId of page.items) items.push(await complianceOf(db, stateId, now));
+    return c.json({ items, next_cursor: page.next_cursor });
+  })
+
   .get('/:stateId/compliance', operation('getCompliance'), async (c) => {
     const { db, clock } = c.var.deps;
     const { stateId } = c.var.input.path;
     await registeredState(c, stateId);
-    const now = clock.now();
-    const last = await lastConfirmedAt(db, stateId);
-    return c.json({
-      state: stateId,
-      ...confirmationStatus(last, now),
-      last_confirmed_at: last,
-      active_contacts: await countActiveContacts(db, stateId),
-      late_changes: await countLateChanges(db, stateId),
-      checks: await checkHistory(db, stateId, now),
-      evaluated_at: now.toISOString(),
-    } satisfies Compliance);
+    return c.json(await complianceOf(db, stateId, clock.now()));
   });
+
+/** A state's CBM 8 standing at `now`, from public directory data and past checks only. */
+async function complianceOf(db: PortalDb, stateId: string, now: Date): Promise<Compliance> {
+  const last = await lastConfirmedAt(db, stateId);
+  return {
+    state: stateId,
+    ...confirmationStatus(last, now),
+    last_confirmed_at: last,
+    active_contacts: await countActiveContacts(db, stateId),
+    late_changes: await countLateChanges(db, stateId),
+    checks: await checkHistory(db, stateId, now),
+    evaluated_at: now.toISOString(),
+  };
+}

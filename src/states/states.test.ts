@@ -181,6 +181,29 @@ describe('states: compliance', () => {
     expect((await compliance(austria, 'DE')).active_contacts).toEqual({ policy: 1, technical: 0 });
   });
 
+  it('lists every state at a glance, each exactly as its own compliance answer, a page at a time', async () => {
+    const portal = await createTestPortal();
+    const austria = await portal.registerState('AT');
+    const germany = await portal.registerState('DE');
+    await portal.registerState('FR');
+    await publish(austria, { role: 'technical' });
+    expect((await austria.post('/states/AT/confirmations', {})).status).toBe(201);
+    await publish(germany, { role: 'policy' });
+
+    const res = await germany.get('/states/compliance');
+    expect(res.status).toBe(200);
+    const all = (await res.json()) as { items: Compliance[]; next_cursor: string | null };
+    expect(all.next_cursor).toBeNull();
+    expect(all.items.map((item) => item.state)).toEqual(['AT', 'DE', 'FR']);
+    expect(all.items.map((item) => item.status)).toEqual(['current', 'confirmation-due', 'confirmation-due']);
+    for (const item of all.items) expect(item).toEqual(await compliance(germany, item.state));
+
+    const first = (await (await germany.get('/states/compliance?limit=2')).json()) as { items: Compliance[]; next_cursor: string };
+    expect(first.items.map((item) => item.state)).toEqual(['AT', 'DE']);
+    const rest = (await (await germany.get(`/states/compliance?limit=2&cursor=${first.next_cursor}`)).json()) as { items: Compliance[]; next_cursor: null };
+    expect(rest).toEqual({ items: [all.items[2]], next_cursor: null });
+  });
+
   it('counts late changes across versions', async () => {
     const portal = await createTestPortal();
     const austria = await portal.registerState('AT');

@@ -199,6 +199,7 @@ function reads(w: World): Record<string, string[]> {
     listContactHistory: [`/contacts/${w.contact}/history`],
     listConfirmations: ['/states/BE/confirmations', '/states/FR/confirmations'],
     getCompliance: ['/states/AT/compliance', '/states/BE/compliance', '/states/FR/compliance'],
+    listCompliance: ['/states/compliance', '/states/compliance?limit=1'],
     getAttestation: w.attestations.map((id) => `/attestations/${id}`),
     getAttestationEvidence: w.attestations.map((id) => `/attestations/${id}/evidence`),
     getAttestationEvidenceBody: w.attestations.map((id) => `/attestations/${id}/evidence/body`),

@@ -52,10 +52,7 @@ export const stateCommands: Command[] = [
         ctx.emit(compliance, () => [`${stateId}: ${compliance.status}`, ...complianceLines(compliance)]);
         return;
       }
-      // Compliance of CBM 8 practice is read per state by any participant; this is that read for each.
-      const states = await collect((cursor, limit) => ok(client.GET('/principals', { params: { query: { cursor, limit, kind: 'state' } } })));
-      const items: Schemas['Compliance'][] = [];
-      for (let index = 0; index < states.length; index += 8) items.push(...(await Promise.all(states.slice(index, index + 8).map((state) => one(state.id)))));
+      const items = await collect((cursor, limit) => ok(client.GET('/states/compliance', { params: { query: { cursor, limit } } })));
       const checks = await collect((cursor, limit) => ok(client.GET('/checks', { params: { query: { cursor, limit } } })));
       const open = await Promise.all(checks.filter((check) => check.status === 'open').map((check) => ok(client.GET('/checks/{checkId}/report', { params: { path: { checkId: check.id } } }))));
       const due = items.filter((item) => item.status !== 'current').length;
