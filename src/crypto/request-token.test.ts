@@ -326,3 +326,59 @@ describe('remembered read tokens', () => {
     expect(await refusal(verifyRequestToken(write(token), options(key, { now: new Date(NOW.getTime() + 120_000) })))).toEqual({ code: 'token-expired', detail: 'The request token has expired.' });
   });
 });
+
+describe('a key that is not active', () => {
+  async function inactive(status: 'expired' | 'revoked', replacedBy: string | null) {
+    const { key, sign } = await principal();
+    const token = await sign();
+    const info = { kid: key.kid, alg: key.alg, jwk: key.jwk, status, at: '2026-11-20T09:00:00.000Z', replacedBy };
+    const found: [string, string][] = [];
+    const findInactiveKey = async (issuer: string, kid: string) => (found.push([issuer, kid]), info);
+    return { key, token, info, found, opts: options(key, { findActiveKey: async () => null, findInactiveKey }) };
+  }
+
+  async function problemOf(promise: Promise<unknown>) {
+    try {
+      await promise;
+    } catch (error) {
+      if (error instanceof Problem) return { code: error.code, detail: error.detail, extensions: error.extensions };
+      throw error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('tells the holder of a revoked key when, and which key replaced it', async () => {
+    const { key, token, opts, found } = await inactive('revoked', 'next-kid');
+    expect(await problemOf(verifyRequestToken(read(token), opts))).toEqual({
+      code: 'key-revoked',
+      detail: `Key ${key.kid} of AT was revoked at 2026-11-20T09:00:00.000Z; it was replaced by key next-kid.`,
+      extensions: { kid: key.kid, revoked_at: '2026-11-20T09:00:00.000Z', replaced_by: 'next-kid' },
+    });
+    expect(found).toEqual([['AT', key.kid]]);
+  });
+
+  it('tells the holder of an expired key when, without a replacement', async () => {
+    const { key, token, opts } = await inactive('expired', null);
+    expect(await problemOf(verifyRequestToken(read(token), opts))).toEqual({
+      code: 'key-expired',
+      detail: `Key ${key.kid} of AT expired at 2026-11-20T09:00:00.000Z.`,
+      extensions: { kid: key.kid, expired_at: '2026-11-20T09:00:00.000Z', replaced_by: null },
+    });
+  });
+
+  it('tells anyone else only that the key is unknown', async () => {
+    const { key, info, opts } = await inactive('revoked', 'next-kid');
+    const other = await principal();
+    const forged = await new SignJWT({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid: key.kid })
+      .sign(other.privateKey);
+    const unknown = { code: 'key-unknown', detail: `AT has no active key ${key.kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`, extensions: undefined };
+    expect(await problemOf(verifyRequestToken(read(forged), opts))).toEqual(unknown);
+    // Without a lookup of inactive keys, or when there is none, the same.
+    expect(await problemOf(verifyRequestToken(read(forged), options(key, { findActiveKey: async () => null })))).toEqual(unknown);
+    expect(await problemOf(verifyRequestToken(read(forged), options(key, { findActiveKey: async () => null, findInactiveKey: async () => null })))).toEqual(unknown);
+    // A key recorded with another algorithm than the token's does not verify it either.
+    const asP256 = options(key, { findActiveKey: async () => null, findInactiveKey: async () => ({ ...info, kid: `${info.kid}-p`, alg: 'ES256' as const }) });
+    expect(await problemOf(verifyRequestToken(read(forged), asP256))).toEqual(unknown);
+  });
+});
