@@ -166,7 +166,7 @@ describe('messages that say what to do', () => {
   it('a field that does not match says what is expected, in the contract words', async () => {
     writeFileSync(join(home, 'bad-contact.json'), JSON.stringify({ ...CONTACT, phone_24x7: '+43 1 5056416', languages: ['de_AT'] }));
     const refused = expectExit(await cbm(['contacts', 'put', 'bad-contact.json', '--profile', 'at']), 1);
-    expect(refused.stderr).toContain('/phone_24x7: expected E.164 number reachable around the clock');
+    expect(refused.stderr).toContain('/phone_24x7: expected E.164 number without spaces, reachable around the clock, such as +4315056416');
     expect(refused.stderr).toContain('/languages/0: expected a BCP 47 language tag, such as de-AT or en');
     const badState = expectExit(await cbm(['states', 'add', 'Austria', 'Austria', '--profile', 'secretariat']), 1);
     expect(badState.stderr).toContain('expected');
