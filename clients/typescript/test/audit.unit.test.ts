@@ -13,7 +13,7 @@ import { checkLogGrowth, createVerifier, TrustError, verifyBundle, verifyPortalC
 import { createPortalClient, PortalError } from '../src/client.ts';
 import { generateSigningKey, type KeyPair } from '../src/keys.ts';
 import { LogVerificationError, verifyInclusion } from '../src/log.ts';
-import { verifyEvidence, type AttestationClaims } from '../src/verify.ts';
+import { peekAttestation, verifyAttestation, verifyEvidence, type AttestationClaims } from '../src/verify.ts';
 import { consistencyProof, contact, mintPortal, root, START, type MintedWrite } from './mint.ts';
 import { serveMinted } from './mint-server.ts';
 
@@ -100,6 +100,22 @@ describe('verifyBundle: the bundle and the record', () => {
       name: 'Error',
       message: `evidence does not verify: the body is recorded by reference; download it from /attestations/${record.attestation.id}/evidence/body and pass it as options.body`,
     });
+  });
+});
+
+describe('verifyAttestation', () => {
+  it.each(['sub', 'jti', 'principal', 'operation', 'body_sha256', 'request_sha256'])('refuses an attestation without %s', async (claim) => {
+    const { portal, at } = await story();
+    const written = await portal.write({ by: { principal: 'AT', key: at }, subject: CONTACT, operation: 'createContact', path: '/contacts', body: contact(), attestation: { [claim]: undefined } });
+    expect(await refusal(verifyAttestation(written.attestation.token, { keys: [portal.portalJwk] }, { issuer: portal.origin }))).toMatchObject({
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      message: `missing required "${claim}" claim`,
+    });
+  });
+
+  it('shows the claims of an attestation without checking them (peek)', async () => {
+    const { record } = await story();
+    expect(peekAttestation(record.attestation.token)).toEqual(record.claims);
   });
 });
 
@@ -265,6 +281,41 @@ async function secretariatChain(portal: Awaited<ReturnType<typeof mintPortal>>, 
   }
   return { last: signer, proofs };
 }
+
+describe('verifyBundle: keys proven in the wrong order', () => {
+  it('refuses a bundle without key proofs for a key the pinned set does not hold', async () => {
+    const { portal, at, record, jwks } = await story();
+    const bundle = await portal.bundle(record, []);
+    delete (bundle as Partial<RecordBundle>).keys;
+    expect(await refusal(verifyBundle(bundle, { jwks }))).toEqual(trust('key-not-proven', `key ${at.kid} of AT is not proven: the bundle carries no registration of it`));
+  });
+
+  it('refuses a key registered after the record it signed, as key-not-proven', async () => {
+    const portal = await mintPortal();
+    const at = await generateSigningKey();
+    const record = await portal.write({ by: { principal: 'AT', key: at }, subject: CONTACT, operation: 'createContact', path: '/contacts', body: contact() });
+    const registration = await portal.register('AT', at);
+    const bundle = await portal.bundle(record, [{ principal: 'AT', kid: at.kid, registration }]);
+    expect(await refusal(verifyBundle(bundle, { jwks: portal.jwks() }))).toEqual(
+      trust('key-not-proven', `key ${at.kid} of AT is not proven: it was registered (log index 1) after it signed this record (log index 0)`),
+    );
+  });
+
+  it('refuses a registration by a Secretariat key registered only later, as key-not-proven', async () => {
+    const portal = await mintPortal();
+    const [second, at] = [await generateSigningKey(), await generateSigningKey()];
+    const registration = await portal.write({ by: { principal: 'secretariat', key: second }, subject: `urn:cbm:key:${at.kid}`, operation: 'registerPrincipalKey', path: '/principals/AT/keys', body: { jwk: at.publicJwk } });
+    const secondRegistration = await portal.register('secretariat', second);
+    const record = await portal.write({ by: { principal: 'AT', key: at }, subject: CONTACT, operation: 'createContact', path: '/contacts', body: contact() });
+    const bundle = await portal.bundle(record, [
+      { principal: 'secretariat', kid: second.kid, registration: secondRegistration },
+      { principal: 'AT', kid: at.kid, registration },
+    ]);
+    expect(await refusal(verifyBundle(bundle, { jwks: portal.jwks() }))).toEqual(
+      trust('key-not-proven', `key ${at.kid} of AT is not proven: the Secretariat key ${second.kid} that registered it was itself registered later (log index 1)`),
+    );
+  });
+});
 
 describe('verifyBundle: loops and depth in key chains', () => {
   it('refuses a registration that depends on itself', async () => {
@@ -471,7 +522,10 @@ describe('createVerifier against a portal over HTTP', () => {
     const missing = `the portal does not serve the record ${CONTACT} this attestation names (looked in ${CONTACT_HISTORY})`;
     server.records.set(`${CONTACT_HISTORY}?cursor=c2`, { items: [], next_cursor: 'c3' });
     server.records.set(`${CONTACT_HISTORY}?cursor=c3`, { items: [mine], next_cursor: null });
+    server.requests.length = 0;
     expect(await refusal(verifier.record(record.attestation.id))).toEqual(trust('record-mismatch', missing));
+    // An empty page ends the list: nothing after it is read.
+    expect(server.requests.filter((path) => path.startsWith('/contacts'))).toEqual([CONTACT_HISTORY, `${CONTACT_HISTORY}?cursor=c2`]);
     server.records.set(`${CONTACT_HISTORY}?cursor=c2`, { items: [other], next_cursor: 42 });
     expect(await refusal(verifier.record(record.attestation.id))).toEqual(trust('record-mismatch', missing));
     server.records.set(`${CONTACT_HISTORY}?cursor=c2`, { next_cursor: 'c3' });
@@ -565,6 +619,20 @@ describe('createVerifier against a portal over HTTP', () => {
     server.head = 3;
     const earlier = await verifier.bundle(record.attestation.id, await verifier.checkpoint());
     expect(earlier.keys[1]!.revocation).toBeUndefined();
+  });
+
+  it('stops walking a chain of key proofs that loops', async () => {
+    const portal = await mintPortal();
+    const other = await generateSigningKey();
+    // The portal claims the pinned key was registered by another, and that one by the pinned key.
+    await portal.write({ by: { principal: 'secretariat', key: other }, subject: `urn:cbm:key:${portal.secretariat.kid}`, operation: 'registerPrincipalKey', path: '/principals/secretariat/keys', body: { jwk: portal.secretariat.publicJwk } });
+    await portal.write({ by: { principal: 'secretariat', key: portal.secretariat }, subject: `urn:cbm:key:${other.kid}`, operation: 'registerPrincipalKey', path: '/principals/secretariat/keys', body: { jwk: other.publicJwk } });
+    const record = await portal.write({ by: { principal: 'secretariat', key: portal.secretariat }, subject: 'urn:cbm:principal:AT', operation: 'createPrincipal', path: '/principals', body: { id: 'AT', name: 'Austria' } });
+    const server = serveMinted(portal);
+    const verifier = createVerifier(await createPortalClient({ baseUrl: portal.origin, fetch: server.fetch }), { issuer: portal.origin, jwks: portal.jwks() });
+    const bundle = await verifier.bundle(record.attestation.id);
+    expect(bundle.keys.map((key) => key.kid)).toEqual([other.kid, portal.secretariat.kid]);
+    expect(await refusal(verifyBundle(bundle, { jwks: portal.jwks() }))).toEqual(trust('key-not-proven', `key ${portal.secretariat.kid} of secretariat is not proven: its registration depends on itself`));
   });
 
   it('walks a chain of Secretariat keys no further than 33 proofs', async () => {

@@ -5,8 +5,8 @@
  */
 import { base64url, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { LogVerificationError, verifyCheckpoint, verifyConsistency } from '../src/log.ts';
-import { mintPortal } from './mint.ts';
+import { hashLeaf, LogVerificationError, verifyCheckpoint, verifyConsistency, verifyInclusion } from '../src/log.ts';
+import { consistencyProof, mintPortal, path, root } from './mint.ts';
 
 const encoder = new TextEncoder();
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -115,6 +115,43 @@ describe('verifyCheckpoint: the signature lines', () => {
     await expect(verifyCheckpoint(await note(body, (blob) => `${witness}\n\n— ${ORIGIN} ${blob}`), key)).resolves.toMatchObject({ size: 12 });
     const forged = b64(new Uint8Array([...(await keyId(ORIGIN)), ...new Uint8Array(64)]));
     expect(await refusal(verifyCheckpoint(await note(body, () => `— ${ORIGIN} ${forged}`), key))).toEqual(refused('checkpoint: the signature does not verify'));
+  });
+});
+
+describe('proofs at every size, made by the RFC 6962 definition (mint.ts)', () => {
+  async function tree(n: number) {
+    const leaves = await Promise.all(Array.from({ length: n }, (_, i) => hashLeaf(new Uint8Array([i]))));
+    const roots = await Promise.all(Array.from({ length: n + 1 }, (_, size) => (size ? root(leaves.slice(0, size)) : new Uint8Array(32))));
+    return { leaves, roots };
+  }
+
+  it('verifies every inclusion proof up to 17 leaves, and refuses it for a neighbour', async () => {
+    const { leaves, roots } = await tree(17);
+    for (let size = 1; size <= 17; size += 1) {
+      for (let index = 0; index < size; index += 1) {
+        const proof = await path(index, leaves.slice(0, size));
+        await verifyInclusion(leaves[index]!, index, size, proof, roots[size]!);
+        if (size > 1) {
+          const other = (index + 1) % size;
+          await expect(verifyInclusion(leaves[index]!, other, size, proof, roots[size]!), `${index} as ${other} in ${size}`).rejects.toThrow(LogVerificationError);
+        }
+      }
+    }
+  });
+
+  it('verifies every consistency proof up to 17 leaves, and refuses a changed hash or a swapped root', async () => {
+    const { leaves, roots } = await tree(17);
+    for (let second = 2; second <= 17; second += 1) {
+      for (let first = 1; first < second; first += 1) {
+        const proof = await consistencyProof(first, leaves.slice(0, second));
+        await verifyConsistency(first, second, proof, roots[first]!, roots[second]!);
+        for (let i = 0; i < proof.length; i += 1) {
+          const changed = proof.map((hash, j) => (j === i ? new Uint8Array(32).fill(9) : hash));
+          await expect(verifyConsistency(first, second, changed, roots[first]!, roots[second]!), `${first} to ${second}, hash ${i}`).rejects.toThrow(LogVerificationError);
+        }
+        await expect(verifyConsistency(first, second, proof, roots[second]!, roots[first]!), `${first} to ${second}, roots swapped`).rejects.toThrow(LogVerificationError);
+      }
+    }
   });
 });
 

@@ -70,7 +70,7 @@ export function serveMinted(portal: MintedPortal): MintServer {
       const found = key(decodeURIComponent(keyPath[1]!), decodeURIComponent(keyPath[2]!));
       return found ? json(found) : json({ status: 404, code: 'not-found', title: 'Not Found' }, 404);
     }
-    const record = server.records.get(where) ?? server.records.get(url.pathname);
+    const record = server.records.get(where) ?? (url.search ? undefined : server.records.get(url.pathname));
     return record === undefined ? json({ status: 404, code: 'not-found', title: 'Not Found' }, 404) : json(record);
   }
 

@@ -65,6 +65,8 @@ describe('findByAttestation', () => {
     expect(findByAttestation([[{ x: { attestation_id: 'b', v: 3 } }]], 'b')).toEqual({ attestation_id: 'b', v: 3 });
     expect(findByAttestation({ attestation_id: 'b', v: 4, reports: [{ attestation_id: 'c' }] }, 'b')).toEqual({ attestation_id: 'b', v: 4, reports: [{ attestation_id: 'c' }] });
     expect(findByAttestation({ reports: [{ attestation_id: 'c' }, { attestation_id: 'b', v: 5 }] }, 'b')).toEqual({ attestation_id: 'b', v: 5 });
+    // Found under a later member after an earlier one that holds nothing.
+    expect(findByAttestation({ first: { x: 1 }, second: [], third: { attestation_id: 'b', v: 6 } }, 'b')).toEqual({ attestation_id: 'b', v: 6 });
     for (const nothing of [{ items: [] }, [], null, 'b', 7, { items: [{ attestation_id: 'a' }] }]) expect(findByAttestation(nothing, 'b')).toBeUndefined();
   });
 });
@@ -75,6 +77,8 @@ describe('signedFieldMismatches', () => {
     expect(await signedFieldMismatches({ reason: 'left' }, { withdrawal_reason: 'left' })).toEqual([]);
     expect(await signedFieldMismatches({ reason: 'left' }, { withdrawal_reason: 'moved' })).toEqual(['withdrawal_reason']);
     expect(await signedFieldMismatches({ reason: 'left' }, { reason: 'moved', withdrawal_reason: 'left' })).toEqual(['reason']);
+    // Served under neither name: not compared.
+    expect(await signedFieldMismatches({ reason: 'left' }, { id: 'y' })).toEqual([]);
     for (const notAnObject of [null, 'text', 7, ['a'], undefined]) expect(await signedFieldMismatches(notAnObject, { 0: 'a' })).toEqual([]);
   });
 
@@ -102,6 +106,11 @@ describe('signedFieldMismatches', () => {
     ['other text', 'same', 'other', false],
     ['a string against a number', '1', 1, false],
     ['a number against a string', 1, '1', false],
+    ['an instant with an expanded year', '+002026-11-27T09:00:00Z', '2026-11-27T09:00:00.000Z', false],
+    ['an instant against a list of it', '2026-11-27T10:00:00+01:00', ['2026-11-27T09:00:00.000Z'], false],
+    ['a list of an instant against the instant', ['2026-11-27T10:00:00+01:00'], '2026-11-27T09:00:00.000Z', false],
+    ['text against an object of its characters', 'ab', { 0: 'a', 1: 'b' }, false],
+    ['an object of characters against the text', { 0: 'a', 1: 'b' }, 'ab', false],
   ])('counts %s as %s', async (_name, signed, served, same) => {
     expect(await signedFieldMismatches({ at: signed }, { at: served })).toEqual(same ? [] : ['at']);
   });
