@@ -382,3 +382,59 @@ describe('a key that is not active', () => {
     expect(await problemOf(verifyRequestToken(read(forged), asP256))).toEqual(unknown);
   });
 });
+
+describe('each refusal keeps its own code', () => {
+  it.each(['PUT', 'PATCH', 'DELETE'])('needs body_sha256 on a %s token', async (method) => {
+    const { key, sign } = await principal();
+    const token = await sign({ htm: method });
+    expect(await refusal(verifyRequestToken({ token, method, target: '/contacts' }, options(key)))).toEqual({
+      code: 'body-digest-mismatch',
+      detail: `A ${method} token must carry body_sha256, the base64url SHA-256 of the exact body bytes (empty or not).`,
+    });
+  });
+
+  it('refuses a token not valid yet (nbf)', async () => {
+    const { key, sign } = await principal();
+    expect(await refusal(verifyRequestToken(read(await sign({ nbf: T + 120 })), options(key)))).toEqual({ code: 'token-not-yet-valid', detail: 'The token is not valid yet.' });
+  });
+
+  it('refuses claims that are not UTF-8 even inside a string, and a byte order mark', async () => {
+    const { key, kid } = await principal();
+    const header = seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid });
+    const bytes = (text: string, insert: number[], at: number) => {
+      const encoded = [...new TextEncoder().encode(text)];
+      encoded.splice(at, 0, ...insert);
+      return base64url.encode(new Uint8Array(encoded));
+    };
+    const claims = '{"iss":"AT","htm":"GET"}';
+    // 0xff inside the iss string: a lax decoder would read "A\uFFFDT".
+    expect(await refusal(verifyRequestToken(read(`${header}.${bytes(claims, [0xff], 9)}.${SIGNATURE}`), options(key)))).toEqual(MALFORMED);
+    expect(await refusal(verifyRequestToken(read(`${header}.${bytes(claims, [0xef, 0xbb, 0xbf], 0)}.${SIGNATURE}`), options(key)))).toEqual(MALFORMED);
+  });
+
+  it('says a header segment is not canonical base64url', async () => {
+    const { key, sign } = await principal();
+    const [h, p, s] = (await sign()).split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const bits = h.length % 4 === 2 ? 15 : 3;
+    const loose = h.slice(0, -1) + alphabet[alphabet.indexOf(h.at(-1)!) | bits];
+    expect(loose).not.toBe(h);
+    expect(await refusal(verifyRequestToken(read(`${loose}.${p}.${s}`), options(key)))).toEqual({ code: 'malformed-token', detail: 'A token segment is not canonical base64url.' });
+  });
+
+  it('refuses a registered key that fails the curve checks as key-unsafe, not as an unverifiable token', async () => {
+    const { key, sign } = await principal();
+    const unsafe = { ...key, kid: 'unsafe-registered-key', jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } };
+    const token = await sign({}, { kid: unsafe.kid });
+    expect(await refusal(verifyRequestToken(read(token), options(unsafe)))).toEqual({ code: 'key-unsafe', detail: 'The registered key is refused: small-order Ed25519 point.' });
+  });
+
+  it('refuses what jose cannot verify for a reason of its own as token-invalid', async () => {
+    // A sound P-256 key registered for EdDSA: the runtime will not import it for that algorithm.
+    const { key, sign } = await principal();
+    const p256 = await principal('ES256');
+    const mismatched = { ...key, kid: `mismatched-${key.kid}`, jwk: p256.key.jwk };
+    const token = await sign({}, { kid: mismatched.kid });
+    expect(await refusal(verifyRequestToken(read(token), options(mismatched)))).toEqual({ code: 'token-invalid', detail: 'The request token could not be verified.' });
+  });
+});
