@@ -2,6 +2,7 @@
  * publicKeyFlaw names the JWK member at fault and the exact reason, for each check alone;
  * key-safety.test.ts holds the curve cases (small-order, mixed-order, off-curve points).
  */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { base64url, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,9 @@ describe('publicKeyFlaw', () => {
     p[0] = 0xed;
     p[31] = 0x7f;
     expect(publicKeyFlaw({ kty: 'OKP', crv: 'Ed25519', x: base64url.encode(p) })).toEqual({ member: 'x', reason: 'non-canonical encoding of an Ed25519 point' });
+    const order8 = ed25519.Point.fromBytes(Uint8Array.from(Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex')));
+    const mixed = ed25519.Point.fromBytes(ed25519.getPublicKey(ed25519.utils.randomSecretKey())).add(order8).toBytes();
+    expect(publicKeyFlaw({ kty: 'OKP', crv: 'Ed25519', x: base64url.encode(mixed) })).toEqual({ member: 'x', reason: 'mixed-order Ed25519 point (outside the prime-order subgroup)' });
   });
 
   it('names the P-256 coordinate at fault', async () => {

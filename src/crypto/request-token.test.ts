@@ -108,6 +108,8 @@ describe('decoding, before any key is looked up', () => {
     const claims = `{"iss":"AT","iss":"BE"}`;
     const top = await refusal(verifyRequestToken(read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg(claims)}.${SIGNATURE}`), options(key)));
     expect(top.detail).toMatch(/^The token's JSON reads more than one way: .+ \(at \/iss\)\.$/);
+    const surrogate = await refusal(verifyRequestToken(read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg('"\\ud800"')}.${SIGNATURE}`), options(key)));
+    expect(surrogate).toEqual({ code: 'malformed-token', detail: "The token's JSON reads more than one way: a \\u escape of a high surrogate without its low surrogate (at the top)." });
     const deep = `{"a":{"b":{"c":{"d":{"e":1}}}}}`;
     const tooDeep = await refusal(verifyRequestToken(read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg(deep)}.${SIGNATURE}`), options(key)));
     expect(tooDeep.detail).toMatch(/^The token's JSON reads more than one way: /);
