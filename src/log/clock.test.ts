@@ -126,6 +126,15 @@ describe('Workers: tickWhenDue', () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect((await sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`.execute(portal.db.kysely)).rows[0]!.size).toBe(3);
   });
+
+  it('ticks at once, and signs, when no checkpoint was signed yet', async () => {
+    const { portal, clock } = await manual({ checkpointIntervalMs: 60_000 });
+    await sql`DELETE FROM log_checkpoints`.execute(portal.db.kysely);
+    await clock.tickWhenDue();
+    expect((await state(portal)).integrated_size).toBe(2);
+    expect((await sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`.execute(portal.db.kysely)).rows[0]!.size).toBe(2);
+    expect(portal.logged.filter((line) => line.startsWith('log clock failed'))).toEqual([]);
+  });
 });
 
 describe('Node: runEvery', () => {

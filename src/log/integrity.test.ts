@@ -35,6 +35,11 @@ describe('verifyLog', () => {
     expect(await verifyLog(portal.db)).toEqual({ checkpointSize: 5, leaves: 5, checkpoints: 6, nodes: 3 });
   });
 
+  it('passes an empty log', async () => {
+    const portal = await createTestPortal();
+    expect(await verifyLog(portal.db)).toEqual({ checkpointSize: 0, leaves: 0, checkpoints: 1, nodes: 0 });
+  });
+
   it('finds the last leaves removed under a signed checkpoint', async () => {
     const { portal, run } = await logOf5();
     await run(sql`DELETE FROM log_leaves WHERE idx = 4`);
