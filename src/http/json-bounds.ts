@@ -13,7 +13,10 @@ export const MIN_JSON_VALUES = 10_000;
 type Schema = Record<string, unknown>;
 
 const codePoints = (text: string) => [...text].length;
+/** Either allows it: the larger bound, none where either has none. */
 const maxOf = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.max(a, b));
+/** Both hold: the smaller bound. */
+const minOf = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
 
 /**
  * The loosest of two bounds: what either allows is allowed. Bounds only ever refuse what
@@ -21,18 +24,30 @@ const maxOf = (a: number | undefined, b: number | undefined) => (a === undefined
  * are merged this way, at the cost of some tightness.
  */
 function loosest(a: JsonBounds | undefined, b: JsonBounds | undefined): JsonBounds | undefined {
-  if (!a || !b) return undefined;
+  return a && b ? combine(a, b, maxOf, loosest) : undefined;
+}
+
+/**
+ * Member by member, the bounds of two schemas: `limit` joins two numbers, `nested` two
+ * child bounds. A member one side does not name falls under its additionalProperties.
+ */
+function combine(
+  a: JsonBounds,
+  b: JsonBounds,
+  limit: (x: number | undefined, y: number | undefined) => number | undefined,
+  nested: (x: JsonBounds | undefined, y: JsonBounds | undefined) => JsonBounds | undefined,
+): JsonBounds {
   const properties = new Map<string, JsonBounds>();
   for (const name of new Set([...(a.properties?.keys() ?? []), ...(b.properties?.keys() ?? [])])) {
-    const merged = loosest(a.properties?.get(name) ?? a.additional, b.properties?.get(name) ?? b.additional);
+    const merged = nested(a.properties?.get(name) ?? a.additional, b.properties?.get(name) ?? b.additional);
     if (merged) properties.set(name, merged);
   }
   return {
-    maxItems: maxOf(a.maxItems, b.maxItems),
-    maxLength: maxOf(a.maxLength, b.maxLength),
+    maxItems: limit(a.maxItems, b.maxItems),
+    maxLength: limit(a.maxLength, b.maxLength),
     properties,
-    additional: loosest(a.additional, b.additional),
-    items: loosest(a.items, b.items),
+    additional: nested(a.additional, b.additional),
+    items: nested(a.items, b.items),
   };
 }
 
@@ -75,19 +90,7 @@ export function boundsOf(schema: Schema | undefined): JsonBounds | undefined {
 function tightenWith(a: JsonBounds | undefined, b: JsonBounds | undefined): JsonBounds | undefined {
   if (!a) return b;
   if (!b) return a;
-  const minOf = (x: number | undefined, y: number | undefined) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
-  const properties = new Map<string, JsonBounds>();
-  for (const name of new Set([...(a.properties?.keys() ?? []), ...(b.properties?.keys() ?? [])])) {
-    const merged = tightenWith(a.properties?.get(name) ?? a.additional, b.properties?.get(name) ?? b.additional);
-    if (merged) properties.set(name, merged);
-  }
-  return {
-    maxItems: minOf(a.maxItems, b.maxItems),
-    maxLength: minOf(a.maxLength, b.maxLength),
-    properties,
-    additional: tightenWith(a.additional, b.additional),
-    items: tightenWith(a.items, b.items),
-  };
+  return combine(a, b, minOf, tightenWith);
 }
 
 /**
