@@ -24,7 +24,14 @@ export const TARGETS = {
   },
   visibility: {
     mutate: ['src/visibility/**/*.ts'],
-    tests: ['src/visibility/**/*.test.ts', 'test/noninterference.test.ts', 'src/incidents/incidents.test.ts', 'src/requests/requests.test.ts', 'src/documents/documents.test.ts', 'src/documents/version-visibility.migration.test.ts'],
+    tests: [
+      'src/visibility/**/*.test.ts',
+      'test/noninterference.test.ts',
+      'src/incidents/incidents.test.ts',
+      'src/requests/requests.test.ts',
+      'src/documents/documents.test.ts',
+      'src/documents/version-visibility.migration.test.ts',
+    ],
   },
   log: {
     mutate: ['src/log/**/*.ts'],
@@ -47,7 +54,10 @@ export const TARGETS = {
 /** The target named by MUTATION_TARGET (or `all`), and its mutate and test globs. */
 export function mutationTarget(name = process.env.MUTATION_TARGET ?? 'all') {
   const chosen = name === 'all' ? Object.values(TARGETS) : [TARGETS[/** @type {keyof typeof TARGETS} */ (name)]];
-  if (!chosen[0]) throw new Error(`MUTATION_TARGET must be one of ${Object.keys(TARGETS).join(', ')} (or unset for all), not ${name}`);
+  if (!chosen[0])
+    throw new Error(
+      `MUTATION_TARGET must be one of ${Object.keys(TARGETS).join(', ')} (or unset for all), not ${name}`,
+    );
   return {
     name,
     mutate: chosen.flatMap((target) => target.mutate),

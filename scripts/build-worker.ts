@@ -13,7 +13,12 @@ const outdir = `${root}.wrangler/dist`;
 rmSync(outdir, { recursive: true, force: true });
 const result = spawnSync(`${root}node_modules/.bin/wrangler`, ['deploy', '--dry-run', '--outdir', outdir], {
   cwd: root,
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: `${root}.config` },
+  env: {
+    ...process.env,
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    XDG_CONFIG_HOME: `${root}.config`,
+  },
   encoding: 'utf8',
 });
 if (result.status !== 0) {
@@ -30,7 +35,9 @@ for (const name of files) {
   gzip += gzipSync(bytes).byteLength;
 }
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-console.log(`Worker bundle (${files.join(', ')}): ${kib(raw)}, ${kib(gzip)} gzip (limit 3072 KiB gzip on the free plan)`);
+console.log(
+  `Worker bundle (${files.join(', ')}): ${kib(raw)}, ${kib(gzip)} gzip (limit 3072 KiB gzip on the free plan)`,
+);
 if (gzip > 3 * 1024 * 1024) {
   console.error('build:worker: the bundle exceeds the free plan limit');
   process.exit(1);

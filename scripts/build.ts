@@ -31,6 +31,8 @@ await build({
 console.log(`wrote ${outdir}/node.js and ops.js`);
 
 if (!process.argv.includes('--portal-only')) {
-  execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}clients/typescript/tsconfig.build.json`], { stdio: 'inherit' });
+  execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}clients/typescript/tsconfig.build.json`], {
+    stdio: 'inherit',
+  });
   console.log(`wrote ${root}clients/typescript/dist`);
 }

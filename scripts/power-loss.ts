@@ -21,7 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
-import { createRequestSigner, fromBase64, generateSigningKey, verifyConsistency, type RequestSigner } from '../clients/typescript/src/index.ts';
+import {
+  createRequestSigner,
+  fromBase64,
+  generateSigningKey,
+  verifyConsistency,
+  type RequestSigner,
+} from '../clients/typescript/src/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const argument = (name: string, fallback: string) => {
@@ -33,7 +39,9 @@ const writesPerRound = Number(argument('writes', '300'));
 const synchronous = argument('synchronous', 'FULL');
 const lazyfs = process.env.LAZYFS;
 if (!lazyfs || !existsSync(lazyfs)) {
-  console.error('power-loss: set LAZYFS to the lazyfs binary (lazyfs/build/lazyfs of a LazyFS build; README: Operating the portal)');
+  console.error(
+    'power-loss: set LAZYFS to the lazyfs binary (lazyfs/build/lazyfs of a LazyFS build; README: Operating the portal)',
+  );
   process.exit(2);
 }
 
@@ -60,11 +68,29 @@ const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
 };
 
 async function mount(): Promise<ChildProcess> {
-  const child = spawn(lazyfs!, [mountDir, '--config-path', join(base, 'config.toml'), '-o', 'allow_other', '-o', 'modules=subdir', '-o', `subdir=${rootDir}`, '-f'], {
-    env: { ...process.env, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? join(lazyfs!, '../../../libs/libpcache/build') },
-    stdio: 'ignore',
-    detached: true,
-  });
+  const child = spawn(
+    lazyfs!,
+    [
+      mountDir,
+      '--config-path',
+      join(base, 'config.toml'),
+      '-o',
+      'allow_other',
+      '-o',
+      'modules=subdir',
+      '-o',
+      `subdir=${rootDir}`,
+      '-f',
+    ],
+    {
+      env: {
+        ...process.env,
+        LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? join(lazyfs!, '../../../libs/libpcache/build'),
+      },
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
   children.push(child);
   // LazyFS allocates its whole cache before it mounts: seconds on a busy machine.
   for (let i = 0; i < 600; i++) {
@@ -77,7 +103,13 @@ async function mount(): Promise<ChildProcess> {
 async function startPortal(): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/node.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_SQLITE_SYNCHRONOUS: synchronous },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      CBM_DATA_DIR: dataDir,
+      CBM_PORT: String(port),
+      CBM_SQLITE_SYNCHRONOUS: synchronous,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -101,7 +133,11 @@ function signedCall(signer: RequestSigner) {
   return async (method: string, path: string, body?: unknown) => {
     const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
     const token = await signer.sign({ method, pathAndQuery: path, body: bytes });
-    return fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(bytes ? { 'content-type': 'application/json' } : {}) }, body: bytes });
+    return fetch(`${origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(bytes ? { 'content-type': 'application/json' } : {}) },
+      body: bytes,
+    });
   };
 }
 
@@ -124,7 +160,9 @@ async function servedCheckpoint(): Promise<{ size: number; root: string } | null
 
 async function main() {
   await mount();
-  console.log(`power-loss: LazyFS at ${mountDir}, synchronous=${synchronous}, ${crashes} power cuts after ${writesPerRound} acknowledged writes each`);
+  console.log(
+    `power-loss: LazyFS at ${mountDir}, synchronous=${synchronous}, ${crashes} power cuts after ${writesPerRound} acknowledged writes each`,
+  );
   let portal = await startPortal();
   // A first cut right after the first start: the key files and the Secretariat's row must
   // survive it (they were once left empty, and the portal could not start again).
@@ -134,13 +172,21 @@ async function main() {
   writeFileSync(fifo, 'lazyfs::clear-cache\n');
   await sleep(1000);
   portal = await startPortal();
-  if (readFileSync(join(dataDir, 'secretariat.private.jwk'), 'utf8') !== firstKey) throw new Error('the Secretariat key changed across the first cut');
+  if (readFileSync(join(dataDir, 'secretariat.private.jwk'), 'utf8') !== firstKey)
+    throw new Error('the Secretariat key changed across the first cut');
   console.log('  cut 0, right after the first start: the portal starts again with the same keys');
   const secretariatJwk = JSON.parse(readFileSync(join(dataDir, 'secretariat.private.jwk'), 'utf8')) as JWK;
-  const secretariat = signedCall(await createRequestSigner({ principal: 'secretariat', privateJwk: secretariatJwk, audience: origin }));
-  if ((await secretariat('POST', '/principals', { id: 'AT', name: 'Austria' })).status !== 201) throw new Error('registering AT');
+  const secretariat = signedCall(
+    await createRequestSigner({ principal: 'secretariat', privateJwk: secretariatJwk, audience: origin }),
+  );
+  if ((await secretariat('POST', '/principals', { id: 'AT', name: 'Austria' })).status !== 201)
+    throw new Error('registering AT');
   const key = await generateSigningKey('EdDSA');
-  if ((await secretariat('POST', '/principals/AT/keys', { jwk: key.publicJwk, scopes: ['read', 'contacts:write'] })).status !== 201) throw new Error('registering a key');
+  if (
+    (await secretariat('POST', '/principals/AT/keys', { jwk: key.publicJwk, scopes: ['read', 'contacts:write'] }))
+      .status !== 201
+  )
+    throw new Error('registering a key');
   const at = signedCall(await createRequestSigner({ principal: 'AT', privateJwk: key.privateJwk, audience: origin }));
 
   const acknowledged: string[] = [];
@@ -194,7 +240,10 @@ async function main() {
     await sleep(1500);
     latest = await servedCheckpoint();
     let forks = 0;
-    const health = (await (await fetch(`${origin}/healthz`)).json()) as { status: string; conditions?: { code: string }[] };
+    const health = (await (await fetch(`${origin}/healthz`)).json()) as {
+      status: string;
+      conditions?: { code: string }[];
+    };
     if (!latest || latest.size <= largest) {
       forks = published.size;
       published.clear();
@@ -205,7 +254,13 @@ async function main() {
         const body = (await proof.json()) as { proof: string[]; second_root_hash: string };
         try {
           if (body.second_root_hash !== latest.root) throw new Error('second root is not the served one');
-          await verifyConsistency(size, latest.size, body.proof.map(fromBase64), fromBase64(root), fromBase64(latest.root));
+          await verifyConsistency(
+            size,
+            latest.size,
+            body.proof.map(fromBase64),
+            fromBase64(root),
+            fromBase64(latest.root),
+          );
         } catch {
           forks += 1;
           published.delete(size);
@@ -214,11 +269,17 @@ async function main() {
     }
     lostTotal += lost;
     forksTotal += forks;
-    console.log(`  cut ${round}: ${lost} acknowledged writes lost (${acknowledged.length} kept so far); ${forks} of the checkpoints published before the cut inconsistent with the log after it (${published.size} consistent so far); health ${health.status}`);
+    console.log(
+      `  cut ${round}: ${lost} acknowledged writes lost (${acknowledged.length} kept so far); ${forks} of the checkpoints published before the cut inconsistent with the log after it (${published.size} consistent so far); health ${health.status}`,
+    );
   }
   killGroup(portal.child, 'SIGTERM');
   await sleep(1000);
-  console.log(lostTotal === 0 && forksTotal === 0 ? 'power-loss: PASS, nothing acknowledged lost, nothing published forked' : `power-loss: FAIL, ${lostTotal} acknowledged writes lost, ${forksTotal} published checkpoints forked`);
+  console.log(
+    lostTotal === 0 && forksTotal === 0
+      ? 'power-loss: PASS, nothing acknowledged lost, nothing published forked'
+      : `power-loss: FAIL, ${lostTotal} acknowledged writes lost, ${forksTotal} published checkpoints forked`,
+  );
   return lostTotal === 0 && forksTotal === 0 ? 0 : 1;
 }
 

@@ -23,7 +23,12 @@ export async function ensureSecretariat(db: PortalDb, clock: Clock, name = 'Secr
  * The same with a public key the operator made elsewhere (`cbm keygen`): used where the
  * runtime cannot hand over a private key, as on Workers. Idempotent.
  */
-export async function ensureSecretariatWithKey(db: PortalDb, clock: Clock, publicJwk: JWK, name = 'Secretariat'): Promise<boolean> {
+export async function ensureSecretariatWithKey(
+  db: PortalDb,
+  clock: Clock,
+  publicJwk: JWK,
+  name = 'Secretariat',
+): Promise<boolean> {
   if (await secretariatExists(db)) return false;
   try {
     await registerSecretariat(db, clock, publicJwk, name);
@@ -36,16 +41,23 @@ export async function ensureSecretariatWithKey(db: PortalDb, clock: Clock, publi
 }
 
 export async function secretariatExists(db: PortalDb): Promise<boolean> {
-  return (await db.kysely.selectFrom('principals').select('id').where('id', '=', SECRETARIAT_ID).executeTakeFirst()) !== undefined;
+  return (
+    (await db.kysely.selectFrom('principals').select('id').where('id', '=', SECRETARIAT_ID).executeTakeFirst()) !==
+    undefined
+  );
 }
 
 async function registerSecretariat(db: PortalDb, clock: Clock, publicJwk: JWK, name: string) {
   if (publicJwk.d) throw new Error('the Secretariat key given to the portal must be public (no "d")');
-  if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519') throw new Error('the Secretariat key must be an Ed25519 public JWK');
+  if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519')
+    throw new Error('the Secretariat key must be an Ed25519 public JWK');
   const kid = await jwkThumbprint(publicJwk);
   const now = clock.now().toISOString();
   await db.commit([
-    db.kysely.insertInto('principals').values({ id: SECRETARIAT_ID, kind: 'secretariat', name, created_at: now }).compile(),
+    db.kysely
+      .insertInto('principals')
+      .values({ id: SECRETARIAT_ID, kind: 'secretariat', name, created_at: now })
+      .compile(),
     db.kysely
       .insertInto('principal_keys')
       .values({

@@ -8,7 +8,9 @@ describe('housekeeping', () => {
     const at = await portal.registerState('AT');
     expect((await at.post('/contacts', contactBody(), { headers: { 'idempotency-key': 'old' } })).status).toBe(201);
     portal.clock.advance(25 * 3600 * 1000); // past the 24 h key lifetime and every token's exp
-    expect((await at.post('/contacts', contactBody({ name: 'New' }), { headers: { 'idempotency-key': 'new' } })).status).toBe(201);
+    expect(
+      (await at.post('/contacts', contactBody({ name: 'New' }), { headers: { 'idempotency-key': 'new' } })).status,
+    ).toBe(201);
 
     const done = await housekeeping(portal.deps);
     expect(done.purgedIdempotencyKeys).toBe(1);

@@ -8,7 +8,9 @@ import { purgeExpiredJtis } from './http/replay-store.ts';
  * clock (src/log/clock.ts). Incident deadlines need nothing here: "overdue" is computed
  * when read.
  */
-export async function housekeeping(deps: Pick<Deps, 'db' | 'clock'>): Promise<{ purgedJtis: number; purgedIdempotencyKeys: number }> {
+export async function housekeeping(
+  deps: Pick<Deps, 'db' | 'clock'>,
+): Promise<{ purgedJtis: number; purgedIdempotencyKeys: number }> {
   const now = deps.clock.now();
   const purgedJtis = await purgeExpiredJtis(deps.db, now);
   const purgedIdempotencyKeys = await purgeExpiredIdempotencyKeys(deps.db, now);

@@ -8,8 +8,16 @@ describe('the pinned public origin', () => {
   it('is pinned on first use and compared on every later one', async () => {
     const portal = await createTestPortal();
     expect(await currentOrigin(portal.db)).toBeNull();
-    expect(await pinOrigin(portal.db, ORIGIN, now)).toEqual({ origin: ORIGIN, pinnedAt: now.toISOString(), pinnedNow: true });
-    expect(await pinOrigin(portal.db, ORIGIN, new Date('2026-12-02T00:00:00.000Z'))).toEqual({ origin: ORIGIN, pinnedAt: now.toISOString(), pinnedNow: false });
+    expect(await pinOrigin(portal.db, ORIGIN, now)).toEqual({
+      origin: ORIGIN,
+      pinnedAt: now.toISOString(),
+      pinnedNow: true,
+    });
+    expect(await pinOrigin(portal.db, ORIGIN, new Date('2026-12-02T00:00:00.000Z'))).toEqual({
+      origin: ORIGIN,
+      pinnedAt: now.toISOString(),
+      pinnedNow: false,
+    });
     const refused = await pinOrigin(portal.db, 'https://elsewhere.example', now).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OriginMismatch);
     expect(refused).toMatchObject({ pinned: ORIGIN, configured: 'https://elsewhere.example', attestations: 0 });
@@ -33,9 +41,13 @@ describe('the pinned public origin', () => {
   it('changes only to the origin the operator accepted, and records the change', async () => {
     const portal = await createTestPortal();
     await pinOrigin(portal.db, ORIGIN, now);
-    await expect(pinOrigin(portal.db, 'https://new.example', now, { acceptChangeTo: 'https://other.example' })).rejects.toBeInstanceOf(OriginMismatch);
+    await expect(
+      pinOrigin(portal.db, 'https://new.example', now, { acceptChangeTo: 'https://other.example' }),
+    ).rejects.toBeInstanceOf(OriginMismatch);
     const later = new Date('2026-12-03T00:00:00.000Z');
-    expect(await pinOrigin(portal.db, 'https://new.example', later, { acceptChangeTo: 'https://new.example' })).toMatchObject({ origin: 'https://new.example', pinnedNow: true });
+    expect(
+      await pinOrigin(portal.db, 'https://new.example', later, { acceptChangeTo: 'https://new.example' }),
+    ).toMatchObject({ origin: 'https://new.example', pinnedNow: true });
     expect(portal.sqlite.prepare('SELECT origin, reason FROM portal_origins ORDER BY seq').all()).toEqual([
       { origin: ORIGIN, reason: 'first start' },
       { origin: 'https://new.example', reason: `changed from ${ORIGIN} by the operator` },

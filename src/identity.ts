@@ -35,18 +35,31 @@ export class OriginMismatch extends Error {
 }
 
 export async function currentOrigin(db: PortalDb): Promise<{ origin: string; pinnedAt: string } | null> {
-  const row = await db.kysely.selectFrom('portal_origins').select(['origin', 'pinned_at']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('portal_origins')
+    .select(['origin', 'pinned_at'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row ? { origin: row.origin, pinnedAt: row.pinned_at } : null;
 }
 
 async function attestationCount(db: PortalDb): Promise<number> {
-  const row = await db.kysely.selectFrom('attestations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db.kysely
+    .selectFrom('attestations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** The `iss` of the newest attestation: the origin of data attested before 0008 pinned it. */
 async function lastIssuer(db: PortalDb): Promise<string | null> {
-  const row = await db.kysely.selectFrom('attestations').select('token').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('attestations')
+    .select('token')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!row) return null;
   try {
     const payload = row.token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
@@ -66,18 +79,22 @@ export async function pinOrigin(
   db: PortalDb,
   configured: string,
   now: Date,
-  options: { acceptChangeTo?: string | null; /** How to change it, on this runtime. */ hint?: string } = {},
+  options: { acceptChangeTo?: string | null /** How to change it, on this runtime. */; hint?: string } = {},
 ): Promise<PinnedOrigin> {
   let pinned = await currentOrigin(db);
   if (!pinned) {
     // Data from before the origin was pinned: its attestations say which origin it had.
     const issuer = await lastIssuer(db);
     const origin = issuer ?? configured;
-    const reason = issuer ? 'pinned from the iss of the attestations issued before the origin was pinned' : 'first start';
+    const reason = issuer
+      ? 'pinned from the iss of the attestations issued before the origin was pinned'
+      : 'first start';
     // Several Worker isolates may race here: the first row wins, and all compare with it.
     await db.commit([
       sql`INSERT INTO portal_origins (origin, pinned_at, reason)
-          SELECT ${origin}, ${now.toISOString()}, ${reason} WHERE NOT EXISTS (SELECT 1 FROM portal_origins)`.compile(db.kysely),
+          SELECT ${origin}, ${now.toISOString()}, ${reason} WHERE NOT EXISTS (SELECT 1 FROM portal_origins)`.compile(
+        db.kysely,
+      ),
     ]);
     pinned = (await currentOrigin(db))!;
     if (pinned.origin === configured) return { ...pinned, pinnedNow: true };
@@ -92,5 +109,7 @@ export async function pinOrigin(
 
 /** Records a deliberate change of origin (the operator's step; see pinOrigin). */
 export async function changeOrigin(db: PortalDb, origin: string, now: Date, reason: string): Promise<void> {
-  await db.commit([db.kysely.insertInto('portal_origins').values({ origin, pinned_at: now.toISOString(), reason }).compile()]);
+  await db.commit([
+    db.kysely.insertInto('portal_origins').values({ origin, pinned_at: now.toISOString(), reason }).compile(),
+  ]);
 }

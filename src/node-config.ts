@@ -43,15 +43,27 @@ export class ConfigError extends Error {
   }
 }
 
-function integer(env: Record<string, string | undefined>, name: keyof typeof NODE_ENV_VARS, min: number, max: number, errors: string[]) {
+function integer(
+  env: Record<string, string | undefined>,
+  name: keyof typeof NODE_ENV_VARS,
+  min: number,
+  max: number,
+  errors: string[],
+) {
   const raw = env[name] ?? NODE_ENV_VARS[name];
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) errors.push(`${name}=${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    errors.push(`${name}=${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`);
   return value;
 }
 
 /** An integer variable that may be left empty (no limit). */
-function optionalInteger(env: Record<string, string | undefined>, name: keyof typeof NODE_ENV_VARS, min: number, errors: string[]): number | null {
+function optionalInteger(
+  env: Record<string, string | undefined>,
+  name: keyof typeof NODE_ENV_VARS,
+  min: number,
+  errors: string[],
+): number | null {
   const raw = env[name] ?? NODE_ENV_VARS[name];
   if (raw === '') return null;
   if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
@@ -65,7 +77,8 @@ function optionalInteger(env: Record<string, string | undefined>, name: keyof ty
 export function parseNodeConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): NodeConfig {
   const errors: string[] = [];
   const host = env.CBM_HOST ?? NODE_ENV_VARS.CBM_HOST;
-  if (!/^[A-Za-z0-9.:-]+$/.test(host)) errors.push(`CBM_HOST=${JSON.stringify(host)}: must be a host name or IP address`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    errors.push(`CBM_HOST=${JSON.stringify(host)}: must be a host name or IP address`);
   const port = integer(env, 'CBM_PORT', 1, 65535, errors);
   const hostOrPortBad = errors.length > 0;
   const maxBodyBytes = integer(env, 'CBM_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024, errors);
@@ -73,7 +86,8 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
   const maxDbBytes = optionalInteger(env, 'CBM_MAX_DB_BYTES', 4096, errors);
   const maxBlobBytes = optionalInteger(env, 'CBM_MAX_BLOB_BYTES', 0, errors);
   const synchronous = env.CBM_SQLITE_SYNCHRONOUS ?? NODE_ENV_VARS.CBM_SQLITE_SYNCHRONOUS;
-  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') errors.push(`CBM_SQLITE_SYNCHRONOUS=${JSON.stringify(synchronous)}: must be FULL or NORMAL`);
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
+    errors.push(`CBM_SQLITE_SYNCHRONOUS=${JSON.stringify(synchronous)}: must be FULL or NORMAL`);
   const checkpointIntervalMs = integer(env, 'CBM_CHECKPOINT_INTERVAL_MS', 100, 3_600_000, errors);
   const logVerifyIntervalMs = integer(env, 'CBM_LOG_VERIFY_INTERVAL_MS', 60_000, 30 * 24 * 3_600_000, errors);
   const dataDirRaw = env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR;
@@ -86,7 +100,9 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
     try {
       const url = new URL(publicOrigin);
       if (!['http:', 'https:'].includes(url.protocol) || url.origin !== publicOrigin) {
-        errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`);
+        errors.push(
+          `CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`,
+        );
       }
     } catch {
       errors.push(`CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: not a URL`);

@@ -48,7 +48,12 @@ describe('keys in the data dir', () => {
     const written = await generatePrivateJwk();
     writeFileSync(join(dataDir, 'secretariat.private.jwk'), JSON.stringify(written), { mode: 0o600 });
     expect(await bootstrapSecretariat(db, clock, dataDir)).toBe(join(dataDir, 'secretariat.private.jwk'));
-    const stored = JSON.parse(sqlite.prepare("SELECT public_jwk FROM principal_keys WHERE principal_id = 'secretariat'").pluck().get() as string) as JWK;
+    const stored = JSON.parse(
+      sqlite
+        .prepare("SELECT public_jwk FROM principal_keys WHERE principal_id = 'secretariat'")
+        .pluck()
+        .get() as string,
+    ) as JWK;
     expect(stored.x).toBe(written.x);
     // Once registered, a later start neither writes nor registers anything.
     expect(await bootstrapSecretariat(db, clock, dataDir)).toBeNull();
@@ -61,7 +66,12 @@ describe('keys in the data dir', () => {
     const jwk = JSON.parse(readFileSync(path!, 'utf8')) as JWK;
     expect(jwk.d).toBeTruthy();
     expect(statSync(path!).mode & 0o777).toBe(0o600);
-    const stored = JSON.parse(sqlite.prepare("SELECT public_jwk FROM principal_keys WHERE principal_id = 'secretariat'").pluck().get() as string) as JWK;
+    const stored = JSON.parse(
+      sqlite
+        .prepare("SELECT public_jwk FROM principal_keys WHERE principal_id = 'secretariat'")
+        .pluck()
+        .get() as string,
+    ) as JWK;
     expect(stored).toMatchObject({ x: jwk.x });
     expect(stored).not.toHaveProperty('d');
   });

@@ -13,7 +13,8 @@ import { generatePrivateJwk, loadPortalKeys, publicPart, type PortalKeys } from 
 import type { PortalDb } from './db/portal-db.ts';
 import { writeFileDurably } from './fs/durable.ts';
 
-const writePrivate = (path: string, jwk: JWK) => writeFileDurably(path, `${JSON.stringify(jwk, null, 2)}\n`, 0o600, { exclusive: true });
+const writePrivate = (path: string, jwk: JWK) =>
+  writeFileDurably(path, `${JSON.stringify(jwk, null, 2)}\n`, 0o600, { exclusive: true });
 
 export function readPrivate(path: string, what: string): JWK {
   let jwk: JWK;
@@ -25,7 +26,8 @@ export function readPrivate(path: string, what: string): JWK {
         'Restore it from your backup; a key written by an older version during a power cut can be empty.',
     );
   }
-  if (typeof jwk !== 'object' || jwk === null || !jwk.d) throw new StartupError(`${path} (${what}) is not a private JWK. Restore it from your backup.`);
+  if (typeof jwk !== 'object' || jwk === null || !jwk.d)
+    throw new StartupError(`${path} (${what}) is not a private JWK. Restore it from your backup.`);
   return jwk;
 }
 

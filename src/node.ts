@@ -38,10 +38,15 @@ async function main(config: NodeConfig) {
     console.log(`removed ${path}: a partial file left by a crash or a full disk`);
   }
   if (config.synchronous !== 'FULL') {
-    console.warn('CBM_SQLITE_SYNCHRONOUS=NORMAL: acknowledged writes may be lost on a power cut (for benchmarks only).');
+    console.warn(
+      'CBM_SQLITE_SYNCHRONOUS=NORMAL: acknowledged writes may be lost on a power cut (for benchmarks only).',
+    );
   }
 
-  const sqlite = openSqlite(join(config.dataDir, DATABASE_FILE), { synchronous: config.synchronous, maxBytes: config.maxDbBytes });
+  const sqlite = openSqlite(join(config.dataDir, DATABASE_FILE), {
+    synchronous: config.synchronous,
+    maxBytes: config.maxDbBytes,
+  });
   const applied = applyMigrations(sqlite, readMigrations());
   for (const name of applied) console.log(`applied migration ${name}`);
   // SQLite fsyncs its files, not the directory entry of a database it has just created.
@@ -77,7 +82,10 @@ async function main(config: NodeConfig) {
   // its leaves: a portal whose storage no longer gives what it signed must not take writes.
   const logClock = createLogClock(deps);
   const verified = await logClock.verify();
-  if (verified) console.log(`log verified: ${verified.leaves} leaves and ${verified.checkpoints} signed checkpoints re-derived in ${(verified.ms / 1000).toFixed(1)} s`);
+  if (verified)
+    console.log(
+      `log verified: ${verified.leaves} leaves and ${verified.checkpoints} signed checkpoints re-derived in ${(verified.ms / 1000).toFixed(1)} s`,
+    );
   await logClock.tick();
   const stopLogClock = logClock.runEvery(config.checkpointIntervalMs);
 
@@ -138,7 +146,10 @@ async function main(config: NodeConfig) {
 }
 
 /** What the operator is told when the portal cannot start: a message, never a stack, for every expected cause. */
-function refusal(error: unknown, config: Pick<NodeConfig, 'dataDir' | 'publicOrigin'> | null): { message: string; exitCode: number } | null {
+function refusal(
+  error: unknown,
+  config: Pick<NodeConfig, 'dataDir' | 'publicOrigin'> | null,
+): { message: string; exitCode: number } | null {
   if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
   if (error instanceof DataDirLocked || error instanceof StartupError) return { message: error.message, exitCode: 1 };
   if (error instanceof OriginMismatch) {

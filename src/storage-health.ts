@@ -41,7 +41,10 @@ export function watchStorage<T extends { db: PortalDb; blobs: BlobStore; health:
       ...blobs,
       put: (sha256, bytes, contentType) => blobs.put(sha256, bytes, contentType).then(succeeded, failed('blob store')),
       ...(blobs.putStream
-        ? { putStream: (sha256, body, size, contentType) => blobs.putStream!(sha256, body, size, contentType).then(succeeded, failed('blob store')) }
+        ? {
+            putStream: (sha256, body, size, contentType) =>
+              blobs.putStream!(sha256, body, size, contentType).then(succeeded, failed('blob store')),
+          }
         : {}),
     },
   };

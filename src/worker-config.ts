@@ -54,26 +54,41 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   };
   const signing = json<JWK | JWK[]>('PORTAL_SIGNING_KEY', env.PORTAL_SIGNING_KEY);
   const signingKeys = signing === undefined ? [] : Array.isArray(signing) ? signing : [signing];
-  if (signing !== undefined && (!signingKeys[0]?.d || signingKeys[0].crv !== 'Ed25519')) errors.push('PORTAL_SIGNING_KEY must hold a private Ed25519 JWK');
+  if (signing !== undefined && (!signingKeys[0]?.d || signingKeys[0].crv !== 'Ed25519'))
+    errors.push('PORTAL_SIGNING_KEY must hold a private Ed25519 JWK');
   const secretariatPublicJwk = json<JWK>('SECRETARIAT_PUBLIC_JWK', env.SECRETARIAT_PUBLIC_JWK);
   if (secretariatPublicJwk?.d) errors.push('SECRETARIAT_PUBLIC_JWK must be the public key only (remove "d")');
   const flaw = secretariatPublicJwk && !secretariatPublicJwk.d ? publicKeyFlaw(secretariatPublicJwk) : null;
   if (flaw) errors.push(`SECRETARIAT_PUBLIC_JWK is not a safe key: ${flaw.reason}`);
   let publicOrigin = env.PUBLIC_ORIGIN ?? '';
   try {
-    if (new URL(publicOrigin).origin !== publicOrigin) errors.push(`PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)} must be an origin (no path or trailing slash)`);
+    if (new URL(publicOrigin).origin !== publicOrigin)
+      errors.push(`PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)} must be an origin (no path or trailing slash)`);
   } catch {
     errors.push(`PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)} is not a URL`);
     publicOrigin = '';
   }
   const maxBodyBytes = Number(env.MAX_BODY_BYTES ?? 1_048_576);
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) errors.push('MAX_BODY_BYTES must be an integer of at least 1024');
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024)
+    errors.push('MAX_BODY_BYTES must be an integer of at least 1024');
   const maxUploadBytes = Number(env.MAX_UPLOAD_BYTES ?? 26_214_400);
-  if (!Number.isInteger(maxUploadBytes) || maxUploadBytes < 1024 || maxUploadBytes > 26_214_400) errors.push('MAX_UPLOAD_BYTES must be an integer from 1024 to 26214400');
+  if (!Number.isInteger(maxUploadBytes) || maxUploadBytes < 1024 || maxUploadBytes > 26_214_400)
+    errors.push('MAX_UPLOAD_BYTES must be an integer from 1024 to 26214400');
   const checkpointIntervalMs = Number(env.CHECKPOINT_INTERVAL_MS ?? 1000);
-  if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 100 || checkpointIntervalMs > 3_600_000) errors.push('CHECKPOINT_INTERVAL_MS must be an integer from 100 to 3600000');
+  if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 100 || checkpointIntervalMs > 3_600_000)
+    errors.push('CHECKPOINT_INTERVAL_MS must be an integer from 100 to 3600000');
   const logVerifyIntervalMs = Number(env.LOG_VERIFY_INTERVAL_MS ?? 3_600_000);
-  if (!Number.isInteger(logVerifyIntervalMs) || logVerifyIntervalMs < 60_000) errors.push('LOG_VERIFY_INTERVAL_MS must be an integer of at least 60000');
+  if (!Number.isInteger(logVerifyIntervalMs) || logVerifyIntervalMs < 60_000)
+    errors.push('LOG_VERIFY_INTERVAL_MS must be an integer of at least 60000');
   if (errors.length) throw new Error(`invalid Worker configuration: ${errors.join('; ')}`);
-  return { publicOrigin, maxBodyBytes, maxUploadBytes, signingKeys, secretariatPublicJwk: secretariatPublicJwk!, checkpointIntervalMs, logVerifyIntervalMs, acceptOriginChange: env.ACCEPT_ORIGIN_CHANGE || null };
+  return {
+    publicOrigin,
+    maxBodyBytes,
+    maxUploadBytes,
+    signingKeys,
+    secretariatPublicJwk: secretariatPublicJwk!,
+    checkpointIntervalMs,
+    logVerifyIntervalMs,
+    acceptOriginChange: env.ACCEPT_ORIGIN_CHANGE || null,
+  };
 }

@@ -84,7 +84,13 @@ const logClockFor = (deps: Deps) => createLogClock(deps);
 const misconfigured = (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   return Response.json(
-    { type: 'urn:cbm:problem:unavailable', title: 'Service unavailable', status: 503, code: 'unavailable', detail: 'The portal is not configured correctly; the operator has been told why in the logs.' },
+    {
+      type: 'urn:cbm:problem:unavailable',
+      title: 'Service unavailable',
+      status: 503,
+      code: 'unavailable',
+      detail: 'The portal is not configured correctly; the operator has been told why in the logs.',
+    },
     { status: 503, headers: { 'Content-Type': 'application/problem+json' } },
   );
 };

@@ -17,19 +17,38 @@ async function world() {
   const at = await portal.registerState('AT', { scopes });
   const de = await portal.registerState('DE', { scopes });
   const fr = await portal.registerState('FR', { scopes });
-  for (const [state, name] of [[at, 'Anna'], [de, 'Dieter'], [fr, 'Fleur'], [at, 'Anton']] as [TestClient, string][]) {
+  for (const [state, name] of [
+    [at, 'Anna'],
+    [de, 'Dieter'],
+    [fr, 'Fleur'],
+    [at, 'Anton'],
+  ] as [TestClient, string][]) {
     expect((await state.post('/contacts', contactBody({ name }))).status).toBe(201);
   }
   const jwks = (await ok((await typedClient(portal)).GET('/.well-known/jwks.json'))) as PinnedJwks;
   for (const state of [at, de]) {
     let saved: WitnessState | undefined;
-    await witnessOnce({ client: await typedClient(portal, state), issuer: ORIGIN, portalJwks: jwks, principal: state.principal, privateJwk: state.privateJwk, state: saved, saveState: (next) => void (saved = next), now: () => portal.clock.now() });
+    await witnessOnce({
+      client: await typedClient(portal, state),
+      issuer: ORIGIN,
+      portalJwks: jwks,
+      principal: state.principal,
+      privateJwk: state.privateJwk,
+      state: saved,
+      saveState: (next) => void (saved = next),
+      now: () => portal.clock.now(),
+    });
   }
   const witnessKeys = [at, de, fr].map((state) => ({ principal: state.principal, jwk: state.publicJwk }));
   return { portal, at, de, fr, jwks, witnessKeys };
 }
 
-async function exported(portal: Awaited<ReturnType<typeof world>>['portal'], who: TestClient, jwks: PinnedJwks, filter = {}) {
+async function exported(
+  portal: Awaited<ReturnType<typeof world>>['portal'],
+  who: TestClient,
+  jwks: PinnedJwks,
+  filter = {},
+) {
   const client = await typedClient(portal, who);
   const verifier = createVerifier(client, { issuer: ORIGIN, jwks });
   const head = await verifier.checkpoint();
@@ -38,9 +57,10 @@ async function exported(portal: Awaited<ReturnType<typeof world>>['portal'], who
   return lines;
 }
 
-const source = (lines: string[]) => async function* () {
-  yield* lines;
-};
+const source = (lines: string[]) =>
+  async function* () {
+    yield* lines;
+  };
 
 describe('offline archive', () => {
   it('verifies offline with a 2-of-3 witness policy; a filter keeps only matching records', async () => {
@@ -53,13 +73,20 @@ describe('offline archive', () => {
     const result = await verifyArchive(source(lines), { jwks, witnessKeys, threshold: 2 });
     expect(result).toMatchObject({ records: 10, keys: 4 });
     expect(result.cosigners.map((cosigner) => cosigner.principal)).toEqual(['AT', 'DE']);
-    await expect(verifyArchive(source(lines), { jwks, witnessKeys, threshold: 3 })).rejects.toThrow('line 1: checkpoint of 10 entries: cosigned by 2 trusted witness state(s) (AT, DE), the policy needs 3');
+    await expect(verifyArchive(source(lines), { jwks, witnessKeys, threshold: 3 })).rejects.toThrow(
+      'line 1: checkpoint of 10 entries: cosigned by 2 trusted witness state(s) (AT, DE), the policy needs 3',
+    );
 
     const onlyAustria = await exported(portal, at, jwks, { state: 'AT', kind: 'contact' });
-    expect(await verifyArchive(source(onlyAustria), { jwks })).toMatchObject({ records: 2, filter: { state: 'AT', kind: 'contact' } });
+    expect(await verifyArchive(source(onlyAustria), { jwks })).toMatchObject({
+      records: 2,
+      filter: { state: 'AT', kind: 'contact' },
+    });
   });
 
-  it('fails on any changed byte, a removed or repeated line, or portal keys not pinned, and says which line', { timeout: 120_000 }, async () => {
+  it('fails on any changed byte, a removed or repeated line, or portal keys not pinned, and says which line', {
+    timeout: 120_000,
+  }, async () => {
     const { portal, at, jwks } = await world();
     const lines = await exported(portal, at, jwks, { kind: 'contact' });
     const text = lines.join('\n');
@@ -68,23 +95,40 @@ describe('offline archive', () => {
     const step = Math.ceil(text.length / 400);
     for (let position = 0; position < text.length; position += step) {
       const char = text[position]!;
-      const replacement = /[0-9]/.test(char) ? String((Number(char) + 1) % 10) : /[a-z]/i.test(char) ? (char === 'A' ? 'B' : 'A') : char === ' ' ? '_' : ' ';
+      const replacement = /[0-9]/.test(char)
+        ? String((Number(char) + 1) % 10)
+        : /[a-z]/i.test(char)
+          ? char === 'A'
+            ? 'B'
+            : 'A'
+          : char === ' '
+            ? '_'
+            : ' ';
       const changed = `${text.slice(0, position)}${replacement}${text.slice(position + 1)}`;
       const outcome = await verifyArchive(source(changed.split('\n')), { jwks }).then(
-        () => `position ${position} (${JSON.stringify(char)}) changed, yet the archive verified: ${JSON.stringify(text.slice(position - 60, position + 20))}`,
+        () =>
+          `position ${position} (${JSON.stringify(char)}) changed, yet the archive verified: ${JSON.stringify(text.slice(position - 60, position + 20))}`,
         (error: Error) => (/^line \d+: /.test(error.message) ? 'refused' : error.message),
       );
       expect(outcome).toBe('refused');
       tried += 1;
     }
     expect(tried).toBeGreaterThan(350);
-    await expect(verifyArchive(source([...lines.slice(0, 2), ...lines.slice(3)]), { jwks })).rejects.toThrow(/^line \d+: the end line counts 4 records/);
-    await expect(verifyArchive(source([lines[0]!, lines[1]!, lines[1]!, ...lines.slice(2)]), { jwks })).rejects.toThrow(/^line \d+: (the end line counts|record .* twice)/);
-    await expect(verifyArchive(source(lines.slice(0, -1)), { jwks })).rejects.toThrow('no end line: the archive was cut short');
+    await expect(verifyArchive(source([...lines.slice(0, 2), ...lines.slice(3)]), { jwks })).rejects.toThrow(
+      /^line \d+: the end line counts 4 records/,
+    );
+    await expect(verifyArchive(source([lines[0]!, lines[1]!, lines[1]!, ...lines.slice(2)]), { jwks })).rejects.toThrow(
+      /^line \d+: (the end line counts|record .* twice)/,
+    );
+    await expect(verifyArchive(source(lines.slice(0, -1)), { jwks })).rejects.toThrow(
+      'no end line: the archive was cut short',
+    );
     const stranger = await import('../src/crypto/portal-keys.ts').then(async ({ generatePrivateJwk }) => {
       const { d: _d, ...publicJwk } = await generatePrivateJwk();
       return publicJwk;
     });
-    await expect(verifyArchive(source(lines), { jwks: { keys: [stranger] } })).rejects.toThrow(/^line 1: the archive's portal key \S+ is not one you pinned/);
+    await expect(verifyArchive(source(lines), { jwks: { keys: [stranger] } })).rejects.toThrow(
+      /^line 1: the archive's portal key \S+ is not one you pinned/,
+    );
   });
 });

@@ -48,7 +48,11 @@ describe('backups with files', () => {
     const { dataDir, bytes, digest } = await dataDirWithAFile();
     const dest = join(temp('cbm-backups-'), 'b1');
     const manifest = await backup(dataDir, dest, new Date('2026-12-01T10:00:00.000Z'), quiet);
-    expect(manifest).toMatchObject({ format: 'cbm-portal-backup/1', blobs: { count: 1, bytes: bytes.byteLength }, created_at: '2026-12-01T10:00:00.000Z' });
+    expect(manifest).toMatchObject({
+      format: 'cbm-portal-backup/1',
+      blobs: { count: 1, bytes: bytes.byteLength },
+      created_at: '2026-12-01T10:00:00.000Z',
+    });
     expect(manifest.log.size).toBeGreaterThan(0);
     expect(new Uint8Array(readFileSync(join(dest, 'blobs', digest.slice(0, 2), digest)))).toEqual(bytes);
     expect(readFileSync(join(dest, 'blobs', digest.slice(0, 2), `${digest}.type`), 'utf8')).toBe('application/pdf');
@@ -73,13 +77,18 @@ describe('backups with files', () => {
 
     writeFileSync(blobPath, 'not the bytes the name says');
     const warnings: string[] = [];
-    const refused = await backup(dataDir, join(backups, 'bad'), new Date(), (line) => warnings.push(line)).catch((error: unknown) => error);
+    const refused = await backup(dataDir, join(backups, 'bad'), new Date(), (line) => warnings.push(line)).catch(
+      (error: unknown) => error,
+    );
     expect(refused).toBeInstanceOf(StartupError);
     expect((refused as Error).message).toContain('names 1 blob(s) the blob store does not hold intact');
     expect(warnings.join('\n')).toContain('does not hold the bytes its name says');
 
     // A damaged copy of the database in a backup is found before anything is replaced.
-    writeFileSync(join(good, 'portal.sqlite'), Buffer.concat([readFileSync(join(good, 'portal.sqlite')), Buffer.from('x')]));
+    writeFileSync(
+      join(good, 'portal.sqlite'),
+      Buffer.concat([readFileSync(join(good, 'portal.sqlite')), Buffer.from('x')]),
+    );
     const target = temp('cbm-restored-');
     await expect(restore(good, target, { say: quiet })).rejects.toThrow(/the backup is damaged/);
   });

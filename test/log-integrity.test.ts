@@ -22,8 +22,23 @@ describe('log integrity, real portal and cbm', () => {
     portal = await startRealPortal();
     expect(portal.output()).toMatch(/log verified: 0 leaves and \d+ signed checkpoints re-derived in \d+\.\d s/);
     const secretariat = cliUser('secretariat');
-    expectExit(await secretariat.run(['init', '--portal', portal.origin, '--as', 'secretariat', '--key', portal.secretariatKeyFile]), 0);
-    for (const [code, name] of [['AT', 'Austria'], ['BE', 'Belgium']]) expectExit(await secretariat.run(['states', 'add', code!, name!]), 0);
+    expectExit(
+      await secretariat.run([
+        'init',
+        '--portal',
+        portal.origin,
+        '--as',
+        'secretariat',
+        '--key',
+        portal.secretariatKeyFile,
+      ]),
+      0,
+    );
+    for (const [code, name] of [
+      ['AT', 'Austria'],
+      ['BE', 'Belgium'],
+    ])
+      expectExit(await secretariat.run(['states', 'add', code!, name!]), 0);
     // A checkpoint covering both writes, remembered by cbm.
     let checked = expectExit(await secretariat.run(['log', 'check', '--json']), 0);
     for (let tries = 0; checked.json<{ size: number }>().size < 2 && tries < 30; tries += 1) {
@@ -41,8 +56,14 @@ describe('log integrity, real portal and cbm', () => {
     portal = await startRealPortal({ dataDir: portal.dataDir, port: portal.port });
     expect(portal.output()).toMatch(/log integrity check failed: leaf 0 is not the hash of its stored attestation/);
 
-    const health = (await (await fetch(`${portal.origin}/healthz`)).json()) as { status: string; conditions: { code: string; detail: string }[] };
-    expect(health).toMatchObject({ status: 'degraded', conditions: [{ code: 'log-integrity-failed', detail: 'leaf 0 is not the hash of its stored attestation' }] });
+    const health = (await (await fetch(`${portal.origin}/healthz`)).json()) as {
+      status: string;
+      conditions: { code: string; detail: string }[];
+    };
+    expect(health).toMatchObject({
+      status: 'degraded',
+      conditions: [{ code: 'log-integrity-failed', detail: 'leaf 0 is not the hash of its stored attestation' }],
+    });
     expect(await (await fetch(`${portal.origin}/log/checkpoint`)).text()).toBe(before);
 
     const check = expectExit(await secretariat.run(['log', 'check']), 3);
@@ -50,7 +71,7 @@ describe('log integrity, real portal and cbm', () => {
     expect(check.stderr).toContain('leaf 0 is not the hash of its stored attestation');
     const write = expectExit(await secretariat.run(['states', 'add', 'CZ', 'Czechia']), 3);
     expect(write.stderr).toContain('503 Log integrity check failed (log-integrity-failed)');
-    expect(write.stderr).toContain('hint: The portal\'s stored log no longer gives the checkpoints it signed');
+    expect(write.stderr).toContain("hint: The portal's stored log no longer gives the checkpoints it signed");
     // Reads are still answered.
     expectExit(await secretariat.run(['request', 'GET', '/principals/AT']), 0);
   }, 120_000);

@@ -10,10 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRequestSigner, generateSigningKey, sha256b64u, verifyAttestation, verifyEvidence } from '../clients/typescript/src/index.ts';
+import {
+  createRequestSigner,
+  generateSigningKey,
+  sha256b64u,
+  verifyAttestation,
+  verifyEvidence,
+} from '../clients/typescript/src/index.ts';
 import { ConfigError, parseNodeConfig } from '../src/node-config.ts';
 import { freePort, ROOT, stopChild, TSX } from './support/real-portal.ts';
-
 
 interface Server {
   child: ChildProcess;
@@ -86,7 +91,11 @@ function signedClient(origin: string, principal: string, privateJwk: JWK) {
     const token = await signer.sign({ method, pathAndQuery: path, body: bytes });
     return fetch(`${origin}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(bytes ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(bytes ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: bytes,
     });
   };
@@ -95,7 +104,9 @@ function signedClient(origin: string, principal: string, privateJwk: JWK) {
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe('node entry (tsx src/node.ts)', () => {
-  it('starts on an empty data dir, serves signed writes over HTTP, and restarts with the same keys', { timeout: 120_000 }, async () => {
+  it('starts on an empty data dir, serves signed writes over HTTP, and restarts with the same keys', {
+    timeout: 120_000,
+  }, async () => {
     const port = await freePort();
     const first = await start(port);
     const origin = first.origin;
@@ -141,7 +152,14 @@ describe('node entry (tsx src/node.ts)', () => {
     const secretariat = signedClient(origin, 'secretariat', secretariatJwk);
     expect((await secretariat('POST', '/principals', { id: 'AT', name: 'Austria' })).status).toBe(201);
     const stateKey = await generateSigningKey('ES256');
-    expect((await secretariat('POST', '/principals/AT/keys', { jwk: stateKey.publicJwk, scopes: ['read', 'contacts:write'] })).status).toBe(201);
+    expect(
+      (
+        await secretariat('POST', '/principals/AT/keys', {
+          jwk: stateKey.publicJwk,
+          scopes: ['read', 'contacts:write'],
+        })
+      ).status,
+    ).toBe(201);
 
     const austria = signedClient(origin, 'AT', stateKey.privateJwk);
     const contact = {
@@ -166,7 +184,9 @@ describe('node entry (tsx src/node.ts)', () => {
       operation: 'createContact',
       body_sha256: await sha256b64u(JSON.stringify(contact)),
     });
-    const evidence = (await (await austria('GET', `/attestations/${written.attestation.id}/evidence`)).json()) as Parameters<typeof verifyEvidence>[0];
+    const evidence = (await (
+      await austria('GET', `/attestations/${written.attestation.id}/evidence`)
+    ).json()) as Parameters<typeof verifyEvidence>[0];
     const { body } = await verifyEvidence(evidence, claims, stateKey.publicJwk);
     expect(new TextDecoder().decode(body)).toBe(JSON.stringify(contact));
 
@@ -183,19 +203,25 @@ describe('node entry (tsx src/node.ts)', () => {
     const jwksAgain = (await (await fetch(`${origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
     expect(jwksAgain.keys.map((key) => key.kid)).toEqual([portalKey.kid]);
     // Attestations from before the restart still verify against the served keys.
-    await expect(verifyAttestation(written.attestation.token, jwksAgain, { issuer: origin })).resolves.toMatchObject({ principal: 'AT' });
+    await expect(verifyAttestation(written.attestation.token, jwksAgain, { issuer: origin })).resolves.toMatchObject({
+      principal: 'AT',
+    });
 
     const listed = await secretariat('GET', '/principals?kind=state');
     expect(listed.status).toBe(200);
     expect(((await listed.json()) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual(['AT']);
     expect((await secretariat('POST', '/principals', { id: 'DE', name: 'Germany' })).status).toBe(201);
     const directory = await austria('GET', '/contacts');
-    expect(((await directory.json()) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([written.data.id]);
+    expect(((await directory.json()) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([
+      written.data.id,
+    ]);
 
     await stop(second.child);
     const after = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
     try {
-      expect(after.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'secretariat'").pluck().get()).toBe(1);
+      expect(
+        after.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'secretariat'").pluck().get(),
+      ).toBe(1);
       // Every migration file, applied once across the two starts.
       const migrations = readdirSync(join(ROOT, 'migrations')).filter((name) => name.endsWith('.sql'));
       expect(after.prepare('SELECT count(*) FROM d1_migrations').pluck().get()).toBe(migrations.length);
@@ -263,7 +289,14 @@ describe('parseNodeConfig', () => {
       },
       '/srv',
     );
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 9000, dataDir: resolve('/srv', 'var/portal'), publicOrigin: 'https://cbm.example.org', maxBodyBytes: 2048, maxUploadBytes: 10_485_760 });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 9000,
+      dataDir: resolve('/srv', 'var/portal'),
+      publicOrigin: 'https://cbm.example.org',
+      maxBodyBytes: 2048,
+      maxUploadBytes: 10_485_760,
+    });
     expect(config).toMatchObject({ checkpointIntervalMs: 250, logVerifyIntervalMs: 3_600_000 });
   });
 
@@ -288,7 +321,13 @@ describe('parseNodeConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(5);
-    for (const [index, name] of ['CBM_HOST', 'CBM_PORT', 'CBM_MAX_BODY_BYTES', 'CBM_DATA_DIR', 'CBM_PUBLIC_ORIGIN'].entries()) {
+    for (const [index, name] of [
+      'CBM_HOST',
+      'CBM_PORT',
+      'CBM_MAX_BODY_BYTES',
+      'CBM_DATA_DIR',
+      'CBM_PUBLIC_ORIGIN',
+    ].entries()) {
       expect(problems[index]).toMatch(new RegExp(`^${name}`));
     }
     expect((error as ConfigError).message).toContain('CBM_PORT="99999"');

@@ -13,7 +13,15 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestSigner, generateSigningKey } from '../clients/typescript/src/index.ts';
-import { freePort, removeDataDir, ROOT, startRealPortal, stopChild, TSX, type RealPortal } from './support/real-portal.ts';
+import {
+  freePort,
+  removeDataDir,
+  ROOT,
+  startRealPortal,
+  stopChild,
+  TSX,
+  type RealPortal,
+} from './support/real-portal.ts';
 import { contactBody } from './support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -61,7 +69,8 @@ function run(args: string[], env: Record<string, string>, timeoutMs = 60_000): P
   });
 }
 
-const startPortalProcess = async (dataDir: string, env: Record<string, string> = {}) => run(['src/node.ts'], { CBM_DATA_DIR: dataDir, CBM_PORT: String(await freePort()), ...env });
+const startPortalProcess = async (dataDir: string, env: Record<string, string> = {}) =>
+  run(['src/node.ts'], { CBM_DATA_DIR: dataDir, CBM_PORT: String(await freePort()), ...env });
 const ops = (dataDir: string, ...args: string[]) => run(['src/ops/main.ts', ...args], { CBM_DATA_DIR: dataDir });
 
 function signed(origin: string, principal: string, privateJwk: JWK) {
@@ -69,7 +78,11 @@ function signed(origin: string, principal: string, privateJwk: JWK) {
   return async (method: string, path: string, body?: unknown) => {
     const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
     const token = await (await signer).sign({ method, pathAndQuery: path, body: bytes });
-    return fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(bytes ? { 'content-type': 'application/json' } : {}) }, body: bytes });
+    return fetch(`${origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(bytes ? { 'content-type': 'application/json' } : {}) },
+      body: bytes,
+    });
   };
 }
 
@@ -78,7 +91,10 @@ async function publisher(running: RealPortal, state = 'AT') {
   const secretariat = signed(running.origin, 'secretariat', running.secretariatJwk());
   expect((await secretariat('POST', '/principals', { id: state, name: `State ${state}` })).status).toBe(201);
   const key = await generateSigningKey('EdDSA');
-  expect((await secretariat('POST', `/principals/${state}/keys`, { jwk: key.publicJwk, scopes: ['read', 'contacts:write'] })).status).toBe(201);
+  expect(
+    (await secretariat('POST', `/principals/${state}/keys`, { jwk: key.publicJwk, scopes: ['read', 'contacts:write'] }))
+      .status,
+  ).toBe(201);
   const as = signed(running.origin, state, key.privateJwk);
   let n = 0;
   return async () => {
@@ -111,7 +127,9 @@ const fileHash = (path: string) => createHash('sha256').update(readFileSync(path
 const noStack = (output: string) => expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
 describe('one portal per data dir', () => {
-  it('refuses a second process at once, naming the first, and takes over at once after a kill -9', { timeout: 120_000 }, async () => {
+  it('refuses a second process at once, naming the first, and takes over at once after a kill -9', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = tempDir('cbm-two-');
     const first = await portal({ dataDir });
     const started = Date.now();
@@ -141,7 +159,9 @@ describe('one portal per data dir', () => {
 });
 
 describe('the public origin is pinned', () => {
-  it('refuses to start under another origin until the operator changes it with set-origin --confirm', { timeout: 120_000 }, async () => {
+  it('refuses to start under another origin until the operator changes it with set-origin --confirm', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = tempDir('cbm-origin-');
     const first = await portal({ dataDir });
     const write = await publisher(first);
@@ -170,7 +190,10 @@ describe('the public origin is pinned', () => {
     await second.stop();
     const sqlite = new BetterSqlite3(join(dataDir, 'portal.sqlite'), { readonly: true });
     try {
-      const rows = sqlite.prepare('SELECT origin, reason FROM portal_origins ORDER BY seq').all() as { origin: string; reason: string }[];
+      const rows = sqlite.prepare('SELECT origin, reason FROM portal_origins ORDER BY seq').all() as {
+        origin: string;
+        reason: string;
+      }[];
       expect(rows).toEqual([
         { origin: first.origin, reason: 'first start' },
         { origin: 'https://cbm.example.org', reason: `changed from ${first.origin} by the operator (set-origin)` },
@@ -195,7 +218,9 @@ describe('starting after a crash or on a full disk', () => {
     noStack(exited.output);
   });
 
-  it('removes the partial files a crash left (blobs and keys) and keeps everything else', { timeout: 60_000 }, async () => {
+  it('removes the partial files a crash left (blobs and keys) and keeps everything else', {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = tempDir('cbm-partial-');
     const digest = 'A'.repeat(43);
     mkdirSync(join(dataDir, 'blobs', 'AA'), { recursive: true });
@@ -212,7 +237,9 @@ describe('starting after a crash or on a full disk', () => {
 });
 
 describe('backups', () => {
-  it('backs up while serving, refuses to restore a backup older than a published checkpoint, and restores a current one that serves the same checkpoint', { timeout: 180_000 }, async () => {
+  it('backs up while serving, refuses to restore a backup older than a published checkpoint, and restores a current one that serves the same checkpoint', {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = tempDir('cbm-backup-');
     const backups = tempDir('cbm-backups-');
     const running = await portal({ dataDir });
@@ -225,7 +252,9 @@ describe('backups', () => {
     const old = await ops(dataDir, 'backup', join(backups, 'old'));
     await writing;
     expect(old.code, old.output).toBe(0);
-    const oldManifest = JSON.parse(readFileSync(join(backups, 'old', 'manifest.json'), 'utf8')) as { log: { size: number; checkpoint: { size: number } } };
+    const oldManifest = JSON.parse(readFileSync(join(backups, 'old', 'manifest.json'), 'utf8')) as {
+      log: { size: number; checkpoint: { size: number } };
+    };
     expect(oldManifest.log.checkpoint.size).toBeGreaterThanOrEqual(early.size);
 
     // More writes, and a checkpoint published past the old backup.

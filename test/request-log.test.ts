@@ -31,12 +31,29 @@ describe('request log', () => {
     portal = await startRealPortal({ env: { CBM_LOG_FORMAT: 'json' } });
     const refusedId = await signedAndAnonymous(portal);
     await portal.stop();
-    const lines = portal.output().split('\n').filter((line) => line.startsWith('{'));
+    const lines = portal
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(entries.find((entry) => entry.path === '/principals')).toMatchObject({ method: 'GET', status: 200, principal: 'secretariat', ms: expect.any(Number), request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-    expect(entries.find((entry) => entry.path === '/healthz')).toMatchObject({ method: 'GET', status: 200, principal: null });
+    expect(entries.find((entry) => entry.path === '/principals')).toMatchObject({
+      method: 'GET',
+      status: 200,
+      principal: 'secretariat',
+      ms: expect.any(Number),
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(entries.find((entry) => entry.path === '/healthz')).toMatchObject({
+      method: 'GET',
+      status: 200,
+      principal: null,
+    });
     // A refused token names no principal: it was never authenticated.
-    expect(entries.find((entry) => entry.path === '/contacts')).toMatchObject({ status: 401, principal: null, request_id: refusedId });
+    expect(entries.find((entry) => entry.path === '/contacts')).toMatchObject({
+      status: 401,
+      principal: null,
+      request_id: refusedId,
+    });
     expect(portal.output()).not.toContain('Bearer');
     expect(portal.output()).not.toContain('not.a.token');
     expect(portal.output()).toContain('cbm-portal: SIGTERM: stopping');

@@ -43,7 +43,8 @@ interface Health {
   status: string;
   conditions?: { code: string; detail: string; since: string }[];
 }
-const health = async (portal: PortalHarness) => (await (await portal.fetch(new Request('http://portal.test/healthz'))).json()) as Health;
+const health = async (portal: PortalHarness) =>
+  (await (await portal.fetch(new Request('http://portal.test/healthz'))).json()) as Health;
 
 /** Creates contacts until one is refused; returns that answer and how many were accepted. */
 async function fillUp(at: TestClient) {
@@ -66,7 +67,11 @@ describe('a full disk', () => {
     limitSize(portal.sqlite, 0);
     const { res: refused, accepted } = await fillUp(at);
     const body = await problem(refused, 507);
-    expect(body).toMatchObject({ code: 'insufficient-storage', type: 'urn:cbm:problem:insufficient-storage', status: 507 });
+    expect(body).toMatchObject({
+      code: 'insufficient-storage',
+      type: 'urn:cbm:problem:insufficient-storage',
+      status: 507,
+    });
     expect(body.detail).not.toMatch(/SQLITE|database or disk/i);
     expect(refused.headers.get('retry-after')).toBe('60');
 
@@ -82,7 +87,13 @@ describe('a full disk', () => {
     // /healthz says so, and why, while reads and the log keep answering.
     const degraded = await health(portal);
     expect(degraded.status).toBe('degraded');
-    expect(degraded.conditions).toEqual([{ code: 'insufficient-storage', detail: expect.stringContaining('database has no space left'), since: expect.any(String) }]);
+    expect(degraded.conditions).toEqual([
+      {
+        code: 'insufficient-storage',
+        detail: expect.stringContaining('database has no space left'),
+        since: expect.any(String),
+      },
+    ]);
     const list = await at.get('/contacts');
     expect(list.status).toBe(200);
     expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1 + accepted);
@@ -117,7 +128,10 @@ describe('a full disk', () => {
 
     const refused = await upload(at, data.id, bytes);
     expect((await problem(refused, 507)).code).toBe('insufficient-storage');
-    expect((await health(portal)).conditions?.[0]).toMatchObject({ code: 'insufficient-storage', detail: expect.stringContaining('blob store') });
+    expect((await health(portal)).conditions?.[0]).toMatchObject({
+      code: 'insufficient-storage',
+      detail: expect.stringContaining('blob store'),
+    });
     expect(await portal.rows('document_files')).toBe(0);
     const blobFiles = (() => {
       try {

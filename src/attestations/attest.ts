@@ -92,7 +92,11 @@ export async function commitAttested<E extends AppEnv>(
   const replay = c.var.caller.replay;
   // The token's jti goes into the same commit: of two concurrent replays, one commits.
   const jti = replay ? [recordJtiQuery(db, replay.issuer, replay.jti, replay.expiresAt)] : [];
-  const results = await commitWrite(db, [...jti, ...attested.queries, ...recordQueries], { ...conflicts, request_jtis: jtiReplayed, log_leaves: logLeafRefused });
+  const results = await commitWrite(db, [...jti, ...attested.queries, ...recordQueries], {
+    ...conflicts,
+    request_jtis: jtiReplayed,
+    log_leaves: logLeafRefused,
+  });
   if (replay) replay.recorded = true;
   const logIndex = Number(results[jti.length + 1]?.rows[0]?.idx);
   if (!Number.isSafeInteger(logIndex)) throw new Error('the log leaf insert returned no index');
@@ -114,9 +118,17 @@ export async function commitAndAnswer<E extends AppEnv, T>(
 ) {
   const claim = c.var.idempotency;
   const queries = claim
-    ? [...recordQueries, completeClaimQuery(c.var.deps.db, claim, attested.id, answer.status, answer.headers ?? {}, answer.data)]
+    ? [
+        ...recordQueries,
+        completeClaimQuery(c.var.deps.db, claim, attested.id, answer.status, answer.headers ?? {}, answer.data),
+      ]
     : recordQueries;
   // A duplicate that raced this one committed first: its key row is there now.
-  const ref = await commitAttested(c, attested, queries, claim ? { ...conflicts, idempotency_keys: duplicateInFlight } : conflicts);
+  const ref = await commitAttested(
+    c,
+    attested,
+    queries,
+    claim ? { ...conflicts, idempotency_keys: duplicateInFlight } : conflicts,
+  );
   return written(c, answer.status, answer.data, ref, answer.headers);
 }

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { sha256b64u } from '../../clients/typescript/src/digest.ts';
 import { verifyAttestation, verifyEvidence } from '../../clients/typescript/src/verify.ts';
 import type { components } from '../generated/openapi.ts';
-import { contactBody, createTestPortal, ORIGIN, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import {
+  contactBody,
+  createTestPortal,
+  ORIGIN,
+  START,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
 
 type AttestationBody = components['schemas']['Attestation'];
 type EvidenceBody = components['schemas']['Evidence'];
@@ -28,7 +35,10 @@ async function publishedContact(portal: TestPortal) {
   const bytes = JSON.stringify(contactBody());
   const res = await austria.post('/contacts', contactBody());
   expect(res.status).toBe(201);
-  const written = (await res.json()) as { data: { id: string; attestation_id: string }; attestation: { id: string; token: string; href: string; log_index: number } };
+  const written = (await res.json()) as {
+    data: { id: string; attestation_id: string };
+    attestation: { id: string; token: string; href: string; log_index: number };
+  };
   return { austria, bytes, written };
 }
 
@@ -65,7 +75,9 @@ describe('attestations', () => {
         principal_kid: austria.kid,
         operation: 'createContact',
         body_sha256: await sha256b64u(bytes),
-        request_sha256: await sha256b64u(portal.sqlite.prepare('SELECT request_token FROM attestations WHERE id = ?').pluck().get(id) as string),
+        request_sha256: await sha256b64u(
+          portal.sqlite.prepare('SELECT request_token FROM attestations WHERE id = ?').pluck().get(id) as string,
+        ),
       },
       log_index: written.attestation.log_index,
       evidence_href: `/attestations/${id}/evidence`,
@@ -84,12 +96,20 @@ describe('attestations', () => {
       body_sha256: await sha256b64u(bytes),
     });
     expect(new TextDecoder().decode(base64url.decode(evidence.body))).toBe(bytes);
-    const stored = portal.sqlite.prepare('SELECT request_token FROM attestations WHERE id = ?').pluck().get(id) as string;
+    const stored = portal.sqlite
+      .prepare('SELECT request_token FROM attestations WHERE id = ?')
+      .pluck()
+      .get(id) as string;
     expect(evidence.request_token).toBe(stored);
     expect(decodeProtectedHeader(evidence.request_token)).toMatchObject({ typ: 'cbm-request+jwt', kid: austria.kid });
     expect(evidence.request_token_header).toEqual(decodeProtectedHeader(stored));
     expect(evidence.request_token_claims).toEqual(decodeJwt(stored));
-    expect(evidence.request_token_claims).toMatchObject({ iss: 'AT', htm: 'POST', htu: '/contacts', body_sha256: await sha256b64u(bytes) });
+    expect(evidence.request_token_claims).toMatchObject({
+      iss: 'AT',
+      htm: 'POST',
+      htu: '/contacts',
+      body_sha256: await sha256b64u(bytes),
+    });
 
     expect((await germany.get('/attestations/019ac1e2-0000-7000-8000-000000000000')).status).toBe(404);
     expect((await germany.get('/attestations/019ac1e2-0000-7000-8000-000000000000/evidence')).status).toBe(404);
@@ -114,12 +134,22 @@ describe('attestations', () => {
       body_sha256: await sha256b64u(bytes),
       request_sha256: await sha256b64u(evidence.request_token),
     });
-    expect(decodeProtectedHeader(attestation.token)).toEqual({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: portal.keys.signing.kid });
+    expect(decodeProtectedHeader(attestation.token)).toEqual({
+      alg: 'EdDSA',
+      typ: 'cbm-attestation+jwt',
+      kid: portal.keys.signing.kid,
+    });
 
     const stateKey = await publicKeyOf(austria, 'AT', evidence.kid);
     const verified = await verifyEvidence(evidence, claims, stateKey);
     expect(new TextDecoder().decode(verified.body)).toBe(bytes);
-    expect(verified.claims).toMatchObject({ iss: 'AT', aud: ORIGIN, htm: 'POST', htu: '/contacts', body_sha256: claims.body_sha256 });
+    expect(verified.claims).toMatchObject({
+      iss: 'AT',
+      aud: ORIGIN,
+      htm: 'POST',
+      htu: '/contacts',
+      body_sha256: claims.body_sha256,
+    });
   });
 
   it("verifies the Secretariat's writes the same way, with the Secretariat's key", async () => {
@@ -128,7 +158,11 @@ describe('attestations', () => {
     const { attestation } = (await res.json()) as { attestation: { id: string; token: string } };
 
     const claims = await verifyAttestation(attestation.token, await jwksOf(portal), { issuer: ORIGIN });
-    expect(claims).toMatchObject({ sub: 'urn:cbm:principal:AT', principal: 'secretariat', operation: 'createPrincipal' });
+    expect(claims).toMatchObject({
+      sub: 'urn:cbm:principal:AT',
+      principal: 'secretariat',
+      operation: 'createPrincipal',
+    });
     const evidence = await getJson<EvidenceBody>(portal.secretariat, `/attestations/${attestation.id}/evidence`);
     const key = await publicKeyOf(portal.secretariat, 'secretariat', portal.secretariat.kid);
     const { body } = await verifyEvidence(evidence, claims, key);
@@ -138,10 +172,15 @@ describe('attestations', () => {
   it('keeps evidence verifiable after the signing key is revoked', async () => {
     const portal = await createTestPortal();
     const { austria, written } = await publishedContact(portal);
-    expect((await portal.secretariat.post(`/principals/AT/keys/${austria.kid}/revoke`, { reason: 'retired' })).status).toBe(200);
+    expect(
+      (await portal.secretariat.post(`/principals/AT/keys/${austria.kid}/revoke`, { reason: 'retired' })).status,
+    ).toBe(200);
 
     const claims = await verifyAttestation(written.attestation.token, await jwksOf(portal), { issuer: ORIGIN });
-    const evidence = await getJson<EvidenceBody>(portal.secretariat, `/attestations/${written.attestation.id}/evidence`);
+    const evidence = await getJson<EvidenceBody>(
+      portal.secretariat,
+      `/attestations/${written.attestation.id}/evidence`,
+    );
     const key = await publicKeyOf(portal.secretariat, 'AT', evidence.kid);
     await expect(verifyEvidence(evidence, claims, key)).resolves.toMatchObject({ claims: { iss: 'AT' } });
   });
@@ -163,13 +202,18 @@ describe('attestations', () => {
       const { claims, evidence, stateKey } = await fixture();
       const body = base64url.decode(evidence.body);
       body[10] = body[10]! ^ 0x01;
-      await expect(verifyEvidence({ ...evidence, body: base64url.encode(body) }, claims, stateKey)).rejects.toThrow(/body bytes/);
+      await expect(verifyEvidence({ ...evidence, body: base64url.encode(body) }, claims, stateKey)).rejects.toThrow(
+        /body bytes/,
+      );
     });
 
     it('a request token re-signed by another key', async () => {
       const { portal, claims, evidence } = await fixture();
       const forger = await portal.addKey('AT');
-      const forged = { ...evidence, request_token: await forger.sign('POST', '/contacts', base64url.decode(evidence.body)) };
+      const forged = {
+        ...evidence,
+        request_token: await forger.sign('POST', '/contacts', base64url.decode(evidence.body)),
+      };
       const registeredKey = await publicKeyOf(portal.secretariat, 'AT', evidence.kid);
       await expect(verifyEvidence(forged, claims, registeredKey)).rejects.toThrow();
       // With the forger's own key the signature holds, but the attestation names another token.
@@ -181,15 +225,27 @@ describe('attestations', () => {
       // A dishonest operator holds every GET token the state ever sent: signed, but with no body_sha256.
       const readToken = await austria.sign('GET', '/contacts');
       const forgedBody = new TextEncoder().encode(JSON.stringify(contactBody({ email: 'attacker@example.org' })));
-      const forgedEvidence = { ...evidence, method: 'GET', path: '/contacts', request_token: readToken, body: base64url.encode(forgedBody) };
-      const forgedClaims = { ...claims, body_sha256: await sha256b64u(forgedBody), request_sha256: await sha256b64u(readToken) };
+      const forgedEvidence = {
+        ...evidence,
+        method: 'GET',
+        path: '/contacts',
+        request_token: readToken,
+        body: base64url.encode(forgedBody),
+      };
+      const forgedClaims = {
+        ...claims,
+        body_sha256: await sha256b64u(forgedBody),
+        request_sha256: await sha256b64u(readToken),
+      };
       await expect(verifyEvidence(forgedEvidence, forgedClaims, stateKey)).rejects.toThrow(/body bytes/);
     });
 
     it('an attestation checked against another portal', async () => {
       const { written } = await fixture();
       const other = await createTestPortal();
-      await expect(verifyAttestation(written.attestation.token, await jwksOf(other), { issuer: ORIGIN })).rejects.toThrow();
+      await expect(
+        verifyAttestation(written.attestation.token, await jwksOf(other), { issuer: ORIGIN }),
+      ).rejects.toThrow();
     });
 
     it('an attestation with a changed claim', async () => {
@@ -198,7 +254,9 @@ describe('attestations', () => {
       const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload!))) as Record<string, unknown>;
       const altered = base64url.encode(JSON.stringify({ ...claims, principal: 'DE' }));
       await expect(verifyAttestation(`${header}.${altered}.${signature}`, jwks, { issuer: ORIGIN })).rejects.toThrow();
-      await expect(verifyAttestation(written.attestation.token, jwks, { issuer: 'http://other.test' })).rejects.toThrow();
+      await expect(
+        verifyAttestation(written.attestation.token, jwks, { issuer: 'http://other.test' }),
+      ).rejects.toThrow();
     });
 
     it('a body changed in the attestations table', async () => {

@@ -13,6 +13,12 @@ export function findAttestation(db: PortalDb, id: string, caller: Caller) {
     .selectAll('attestations')
     .select('log_leaves.idx as log_index')
     .where('attestations.id', '=', id)
-    .where(visibleTo(caller, { tlp: 'attestations.tlp', author: 'attestations.principal_id', recordId: 'attestations.record_id' }))
+    .where(
+      visibleTo(caller, {
+        tlp: 'attestations.tlp',
+        author: 'attestations.principal_id',
+        recordId: 'attestations.record_id',
+      }),
+    )
     .executeTakeFirst();
 }

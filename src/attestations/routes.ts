@@ -1,6 +1,12 @@
 import { Hono } from 'hono';
 import { b64u } from '../crypto/encoding.ts';
-import { decodeTokenParts, type AttestationTokenClaims, type AttestationTokenHeader, type RequestTokenClaims, type RequestTokenHeader } from '../crypto/token-schemas.ts';
+import {
+  decodeTokenParts,
+  type AttestationTokenClaims,
+  type AttestationTokenHeader,
+  type RequestTokenClaims,
+  type RequestTokenHeader,
+} from '../crypto/token-schemas.ts';
 import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { operation } from '../http/operation.ts';

@@ -31,7 +31,12 @@ export function fileBlobStore(root: string, options: FileBlobStoreOptions = {}):
     }
   };
   /** Stores bytes, or a stream of `size` bytes, under their digest. */
-  async function store(sha256: string, bytes: Uint8Array | ReadableStream<Uint8Array>, size: number, contentType: string) {
+  async function store(
+    sha256: string,
+    bytes: Uint8Array | ReadableStream<Uint8Array>,
+    size: number,
+    contentType: string,
+  ) {
     const path = pathOf(sha256);
     if (options.maxBytes != null) {
       if (await has(sha256)) return;

@@ -10,7 +10,10 @@ export function r2BlobStore(bucket: R2Bucket): BlobStore {
     async get(sha256) {
       const object = await bucket.get(checkDigestName(sha256));
       if (!object) return null;
-      return { bytes: new Uint8Array(await object.arrayBuffer()), contentType: object.httpMetadata?.contentType ?? 'application/octet-stream' };
+      return {
+        bytes: new Uint8Array(await object.arrayBuffer()),
+        contentType: object.httpMetadata?.contentType ?? 'application/octet-stream',
+      };
     },
     async has(sha256) {
       return (await bucket.head(checkDigestName(sha256))) !== null;

@@ -44,8 +44,20 @@ describe('competent bodies (CBM 2)', () => {
     const { data, attestation } = await created(res);
     expect(res.headers.get('etag')).toBe('"1"');
     expect(res.headers.get('location')).toBe(`/bodies/${data.id}`);
-    expect(data).toEqual({ ...bodyInput(), id: data.id, state: 'AT', version: 1, status: 'active', published_at: START, withdrawal_reason: null, attestation_id: attestation.id, href: `/bodies/${data.id}` });
-    const stored = portal.sqlite.prepare('SELECT subject, tlp FROM attestations WHERE id = ?').get(attestation.id) as Json;
+    expect(data).toEqual({
+      ...bodyInput(),
+      id: data.id,
+      state: 'AT',
+      version: 1,
+      status: 'active',
+      published_at: START,
+      withdrawal_reason: null,
+      attestation_id: attestation.id,
+      href: `/bodies/${data.id}`,
+    });
+    const stored = portal.sqlite
+      .prepare('SELECT subject, tlp FROM attestations WHERE id = ?')
+      .get(attestation.id) as Json;
     expect(stored).toEqual({ subject: `urn:cbm:body:${data.id}:v1`, tlp: null });
 
     // Another state may read but not change it.
@@ -55,12 +67,15 @@ describe('competent bodies (CBM 2)', () => {
     expect(((await foreign.json()) as ProblemBody).code).toBe('not-owner');
     expect((await at.put(`/bodies/${data.id}`, bodyInput())).status).toBe(428);
     expect((await at.put(`/bodies/${data.id}`, bodyInput(), { headers: { 'If-Match': '"7"' } })).status).toBe(412);
-    const updated = await at.put(`/bodies/${data.id}`, bodyInput({ sectors: ['transport'] }), { headers: { 'If-Match': '"1"' } });
+    const updated = await at.put(`/bodies/${data.id}`, bodyInput({ sectors: ['transport'] }), {
+      headers: { 'If-Match': '"1"' },
+    });
     expect(updated.status).toBe(200);
     expect(((await updated.json()) as Json).data).toMatchObject({ version: 2, sectors: ['transport'] });
 
     // Filters by kind and sector read the current version.
-    const bySector = async (sector: string) => ((await (await de.get(`/bodies?sector=${sector}`)).json()) as Json).items.map((b: Json) => b.id);
+    const bySector = async (sector: string) =>
+      ((await (await de.get(`/bodies?sector=${sector}`)).json()) as Json).items.map((b: Json) => b.id);
     expect(await bySector('transport')).toEqual([data.id]);
     expect(await bySector('energy')).toEqual([]);
     expect((((await (await de.get('/bodies?kind=regulator')).json()) as Json).items as unknown[]).length).toBe(0);
@@ -72,7 +87,11 @@ describe('competent bodies (CBM 2)', () => {
     expect(wrong.status).toBe(422);
     expect(((await wrong.json()) as ProblemBody).errors?.[0]).toMatchObject({ pointer: '/body_id' });
 
-    const withdrawn = await at.post(`/bodies/${data.id}/withdraw`, { reason: 'merged' }, { headers: { 'If-Match': '"2"' } });
+    const withdrawn = await at.post(
+      `/bodies/${data.id}/withdraw`,
+      { reason: 'merged' },
+      { headers: { 'If-Match': '"2"' } },
+    );
     expect(withdrawn.status).toBe(200);
     expect((((await (await at.get('/bodies')).json()) as Json).items as unknown[]).length).toBe(0);
     const history = (await (await at.get(`/bodies/${data.id}/history`)).json()) as Json;
@@ -91,16 +110,25 @@ describe('channels (CBMs 10, 13)', () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const { data } = await created(await at.post('/channels', channelInput()));
-    expect(data).toMatchObject({ state: 'AT', key: { type: 'openpgp', fingerprint: 'A'.repeat(40) }, exchanges: ['consultation', 'incident-notification'] });
-    await created(await at.post('/channels', { medium: 'osce-network', exchanges: ['dialogue'], address: 'VIE-CBM-01' }));
-    const ids = async (query: string) => ((await (await at.get(`/channels?${query}`)).json()) as Json).items.map((c: Json) => c.medium);
+    expect(data).toMatchObject({
+      state: 'AT',
+      key: { type: 'openpgp', fingerprint: 'A'.repeat(40) },
+      exchanges: ['consultation', 'incident-notification'],
+    });
+    await created(
+      await at.post('/channels', { medium: 'osce-network', exchanges: ['dialogue'], address: 'VIE-CBM-01' }),
+    );
+    const ids = async (query: string) =>
+      ((await (await at.get(`/channels?${query}`)).json()) as Json).items.map((c: Json) => c.medium);
     expect(await ids('exchange=consultation')).toEqual(['email']);
     expect(await ids('exchange=dialogue')).toEqual(['osce-network']);
     expect(await ids('medium=email')).toEqual(['email']);
 
     const phoneWithKey = await at.post('/channels', channelInput({ medium: 'phone', address: '+431234567' }));
     expect(phoneWithKey.status).toBe(422);
-    expect(((await phoneWithKey.json()) as ProblemBody).errors).toEqual([{ pointer: '/key', detail: 'only an e-mail channel carries an OpenPGP or S/MIME key' }]);
+    expect(((await phoneWithKey.json()) as ProblemBody).errors).toEqual([
+      { pointer: '/key', detail: 'only an e-mail channel carries an OpenPGP or S/MIME key' },
+    ]);
     const badMail = await at.post('/channels', channelInput({ address: 'not-an-address' }));
     expect(badMail.status).toBe(422);
     const badFingerprint = await at.post('/channels', channelInput({ key: { type: 'openpgp', fingerprint: 'abc' } }));
@@ -113,10 +141,13 @@ describe('critical-infrastructure authorities (CBM 15)', () => {
   it('a ci-authority contact names its NIS2 sectors; the directory filters by sector; others name none', async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
-    const ci = await created(await at.post('/contacts', contactBody({ role: 'ci-authority', sectors: ['energy', 'drinking-water'] })));
+    const ci = await created(
+      await at.post('/contacts', contactBody({ role: 'ci-authority', sectors: ['energy', 'drinking-water'] })),
+    );
     await created(await at.post('/contacts', contactBody()));
     expect(ci.data).toMatchObject({ role: 'ci-authority', sectors: ['energy', 'drinking-water'] });
-    const list = async (query: string) => ((await (await at.get(`/contacts?${query}`)).json()) as Json).items.map((c: Json) => c.id);
+    const list = async (query: string) =>
+      ((await (await at.get(`/contacts?${query}`)).json()) as Json).items.map((c: Json) => c.id);
     expect(await list('sector=energy')).toEqual([ci.data.id]);
     expect(await list('role=ci-authority')).toEqual([ci.data.id]);
     expect(await list('sector=banking')).toEqual([]);
@@ -146,8 +177,16 @@ describe('expert meetings (CBM 11)', () => {
     const noPlace = await portal.secretariat.post('/meetings', meetingInput({ place: undefined, online: false }));
     expect(noPlace.status).toBe(422);
 
-    const confirmation = await created(await fr.post(`/meetings/${meeting.id}/participations`, { note: 'Two experts.' }));
-    expect(confirmation.data).toEqual({ meeting_id: meeting.id, state: 'FR', confirmed_at: START, note: 'Two experts.', attestation_id: confirmation.attestation.id });
+    const confirmation = await created(
+      await fr.post(`/meetings/${meeting.id}/participations`, { note: 'Two experts.' }),
+    );
+    expect(confirmation.data).toEqual({
+      meeting_id: meeting.id,
+      state: 'FR',
+      confirmed_at: START,
+      note: 'Two experts.',
+      attestation_id: confirmation.attestation.id,
+    });
     await created(await at.post(`/meetings/${meeting.id}/participations`, {}));
     const again = await at.post(`/meetings/${meeting.id}/participations`, {});
     expect(again.status).toBe(409);
@@ -161,7 +200,9 @@ describe('expert meetings (CBM 11)', () => {
     expect((((await (await at.get('/meetings?participant=DE')).json()) as Json).items as unknown[]).length).toBe(0);
     const participations = (await (await at.get(`/meetings/${meeting.id}/participations`)).json()) as Json;
     expect(participations.items.map((p: Json) => p.state)).toEqual(['FR', 'AT']);
-    const subject = portal.sqlite.prepare('SELECT subject FROM attestations WHERE id = ?').get(confirmation.attestation.id) as Json;
+    const subject = portal.sqlite
+      .prepare('SELECT subject FROM attestations WHERE id = ?')
+      .get(confirmation.attestation.id) as Json;
     expect(subject.subject).toBe(`urn:cbm:meeting:${meeting.id}:participation:FR`);
     // The feed links each write to its record.
     const feed = (await (await at.get('/feed')).json()) as Json;
@@ -183,7 +224,9 @@ describe('implementation overview', () => {
 
   it('matches what several states published, counts only what the caller may see, and exports CSV', async () => {
     const portal = await createTestPortal();
-    const at = await portal.registerState('AT', { scopes: ['read', 'contacts:write', 'documents:write', 'incidents:write'] });
+    const at = await portal.registerState('AT', {
+      scopes: ['read', 'contacts:write', 'documents:write', 'incidents:write'],
+    });
     const de = await portal.registerState('DE', { scopes: ['read', 'contacts:write', 'documents:write'] });
     const fr = await portal.registerState('FR', { scopes: ['read', 'contacts:write', 'documents:write'] });
     await created(await at.post('/contacts', contactBody({ role: 'technical' })));
@@ -193,7 +236,9 @@ describe('implementation overview', () => {
     await created(await at.post('/documents', documentBody({ type: 'strategy', tlp: 'TLP:CLEAR' })));
     await created(await de.post('/contacts', contactBody({ role: 'ci-authority', sectors: ['energy'] })));
     // Addressed to FR only: AT must not see it counted.
-    await created(await de.post('/documents', documentBody({ type: 'legislation', tlp: 'TLP:AMBER', recipients: ['FR'] })));
+    await created(
+      await de.post('/documents', documentBody({ type: 'legislation', tlp: 'TLP:AMBER', recipients: ['FR'] })),
+    );
     const { data: meeting } = await created(await portal.secretariat.post('/meetings', meetingInput()));
     await created(await fr.post(`/meetings/${meeting.id}/participations`, {}));
 
@@ -205,7 +250,9 @@ describe('implementation overview', () => {
       ['contact:policy', 1],
       ['contact:technical', 1],
     ]);
-    expect(cells.get('AT:2')!.contributions).toEqual([{ kind: 'body', count: 1, latest: START, href: '/bodies?state=AT' }]);
+    expect(cells.get('AT:2')!.contributions).toEqual([
+      { kind: 'body', count: 1, latest: START, href: '/bodies?state=AT' },
+    ]);
     expect(cells.get('AT:10')!.status).toBe('current');
     expect(cells.get('AT:13')!.contributions.map((c: Json) => c.kind)).toEqual(['channel']);
     expect(cells.get('AT:7')!.contributions.map((c: Json) => c.kind)).toEqual(['strategy']);
@@ -214,7 +261,9 @@ describe('implementation overview', () => {
     expect(cells.get('DE:6')).toEqual({ cbm: 6, status: 'none', latest: null, contributions: [] });
     expect(cells.get('AT:1')!.status).toBe('none');
     // FR is a recipient of DE's legislation: it sees the cell filled.
-    expect((await grid(fr)).cells.get('DE:6')!.contributions.map((c: Json) => [c.kind, c.count])).toEqual([['legislation', 1]]);
+    expect((await grid(fr)).cells.get('DE:6')!.contributions.map((c: Json) => [c.kind, c.count])).toEqual([
+      ['legislation', 1],
+    ]);
 
     // A year later nothing was renewed: stale, never none.
     portal.clock.advance(366 * 24 * 3600 * 1000);

@@ -24,7 +24,9 @@ export const entryEtag = (version: number) => `"${version}"`;
 function currentVersions(db: PortalDb, kind: EntryKind) {
   return db.kysely
     .selectFrom('entries')
-    .innerJoin('entry_versions', (join) => join.onRef('entry_versions.entry_id', '=', 'entries.id').onRef('entry_versions.version', '=', 'entries.version'))
+    .innerJoin('entry_versions', (join) =>
+      join.onRef('entry_versions.entry_id', '=', 'entries.id').onRef('entry_versions.version', '=', 'entries.version'),
+    )
     .selectAll('entry_versions')
     .select('entries.seq')
     .where('entries.kind', '=', kind);
@@ -47,8 +49,14 @@ export interface EntryFilter {
   extra?: RawBuilder<boolean>;
 }
 
-export function listEntries(db: PortalDb, kind: EntryKind, filter: EntryFilter & { includeWithdrawn: boolean; afterSeq: number | null; limit: number }) {
-  let query = currentVersions(db, kind).orderBy('entries.seq').limit(filter.limit + 1);
+export function listEntries(
+  db: PortalDb,
+  kind: EntryKind,
+  filter: EntryFilter & { includeWithdrawn: boolean; afterSeq: number | null; limit: number },
+) {
+  let query = currentVersions(db, kind)
+    .orderBy('entries.seq')
+    .limit(filter.limit + 1);
   if (filter.owner) query = query.where('entries.owner_id', '=', filter.owner);
   for (const { member, value, array } of filter.data) {
     const path = `$.${member}`;
@@ -64,8 +72,20 @@ export function listEntries(db: PortalDb, kind: EntryKind, filter: EntryFilter &
   return query.execute();
 }
 
-export function listEntryVersions(db: PortalDb, kind: EntryKind, id: string, afterVersion: number | null, limit: number) {
-  let query = db.kysely.selectFrom('entry_versions').selectAll().where('entry_id', '=', id).where('kind', '=', kind).orderBy('version').limit(limit + 1);
+export function listEntryVersions(
+  db: PortalDb,
+  kind: EntryKind,
+  id: string,
+  afterVersion: number | null,
+  limit: number,
+) {
+  let query = db.kysely
+    .selectFrom('entry_versions')
+    .selectAll()
+    .where('entry_id', '=', id)
+    .where('kind', '=', kind)
+    .orderBy('version')
+    .limit(limit + 1);
   if (afterVersion !== null) query = query.where('version', '>', afterVersion);
   return query.execute();
 }
@@ -95,7 +115,14 @@ export interface EntryKindSpec {
   noun: string;
   /** The contract's path parameter naming the entry (bodyId, ...). */
   param: string;
-  operations: { list: OperationId; create: OperationId; get: OperationId; update: OperationId; withdraw: OperationId; history: OperationId };
+  operations: {
+    list: OperationId;
+    create: OperationId;
+    get: OperationId;
+    update: OperationId;
+    withdraw: OperationId;
+    history: OperationId;
+  };
   /** The list's filters, from the validated query. */
   filters(query: Record<string, unknown>): EntryFilter;
   /** Checks the schema cannot state; each refusal a field error. */
@@ -107,8 +134,10 @@ export interface EntryKindSpec {
 
 function requireWriter<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec) {
   const { principalKind, principalId } = c.var.caller;
-  if (spec.writer === 'state' && principalKind !== 'state') throw problems.forbidden('states-only', `Only a participating state publishes a ${spec.noun}.`);
-  if (spec.writer === 'secretariat' && principalKind !== 'secretariat') throw problems.forbidden('secretariat-only', `Only the Secretariat records a ${spec.noun}.`);
+  if (spec.writer === 'state' && principalKind !== 'state')
+    throw problems.forbidden('states-only', `Only a participating state publishes a ${spec.noun}.`);
+  if (spec.writer === 'secretariat' && principalKind !== 'secretariat')
+    throw problems.forbidden('secretariat-only', `Only the Secretariat records a ${spec.noun}.`);
   return principalId;
 }
 
@@ -117,8 +146,13 @@ async function ownEntry<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec, id
   const owner = requireWriter(c, spec);
   const current = await findCurrentEntry(c.var.deps.db, spec.kind, id);
   if (!current) throw problems.notFound(`No ${spec.noun} ${id}.`);
-  if (current.owner_id !== owner) throw problems.forbidden('not-owner', `This ${spec.noun} belongs to ${current.owner_id}; only its author changes it.`);
-  if (current.status === 'withdrawn') throw problems.conflict('entry-withdrawn', `A withdrawn ${spec.noun} is final; publish a new one instead.`);
+  if (current.owner_id !== owner)
+    throw problems.forbidden(
+      'not-owner',
+      `This ${spec.noun} belongs to ${current.owner_id}; only its author changes it.`,
+    );
+  if (current.status === 'withdrawn')
+    throw problems.conflict('entry-withdrawn', `A withdrawn ${spec.noun} is final; publish a new one instead.`);
   return current;
 }
 
@@ -128,35 +162,64 @@ function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
   if (!header) throw problems.preconditionRequired();
   const tags = header.split(',').map((tag) => tag.trim());
   if (!tags.includes('*') && !tags.includes(entryEtag(version))) {
-    throw problems.preconditionFailed(`The record is at version ${version} (ETag ${entryEtag(version)}); fetch it and apply the change again.`);
+    throw problems.preconditionFailed(
+      `The record is at version ${version} (ETag ${entryEtag(version)}); fetch it and apply the change again.`,
+    );
   }
 }
 
-async function commitVersion<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec, version: Omit<EntryVersionsTable, 'attestation_id'>, isNew: boolean) {
+async function commitVersion<E extends AppEnv>(
+  c: Context<E>,
+  spec: EntryKindSpec,
+  version: Omit<EntryVersionsTable, 'attestation_id'>,
+  isNew: boolean,
+) {
   const { db } = c.var.deps;
   const attestation = await attest(c, `urn:cbm:${spec.urn}:${version.entry_id}:v${version.version}`);
   const row: EntryVersionsTable = { ...version, attestation_id: attestation.id };
   const head = isNew
     ? db.kysely
         .insertInto('entries')
-        .values({ id: row.entry_id, kind: spec.kind, owner_id: row.owner_id, status: row.status, version: 1, created_at: row.published_at, updated_at: row.published_at })
+        .values({
+          id: row.entry_id,
+          kind: spec.kind,
+          owner_id: row.owner_id,
+          status: row.status,
+          version: 1,
+          created_at: row.published_at,
+          updated_at: row.published_at,
+        })
         .compile()
-    : db.kysely.updateTable('entries').set({ status: row.status, version: row.version, updated_at: row.published_at }).where('id', '=', row.entry_id).where('version', '=', row.version - 1).compile();
+    : db.kysely
+        .updateTable('entries')
+        .set({ status: row.status, version: row.version, updated_at: row.published_at })
+        .where('id', '=', row.entry_id)
+        .where('version', '=', row.version - 1)
+        .compile();
   // A concurrent writer based on the same version inserts the same (entry_id, version) and
   // the same attestation subject: whichever commits second is refused here.
-  const stale = () => problems.preconditionFailed(`The ${spec.noun} changed while this request was processed; fetch it and try again.`);
+  const stale = () =>
+    problems.preconditionFailed(`The ${spec.noun} changed while this request was processed; fetch it and try again.`);
   const versionRow = db.kysely.insertInto('entry_versions').values(row).compile();
   const [record] = await spec.toRecords(db, [row]);
-  const headers: Record<string, string> = { ETag: entryEtag(row.version), ...(isNew ? { Location: spec.href(row.entry_id) } : {}) };
-  return commitAndAnswer(c, attestation, isNew ? [head, versionRow] : [versionRow, head], { status: isNew ? 201 : 200, data: record, headers }, {
-    entry_versions: stale,
-    attestations: stale,
-  });
+  const headers: Record<string, string> = {
+    ETag: entryEtag(row.version),
+    ...(isNew ? { Location: spec.href(row.entry_id) } : {}),
+  };
+  return commitAndAnswer(
+    c,
+    attestation,
+    isNew ? [head, versionRow] : [versionRow, head],
+    { status: isNew ? 201 : 200, data: record, headers },
+    {
+      entry_versions: stale,
+      attestations: stale,
+    },
+  );
 }
 
 type Input = { body: Record<string, unknown>; query: Record<string, unknown>; path: Record<string, string> };
 const inputOf = <E extends AppEnv>(c: Context<E>) => (c.var as unknown as { input: Input }).input;
-
 
 async function accept<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec, owner: string): Promise<string> {
   const input = inputOf(c).body;
@@ -175,16 +238,42 @@ export function entryRoutes(spec: EntryKindSpec) {
     .get('/', operation(ops.list), async (c) => {
       const query = inputOf(c).query;
       const { cursor, limit = 100, status } = query as { cursor?: string; limit?: number; status?: string };
-      const rows = await listEntries(c.var.deps.db, spec.kind, { ...spec.filters(query), includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
+      const rows = await listEntries(c.var.deps.db, spec.kind, {
+        ...spec.filters(query),
+        includeWithdrawn: status === 'all',
+        afterSeq: decodeCursor(cursor),
+        limit,
+      });
       const records = await spec.toRecords(c.var.deps.db, rows);
-      return c.json(toPage(rows.map((row, index) => ({ seq: row.seq, record: records[index]! })), limit, (item) => item.seq, (item) => item.record));
+      return c.json(
+        toPage(
+          rows.map((row, index) => ({ seq: row.seq, record: records[index]! })),
+          limit,
+          (item) => item.seq,
+          (item) => item.record,
+        ),
+      );
     })
     .post('/', operation(ops.create), async (c) => {
       const owner = requireWriter(c, spec);
       const data = await accept(c, spec, owner);
       const now = c.var.deps.clock.now().toISOString();
       const id = c.var.deps.ids();
-      return commitVersion(c, spec, { entry_id: id, version: 1, kind: spec.kind, owner_id: owner, status: 'active', data, published_at: now, withdrawal_reason: null }, true);
+      return commitVersion(
+        c,
+        spec,
+        {
+          entry_id: id,
+          version: 1,
+          kind: spec.kind,
+          owner_id: owner,
+          status: 'active',
+          data,
+          published_at: now,
+          withdrawal_reason: null,
+        },
+        true,
+      );
     })
     .get(one, operation(ops.get), async (c) => {
       const row = await findCurrentEntry(c.var.deps.db, spec.kind, idOf(c));
@@ -207,13 +296,31 @@ export function entryRoutes(spec: EntryKindSpec) {
       const { reason } = inputOf(c).body as { reason?: string };
       const now = c.var.deps.clock.now().toISOString();
       const { seq: _seq, attestation_id: _previous, ...fields } = current;
-      return commitVersion(c, spec, { ...fields, version: current.version + 1, status: 'withdrawn', published_at: now, withdrawal_reason: reason ?? null }, false);
+      return commitVersion(
+        c,
+        spec,
+        {
+          ...fields,
+          version: current.version + 1,
+          status: 'withdrawn',
+          published_at: now,
+          withdrawal_reason: reason ?? null,
+        },
+        false,
+      );
     })
     .get(`${one}/history`, operation(ops.history), async (c) => {
       const { cursor, limit = 100 } = inputOf(c).query as { cursor?: string; limit?: number };
       const rows = await listEntryVersions(c.var.deps.db, spec.kind, idOf(c), decodeCursor(cursor), limit);
       if (!rows.length && cursor === undefined) throw problems.notFound(`No such ${spec.noun}.`);
       const records = await spec.toRecords(c.var.deps.db, rows);
-      return c.json(toPage(rows.map((row, index) => ({ version: row.version, record: records[index]! })), limit, (item) => item.version, (item) => item.record));
+      return c.json(
+        toPage(
+          rows.map((row, index) => ({ version: row.version, record: records[index]! })),
+          limit,
+          (item) => item.version,
+          (item) => item.record,
+        ),
+      );
     });
 }

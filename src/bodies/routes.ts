@@ -9,7 +9,14 @@ export const bodies = entryRoutes({
   writer: 'state',
   noun: 'competent body',
   param: 'bodyId',
-  operations: { list: 'listBodies', create: 'createBody', get: 'getBody', update: 'updateBody', withdraw: 'withdrawBody', history: 'listBodyHistory' },
+  operations: {
+    list: 'listBodies',
+    create: 'createBody',
+    get: 'getBody',
+    update: 'updateBody',
+    withdraw: 'withdrawBody',
+    history: 'listBodyHistory',
+  },
   filters: (query) => ({
     owner: query.state as string | undefined,
     data: [

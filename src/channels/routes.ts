@@ -15,7 +15,14 @@ export const channels = entryRoutes({
   writer: 'state',
   noun: 'channel',
   param: 'channelId',
-  operations: { list: 'listChannels', create: 'createChannel', get: 'getChannel', update: 'updateChannel', withdraw: 'withdrawChannel', history: 'listChannelHistory' },
+  operations: {
+    list: 'listChannels',
+    create: 'createChannel',
+    get: 'getChannel',
+    update: 'updateChannel',
+    withdraw: 'withdrawChannel',
+    history: 'listChannelHistory',
+  },
   filters: (query) => ({
     owner: query.state as string | undefined,
     data: [
@@ -25,13 +32,22 @@ export const channels = entryRoutes({
   }),
   async check(c, input, owner) {
     const errors: FieldError[] = [];
-    const { medium, address, key, body_id: bodyId } = input as { medium: string; address: string; key?: unknown; body_id?: string };
-    if (medium === 'email' && !/^[^@\s]+@[^@\s]+$/.test(address)) errors.push({ pointer: '/address', detail: 'an e-mail channel gives an e-mail address' });
-    if (medium === 'phone' && !/^\+[1-9][0-9]{6,14}$/.test(address)) errors.push({ pointer: '/address', detail: 'a phone channel gives an E.164 number' });
-    if (key !== undefined && medium !== 'email') errors.push({ pointer: '/key', detail: 'only an e-mail channel carries an OpenPGP or S/MIME key' });
+    const {
+      medium,
+      address,
+      key,
+      body_id: bodyId,
+    } = input as { medium: string; address: string; key?: unknown; body_id?: string };
+    if (medium === 'email' && !/^[^@\s]+@[^@\s]+$/.test(address))
+      errors.push({ pointer: '/address', detail: 'an e-mail channel gives an e-mail address' });
+    if (medium === 'phone' && !/^\+[1-9][0-9]{6,14}$/.test(address))
+      errors.push({ pointer: '/address', detail: 'a phone channel gives an E.164 number' });
+    if (key !== undefined && medium !== 'email')
+      errors.push({ pointer: '/key', detail: 'only an e-mail channel carries an OpenPGP or S/MIME key' });
     if (bodyId) {
       const body = await findCurrentEntry(c.var.deps.db, 'body', bodyId);
-      if (!body || body.owner_id !== owner || body.status !== 'active') errors.push({ pointer: '/body_id', detail: `not an active competent body of ${owner}` });
+      if (!body || body.owner_id !== owner || body.status !== 'active')
+        errors.push({ pointer: '/body_id', detail: `not an active competent body of ${owner}` });
     }
     return errors;
   },

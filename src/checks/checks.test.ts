@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { median } from './repo.ts';
-import { contactBody, count, createTestPortal, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
-import { problem, type ProblemBody } from '../../test/support/problem.ts';
+import {
+  contactBody,
+  count,
+  createTestPortal,
+  START,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
+import { problem } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -42,13 +49,22 @@ interface Report {
   answered_late: number;
   not_answered: number;
   median_response_seconds: number | null;
-  rows: { state: string; outcome: 'on-time' | 'late' | 'no-answer'; contact_id: string | null; acknowledged_at: string | null; response_seconds: number | null }[];
+  rows: {
+    state: string;
+    outcome: 'on-time' | 'late' | 'no-answer';
+    contact_id: string | null;
+    acknowledged_at: string | null;
+    response_seconds: number | null;
+  }[];
 }
 
 /** What every write adds: its record rows, one attestation and one log leaf. */
 const WRITE_TABLES = ['checks', 'check_addressees', 'check_acknowledgements', 'attestations', 'log_leaves'] as const;
 function snapshot(portal: TestPortal) {
-  return Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)])) as Record<(typeof WRITE_TABLES)[number], number>;
+  return Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)])) as Record<
+    (typeof WRITE_TABLES)[number],
+    number
+  >;
 }
 
 async function publish(client: TestClient, overrides: Record<string, unknown> = {}): Promise<string> {
@@ -57,7 +73,10 @@ async function publish(client: TestClient, overrides: Record<string, unknown> = 
   return ((await res.json()) as { data: { id: string } }).data.id;
 }
 
-async function startCheck(portal: TestPortal, body: Record<string, unknown>): Promise<{ data: Check; attestation: AttestationRef }> {
+async function startCheck(
+  portal: TestPortal,
+  body: Record<string, unknown>,
+): Promise<{ data: Check; attestation: AttestationRef }> {
   const res = await portal.secretariat.post('/checks', body);
   expect(res.status).toBe(201);
   return (await res.json()) as { data: Check; attestation: AttestationRef };
@@ -91,7 +110,11 @@ async function threeStates() {
   const states: Record<string, { client: TestClient; technical: string; policy: string }> = {};
   for (const id of ['FR', 'AT', 'DE']) {
     const client = await portal.registerState(id);
-    states[id] = { client, technical: await publish(client, { role: 'technical' }), policy: await publish(client, { role: 'policy' }) };
+    states[id] = {
+      client,
+      technical: await publish(client, { role: 'technical' }),
+      policy: await publish(client, { role: 'policy' }),
+    };
   }
   return { portal, AT: states.AT!, DE: states.DE!, FR: states.FR! };
 }
@@ -100,7 +123,10 @@ describe('checks: starting', () => {
   it('addresses every registered state for both roles, attests the start and logs it', async () => {
     const { portal, AT } = await threeStates();
     const before = snapshot(portal);
-    const res = await portal.secretariat.post('/checks', { deadline: at(2 * DAY_MS), message: 'Annual ping test: please answer.' });
+    const res = await portal.secretariat.post('/checks', {
+      deadline: at(2 * DAY_MS),
+      message: 'Annual ping test: please answer.',
+    });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { data: Check; attestation: AttestationRef };
     expect(res.headers.get('location')).toBe(`/checks/${body.data.id}`);
@@ -115,18 +141,30 @@ describe('checks: starting', () => {
       attestation_id: body.attestation.id,
       href: `/checks/${body.data.id}`,
     });
-    expect(snapshot(portal)).toEqual({ ...before, checks: 1, check_addressees: 3, attestations: before.attestations + 1, log_leaves: before.log_leaves + 1 });
-    expect(portal.sqlite.prepare('SELECT state_id FROM check_addressees WHERE check_id = ? ORDER BY state_id').all(body.data.id)).toEqual([
-      { state_id: 'AT' },
-      { state_id: 'DE' },
-      { state_id: 'FR' },
-    ]);
-    expect(portal.sqlite.prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?').get(body.attestation.id)).toEqual({
+    expect(snapshot(portal)).toEqual({
+      ...before,
+      checks: 1,
+      check_addressees: 3,
+      attestations: before.attestations + 1,
+      log_leaves: before.log_leaves + 1,
+    });
+    expect(
+      portal.sqlite
+        .prepare('SELECT state_id FROM check_addressees WHERE check_id = ? ORDER BY state_id')
+        .all(body.data.id),
+    ).toEqual([{ state_id: 'AT' }, { state_id: 'DE' }, { state_id: 'FR' }]);
+    expect(
+      portal.sqlite
+        .prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?')
+        .get(body.attestation.id),
+    ).toEqual({
       subject: `urn:cbm:check:${body.data.id}`,
       principal_id: 'secretariat',
       operation: 'startCheck',
     });
-    expect(portal.sqlite.prepare('SELECT attestation_id FROM log_leaves WHERE idx = ?').get(body.attestation.log_index)).toEqual({ attestation_id: body.attestation.id });
+    expect(
+      portal.sqlite.prepare('SELECT attestation_id FROM log_leaves WHERE idx = ?').get(body.attestation.log_index),
+    ).toEqual({ attestation_id: body.attestation.id });
 
     // Every participant reads it.
     const read = await AT.client.get(`/checks/${body.data.id}`);
@@ -164,12 +202,18 @@ describe('checks: starting', () => {
       ids.push((await startCheck(portal, { deadline: at(DAY_MS), states: index === 1 ? ['DE'] : undefined })).data.id);
       portal.clock.advance(1000);
     }
-    const first = (await (await AT.client.get('/checks?limit=2')).json()) as { items: Check[]; next_cursor: string | null };
+    const first = (await (await AT.client.get('/checks?limit=2')).json()) as {
+      items: Check[];
+      next_cursor: string | null;
+    };
     expect(first.items.map((item) => item.id)).toEqual([ids[2], ids[1]]);
     expect(first.items[1]!.states).toEqual(['DE']);
     expect(first.items[0]!.states).toEqual(['AT', 'DE', 'FR']);
     expect(first.next_cursor).not.toBeNull();
-    const second = (await (await AT.client.get(`/checks?limit=2&cursor=${first.next_cursor}`)).json()) as { items: Check[]; next_cursor: string | null };
+    const second = (await (await AT.client.get(`/checks?limit=2&cursor=${first.next_cursor}`)).json()) as {
+      items: Check[];
+      next_cursor: string | null;
+    };
     expect(second.items.map((item) => item.id)).toEqual([ids[0]]);
     expect(second.next_cursor).toBeNull();
   });
@@ -212,16 +256,23 @@ describe('checks: starting', () => {
     expect(res.status).toBe(403);
     expect((await problem(res)).code).toBe('insufficient-scope');
 
-    const key = await portal.secretariat.post('/principals/AT/keys', { jwk: AT.client.publicJwk, scopes: ['read', 'checks:write'] });
+    const key = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: AT.client.publicJwk,
+      scopes: ['read', 'checks:write'],
+    });
     expect(key.status).toBe(422);
-    expect((await problem(key)).errors).toEqual([{ pointer: '/scopes/1', detail: 'only Secretariat keys may hold this scope' }]);
+    expect((await problem(key)).errors).toEqual([
+      { pointer: '/scopes/1', detail: 'only Secretariat keys may hold this scope' },
+    ]);
     expect(snapshot(portal)).toEqual(before);
   });
 
   it('refuses a state key that holds checks:write anyway (secretariat-only)', async () => {
     const { portal, AT } = await threeStates();
     // A key written straight into the database, past the registration rule.
-    portal.sqlite.prepare('UPDATE principal_keys SET scopes = ? WHERE kid = ?').run(JSON.stringify(['read', 'checks:write']), AT.client.kid);
+    portal.sqlite
+      .prepare('UPDATE principal_keys SET scopes = ? WHERE kid = ?')
+      .run(JSON.stringify(['read', 'checks:write']), AT.client.kid);
     const before = snapshot(portal);
     const res = await AT.client.post('/checks', { deadline: at(DAY_MS) });
     expect(res.status).toBe(403);
@@ -284,12 +335,18 @@ describe('checks: acknowledging', () => {
       note: 'Duty officer on shift.',
       attestation_id: body.attestation.id,
     });
-    expect(portal.sqlite.prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?').get(body.attestation.id)).toEqual({
+    expect(
+      portal.sqlite
+        .prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?')
+        .get(body.attestation.id),
+    ).toEqual({
       subject: `urn:cbm:check:${check.id}:ack:AT`,
       principal_id: 'AT',
       operation: 'acknowledgeCheck',
     });
-    expect(portal.sqlite.prepare('SELECT attestation_id FROM log_leaves WHERE idx = ?').get(body.attestation.log_index)).toEqual({ attestation_id: body.attestation.id });
+    expect(
+      portal.sqlite.prepare('SELECT attestation_id FROM log_leaves WHERE idx = ?').get(body.attestation.log_index),
+    ).toEqual({ attestation_id: body.attestation.id });
   });
 
   it('accepts an answer at the deadline itself as on time', async () => {
@@ -326,12 +383,18 @@ describe('checks: acknowledging', () => {
       attestations: before.attestations + 1,
       log_leaves: before.log_leaves + 1,
     });
-    expect(portal.sqlite.prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?').get(stored.attestation_id)).toEqual({
+    expect(
+      portal.sqlite
+        .prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?')
+        .get(stored.attestation_id),
+    ).toEqual({
       subject: `urn:cbm:check:${check.id}:ack:FR`,
       principal_id: 'FR',
       operation: 'acknowledgeCheck',
     });
-    expect(portal.sqlite.prepare('SELECT count(*) AS n FROM log_leaves WHERE attestation_id = ?').get(stored.attestation_id)).toEqual({ n: 1 });
+    expect(
+      portal.sqlite.prepare('SELECT count(*) AS n FROM log_leaves WHERE attestation_id = ?').get(stored.attestation_id),
+    ).toEqual({ n: 1 });
 
     // A second late answer is no answer: already acknowledged, nothing more written.
     const again = await acknowledge(FR.client, check.id, { contact_id: FR.policy });
@@ -347,34 +410,96 @@ describe('checks: acknowledging', () => {
    */
   type Setup = Awaited<ReturnType<typeof threeStates>> & { check: Check };
   const refusals: [string, number, string, (setup: Setup) => Promise<() => Promise<Response>>][] = [
-    ['a second answer', 409, 'already-acknowledged', async ({ AT, check }) => {
-      await acknowledged(AT.client, check.id, AT.technical);
-      return () => acknowledge(AT.client, check.id, { contact_id: AT.policy });
-    }],
-    ['a state the check does not address', 403, 'not-addressed', async ({ portal, DE }) => {
-      const other = await startCheck(portal, { states: ['AT'], deadline: at(DAY_MS) });
-      return () => acknowledge(DE.client, other.data.id, { contact_id: DE.technical });
-    }],
-    ["a state naming another state's contact", 403, 'not-owner', async ({ DE, AT, check }) => () =>
-      acknowledge(DE.client, check.id, { contact_id: AT.technical })],
-    ['the Secretariat answering for a state', 403, 'insufficient-scope', async ({ portal, AT, check }) => () =>
-      acknowledge(portal.secretariat, check.id, { contact_id: AT.technical })],
-    ['a key without contacts:write', 403, 'insufficient-scope', async ({ portal, AT, check }) => {
-      const reader = await portal.addKey('AT', { scopes: ['read'] });
-      return () => acknowledge(reader, check.id, { contact_id: AT.technical });
-    }],
-    ['an unknown check', 404, 'not-found', async ({ AT }) => () => acknowledge(AT.client, UNKNOWN_ID, { contact_id: AT.technical })],
-    ['an unknown contact', 422, '/contact_id', async ({ AT, check }) => () => acknowledge(AT.client, check.id, { contact_id: UNKNOWN_ID })],
-    ['a withdrawn contact', 422, '/contact_id', async ({ AT, check }) => {
-      const withdrawn = await AT.client.post(`/contacts/${AT.technical}/withdraw`, { reason: 'left' }, { headers: { 'if-match': '"1"' } });
-      expect(withdrawn.status).toBe(200);
-      return () => acknowledge(AT.client, check.id, { contact_id: AT.technical });
-    }],
-    ['a contact of a role the check does not address', 422, '/contact_id', async ({ portal, AT }) => {
-      const technicalOnly = await startCheck(portal, { roles: ['technical'], deadline: at(DAY_MS) });
-      return () => acknowledge(AT.client, technicalOnly.data.id, { contact_id: AT.policy });
-    }],
-    ['a body without contact_id', 422, '/contact_id', async ({ AT, check }) => () => acknowledge(AT.client, check.id, { note: 'here' })],
+    [
+      'a second answer',
+      409,
+      'already-acknowledged',
+      async ({ AT, check }) => {
+        await acknowledged(AT.client, check.id, AT.technical);
+        return () => acknowledge(AT.client, check.id, { contact_id: AT.policy });
+      },
+    ],
+    [
+      'a state the check does not address',
+      403,
+      'not-addressed',
+      async ({ portal, DE }) => {
+        const other = await startCheck(portal, { states: ['AT'], deadline: at(DAY_MS) });
+        return () => acknowledge(DE.client, other.data.id, { contact_id: DE.technical });
+      },
+    ],
+    [
+      "a state naming another state's contact",
+      403,
+      'not-owner',
+      async ({ DE, AT, check }) =>
+        () =>
+          acknowledge(DE.client, check.id, { contact_id: AT.technical }),
+    ],
+    [
+      'the Secretariat answering for a state',
+      403,
+      'insufficient-scope',
+      async ({ portal, AT, check }) =>
+        () =>
+          acknowledge(portal.secretariat, check.id, { contact_id: AT.technical }),
+    ],
+    [
+      'a key without contacts:write',
+      403,
+      'insufficient-scope',
+      async ({ portal, AT, check }) => {
+        const reader = await portal.addKey('AT', { scopes: ['read'] });
+        return () => acknowledge(reader, check.id, { contact_id: AT.technical });
+      },
+    ],
+    [
+      'an unknown check',
+      404,
+      'not-found',
+      async ({ AT }) =>
+        () =>
+          acknowledge(AT.client, UNKNOWN_ID, { contact_id: AT.technical }),
+    ],
+    [
+      'an unknown contact',
+      422,
+      '/contact_id',
+      async ({ AT, check }) =>
+        () =>
+          acknowledge(AT.client, check.id, { contact_id: UNKNOWN_ID }),
+    ],
+    [
+      'a withdrawn contact',
+      422,
+      '/contact_id',
+      async ({ AT, check }) => {
+        const withdrawn = await AT.client.post(
+          `/contacts/${AT.technical}/withdraw`,
+          { reason: 'left' },
+          { headers: { 'if-match': '"1"' } },
+        );
+        expect(withdrawn.status).toBe(200);
+        return () => acknowledge(AT.client, check.id, { contact_id: AT.technical });
+      },
+    ],
+    [
+      'a contact of a role the check does not address',
+      422,
+      '/contact_id',
+      async ({ portal, AT }) => {
+        const technicalOnly = await startCheck(portal, { roles: ['technical'], deadline: at(DAY_MS) });
+        return () => acknowledge(AT.client, technicalOnly.data.id, { contact_id: AT.policy });
+      },
+    ],
+    [
+      'a body without contact_id',
+      422,
+      '/contact_id',
+      async ({ AT, check }) =>
+        () =>
+          acknowledge(AT.client, check.id, { note: 'here' }),
+    ],
   ];
   for (const [name, status, expected, prepare] of refusals) {
     it(`refuses ${name} (${status} ${expected}) and writes nothing`, async () => {
@@ -407,13 +532,22 @@ describe('checks: acknowledging', () => {
     expect(results.map((res) => res.status).sort()).toEqual([201, 409]);
     const refused = results.find((res) => res.status === 409)!;
     expect((await problem(refused)).code).toBe('already-acknowledged');
-    expect(snapshot(portal)).toEqual({ ...before, check_acknowledgements: 1, attestations: before.attestations + 1, log_leaves: before.log_leaves + 1 });
+    expect(snapshot(portal)).toEqual({
+      ...before,
+      check_acknowledgements: 1,
+      attestations: before.attestations + 1,
+      log_leaves: before.log_leaves + 1,
+    });
     expect(portal.logged).toEqual([]);
   });
 
   it('holds its conditions at commit time, in SQL: one answer per state, addressed states, an active contact in an addressed role', async () => {
     const { portal, AT, DE, FR } = await threeStates();
-    const { data: check } = await startCheck(portal, { states: ['AT', 'DE'], roles: ['technical'], deadline: at(DAY_MS) });
+    const { data: check } = await startCheck(portal, {
+      states: ['AT', 'DE'],
+      roles: ['technical'],
+      deadline: at(DAY_MS),
+    });
     const answer = await acknowledged(AT.client, check.id, AT.technical);
     const insert = portal.sqlite.prepare(
       `INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, response_seconds, late, note, attestation_id)
@@ -421,11 +555,17 @@ describe('checks: acknowledging', () => {
     );
     const row = (state: string, contact: string) => [check.id, state, contact, START, answer.attestation_id];
     expect(() => insert.run(...row('AT', AT.technical))).toThrow(/UNIQUE constraint failed: check_acknowledgements/);
-    expect(() => insert.run(...row('FR', FR.technical))).toThrow(/FOREIGN KEY constraint failed|contacts\.answering_contact/);
+    expect(() => insert.run(...row('FR', FR.technical))).toThrow(
+      /FOREIGN KEY constraint failed|contacts\.answering_contact/,
+    );
     expect(() => insert.run(...row('DE', DE.policy))).toThrow(/CHECK constraint failed: contacts\.answering_contact/);
-    expect(() => insert.run(...row('DE', AT.technical))).toThrow(/CHECK constraint failed: contacts\.answering_contact/);
+    expect(() => insert.run(...row('DE', AT.technical))).toThrow(
+      /CHECK constraint failed: contacts\.answering_contact/,
+    );
     portal.sqlite.prepare("UPDATE contacts SET status = 'withdrawn' WHERE id = ?").run(DE.technical);
-    expect(() => insert.run(...row('DE', DE.technical))).toThrow(/CHECK constraint failed: contacts\.answering_contact/);
+    expect(() => insert.run(...row('DE', DE.technical))).toThrow(
+      /CHECK constraint failed: contacts\.answering_contact/,
+    );
     expect(count(portal.sqlite, 'check_acknowledgements')).toBe(1);
   });
 });
@@ -449,7 +589,13 @@ describe('checks: report and compliance', () => {
 
     // While open: unanswered states are no-answer, the median covers the answers so far.
     const open = await report(clients.PL!.client, check.id);
-    expect(open).toMatchObject({ addressed: 6, answered_on_time: 3, answered_late: 0, not_answered: 3, median_response_seconds: 3600 });
+    expect(open).toMatchObject({
+      addressed: 6,
+      answered_on_time: 3,
+      answered_late: 0,
+      not_answered: 3,
+      median_response_seconds: 3600,
+    });
     expect(open.check).toMatchObject({ id: check.id, status: 'open' });
 
     expect((await answer('DE', 4 * HOUR_MS)).status).toBe(201);
@@ -463,11 +609,41 @@ describe('checks: report and compliance', () => {
       not_answered: 1,
       median_response_seconds: 5400,
       rows: [
-        { state: 'AT', outcome: 'on-time', contact_id: clients.AT!.contact, acknowledged_at: at(HOUR_MS), response_seconds: 3600 },
-        { state: 'BE', outcome: 'on-time', contact_id: clients.BE!.contact, acknowledged_at: at(2 * HOUR_MS), response_seconds: 7200 },
-        { state: 'CZ', outcome: 'on-time', contact_id: clients.CZ!.contact, acknowledged_at: at(10 * 60 * 1000), response_seconds: 600 },
-        { state: 'DE', outcome: 'on-time', contact_id: clients.DE!.contact, acknowledged_at: at(4 * HOUR_MS), response_seconds: 14400 },
-        { state: 'FR', outcome: 'late', contact_id: clients.FR!.contact, acknowledged_at: at(7 * HOUR_MS), response_seconds: 25200 },
+        {
+          state: 'AT',
+          outcome: 'on-time',
+          contact_id: clients.AT!.contact,
+          acknowledged_at: at(HOUR_MS),
+          response_seconds: 3600,
+        },
+        {
+          state: 'BE',
+          outcome: 'on-time',
+          contact_id: clients.BE!.contact,
+          acknowledged_at: at(2 * HOUR_MS),
+          response_seconds: 7200,
+        },
+        {
+          state: 'CZ',
+          outcome: 'on-time',
+          contact_id: clients.CZ!.contact,
+          acknowledged_at: at(10 * 60 * 1000),
+          response_seconds: 600,
+        },
+        {
+          state: 'DE',
+          outcome: 'on-time',
+          contact_id: clients.DE!.contact,
+          acknowledged_at: at(4 * HOUR_MS),
+          response_seconds: 14400,
+        },
+        {
+          state: 'FR',
+          outcome: 'late',
+          contact_id: clients.FR!.contact,
+          acknowledged_at: at(7 * HOUR_MS),
+          response_seconds: 25200,
+        },
         { state: 'PL', outcome: 'no-answer', contact_id: null, acknowledged_at: null, response_seconds: null },
       ],
     });
@@ -478,7 +654,12 @@ describe('checks: report and compliance', () => {
     const { data: check } = await startCheck(portal, { deadline: at(HOUR_MS) });
     portal.clock.advance(2 * HOUR_MS);
     expect((await acknowledge(AT.client, check.id, { contact_id: AT.technical })).status).toBe(409);
-    expect(await report(AT.client, check.id)).toMatchObject({ answered_on_time: 0, answered_late: 1, not_answered: 2, median_response_seconds: null });
+    expect(await report(AT.client, check.id)).toMatchObject({
+      answered_on_time: 0,
+      answered_late: 1,
+      not_answered: 2,
+      median_response_seconds: null,
+    });
   });
 
   it('computes the median of an odd and an even number of answers', () => {
@@ -498,9 +679,27 @@ describe('checks: report and compliance', () => {
     expect(await history(DE.client, 'AT')).toEqual(empty);
     portal.clock.set(at(2 * DAY_MS));
     expect((await acknowledge(FR.client, first.data.id, { contact_id: FR.policy })).status).toBe(409);
-    expect(await history(DE.client, 'AT')).toEqual({ addressed: 1, answered_on_time: 1, answered_late: 0, missed: 0, last_check_at: START });
-    expect(await history(DE.client, 'DE')).toEqual({ addressed: 1, answered_on_time: 0, answered_late: 0, missed: 1, last_check_at: START });
-    expect(await history(DE.client, 'FR')).toEqual({ addressed: 1, answered_on_time: 0, answered_late: 1, missed: 0, last_check_at: START });
+    expect(await history(DE.client, 'AT')).toEqual({
+      addressed: 1,
+      answered_on_time: 1,
+      answered_late: 0,
+      missed: 0,
+      last_check_at: START,
+    });
+    expect(await history(DE.client, 'DE')).toEqual({
+      addressed: 1,
+      answered_on_time: 0,
+      answered_late: 0,
+      missed: 1,
+      last_check_at: START,
+    });
+    expect(await history(DE.client, 'FR')).toEqual({
+      addressed: 1,
+      answered_on_time: 0,
+      answered_late: 1,
+      missed: 0,
+      last_check_at: START,
+    });
 
     // A second check, addressed to Germany and France only.
     const second = await startCheck(portal, { states: ['DE', 'FR'], deadline: at(3 * DAY_MS) });
@@ -508,8 +707,26 @@ describe('checks: report and compliance', () => {
     // A third, still open: not counted.
     await startCheck(portal, { deadline: at(10 * DAY_MS) });
     portal.clock.set(at(4 * DAY_MS));
-    expect(await history(AT.client, 'AT')).toEqual({ addressed: 1, answered_on_time: 1, answered_late: 0, missed: 0, last_check_at: START });
-    expect(await history(AT.client, 'DE')).toEqual({ addressed: 2, answered_on_time: 1, answered_late: 0, missed: 1, last_check_at: at(2 * DAY_MS) });
-    expect(await history(AT.client, 'FR')).toEqual({ addressed: 2, answered_on_time: 0, answered_late: 1, missed: 1, last_check_at: at(2 * DAY_MS) });
+    expect(await history(AT.client, 'AT')).toEqual({
+      addressed: 1,
+      answered_on_time: 1,
+      answered_late: 0,
+      missed: 0,
+      last_check_at: START,
+    });
+    expect(await history(AT.client, 'DE')).toEqual({
+      addressed: 2,
+      answered_on_time: 1,
+      answered_late: 0,
+      missed: 1,
+      last_check_at: at(2 * DAY_MS),
+    });
+    expect(await history(AT.client, 'FR')).toEqual({
+      addressed: 2,
+      answered_on_time: 0,
+      answered_late: 1,
+      missed: 1,
+      last_check_at: at(2 * DAY_MS),
+    });
   });
 });

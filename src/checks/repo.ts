@@ -59,7 +59,11 @@ export function toAcknowledgement(row: CheckAcknowledgementsTable): Acknowledgem
 }
 
 /** The check row, the addressee rows (in chunks D1 accepts), in foreign-key order. */
-export function insertCheckQueries(db: PortalDb, row: Omit<ChecksTable, 'seq'>, states: readonly string[]): CompiledQuery[] {
+export function insertCheckQueries(
+  db: PortalDb,
+  row: Omit<ChecksTable, 'seq'>,
+  states: readonly string[],
+): CompiledQuery[] {
   const queries = [db.kysely.insertInto('checks').values(row).compile()];
   for (let start = 0; start < states.length; start += ADDRESSEES_PER_INSERT) {
     const chunk = states.slice(start, start + ADDRESSEES_PER_INSERT);
@@ -79,7 +83,12 @@ export function insertAcknowledgementQuery(db: PortalDb, row: CheckAcknowledgeme
 
 /** Every registered participating state, in state order. */
 export async function registeredStates(db: PortalDb): Promise<string[]> {
-  const rows = await db.kysely.selectFrom('principals').select('id').where('kind', '=', 'state').orderBy('id').execute();
+  const rows = await db.kysely
+    .selectFrom('principals')
+    .select('id')
+    .where('kind', '=', 'state')
+    .orderBy('id')
+    .execute();
   return rows.map((row) => row.id);
 }
 
@@ -106,7 +115,12 @@ export function findCheck(db: PortalDb, id: string) {
 
 /** Addressed states of one check, in state order. */
 export async function addresseesOf(db: PortalDb, checkId: string): Promise<string[]> {
-  const rows = await db.kysely.selectFrom('check_addressees').select('state_id').where('check_id', '=', checkId).orderBy('state_id').execute();
+  const rows = await db.kysely
+    .selectFrom('check_addressees')
+    .select('state_id')
+    .where('check_id', '=', checkId)
+    .orderBy('state_id')
+    .execute();
   return rows.map((row) => row.state_id);
 }
 
@@ -148,7 +162,11 @@ export function findAcknowledgement(db: PortalDb, checkId: string, stateId: stri
 
 /** Newest first: the cursor walks down the sequence. */
 export function listChecks(db: PortalDb, beforeSeq: number | null, limit: number) {
-  let query = db.kysely.selectFrom('checks').selectAll().orderBy('seq', 'desc').limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('checks')
+    .selectAll()
+    .orderBy('seq', 'desc')
+    .limit(limit + 1);
   if (beforeSeq !== null) query = query.where('seq', '<', beforeSeq);
   return query.execute();
 }
@@ -166,7 +184,9 @@ export async function checkReport(db: PortalDb, check: Check): Promise<CheckRepo
   const rows = await db.kysely
     .selectFrom('check_addressees')
     .leftJoin('check_acknowledgements', (join) =>
-      join.onRef('check_acknowledgements.check_id', '=', 'check_addressees.check_id').onRef('check_acknowledgements.state_id', '=', 'check_addressees.state_id'),
+      join
+        .onRef('check_acknowledgements.check_id', '=', 'check_addressees.check_id')
+        .onRef('check_acknowledgements.state_id', '=', 'check_addressees.state_id'),
     )
     .select([
       'check_addressees.state_id as state',
@@ -207,7 +227,9 @@ export async function checkHistory(db: PortalDb, stateId: string, now: Date): Pr
     .selectFrom('check_addressees')
     .innerJoin('checks', 'checks.id', 'check_addressees.check_id')
     .leftJoin('check_acknowledgements', (join) =>
-      join.onRef('check_acknowledgements.check_id', '=', 'check_addressees.check_id').onRef('check_acknowledgements.state_id', '=', 'check_addressees.state_id'),
+      join
+        .onRef('check_acknowledgements.check_id', '=', 'check_addressees.check_id')
+        .onRef('check_acknowledgements.state_id', '=', 'check_addressees.state_id'),
     )
     .select((eb) => [
       eb.fn.countAll<number>().as('addressed'),

@@ -28,8 +28,10 @@ import {
 } from './repo.ts';
 
 const cannotStart = (errors: FieldError[]) => problems.unprocessable('The check cannot be started.', errors);
-const cannotAcknowledge = (detail: string) => problems.unprocessable('The acknowledgement cannot be recorded.', [{ pointer: '/contact_id', detail }]);
-const alreadyAcknowledged = () => problems.conflict('already-acknowledged', 'This state has already answered this check; a check is answered once.');
+const cannotAcknowledge = (detail: string) =>
+  problems.unprocessable('The acknowledgement cannot be recorded.', [{ pointer: '/contact_id', detail }]);
+const alreadyAcknowledged = () =>
+  problems.conflict('already-acknowledged', 'This state has already answered this check; a check is answered once.');
 
 async function existingCheck<E extends AppEnv>(c: Context<E>, id: string) {
   const row = await findCheck(c.var.deps.db, id);
@@ -41,9 +43,17 @@ async function existingCheck<E extends AppEnv>(c: Context<E>, id: string) {
 function acceptDeadline(deadline: string, now: Date): string {
   const at = Date.parse(deadline);
   if (!Number.isFinite(at)) throw cannotStart([{ pointer: '/deadline', detail: 'not a date-time' }]);
-  if (at <= now.getTime()) throw cannotStart([{ pointer: '/deadline', detail: `must be after the start of the check (${now.toISOString()})` }]);
+  if (at <= now.getTime())
+    throw cannotStart([
+      { pointer: '/deadline', detail: `must be after the start of the check (${now.toISOString()})` },
+    ]);
   if (at - now.getTime() > MAX_CHECK_WINDOW_MS) {
-    throw cannotStart([{ pointer: '/deadline', detail: `must be at most 30 days ahead (${new Date(now.getTime() + MAX_CHECK_WINDOW_MS).toISOString()})` }]);
+    throw cannotStart([
+      {
+        pointer: '/deadline',
+        detail: `must be at most 30 days ahead (${new Date(now.getTime() + MAX_CHECK_WINDOW_MS).toISOString()})`,
+      },
+    ]);
   }
   return new Date(at).toISOString();
 }
@@ -53,14 +63,25 @@ export const checks = new Hono<AppEnv>()
     const { db, clock } = c.var.deps;
     const { cursor, limit = 100 } = c.var.input.query;
     const rows = await listChecks(db, decodeCursor(cursor), limit);
-    const states = await addresseesOfMany(db, rows.slice(0, limit).map((row) => row.id));
+    const states = await addresseesOfMany(
+      db,
+      rows.slice(0, limit).map((row) => row.id),
+    );
     const now = clock.now();
-    return c.json(toPage(rows, limit, (row) => row.seq, (row) => toCheck(row, states.get(row.id) ?? [], now)));
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (row) => row.seq,
+        (row) => toCheck(row, states.get(row.id) ?? [], now),
+      ),
+    );
   })
 
   .post('/', operation('startCheck'), async (c) => {
     const { deps, caller } = c.var;
-    if (caller.principalKind !== 'secretariat') throw problems.forbidden('secretariat-only', 'Only the Secretariat starts communication checks.');
+    if (caller.principalKind !== 'secretariat')
+      throw problems.forbidden('secretariat-only', 'Only the Secretariat starts communication checks.');
     const input = c.var.input.body;
     const now = deps.clock.now();
     const deadline = acceptDeadline(input.deadline, now);
@@ -69,7 +90,9 @@ export const checks = new Hono<AppEnv>()
     if (input.states) {
       const known = await findRegisteredStates(deps.db, input.states);
       const unknown = input.states.flatMap((state, index) =>
-        known.has(state) ? [] : [{ pointer: `/states/${index}`, detail: `${state} is not a registered participating state` }],
+        known.has(state)
+          ? []
+          : [{ pointer: `/states/${index}`, detail: `${state} is not a registered participating state` }],
       );
       if (unknown.length) throw cannotStart(unknown);
       states = [...input.states].sort();
@@ -105,9 +128,11 @@ export const checks = new Hono<AppEnv>()
   .post('/:checkId/acknowledgements', operation('acknowledgeCheck'), async (c) => {
     const { deps, caller } = c.var;
     const check = await existingCheck(c, c.var.input.path.checkId);
-    if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only an addressed state answers a communication check, for itself.');
+    if (caller.principalKind !== 'state')
+      throw problems.forbidden('states-only', 'Only an addressed state answers a communication check, for itself.');
     const state = caller.principalId;
-    if (!(await isAddressed(deps.db, check.id, state))) throw problems.forbidden('not-addressed', `This check does not address ${state}.`);
+    if (!(await isAddressed(deps.db, check.id, state)))
+      throw problems.forbidden('not-addressed', `This check does not address ${state}.`);
     // A fast, friendly refusal; the primary key refuses a concurrent second answer at commit.
     if (await findAcknowledgement(deps.db, check.id, state)) throw alreadyAcknowledged();
 
@@ -115,11 +140,17 @@ export const checks = new Hono<AppEnv>()
     const contact = await findCurrentContact(deps.db, contactId);
     if (!contact) throw cannotAcknowledge('no such contact');
     if (contact.state_id !== state) {
-      throw problems.forbidden('not-owner', `Contact ${contactId} belongs to ${contact.state_id}; a state answers only for itself, naming its own contact.`);
+      throw problems.forbidden(
+        'not-owner',
+        `Contact ${contactId} belongs to ${contact.state_id}; a state answers only for itself, naming its own contact.`,
+      );
     }
     if (contact.status !== 'active') throw cannotAcknowledge('the contact is withdrawn');
     const roles = JSON.parse(check.roles) as string[];
-    if (!roles.includes(contact.role)) throw cannotAcknowledge(`the contact is a ${contact.role} contact; this check addresses ${roles.join(' and ')} contacts`);
+    if (!roles.includes(contact.role))
+      throw cannotAcknowledge(
+        `the contact is a ${contact.role} contact; this check addresses ${roles.join(' and ')} contacts`,
+      );
 
     const now = deps.clock.now();
     const late = isPastDeadline(check.deadline, now);
@@ -145,9 +176,19 @@ export const checks = new Hono<AppEnv>()
     if (late) {
       // Recorded, attested and reported as late, yet refused: the state learns it missed the deadline.
       await commitAttested(c, attestation, [insertAcknowledgementQuery(deps.db, row)], conflicts);
-      throw problems.conflict('deadline-passed', `The deadline ${check.deadline} has passed; the answer is recorded as late.`, { acknowledgement });
+      throw problems.conflict(
+        'deadline-passed',
+        `The deadline ${check.deadline} has passed; the answer is recorded as late.`,
+        { acknowledgement },
+      );
     }
-    return commitAndAnswer(c, attestation, [insertAcknowledgementQuery(deps.db, row)], { status: 201, data: acknowledgement }, conflicts);
+    return commitAndAnswer(
+      c,
+      attestation,
+      [insertAcknowledgementQuery(deps.db, row)],
+      { status: 201, data: acknowledgement },
+      conflicts,
+    );
   })
 
   .get('/:checkId/report', operation('getCheckReport'), async (c) => {

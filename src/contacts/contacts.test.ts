@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { contactBody, count, createTestPortal, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
-import { type ProblemBody } from '../../test/support/problem.ts';
+import {
+  contactBody,
+  count,
+  createTestPortal,
+  START,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
+import type { ProblemBody } from '../../test/support/problem.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -96,10 +103,19 @@ describe('contacts: publishing and versions', () => {
       status: 'active',
       version: 1,
     });
-    expect(versionRows(portal, id)).toEqual([{ version: 1, status: 'active', name: 'Anna Berger', attestation_id: body.attestation.id }]);
+    expect(versionRows(portal, id)).toEqual([
+      { version: 1, status: 'active', name: 'Anna Berger', attestation_id: body.attestation.id },
+    ]);
     expect(count(portal.sqlite, 'attestations')).toBe(attestationsBefore + 1);
-    const attestation = portal.sqlite.prepare('SELECT subject, principal_id, kid, operation FROM attestations WHERE id = ?').get(body.attestation.id);
-    expect(attestation).toEqual({ subject: `urn:cbm:contact:${id}:v1`, principal_id: 'AT', kid: at.kid, operation: 'createContact' });
+    const attestation = portal.sqlite
+      .prepare('SELECT subject, principal_id, kid, operation FROM attestations WHERE id = ?')
+      .get(body.attestation.id);
+    expect(attestation).toEqual({
+      subject: `urn:cbm:contact:${id}:v1`,
+      principal_id: 'AT',
+      kid: at.kid,
+      operation: 'createContact',
+    });
   });
 
   it('answers the current version with its ETag, to any participant', async () => {
@@ -124,7 +140,9 @@ describe('contacts: publishing and versions', () => {
     const id = created.data.id;
 
     portal.clock.advance(DAY_MS);
-    const res = await at.put(`/contacts/${id}`, contactBody({ name: 'Bernd Huber', email: 'bernd@cert.example.at' }), { headers: { 'If-Match': '"1"' } });
+    const res = await at.put(`/contacts/${id}`, contactBody({ name: 'Bernd Huber', email: 'bernd@cert.example.at' }), {
+      headers: { 'If-Match': '"1"' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
     const updated = (await res.json()) as Written;
@@ -138,7 +156,10 @@ describe('contacts: publishing and versions', () => {
       attestation_id: updated.attestation.id,
     });
     expect(updated.attestation.id).not.toBe(created.attestation.id);
-    const subject = portal.sqlite.prepare('SELECT subject FROM attestations WHERE id = ?').pluck().get(updated.attestation.id);
+    const subject = portal.sqlite
+      .prepare('SELECT subject FROM attestations WHERE id = ?')
+      .pluck()
+      .get(updated.attestation.id);
     expect(subject).toBe(`urn:cbm:contact:${id}:v2`);
 
     const current = await at.get(`/contacts/${id}`);
@@ -181,18 +202,36 @@ describe('contacts: publishing and versions', () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const id = (await publish(at)).data.id;
-    expect((await at.put(`/contacts/${id}`, contactBody({ name: 'Bernd Huber' }), { headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect(
+      (await at.put(`/contacts/${id}`, contactBody({ name: 'Bernd Huber' }), { headers: { 'If-Match': '"1"' } }))
+        .status,
+    ).toBe(200);
 
-    const res = await at.post(`/contacts/${id}/withdraw`, { reason: 'Left the CERT' }, { headers: { 'If-Match': '"2"' } });
+    const res = await at.post(
+      `/contacts/${id}/withdraw`,
+      { reason: 'Left the CERT' },
+      { headers: { 'If-Match': '"2"' } },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('"3"');
     const withdrawn = (await res.json()) as Written;
-    expect(withdrawn.data).toMatchObject({ id, version: 3, status: 'withdrawn', withdrawal_reason: 'Left the CERT', name: 'Bernd Huber' });
-    expect(portal.sqlite.prepare('SELECT subject, operation FROM attestations WHERE id = ?').get(withdrawn.attestation.id)).toEqual({
+    expect(withdrawn.data).toMatchObject({
+      id,
+      version: 3,
+      status: 'withdrawn',
+      withdrawal_reason: 'Left the CERT',
+      name: 'Bernd Huber',
+    });
+    expect(
+      portal.sqlite.prepare('SELECT subject, operation FROM attestations WHERE id = ?').get(withdrawn.attestation.id),
+    ).toEqual({
       subject: `urn:cbm:contact:${id}:v3`,
       operation: 'withdrawContact',
     });
-    expect(portal.sqlite.prepare('SELECT status, version FROM contacts WHERE id = ?').get(id)).toEqual({ status: 'withdrawn', version: 3 });
+    expect(portal.sqlite.prepare('SELECT status, version FROM contacts WHERE id = ?').get(id)).toEqual({
+      status: 'withdrawn',
+      version: 3,
+    });
 
     const directory = (await (await at.get('/contacts')).json()) as Page;
     expect(directory.items.map((item) => item.id)).not.toContain(id);
@@ -214,7 +253,9 @@ describe('contacts: publishing and versions', () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const id = (await publish(at)).data.id;
-    expect((await at.put(`/contacts/${id}`, contactBody({ name: 'B' }), { headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect(
+      (await at.put(`/contacts/${id}`, contactBody({ name: 'B' }), { headers: { 'If-Match': '"1"' } })).status,
+    ).toBe(200);
 
     const missing = await at.put(`/contacts/${id}`, contactBody({ name: 'C' }));
     expect(missing.status).toBe(428);
@@ -226,7 +267,7 @@ describe('contacts: publishing and versions', () => {
     expect(versionRows(portal, id).map((row) => row.version)).toEqual([1, 2]);
   });
 
-  it("lets a state change only its own contacts, and only states publish", async () => {
+  it('lets a state change only its own contacts, and only states publish', async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const de = await portal.registerState('DE');
@@ -249,7 +290,9 @@ describe('contacts: publishing and versions', () => {
     const id = (await publish(at)).data.id;
 
     const results = await Promise.all(
-      ['Concurrent One', 'Concurrent Two'].map((name) => at.put(`/contacts/${id}`, contactBody({ name }), { headers: { 'If-Match': '"1"' } })),
+      ['Concurrent One', 'Concurrent Two'].map((name) =>
+        at.put(`/contacts/${id}`, contactBody({ name }), { headers: { 'If-Match': '"1"' } }),
+      ),
     );
     expect(results.map((res) => res.status).sort()).toEqual([200, 412]);
     const winner = (await results.find((res) => res.status === 200)!.json()) as Written;
@@ -258,7 +301,12 @@ describe('contacts: publishing and versions', () => {
     const rows = versionRows(portal, id);
     expect(rows.map((row) => row.version)).toEqual([1, 2]);
     expect(rows[1]!.name).toBe(winner.data.name);
-    expect(portal.sqlite.prepare('SELECT count(*) FROM attestations WHERE subject LIKE ?').pluck().get(`urn:cbm:contact:${id}:%`)).toBe(2);
+    expect(
+      portal.sqlite
+        .prepare('SELECT count(*) FROM attestations WHERE subject LIKE ?')
+        .pluck()
+        .get(`urn:cbm:contact:${id}:%`),
+    ).toBe(2);
     expect(portal.sqlite.prepare('SELECT version FROM contacts WHERE id = ?').pluck().get(id)).toBe(2);
   });
 });
@@ -280,7 +328,9 @@ describe('contacts: rules', () => {
     expect(created.data.effective_at).toBe(effectiveAt);
     expect(created.data.filed_at).toBe(START);
     expect(created.data.late).toBe(late);
-    expect(portal.sqlite.prepare('SELECT late FROM contact_versions WHERE contact_id = ?').pluck().get(created.data.id)).toBe(late ? 1 : 0);
+    expect(
+      portal.sqlite.prepare('SELECT late FROM contact_versions WHERE contact_id = ?').pluck().get(created.data.id),
+    ).toBe(late ? 1 : 0);
   });
 
   it('flags late updates and withdrawals too, judged against their own effective_at', async () => {
@@ -290,13 +340,24 @@ describe('contacts: rules', () => {
     portal.clock.advance(100 * DAY_MS);
     const now = portal.clock.now().getTime();
 
-    const update = await at.put(`/contacts/${id}`, contactBody({ effective_at: new Date(now - 40 * DAY_MS).toISOString() }), {
-      headers: { 'If-Match': '"1"' },
-    });
+    const update = await at.put(
+      `/contacts/${id}`,
+      contactBody({ effective_at: new Date(now - 40 * DAY_MS).toISOString() }),
+      {
+        headers: { 'If-Match': '"1"' },
+      },
+    );
     expect(((await update.json()) as Written).data.late).toBe(true);
-    const withdrawal = await at.post(`/contacts/${id}/withdraw`, { effective_at: new Date(now - 2 * DAY_MS).toISOString() }, { headers: { 'If-Match': '"2"' } });
+    const withdrawal = await at.post(
+      `/contacts/${id}/withdraw`,
+      { effective_at: new Date(now - 2 * DAY_MS).toISOString() },
+      { headers: { 'If-Match': '"2"' } },
+    );
     expect(((await withdrawal.json()) as Written).data.late).toBe(false);
-    const lateFlags = portal.sqlite.prepare('SELECT late FROM contact_versions WHERE contact_id = ? ORDER BY version').pluck().all(id);
+    const lateFlags = portal.sqlite
+      .prepare('SELECT late FROM contact_versions WHERE contact_id = ? ORDER BY version')
+      .pluck()
+      .all(id);
     expect(lateFlags).toEqual([0, 1, 0]);
   });
 
@@ -307,26 +368,31 @@ describe('contacts: rules', () => {
     expect(created.data.effective_at).toBe('2026-11-20T09:00:00.000Z');
   });
 
-  it.each(['Mars/Olympus_Mons', 'Europe/Vienna '])('refuses the time zone %j with 422 at /time_zone and writes nothing', async (timeZone) => {
-    const portal = await createTestPortal();
-    const at = await portal.registerState('AT');
-    const attestations = count(portal.sqlite, 'attestations');
+  it.each(['Mars/Olympus_Mons', 'Europe/Vienna '])(
+    'refuses the time zone %j with 422 at /time_zone and writes nothing',
+    async (timeZone) => {
+      const portal = await createTestPortal();
+      const at = await portal.registerState('AT');
+      const attestations = count(portal.sqlite, 'attestations');
 
-    const res = await at.post('/contacts', contactBody({ time_zone: timeZone }));
-    expect(res.status).toBe(422);
-    const problem = (await res.json()) as ProblemBody;
-    expect(problem.code).toBe('validation-failed');
-    expect(problem.errors?.map((error) => error.pointer)).toEqual(['/time_zone']);
-    expect(count(portal.sqlite, 'contacts')).toBe(0);
-    expect(count(portal.sqlite, 'contact_versions')).toBe(0);
-    expect(count(portal.sqlite, 'attestations')).toBe(attestations);
-  });
+      const res = await at.post('/contacts', contactBody({ time_zone: timeZone }));
+      expect(res.status).toBe(422);
+      const problem = (await res.json()) as ProblemBody;
+      expect(problem.code).toBe('validation-failed');
+      expect(problem.errors?.map((error) => error.pointer)).toEqual(['/time_zone']);
+      expect(count(portal.sqlite, 'contacts')).toBe(0);
+      expect(count(portal.sqlite, 'contact_versions')).toBe(0);
+      expect(count(portal.sqlite, 'attestations')).toBe(attestations);
+    },
+  );
 
   it('refuses an invalid time zone on update as well', async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const id = (await publish(at)).data.id;
-    const res = await at.put(`/contacts/${id}`, contactBody({ time_zone: 'Nowhere/Land' }), { headers: { 'If-Match': '"1"' } });
+    const res = await at.put(`/contacts/${id}`, contactBody({ time_zone: 'Nowhere/Land' }), {
+      headers: { 'If-Match': '"1"' },
+    });
     expect(res.status).toBe(422);
     expect(((await res.json()) as ProblemBody).errors?.map((error) => error.pointer)).toEqual(['/time_zone']);
     expect(versionRows(portal, id)).toHaveLength(1);
@@ -340,7 +406,9 @@ describe('contacts: directory', () => {
     const de = await portal.registerState('DE');
     const atTechnical = (await publish(at, { role: 'technical' })).data.id;
     const atPolicy = (await publish(at, { role: 'policy', organisation: 'BMEIA' })).data.id;
-    const deTechnical = (await publish(de, { role: 'technical', organisation: 'CERT-Bund', time_zone: 'Europe/Berlin' })).data.id;
+    const deTechnical = (
+      await publish(de, { role: 'technical', organisation: 'CERT-Bund', time_zone: 'Europe/Berlin' })
+    ).data.id;
 
     const ids = async (path: string) => ((await (await de.get(path)).json()) as Page).items.map((item) => item.id);
     expect(await ids('/contacts')).toEqual([atTechnical, atPolicy, deTechnical]);
@@ -356,7 +424,9 @@ describe('contacts: directory', () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const id = (await publish(at, { role: 'technical' })).data.id;
-    expect((await at.put(`/contacts/${id}`, contactBody({ role: 'policy' }), { headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect(
+      (await at.put(`/contacts/${id}`, contactBody({ role: 'policy' }), { headers: { 'If-Match': '"1"' } })).status,
+    ).toBe(200);
 
     const technical = (await (await at.get('/contacts?role=technical')).json()) as Page;
     expect(technical.items).toEqual([]);
@@ -369,11 +439,18 @@ describe('contacts: directory', () => {
     const states = await Promise.all(['AT', 'DE', 'FR'].map(async (id) => portal.registerState(id)));
     const published: string[] = [];
     for (let round = 0; round < 3; round++) {
-      for (const state of states) published.push((await publish(state, { name: `Contact ${state.principal} ${round}` })).data.id);
+      for (const state of states)
+        published.push((await publish(state, { name: `Contact ${state.principal} ${round}` })).data.id);
     }
     // An update must not move a contact or duplicate it.
     const updated = published[1]!;
-    expect((await states[1]!.put(`/contacts/${updated}`, contactBody({ name: 'Renamed' }), { headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect(
+      (
+        await states[1]!.put(`/contacts/${updated}`, contactBody({ name: 'Renamed' }), {
+          headers: { 'If-Match': '"1"' },
+        })
+      ).status,
+    ).toBe(200);
 
     const pages = await allPages(states[0]!, '/contacts?limit=4');
     expect(pages.map((page) => page.items.length)).toEqual([4, 4, 1]);

@@ -42,7 +42,9 @@ function currentVersions(db: PortalDb) {
   return db.kysely
     .selectFrom('contacts')
     .innerJoin('contact_versions', (join) =>
-      join.onRef('contact_versions.contact_id', '=', 'contacts.id').onRef('contact_versions.version', '=', 'contacts.version'),
+      join
+        .onRef('contact_versions.contact_id', '=', 'contacts.id')
+        .onRef('contact_versions.version', '=', 'contacts.version'),
     )
     .selectAll('contact_versions')
     .select('contacts.seq');
@@ -54,19 +56,36 @@ export function findCurrentContact(db: PortalDb, id: string) {
 
 export function listDirectory(
   db: PortalDb,
-  filter: { state?: string; role?: Contact['role']; sector?: string; includeWithdrawn: boolean; afterSeq: number | null; limit: number },
+  filter: {
+    state?: string;
+    role?: Contact['role'];
+    sector?: string;
+    includeWithdrawn: boolean;
+    afterSeq: number | null;
+    limit: number;
+  },
 ) {
-  let query = currentVersions(db).orderBy('contacts.seq').limit(filter.limit + 1);
+  let query = currentVersions(db)
+    .orderBy('contacts.seq')
+    .limit(filter.limit + 1);
   if (filter.state) query = query.where('contacts.state_id', '=', filter.state);
   if (filter.role) query = query.where('contacts.role', '=', filter.role);
-  if (filter.sector) query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(contact_versions.sectors) WHERE value = ${filter.sector})`);
+  if (filter.sector)
+    query = query.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM json_each(contact_versions.sectors) WHERE value = ${filter.sector})`,
+    );
   if (!filter.includeWithdrawn) query = query.where('contacts.status', '=', 'active');
   if (filter.afterSeq !== null) query = query.where('contacts.seq', '>', filter.afterSeq);
   return query.execute();
 }
 
 export function listVersions(db: PortalDb, id: string, afterVersion: number | null, limit: number) {
-  let query = db.kysely.selectFrom('contact_versions').selectAll().where('contact_id', '=', id).orderBy('version').limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('contact_versions')
+    .selectAll()
+    .where('contact_id', '=', id)
+    .orderBy('version')
+    .limit(limit + 1);
   if (afterVersion !== null) query = query.where('version', '>', afterVersion);
   return query.execute();
 }

@@ -7,10 +7,19 @@ import { operation } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
 import { findCurrentEntry } from '../bodies/entries.ts';
 import { directoryCache } from './directory-cache.ts';
-import { contactEtag, findCurrentContact, LATE_AFTER_MS, listDirectory, listVersions, toContact, type ContactInput } from './repo.ts';
+import {
+  contactEtag,
+  findCurrentContact,
+  LATE_AFTER_MS,
+  listDirectory,
+  listVersions,
+  toContact,
+  type ContactInput,
+} from './repo.ts';
 
 function requireState<E extends AppEnv>(c: Context<E>) {
-  if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state publishes points of contact.');
+  if (c.var.caller.principalKind !== 'state')
+    throw problems.forbidden('states-only', 'Only a participating state publishes points of contact.');
   return c.var.caller.principalId;
 }
 
@@ -19,8 +28,13 @@ async function ownContact<E extends AppEnv>(c: Context<E>, id: string) {
   const state = requireState(c);
   const current = await findCurrentContact(c.var.deps.db, id);
   if (!current) throw problems.notFound(`No contact ${id}.`);
-  if (current.state_id !== state) throw problems.forbidden('not-owner', `Contact ${id} belongs to ${current.state_id}; a state changes only its own contacts.`);
-  if (current.status === 'withdrawn') throw problems.conflict('contact-withdrawn', 'A withdrawn contact is final; publish a new contact instead.');
+  if (current.state_id !== state)
+    throw problems.forbidden(
+      'not-owner',
+      `Contact ${id} belongs to ${current.state_id}; a state changes only its own contacts.`,
+    );
+  if (current.status === 'withdrawn')
+    throw problems.conflict('contact-withdrawn', 'A withdrawn contact is final; publish a new contact instead.');
   return current;
 }
 
@@ -30,7 +44,9 @@ function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
   if (!header) throw problems.preconditionRequired();
   const tags = header.split(',').map((tag) => tag.trim());
   if (!tags.includes('*') && !tags.includes(contactEtag(version))) {
-    throw problems.preconditionFailed(`The contact is at version ${version} (ETag ${contactEtag(version)}); fetch it and apply the change again.`);
+    throw problems.preconditionFailed(
+      `The contact is at version ${version} (ETag ${contactEtag(version)}); fetch it and apply the change again.`,
+    );
   }
 }
 
@@ -39,7 +55,11 @@ function isLate(effectiveAt: string, filedAt: Date) {
 }
 
 /** Writes a new version of a contact: the version row, the head row, the attestation. */
-async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<ContactVersionsTable, 'attestation_id'>, isNew: boolean) {
+async function commitVersion<E extends AppEnv>(
+  c: Context<E>,
+  version: Omit<ContactVersionsTable, 'attestation_id'>,
+  isNew: boolean,
+) {
   const status = isNew ? 201 : 200;
   const { db } = c.var.deps;
   const attestation = await attest(c, `urn:cbm:contact:${version.contact_id}:v${version.version}`);
@@ -47,7 +67,15 @@ async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<Cont
   const head = isNew
     ? db.kysely
         .insertInto('contacts')
-        .values({ id: row.contact_id, state_id: row.state_id, role: row.role, status: row.status, version: 1, created_at: row.filed_at, updated_at: row.filed_at })
+        .values({
+          id: row.contact_id,
+          state_id: row.state_id,
+          role: row.role,
+          status: row.status,
+          version: 1,
+          created_at: row.filed_at,
+          updated_at: row.filed_at,
+        })
         .compile()
     : db.kysely
         .updateTable('contacts')
@@ -57,15 +85,25 @@ async function commitVersion<E extends AppEnv>(c: Context<E>, version: Omit<Cont
         .compile();
   // A concurrent writer based on the same version inserts the same (contact_id, version)
   // and the same attestation subject: whichever commits second is refused here.
-  const stale = () => problems.preconditionFailed('The contact changed while this request was processed; fetch it and try again.');
+  const stale = () =>
+    problems.preconditionFailed('The contact changed while this request was processed; fetch it and try again.');
   const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
   // Foreign keys: a new head goes before its first version; an update moves the head last.
   const contact = toContact(row);
-  const headers: Record<string, string> = { ETag: contactEtag(row.version), ...(isNew ? { Location: contact.href } : {}) };
-  return commitAndAnswer(c, attestation, isNew ? [head, versionRow] : [versionRow, head], { status, data: contact, headers }, {
-    contact_versions: stale,
-    attestations: stale,
-  });
+  const headers: Record<string, string> = {
+    ETag: contactEtag(row.version),
+    ...(isNew ? { Location: contact.href } : {}),
+  };
+  return commitAndAnswer(
+    c,
+    attestation,
+    isNew ? [head, versionRow] : [versionRow, head],
+    { status, data: contact, headers },
+    {
+      contact_versions: stale,
+      attestations: stale,
+    },
+  );
 }
 
 function versionFields(input: ContactInput, filedAt: Date) {
@@ -97,11 +135,14 @@ function versionFields(input: ContactInput, filedAt: Date) {
 async function checkRoleFields<E extends AppEnv>(c: Context<E>, input: ContactInput, state: string) {
   const errors: FieldError[] = [];
   const sectors = input.sectors ?? [];
-  if (input.role === 'ci-authority' && !sectors.length) errors.push({ pointer: '/sectors', detail: 'a ci-authority contact names the NIS2 sectors it covers' });
-  if (input.role !== 'ci-authority' && sectors.length) errors.push({ pointer: '/sectors', detail: 'only a ci-authority contact names sectors' });
+  if (input.role === 'ci-authority' && !sectors.length)
+    errors.push({ pointer: '/sectors', detail: 'a ci-authority contact names the NIS2 sectors it covers' });
+  if (input.role !== 'ci-authority' && sectors.length)
+    errors.push({ pointer: '/sectors', detail: 'only a ci-authority contact names sectors' });
   if (input.body_id) {
     const body = await findCurrentEntry(c.var.deps.db, 'body', input.body_id);
-    if (!body || body.owner_id !== state || body.status !== 'active') errors.push({ pointer: '/body_id', detail: `not an active competent body of ${state}` });
+    if (!body || body.owner_id !== state || body.status !== 'active')
+      errors.push({ pointer: '/body_id', detail: `not an active competent body of ${state}` });
   }
   if (errors.length) throw problems.unprocessable('The contact cannot be published.', errors);
 }
@@ -117,7 +158,9 @@ function checkTimeZone(timeZone: string) {
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch {
-    throw problems.unprocessable('The contact cannot be published.', [{ pointer: '/time_zone', detail: 'not an IANA time zone' }]);
+    throw problems.unprocessable('The contact cannot be published.', [
+      { pointer: '/time_zone', detail: 'not an IANA time zone' },
+    ]);
   }
   if (acceptedTimeZones.size >= 1000) acceptedTimeZones.clear();
   acceptedTimeZones.add(timeZone);
@@ -129,7 +172,14 @@ export const contacts = new Hono<AppEnv>()
     const { db } = c.var.deps;
     const key = JSON.stringify([state, role, sector, status, cursor, limit]);
     const body = await directoryCache(db).page(key, async () => {
-      const rows = await listDirectory(db, { state, role, sector, includeWithdrawn: status === 'all', afterSeq: decodeCursor(cursor), limit });
+      const rows = await listDirectory(db, {
+        state,
+        role,
+        sector,
+        includeWithdrawn: status === 'all',
+        afterSeq: decodeCursor(cursor),
+        limit,
+      });
       return JSON.stringify(toPage(rows, limit, (row) => row.seq, toContact));
     });
     return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json' });

@@ -17,7 +17,12 @@ export interface AttestationClaims {
 }
 
 /** Signs an attestation with the portal key, at the injected time (never the wall clock). */
-export function signAttestation(keys: PortalKeys, issuer: string, issuedAt: Date, claims: AttestationClaims): Promise<string> {
+export function signAttestation(
+  keys: PortalKeys,
+  issuer: string,
+  issuedAt: Date,
+  claims: AttestationClaims,
+): Promise<string> {
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: keys.signing.alg, typ: ATTESTATION_TOKEN_TYPE, kid: keys.signing.kid })
     .setIssuer(issuer)

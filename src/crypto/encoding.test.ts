@@ -40,7 +40,9 @@ describe.each([
     expect(hex(await encoding.sha256Bytes())).toBe(EMPTY);
     expect(hex(await encoding.sha256Bytes(new TextEncoder().encode('abc')))).toBe(ABC);
     // The parts are hashed as one message, in order.
-    expect(hex(await encoding.sha256Bytes(new Uint8Array([0x61]), new Uint8Array([]), new Uint8Array([0x62, 0x63])))).toBe(ABC);
+    expect(
+      hex(await encoding.sha256Bytes(new Uint8Array([0x61]), new Uint8Array([]), new Uint8Array([0x62, 0x63]))),
+    ).toBe(ABC);
     expect(hex(await encoding.sha256Bytes(new Uint8Array([0x62, 0x63]), new Uint8Array([0x61])))).not.toBe(ABC);
   });
 

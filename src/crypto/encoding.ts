@@ -55,7 +55,10 @@ export interface IncrementalSha256 {
 export function incrementalSha256(): IncrementalSha256 {
   if (syncHash) {
     const hash = syncHash.createHash('sha256');
-    return { update: (chunk) => void hash.update(chunk), digest: async () => (hash as unknown as { digest(encoding: 'base64url'): string }).digest('base64url') };
+    return {
+      update: (chunk) => void hash.update(chunk),
+      digest: async () => (hash as unknown as { digest(encoding: 'base64url'): string }).digest('base64url'),
+    };
   }
   const chunks: Uint8Array[] = [];
   return {

@@ -7,13 +7,23 @@ import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPa
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../http/problem.ts';
 import { signAttestation } from './attestation-token.ts';
-import { algForJwk, ALLOWED_ALGS, canonicalPublicJwk, importVerifyKey, isImportablePublicJwk, jwkThumbprint } from './jwk.ts';
+import {
+  algForJwk,
+  ALLOWED_ALGS,
+  canonicalPublicJwk,
+  importVerifyKey,
+  isImportablePublicJwk,
+  jwkThumbprint,
+} from './jwk.ts';
 import { generatePrivateJwk, loadPortalKeys, publicPart } from './portal-keys.ts';
 
 const SMALL_ORDER_X = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 async function publicJwk(alg: 'EdDSA' | 'ES256'): Promise<JWK> {
-  const { publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  const { publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+  });
   return exportJWK(publicKey);
 }
 
@@ -55,7 +65,10 @@ describe('importVerifyKey', () => {
     const key = await importVerifyKey(kid, jwk, 'EdDSA');
     expect(await importVerifyKey(kid, jwk, 'EdDSA')).toBe(key);
     const ec = await publicJwk('ES256');
-    expect((await importVerifyKey(await jwkThumbprint(ec), ec, 'ES256')) as CryptoKey).toMatchObject({ type: 'public', algorithm: { name: 'ECDSA', namedCurve: 'P-256' } });
+    expect((await importVerifyKey(await jwkThumbprint(ec), ec, 'ES256')) as CryptoKey).toMatchObject({
+      type: 'public',
+      algorithm: { name: 'ECDSA', namedCurve: 'P-256' },
+    });
   });
 
   it('refuses an unsafe key with key-unsafe, every time (it is never cached)', async () => {
@@ -67,7 +80,11 @@ describe('importVerifyKey', () => {
         thrown = error;
       }
       expect(thrown).toBeInstanceOf(Problem);
-      expect(thrown).toMatchObject({ status: 401, code: 'key-unsafe', detail: 'The registered key is refused: small-order Ed25519 point.' });
+      expect(thrown).toMatchObject({
+        status: 401,
+        code: 'key-unsafe',
+        detail: 'The registered key is refused: small-order Ed25519 point.',
+      });
     }
   });
 
@@ -81,7 +98,14 @@ describe('importVerifyKey', () => {
 describe("the portal's keys", () => {
   it('loads the newest private key to sign and publishes every public half, signing key first', async () => {
     const [current, older] = [await generatePrivateJwk(), await generatePrivateJwk()];
-    expect(current).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: await jwkThumbprint(current), d: expect.any(String) });
+    expect(current).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+      use: 'sig',
+      kid: await jwkThumbprint(current),
+      d: expect.any(String),
+    });
     const keys = await loadPortalKeys([current, older]);
     expect(keys.signing).toMatchObject({ kid: current.kid, alg: 'EdDSA' });
     expect(keys.jwks).toEqual([
@@ -103,10 +127,21 @@ describe("the portal's keys", () => {
 
   it('signs attestations as the contract says, at the injected time', async () => {
     const keys = await loadPortalKeys([await generatePrivateJwk()]);
-    const claims = { jti: 'a1', sub: 'urn:cbm:x', principal: 'AT', principal_kid: 'k', operation: 'createContact', body_sha256: 'b', request_sha256: 'r' };
+    const claims = {
+      jti: 'a1',
+      sub: 'urn:cbm:x',
+      principal: 'AT',
+      principal_kid: 'k',
+      operation: 'createContact',
+      body_sha256: 'b',
+      request_sha256: 'r',
+    };
     const token = await signAttestation(keys, 'http://portal.test', new Date('2026-11-27T09:00:00.900Z'), claims);
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: keys.signing.kid });
-    const { payload } = await jwtVerify(token, (await import('jose')).createLocalJWKSet({ keys: keys.jwks }), { issuer: 'http://portal.test', typ: 'cbm-attestation+jwt' });
+    const { payload } = await jwtVerify(token, (await import('jose')).createLocalJWKSet({ keys: keys.jwks }), {
+      issuer: 'http://portal.test',
+      typ: 'cbm-attestation+jwt',
+    });
     expect(payload).toEqual({ ...claims, iss: 'http://portal.test', iat: 1795770000 });
   });
 });

@@ -11,7 +11,12 @@ import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { assertSafePublicJwk, UnsafeKeyError } from '../../clients/typescript/src/keys.ts';
 import { LogVerificationError, verifyCheckpoint } from '../../clients/typescript/src/log.ts';
-import { verifyAttestation, verifyEvidence, type AttestationClaims, type Evidence } from '../../clients/typescript/src/verify.ts';
+import {
+  verifyAttestation,
+  verifyEvidence,
+  type AttestationClaims,
+  type Evidence,
+} from '../../clients/typescript/src/verify.ts';
 import { parseWorkerConfig, type WorkerEnv } from '../worker-config.ts';
 import { publicKeyFlaw } from './key-safety.ts';
 
@@ -24,20 +29,64 @@ const okp = (bytes: Uint8Array): JWK => ({ kty: 'OKP', crv: 'Ed25519', x: base64
  * 1, 2, 4 and 8, and 6 non-canonical spellings (y >= p, or x = 0 with the sign bit set).
  */
 export const SMALL_ORDER_ENCODINGS = [
-  ['identity (order 1)', '0100000000000000000000000000000000000000000000000000000000000000', 'small-order Ed25519 point'],
+  [
+    'identity (order 1)',
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    'small-order Ed25519 point',
+  ],
   ['order 2', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'small-order Ed25519 point'],
   ['order 4', '0000000000000000000000000000000000000000000000000000000000000080', 'small-order Ed25519 point'],
-  ['order 4, other sign', '0000000000000000000000000000000000000000000000000000000000000000', 'small-order Ed25519 point'],
+  [
+    'order 4, other sign',
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    'small-order Ed25519 point',
+  ],
   ['order 8', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'small-order Ed25519 point'],
-  ['order 8, other sign', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa', 'small-order Ed25519 point'],
-  ['order 8, second pair', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'small-order Ed25519 point'],
-  ['order 8, second pair, other sign', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85', 'small-order Ed25519 point'],
-  ['identity with the sign bit', '0100000000000000000000000000000000000000000000000000000000000080', 'non-canonical encoding of an Ed25519 point'],
-  ['order 2 with the sign bit', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 'non-canonical encoding of an Ed25519 point'],
-  ['y = p + 1 (the identity)', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'non-canonical encoding of an Ed25519 point'],
-  ['y = p + 1 with the sign bit', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 'non-canonical encoding of an Ed25519 point'],
-  ['y = p (order 4)', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'non-canonical encoding of an Ed25519 point'],
-  ['y = p with the sign bit', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 'non-canonical encoding of an Ed25519 point'],
+  [
+    'order 8, other sign',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+    'small-order Ed25519 point',
+  ],
+  [
+    'order 8, second pair',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    'small-order Ed25519 point',
+  ],
+  [
+    'order 8, second pair, other sign',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    'small-order Ed25519 point',
+  ],
+  [
+    'identity with the sign bit',
+    '0100000000000000000000000000000000000000000000000000000000000080',
+    'non-canonical encoding of an Ed25519 point',
+  ],
+  [
+    'order 2 with the sign bit',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'non-canonical encoding of an Ed25519 point',
+  ],
+  [
+    'y = p + 1 (the identity)',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'non-canonical encoding of an Ed25519 point',
+  ],
+  [
+    'y = p + 1 with the sign bit',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'non-canonical encoding of an Ed25519 point',
+  ],
+  [
+    'y = p (order 4)',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'non-canonical encoding of an Ed25519 point',
+  ],
+  [
+    'y = p with the sign bit',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'non-canonical encoding of an Ed25519 point',
+  ],
 ] as const;
 
 /** Both implementations, so they cannot drift apart. */
@@ -52,14 +101,17 @@ function clientReason(jwk: JWK): string | null {
 }
 
 describe('Ed25519', () => {
-  test('the issue\'s key AQAAAA... is the identity, and Node verifies the R = identity, S = 0 forgery under it for any message', () => {
+  test("the issue's key AQAAAA... is the identity, and Node verifies the R = identity, S = 0 forgery under it for any message", () => {
     const x = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     expect(base64url.decode(x)).toEqual(hex(SMALL_ORDER_ENCODINGS[0][1]));
     const forged = new Uint8Array(64);
     forged[0] = 1; // R = encoding of the identity, S = 0
     const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
     for (const message of ['any', 'message at all']) expect(verify(null, Buffer.from(message), key, forged)).toBe(true);
-    expect(publicKeyFlaw({ kty: 'OKP', crv: 'Ed25519', x })).toEqual({ member: 'x', reason: 'small-order Ed25519 point' });
+    expect(publicKeyFlaw({ kty: 'OKP', crv: 'Ed25519', x })).toEqual({
+      member: 'x',
+      reason: 'small-order Ed25519 point',
+    });
   });
 
   test.each(SMALL_ORDER_ENCODINGS)('%s is refused: %s', (_name, encoding, reason) => {
@@ -134,7 +186,9 @@ describe('P-256', () => {
     const prime = hex(p256.Point.Fp.ORDER.toString(16).padStart(64, '0'));
     const generator = p256.Point.BASE.toAffine();
     const y = base64url.encode(hex(generator.y.toString(16).padStart(64, '0')));
-    expect(publicKeyFlaw({ kty: 'EC', crv: 'P-256', x: base64url.encode(prime), y })?.reason).toMatch(/^non-canonical encoding: x/);
+    expect(publicKeyFlaw({ kty: 'EC', crv: 'P-256', x: base64url.encode(prime), y })?.reason).toMatch(
+      /^non-canonical encoding: x/,
+    );
     expect(clientReason({ kty: 'EC', crv: 'P-256', x: base64url.encode(prime), y })).toMatch(/^non-canonical encoding/);
     const shortX = base64url.encode(hex(generator.x.toString(16).padStart(64, '0')).slice(1));
     expect(publicKeyFlaw({ kty: 'EC', crv: 'P-256', x: shortX, y })?.reason).toMatch(/^non-canonical encoding: x/);
@@ -143,7 +197,10 @@ describe('P-256', () => {
 
   test('the point (0, 0) and a missing y are refused', () => {
     const zero = base64url.encode(new Uint8Array(32));
-    expect(publicKeyFlaw({ kty: 'EC', crv: 'P-256', x: zero, y: zero })).toEqual({ member: 'y', reason: 'not on P-256' });
+    expect(publicKeyFlaw({ kty: 'EC', crv: 'P-256', x: zero, y: zero })).toEqual({
+      member: 'y',
+      reason: 'not on P-256',
+    });
     expect(clientReason({ kty: 'EC', crv: 'P-256', x: zero, y: zero })).toBe('not on P-256');
     expect(publicKeyFlaw({ kty: 'EC', crv: 'P-256', x: zero })?.member).toBe('y');
   });
@@ -161,20 +218,53 @@ describe("the client's verifiers refuse a small-order key before verifying (the 
   const part = (value: unknown) => base64url.encode(new TextEncoder().encode(JSON.stringify(value)));
   const forged = new Uint8Array(64);
   forged[0] = 1;
-  const forge = (header: Record<string, unknown>, claims: Record<string, unknown>) => `${part(header)}.${part(claims)}.${base64url.encode(forged)}`;
+  const forge = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+    `${part(header)}.${part(claims)}.${base64url.encode(forged)}`;
   const iat = 1_795_770_000;
 
   test('verifyAttestation: a portal JWKS holding such a key', async () => {
     const token = forge(
       { alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: 'small' },
-      { iss: 'https://portal.example', sub: 'urn:cbm:x', iat, jti: 'j', principal: 'AT', operation: 'createContact', body_sha256: 'b', request_sha256: 'r' },
+      {
+        iss: 'https://portal.example',
+        sub: 'urn:cbm:x',
+        iat,
+        jti: 'j',
+        principal: 'AT',
+        operation: 'createContact',
+        body_sha256: 'b',
+        request_sha256: 'r',
+      },
     );
-    await expect(verifyAttestation(token, { keys: [key] }, { issuer: 'https://portal.example' })).rejects.toThrow(UnsafeKeyError);
+    await expect(verifyAttestation(token, { keys: [key] }, { issuer: 'https://portal.example' })).rejects.toThrow(
+      UnsafeKeyError,
+    );
   });
 
   test("verifyEvidence: a state's key that is small-order", async () => {
-    const token = forge({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid: 'small' }, { iss: 'AT', aud: 'https://portal.example', iat, exp: iat + 60, jti: 'j'.repeat(16), htm: 'POST', htu: '/contacts', body_sha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU' });
-    const evidence = { attestation_id: 'a', principal: 'AT', kid: 'small', method: 'POST', path: '/contacts', request_token: token, body: '', body_sha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU' } as Evidence;
+    const token = forge(
+      { alg: 'EdDSA', typ: 'cbm-request+jwt', kid: 'small' },
+      {
+        iss: 'AT',
+        aud: 'https://portal.example',
+        iat,
+        exp: iat + 60,
+        jti: 'j'.repeat(16),
+        htm: 'POST',
+        htu: '/contacts',
+        body_sha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
+      },
+    );
+    const evidence = {
+      attestation_id: 'a',
+      principal: 'AT',
+      kid: 'small',
+      method: 'POST',
+      path: '/contacts',
+      request_token: token,
+      body: '',
+      body_sha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
+    } as Evidence;
     const attestation = { principal: 'AT', iat, body_sha256: evidence.body_sha256 } as AttestationClaims;
     const refusal = verifyEvidence(evidence, attestation, { kty: 'OKP', crv: 'Ed25519', x });
     await expect(refusal).rejects.toThrow(UnsafeKeyError);
@@ -189,13 +279,20 @@ describe("the client's verifiers refuse a small-order key before verifying (the 
   });
 });
 
-test("the Worker refuses to start with a small-order SECRETARIAT_PUBLIC_JWK (it would be the anchor of every key)", async () => {
+test('the Worker refuses to start with a small-order SECRETARIAT_PUBLIC_JWK (it would be the anchor of every key)', async () => {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const env = {
     PORTAL_SIGNING_KEY: JSON.stringify(await exportJWK(privateKey)),
-    SECRETARIAT_PUBLIC_JWK: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
+    SECRETARIAT_PUBLIC_JWK: JSON.stringify({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    }),
     PUBLIC_ORIGIN: 'https://portal.example',
   } as unknown as WorkerEnv;
   expect(() => parseWorkerConfig(env)).toThrow(/SECRETARIAT_PUBLIC_JWK is not a safe key: small-order Ed25519 point/);
-  expect(parseWorkerConfig({ ...env, SECRETARIAT_PUBLIC_JWK: JSON.stringify(await exportJWK(publicKey)) } as WorkerEnv).secretariatPublicJwk.crv).toBe('Ed25519');
+  expect(
+    parseWorkerConfig({ ...env, SECRETARIAT_PUBLIC_JWK: JSON.stringify(await exportJWK(publicKey)) } as WorkerEnv)
+      .secretariatPublicJwk.crv,
+  ).toBe('Ed25519');
 });

@@ -22,7 +22,8 @@ function coordinate(value: unknown): Uint8Array | null {
   return bytes.byteLength === 32 && base64url.encode(bytes) === value ? bytes : null;
 }
 
-const bigEndian = (bytes: Uint8Array) => BigInt(`0x${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`);
+const bigEndian = (bytes: Uint8Array) =>
+  BigInt(`0x${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`);
 
 function ed25519Flaw(x: unknown): KeyFlaw | null {
   const bytes = coordinate(x);
@@ -31,7 +32,8 @@ function ed25519Flaw(x: unknown): KeyFlaw | null {
   const signBit = (bytes[31]! & 0x80) !== 0;
   // RFC 8032 section 5.1.3: y >= p, or the sign bit set on x = 0 (y = 1 or p - 1), are
   // second encodings of points that have a canonical one.
-  if (y >= ED25519_P || (signBit && (y === 1n || y === ED25519_P - 1n))) return { member: 'x', reason: 'non-canonical encoding of an Ed25519 point' };
+  if (y >= ED25519_P || (signBit && (y === 1n || y === ED25519_P - 1n)))
+    return { member: 'x', reason: 'non-canonical encoding of an Ed25519 point' };
   let point;
   try {
     point = ed25519.Point.fromBytes(bytes);
@@ -43,7 +45,8 @@ function ed25519Flaw(x: unknown): KeyFlaw | null {
   if (point.isSmallOrder()) return { member: 'x', reason: 'small-order Ed25519 point' };
   // A key with a small-order component verifies some signatures under cofactored checks
   // and not under cofactorless ones: verifiers would disagree. Honest keys (a * B) never have one.
-  if (!point.isTorsionFree()) return { member: 'x', reason: 'mixed-order Ed25519 point (outside the prime-order subgroup)' };
+  if (!point.isTorsionFree())
+    return { member: 'x', reason: 'mixed-order Ed25519 point (outside the prime-order subgroup)' };
   return null;
 }
 

@@ -7,10 +7,17 @@
  * authenticate.security.test.ts drives the same checks over HTTP; these are fast enough for
  * mutation testing (`npm run test:mutation`), where a check removed or weakened fails here.
  */
-import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../http/problem.ts';
-import { checkBodyDigest, MAX_TOKEN_LENGTH, verifyRequestToken, type RegisteredKey, type RequestClaims, type VerifyOptions } from './request-token.ts';
+import {
+  checkBodyDigest,
+  MAX_TOKEN_LENGTH,
+  verifyRequestToken,
+  type RegisteredKey,
+  type RequestClaims,
+  type VerifyOptions,
+} from './request-token.ts';
 
 const ORIGIN = 'http://portal.test';
 const NOW = new Date('2026-11-27T09:00:00.000Z');
@@ -18,20 +25,37 @@ const T = NOW.getTime() / 1000;
 const EMPTY_SHA256 = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
 
 async function principal(alg: 'EdDSA' | 'ES256' = 'EdDSA') {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+  });
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk, 'sha256');
   const key: RegisteredKey = { kid, principalId: 'AT', alg, jwk, scopes: ['read'], principalKind: 'state' };
   /** A token with these claims and header members changed (undefined removes one). */
   const sign = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) =>
-    new SignJWT({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts', ...claims })
+    new SignJWT({
+      iss: 'AT',
+      aud: ORIGIN,
+      iat: T,
+      exp: T + 60,
+      jti: crypto.randomUUID(),
+      htm: 'GET',
+      htu: '/contacts',
+      ...claims,
+    })
       .setProtectedHeader({ alg, typ: 'cbm-request+jwt', kid, ...header } as never)
       .sign(privateKey);
   return { key, kid, sign, privateKey };
 }
 
 function options(key: RegisteredKey, change: Partial<VerifyOptions> = {}): VerifyOptions {
-  return { audience: ORIGIN, now: NOW, findActiveKey: async (issuer, kid) => (issuer === key.principalId && kid === key.kid ? key : null), ...change };
+  return {
+    audience: ORIGIN,
+    now: NOW,
+    findActiveKey: async (issuer, kid) => (issuer === key.principalId && kid === key.kid ? key : null),
+    ...change,
+  };
 }
 
 const read = (token: string, target = '/contacts') => ({ token, method: 'GET', target });
@@ -64,7 +88,10 @@ describe('decoding, before any key is looked up', () => {
     expect(padded.length).toBe(MAX_TOKEN_LENGTH);
     await expect(verifyRequestToken(read(padded), options(key))).resolves.toMatchObject({ key });
     const longer = `${padded.split('.').slice(0, 2).join('.')}.${SIGNATURE}A`;
-    expect(await refusal(verifyRequestToken(read(longer), options(key)))).toEqual({ code: 'malformed-token', detail: `The request token is longer than ${MAX_TOKEN_LENGTH} characters.` });
+    expect(await refusal(verifyRequestToken(read(longer), options(key)))).toEqual({
+      code: 'malformed-token',
+      detail: `The request token is longer than ${MAX_TOKEN_LENGTH} characters.`,
+    });
   });
 
   it.each([
@@ -79,12 +106,23 @@ describe('decoding, before any key is looked up', () => {
     ['a header that is null', (_h: string, p: string) => `${seg('null')}.${p}.${SIGNATURE}`],
     ['claims that are a number', (h: string) => `${h}.${seg('7')}.${SIGNATURE}`],
     ['claims that are a string', (h: string) => `${h}.${seg('"x"')}.${SIGNATURE}`],
-    ['claims that are not UTF-8', (h: string) => `${h}.${base64url.encode(new Uint8Array([0x7b, 0xff, 0x7d]))}.${SIGNATURE}`],
+    [
+      'claims that are not UTF-8',
+      (h: string) => `${h}.${base64url.encode(new Uint8Array([0x7b, 0xff, 0x7d]))}.${SIGNATURE}`,
+    ],
     ['a header that is not base64url', (_h: string, p: string) => `e30*.${p}.${SIGNATURE}`],
   ])('refuses %s as malformed', async (_name, make) => {
     const { key, kid } = await principal();
     const header = seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid });
-    const payload = seg({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' });
+    const payload = seg({
+      iss: 'AT',
+      aud: ORIGIN,
+      iat: T,
+      exp: T + 60,
+      jti: crypto.randomUUID(),
+      htm: 'GET',
+      htu: '/contacts',
+    });
     expect(await refusal(verifyRequestToken(read(make(header, payload)), options(key)))).toEqual(MALFORMED);
   });
 
@@ -93,25 +131,59 @@ describe('decoding, before any key is looked up', () => {
     const [h, p, s] = (await sign()).split('.') as [string, string, string];
     // 64 bytes take 86 characters whose last carries 2 unused bits: set one of them.
     const last = s.at(-1)!;
-    const loose = s.slice(0, -1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(last) | 1];
-    expect(await refusal(verifyRequestToken(read(`${h}.${p}.${loose}`), options(key)))).toEqual({ code: 'malformed-token', detail: 'A token segment is not canonical base64url.' });
+    const loose =
+      s.slice(0, -1) +
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(last) | 1
+      ];
+    expect(await refusal(verifyRequestToken(read(`${h}.${p}.${loose}`), options(key)))).toEqual({
+      code: 'malformed-token',
+      detail: 'A token segment is not canonical base64url.',
+    });
     expect(await refusal(verifyRequestToken(read(`${h}=.${p}.${s}`), options(key)))).toEqual(MALFORMED);
   });
 
   it('refuses JSON that reads more than one way, and says where', async () => {
     const { key, kid } = await principal();
     const header = `{"alg":"EdDSA","typ":"cbm-request+jwt","kid":"${kid}","kid":"other"}`;
-    const payload = seg({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' });
+    const payload = seg({
+      iss: 'AT',
+      aud: ORIGIN,
+      iat: T,
+      exp: T + 60,
+      jti: crypto.randomUUID(),
+      htm: 'GET',
+      htu: '/contacts',
+    });
     const refused = await refusal(verifyRequestToken(read(`${seg(header)}.${payload}.${SIGNATURE}`), options(key)));
     expect(refused.code).toBe('malformed-token');
     expect(refused.detail).toMatch(/^The token's JSON reads more than one way: .+ \(at \/kid\)\.$/);
     const claims = `{"iss":"AT","iss":"BE"}`;
-    const top = await refusal(verifyRequestToken(read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg(claims)}.${SIGNATURE}`), options(key)));
+    const top = await refusal(
+      verifyRequestToken(
+        read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg(claims)}.${SIGNATURE}`),
+        options(key),
+      ),
+    );
     expect(top.detail).toMatch(/^The token's JSON reads more than one way: .+ \(at \/iss\)\.$/);
-    const surrogate = await refusal(verifyRequestToken(read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg('"\\ud800"')}.${SIGNATURE}`), options(key)));
-    expect(surrogate).toEqual({ code: 'malformed-token', detail: "The token's JSON reads more than one way: a \\u escape of a high surrogate without its low surrogate (at the top)." });
+    const surrogate = await refusal(
+      verifyRequestToken(
+        read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg('"\\ud800"')}.${SIGNATURE}`),
+        options(key),
+      ),
+    );
+    expect(surrogate).toEqual({
+      code: 'malformed-token',
+      detail:
+        "The token's JSON reads more than one way: a \\u escape of a high surrogate without its low surrogate (at the top).",
+    });
     const deep = `{"a":{"b":{"c":{"d":{"e":1}}}}}`;
-    const tooDeep = await refusal(verifyRequestToken(read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg(deep)}.${SIGNATURE}`), options(key)));
+    const tooDeep = await refusal(
+      verifyRequestToken(
+        read(`${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid })}.${seg(deep)}.${SIGNATURE}`),
+        options(key),
+      ),
+    );
     expect(tooDeep.detail).toMatch(/^The token's JSON reads more than one way: /);
   });
 });
@@ -123,10 +195,38 @@ describe('the header', () => {
     ['no kid', { kid: undefined }, { code: 'kid-missing', detail: 'The token header has no kid.' }],
     ['an empty kid', { kid: '' }, { code: 'kid-missing', detail: 'The token header has no kid.' }],
     ['a kid that is a number', { kid: 7 }, { code: 'kid-missing', detail: 'The token header has no kid.' }],
-    ['a jku', { jku: 'https://keys.example' }, { code: 'header-not-allowed', detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.' }],
-    ['an x5u', { x5u: 'https://keys.example' }, { code: 'header-not-allowed', detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.' }],
-    ['a jwk', { jwk: { kty: 'OKP' } }, { code: 'header-not-allowed', detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.' }],
-    ['an x5c', { x5c: ['AAAA'] }, { code: 'header-not-allowed', detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.' }],
+    [
+      'a jku',
+      { jku: 'https://keys.example' },
+      {
+        code: 'header-not-allowed',
+        detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.',
+      },
+    ],
+    [
+      'an x5u',
+      { x5u: 'https://keys.example' },
+      {
+        code: 'header-not-allowed',
+        detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.',
+      },
+    ],
+    [
+      'a jwk',
+      { jwk: { kty: 'OKP' } },
+      {
+        code: 'header-not-allowed',
+        detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.',
+      },
+    ],
+    [
+      'an x5c',
+      { x5c: ['AAAA'] },
+      {
+        code: 'header-not-allowed',
+        detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.',
+      },
+    ],
   ])('refuses a header with %s', async (_name, header, expected) => {
     const { key, sign } = await principal();
     expect(await refusal(verifyRequestToken(read(await sign({}, header)), options(key)))).toEqual(expected);
@@ -135,19 +235,28 @@ describe('the header', () => {
   it('refuses a header with a crit', async () => {
     const { key, kid } = await principal();
     const token = `${seg({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid, crit: ['htm'] })}.${seg({ iss: 'AT', htm: 'GET' })}.${SIGNATURE}`;
-    expect(await refusal(verifyRequestToken(read(token), options(key)))).toEqual({ code: 'header-not-allowed', detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.' });
+    expect(await refusal(verifyRequestToken(read(token), options(key)))).toEqual({
+      code: 'header-not-allowed',
+      detail: 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.',
+    });
   });
 
   it.each([['none'], ['HS256'], ['RS256'], ['ES384']])('refuses alg %s', async (alg) => {
     const { key, kid } = await principal();
     const token = `${seg({ alg, typ: 'cbm-request+jwt', kid })}.${seg({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' })}.${SIGNATURE}`;
-    expect(await refusal(verifyRequestToken(read(token), options(key)))).toEqual({ code: 'alg-not-allowed', detail: 'Only EdDSA and ES256 are accepted.' });
+    expect(await refusal(verifyRequestToken(read(token), options(key)))).toEqual({
+      code: 'alg-not-allowed',
+      detail: 'Only EdDSA and ES256 are accepted.',
+    });
   });
 
   it('refuses an alg that is not a string', async () => {
     const { key, kid } = await principal();
     const token = `${seg({ alg: ['EdDSA'], typ: 'cbm-request+jwt', kid })}.${seg({ iss: 'AT' })}.${SIGNATURE}`;
-    expect(await refusal(verifyRequestToken(read(token), options(key)))).toEqual({ code: 'alg-not-allowed', detail: 'Only EdDSA and ES256 are accepted.' });
+    expect(await refusal(verifyRequestToken(read(token), options(key)))).toEqual({
+      code: 'alg-not-allowed',
+      detail: 'Only EdDSA and ES256 are accepted.',
+    });
   });
 });
 
@@ -158,39 +267,68 @@ describe('the issuer and its key', () => {
     ['an iss that is a number', { iss: 7 }],
   ])('refuses a token with %s', async (_name, claims) => {
     const { key, sign } = await principal();
-    expect(await refusal(verifyRequestToken(read(await sign(claims)), options(key)))).toEqual({ code: 'issuer-missing', detail: 'The token has no iss.' });
+    expect(await refusal(verifyRequestToken(read(await sign(claims)), options(key)))).toEqual({
+      code: 'issuer-missing',
+      detail: 'The token has no iss.',
+    });
   });
 
   it('refuses a kid that is no active key of the issuer, whether or not another principal holds it', async () => {
     const { key, sign, kid } = await principal();
-    const unknown = (issuer: string) => ({ code: 'key-unknown', detail: `${issuer} has no active key ${kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.` });
+    const unknown = (issuer: string) => ({
+      code: 'key-unknown',
+      detail: `${issuer} has no active key ${kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`,
+    });
     expect(await refusal(verifyRequestToken(read(await sign({ iss: 'BE' })), options(key)))).toEqual(unknown('BE'));
-    expect(await refusal(verifyRequestToken(read(await sign()), options(key, { findActiveKey: async () => null })))).toEqual(unknown('AT'));
+    expect(
+      await refusal(verifyRequestToken(read(await sign()), options(key, { findActiveKey: async () => null }))),
+    ).toEqual(unknown('AT'));
   });
 
   it("refuses a token whose alg is not the registered key's", async () => {
     const { key, sign } = await principal();
     const token = await sign();
     const asP256 = { ...key, alg: 'ES256' as const };
-    expect(await refusal(verifyRequestToken(read(token), options(asP256)))).toEqual({ code: 'alg-key-mismatch', detail: 'The registered key is used with ES256, not EdDSA.' });
+    expect(await refusal(verifyRequestToken(read(token), options(asP256)))).toEqual({
+      code: 'alg-key-mismatch',
+      detail: 'The registered key is used with ES256, not EdDSA.',
+    });
   });
 
   it('verifies the signature with the registered key, for both algorithms', async () => {
     for (const alg of ['EdDSA', 'ES256'] as const) {
       const { key, sign } = await principal(alg);
-      await expect(verifyRequestToken(read(await sign()), options(key))).resolves.toMatchObject({ claims: { iss: 'AT' }, key });
+      await expect(verifyRequestToken(read(await sign()), options(key))).resolves.toMatchObject({
+        claims: { iss: 'AT' },
+        key,
+      });
       // Signed by another key under the registered kid.
       const other = await principal(alg);
-      const forged = await new SignJWT({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' })
+      const forged = await new SignJWT({
+        iss: 'AT',
+        aud: ORIGIN,
+        iat: T,
+        exp: T + 60,
+        jti: crypto.randomUUID(),
+        htm: 'GET',
+        htu: '/contacts',
+      })
         .setProtectedHeader({ alg, typ: 'cbm-request+jwt', kid: key.kid })
         .sign(other.privateKey);
-      expect(await refusal(verifyRequestToken(read(forged), options(key)))).toEqual({ code: 'signature-invalid', detail: 'The request token signature does not verify with the registered key.' });
+      expect(await refusal(verifyRequestToken(read(forged), options(key)))).toEqual({
+        code: 'signature-invalid',
+        detail: 'The request token signature does not verify with the registered key.',
+      });
     }
   });
 });
 
 describe('the claims', () => {
-  const expectRefused = async (claims: Record<string, unknown>, expected: { code: string; detail?: string }, request = read) => {
+  const expectRefused = async (
+    claims: Record<string, unknown>,
+    expected: { code: string; detail?: string },
+    request = read,
+  ) => {
     const { key, sign } = await principal();
     const refused = await refusal(verifyRequestToken(request(await sign(claims)), options(key)));
     expect(expected.detail === undefined ? { code: refused.code } : refused).toEqual(expected);
@@ -209,18 +347,28 @@ describe('the claims', () => {
   });
 
   it('refuses each required claim missing', async () => {
-    for (const claim of ['iat', 'exp', 'jti', 'htm', 'htu']) await expectRefused({ [claim]: undefined }, { code: 'claim-missing', detail: `The token lacks the ${claim} claim.` });
+    for (const claim of ['iat', 'exp', 'jti', 'htm', 'htu'])
+      await expectRefused(
+        { [claim]: undefined },
+        { code: 'claim-missing', detail: `The token lacks the ${claim} claim.` },
+      );
   });
 
   it('accepts an iat up to 60 s ahead of the clock, not more', async () => {
     await expectAccepted({ iat: T + 60, exp: T + 120 });
-    await expectRefused({ iat: T + 61, exp: T + 120 }, { code: 'issued-in-future', detail: 'The token is issued in the future.' });
+    await expectRefused(
+      { iat: T + 61, exp: T + 120 },
+      { code: 'issued-in-future', detail: 'The token is issued in the future.' },
+    );
     await expectRefused({ iat: 'soon' }, { code: 'claim-invalid', detail: "The token's iat claim is not acceptable." });
   });
 
   it('accepts an exp up to 60 s past, not more', async () => {
     await expectAccepted({ iat: T - 120, exp: T - 59 });
-    await expectRefused({ iat: T - 120, exp: T - 60 }, { code: 'token-expired', detail: 'The request token has expired.' });
+    await expectRefused(
+      { iat: T - 120, exp: T - 60 },
+      { code: 'token-expired', detail: 'The request token has expired.' },
+    );
   });
 
   it('needs exp after iat, and at most 300 s after', async () => {
@@ -228,7 +376,10 @@ describe('the claims', () => {
     await expectRefused({ iat: T, exp: T - 1 }, { code: 'lifetime-invalid', detail: 'exp must be later than iat.' });
     await expectAccepted({ iat: T, exp: T + 1 });
     await expectAccepted({ iat: T, exp: T + 300 });
-    await expectRefused({ iat: T, exp: T + 301 }, { code: 'lifetime-too-long', detail: 'exp may be at most 300 s after iat.' });
+    await expectRefused(
+      { iat: T, exp: T + 301 },
+      { code: 'lifetime-too-long', detail: 'exp may be at most 300 s after iat.' },
+    );
   });
 
   it('needs a jti of 16 to 128 characters', async () => {
@@ -242,9 +393,18 @@ describe('the claims', () => {
   });
 
   it('binds the method and the target exactly as sent', async () => {
-    await expectRefused({ htm: 'POST' }, { code: 'method-mismatch', detail: 'The token was signed for another HTTP method (htm).' });
-    await expectRefused({ htm: 'get' }, { code: 'method-mismatch', detail: 'The token was signed for another HTTP method (htm).' });
-    const other = { code: 'url-mismatch', detail: 'The token was signed for another path or query (htu must be the request-target exactly as sent).' };
+    await expectRefused(
+      { htm: 'POST' },
+      { code: 'method-mismatch', detail: 'The token was signed for another HTTP method (htm).' },
+    );
+    await expectRefused(
+      { htm: 'get' },
+      { code: 'method-mismatch', detail: 'The token was signed for another HTTP method (htm).' },
+    );
+    const other = {
+      code: 'url-mismatch',
+      detail: 'The token was signed for another path or query (htu must be the request-target exactly as sent).',
+    };
     await expectRefused({ htu: '/contacts/' }, other);
     await expectRefused({ htu: '/contacts?state=AT' }, other);
     await expectRefused({ htu: 'http://portal.test/contacts' }, other);
@@ -252,19 +412,32 @@ describe('the claims', () => {
   });
 
   it('needs a well-formed body_sha256 on a write, and none on a read', async () => {
-    const missing = { code: 'body-digest-mismatch', detail: 'A POST token must carry body_sha256, the base64url SHA-256 of the exact body bytes (empty or not).' };
+    const missing = {
+      code: 'body-digest-mismatch',
+      detail: 'A POST token must carry body_sha256, the base64url SHA-256 of the exact body bytes (empty or not).',
+    };
     await expectAccepted({ htm: 'POST', body_sha256: EMPTY_SHA256 }, write);
     await expectRefused({ htm: 'POST' }, missing, write);
     await expectRefused({ htm: 'POST', body_sha256: EMPTY_SHA256.slice(1) }, missing, write);
     await expectRefused({ htm: 'POST', body_sha256: `${EMPTY_SHA256}A` }, missing, write);
     await expectRefused({ htm: 'POST', body_sha256: `+${EMPTY_SHA256.slice(1)}` }, missing, write);
     await expectRefused({ htm: 'POST', body_sha256: 7 }, missing, write);
-    await expectRefused({ body_sha256: EMPTY_SHA256 }, { code: 'body-digest-mismatch', detail: 'The token carries body_sha256 but the request has no body.' });
-    await expectRefused({ body_sha256: null }, { code: 'body-digest-mismatch', detail: 'The token carries body_sha256 but the request has no body.' });
+    await expectRefused(
+      { body_sha256: EMPTY_SHA256 },
+      { code: 'body-digest-mismatch', detail: 'The token carries body_sha256 but the request has no body.' },
+    );
+    await expectRefused(
+      { body_sha256: null },
+      { code: 'body-digest-mismatch', detail: 'The token carries body_sha256 but the request has no body.' },
+    );
   });
 
   it('checks the contract last: an htm the contract does not know is claim-invalid', async () => {
-    await expectRefused({ htm: 'TRACE' }, { code: 'claim-invalid' }, (token) => ({ token, method: 'TRACE', target: '/contacts' }));
+    await expectRefused({ htm: 'TRACE' }, { code: 'claim-invalid' }, (token) => ({
+      token,
+      method: 'TRACE',
+      target: '/contacts',
+    }));
   });
 
   it('compares the body digest once the body is read', () => {
@@ -276,7 +449,11 @@ describe('the claims', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toMatchObject({ status: 401, code: 'body-digest-mismatch', detail: 'body_sha256 does not match the body received.' });
+    expect(thrown).toMatchObject({
+      status: 401,
+      code: 'body-digest-mismatch',
+      detail: 'body_sha256 does not match the body received.',
+    });
   });
 });
 
@@ -287,15 +464,22 @@ describe('remembered read tokens', () => {
     await verifyRequestToken(read(token), options(key));
     const later = (seconds: number) => options(key, { now: new Date(NOW.getTime() + seconds * 1000) });
     await expect(verifyRequestToken(read(token), later(119))).resolves.toMatchObject({ claims: { exp: T + 60 } });
-    expect(await refusal(verifyRequestToken(read(token), later(120)))).toEqual({ code: 'token-expired', detail: 'The request token has expired.' });
+    expect(await refusal(verifyRequestToken(read(token), later(120)))).toEqual({
+      code: 'token-expired',
+      detail: 'The request token has expired.',
+    });
   });
 
   it('checks method and target again for a remembered token', async () => {
     const { key, sign } = await principal();
     const token = await sign();
     await verifyRequestToken(read(token), options(key));
-    expect((await refusal(verifyRequestToken(read(token, '/contacts?page=2'), options(key)))).code).toBe('url-mismatch');
-    expect((await refusal(verifyRequestToken({ token, method: 'HEAD', target: '/contacts' }, options(key)))).code).toBe('method-mismatch');
+    expect((await refusal(verifyRequestToken(read(token, '/contacts?page=2'), options(key)))).code).toBe(
+      'url-mismatch',
+    );
+    expect((await refusal(verifyRequestToken({ token, method: 'HEAD', target: '/contacts' }, options(key)))).code).toBe(
+      'method-mismatch',
+    );
   });
 
   it('verifies the signature again under another key or another audience', async () => {
@@ -305,19 +489,25 @@ describe('remembered read tokens', () => {
     // The issuer's key under that kid is now another key: the signature no longer verifies.
     const other = await principal();
     const replaced = { ...other.key, kid: `${key.kid.slice(0, -2)}zz` };
-    expect(await refusal(verifyRequestToken(read(token), options(key, { findActiveKey: async () => replaced })))).toEqual({
+    expect(
+      await refusal(verifyRequestToken(read(token), options(key, { findActiveKey: async () => replaced }))),
+    ).toEqual({
       code: 'signature-invalid',
       detail: 'The request token signature does not verify with the registered key.',
     });
     // A portal under another origin does not take the token remembered for this one.
-    expect((await refusal(verifyRequestToken(read(token), options(key, { audience: 'http://other.test' })))).code).toBe('audience-invalid');
+    expect((await refusal(verifyRequestToken(read(token), options(key, { audience: 'http://other.test' })))).code).toBe(
+      'audience-invalid',
+    );
   });
 
   it('refuses a remembered token once its key is no longer active', async () => {
     const { key, sign } = await principal();
     const token = await sign();
     await verifyRequestToken(read(token), options(key));
-    expect((await refusal(verifyRequestToken(read(token), options(key, { findActiveKey: async () => null })))).code).toBe('key-unknown');
+    expect(
+      (await refusal(verifyRequestToken(read(token), options(key, { findActiveKey: async () => null })))).code,
+    ).toBe('key-unknown');
   });
 
   it('never remembers a write token', async () => {
@@ -325,7 +515,9 @@ describe('remembered read tokens', () => {
     const token = await sign({ htm: 'POST', body_sha256: EMPTY_SHA256 });
     await verifyRequestToken(write(token), options(key));
     // Verified in full again: a later time past its expiry is refused by jose, as a first sight would be.
-    expect(await refusal(verifyRequestToken(write(token), options(key, { now: new Date(NOW.getTime() + 120_000) })))).toEqual({ code: 'token-expired', detail: 'The request token has expired.' });
+    expect(
+      await refusal(verifyRequestToken(write(token), options(key, { now: new Date(NOW.getTime() + 120_000) }))),
+    ).toEqual({ code: 'token-expired', detail: 'The request token has expired.' });
   });
 });
 
@@ -371,16 +563,40 @@ describe('a key that is not active', () => {
   it('tells anyone else only that the key is unknown', async () => {
     const { key, info, opts } = await inactive('revoked', 'next-kid');
     const other = await principal();
-    const forged = await new SignJWT({ iss: 'AT', aud: ORIGIN, iat: T, exp: T + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' })
+    const forged = await new SignJWT({
+      iss: 'AT',
+      aud: ORIGIN,
+      iat: T,
+      exp: T + 60,
+      jti: crypto.randomUUID(),
+      htm: 'GET',
+      htu: '/contacts',
+    })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid: key.kid })
       .sign(other.privateKey);
-    const unknown = { code: 'key-unknown', detail: `AT has no active key ${key.kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`, extensions: undefined };
+    const unknown = {
+      code: 'key-unknown',
+      detail: `AT has no active key ${key.kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`,
+      extensions: undefined,
+    };
     expect(await problemOf(verifyRequestToken(read(forged), opts))).toEqual(unknown);
     // Without a lookup of inactive keys, or when there is none, the same.
-    expect(await problemOf(verifyRequestToken(read(forged), options(key, { findActiveKey: async () => null })))).toEqual(unknown);
-    expect(await problemOf(verifyRequestToken(read(forged), options(key, { findActiveKey: async () => null, findInactiveKey: async () => null })))).toEqual(unknown);
+    expect(
+      await problemOf(verifyRequestToken(read(forged), options(key, { findActiveKey: async () => null }))),
+    ).toEqual(unknown);
+    expect(
+      await problemOf(
+        verifyRequestToken(
+          read(forged),
+          options(key, { findActiveKey: async () => null, findInactiveKey: async () => null }),
+        ),
+      ),
+    ).toEqual(unknown);
     // A key recorded with another algorithm than the token's does not verify it either.
-    const asP256 = options(key, { findActiveKey: async () => null, findInactiveKey: async () => ({ ...info, kid: `${info.kid}-p`, alg: 'ES256' as const }) });
+    const asP256 = options(key, {
+      findActiveKey: async () => null,
+      findInactiveKey: async () => ({ ...info, kid: `${info.kid}-p`, alg: 'ES256' as const }),
+    });
     expect(await problemOf(verifyRequestToken(read(forged), asP256))).toEqual(unknown);
   });
 });
@@ -397,7 +613,10 @@ describe('each refusal keeps its own code', () => {
 
   it('refuses a token not valid yet (nbf)', async () => {
     const { key, sign } = await principal();
-    expect(await refusal(verifyRequestToken(read(await sign({ nbf: T + 120 })), options(key)))).toEqual({ code: 'token-not-yet-valid', detail: 'The token is not valid yet.' });
+    expect(await refusal(verifyRequestToken(read(await sign({ nbf: T + 120 })), options(key)))).toEqual({
+      code: 'token-not-yet-valid',
+      detail: 'The token is not valid yet.',
+    });
   });
 
   it('refuses claims that are not UTF-8 even inside a string, and a byte order mark', async () => {
@@ -410,8 +629,14 @@ describe('each refusal keeps its own code', () => {
     };
     const claims = '{"iss":"AT","htm":"GET"}';
     // 0xff inside the iss string: a lax decoder would read "A\uFFFDT".
-    expect(await refusal(verifyRequestToken(read(`${header}.${bytes(claims, [0xff], 9)}.${SIGNATURE}`), options(key)))).toEqual(MALFORMED);
-    expect(await refusal(verifyRequestToken(read(`${header}.${bytes(claims, [0xef, 0xbb, 0xbf], 0)}.${SIGNATURE}`), options(key)))).toEqual(MALFORMED);
+    expect(
+      await refusal(verifyRequestToken(read(`${header}.${bytes(claims, [0xff], 9)}.${SIGNATURE}`), options(key))),
+    ).toEqual(MALFORMED);
+    expect(
+      await refusal(
+        verifyRequestToken(read(`${header}.${bytes(claims, [0xef, 0xbb, 0xbf], 0)}.${SIGNATURE}`), options(key)),
+      ),
+    ).toEqual(MALFORMED);
   });
 
   it('says a header segment is not canonical base64url', async () => {
@@ -421,14 +646,24 @@ describe('each refusal keeps its own code', () => {
     const bits = h.length % 4 === 2 ? 15 : 3;
     const loose = h.slice(0, -1) + alphabet[alphabet.indexOf(h.at(-1)!) | bits];
     expect(loose).not.toBe(h);
-    expect(await refusal(verifyRequestToken(read(`${loose}.${p}.${s}`), options(key)))).toEqual({ code: 'malformed-token', detail: 'A token segment is not canonical base64url.' });
+    expect(await refusal(verifyRequestToken(read(`${loose}.${p}.${s}`), options(key)))).toEqual({
+      code: 'malformed-token',
+      detail: 'A token segment is not canonical base64url.',
+    });
   });
 
   it('refuses a registered key that fails the curve checks as key-unsafe, not as an unverifiable token', async () => {
     const { key, sign } = await principal();
-    const unsafe = { ...key, kid: 'unsafe-registered-key', jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } };
+    const unsafe = {
+      ...key,
+      kid: 'unsafe-registered-key',
+      jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    };
     const token = await sign({}, { kid: unsafe.kid });
-    expect(await refusal(verifyRequestToken(read(token), options(unsafe)))).toEqual({ code: 'key-unsafe', detail: 'The registered key is refused: small-order Ed25519 point.' });
+    expect(await refusal(verifyRequestToken(read(token), options(unsafe)))).toEqual({
+      code: 'key-unsafe',
+      detail: 'The registered key is refused: small-order Ed25519 point.',
+    });
   });
 
   it('refuses what jose cannot verify for a reason of its own as token-invalid', async () => {
@@ -437,6 +672,9 @@ describe('each refusal keeps its own code', () => {
     const p256 = await principal('ES256');
     const mismatched = { ...key, kid: `mismatched-${key.kid}`, jwk: p256.key.jwk };
     const token = await sign({}, { kid: mismatched.kid });
-    expect(await refusal(verifyRequestToken(read(token), options(mismatched)))).toEqual({ code: 'token-invalid', detail: 'The request token could not be verified.' });
+    expect(await refusal(verifyRequestToken(read(token), options(mismatched)))).toEqual({
+      code: 'token-invalid',
+      detail: 'The request token could not be verified.',
+    });
   });
 });

@@ -1,4 +1,12 @@
-import { base64url, compactVerify, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import {
+  base64url,
+  compactVerify,
+  errors,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from 'jose';
 import { Problem, problems } from '../http/problem.ts';
 import { scanJson } from '../http/strict-json.ts';
 import { ALLOWED_ALGS, importVerifyKey, type SigningAlg } from './jwk.ts';
@@ -24,7 +32,8 @@ const MAX_REMEMBERED_TOKENS = 10_000;
 function rememberReadToken(token: string, kid: string, alg: SigningAlg, audience: string, claims: RequestClaims) {
   if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) {
     const nowSeconds = Date.now() / 1000;
-    for (const [remembered, entry] of verifiedReadTokens) if (entry.claims.exp < nowSeconds) verifiedReadTokens.delete(remembered);
+    for (const [remembered, entry] of verifiedReadTokens)
+      if (entry.claims.exp < nowSeconds) verifiedReadTokens.delete(remembered);
     if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) verifiedReadTokens.clear();
   }
   verifiedReadTokens.set(token, { kid, alg, audience, claims });
@@ -83,25 +92,50 @@ export interface InactiveKeyInfo {
  * when and the key that replaced it. The details go only to whoever holds the key (the token
  * verifies with it, time aside): anyone else learns nothing beyond key-unknown.
  */
-async function inactiveKeyRefusal(token: string, issuer: string, kid: string, options: VerifyOptions): Promise<Problem> {
-  const unknown = problems.unauthorized('key-unknown', `${issuer} has no active key ${kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`);
+async function inactiveKeyRefusal(
+  token: string,
+  issuer: string,
+  kid: string,
+  options: VerifyOptions,
+): Promise<Problem> {
+  const unknown = problems.unauthorized(
+    'key-unknown',
+    `${issuer} has no active key ${kid}: hand its public key to the Secretariat, or sign as the principal it belongs to.`,
+  );
   const inactive = await options.findInactiveKey?.(issuer, kid);
   if (!inactive) return unknown;
   try {
-    await compactVerify(token, await importVerifyKey(inactive.kid, inactive.jwk, inactive.alg), { algorithms: [inactive.alg] });
+    await compactVerify(token, await importVerifyKey(inactive.kid, inactive.jwk, inactive.alg), {
+      algorithms: [inactive.alg],
+    });
   } catch {
     return unknown;
   }
   const replaced = inactive.replacedBy ? `; it was replaced by key ${inactive.replacedBy}` : '';
-  const extensions = { kid: inactive.kid, [inactive.status === 'revoked' ? 'revoked_at' : 'expired_at']: inactive.at, replaced_by: inactive.replacedBy };
+  const extensions = {
+    kid: inactive.kid,
+    [inactive.status === 'revoked' ? 'revoked_at' : 'expired_at']: inactive.at,
+    replaced_by: inactive.replacedBy,
+  };
   return inactive.status === 'revoked'
-    ? problems.unauthorized('key-revoked', `Key ${inactive.kid} of ${issuer} was revoked at ${inactive.at}${replaced}.`, extensions)
-    : problems.unauthorized('key-expired', `Key ${inactive.kid} of ${issuer} expired at ${inactive.at}${replaced}.`, extensions);
+    ? problems.unauthorized(
+        'key-revoked',
+        `Key ${inactive.kid} of ${issuer} was revoked at ${inactive.at}${replaced}.`,
+        extensions,
+      )
+    : problems.unauthorized(
+        'key-expired',
+        `Key ${inactive.kid} of ${issuer} expired at ${inactive.at}${replaced}.`,
+        extensions,
+      );
 }
 
 const jwtCodes: Record<string, [string, string]> = {
   ERR_JWT_EXPIRED: ['token-expired', 'The request token has expired.'],
-  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: ['signature-invalid', 'The request token signature does not verify with the registered key.'],
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: [
+    'signature-invalid',
+    'The request token signature does not verify with the registered key.',
+  ],
   ERR_JWS_INVALID: ['malformed-token', 'The request token is not a valid compact JWS.'],
   ERR_JWT_INVALID: ['malformed-token', 'The request token claims are not valid JSON.'],
 };
@@ -114,7 +148,8 @@ const claimCodes: Record<string, [string, string]> = {
   nbf: ['token-not-yet-valid', 'The token is not valid yet.'],
 };
 
-const malformedToken = (detail = 'The request token is not a valid compact JWS.') => problems.unauthorized('malformed-token', detail);
+const malformedToken = (detail = 'The request token is not a valid compact JWS.') =>
+  problems.unauthorized('malformed-token', detail);
 const tokenDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One segment: canonical unpadded base64url (one spelling per byte string). */
@@ -142,7 +177,12 @@ function segmentJson(segment: string): Record<string, unknown> {
     throw malformedToken();
   }
   const refusal = scanJson(text, { maxDepth: 4, maxValues: 256 });
-  if (refusal) throw malformedToken(refusal.kind === 'syntax' ? undefined : `The token's JSON reads more than one way: ${refusal.detail} (at ${refusal.pointer || 'the top'}).`);
+  if (refusal)
+    throw malformedToken(
+      refusal.kind === 'syntax'
+        ? undefined
+        : `The token's JSON reads more than one way: ${refusal.detail} (at ${refusal.pointer || 'the top'}).`,
+    );
   const value: unknown = JSON.parse(text);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw malformedToken();
   return value as Record<string, unknown>;
@@ -150,7 +190,8 @@ function segmentJson(segment: string): Record<string, unknown> {
 
 /** Header and claims of a compact JWS, strictly decoded; the signature is checked by jose. */
 function decodeToken(token: string): { header: ProtectedHeaderParameters; claims: JWTPayload } {
-  if (token.length > MAX_TOKEN_LENGTH) throw malformedToken(`The request token is longer than ${MAX_TOKEN_LENGTH} characters.`);
+  if (token.length > MAX_TOKEN_LENGTH)
+    throw malformedToken(`The request token is longer than ${MAX_TOKEN_LENGTH} characters.`);
   const [header, payload, signature, extra] = token.split('.');
   if (!header || !payload || !signature || extra !== undefined) throw malformedToken();
   segmentBytes(signature);
@@ -167,7 +208,10 @@ function decodeToken(token: string): { header: ProtectedHeaderParameters; claims
  * compared by `checkBodyDigest` once the body has been read; replay (jti) is checked by
  * the caller, which owns the store.
  */
-export async function verifyRequestToken(request: RequestToVerify, options: VerifyOptions): Promise<{ claims: RequestClaims; key: RegisteredKey }> {
+export async function verifyRequestToken(
+  request: RequestToVerify,
+  options: VerifyOptions,
+): Promise<{ claims: RequestClaims; key: RegisteredKey }> {
   const { token } = request;
   const hasBody = METHODS_WITH_BODY.has(request.method);
   const remembered = hasBody ? undefined : verifiedReadTokens.get(token);
@@ -180,10 +224,15 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
     throw problems.unauthorized('alg-not-allowed', `Only ${ALLOWED_ALGS.join(' and ')} are accepted.`);
   }
   if (header.jku || header.x5u || header.jwk || header.x5c || header.crit) {
-    throw problems.unauthorized('header-not-allowed', 'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.');
+    throw problems.unauthorized(
+      'header-not-allowed',
+      'Keys are looked up by kid only; jku, x5u, jwk, x5c and crit are refused.',
+    );
   }
-  if (typeof header.kid !== 'string' || !header.kid) throw problems.unauthorized('kid-missing', 'The token header has no kid.');
-  if (typeof unverified.iss !== 'string' || !unverified.iss) throw problems.unauthorized('issuer-missing', 'The token has no iss.');
+  if (typeof header.kid !== 'string' || !header.kid)
+    throw problems.unauthorized('kid-missing', 'The token header has no kid.');
+  if (typeof unverified.iss !== 'string' || !unverified.iss)
+    throw problems.unauthorized('issuer-missing', 'The token has no iss.');
 
   const key = await options.findActiveKey(unverified.iss, header.kid);
   if (!key) throw await inactiveKeyRefusal(token, unverified.iss, header.kid, options);
@@ -236,10 +285,16 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
     throw problems.unauthorized('method-mismatch', 'The token was signed for another HTTP method (htm).');
   }
   if (claims.htu !== request.target) {
-    throw problems.unauthorized('url-mismatch', 'The token was signed for another path or query (htu must be the request-target exactly as sent).');
+    throw problems.unauthorized(
+      'url-mismatch',
+      'The token was signed for another path or query (htu must be the request-target exactly as sent).',
+    );
   }
   if (hasBody && (typeof claims.body_sha256 !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(claims.body_sha256))) {
-    throw problems.unauthorized('body-digest-mismatch', `A ${request.method} token must carry body_sha256, the base64url SHA-256 of the exact body bytes (empty or not).`);
+    throw problems.unauthorized(
+      'body-digest-mismatch',
+      `A ${request.method} token must carry body_sha256, the base64url SHA-256 of the exact body bytes (empty or not).`,
+    );
   }
   if (!hasBody && claims.body_sha256 !== undefined) {
     throw problems.unauthorized('body-digest-mismatch', 'The token carries body_sha256 but the request has no body.');
@@ -248,7 +303,10 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
     // Last, so each check above keeps its own code: what remains is the contract's shape.
     const shape = requestTokenShapeError(header, claims);
     if (shape) {
-      throw problems.unauthorized(shape.part === 'header' ? 'header-invalid' : 'claim-invalid', `The token's ${shape.part} does not match the contract's ${shape.schema} at ${shape.pointer || 'the top'}: ${shape.detail}.`);
+      throw problems.unauthorized(
+        shape.part === 'header' ? 'header-invalid' : 'claim-invalid',
+        `The token's ${shape.part} does not match the contract's ${shape.schema} at ${shape.pointer || 'the top'}: ${shape.detail}.`,
+      );
     }
   }
   if (!hasBody && !verified) rememberReadToken(token, key.kid, key.alg, options.audience, claims);
@@ -257,14 +315,16 @@ export async function verifyRequestToken(request: RequestToVerify, options: Veri
 
 /** Compares the digest of the body as read with the token's body_sha256. */
 export function checkBodyDigest(claims: RequestClaims, bodySha256: string): void {
-  if (claims.body_sha256 !== bodySha256) throw problems.unauthorized('body-digest-mismatch', 'body_sha256 does not match the body received.');
+  if (claims.body_sha256 !== bodySha256)
+    throw problems.unauthorized('body-digest-mismatch', 'body_sha256 does not match the body received.');
 }
 
 function refusalFor(error: unknown) {
   if (error instanceof Problem) return error;
   if (error instanceof errors.JWTClaimValidationFailed) {
     // A missing claim, or one of the wrong type ("iat": "soon"), is not a failed time check.
-    if (error.reason === 'missing') return problems.unauthorized('claim-missing', `The token lacks the ${error.claim} claim.`);
+    if (error.reason === 'missing')
+      return problems.unauthorized('claim-missing', `The token lacks the ${error.claim} claim.`);
     const mapped = error.reason === 'check_failed' ? claimCodes[error.claim] : undefined;
     if (mapped) return problems.unauthorized(...mapped);
     return problems.unauthorized('claim-invalid', `The token's ${error.claim} claim is not acceptable.`);

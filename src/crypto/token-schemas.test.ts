@@ -34,25 +34,53 @@ describe('token schemas of the contract', () => {
     const claims = claimsOf(write);
     const { body_sha256: digest, ...withoutDigest } = claims;
 
-    expect(requestTokenShapeError(header, withoutDigest)).toMatchObject({ part: 'claims', pointer: '/body_sha256', detail: 'required field is missing' });
-    expect(requestTokenShapeError(header, { ...claims, htm: 'GET' })).toMatchObject({ part: 'claims', pointer: '/body_sha256' });
+    expect(requestTokenShapeError(header, withoutDigest)).toMatchObject({
+      part: 'claims',
+      pointer: '/body_sha256',
+      detail: 'required field is missing',
+    });
+    expect(requestTokenShapeError(header, { ...claims, htm: 'GET' })).toMatchObject({
+      part: 'claims',
+      pointer: '/body_sha256',
+    });
     expect(requestTokenShapeError(header, { ...withoutDigest, htm: 'GET' })).toBeNull();
-    expect(requestTokenShapeError(header, { ...withoutDigest, htm: 'TRACE' })).toMatchObject({ part: 'claims', pointer: '/htm' });
+    expect(requestTokenShapeError(header, { ...withoutDigest, htm: 'TRACE' })).toMatchObject({
+      part: 'claims',
+      pointer: '/htm',
+    });
     expect(requestTokenShapeError(header, { ...claims, iat: 1.5 })).toMatchObject({ part: 'claims', pointer: '/iat' });
-    expect(requestTokenShapeError(header, { ...claims, body_sha256: `${digest}=` })).toMatchObject({ part: 'claims', pointer: '/body_sha256' });
-    expect(requestTokenShapeError(header, { ...claims, jti: 'short' })).toMatchObject({ part: 'claims', pointer: '/jti' });
-    expect(requestTokenShapeError({ ...header, cty: 'JWT' }, claims)).toMatchObject({ part: 'header', schema: 'RequestTokenHeader' });
-    expect(requestTokenShapeError({ ...header, alg: 'HS256' }, claims)).toMatchObject({ part: 'header', pointer: '/alg' });
+    expect(requestTokenShapeError(header, { ...claims, body_sha256: `${digest}=` })).toMatchObject({
+      part: 'claims',
+      pointer: '/body_sha256',
+    });
+    expect(requestTokenShapeError(header, { ...claims, jti: 'short' })).toMatchObject({
+      part: 'claims',
+      pointer: '/jti',
+    });
+    expect(requestTokenShapeError({ ...header, cty: 'JWT' }, claims)).toMatchObject({
+      part: 'header',
+      schema: 'RequestTokenHeader',
+    });
+    expect(requestTokenShapeError({ ...header, alg: 'HS256' }, claims)).toMatchObject({
+      part: 'header',
+      pointer: '/alg',
+    });
 
     const res = await at.post('/contacts', contactBody());
     const { attestation } = (await res.json()) as { attestation: { token: string } };
     const attested = claimsOf(attestation.token);
-    expect(attestationShapeError(decodeProtectedHeader(attestation.token), { ...attested, extra: 1 })).toMatchObject({ part: 'claims', schema: 'AttestationTokenClaims' });
+    expect(attestationShapeError(decodeProtectedHeader(attestation.token), { ...attested, extra: 1 })).toMatchObject({
+      part: 'claims',
+      schema: 'AttestationTokenClaims',
+    });
     const { principal_kid: _kid, ...withoutKid } = attested;
-    expect(attestationShapeError(decodeProtectedHeader(attestation.token), withoutKid)).toMatchObject({ part: 'claims', pointer: '/principal_kid' });
+    expect(attestationShapeError(decodeProtectedHeader(attestation.token), withoutKid)).toMatchObject({
+      part: 'claims',
+      pointer: '/principal_kid',
+    });
   });
 
-  test('the portal refuses a signed token whose header or claims are not the contract\'s, and writes nothing', async () => {
+  test("the portal refuses a signed token whose header or claims are not the contract's, and writes nothing", async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const before = count(portal.sqlite, 'contacts');
@@ -62,7 +90,9 @@ describe('token schemas of the contract', () => {
     expect(refused.code).toBe('header-invalid');
     expect(refused.detail).toContain('RequestTokenHeader');
 
-    const fractionalTime = await at.post('/contacts', contactBody(), { claims: { iat: Math.floor(portal.clock.now().getTime() / 1000) + 0.5 } });
+    const fractionalTime = await at.post('/contacts', contactBody(), {
+      claims: { iat: Math.floor(portal.clock.now().getTime() / 1000) + 0.5 },
+    });
     const refusedClaims = await problem(fractionalTime, 401);
     expect(refusedClaims.code).toBe('claim-invalid');
     expect(refusedClaims.detail).toContain('/iat');

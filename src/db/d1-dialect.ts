@@ -32,7 +32,8 @@ export class D1Dialect implements Dialect {
   }
 }
 
-const noTransactions = () => Promise.reject(new Error('D1 has no interactive transactions: build the write as queries and use PortalDb.commit'));
+const noTransactions = () =>
+  Promise.reject(new Error('D1 has no interactive transactions: build the write as queries and use PortalDb.commit'));
 
 class D1Driver implements Driver {
   constructor(private readonly database: D1Database) {}

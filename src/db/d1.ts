@@ -16,7 +16,10 @@ export function d1PortalDb(d1: D1Database): PortalDb {
     async commit(queries) {
       try {
         const results = await d1.batch(queries.map(statement));
-        return results.map((result) => ({ changes: result.meta.changes, rows: (result.results ?? []) as Record<string, unknown>[] }));
+        return results.map((result) => ({
+          changes: result.meta.changes,
+          rows: (result.results ?? []) as Record<string, unknown>[],
+        }));
       } catch (error) {
         throw asConstraintViolation(error);
       }

@@ -61,7 +61,11 @@ export async function lockDataDir(dataDir: string, activity: string, now: Date =
   }
   const since = now.toISOString();
   const describe = (what: string) =>
-    writeFileDurably(join(dataDir, LOCK_HOLDER_FILE), `${JSON.stringify({ pid: process.pid, activity: what, since } satisfies LockHolder)}\n`, 0o644);
+    writeFileDurably(
+      join(dataDir, LOCK_HOLDER_FILE),
+      `${JSON.stringify({ pid: process.pid, activity: what, since } satisfies LockHolder)}\n`,
+      0o644,
+    );
   try {
     await describe(activity);
   } catch {

@@ -7,7 +7,8 @@ function table() {
   const sqlite = openSqlite(':memory:');
   sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT NOT NULL)');
   const db = sqlitePortalDb(sqlite);
-  const insert = (id: number, note = `row ${id}`) => sql`INSERT INTO t (id, note) VALUES (${id}, ${note})`.compile(db.kysely);
+  const insert = (id: number, note = `row ${id}`) =>
+    sql`INSERT INTO t (id, note) VALUES (${id}, ${note})`.compile(db.kysely);
   const ids = () => sqlite.prepare('SELECT id FROM t ORDER BY id').pluck().all();
   return { sqlite, db, insert, ids };
 }
@@ -33,7 +34,11 @@ describe('group commit', () => {
     await db.commit([insert(1)]);
     limitSize(sqlite, 0);
     const big = 'x'.repeat(64 * 1024);
-    const outcomes = await Promise.allSettled([db.commit([insert(2, big)]), db.commit([insert(3)]), db.commit([insert(4, big)])]);
+    const outcomes = await Promise.allSettled([
+      db.commit([insert(2, big)]),
+      db.commit([insert(3)]),
+      db.commit([insert(4, big)]),
+    ]);
     // The small write fits where the big ones do not.
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
     expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_FULL' });

@@ -22,8 +22,19 @@ const UNKNOWN = '019ac1e2-0000-7000-8000-000000000000';
 const pointers = (body: ProblemBody) => (body.errors ?? []).map((error) => error.pointer ?? error.parameter).sort();
 
 /** Every table a document write touches, to show that a refusal wrote nothing. */
-const TABLES = ['documents', 'document_versions', 'document_files', 'glossary_terms', 'glossary_fts', 'record_recipients', 'attestations', 'log_leaves', 'idempotency_keys'];
-const snapshot = (portal: TestPortal) => Object.fromEntries(TABLES.map((table) => [table, count(portal.sqlite, table)]));
+const TABLES = [
+  'documents',
+  'document_versions',
+  'document_files',
+  'glossary_terms',
+  'glossary_fts',
+  'record_recipients',
+  'attestations',
+  'log_leaves',
+  'idempotency_keys',
+];
+const snapshot = (portal: TestPortal) =>
+  Object.fromEntries(TABLES.map((table) => [table, count(portal.sqlite, table)]));
 
 async function list(client: TestClient, query = ''): Promise<DocumentData[]> {
   const res = await client.get(`/documents${query}`);
@@ -59,7 +70,15 @@ describe('documents: publishing and versions', () => {
       language: 'en-GB',
       tlp: 'TLP:CLEAR',
       recipients: [],
-      content: { kind: 'markdown', media_type: 'text/markdown', sha256: await sha256b64u(markdown), size: new TextEncoder().encode(markdown).byteLength, filename: null, available: true, href: `/documents/${id}/content?version=1` },
+      content: {
+        kind: 'markdown',
+        media_type: 'text/markdown',
+        sha256: await sha256b64u(markdown),
+        size: new TextEncoder().encode(markdown).byteLength,
+        filename: null,
+        available: true,
+        href: `/documents/${id}/content?version=1`,
+      },
       term_count: 0,
       terms_href: null,
       published_at: START,
@@ -67,10 +86,18 @@ describe('documents: publishing and versions', () => {
       attestation_id: body.attestation.id,
       href: `/documents/${id}`,
     });
-    expect(portal.sqlite.prepare('SELECT state_id, type, status, version, language FROM documents WHERE id = ?').get(id)).toEqual({ state_id: 'AT', type: 'strategy', status: 'active', version: 1, language: 'en-GB' });
-    expect(portal.sqlite.prepare('SELECT cbms, audience FROM document_versions WHERE document_id = ?').get(id)).toEqual({ cbms: '[1,7]', audience: `${id}:v1` });
+    expect(
+      portal.sqlite.prepare('SELECT state_id, type, status, version, language FROM documents WHERE id = ?').get(id),
+    ).toEqual({ state_id: 'AT', type: 'strategy', status: 'active', version: 1, language: 'en-GB' });
+    expect(portal.sqlite.prepare('SELECT cbms, audience FROM document_versions WHERE document_id = ?').get(id)).toEqual(
+      { cbms: '[1,7]', audience: `${id}:v1` },
+    );
     // The attestation is visible by the version's own TLP and audience.
-    expect(portal.sqlite.prepare('SELECT subject, principal_id, operation, record_id, tlp FROM attestations WHERE id = ?').get(body.attestation.id)).toEqual({
+    expect(
+      portal.sqlite
+        .prepare('SELECT subject, principal_id, operation, record_id, tlp FROM attestations WHERE id = ?')
+        .get(body.attestation.id),
+    ).toEqual({
       subject: `urn:cbm:document:${id}:v1`,
       principal_id: 'AT',
       operation: 'createDocument',
@@ -96,33 +123,71 @@ describe('documents: publishing and versions', () => {
     portal.clock.advance(DAY_MS);
 
     await problem(await at.put(`/documents/${id}`, documentBody({ title: 'No precondition' })), 428);
-    const updated = await at.put(`/documents/${id}`, documentBody({ title: 'Strategy 2026 (revised)', content: { markdown: '# Revised' } }), { headers: { 'if-match': '"1"' } });
+    const updated = await at.put(
+      `/documents/${id}`,
+      documentBody({ title: 'Strategy 2026 (revised)', content: { markdown: '# Revised' } }),
+      { headers: { 'if-match': '"1"' } },
+    );
     expect(updated.status).toBe(200);
     expect(updated.headers.get('etag')).toBe('"2"');
-    expect(((await updated.json()) as DocumentWritten).data).toMatchObject({ version: 2, title: 'Strategy 2026 (revised)', published_at: new Date(Date.parse(START) + DAY_MS).toISOString() });
-    expect((await problem(await at.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 412)).code).toBe('precondition-failed');
-    expect(pointers(await problem(await at.put(`/documents/${id}`, documentBody({ type: 'doctrine' }), { headers: { 'if-match': '"2"' } }), 422))).toEqual(['/type']);
+    expect(((await updated.json()) as DocumentWritten).data).toMatchObject({
+      version: 2,
+      title: 'Strategy 2026 (revised)',
+      published_at: new Date(Date.parse(START) + DAY_MS).toISOString(),
+    });
+    expect(
+      (await problem(await at.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 412)).code,
+    ).toBe('precondition-failed');
+    expect(
+      pointers(
+        await problem(
+          await at.put(`/documents/${id}`, documentBody({ type: 'doctrine' }), { headers: { 'if-match': '"2"' } }),
+          422,
+        ),
+      ),
+    ).toEqual(['/type']);
 
-    expect(await (await at.get(`/documents/${id}/content?version=1`)).text()).toContain('# National Cyber Security Strategy');
+    expect(await (await at.get(`/documents/${id}/content?version=1`)).text()).toContain(
+      '# National Cyber Security Strategy',
+    );
     expect(await (await at.get(`/documents/${id}/content`)).text()).toBe('# Revised');
 
-    const withdrawn = await at.post(`/documents/${id}/withdraw`, { reason: 'Superseded by the 2030 strategy' }, { headers: { 'if-match': '"2"' } });
+    const withdrawn = await at.post(
+      `/documents/${id}/withdraw`,
+      { reason: 'Superseded by the 2030 strategy' },
+      { headers: { 'if-match': '"2"' } },
+    );
     expect(withdrawn.status).toBe(200);
     const final = ((await withdrawn.json()) as DocumentWritten).data;
-    expect(final).toMatchObject({ version: 3, status: 'withdrawn', withdrawal_reason: 'Superseded by the 2030 strategy', title: 'Strategy 2026 (revised)' });
-    expect(portal.sqlite.prepare('SELECT operation FROM attestations WHERE id = ?').pluck().get(final.attestation_id)).toBe('withdrawDocument');
+    expect(final).toMatchObject({
+      version: 3,
+      status: 'withdrawn',
+      withdrawal_reason: 'Superseded by the 2030 strategy',
+      title: 'Strategy 2026 (revised)',
+    });
+    expect(
+      portal.sqlite.prepare('SELECT operation FROM attestations WHERE id = ?').pluck().get(final.attestation_id),
+    ).toBe('withdrawDocument');
 
     const history = (await (await at.get(`/documents/${id}/history`)).json()) as Page<DocumentData>;
-    expect(history.items.map((item) => [item.version, item.status])).toEqual([[1, 'active'], [2, 'active'], [3, 'withdrawn']]);
+    expect(history.items.map((item) => [item.version, item.status])).toEqual([
+      [1, 'active'],
+      [2, 'active'],
+      [3, 'withdrawn'],
+    ]);
     const paged = (await (await at.get(`/documents/${id}/history?limit=2`)).json()) as Page<DocumentData>;
     expect(paged.items).toHaveLength(2);
-    const rest = (await (await at.get(`/documents/${id}/history?limit=2&cursor=${paged.next_cursor}`)).json()) as Page<DocumentData>;
+    const rest = (await (
+      await at.get(`/documents/${id}/history?limit=2&cursor=${paged.next_cursor}`)
+    ).json()) as Page<DocumentData>;
     expect(rest.items.map((item) => item.version)).toEqual([3]);
     expect((await at.get(`/documents/${UNKNOWN}/history`)).status).toBe(404);
 
     expect((await list(at)).map((item) => item.id)).not.toContain(id);
     expect((await list(at, '?status=all')).map((item) => item.id)).toContain(id);
-    expect((await problem(await at.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"3"' } }), 409)).code).toBe('document-withdrawn');
+    expect(
+      (await problem(await at.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"3"' } }), 409)).code,
+    ).toBe('document-withdrawn');
   });
 
   it('lists current versions filtered by state, type, CBM and language (RFC 4647), paged by cursor', async () => {
@@ -131,7 +196,13 @@ describe('documents: publishing and versions', () => {
     await publish(at, documentBody({ title: 'AT strategy', language: 'de-AT' }));
     await publish(at, documentBody({ type: 'legislation', title: 'AT law', cbms: [6, 16], language: 'de-AT' }));
     await publish(de, documentBody({ type: 'threat-views', title: 'DE threats', language: 'de' }));
-    await publish(de, terminologyBody([{ term: 'Cyberangriff', definition: 'Einwirkung auf IT-Systeme.' }], { title: 'DE glossary', language: 'en' }));
+    await publish(
+      de,
+      terminologyBody([{ term: 'Cyberangriff', definition: 'Einwirkung auf IT-Systeme.' }], {
+        title: 'DE glossary',
+        language: 'en',
+      }),
+    );
     const titles = async (query: string) => (await list(at, query)).map((item) => item.title);
 
     expect(await titles('')).toEqual(['AT strategy', 'AT law', 'DE threats', 'DE glossary']);
@@ -158,13 +229,27 @@ describe('documents: publishing and versions', () => {
 
   it('lists the glossary terms of a terminology version, paged', async () => {
     const { at } = await setup();
-    const terms = Array.from({ length: 5 }, (_, index) => ({ term: `Term ${index}`, definition: `Definition ${index}.` }));
+    const terms = Array.from({ length: 5 }, (_, index) => ({
+      term: `Term ${index}`,
+      definition: `Definition ${index}.`,
+    }));
     const { data } = await publish(at, terminologyBody(terms, { language: 'en' }));
     expect(data).toMatchObject({ term_count: 5, terms_href: `/documents/${data.id}/terms?version=1`, cbms: [9] });
-    const first = (await (await at.get(`/documents/${data.id}/terms?limit=3`)).json()) as Page<{ term: string; language: string }>;
+    const first = (await (await at.get(`/documents/${data.id}/terms?limit=3`)).json()) as Page<{
+      term: string;
+      language: string;
+    }>;
     expect(first.items.map((item) => item.term)).toEqual(['Term 0', 'Term 1', 'Term 2']);
-    const second = (await (await at.get(`/documents/${data.id}/terms?limit=3&cursor=${first.next_cursor}`)).json()) as Page<{ term: string }>;
-    expect(second).toEqual({ items: [{ term: 'Term 3', definition: 'Definition 3.', language: 'en' }, { term: 'Term 4', definition: 'Definition 4.', language: 'en' }], next_cursor: null });
+    const second = (await (
+      await at.get(`/documents/${data.id}/terms?limit=3&cursor=${first.next_cursor}`)
+    ).json()) as Page<{ term: string }>;
+    expect(second).toEqual({
+      items: [
+        { term: 'Term 3', definition: 'Definition 3.', language: 'en' },
+        { term: 'Term 4', definition: 'Definition 4.', language: 'en' },
+      ],
+      next_cursor: null,
+    });
     expect((await at.get(`/documents/${data.id}/terms?version=2`)).status).toBe(404);
   });
 });
@@ -174,21 +259,47 @@ describe('documents: files', () => {
     const { portal, at } = await setup();
     const bytes = pdfBytes('strategy', 100_000);
     const sha256 = await sha256b64u(bytes);
-    const { data } = await publish(at, documentBody({ content: await fileContent(bytes, 'application/pdf', 'strategy.pdf') }));
-    expect(data.content).toMatchObject({ kind: 'file', media_type: 'application/pdf', sha256, size: 100_000, filename: 'strategy.pdf', available: false });
+    const { data } = await publish(
+      at,
+      documentBody({ content: await fileContent(bytes, 'application/pdf', 'strategy.pdf') }),
+    );
+    expect(data.content).toMatchObject({
+      kind: 'file',
+      media_type: 'application/pdf',
+      sha256,
+      size: 100_000,
+      filename: 'strategy.pdf',
+      available: false,
+    });
     expect((await at.get(`/documents/${data.id}/content`)).status).toBe(404);
 
     const res = await upload(at, data.id, bytes);
     expect(res.status).toBe(201);
     const written = (await res.json()) as DocumentWritten;
-    const row = portal.sqlite.prepare('SELECT subject, operation, length(body) AS body_length, body_sha256, body_in_blob, content_type, record_id FROM attestations WHERE id = ?').get(written.attestation.id);
-    expect(row).toEqual({ subject: `urn:cbm:document:${data.id}:file:${sha256}`, operation: 'uploadDocumentContent', body_length: 0, body_sha256: sha256, body_in_blob: 1, content_type: 'application/pdf', record_id: `${data.id}:v1` });
-    expect(portal.sqlite.prepare('SELECT version FROM document_files WHERE document_id = ?').pluck().all(data.id)).toEqual([1]);
+    const row = portal.sqlite
+      .prepare(
+        'SELECT subject, operation, length(body) AS body_length, body_sha256, body_in_blob, content_type, record_id FROM attestations WHERE id = ?',
+      )
+      .get(written.attestation.id);
+    expect(row).toEqual({
+      subject: `urn:cbm:document:${data.id}:file:${sha256}`,
+      operation: 'uploadDocumentContent',
+      body_length: 0,
+      body_sha256: sha256,
+      body_in_blob: 1,
+      content_type: 'application/pdf',
+      record_id: `${data.id}:v1`,
+    });
+    expect(
+      portal.sqlite.prepare('SELECT version FROM document_files WHERE document_id = ?').pluck().all(data.id),
+    ).toEqual([1]);
 
     const download = await at.get(`/documents/${data.id}/content`, { headers: { accept: 'application/pdf' } });
     expect(download.status).toBe(200);
     expect(await sha256b64u(new Uint8Array(await download.arrayBuffer()))).toBe(sha256);
-    expect((await at.get(`/documents/${data.id}/content`, { headers: { accept: 'application/json' } })).status).toBe(406);
+    expect((await at.get(`/documents/${data.id}/content`, { headers: { accept: 'application/json' } })).status).toBe(
+      406,
+    );
 
     const evidenceBody = await at.get(`/attestations/${written.attestation.id}/evidence/body`);
     expect(evidenceBody.headers.get('content-type')).toBe('application/pdf');
@@ -199,20 +310,37 @@ describe('documents: files', () => {
     expect(JSON.parse(await created.text())).toMatchObject({ type: 'strategy' });
 
     // A metadata-only new version keeps the uploaded file available; a new file is pending.
-    const revised = await at.put(`/documents/${data.id}`, documentBody({ summary: 'Revised summary.', content: await fileContent(bytes) }), { headers: { 'if-match': '"1"' } });
+    const revised = await at.put(
+      `/documents/${data.id}`,
+      documentBody({ summary: 'Revised summary.', content: await fileContent(bytes) }),
+      { headers: { 'if-match': '"1"' } },
+    );
     expect(((await revised.json()) as DocumentWritten).data.content.available).toBe(true);
     const odt = new TextEncoder().encode('PK odt bytes');
-    const third = await at.put(`/documents/${data.id}`, documentBody({ content: await fileContent(odt, 'application/vnd.oasis.opendocument.text', 'strategie.odt') }), { headers: { 'if-match': '"2"' } });
+    const third = await at.put(
+      `/documents/${data.id}`,
+      documentBody({ content: await fileContent(odt, 'application/vnd.oasis.opendocument.text', 'strategie.odt') }),
+      { headers: { 'if-match': '"2"' } },
+    );
     expect(((await third.json()) as DocumentWritten).data.content.available).toBe(false);
     expect((await upload(at, data.id, odt, 'application/vnd.oasis.opendocument.text')).status).toBe(201);
     expect(await (await at.get(`/documents/${data.id}/content`)).text()).toBe('PK odt bytes');
-    expect(await sha256b64u(new Uint8Array(await (await at.get(`/documents/${data.id}/content?version=1`)).arrayBuffer()))).toBe(sha256);
+    expect(
+      await sha256b64u(new Uint8Array(await (await at.get(`/documents/${data.id}/content?version=1`)).arrayBuffer())),
+    ).toBe(sha256);
   });
 
   it('refuses an upload past maxUploadBytes with 413 without reading more than the limit, also without Content-Length', async () => {
     const portal = await createTestPortal({ maxUploadBytes: 4096 });
     const at = await registerPublisher(portal, 'AT');
-    expect(pointers(await problem(await at.post('/documents', documentBody({ content: await fileContent(pdfBytes('big', 5000)) })), 422))).toEqual(['/content/file/size']);
+    expect(
+      pointers(
+        await problem(
+          await at.post('/documents', documentBody({ content: await fileContent(pdfBytes('big', 5000)) })),
+          422,
+        ),
+      ),
+    ).toEqual(['/content/file/size']);
     const bytes = pdfBytes('small', 4096);
     const { data } = await publish(at, documentBody({ content: await fileContent(bytes) }));
     const before = snapshot(portal);
@@ -231,13 +359,25 @@ describe('documents: files', () => {
     });
     const path = `/documents/${data.id}/content`;
     const token = await at.sign('PUT', path, new Uint8Array(0));
-    const request = new Request(`${ORIGIN}${path}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' }, body: stream, duplex: 'half' } as RequestInit);
+    const request = new Request(`${ORIGIN}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(request.headers.get('content-length')).toBeNull();
     expect((await portal.fetch(request)).status).toBe(413);
     expect(pulled).toBeLessThanOrEqual(4096 + 2 * 1024);
 
     // JSON bodies keep their own, smaller limit.
-    expect((await at.post('/documents', documentBody({ summary: 'x'.repeat(4000), content: { markdown: 'y'.repeat(70_000) } }))).status).toBe(413);
+    expect(
+      (
+        await at.post(
+          '/documents',
+          documentBody({ summary: 'x'.repeat(4000), content: { markdown: 'y'.repeat(70_000) } }),
+        )
+      ).status,
+    ).toBe(413);
     expect(snapshot(portal)).toEqual(before);
     expect((await upload(at, data.id, bytes)).status).toBe(201);
   });
@@ -250,8 +390,12 @@ describe('documents: files', () => {
     const before = snapshot(portal);
 
     expect((await problem(await upload(at, markdown.data.id, bytes), 409)).code).toBe('no-file-declared');
-    expect((await problem(await upload(at, file.data.id, bytes, 'application/octet-stream'), 415)).code).toBe('unsupported-media-type');
-    expect((await problem(await upload(at, file.data.id, bytes, 'text/plain'), 415)).code).toBe('unsupported-media-type');
+    expect((await problem(await upload(at, file.data.id, bytes, 'application/octet-stream'), 415)).code).toBe(
+      'unsupported-media-type',
+    );
+    expect((await problem(await upload(at, file.data.id, bytes, 'text/plain'), 415)).code).toBe(
+      'unsupported-media-type',
+    );
     const truncated = await problem(await upload(at, file.data.id, bytes.slice(0, 2999)), 422);
     expect(truncated.code).toBe('content-digest-mismatch');
     expect(truncated.errors?.[0]?.pointer).toBe('');
@@ -259,7 +403,9 @@ describe('documents: files', () => {
     expect(await portal.blobs.has(await sha256b64u(bytes))).toBe(false);
     expect(snapshot(portal)).toEqual(before);
 
-    expect((await at.post(`/documents/${file.data.id}/withdraw`, {}, { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect((await at.post(`/documents/${file.data.id}/withdraw`, {}, { headers: { 'if-match': '"1"' } })).status).toBe(
+      200,
+    );
     expect((await problem(await upload(at, file.data.id, bytes), 409)).code).toBe('document-withdrawn');
   });
 });
@@ -267,19 +413,43 @@ describe('documents: files', () => {
 describe('documents: bad input', () => {
   const cases: [string, Record<string, unknown>, string[]][] = [
     ['an unknown field and a bad enum', { ...documentBody({ type: 'manifesto' }), extra: 1 }, ['/extra', '/type']],
-    ['a missing title and a bad language tag', { ...documentBody({ language: 'english!' }), title: undefined }, ['/language', '/title']],
+    [
+      'a missing title and a bad language tag',
+      { ...documentBody({ language: 'english!' }), title: undefined },
+      ['/language', '/title'],
+    ],
     ['CBMs without the type’s own', documentBody({ cbms: [1, 4] }), ['/cbms']],
     ['a CBM out of range', documentBody({ cbms: [7, 17] }), ['/cbms/1']],
     ['terms on a strategy', documentBody({ terms: [{ term: 'a', definition: 'b' }] }), ['/terms']],
     ['terminology without terms', documentBody({ type: 'terminology' }), ['/terms']],
-    ['both Markdown and a file', documentBody({ content: { markdown: '#', file: { media_type: 'application/pdf', sha256: 'A'.repeat(43), size: 1 } } }), ['/content']],
+    [
+      'both Markdown and a file',
+      documentBody({
+        content: { markdown: '#', file: { media_type: 'application/pdf', sha256: 'A'.repeat(43), size: 1 } },
+      }),
+      ['/content'],
+    ],
     ['no content', documentBody({ content: {} }), ['/content']],
-    ['a file of another media type', documentBody({ content: { file: { media_type: 'application/zip', sha256: 'A'.repeat(43), size: 1 } } }), ['/content/file/media_type']],
-    ['a malformed digest and a path in the file name', documentBody({ content: { file: { media_type: 'application/pdf', sha256: 'abc', size: 1, filename: '../etc/passwd' } } }), ['/content/file/filename', '/content/file/sha256']],
+    [
+      'a file of another media type',
+      documentBody({ content: { file: { media_type: 'application/zip', sha256: 'A'.repeat(43), size: 1 } } }),
+      ['/content/file/media_type'],
+    ],
+    [
+      'a malformed digest and a path in the file name',
+      documentBody({
+        content: { file: { media_type: 'application/pdf', sha256: 'abc', size: 1, filename: '../etc/passwd' } },
+      }),
+      ['/content/file/filename', '/content/file/sha256'],
+    ],
     ['recipients on TLP:GREEN', documentBody({ tlp: 'TLP:GREEN', recipients: ['BE'] }), ['/recipients']],
     ['TLP:AMBER without recipients', documentBody({ tlp: 'TLP:AMBER' }), ['/recipients']],
     ['TLP:RED with an empty list', documentBody({ tlp: 'TLP:RED', recipients: [] }), ['/recipients']],
-    ['an unknown recipient and the author listed', documentBody({ tlp: 'TLP:RED', recipients: ['BE', 'ZZ', 'AT'] }), ['/recipients/1', '/recipients/2']],
+    [
+      'an unknown recipient and the author listed',
+      documentBody({ tlp: 'TLP:RED', recipients: ['BE', 'ZZ', 'AT'] }),
+      ['/recipients/1', '/recipients/2'],
+    ],
     ['TLP 1.0 WHITE', documentBody({ tlp: 'TLP:WHITE' }), ['/tlp']],
   ];
   for (const [name, body, expected] of cases) {
@@ -296,8 +466,20 @@ describe('documents: bad input', () => {
   it('refuses malformed JSON, another content type and a body on a read', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    expect((await problem(await at.call('POST', '/documents', { rawBody: '{"type": "strategy",' }), 400)).code).toBe('malformed-json');
-    expect((await problem(await at.call('POST', '/documents', { rawBody: JSON.stringify(documentBody()), headers: { 'content-type': 'text/plain' } }), 415)).code).toBe('unsupported-media-type');
+    expect((await problem(await at.call('POST', '/documents', { rawBody: '{"type": "strategy",' }), 400)).code).toBe(
+      'malformed-json',
+    );
+    expect(
+      (
+        await problem(
+          await at.call('POST', '/documents', {
+            rawBody: JSON.stringify(documentBody()),
+            headers: { 'content-type': 'text/plain' },
+          }),
+          415,
+        )
+      ).code,
+    ).toBe('unsupported-media-type');
     expect(snapshot(portal)).toEqual(before);
   });
 });
@@ -310,20 +492,40 @@ describe('documents: who may write', () => {
     const { data } = await publish(at, documentBody({ content: await fileContent(bytes) }));
     const before = snapshot(portal);
 
-    expect((await problem(await de.put(`/documents/${data.id}`, documentBody({ title: 'Hijacked' }), { headers: { 'if-match': '"1"' } }), 403)).code).toBe('not-owner');
-    expect((await problem(await de.post(`/documents/${data.id}/withdraw`, {}, { headers: { 'if-match': '"1"' } }), 403)).code).toBe('not-owner');
+    expect(
+      (
+        await problem(
+          await de.put(`/documents/${data.id}`, documentBody({ title: 'Hijacked' }), {
+            headers: { 'if-match': '"1"' },
+          }),
+          403,
+        )
+      ).code,
+    ).toBe('not-owner');
+    expect(
+      (await problem(await de.post(`/documents/${data.id}/withdraw`, {}, { headers: { 'if-match': '"1"' } }), 403))
+        .code,
+    ).toBe('not-owner');
     expect((await problem(await upload(de, data.id, bytes), 403)).code).toBe('not-owner');
     expect(snapshot(portal)).toEqual(before);
 
     const contactsOnly = await portal.addKey('AT', { scopes: ['read', 'contacts:write'] });
     const withKey = snapshot(portal);
     expect((await problem(await contactsOnly.post('/documents', documentBody()), 403)).code).toBe('insufficient-scope');
-    expect((await problem(await portal.secretariat.post('/documents', documentBody()), 403)).code).toBe('insufficient-scope');
+    expect((await problem(await portal.secretariat.post('/documents', documentBody()), 403)).code).toBe(
+      'insufficient-scope',
+    );
     expect(snapshot(portal)).toEqual(withKey);
 
     const { generateSigningKey } = await import('../../clients/typescript/src/index.ts');
     const key = await generateSigningKey('EdDSA');
-    const refused = await problem(await portal.secretariat.post('/principals/secretariat/keys', { jwk: key.publicJwk, scopes: ['read', 'documents:write'] }), 422);
+    const refused = await problem(
+      await portal.secretariat.post('/principals/secretariat/keys', {
+        jwk: key.publicJwk,
+        scopes: ['read', 'documents:write'],
+      }),
+      422,
+    );
     expect(pointers(refused)).toEqual(['/scopes/1']);
   });
 
@@ -332,17 +534,24 @@ describe('documents: who may write', () => {
     await portal.registerState('BE');
     const de = await registerPublisher(portal, 'DE');
     const { data } = await publish(at, documentBody({ tlp: 'TLP:RED', recipients: ['BE'] }));
-    expect((await problem(await de.put(`/documents/${data.id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 404)).code).toBe('not-found');
+    expect(
+      (await problem(await de.put(`/documents/${data.id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 404))
+        .code,
+    ).toBe('not-found');
   });
 });
 
 describe('documents: visibility belongs to each version', () => {
   const history = async (client: TestClient, id: string) => {
     const res = await client.get(`/documents/${id}/history`);
-    return res.status === 200 ? ((await res.json()) as Page<DocumentData>).items.map((item) => item.version) : res.status;
+    return res.status === 200
+      ? ((await res.json()) as Page<DocumentData>).items.map((item) => item.version)
+      : res.status;
   };
   const feedSubjects = async (client: TestClient) =>
-    ((await (await client.get('/feed?limit=500')).json()) as { items: { subject: string }[] }).items.map((item) => item.subject);
+    ((await (await client.get('/feed?limit=500')).json()) as { items: { subject: string }[] }).items.map(
+      (item) => item.subject,
+    );
 
   it('re-addressing a document never widens an earlier version: its text, file and evidence stay with its own recipients', async () => {
     // The case of the issue: v1 TLP:RED for France, v2 TLP:AMBER for Belgium.
@@ -351,13 +560,27 @@ describe('documents: visibility belongs to each version', () => {
     const fr = await registerPublisher(portal, 'FR');
     const de = await portal.registerState('DE');
     const bytes = pdfBytes('for-france', 1500);
-    const v1 = await publish(at, documentBody({ tlp: 'TLP:RED', recipients: ['FR'], title: 'For France', content: await fileContent(bytes) }));
+    const v1 = await publish(
+      at,
+      documentBody({ tlp: 'TLP:RED', recipients: ['FR'], title: 'For France', content: await fileContent(bytes) }),
+    );
     const id = v1.data.id;
     const uploaded = (await (await upload(at, id, bytes)).json()) as DocumentWritten;
-    const res = await at.put(`/documents/${id}`, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], title: 'For Belgium', content: { markdown: '# For Belgium' } }), { headers: { 'if-match': '"1"' } });
+    const res = await at.put(
+      `/documents/${id}`,
+      documentBody({
+        tlp: 'TLP:AMBER',
+        recipients: ['BE'],
+        title: 'For Belgium',
+        content: { markdown: '# For Belgium' },
+      }),
+      { headers: { 'if-match': '"1"' } },
+    );
     expect(res.status).toBe(200);
     const v2 = (await res.json()) as DocumentWritten;
-    expect(portal.sqlite.prepare('SELECT record_id, principal_id FROM record_recipients ORDER BY record_id').raw().all()).toEqual([
+    expect(
+      portal.sqlite.prepare('SELECT record_id, principal_id FROM record_recipients ORDER BY record_id').raw().all(),
+    ).toEqual([
       [`${id}:v1`, 'FR'],
       [`${id}:v2`, 'BE'],
     ]);
@@ -375,26 +598,41 @@ describe('documents: visibility belongs to each version', () => {
       expect([path, (await be.get(path)).status]).toEqual([path, 404]);
     }
     expect((await be.get(`/attestations/${v2.attestation.id}/evidence`)).status).toBe(200);
-    expect((await feedSubjects(be)).filter((subject) => subject.startsWith(`urn:cbm:document:${id}`))).toEqual([`urn:cbm:document:${id}:v2`]);
+    expect((await feedSubjects(be)).filter((subject) => subject.startsWith(`urn:cbm:document:${id}`))).toEqual([
+      `urn:cbm:document:${id}:v2`,
+    ]);
 
     // France keeps version 1, shown as the document (the latest version it may see), and
     // learns nothing of version 2.
     const shown = await fr.get(`/documents/${id}`);
     expect(shown.headers.get('etag')).toBe('"1"');
-    expect((await shown.json()) as DocumentData).toMatchObject({ version: 1, title: 'For France', tlp: 'TLP:RED', recipients: ['FR'], content: { available: true } });
+    expect((await shown.json()) as DocumentData).toMatchObject({
+      version: 1,
+      title: 'For France',
+      tlp: 'TLP:RED',
+      recipients: ['FR'],
+      content: { available: true },
+    });
     expect(await history(fr, id)).toEqual([1]);
-    expect(await sha256b64u(new Uint8Array(await (await fr.get(`/documents/${id}/content`)).arrayBuffer()))).toBe(await sha256b64u(bytes));
+    expect(await sha256b64u(new Uint8Array(await (await fr.get(`/documents/${id}/content`)).arrayBuffer()))).toBe(
+      await sha256b64u(bytes),
+    );
     expect((await list(fr)).map((item) => [item.id, item.version])).toEqual([[id, 1]]);
     expect((await fr.get(`/documents/${id}/content?version=2`)).status).toBe(404);
     expect((await fr.get(`/attestations/${v2.attestation.id}`)).status).toBe(404);
-    expect((await feedSubjects(fr)).filter((subject) => subject.startsWith(`urn:cbm:document:${id}`))).toEqual([`urn:cbm:document:${id}:v1`, `urn:cbm:document:${id}:file:${await sha256b64u(bytes)}`]);
+    expect((await feedSubjects(fr)).filter((subject) => subject.startsWith(`urn:cbm:document:${id}`))).toEqual([
+      `urn:cbm:document:${id}:v1`,
+      `urn:cbm:document:${id}:file:${await sha256b64u(bytes)}`,
+    ]);
 
     // Germany sees none of it; the author every version.
     expect(await history(de, id)).toBe(404);
     expect((await de.get(`/documents/${id}`)).status).toBe(404);
     expect(await history(at, id)).toEqual([1, 2]);
     // A reader that is not the author is refused on the version it is shown: 403, as before version 2.
-    expect((await problem(await fr.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 403)).code).toBe('not-owner');
+    expect(
+      (await problem(await fr.put(`/documents/${id}`, documentBody(), { headers: { 'if-match': '"1"' } }), 403)).code,
+    ).toBe('not-owner');
   });
 
   it('a TLP:GREEN version reaches every state; the restricted versions before it keep their own recipients', async () => {
@@ -404,12 +642,21 @@ describe('documents: visibility belongs to each version', () => {
     const fr = await portal.registerState('FR');
     const nl = await portal.registerState('NL');
     const { data } = await publish(at, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE', 'DE'] }));
-    expect((await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:RED', recipients: ['FR'] }), { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect(
+      (
+        await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:RED', recipients: ['FR'] }), {
+          headers: { 'if-match': '"1"' },
+        })
+      ).status,
+    ).toBe(200);
     expect(await history(de, data.id)).toEqual([1]);
     expect(await history(fr, data.id)).toEqual([2]);
     expect(await history(nl, data.id)).toBe(404);
 
-    expect((await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:GREEN' }), { headers: { 'if-match': '"2"' } })).status).toBe(200);
+    expect(
+      (await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:GREEN' }), { headers: { 'if-match': '"2"' } }))
+        .status,
+    ).toBe(200);
     expect(await history(be, data.id)).toEqual([1, 3]);
     expect(await history(de, data.id)).toEqual([1, 3]);
     expect(await history(fr, data.id)).toEqual([2, 3]);
@@ -425,20 +672,41 @@ describe('documents: visibility belongs to each version', () => {
     const { portal, at } = await setup();
     const be = await portal.registerState('BE');
     const fr = await portal.registerState('FR');
-    const v1 = await publish(at, terminologyBody([{ term: 'Cyberangriff', definition: 'Angriff auf IT-Systeme.' }], { tlp: 'TLP:AMBER', recipients: ['BE'], language: 'de' }));
+    const v1 = await publish(
+      at,
+      terminologyBody([{ term: 'Cyberangriff', definition: 'Angriff auf IT-Systeme.' }], {
+        tlp: 'TLP:AMBER',
+        recipients: ['BE'],
+        language: 'de',
+      }),
+    );
     const id = v1.data.id;
-    const v2 = terminologyBody([{ term: 'Cyberattaque', definition: 'Attaque contre des systèmes.' }], { tlp: 'TLP:RED', recipients: ['FR'], language: 'fr', cbms: [9, 12] });
+    const v2 = terminologyBody([{ term: 'Cyberattaque', definition: 'Attaque contre des systèmes.' }], {
+      tlp: 'TLP:RED',
+      recipients: ['FR'],
+      language: 'fr',
+      cbms: [9, 12],
+    });
     expect((await at.put(`/documents/${id}`, v2, { headers: { 'if-match': '"1"' } })).status).toBe(200);
-    expect((await at.post(`/documents/${id}/withdraw`, { reason: 'replaced' }, { headers: { 'if-match': '"2"' } })).status).toBe(200);
+    expect(
+      (await at.post(`/documents/${id}/withdraw`, { reason: 'replaced' }, { headers: { 'if-match': '"2"' } })).status,
+    ).toBe(200);
 
     // Belgium still has version 1: active, in German, answering CBM 9 only.
-    const ids = async (client: TestClient, query: string) => (await list(client, query)).map((item) => `${item.version}:${item.status}`);
+    const ids = async (client: TestClient, query: string) =>
+      (await list(client, query)).map((item) => `${item.version}:${item.status}`);
     expect(await ids(be, '')).toEqual(['1:active']);
     expect(await ids(be, '?language=de')).toEqual(['1:active']);
     expect(await ids(be, '?language=fr&status=all')).toEqual([]);
     expect(await ids(be, '?cbm=12&status=all')).toEqual([]);
-    expect(((await (await be.get(`/documents/${id}/terms`)).json()) as Page<{ term: string }>).items.map((item) => item.term)).toEqual(['Cyberangriff']);
-    expect((await search(be, 'q=angriff')).items.map((hit) => [hit.term, hit.document_version])).toEqual([['Cyberangriff', 1]]);
+    expect(
+      ((await (await be.get(`/documents/${id}/terms`)).json()) as Page<{ term: string }>).items.map(
+        (item) => item.term,
+      ),
+    ).toEqual(['Cyberangriff']);
+    expect((await search(be, 'q=angriff')).items.map((hit) => [hit.term, hit.document_version])).toEqual([
+      ['Cyberangriff', 1],
+    ]);
     expect((await search(be, 'q=attaque')).items).toEqual([]);
 
     // France: version 3, withdrawn (it keeps version 2's TLP and recipients).
@@ -446,7 +714,12 @@ describe('documents: visibility belongs to each version', () => {
     expect(await ids(fr, '?status=all&language=fr&cbm=12')).toEqual(['3:withdrawn']);
     expect((await search(fr, 'q=attaque')).items).toEqual([]);
     expect(await history(fr, id)).toEqual([2, 3]);
-    expect(portal.sqlite.prepare('SELECT version, audience FROM document_versions WHERE document_id = ? ORDER BY version').raw().all(id)).toEqual([
+    expect(
+      portal.sqlite
+        .prepare('SELECT version, audience FROM document_versions WHERE document_id = ? ORDER BY version')
+        .raw()
+        .all(id),
+    ).toEqual([
       [1, `${id}:v1`],
       [2, `${id}:v2`],
       [3, `${id}:v2`],
@@ -460,28 +733,49 @@ describe('documents: visibility belongs to each version', () => {
     const bytes = pdfBytes('shared', 1200);
     const file = await fileContent(bytes);
     const { data } = await publish(at, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], content: file }));
-    expect((await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:RED', recipients: ['FR'], content: file }), { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect(
+      (
+        await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:RED', recipients: ['FR'], content: file }), {
+          headers: { 'if-match': '"1"' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await upload(at, data.id, bytes)).status).toBe(201);
 
     // Uploaded for version 2 (France's): Belgium's version 1 still has no file.
     expect(((await (await be.get(`/documents/${data.id}`)).json()) as DocumentData).content.available).toBe(false);
     expect((await be.get(`/documents/${data.id}/content`)).status).toBe(404);
     expect(((await (await fr.get(`/documents/${data.id}`)).json()) as DocumentData).content.available).toBe(true);
-    const availability = async () => ((await (await at.get(`/documents/${data.id}/history`)).json()) as Page<DocumentData>).items.map((item) => item.content.available);
+    const availability = async () =>
+      ((await (await at.get(`/documents/${data.id}/history`)).json()) as Page<DocumentData>).items.map(
+        (item) => item.content.available,
+      );
     expect(await availability()).toEqual([false, true]);
 
     // A later version declaring the same file has it at once (fixed when it is published).
-    const v3 = await at.put(`/documents/${data.id}`, documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], content: file }), { headers: { 'if-match': '"2"' } });
+    const v3 = await at.put(
+      `/documents/${data.id}`,
+      documentBody({ tlp: 'TLP:AMBER', recipients: ['BE'], content: file }),
+      { headers: { 'if-match': '"2"' } },
+    );
     expect(((await v3.json()) as DocumentWritten).data.content.available).toBe(true);
     expect(await availability()).toEqual([false, true, true]);
     expect((await be.get(`/documents/${data.id}/content`)).status).toBe(200);
 
     // An upload lands only while the version it was made for is current (commit time).
     const other = pdfBytes('late', 900);
-    expect((await at.put(`/documents/${data.id}`, documentBody({ content: await fileContent(other) }), { headers: { 'if-match': '"3"' } })).status).toBe(200);
+    expect(
+      (
+        await at.put(`/documents/${data.id}`, documentBody({ content: await fileContent(other) }), {
+          headers: { 'if-match': '"3"' },
+        })
+      ).status,
+    ).toBe(200);
     const late = () =>
       portal.sqlite
-        .prepare("INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, version) VALUES (?, ?, 'application/pdf', 900, ?, ?, 3)")
+        .prepare(
+          "INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, version) VALUES (?, ?, 'application/pdf', 900, ?, ?, 3)",
+        )
         .run(data.id, 'x'.repeat(43), START, data.attestation_id);
     expect(late).toThrow('CHECK constraint failed: documents.current_version');
   });
@@ -508,10 +802,19 @@ describe('documents: idempotency and the feed', () => {
     expect(b.attestation).toEqual(a.attestation);
     expect(b.data.id).toBe(a.data.id);
     expect(count(portal.sqlite, 'documents')).toBe(1);
-    expect((await problem(await at.post('/documents', documentBody({ title: 'Other' }), { headers }), 422)).errors?.[0]?.parameter).toBe('Idempotency-Key');
+    expect(
+      (await problem(await at.post('/documents', documentBody({ title: 'Other' }), { headers }), 422)).errors?.[0]
+        ?.parameter,
+    ).toBe('Idempotency-Key');
 
-    const feed = (await (await at.get('/feed')).json()) as { items: { subject: string; record_href: string | null; tlp: string | null }[] };
-    expect(feed.items.at(-1)).toMatchObject({ subject: `urn:cbm:document:${a.data.id}:v1`, record_href: `/documents/${a.data.id}`, tlp: 'TLP:CLEAR' });
+    const feed = (await (await at.get('/feed')).json()) as {
+      items: { subject: string; record_href: string | null; tlp: string | null }[];
+    };
+    expect(feed.items.at(-1)).toMatchObject({
+      subject: `urn:cbm:document:${a.data.id}:v1`,
+      record_href: `/documents/${a.data.id}`,
+      tlp: 'TLP:CLEAR',
+    });
   });
 });
 
@@ -520,8 +823,12 @@ describe('documents: concurrent writers', () => {
     const { portal, at } = await setup();
     const { data } = await publish(at, terminologyBody([{ term: 'Original', definition: 'First.' }]));
     const [a, b] = await Promise.all([
-      at.put(`/documents/${data.id}`, terminologyBody([{ term: 'Alpha', definition: 'From writer A.' }]), { headers: { 'if-match': '"1"' } }),
-      at.put(`/documents/${data.id}`, terminologyBody([{ term: 'Beta', definition: 'From writer B.' }]), { headers: { 'if-match': '"1"' } }),
+      at.put(`/documents/${data.id}`, terminologyBody([{ term: 'Alpha', definition: 'From writer A.' }]), {
+        headers: { 'if-match': '"1"' },
+      }),
+      at.put(`/documents/${data.id}`, terminologyBody([{ term: 'Beta', definition: 'From writer B.' }]), {
+        headers: { 'if-match': '"1"' },
+      }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 412]);
     const winner = a.status === 200 ? 'Alpha' : 'Beta';
@@ -530,7 +837,9 @@ describe('documents: concurrent writers', () => {
     const loser = winner === 'Alpha' ? 'Beta' : 'Alpha';
     expect((await search(at, 'q=original')).items).toEqual([]);
     expect((await search(at, `q=${loser}`)).items).toEqual([]);
-    expect((await search(at, `q=${winner}`)).items.map((hit) => [hit.term, hit.document_version])).toEqual([[winner, 2]]);
+    expect((await search(at, `q=${winner}`)).items.map((hit) => [hit.term, hit.document_version])).toEqual([
+      [winner, 2],
+    ]);
     expect(count(portal.sqlite, 'document_versions')).toBe(2);
     expect(portal.sqlite.prepare('SELECT version FROM documents WHERE id = ?').pluck().get(data.id)).toBe(2);
   });
@@ -539,9 +848,19 @@ describe('documents: concurrent writers', () => {
     const { portal, at } = await setup();
     const bytes = pdfBytes('race', 5000);
     const { data } = await publish(at, documentBody({ content: await fileContent(bytes) }));
-    const statuses = (await Promise.all([upload(at, data.id, bytes), upload(at, data.id, bytes)])).map((res) => res.status).sort();
-    expect([[200, 201], [201, 409]]).toContainEqual(statuses);
+    const statuses = (await Promise.all([upload(at, data.id, bytes), upload(at, data.id, bytes)]))
+      .map((res) => res.status)
+      .sort();
+    expect([
+      [200, 201],
+      [201, 409],
+    ]).toContainEqual(statuses);
     expect(count(portal.sqlite, 'document_files')).toBe(1);
-    expect(portal.sqlite.prepare("SELECT count(*) FROM attestations WHERE operation = 'uploadDocumentContent'").pluck().get()).toBe(1);
+    expect(
+      portal.sqlite
+        .prepare("SELECT count(*) FROM attestations WHERE operation = 'uploadDocumentContent'")
+        .pluck()
+        .get(),
+    ).toBe(1);
   });
 });

@@ -36,13 +36,29 @@ describe('glossary: search', () => {
   it('finds current terms only: a new version replaces them, a withdrawal removes them', async () => {
     const portal = await createTestPortal();
     const at = await registerPublisher(portal, 'AT');
-    const { data } = await publish(at, terminologyBody([{ term: 'Critical infrastructure', definition: 'First definition.' }]));
+    const { data } = await publish(
+      at,
+      terminologyBody([{ term: 'Critical infrastructure', definition: 'First definition.' }]),
+    );
     expect(count(portal.sqlite, 'glossary_fts')).toBe(1);
     expect((await search(at, 'q=first')).items).toHaveLength(1);
 
-    expect((await at.put(`/documents/${data.id}`, terminologyBody([{ term: 'Critical infrastructure', definition: 'Second definition.' }, { term: 'Resilience', definition: 'Ability to recover.' }]), { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect(
+      (
+        await at.put(
+          `/documents/${data.id}`,
+          terminologyBody([
+            { term: 'Critical infrastructure', definition: 'Second definition.' },
+            { term: 'Resilience', definition: 'Ability to recover.' },
+          ]),
+          { headers: { 'if-match': '"1"' } },
+        )
+      ).status,
+    ).toBe(200);
     expect((await search(at, 'q=first')).items).toEqual([]);
-    expect((await search(at, 'q=second')).items.map((hit) => [hit.document_version, hit.definition])).toEqual([[2, 'Second definition.']]);
+    expect((await search(at, 'q=second')).items.map((hit) => [hit.document_version, hit.definition])).toEqual([
+      [2, 'Second definition.'],
+    ]);
     // Every version's terms stay indexed: readers of version 1 alone still search it.
     expect(count(portal.sqlite, 'glossary_terms')).toBe(3);
     expect(count(portal.sqlite, 'glossary_fts')).toBe(3);
@@ -51,7 +67,9 @@ describe('glossary: search', () => {
     expect((await search(at, 'q=critical')).items).toEqual([]);
     expect((await search(at, 'q=resilience')).items).toEqual([]);
     // The withdrawn version keeps its terms for the record.
-    expect(((await (await at.get(`/documents/${data.id}/terms?version=3`)).json()) as { items: unknown[] }).items).toHaveLength(2);
+    expect(
+      ((await (await at.get(`/documents/${data.id}/terms?version=3`)).json()) as { items: unknown[] }).items,
+    ).toHaveLength(2);
   });
 
   it('pages hits in publication order with a stable cursor, and ranks them with a score', async () => {
@@ -59,7 +77,15 @@ describe('glossary: search', () => {
     const states = ['AT', 'BE', 'DE', 'FR', 'IT'];
     for (const state of states) {
       const client = await registerPublisher(portal, state);
-      await publish(client, terminologyBody([{ term: 'Critical infrastructure', definition: `How ${state} defines critical infrastructure: essential services.` }]));
+      await publish(
+        client,
+        terminologyBody([
+          {
+            term: 'Critical infrastructure',
+            definition: `How ${state} defines critical infrastructure: essential services.`,
+          },
+        ]),
+      );
     }
     const reader = await portal.registerState('NL');
     const seen: string[] = [];
@@ -81,8 +107,16 @@ describe('glossary: search', () => {
     const be = await registerPublisher(portal, 'BE');
     await portal.registerState('FR');
     const reader = await portal.registerState('NL');
-    await publish(at, terminologyBody([{ term: 'Critical infrastructure', definition: 'Essential services whose failure harms the public.' }]));
-    await publish(at, terminologyBody([{ term: 'Infrastructure', definition: 'Critical or not, the installations of a state.' }]));
+    await publish(
+      at,
+      terminologyBody([
+        { term: 'Critical infrastructure', definition: 'Essential services whose failure harms the public.' },
+      ]),
+    );
+    await publish(
+      at,
+      terminologyBody([{ term: 'Infrastructure', definition: 'Critical or not, the installations of a state.' }]),
+    );
     const before = await search(reader, 'q=critical');
     expect(before.items.map((hit) => [hit.term, hit.score])).toEqual([
       ['Critical infrastructure', -1],
@@ -92,7 +126,13 @@ describe('glossary: search', () => {
     // bm25() weighs a word by how rare it is among ALL indexed rows: these restricted
     // glossaries, full of the word, would have moved the reader's scores.
     for (let index = 0; index < 5; index += 1) {
-      await publish(be, terminologyBody([{ term: `Critical critical ${index}`, definition: 'critical '.repeat(20) }], { tlp: 'TLP:RED', recipients: ['FR'] }));
+      await publish(
+        be,
+        terminologyBody([{ term: `Critical critical ${index}`, definition: 'critical '.repeat(20) }], {
+          tlp: 'TLP:RED',
+          recipients: ['FR'],
+        }),
+      );
     }
     expect(await search(reader, 'q=critical')).toEqual(before);
     expect((await search(be, 'q=critical')).items).toHaveLength(7);

@@ -46,12 +46,18 @@ const CLOSE = '\u0002';
  * published: the cursor is the term's sequence number (the FTS rowid). Every version's
  * terms are in the index; only the caller's own view of each document is searched.
  */
-function searchTerms(db: PortalDb, caller: Caller, filter: { match: string; state?: string; language?: string; afterId: number | null; limit: number }) {
+function searchTerms(
+  db: PortalDb,
+  caller: Caller,
+  filter: { match: string; state?: string; language?: string; afterId: number | null; limit: number },
+) {
   let query = db.kysely
     .selectFrom('glossary_fts')
     .innerJoin('glossary_terms', 'glossary_terms.id', 'glossary_fts.rowid')
     .innerJoin('document_versions', (join) =>
-      join.onRef('document_versions.document_id', '=', 'glossary_terms.document_id').onRef('document_versions.version', '=', 'glossary_terms.version'),
+      join
+        .onRef('document_versions.document_id', '=', 'glossary_terms.document_id')
+        .onRef('document_versions.version', '=', 'glossary_terms.version'),
     )
     .select([
       'glossary_terms.id',
@@ -105,21 +111,35 @@ export function hitScore(termMarked: string, definitionMarked: string): number {
 export const glossary = new Hono<AppEnv>().get('/search', operation('searchGlossary'), async (c) => {
   const { q, state, language, cursor, limit = 100 } = c.var.input.query;
   const match = toFtsQuery(q);
-  if (!match) throw problems.badRequest('invalid-parameter', 'The query has no word to search for.', [{ parameter: 'q', in: 'query', detail: 'no letters or digits to search for' }]);
-  const rows = await searchTerms(c.var.deps.db, c.var.caller, { match, state, language, afterId: decodeCursor(cursor), limit });
+  if (!match)
+    throw problems.badRequest('invalid-parameter', 'The query has no word to search for.', [
+      { parameter: 'q', in: 'query', detail: 'no letters or digits to search for' },
+    ]);
+  const rows = await searchTerms(c.var.deps.db, c.var.caller, {
+    match,
+    state,
+    language,
+    afterId: decodeCursor(cursor),
+    limit,
+  });
   return c.json(
-    toPage(rows, limit, (row) => row.id, (row): GlossaryHit => ({
-      term: row.term,
-      definition: row.definition,
-      language: row.language,
-      snippet: row.snippet,
-      score: hitScore(row.term_marked, row.definition_marked),
-      state: row.state_id,
-      document_id: row.document_id,
-      document_version: row.version,
-      document_title: row.title,
-      tlp: row.tlp,
-      document_href: documentHref(row.document_id),
-    })) satisfies components['schemas']['GlossarySearchPage'],
+    toPage(
+      rows,
+      limit,
+      (row) => row.id,
+      (row): GlossaryHit => ({
+        term: row.term,
+        definition: row.definition,
+        language: row.language,
+        snippet: row.snippet,
+        score: hitScore(row.term_marked, row.definition_marked),
+        state: row.state_id,
+        document_id: row.document_id,
+        document_version: row.version,
+        document_title: row.title,
+        tlp: row.tlp,
+        document_href: documentHref(row.document_id),
+      }),
+    ) satisfies components['schemas']['GlossarySearchPage'],
   );
 });

@@ -130,13 +130,26 @@ export function languageMatches(column: string, tag: string) {
 export function listDocuments(
   db: PortalDb,
   caller: Caller,
-  filter: { state?: string; type?: DocumentType; cbm?: number; language?: string; includeWithdrawn: boolean; afterSeq: number | null; limit: number },
+  filter: {
+    state?: string;
+    type?: DocumentType;
+    cbm?: number;
+    language?: string;
+    includeWithdrawn: boolean;
+    afterSeq: number | null;
+    limit: number;
+  },
 ) {
-  let query = shownVersions(db, caller).orderBy('documents.seq').limit(filter.limit + 1);
+  let query = shownVersions(db, caller)
+    .orderBy('documents.seq')
+    .limit(filter.limit + 1);
   if (filter.state) query = query.where('documents.state_id', '=', filter.state);
   if (filter.type) query = query.where('documents.type', '=', filter.type);
   if (filter.language) query = query.where(languageMatches('document_versions.language', filter.language));
-  if (filter.cbm !== undefined) query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(document_versions.cbms) WHERE value = ${filter.cbm})`);
+  if (filter.cbm !== undefined)
+    query = query.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM json_each(document_versions.cbms) WHERE value = ${filter.cbm})`,
+    );
   if (!filter.includeWithdrawn) query = query.where('document_versions.status', '=', 'active');
   if (filter.afterSeq !== null) query = query.where('documents.seq', '>', filter.afterSeq);
   return query.execute();
@@ -168,7 +181,12 @@ export function listTerms(db: PortalDb, id: string, version: number, afterOrd: n
 
 /** Whether the file (document, digest) has been uploaded, for this or an earlier version. */
 export async function fileUploaded(db: PortalDb, documentId: string, sha256: string): Promise<boolean> {
-  const row = await db.kysely.selectFrom('document_files').select('sha256').where('document_id', '=', documentId).where('sha256', '=', sha256).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('document_files')
+    .select('sha256')
+    .where('document_id', '=', documentId)
+    .where('sha256', '=', sha256)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -221,18 +239,30 @@ export function toDocument(row: VersionRow): Document {
 
 /** The recipient rows of a version that chooses its own (a restricted one), under its audience. */
 export function insertRecipientsQuery(db: PortalDb, audience: string, recipients: readonly string[]): CompiledQuery {
-  return sql`INSERT INTO record_recipients (record_id, principal_id) SELECT ${audience}, value FROM json_each(${JSON.stringify(recipients)})`.compile(db.kysely);
+  return sql`INSERT INTO record_recipients (record_id, principal_id) SELECT ${audience}, value FROM json_each(${JSON.stringify(recipients)})`.compile(
+    db.kysely,
+  );
 }
 
 /** The version's glossary terms, in order; `language` already resolved for each. */
-export function insertTermsQuery(db: PortalDb, documentId: string, version: number, terms: readonly GlossaryTerm[]): CompiledQuery {
+export function insertTermsQuery(
+  db: PortalDb,
+  documentId: string,
+  version: number,
+  terms: readonly GlossaryTerm[],
+): CompiledQuery {
   return sql`INSERT INTO glossary_terms (document_id, version, ord, term, definition, language)
     SELECT ${documentId}, ${version}, CAST(key AS INTEGER), json_extract(value, '$.term'), json_extract(value, '$.definition'), json_extract(value, '$.language')
     FROM json_each(${JSON.stringify(terms)}) ORDER BY key`.compile(db.kysely);
 }
 
 /** A withdrawn version keeps the terms of the version before (the search skips withdrawn versions). */
-export function copyTermsQuery(db: PortalDb, documentId: string, fromVersion: number, toVersion: number): CompiledQuery {
+export function copyTermsQuery(
+  db: PortalDb,
+  documentId: string,
+  fromVersion: number,
+  toVersion: number,
+): CompiledQuery {
   return sql`INSERT INTO glossary_terms (document_id, version, ord, term, definition, language)
     SELECT document_id, ${toVersion}, ord, term, definition, language FROM glossary_terms
     WHERE document_id = ${documentId} AND version = ${fromVersion} ORDER BY ord`.compile(db.kysely);
@@ -245,5 +275,7 @@ export function copyTermsQuery(db: PortalDb, documentId: string, fromVersion: nu
  */
 export function indexTermsQuery(db: PortalDb, documentId: string, version: number): CompiledQuery {
   return sql`INSERT INTO glossary_fts (rowid, term, definition)
-    SELECT id, term, definition FROM glossary_terms WHERE document_id = ${documentId} AND version = ${version}`.compile(db.kysely);
+    SELECT id, term, definition FROM glossary_terms WHERE document_id = ${documentId} AND version = ${version}`.compile(
+    db.kysely,
+  );
 }

@@ -36,7 +36,8 @@ import {
 } from './repo.ts';
 
 function requireState<E extends AppEnv>(c: Context<E>) {
-  if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state publishes national documents.');
+  if (c.var.caller.principalKind !== 'state')
+    throw problems.forbidden('states-only', 'Only a participating state publishes national documents.');
   return c.var.caller.principalId;
 }
 
@@ -49,8 +50,13 @@ async function ownDocument<E extends AppEnv>(c: Context<E>, id: string) {
   const state = requireState(c);
   const current = await findShownDocument(c.var.deps.db, c.var.caller, id);
   if (!current) throw problems.notFound(`No document ${id}.`);
-  if (current.state_id !== state) throw problems.forbidden('not-owner', `Document ${id} belongs to ${current.state_id}; a state changes only its own documents.`);
-  if (current.status === 'withdrawn') throw problems.conflict('document-withdrawn', 'A withdrawn document is final; publish a new document instead.');
+  if (current.state_id !== state)
+    throw problems.forbidden(
+      'not-owner',
+      `Document ${id} belongs to ${current.state_id}; a state changes only its own documents.`,
+    );
+  if (current.status === 'withdrawn')
+    throw problems.conflict('document-withdrawn', 'A withdrawn document is final; publish a new document instead.');
   return current;
 }
 
@@ -60,14 +66,19 @@ function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
   if (!header) throw problems.preconditionRequired();
   const tags = header.split(',').map((tag) => tag.trim());
   if (!tags.includes('*') && !tags.includes(documentEtag(version))) {
-    throw problems.preconditionFailed(`The document is at version ${version} (ETag ${documentEtag(version)}); fetch it and apply the change again.`);
+    throw problems.preconditionFailed(
+      `The document is at version ${version} (ETag ${documentEtag(version)}); fetch it and apply the change again.`,
+    );
   }
 }
 
 const TITLE = 'The document cannot be published.';
 
 interface Accepted {
-  fields: Omit<DocumentVersionsTable, 'document_id' | 'version' | 'state_id' | 'published_at' | 'attestation_id' | 'audience'>;
+  fields: Omit<
+    DocumentVersionsTable,
+    'document_id' | 'version' | 'state_id' | 'published_at' | 'attestation_id' | 'audience'
+  >;
   terms: GlossaryTerm[];
 }
 
@@ -76,22 +87,35 @@ interface Accepted {
  * size, the recipients for the TLP, a type that stays) and prepares the version's fields.
  * Every refusal is one 422 listing each bad field.
  */
-async function acceptInput<E extends AppEnv>(c: Context<E>, input: DocumentInput, author: string, current?: VersionRow): Promise<Accepted> {
+async function acceptInput<E extends AppEnv>(
+  c: Context<E>,
+  input: DocumentInput,
+  author: string,
+  current?: VersionRow,
+): Promise<Accepted> {
   const errors: FieldError[] = [];
   const primary = PRIMARY_CBM[input.type];
   const cbms = [...(input.cbms ?? [primary])].sort((a, b) => a - b);
-  if (!cbms.includes(primary)) errors.push({ pointer: '/cbms', detail: `a ${input.type} document answers CBM ${primary}; include it` });
-  if (current && current.type !== input.type) errors.push({ pointer: '/type', detail: `the document is ${current.type}; a new type is a new document` });
+  if (!cbms.includes(primary))
+    errors.push({ pointer: '/cbms', detail: `a ${input.type} document answers CBM ${primary}; include it` });
+  if (current && current.type !== input.type)
+    errors.push({ pointer: '/type', detail: `the document is ${current.type}; a new type is a new document` });
   const terms = input.terms ?? [];
-  if (input.type === 'terminology' && !terms.length) errors.push({ pointer: '/terms', detail: 'a terminology document carries at least one glossary term' });
-  if (input.type !== 'terminology' && terms.length) errors.push({ pointer: '/terms', detail: 'only a terminology document carries glossary terms' });
+  if (input.type === 'terminology' && !terms.length)
+    errors.push({ pointer: '/terms', detail: 'a terminology document carries at least one glossary term' });
+  if (input.type !== 'terminology' && terms.length)
+    errors.push({ pointer: '/terms', detail: 'only a terminology document carries glossary terms' });
   const { maxUploadBytes } = c.var.deps.config;
   if (input.content.file && input.content.file.size > maxUploadBytes) {
     errors.push({ pointer: '/content/file/size', detail: `larger than this portal accepts (${maxUploadBytes} bytes)` });
   }
   let recipients: string[] = [];
   try {
-    recipients = await acceptRecipients(c.var.deps.db, input.tlp, input.recipients, { author, statesOnly: false, title: TITLE });
+    recipients = await acceptRecipients(c.var.deps.db, input.tlp, input.recipients, {
+      author,
+      statesOnly: false,
+      title: TITLE,
+    });
   } catch (error) {
     if (!(error instanceof Problem) || !error.errors) throw error;
     errors.push(...error.errors);
@@ -102,8 +126,22 @@ async function acceptInput<E extends AppEnv>(c: Context<E>, input: DocumentInput
   const { markdown, file } = input.content;
   const content =
     markdown !== undefined
-      ? { content_kind: 'markdown' as const, markdown, media_type: MARKDOWN_MEDIA_TYPE, content_sha256: await sha256b64u(markdown), content_size: utf8(markdown).byteLength, filename: null }
-      : { content_kind: 'file' as const, markdown: null, media_type: file!.media_type, content_sha256: file!.sha256, content_size: file!.size, filename: file!.filename ?? null };
+      ? {
+          content_kind: 'markdown' as const,
+          markdown,
+          media_type: MARKDOWN_MEDIA_TYPE,
+          content_sha256: await sha256b64u(markdown),
+          content_size: utf8(markdown).byteLength,
+          filename: null,
+        }
+      : {
+          content_kind: 'file' as const,
+          markdown: null,
+          media_type: file!.media_type,
+          content_sha256: file!.sha256,
+          content_size: file!.size,
+          filename: file!.filename ?? null,
+        };
   return {
     fields: {
       status: 'active',
@@ -118,7 +156,11 @@ async function acceptInput<E extends AppEnv>(c: Context<E>, input: DocumentInput
       term_count: terms.length,
       withdrawal_reason: null,
     },
-    terms: terms.map((term) => ({ term: term.term, definition: term.definition, language: canonicalLanguage(term.language ?? input.language) })),
+    terms: terms.map((term) => ({
+      term: term.term,
+      definition: term.definition,
+      language: canonicalLanguage(term.language ?? input.language),
+    })),
   };
 }
 
@@ -138,14 +180,26 @@ async function commitVersion<E extends AppEnv>(
   const { previous } = change;
   const isNew = previous === null;
   const id = row.document_id;
-  const attestation = await attest(c, `urn:cbm:document:${id}:v${row.version}`, { recordId: row.audience, tlp: row.tlp });
+  const attestation = await attest(c, `urn:cbm:document:${id}:v${row.version}`, {
+    recordId: row.audience,
+    tlp: row.tlp,
+  });
   const version: DocumentVersionsTable = { ...row, attestation_id: attestation.id };
   const versionRow = db.kysely.insertInto('document_versions').values(version).compile();
   const queries: CompiledQuery[] = isNew
     ? [
         db.kysely
           .insertInto('documents')
-          .values({ id, state_id: row.state_id, type: row.type, status: row.status, version: 1, language: row.language, created_at: row.published_at, updated_at: row.published_at })
+          .values({
+            id,
+            state_id: row.state_id,
+            type: row.type,
+            status: row.status,
+            version: 1,
+            language: row.language,
+            created_at: row.published_at,
+            updated_at: row.published_at,
+          })
           .compile(),
         versionRow,
       ]
@@ -163,22 +217,35 @@ async function commitVersion<E extends AppEnv>(
     queries.push(insertRecipientsQuery(db, row.audience, recipients));
   }
   if (change.terms === 'copy') {
-    if (previous?.term_count) queries.push(copyTermsQuery(db, id, previous.version, row.version), indexTermsQuery(db, id, row.version));
+    if (previous?.term_count)
+      queries.push(copyTermsQuery(db, id, previous.version, row.version), indexTermsQuery(db, id, row.version));
   } else if (change.terms.length) {
     queries.push(insertTermsQuery(db, id, row.version, change.terms), indexTermsQuery(db, id, row.version));
   }
 
   const available = row.content_kind === 'markdown' || (!isNew && (await fileUploaded(db, id, row.content_sha256)));
   const document = toDocument({ ...version, available });
-  const headers: Record<string, string> = { ETag: documentEtag(row.version), ...(isNew ? { Location: document.href } : {}) };
+  const headers: Record<string, string> = {
+    ETag: documentEtag(row.version),
+    ...(isNew ? { Location: document.href } : {}),
+  };
   // A concurrent writer based on the same version inserts the same (document_id, version)
   // and the same attestation subject: whichever commits second is refused here.
-  const stale = () => problems.preconditionFailed('The document changed while this request was processed; fetch it and try again.');
-  return commitAndAnswer(c, attestation, queries, { status: isNew ? 201 : 200, data: document, headers }, { document_versions: stale, attestations: stale });
+  const stale = () =>
+    problems.preconditionFailed('The document changed while this request was processed; fetch it and try again.');
+  return commitAndAnswer(
+    c,
+    attestation,
+    queries,
+    { status: isNew ? 201 : 200, data: document, headers },
+    { document_versions: stale, attestations: stale },
+  );
 }
 
 function contentDigestMismatch(detail: string) {
-  return new Problem(422, 'content-digest-mismatch', 'Unprocessable content', detail, [{ pointer: '', detail: 'not the bytes the document version declares' }]);
+  return new Problem(422, 'content-digest-mismatch', 'Unprocessable content', detail, [
+    { pointer: '', detail: 'not the bytes the document version declares' },
+  ]);
 }
 
 /** RFC 6266 attachment with an ASCII fallback and the UTF-8 name. */
@@ -209,7 +276,14 @@ export const documents = new Hono<AppEnv>()
     const id = c.var.deps.ids();
     return commitVersion(
       c,
-      { ...accepted.fields, document_id: id, version: 1, state_id: state, published_at: now.toISOString(), audience: versionAudience(id, 1) },
+      {
+        ...accepted.fields,
+        document_id: id,
+        version: 1,
+        state_id: state,
+        published_at: now.toISOString(),
+        audience: versionAudience(id, 1),
+      },
       { previous: null, terms: accepted.terms },
     );
   })
@@ -231,7 +305,14 @@ export const documents = new Hono<AppEnv>()
     const version = current.version + 1;
     return commitVersion(
       c,
-      { ...accepted.fields, document_id: current.document_id, version, state_id: current.state_id, published_at: now.toISOString(), audience: versionAudience(current.document_id, version) },
+      {
+        ...accepted.fields,
+        document_id: current.document_id,
+        version,
+        state_id: current.state_id,
+        published_at: now.toISOString(),
+        audience: versionAudience(current.document_id, version),
+      },
       { previous: current, terms: accepted.terms },
     );
   })
@@ -245,7 +326,13 @@ export const documents = new Hono<AppEnv>()
     const { available: _available, attestation_id: _previous, seq: _seq, ...fields } = current;
     return commitVersion(
       c,
-      { ...fields, version: current.version + 1, status: 'withdrawn', published_at: now.toISOString(), withdrawal_reason: reason ?? null },
+      {
+        ...fields,
+        version: current.version + 1,
+        status: 'withdrawn',
+        published_at: now.toISOString(),
+        withdrawal_reason: reason ?? null,
+      },
       { previous: current, terms: 'copy' },
     );
   })
@@ -263,9 +350,13 @@ export const documents = new Hono<AppEnv>()
     const row = await findVersion(c.var.deps.db, c.var.caller, documentId, c.var.input.query.version);
     if (!row) throw problems.notFound('No such document version.');
     if (row.content_kind === 'markdown') {
-      return bytesResponse(c, utf8(row.markdown ?? ''), { mediaTypes: [`${MARKDOWN_MEDIA_TYPE}; charset=utf-8`], sha256: row.content_sha256 });
+      return bytesResponse(c, utf8(row.markdown ?? ''), {
+        mediaTypes: [`${MARKDOWN_MEDIA_TYPE}; charset=utf-8`],
+        sha256: row.content_sha256,
+      });
     }
-    if (!Number(row.available)) throw problems.notFound(`The file of version ${row.version} has not been uploaded yet.`);
+    if (!Number(row.available))
+      throw problems.notFound(`The file of version ${row.version} has not been uploaded yet.`);
     const blob = await c.var.deps.blobs.get(row.content_sha256);
     if (!blob) throw new Error(`blob ${row.content_sha256} of document ${documentId} is missing from the blob store`);
     const headers = row.filename ? { 'Content-Disposition': contentDisposition(row.filename) } : undefined;
@@ -277,10 +368,14 @@ export const documents = new Hono<AppEnv>()
     const current = await ownDocument(c, c.var.input.path.documentId);
     const id = current.document_id;
     if (current.content_kind !== 'file') {
-      throw problems.conflict('no-file-declared', 'The current version publishes Markdown; declare the file in a new version (content.file) first.');
+      throw problems.conflict(
+        'no-file-declared',
+        'The current version publishes Markdown; declare the file in a new version (content.file) first.',
+      );
     }
     const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (mediaType !== current.media_type) throw problems.unsupportedMediaType(`${current.media_type}, as version ${current.version} declares`);
+    if (mediaType !== current.media_type)
+      throw problems.unsupportedMediaType(`${current.media_type}, as version ${current.version} declares`);
     // The body streams into the blob store, checked against the token's digest as it
     // flows (http/body.ts): other bytes are 401 body-digest-mismatch and leave nothing.
     const sha256 = current.content_sha256;
@@ -288,24 +383,37 @@ export const documents = new Hono<AppEnv>()
     if (signed !== sha256) {
       // Read within the limit and checked against the token like any body, never stored.
       const size = await drainStreamedBody(c);
-      throw contentDigestMismatch(`These ${size} bytes have SHA-256 ${signed}; version ${current.version} declares ${current.content_size} bytes with SHA-256 ${sha256}.`);
+      throw contentDigestMismatch(
+        `These ${size} bytes have SHA-256 ${signed}; version ${current.version} declares ${current.content_size} bytes with SHA-256 ${sha256}.`,
+      );
     }
     // Content-addressed, so storing first is safe: a write that then fails leaves only
     // bytes nobody can reach, and a retry stores the same blob again.
     const size = await storeStreamedBody(c, blobs, sha256, current.content_size, current.media_type);
     if (size !== current.content_size) {
-      throw contentDigestMismatch(`These ${size} bytes have SHA-256 ${sha256}; version ${current.version} declares ${current.content_size} bytes.`);
+      throw contentDigestMismatch(
+        `These ${size} bytes have SHA-256 ${sha256}; version ${current.version} declares ${current.content_size} bytes.`,
+      );
     }
     const document = toDocument({ ...current, available: true });
 
     // The same file again: nothing new to attest; the first upload's receipt.
     const earlier = await findUpload(db, id, sha256);
     if (earlier) {
-      return written(c, 200, document, { id: earlier.id, token: earlier.token, log_index: Number(earlier.log_index), href: attestationHref(earlier.id) });
+      return written(c, 200, document, {
+        id: earlier.id,
+        token: earlier.token,
+        log_index: Number(earlier.log_index),
+        href: attestationHref(earlier.id),
+      });
     }
     // The upload belongs to the current version: visible by its TLP and audience, and
     // committed only while it is still current (the trigger of migration 0007).
-    const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, { recordId: current.audience, tlp: current.tlp, bodyInBlob: true });
+    const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, {
+      recordId: current.audience,
+      tlp: current.tlp,
+      bodyInBlob: true,
+    });
     const file = db.kysely
       .insertInto('document_files')
       .values({
@@ -318,10 +426,23 @@ export const documents = new Hono<AppEnv>()
         version: current.version,
       })
       .compile();
-    const uploadedMeanwhile = () => problems.conflict('content-already-uploaded', 'This file was uploaded by a concurrent request; fetch the document.');
+    const uploadedMeanwhile = () =>
+      problems.conflict(
+        'content-already-uploaded',
+        'This file was uploaded by a concurrent request; fetch the document.',
+      );
     const superseded = () =>
-      problems.conflict('document-superseded', `A new version of document ${id} was published while the file was uploaded; fetch it and upload the file its current version declares.`);
-    return commitAndAnswer(c, attestation, [file], { status: 201, data: document }, { document_files: uploadedMeanwhile, attestations: uploadedMeanwhile, documents: superseded });
+      problems.conflict(
+        'document-superseded',
+        `A new version of document ${id} was published while the file was uploaded; fetch it and upload the file its current version declares.`,
+      );
+    return commitAndAnswer(
+      c,
+      attestation,
+      [file],
+      { status: 201, data: document },
+      { document_files: uploadedMeanwhile, attestations: uploadedMeanwhile, documents: superseded },
+    );
   })
 
   .get('/:documentId/terms', operation('listDocumentTerms'), async (c) => {
@@ -330,5 +451,12 @@ export const documents = new Hono<AppEnv>()
     const row = await findVersion(c.var.deps.db, c.var.caller, documentId, version);
     if (!row) throw problems.notFound('No such document version.');
     const rows = await listTerms(c.var.deps.db, documentId, row.version, decodeCursor(cursor), limit);
-    return c.json(toPage(rows, limit, (term) => term.ord, ({ term, definition, language }) => ({ term, definition, language })));
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (term) => term.ord,
+        ({ term, definition, language }) => ({ term, definition, language }),
+      ),
+    );
   });

@@ -33,7 +33,13 @@ export const feed = new Hono<AppEnv>().get('/', operation('getFeed'), async (c) 
       'log_leaves.idx as log_index',
     ])
     .where('attestations.seq', '>', after)
-    .where(visibleTo(c.var.caller, { tlp: 'attestations.tlp', author: 'attestations.principal_id', recordId: 'attestations.record_id' }))
+    .where(
+      visibleTo(c.var.caller, {
+        tlp: 'attestations.tlp',
+        author: 'attestations.principal_id',
+        recordId: 'attestations.record_id',
+      }),
+    )
     .orderBy('attestations.seq')
     .limit(limit + 1)
     .execute();

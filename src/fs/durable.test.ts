@@ -53,7 +53,9 @@ describe('durable files', () => {
     await copyFileDurably(join(dir, 'source'), join(nested, 'copy'), 0o600);
     expect(readFileSync(join(nested, 'copy'), 'utf8')).toBe('bytes');
     expect(statSync(join(nested, 'copy')).mode & 0o777).toBe(0o600);
-    await expect(copyFileDurably(join(dir, 'missing'), join(nested, 'other'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(copyFileDurably(join(dir, 'missing'), join(nested, 'other'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
     expect(readdirSync(nested)).toEqual(['copy']);
   });
 

@@ -41,7 +41,12 @@ export async function syncFile(path: string): Promise<void> {
  * `bytes` may be a stream: if it errors, the temporary file goes and the error is thrown.
  * With `exclusive`, refuses to replace an existing file (EEXIST), as `flag: 'wx'` would.
  */
-export async function writeFileDurably(path: string, bytes: Uint8Array | string | AsyncIterable<Uint8Array>, mode = 0o644, options: { exclusive?: boolean } = {}): Promise<void> {
+export async function writeFileDurably(
+  path: string,
+  bytes: Uint8Array | string | AsyncIterable<Uint8Array>,
+  mode = 0o644,
+  options: { exclusive?: boolean } = {},
+): Promise<void> {
   const temporary = temporaryName(path);
   const handle = await open(temporary, 'wx', mode);
   try {

@@ -7,16 +7,31 @@
 import { base64url, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { describe, expect, test } from 'vitest';
 import { createRequestSigner, generateSigningKey } from '../../clients/typescript/src/index.ts';
-import { contactBody, count, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import {
+  contactBody,
+  count,
+  createTestPortal,
+  ORIGIN,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
 import { purgeExpiredJtis } from './replay-store.ts';
-import { type ProblemBody as Problem } from '../../test/support/problem.ts';
+import type { ProblemBody as Problem } from '../../test/support/problem.ts';
 
 /** Tables a refused request must leave as they were. */
-const RECORD_TABLES = ['contacts', 'contact_versions', 'attestations', 'contact_confirmations', 'principals', 'principal_keys'];
+const RECORD_TABLES = [
+  'contacts',
+  'contact_versions',
+  'attestations',
+  'contact_confirmations',
+  'principals',
+  'principal_keys',
+];
 /** A request refused before authentication completes must not even consume a jti. */
 const ALL_TABLES = [...RECORD_TABLES, 'request_jtis'];
 
-const pick = (counts: Record<string, number>, tables: string[]) => Object.fromEntries(tables.map((table) => [table, counts[table]]));
+const pick = (counts: Record<string, number>, tables: string[]) =>
+  Object.fromEntries(tables.map((table) => [table, counts[table]]));
 
 function snapshot(portal: TestPortal, tables = ALL_TABLES): Record<string, number> {
   return Object.fromEntries(tables.map((table) => [table, count(portal.sqlite, table)]));
@@ -47,7 +62,10 @@ async function attempt(client: TestClient, method: string, path: string, options
         : undefined;
   const token =
     options.token ??
-    (await client.signer.signWith({ method, pathAndQuery: path, body: bytes }, { claims: options.claims, header: options.header }));
+    (await client.signer.signWith(
+      { method, pathAndQuery: path, body: bytes },
+      { claims: options.claims, header: options.header },
+    ));
   const res = await client.call(method, path, { rawBody: bytes, token, headers: options.headers });
   return { res, token };
 }
@@ -63,11 +81,15 @@ async function expectRefused(res: Response, status: 401 | 403, code: string, tok
   expect(problem.instance).toMatch(/^urn:cbm:request:[0-9a-f-]{36}$/);
   if (status === 401) {
     // RFC 6750 section 3.1: no error code when the request carries no credentials.
-    expect(res.headers.get('www-authenticate')).toBe(code === 'token-missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${code}"`);
+    expect(res.headers.get('www-authenticate')).toBe(
+      code === 'token-missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${code}"`,
+    );
   }
   if (token) {
     const [header, payload, signature] = token.split('.');
-    for (const part of [token, header, payload, signature].filter((piece): piece is string => !!piece && piece.length >= 8)) {
+    for (const part of [token, header, payload, signature].filter(
+      (piece): piece is string => !!piece && piece.length >= 8,
+    )) {
       expect(text).not.toContain(part);
       for (const [, value] of res.headers) expect(value).not.toContain(part);
     }
@@ -138,7 +160,11 @@ describe('a signed request is required', () => {
     const body = bytesOf(contactBody());
     const token = await at.sign('POST', '/contacts', body);
     const before = snapshot(portal);
-    const res = await at.call('POST', '/contacts', { rawBody: body, token: null, headers: { authorization: build(token) } });
+    const res = await at.call('POST', '/contacts', {
+      rawBody: body,
+      token: null,
+      headers: { authorization: build(token) },
+    });
     await expectRefused(res, 401, 'malformed-token', token);
     expect(snapshot(portal)).toEqual(before);
     expect(portal.logged).toEqual([]);
@@ -149,7 +175,11 @@ describe('a signed request is required', () => {
     for (const scheme of ['bearer', 'BEARER']) {
       const body = bytesOf(contactBody());
       const token = await at.sign('POST', '/contacts', body);
-      const res = await at.call('POST', '/contacts', { rawBody: body, token: null, headers: { authorization: `${scheme} ${token}` } });
+      const res = await at.call('POST', '/contacts', {
+        rawBody: body,
+        token: null,
+        headers: { authorization: `${scheme} ${token}` },
+      });
       expect(res.status).toBe(201);
     }
     expect(count(portal.sqlite, 'contacts')).toBe(2);
@@ -176,7 +206,12 @@ describe('time claims', () => {
     portal.clock.advance(2_000);
     const before = snapshot(portal);
     await expectRefused(await at.call('GET', '/contacts', { token: readToken }), 401, 'token-expired', readToken);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: writeBody, token: writeToken }), 401, 'token-expired', writeToken);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: writeBody, token: writeToken }),
+      401,
+      'token-expired',
+      writeToken,
+    );
     expect(snapshot(portal)).toEqual(before);
     expect(portal.logged).toEqual([]);
   });
@@ -185,13 +220,19 @@ describe('time claims', () => {
     const { portal, at } = await setup();
     const iat = nowSeconds(portal) + 61;
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + 120 } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { iat, exp: iat + 120 },
+    });
     await expectRefused(res, 401, 'issued-in-future', token);
     expect(snapshot(portal)).toEqual(before);
 
     // At the edge of the tolerance it is still accepted.
     const edge = nowSeconds(portal) + 60;
-    const accepted = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat: edge, exp: edge + 120 } });
+    const accepted = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { iat: edge, exp: edge + 120 },
+    });
     expect(accepted.res.status).toBe(201);
     expect(portal.logged).toEqual([]);
   });
@@ -199,7 +240,10 @@ describe('time claims', () => {
   test('a token not valid before a time more than 60 s away is refused with token-not-yet-valid', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { nbf: nowSeconds(portal) + 120 } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { nbf: nowSeconds(portal) + 120 },
+    });
     await expectRefused(res, 401, 'token-not-yet-valid', token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -208,12 +252,18 @@ describe('time claims', () => {
     const { portal, at } = await setup();
     const iat = nowSeconds(portal);
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + 301 } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { iat, exp: iat + 301 },
+    });
     await expectRefused(res, 401, 'lifetime-too-long', token);
     expect(snapshot(portal)).toEqual(before);
 
     // A long lifetime cannot be laundered by backdating iat either.
-    const backdated = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat: iat - 1000, exp: iat + 100 } });
+    const backdated = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { iat: iat - 1000, exp: iat + 100 },
+    });
     await expectRefused(backdated.res, 401, 'lifetime-too-long', backdated.token);
     expect(snapshot(portal)).toEqual(before);
 
@@ -264,7 +314,10 @@ describe('single use of write tokens', () => {
     const jti = crypto.randomUUID();
     expect((await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { jti } })).res.status).toBe(201);
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody({ name: 'Other Person' }), claims: { jti } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody({ name: 'Other Person' }),
+      claims: { jti },
+    });
     await expectRefused(res, 401, 'jti-replayed', token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -273,7 +326,9 @@ describe('single use of write tokens', () => {
     const { portal, at } = await setup();
     const body = bytesOf(contactBody());
     const token = await at.sign('POST', '/contacts', body);
-    const results = await Promise.all(Array.from({ length: 5 }, () => at.call('POST', '/contacts', { rawBody: body, token })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => at.call('POST', '/contacts', { rawBody: body, token })),
+    );
     const statuses = results.map((res) => res.status).sort();
     expect(statuses).toEqual([201, 401, 401, 401, 401]);
     for (const res of results.filter((r) => r.status === 401)) await expectRefused(res, 401, 'jti-replayed', token);
@@ -306,7 +361,10 @@ describe('single use of write tokens', () => {
 
   test('purgeExpiredJtis deletes only entries whose tokens can no longer be accepted', async () => {
     const { portal, at } = await setup();
-    const jtis = () => portal.sqlite.prepare('SELECT jti, expires_at FROM request_jtis WHERE issuer = ? ORDER BY expires_at').all('AT') as { jti: string; expires_at: number }[];
+    const jtis = () =>
+      portal.sqlite
+        .prepare('SELECT jti, expires_at FROM request_jtis WHERE issuer = ? ORDER BY expires_at')
+        .all('AT') as { jti: string; expires_at: number }[];
     const t0 = nowSeconds(portal);
 
     const oldBody = bytesOf(contactBody({ name: 'Old Token' }));
@@ -321,7 +379,12 @@ describe('single use of write tokens', () => {
     // Up to and including the last second the old token could be accepted, its entry stays:
     // a replay at exp + 59 s is still refused as a replay.
     portal.clock.set(new Date((t0 + 179) * 1000));
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: oldBody, token: oldToken }), 401, 'jti-replayed', oldToken);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: oldBody, token: oldToken }),
+      401,
+      'jti-replayed',
+      oldToken,
+    );
     portal.clock.set(new Date((t0 + 180) * 1000));
     expect(await purgeExpiredJtis(portal.db, portal.clock.now())).toBe(0);
     expect(jtis()).toHaveLength(2);
@@ -333,7 +396,12 @@ describe('single use of write tokens', () => {
 
     // Once its entry is gone the old token is refused as expired, never accepted again.
     const before = snapshot(portal);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: oldBody, token: oldToken }), 401, 'token-expired', oldToken);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: oldBody, token: oldToken }),
+      401,
+      'token-expired',
+      oldToken,
+    );
     expect(snapshot(portal)).toEqual(before);
     expect(count(portal.sqlite, 'contacts')).toBe(2);
   });
@@ -343,7 +411,12 @@ describe('binding to the portal and to this request', () => {
   test('a token for another audience is refused with audience-invalid', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    for (const aud of ['https://other-portal.example', `${ORIGIN}/`, ['https://other-portal.example'], [ORIGIN, 'https://other-portal.example']]) {
+    for (const aud of [
+      'https://other-portal.example',
+      `${ORIGIN}/`,
+      ['https://other-portal.example'],
+      [ORIGIN, 'https://other-portal.example'],
+    ]) {
       const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { aud } });
       await expectRefused(res, 401, 'audience-invalid', token);
     }
@@ -358,10 +431,17 @@ describe('binding to the portal and to this request', () => {
     const body = bytesOf(contactBody({ name: 'Changed' }));
     // Signed as a POST, sent as a PUT to the same path.
     const postToken = await at.sign('POST', `/contacts/${id}`, body);
-    const res = await at.call('PUT', `/contacts/${id}`, { rawBody: body, token: postToken, headers: { 'if-match': '"1"' } });
+    const res = await at.call('PUT', `/contacts/${id}`, {
+      rawBody: body,
+      token: postToken,
+      headers: { 'if-match': '"1"' },
+    });
     await expectRefused(res, 401, 'method-mismatch', postToken);
     // Or a read token used for a write.
-    const { res: viaClaims, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { htm: 'GET' } });
+    const { res: viaClaims, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { htm: 'GET' },
+    });
     await expectRefused(viaClaims, 401, 'method-mismatch', token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -374,7 +454,10 @@ describe('binding to the portal and to this request', () => {
     await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'url-mismatch', token);
     const viaClaims = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { htu: '/contacts/' } });
     await expectRefused(viaClaims.res, 401, 'url-mismatch', viaClaims.token);
-    const absolute = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { htu: `${ORIGIN}/contacts` } });
+    const absolute = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { htu: `${ORIGIN}/contacts` },
+    });
     await expectRefused(absolute.res, 401, 'url-mismatch', absolute.token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -395,10 +478,20 @@ describe('binding to the portal and to this request', () => {
     const token = await at.sign('POST', '/contacts', signed);
     const before = snapshot(portal);
     const tampered = bytesOf(contactBody({ email: 'attacker@evil.example' }));
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: tampered, token }), 401, 'body-digest-mismatch', token);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: tampered, token }),
+      401,
+      'body-digest-mismatch',
+      token,
+    );
     // One byte of whitespace is a change too: the signature covers the exact bytes.
     const reformatted = encoder.encode(`${new TextDecoder().decode(signed)} `);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: reformatted, token }), 401, 'body-digest-mismatch', token);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: reformatted, token }),
+      401,
+      'body-digest-mismatch',
+      token,
+    );
     // So is dropping the body.
     await expectRefused(await at.call('POST', '/contacts', { token }), 401, 'body-digest-mismatch', token);
     expect(snapshot(portal)).toEqual(before);
@@ -409,7 +502,10 @@ describe('binding to the portal and to this request', () => {
   test('a write token without body_sha256 is refused with body-digest-mismatch', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { body_sha256: undefined } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { body_sha256: undefined },
+    });
     await expectRefused(res, 401, 'body-digest-mismatch', token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -429,19 +525,27 @@ describe('algorithms and keys', () => {
     const claims = await honestClaims(portal, 'AT', '/contacts', body);
     const before = snapshot(portal);
     const unsigned = compact({ alg: 'none', typ: 'cbm-request+jwt', kid: at.kid }, claims);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token: unsigned }), 401, 'malformed-token', unsigned);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: body, token: unsigned }),
+      401,
+      'malformed-token',
+      unsigned,
+    );
     expect(snapshot(portal)).toEqual(before);
   });
 
-  test.each(['none', 'None', 'NONE', 'nOnE'])('alg %s with any signature is refused with alg-not-allowed', async (alg) => {
-    const { portal, at } = await setup();
-    const body = bytesOf(contactBody());
-    const claims = await honestClaims(portal, 'AT', '/contacts', body);
-    const before = snapshot(portal);
-    const token = compact({ alg, typ: 'cbm-request+jwt', kid: at.kid }, claims, 'AAAAAAAAAAAA');
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'alg-not-allowed', token);
-    expect(snapshot(portal)).toEqual(before);
-  });
+  test.each(['none', 'None', 'NONE', 'nOnE'])(
+    'alg %s with any signature is refused with alg-not-allowed',
+    async (alg) => {
+      const { portal, at } = await setup();
+      const body = bytesOf(contactBody());
+      const claims = await honestClaims(portal, 'AT', '/contacts', body);
+      const before = snapshot(portal);
+      const token = compact({ alg, typ: 'cbm-request+jwt', kid: at.kid }, claims, 'AAAAAAAAAAAA');
+      await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'alg-not-allowed', token);
+      expect(snapshot(portal)).toEqual(before);
+    },
+  );
 
   test('an HS256 token naming a real kid is refused with alg-not-allowed, even keyed with the public key', async () => {
     const { portal, at } = await setup();
@@ -468,7 +572,10 @@ describe('algorithms and keys', () => {
     await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'alg-not-allowed', token);
     expect(snapshot(portal)).toEqual(before);
 
-    const registered = await portal.secretariat.post('/principals/AT/keys', { jwk: await exportJWK(publicKey), scopes: ['read'] });
+    const registered = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: await exportJWK(publicKey),
+      scopes: ['read'],
+    });
     expect(registered.status).toBe(422);
     expect(snapshot(portal, RECORD_TABLES)).toEqual(pick(before, RECORD_TABLES));
   });
@@ -476,9 +583,17 @@ describe('algorithms and keys', () => {
   test('an ES256 token naming a registered Ed25519 key is refused with alg-key-mismatch', async () => {
     const { portal, at } = await setup();
     const p256 = await generateSigningKey('ES256');
-    const signer = await createRequestSigner({ principal: 'AT', privateJwk: p256.privateJwk, audience: ORIGIN, now: () => portal.clock.now() });
+    const signer = await createRequestSigner({
+      principal: 'AT',
+      privateJwk: p256.privateJwk,
+      audience: ORIGIN,
+      now: () => portal.clock.now(),
+    });
     const body = bytesOf(contactBody());
-    const token = await signer.signWith({ method: 'POST', pathAndQuery: '/contacts', body }, { header: { kid: at.kid } });
+    const token = await signer.signWith(
+      { method: 'POST', pathAndQuery: '/contacts', body },
+      { header: { kid: at.kid } },
+    );
     const before = snapshot(portal);
     await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'alg-key-mismatch', token);
     expect(snapshot(portal)).toEqual(before);
@@ -488,9 +603,17 @@ describe('algorithms and keys', () => {
     const { portal } = await setup();
     const be = await portal.registerState('BE', { alg: 'ES256' });
     const ed = await generateSigningKey('EdDSA');
-    const signer = await createRequestSigner({ principal: 'BE', privateJwk: ed.privateJwk, audience: ORIGIN, now: () => portal.clock.now() });
+    const signer = await createRequestSigner({
+      principal: 'BE',
+      privateJwk: ed.privateJwk,
+      audience: ORIGIN,
+      now: () => portal.clock.now(),
+    });
     const body = bytesOf(contactBody());
-    const token = await signer.signWith({ method: 'POST', pathAndQuery: '/contacts', body }, { header: { kid: be.kid } });
+    const token = await signer.signWith(
+      { method: 'POST', pathAndQuery: '/contacts', body },
+      { header: { kid: be.kid } },
+    );
     const before = snapshot(portal);
     await expectRefused(await be.call('POST', '/contacts', { rawBody: body, token }), 401, 'alg-key-mismatch', token);
     expect(snapshot(portal)).toEqual(before);
@@ -501,9 +624,17 @@ describe('algorithms and keys', () => {
   test('a token signed by another Ed25519 key under a registered kid is refused with signature-invalid', async () => {
     const { portal, at } = await setup();
     const impostor = await generateSigningKey('EdDSA');
-    const signer = await createRequestSigner({ principal: 'AT', privateJwk: impostor.privateJwk, audience: ORIGIN, now: () => portal.clock.now() });
+    const signer = await createRequestSigner({
+      principal: 'AT',
+      privateJwk: impostor.privateJwk,
+      audience: ORIGIN,
+      now: () => portal.clock.now(),
+    });
     const body = bytesOf(contactBody());
-    const token = await signer.signWith({ method: 'POST', pathAndQuery: '/contacts', body }, { header: { kid: at.kid } });
+    const token = await signer.signWith(
+      { method: 'POST', pathAndQuery: '/contacts', body },
+      { header: { kid: at.kid } },
+    );
     const before = snapshot(portal);
     await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'signature-invalid', token);
     expect(snapshot(portal)).toEqual(before);
@@ -517,7 +648,12 @@ describe('algorithms and keys', () => {
     const tamperedBody = bytesOf(contactBody({ email: 'attacker@evil.example' }));
     const forged = `${header}.${base64url.encode(encoder.encode(JSON.stringify(await honestClaims(portal, 'AT', '/contacts', tamperedBody))))}.${signature}`;
     const before = snapshot(portal);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: tamperedBody, token: forged }), 401, 'signature-invalid', forged);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: tamperedBody, token: forged }),
+      401,
+      'signature-invalid',
+      forged,
+    );
     expect(snapshot(portal)).toEqual(before);
   });
 
@@ -539,7 +675,11 @@ describe('algorithms and keys', () => {
     const { portal, at } = await setup();
     const body = bytesOf(contactBody());
     // jose will not sign an unknown critical extension, so this one is built by hand.
-    const token = compact({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid: at.kid, crit: ['cbm-ext'], 'cbm-ext': 1 }, await honestClaims(portal, 'AT', '/contacts', body), 'AAAAAAAAAAAA');
+    const token = compact(
+      { alg: 'EdDSA', typ: 'cbm-request+jwt', kid: at.kid, crit: ['cbm-ext'], 'cbm-ext': 1 },
+      await honestClaims(portal, 'AT', '/contacts', body),
+      'AAAAAAAAAAAA',
+    );
     const before = snapshot(portal);
     await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token }), 401, 'header-not-allowed', token);
     expect(snapshot(portal)).toEqual(before);
@@ -568,7 +708,10 @@ describe('algorithms and keys', () => {
   test('an unknown kid is refused with key-unknown', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), header: { kid: 'A'.repeat(43) } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      header: { kid: 'A'.repeat(43) },
+    });
     await expectRefused(res, 401, 'key-unknown', token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -588,11 +731,23 @@ describe('key lifecycle', () => {
     const before = snapshot(portal);
     const fresh = await attempt(at, 'POST', '/contacts', { body: contactBody({ name: 'Signed After Revocation' }) });
     await expectRefused(fresh.res, 401, 'key-revoked', fresh.token);
-    await expectRefused(await at.call('POST', '/contacts', { rawBody: body, token: earlier }), 401, 'key-revoked', earlier);
+    await expectRefused(
+      await at.call('POST', '/contacts', { rawBody: body, token: earlier }),
+      401,
+      'key-revoked',
+      earlier,
+    );
     const read = await attempt(at, 'GET', '/contacts');
-    expect(await expectRefused(read.res, 401, 'key-revoked', read.token)).toMatchObject({ kid: at.kid, revoked_at: expect.any(String), replaced_by: null });
+    expect(await expectRefused(read.res, 401, 'key-revoked', read.token)).toMatchObject({
+      kid: at.kid,
+      revoked_at: expect.any(String),
+      replaced_by: null,
+    });
     // Someone else naming the revoked kid (signing with another key) learns nothing about it.
-    const forged = await attempt(portal.secretariat, 'GET', '/contacts', { claims: { iss: 'AT' }, header: { kid: at.kid } });
+    const forged = await attempt(portal.secretariat, 'GET', '/contacts', {
+      claims: { iss: 'AT' },
+      header: { kid: at.kid },
+    });
     expect(JSON.stringify(await expectRefused(forged.res, 401, 'key-unknown', forged.token))).not.toContain('revoked');
     expect(snapshot(portal)).toEqual(before);
     expect(count(portal.sqlite, 'contacts')).toBe(1);
@@ -602,7 +757,10 @@ describe('key lifecycle', () => {
   test('a rotated key stays valid beside the new one during the overlap and is refused after it', async () => {
     const { portal, at } = await setup();
     const next = await generateSigningKey('EdDSA');
-    const rotated = await portal.secretariat.post(`/principals/AT/keys/${at.kid}/rotate`, { jwk: next.publicJwk, overlap_seconds: 600 });
+    const rotated = await portal.secretariat.post(`/principals/AT/keys/${at.kid}/rotate`, {
+      jwk: next.publicJwk,
+      overlap_seconds: 600,
+    });
     expect(rotated.status).toBe(201);
     const atNext = await portal.client('AT', next.privateJwk);
 
@@ -633,7 +791,10 @@ describe('key lifecycle', () => {
       const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iss } });
       await expectRefused(res, 401, 'key-unknown', token);
     }
-    const escalate = await attempt(at, 'POST', '/principals', { body: { id: 'FR', name: 'France' }, claims: { iss: 'secretariat' } });
+    const escalate = await attempt(at, 'POST', '/principals', {
+      body: { id: 'FR', name: 'France' },
+      claims: { iss: 'secretariat' },
+    });
     await expectRefused(escalate.res, 401, 'key-unknown', escalate.token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -641,7 +802,10 @@ describe('key lifecycle', () => {
   test("the Secretariat's key cannot sign for a state", async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const { res, token } = await attempt(portal.secretariat, 'POST', '/contacts', { body: contactBody(), claims: { iss: at.principal } });
+    const { res, token } = await attempt(portal.secretariat, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { iss: at.principal },
+    });
     await expectRefused(res, 401, 'key-unknown', token);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -676,9 +840,15 @@ describe('authorisation after a valid signature', () => {
     });
     const problem = await expectRefused(update.res, 403, 'not-owner', update.token);
     expect(problem.detail).toContain('BE');
-    const wildcard = await attempt(at, 'PUT', `/contacts/${id}`, { body: contactBody({ name: 'Hijacked' }), headers: { 'if-match': '*' } });
+    const wildcard = await attempt(at, 'PUT', `/contacts/${id}`, {
+      body: contactBody({ name: 'Hijacked' }),
+      headers: { 'if-match': '*' },
+    });
     await expectRefused(wildcard.res, 403, 'not-owner', wildcard.token);
-    const withdraw = await attempt(at, 'POST', `/contacts/${id}/withdraw`, { body: { reason: 'hostile takeover' }, headers: { 'if-match': '"1"' } });
+    const withdraw = await attempt(at, 'POST', `/contacts/${id}/withdraw`, {
+      body: { reason: 'hostile takeover' },
+      headers: { 'if-match': '"1"' },
+    });
     await expectRefused(withdraw.res, 403, 'not-owner', withdraw.token);
     expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
 
@@ -717,7 +887,10 @@ describe('authorisation after a valid signature', () => {
     }
     expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
     // BE's key is untouched and still works.
-    const key = (await (await portal.secretariat.get(`/principals/BE/keys/${be.kid}`)).json()) as { status: string; expires_at: string | null };
+    const key = (await (await portal.secretariat.get(`/principals/BE/keys/${be.kid}`)).json()) as {
+      status: string;
+      expires_at: string | null;
+    };
     expect(key).toMatchObject({ status: 'active', expires_at: null, revoked_at: null });
     expect((await be.get('/contacts')).status).toBe(200);
     expect(portal.logged).toEqual([]);
@@ -727,9 +900,14 @@ describe('authorisation after a valid signature', () => {
     const { portal } = await setup();
     const spare = await generateSigningKey('EdDSA');
     const before = snapshot(portal, RECORD_TABLES);
-    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: spare.publicJwk, scopes: ['read', 'principals:write'] });
+    const res = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: spare.publicJwk,
+      scopes: ['read', 'principals:write'],
+    });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { errors: { pointer: string }[] }).errors).toContainEqual(expect.objectContaining({ pointer: '/scopes/1' }));
+    expect(((await res.json()) as { errors: { pointer: string }[] }).errors).toContainEqual(
+      expect.objectContaining({ pointer: '/scopes/1' }),
+    );
     expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
   });
 
@@ -743,7 +921,12 @@ describe('authorisation after a valid signature', () => {
         `INSERT INTO principal_keys (kid, principal_id, alg, public_jwk, scopes, label, created_at)
          VALUES (?, 'AT', 'EdDSA', ?, ?, 'rogue', ?)`,
       )
-      .run(rogue.kid, JSON.stringify(rogue.publicJwk), JSON.stringify(['read', 'principals:write']), portal.clock.now().toISOString());
+      .run(
+        rogue.kid,
+        JSON.stringify(rogue.publicJwk),
+        JSON.stringify(['read', 'principals:write']),
+        portal.clock.now().toISOString(),
+      );
     const atRogue = await portal.client('AT', rogue.privateJwk);
     const before = snapshot(portal, RECORD_TABLES);
     const spare = await generateSigningKey('EdDSA');
@@ -786,29 +969,40 @@ describe('token rules as documented (README "How a request is signed"), each che
     const { portal, at } = await setup();
     const iat = nowSeconds(portal);
     const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + offset } });
+    const { res, token } = await attempt(at, 'POST', '/contacts', {
+      body: contactBody(),
+      claims: { iat, exp: iat + offset },
+    });
     await expectRefused(res, 401, 'lifetime-invalid', token);
     expect(snapshot(portal)).toEqual(before);
-    expect((await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + 1 } })).res.status).toBe(201);
+    expect(
+      (await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { iat, exp: iat + 1 } })).res.status,
+    ).toBe(201);
   });
 
   test('a token without iat is refused with claim-missing, not issued-in-future', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     for (const method of ['GET', 'POST']) {
-      const { res, token } = await attempt(at, method, '/contacts', { body: method === 'POST' ? contactBody() : undefined, claims: { iat: undefined } });
+      const { res, token } = await attempt(at, method, '/contacts', {
+        body: method === 'POST' ? contactBody() : undefined,
+        claims: { iat: undefined },
+      });
       await expectRefused(res, 401, 'claim-missing', token);
     }
     expect(snapshot(portal)).toEqual(before);
   });
 
-  test.each(['iss', 'aud', 'jti', 'htm', 'htu'])('a token without %s is refused with claim-missing (or issuer-missing)', async (claim) => {
-    const { portal, at } = await setup();
-    const before = snapshot(portal);
-    const { res, token } = await attempt(at, 'GET', '/contacts', { claims: { [claim]: undefined } });
-    await expectRefused(res, 401, claim === 'iss' ? 'issuer-missing' : 'claim-missing', token);
-    expect(snapshot(portal)).toEqual(before);
-  });
+  test.each(['iss', 'aud', 'jti', 'htm', 'htu'])(
+    'a token without %s is refused with claim-missing (or issuer-missing)',
+    async (claim) => {
+      const { portal, at } = await setup();
+      const before = snapshot(portal);
+      const { res, token } = await attempt(at, 'GET', '/contacts', { claims: { [claim]: undefined } });
+      await expectRefused(res, 401, claim === 'iss' ? 'issuer-missing' : 'claim-missing', token);
+      expect(snapshot(portal)).toEqual(before);
+    },
+  );
 
   test.each([
     ['iat', 'soon'],
@@ -869,13 +1063,19 @@ describe('token rules as documented (README "How a request is signed"), each che
     ['missing', undefined],
     ['not base64url', 'not a digest'],
     ['a hex digest', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
-  ])('a write token whose body_sha256 is %s is refused with body-digest-mismatch before the body is read', async (_name, digest) => {
-    const { portal, at } = await setup();
-    const before = snapshot(portal, RECORD_TABLES);
-    const { res, token } = await attempt(at, 'POST', '/contacts', { body: contactBody(), claims: { body_sha256: digest } });
-    await expectRefused(res, 401, 'body-digest-mismatch', token);
-    expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
-  });
+  ])(
+    'a write token whose body_sha256 is %s is refused with body-digest-mismatch before the body is read',
+    async (_name, digest) => {
+      const { portal, at } = await setup();
+      const before = snapshot(portal, RECORD_TABLES);
+      const { res, token } = await attempt(at, 'POST', '/contacts', {
+        body: contactBody(),
+        claims: { body_sha256: digest },
+      });
+      await expectRefused(res, 401, 'body-digest-mismatch', token);
+      expect(snapshot(portal, RECORD_TABLES)).toEqual(before);
+    },
+  );
 });
 
 describe('the signed token reads one way only', () => {
@@ -899,10 +1099,22 @@ describe('the signed token reads one way only', () => {
     const { portal, at } = await setup();
     const iat = nowSeconds(portal);
     const base = { iss: 'AT', aud: ORIGIN, iat, exp: iat + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' };
-    const duplicateHeader = await signTexts(at, `{"alg":"EdDSA","typ":"cbm-request+jwt","kid":"other","kid":"${at.kid}"}`, JSON.stringify(base));
-    await expectRefused(await at.call('GET', '/contacts', { token: duplicateHeader }), 401, 'malformed-token', duplicateHeader);
+    const duplicateHeader = await signTexts(
+      at,
+      `{"alg":"EdDSA","typ":"cbm-request+jwt","kid":"other","kid":"${at.kid}"}`,
+      JSON.stringify(base),
+    );
+    await expectRefused(
+      await at.call('GET', '/contacts', { token: duplicateHeader }),
+      401,
+      'malformed-token',
+      duplicateHeader,
+    );
     const surrogate = await signTexts(at, header(at.kid), `{${claimsText(base)},"note":"x\\ud800y"}`);
-    expect((await expectRefused(await at.call('GET', '/contacts', { token: surrogate }), 401, 'malformed-token', surrogate)).detail).toMatch(/surrogate/);
+    expect(
+      (await expectRefused(await at.call('GET', '/contacts', { token: surrogate }), 401, 'malformed-token', surrogate))
+        .detail,
+    ).toMatch(/surrogate/);
   });
 
   test('segments in non-canonical base64url, and tokens over 4096 characters, are refused with malformed-token', async () => {
@@ -932,7 +1144,10 @@ describe('each decoding check alone', () => {
     };
     const looseHeader = loosen(h);
     const loosePayload = loosen(p);
-    for (const loose of [looseHeader && `${looseHeader}.${p}.${sig}`, loosePayload && `${h}.${loosePayload}.${sig}`].filter((t): t is string => !!t)) {
+    for (const loose of [
+      looseHeader && `${looseHeader}.${p}.${sig}`,
+      loosePayload && `${h}.${loosePayload}.${sig}`,
+    ].filter((t): t is string => !!t)) {
       await expectRefused(await at.call('GET', '/contacts', { token: loose }), 401, 'malformed-token', loose);
     }
     expect([looseHeader, loosePayload].some(Boolean)).toBe(true);
@@ -950,7 +1165,10 @@ describe('each decoding check alone', () => {
     const { portal, at } = await setup();
     for (const target of ['/contacts/../principals', '/contacts/%2E%2e/principals', '/contacts/.']) {
       const token = await at.sign('GET', target);
-      const res = await portal.app.fetch(new Request(`${ORIGIN}/principals`, { headers: { authorization: `Bearer ${token}` } }), { incoming: { url: target } });
+      const res = await portal.app.fetch(
+        new Request(`${ORIGIN}/principals`, { headers: { authorization: `Bearer ${token}` } }),
+        { incoming: { url: target } },
+      );
       expect(res.status).toBe(400);
       expect(((await res.json()) as Problem).code).toBe('request-target-ambiguous');
     }
@@ -959,7 +1177,10 @@ describe('each decoding check alone', () => {
   test('an absolute-form target (GET http://host/path) is read as its path and query', async () => {
     const { portal, at } = await setup();
     const token = await at.sign('GET', '/contacts?limit=1');
-    const res = await portal.app.fetch(new Request(`${ORIGIN}/contacts?limit=1`, { headers: { authorization: `Bearer ${token}` } }), { incoming: { url: `${ORIGIN}/contacts?limit=1` } });
+    const res = await portal.app.fetch(
+      new Request(`${ORIGIN}/contacts?limit=1`, { headers: { authorization: `Bearer ${token}` } }),
+      { incoming: { url: `${ORIGIN}/contacts?limit=1` } },
+    );
     expect(res.status).toBe(200);
   });
 });
@@ -971,7 +1192,10 @@ describe('unsafe keys are refused (issue 9 item 2)', () => {
     const { portal, at } = await setup();
     const before = snapshot(portal, RECORD_TABLES);
     for (const path of ['/principals/AT/keys', `/principals/AT/keys/${at.kid}/rotate`]) {
-      const res = await portal.secretariat.post(path, { jwk: { kty: 'OKP', crv: 'Ed25519', x: SMALL_ORDER_X }, scopes: ['read'] });
+      const res = await portal.secretariat.post(path, {
+        jwk: { kty: 'OKP', crv: 'Ed25519', x: SMALL_ORDER_X },
+        scopes: ['read'],
+      });
       const problem = (await res.json()) as Problem;
       expect({ status: res.status, code: problem.code, errors: problem.errors }).toEqual({
         status: 422,
@@ -989,9 +1213,16 @@ describe('unsafe keys are refused (issue 9 item 2)', () => {
     const jwk = await exportJWK(publicKey);
     const y = base64url.decode(jwk.y!);
     y[0]! ^= 0x40;
-    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: { ...jwk, y: base64url.encode(y) }, scopes: ['read'] });
+    const res = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: { ...jwk, y: base64url.encode(y) },
+      scopes: ['read'],
+    });
     const problem = (await res.json()) as Problem;
-    expect({ status: res.status, code: problem.code, errors: problem.errors }).toEqual({ status: 422, code: 'key-unsafe', errors: [{ pointer: '/jwk/y', detail: 'not on P-256' }] });
+    expect({ status: res.status, code: problem.code, errors: problem.errors }).toEqual({
+      status: 422,
+      code: 'key-unsafe',
+      errors: [{ pointer: '/jwk/y', detail: 'not on P-256' }],
+    });
   });
 
   test('end to end: the R = identity, S = 0 forgery under a small-order key stored before the checks is refused with key-unsafe', async () => {
@@ -1001,18 +1232,41 @@ describe('unsafe keys are refused (issue 9 item 2)', () => {
     const kid = await jwkThumbprint(jwk);
     // As the first version let the Secretariat register it.
     portal.sqlite
-      .prepare('INSERT INTO principal_keys (kid, principal_id, alg, public_jwk, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(kid, 'AT', 'EdDSA', JSON.stringify({ ...jwk, kid, alg: 'EdDSA', use: 'sig' }), JSON.stringify(['read', 'contacts:write']), null, portal.clock.now().toISOString());
+      .prepare(
+        'INSERT INTO principal_keys (kid, principal_id, alg, public_jwk, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        kid,
+        'AT',
+        'EdDSA',
+        JSON.stringify({ ...jwk, kid, alg: 'EdDSA', use: 'sig' }),
+        JSON.stringify(['read', 'contacts:write']),
+        null,
+        portal.clock.now().toISOString(),
+      );
     const body = bytesOf(contactBody({ name: 'Forged' }));
     const forgedSignature = new Uint8Array(64);
     forgedSignature[0] = 1;
-    const token = compact({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid }, await honestClaims(portal, 'AT', '/contacts', body), base64url.encode(forgedSignature));
+    const token = compact(
+      { alg: 'EdDSA', typ: 'cbm-request+jwt', kid },
+      await honestClaims(portal, 'AT', '/contacts', body),
+      base64url.encode(forgedSignature),
+    );
     const before = snapshot(portal);
-    const problem = await expectRefused(await portal.secretariat.call('POST', '/contacts', { rawBody: body, token }), 401, 'key-unsafe', token);
+    const problem = await expectRefused(
+      await portal.secretariat.call('POST', '/contacts', { rawBody: body, token }),
+      401,
+      'key-unsafe',
+      token,
+    );
     expect(problem.detail).toContain('small-order Ed25519 point');
     expect(snapshot(portal)).toEqual(before);
     // Reads too: no principal's answer may rest on such a key.
-    const read = compact({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid }, { ...(await honestClaims(portal, 'AT', '/contacts', body)), htm: 'GET', body_sha256: undefined }, base64url.encode(forgedSignature));
+    const read = compact(
+      { alg: 'EdDSA', typ: 'cbm-request+jwt', kid },
+      { ...(await honestClaims(portal, 'AT', '/contacts', body)), htm: 'GET', body_sha256: undefined },
+      base64url.encode(forgedSignature),
+    );
     await expectRefused(await portal.secretariat.call('GET', '/contacts', { token: read }), 401, 'key-unsafe', read);
   });
 });

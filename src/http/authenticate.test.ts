@@ -10,19 +10,26 @@ import { contactBody, createTestPortal, ORIGIN } from '../../test/support/portal
 import { requestTarget } from './authenticate.ts';
 
 /** A context as the middleware sees it: the runtime's raw target (if any) and the parsed URL. */
-const context = (raw: unknown, url = 'http://portal.test/parsed?x=1') => ({ env: raw === undefined ? undefined : { incoming: { url: raw } }, req: { url } }) as unknown as Context;
+const context = (raw: unknown, url = 'http://portal.test/parsed?x=1') =>
+  ({ env: raw === undefined ? undefined : { incoming: { url: raw } }, req: { url } }) as unknown as Context;
 
 describe('requestTarget', () => {
   it('takes the raw target as sent, not re-encoded', () => {
-    expect(requestTarget(context("/contacts?state='AT'", "http://portal.test/contacts?state=%27AT%27"))).toBe("/contacts?state='AT'");
+    expect(requestTarget(context("/contacts?state='AT'", 'http://portal.test/contacts?state=%27AT%27'))).toBe(
+      "/contacts?state='AT'",
+    );
     expect(requestTarget(context('/a%2Fb//c?'))).toBe('/a%2Fb//c?');
   });
 
   it('falls back on the parsed URL where the runtime has no raw target', () => {
     expect(requestTarget({ env: {}, req: { url: 'http://portal.test/a?b' } } as unknown as Context)).toBe('/a?b');
-    expect(requestTarget(context(undefined, 'http://portal.test/contacts?state=%27AT%27'))).toBe('/contacts?state=%27AT%27');
+    expect(requestTarget(context(undefined, 'http://portal.test/contacts?state=%27AT%27'))).toBe(
+      '/contacts?state=%27AT%27',
+    );
     expect(requestTarget(context(7, 'http://portal.test/contacts'))).toBe('/contacts');
-    expect(requestTarget({ env: { incoming: {} }, req: { url: 'https://portal.test:8443/x?y' } } as unknown as Context)).toBe('/x?y');
+    expect(
+      requestTarget({ env: { incoming: {} }, req: { url: 'https://portal.test:8443/x?y' } } as unknown as Context),
+    ).toBe('/x?y');
     expect(requestTarget({ req: { url: 'http://portal.test/' } } as unknown as Context)).toBe('/');
   });
 
@@ -59,16 +66,27 @@ describe('authenticate, over HTTP', () => {
   it('says how to sign when the request is not signed, and what is wrong with the header', async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
-    expect(await problemOf(await at.call('GET', '/contacts', { token: null }))).toMatchObject({ status: 401, code: 'token-missing', detail: 'Sign the request: Authorization: Bearer <cbm-request+jwt>.' });
+    expect(await problemOf(await at.call('GET', '/contacts', { token: null }))).toMatchObject({
+      status: 401,
+      code: 'token-missing',
+      detail: 'Sign the request: Authorization: Bearer <cbm-request+jwt>.',
+    });
     const basic = await portal.fetch(new Request(`${ORIGIN}/contacts`, { headers: { authorization: 'Basic YTpi' } }));
-    expect(await problemOf(basic)).toMatchObject({ status: 401, code: 'malformed-token', detail: 'The Authorization header must be Bearer and a compact JWS.' });
+    expect(await problemOf(basic)).toMatchObject({
+      status: 401,
+      code: 'malformed-token',
+      detail: 'The Authorization header must be Bearer and a compact JWS.',
+    });
   });
 
   it('refuses a path with dot segments, saying which parameter', async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
     const token = await at.sign('GET', '/contacts/../principals');
-    const res = await portal.app.fetch(new Request(`${ORIGIN}/principals`, { headers: { authorization: `Bearer ${token}` } }), { incoming: { url: '/contacts/../principals' } });
+    const res = await portal.app.fetch(
+      new Request(`${ORIGIN}/principals`, { headers: { authorization: `Bearer ${token}` } }),
+      { incoming: { url: '/contacts/../principals' } },
+    );
     expect(await problemOf(res)).toMatchObject({
       status: 400,
       code: 'request-target-ambiguous',
@@ -77,16 +95,22 @@ describe('authenticate, over HTTP', () => {
     });
   });
 
-  it.each(['/contacts/a.', '/contacts/.a', '/contacts/...', '/contacts?next=../x'])('takes %s, which has no dot segment, as it is', async (target) => {
-    const portal = await createTestPortal();
-    const at = await portal.registerState('AT');
-    const token = await at.sign('GET', target);
-    const res = await portal.app.fetch(new Request(`${ORIGIN}${target}`, { headers: { authorization: `Bearer ${token}` } }), { incoming: { url: target } });
-    // Refused, if at all, for what the contract says of the path, never as ambiguous or unsigned.
-    const code = res.ok ? null : ((await res.json()) as { code: string }).code;
-    expect(code === null || !['request-target-ambiguous', 'url-mismatch', 'token-missing'].includes(code)).toBe(true);
-    expect(res.status).not.toBe(401);
-  });
+  it.each(['/contacts/a.', '/contacts/.a', '/contacts/...', '/contacts?next=../x'])(
+    'takes %s, which has no dot segment, as it is',
+    async (target) => {
+      const portal = await createTestPortal();
+      const at = await portal.registerState('AT');
+      const token = await at.sign('GET', target);
+      const res = await portal.app.fetch(
+        new Request(`${ORIGIN}${target}`, { headers: { authorization: `Bearer ${token}` } }),
+        { incoming: { url: target } },
+      );
+      // Refused, if at all, for what the contract says of the path, never as ambiguous or unsigned.
+      const code = res.ok ? null : ((await res.json()) as { code: string }).code;
+      expect(code === null || !['request-target-ambiguous', 'url-mismatch', 'token-missing'].includes(code)).toBe(true);
+      expect(res.status).not.toBe(401);
+    },
+  );
 
   it('lets a HEAD token be used again, like a GET token', async () => {
     const portal = await createTestPortal();
@@ -101,7 +125,9 @@ describe('authenticate, over HTTP', () => {
     const body = encoder.encode(JSON.stringify(contactBody()));
     const token = await at.sign('POST', '/contacts', body);
     const tooLarge = encoder.encode(JSON.stringify(contactBody({ notes: 'x'.repeat(3000) })));
-    expect((await problemOf(await at.call('POST', '/contacts', { rawBody: tooLarge, token }))).code).toBe('payload-too-large');
+    expect((await problemOf(await at.call('POST', '/contacts', { rawBody: tooLarge, token }))).code).toBe(
+      'payload-too-large',
+    );
     expect((await at.call('POST', '/contacts', { rawBody: body, token })).status).toBe(201);
   });
 });

@@ -39,9 +39,11 @@ export function requestTarget(c: Context): string {
 function assertUnambiguousTarget(target: string) {
   const path = target.split('?', 1)[0]!;
   if (path.includes('\\') || path.split('/').some((segment) => DOT_SEGMENT.test(segment))) {
-    throw problems.badRequest('request-target-ambiguous', 'The request path has dot segments or backslashes; send the path it resolves to.', [
-      { parameter: 'request-target', detail: 'not a normalised path' },
-    ]);
+    throw problems.badRequest(
+      'request-target-ambiguous',
+      'The request path has dot segments or backslashes; send the path it resolves to.',
+      [{ parameter: 'request-target', detail: 'not a normalised path' }],
+    );
   }
 }
 
@@ -66,7 +68,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       throw problems.unauthorized('token-missing', 'Sign the request: Authorization: Bearer <cbm-request+jwt>.');
     }
     const token = BEARER.exec(authorization)?.[1];
-    if (!token) throw problems.unauthorized('malformed-token', 'The Authorization header must be Bearer and a compact JWS.');
+    if (!token)
+      throw problems.unauthorized('malformed-token', 'The Authorization header must be Bearer and a compact JWS.');
 
     const target = requestTarget(c);
     assertUnambiguousTarget(target);
@@ -81,7 +84,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       },
     );
     const write = !SAFE_METHODS.has(c.req.method);
-    const replay: ReplayGuard | undefined = write ? { issuer: claims.iss, jti: claims.jti, expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS, recorded: false } : undefined;
+    const replay: ReplayGuard | undefined = write
+      ? { issuer: claims.iss, jti: claims.jti, expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS, recorded: false }
+      : undefined;
     if (replay && (await jtiSeen(deps.db, replay.issuer, replay.jti))) throw jtiReplayed();
     c.set('caller', {
       principalId: key.principalId,

@@ -6,13 +6,28 @@
  */
 import { describe, expect, test } from 'vitest';
 import { sha256b64u } from '../../clients/typescript/src/index.ts';
-import { documentBody, fileContent, pdfBytes, publish, registerPublisher, upload } from '../../test/support/documents.ts';
-import { contactBody, count, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../../test/support/portal.ts';
+import {
+  documentBody,
+  fileContent,
+  pdfBytes,
+  publish,
+  registerPublisher,
+  upload,
+} from '../../test/support/documents.ts';
+import {
+  contactBody,
+  count,
+  createTestPortal,
+  ORIGIN,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
 import { problem } from '../../test/support/problem.ts';
 
 const encoder = new TextEncoder();
 const TABLES = ['contacts', 'contact_versions', 'attestations', 'request_jtis', 'document_files'];
-const snapshot = (portal: TestPortal) => Object.fromEntries(TABLES.map((table) => [table, count(portal.sqlite, table)]));
+const snapshot = (portal: TestPortal) =>
+  Object.fromEntries(TABLES.map((table) => [table, count(portal.sqlite, table)]));
 
 async function setup() {
   const portal = await createTestPortal();
@@ -25,19 +40,28 @@ function watchedStream(bytes: Uint8Array, options: { hold?: boolean } = {}) {
   let pulled = 0;
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (options.hold && pulled > 0) await held;
-      const chunk = bytes.slice(pulled, pulled + 1024);
-      pulled += chunk.byteLength;
-      if (chunk.byteLength) controller.enqueue(chunk);
-      if (pulled >= bytes.byteLength) controller.close();
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (options.hold && pulled > 0) await held;
+        const chunk = bytes.slice(pulled, pulled + 1024);
+        pulled += chunk.byteLength;
+        if (chunk.byteLength) controller.enqueue(chunk);
+        if (pulled >= bytes.byteLength) controller.close();
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, pulled: () => pulled, release };
 }
 
-function send(portal: TestPortal, method: string, path: string, body: ReadableStream<Uint8Array>, headers: Record<string, string>) {
+function send(
+  portal: TestPortal,
+  method: string,
+  path: string,
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+) {
   return portal.fetch(new Request(`${ORIGIN}${path}`, { method, headers, body, duplex: 'half' } as RequestInit));
 }
 
@@ -46,29 +70,40 @@ describe('no body is read before its token verifies (item 6)', () => {
     ['no token', null],
     ['a malformed token', 'Bearer x.y.z'],
     ['a token of an unknown key', 'forged'],
-  ])('with %s, a 1 MiB JSON body and a 200 KiB upload are refused 401 without a byte pulled', async (_name, authorization) => {
-    const { portal, at } = await setup();
-    const publisher = await registerPublisher(portal, 'BE');
-    const bytes = pdfBytes('declared', 200 * 1024);
-    const { data } = await publish(publisher, documentBody({ content: await fileContent(bytes) }));
-    const before = snapshot(portal);
-    for (const [path, method, type, body] of [
-      ['/contacts', 'POST', 'application/json', encoder.encode(JSON.stringify(contactBody({ notes: 'x'.repeat(1024 * 1024) })))],
-      [`/documents/${data.id}/content`, 'PUT', 'application/pdf', bytes],
-    ] as const) {
-      const watched = watchedStream(body);
-      const headers: Record<string, string> = { 'content-type': type };
-      if (authorization === 'forged') {
-        const stranger = await at.signer.signWith({ method, pathAndQuery: path, body }, { header: { kid: 'A'.repeat(43) } });
-        headers.authorization = `Bearer ${stranger}`;
-      } else if (authorization) headers.authorization = authorization;
-      const res = await send(portal, method, path, watched.stream, headers);
-      expect(res.status).toBe(401);
-      expect((await problem(res)).code).toMatch(/^(token-missing|malformed-token|key-unknown)$/);
-      expect(watched.pulled()).toBe(0);
-    }
-    expect(snapshot(portal)).toEqual(before);
-  });
+  ])(
+    'with %s, a 1 MiB JSON body and a 200 KiB upload are refused 401 without a byte pulled',
+    async (_name, authorization) => {
+      const { portal, at } = await setup();
+      const publisher = await registerPublisher(portal, 'BE');
+      const bytes = pdfBytes('declared', 200 * 1024);
+      const { data } = await publish(publisher, documentBody({ content: await fileContent(bytes) }));
+      const before = snapshot(portal);
+      for (const [path, method, type, body] of [
+        [
+          '/contacts',
+          'POST',
+          'application/json',
+          encoder.encode(JSON.stringify(contactBody({ notes: 'x'.repeat(1024 * 1024) }))),
+        ],
+        [`/documents/${data.id}/content`, 'PUT', 'application/pdf', bytes],
+      ] as const) {
+        const watched = watchedStream(body);
+        const headers: Record<string, string> = { 'content-type': type };
+        if (authorization === 'forged') {
+          const stranger = await at.signer.signWith(
+            { method, pathAndQuery: path, body },
+            { header: { kid: 'A'.repeat(43) } },
+          );
+          headers.authorization = `Bearer ${stranger}`;
+        } else if (authorization) headers.authorization = authorization;
+        const res = await send(portal, method, path, watched.stream, headers);
+        expect(res.status).toBe(401);
+        expect((await problem(res)).code).toMatch(/^(token-missing|malformed-token|key-unknown)$/);
+        expect(watched.pulled()).toBe(0);
+      }
+      expect(snapshot(portal)).toEqual(before);
+    },
+  );
 
   test('a signed JSON body is read and checked after: other bytes are 401 body-digest-mismatch and do not spend the token', async () => {
     const { portal, at } = await setup();
@@ -76,7 +111,9 @@ describe('no body is read before its token verifies (item 6)', () => {
     const token = await at.sign('POST', '/contacts', signed);
     const before = snapshot(portal);
     const other = encoder.encode(JSON.stringify(contactBody({ name: 'Someone else' })));
-    expect((await problem(await at.call('POST', '/contacts', { rawBody: other, token }), 401)).code).toBe('body-digest-mismatch');
+    expect((await problem(await at.call('POST', '/contacts', { rawBody: other, token }), 401)).code).toBe(
+      'body-digest-mismatch',
+    );
     expect(snapshot(portal)).toEqual(before);
     expect((await at.call('POST', '/contacts', { rawBody: signed, token })).status).toBe(201);
   });
@@ -88,7 +125,9 @@ test('a body past the limit is refused 413 after the token verified, without spe
   const body = encoder.encode(JSON.stringify(contactBody({ notes: 'x'.repeat(3000) })));
   const token = await at.sign('POST', '/contacts', body);
   const before = snapshot(portal);
-  expect((await problem(await at.call('POST', '/contacts', { rawBody: body, token }), 413)).code).toBe('payload-too-large');
+  expect((await problem(await at.call('POST', '/contacts', { rawBody: body, token }), 413)).code).toBe(
+    'payload-too-large',
+  );
   expect(snapshot(portal)).toEqual(before);
   // Its signer may still send what fits, with a new token.
   expect((await at.post('/contacts', contactBody())).status).toBe(201);
@@ -113,7 +152,11 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
     expect(await portal.blobs.has(file.sha256)).toBe(false);
     expect(await portal.blobs.has(await sha256b64u(other))).toBe(false);
     expect(count(portal.sqlite, 'document_files')).toBe(0);
-    const res2 = await at.call('PUT', path, { rawBody: file.bytes, token, headers: { 'content-type': 'application/pdf' } });
+    const res2 = await at.call('PUT', path, {
+      rawBody: file.bytes,
+      token,
+      headers: { 'content-type': 'application/pdf' },
+    });
     expect(res2.status).toBe(201);
     expect(await portal.blobs.has(file.sha256)).toBe(true);
   });
@@ -127,7 +170,10 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
       const path = `/documents/${file.id}/content`;
       const token = await at.sign('PUT', path, file.bytes);
       const watched = watchedStream(file.bytes, { hold });
-      const answer = send(portal, 'PUT', path, watched.stream, { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' });
+      const answer = send(portal, 'PUT', path, watched.stream, {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/pdf',
+      });
       return { watched, answer };
     };
     const inFlight: Awaited<ReturnType<typeof uploadOf>>[] = [];
@@ -155,7 +201,11 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
     expect((await upload(at, file.id, file.bytes)).status).toBe(201);
     const path = `/documents/${file.id}/content`;
     const token = await at.sign('PUT', path, file.bytes);
-    const wrong = await at.call('PUT', path, { rawBody: pdfBytes('not it', file.bytes.byteLength), token, headers: { 'content-type': 'application/pdf' } });
+    const wrong = await at.call('PUT', path, {
+      rawBody: pdfBytes('not it', file.bytes.byteLength),
+      token,
+      headers: { 'content-type': 'application/pdf' },
+    });
     expect((await problem(wrong, 401)).code).toBe('body-digest-mismatch');
     expect((await upload(at, file.id, file.bytes)).status).toBe(200);
   });
@@ -164,40 +214,67 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
 describe('the signed bytes read one way only: I-JSON (item 7)', () => {
   const refusals: [string, string | Uint8Array, number, string, string][] = [
     ['a duplicate member', '{"role":"technical","name":"A","name":"B"}', 400, 'json-duplicate-member', '/name'],
-    ['a duplicate member deep down, spelled with an escape', '{"severity":{"scale":"a","sc\\u0061le":"b"}}', 400, 'json-duplicate-member', '/severity/scale'],
+    [
+      'a duplicate member deep down, spelled with an escape',
+      '{"severity":{"scale":"a","sc\\u0061le":"b"}}',
+      400,
+      'json-duplicate-member',
+      '/severity/scale',
+    ],
     ['an escaped lone surrogate', '{"name":"x\\ud800y"}', 400, 'json-lone-surrogate', '/name'],
     ['a lone surrogate in an array item', '{"languages":["en","\\udfff"]}', 400, 'json-lone-surrogate', '/languages/1'],
     ['a number beyond double', '{"name":"A","notes":1e400}', 400, 'json-number-out-of-range', '/notes'],
     ['an integer beyond 2^53', '{"name":"A","notes":9007199254740993}', 400, 'json-number-out-of-range', '/notes'],
-    ['a surrogate encoded in UTF-8 (CESU)', new Uint8Array([...encoder.encode('{"name":"x'), 0xed, 0xa0, 0x80, ...encoder.encode('"}')]), 400, 'malformed-json', ''],
+    [
+      'a surrogate encoded in UTF-8 (CESU)',
+      new Uint8Array([...encoder.encode('{"name":"x'), 0xed, 0xa0, 0x80, ...encoder.encode('"}')]),
+      400,
+      'malformed-json',
+      '',
+    ],
     ['a byte-order mark', new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode('{}')]), 400, 'malformed-json', ''],
   ];
 
-  test.each(refusals)('%s is refused with its code and pointer, nothing stored', async (_name, body, status, code, pointer) => {
-    const { portal, at } = await setup();
-    const before = snapshot(portal);
-    const res = await at.call('POST', '/contacts', { rawBody: body });
-    const answer = await problem(res, status);
-    expect(answer.code).toBe(code);
-    expect(answer.errors?.[0]?.pointer).toBe(pointer);
-    expect(snapshot(portal)).toEqual({ ...before, request_jtis: before.request_jtis! + 1 });
-  });
+  test.each(refusals)(
+    '%s is refused with its code and pointer, nothing stored',
+    async (_name, body, status, code, pointer) => {
+      const { portal, at } = await setup();
+      const before = snapshot(portal);
+      const res = await at.call('POST', '/contacts', { rawBody: body });
+      const answer = await problem(res, status);
+      expect(answer.code).toBe(code);
+      expect(answer.errors?.[0]?.pointer).toBe(pointer);
+      expect(snapshot(portal)).toEqual({ ...before, request_jtis: before.request_jtis! + 1 });
+    },
+  );
 
   test('a charset other than UTF-8 is refused with 415: a reader honouring it would read other text', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const body = JSON.stringify(contactBody({ name: 'Zoë' }));
     for (const charset of ['iso-8859-1', 'utf-16', '"windows-1252"']) {
-      const res = await at.call('POST', '/contacts', { rawBody: body, headers: { 'content-type': `application/json; charset=${charset}` } });
+      const res = await at.call('POST', '/contacts', {
+        rawBody: body,
+        headers: { 'content-type': `application/json; charset=${charset}` },
+      });
       expect((await problem(res, 415)).code).toBe('unsupported-media-type');
     }
     expect(snapshot(portal).contacts).toBe(before.contacts);
-    expect((await at.call('POST', '/contacts', { rawBody: body, headers: { 'content-type': 'application/json; charset=UTF-8' } })).status).toBe(201);
+    expect(
+      (
+        await at.call('POST', '/contacts', {
+          rawBody: body,
+          headers: { 'content-type': 'application/json; charset=UTF-8' },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   test('the stored record is exactly what the signed bytes say (control: escapes and pairs are fine)', async () => {
     const { at } = await setup();
-    const res = await at.call('POST', '/contacts', { rawBody: JSON.stringify(contactBody()).replace('"Anna Berger"', '"Anna \\u0042erger \\ud83d\\ude00"') });
+    const res = await at.call('POST', '/contacts', {
+      rawBody: JSON.stringify(contactBody()).replace('"Anna Berger"', '"Anna \\u0042erger \\ud83d\\ude00"'),
+    });
     expect(res.status).toBe(201);
     expect(((await res.json()) as { data: { name: string } }).data.name).toBe('Anna Berger 😀');
   });
@@ -208,7 +285,9 @@ describe('work per body is bounded before schema validation (item 5)', () => {
     // The body of the report is 0.9 MB: this portal takes 2 MiB bodies so the limit is not what refuses it.
     const portal = await createTestPortal({ maxBodyBytes: 2 * 1024 * 1024 });
     const at = await portal.registerState('AT');
-    const body = JSON.stringify(contactBody({ languages: Array.from({ length: 87_000 }, (_, i) => `x${i.toString(36)}`) }));
+    const body = JSON.stringify(
+      contactBody({ languages: Array.from({ length: 87_000 }, (_, i) => `x${i.toString(36)}`) }),
+    );
     const started = performance.now();
     const res = await at.call('POST', '/contacts', { rawBody: body });
     const ms = performance.now() - started;
@@ -231,7 +310,10 @@ describe('work per body is bounded before schema validation (item 5)', () => {
 
   test('a string past its maxLength is refused before validation with the pointer of the field', async () => {
     const { at } = await setup();
-    const answer = await problem(await at.call('POST', '/contacts', { body: contactBody({ name: 'n'.repeat(201) }) }), 422);
+    const answer = await problem(
+      await at.call('POST', '/contacts', { body: contactBody({ name: 'n'.repeat(201) }) }),
+      422,
+    );
     expect(answer.errors).toEqual([{ pointer: '/name', detail: 'must NOT have more than 200 characters' }]);
   });
 });

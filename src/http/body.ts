@@ -21,7 +21,14 @@ export interface ReadBodyOptions {
 }
 
 const uploadsBusy = () =>
-  new Problem(503, 'uploads-busy', 'Service unavailable', 'Too many uploads are in progress; retry shortly.', undefined, { 'Retry-After': '5' });
+  new Problem(
+    503,
+    'uploads-busy',
+    'Service unavailable',
+    'Too many uploads are in progress; retry shortly.',
+    undefined,
+    { 'Retry-After': '5' },
+  );
 
 /**
  * Reads the exact body bytes once the token is verified (`authenticate` runs first, so
@@ -100,7 +107,9 @@ async function readLimited(c: Context<AppEnv>, declared: string | undefined, lim
  * digest than the token's body_sha256). A consumer that keeps nothing from a stream that
  * errored (the blob store) so stores only the bytes the caller signed.
  */
-export function streamedBody<E extends AppEnv>(c: Context<E>): { stream: ReadableStream<Uint8Array>; bytesRead: () => number } {
+export function streamedBody<E extends AppEnv>(
+  c: Context<E>,
+): { stream: ReadableStream<Uint8Array>; bytesRead: () => number } {
   const limit = c.var.bodyLimit ?? c.var.deps.config.maxUploadBytes;
   const claims = c.var.caller.claims;
   const hash = incrementalSha256();
@@ -154,7 +163,13 @@ export async function drainStreamedBody<E extends AppEnv>(c: Context<E>): Promis
  * flow (see streamedBody); a store without putStream gets them whole. Bytes the store
  * already holds are still read and checked, not stored again.
  */
-export async function storeStreamedBody<E extends AppEnv>(c: Context<E>, blobs: BlobStore, sha256: string, size: number, contentType: string): Promise<number> {
+export async function storeStreamedBody<E extends AppEnv>(
+  c: Context<E>,
+  blobs: BlobStore,
+  sha256: string,
+  size: number,
+  contentType: string,
+): Promise<number> {
   const { stream, bytesRead } = streamedBody(c);
   if (await blobs.has(sha256)) await readAll(stream, false);
   else if (blobs.putStream) await blobs.putStream(sha256, stream, size, contentType);

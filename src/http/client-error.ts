@@ -7,11 +7,26 @@
 import type { Duplex } from 'node:stream';
 
 const ANSWERS: Record<string, [status: number, reason: string, code: string, detail: string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers-too-large', 'The request headers exceed the server limit.'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'headers-too-large',
+    'The request headers exceed the server limit.',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request-timeout', 'The request was not received in time.'],
-  ERR_HTTP_HEADERS_TIMEOUT: [408, 'Request Timeout', 'request-timeout', 'The request headers were not received in time.'],
+  ERR_HTTP_HEADERS_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'request-timeout',
+    'The request headers were not received in time.',
+  ],
 };
-const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'malformed-request', 'The request is not valid HTTP/1.1.'];
+const MALFORMED: [number, string, string, string] = [
+  400,
+  'Bad Request',
+  'malformed-request',
+  'The request is not valid HTTP/1.1.',
+];
 
 /** The raw HTTP/1.1 answer for a parse error, a problem+json document, connection closed. */
 export function clientErrorResponse(errorCode: string | undefined): string {

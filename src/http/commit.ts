@@ -10,7 +10,11 @@ export type ConflictProblems = Partial<Record<keyof Database, () => Problem>>;
  * the operation declares for that table (409, 412, ...). An undeclared violation is a bug
  * and surfaces as a 500.
  */
-export async function commitWrite(db: PortalDb, queries: CompiledQuery[], conflicts: ConflictProblems = {}): Promise<StatementResult[]> {
+export async function commitWrite(
+  db: PortalDb,
+  queries: CompiledQuery[],
+  conflicts: ConflictProblems = {},
+): Promise<StatementResult[]> {
   try {
     return await db.commit(queries);
   } catch (error) {

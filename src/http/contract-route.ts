@@ -14,7 +14,14 @@ export function contractRoute(): MiddlewareHandler<AppEnv> {
   return async function contractRoute(c, next) {
     const match = matchOperation(c.req.method, c.req.path);
     if (match.kind === 'method-not-allowed') {
-      throw new Problem(405, 'method-not-allowed', 'Method not allowed', `${c.req.path} answers ${match.allow.join(', ')}.`, undefined, { Allow: match.allow.join(', ') });
+      throw new Problem(
+        405,
+        'method-not-allowed',
+        'Method not allowed',
+        `${c.req.path} answers ${match.allow.join(', ')}.`,
+        undefined,
+        { Allow: match.allow.join(', ') },
+      );
     }
     if (match.kind === 'operation') c.set('route', match.operation);
     return next();

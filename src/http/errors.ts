@@ -35,7 +35,9 @@ export function onError(log: (line: string) => void) {
     }
     // A full disk is an operating condition (see storage-health.ts), not a bug: no stack.
     if (isStorageFull(error)) return renderProblem(c, problems.insufficientStorage());
-    log(`request ${c.get('requestId') ?? '-'} ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.stack ?? error.message}`);
+    log(
+      `request ${c.get('requestId') ?? '-'} ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.stack ?? error.message}`,
+    );
     return renderProblem(c, new Problem(500, 'internal-error', 'Internal server error', 'The error has been logged.'));
   };
 }

@@ -13,7 +13,13 @@ import { incidentBody, INCIDENT_SCOPES } from '../../test/support/incidents.ts';
 const HOUR = 3600 * 1000;
 
 async function answer(res: Response) {
-  return { status: res.status, body: await res.text(), location: res.headers.get('location'), etag: res.headers.get('etag'), type: res.headers.get('content-type') };
+  return {
+    status: res.status,
+    body: await res.text(),
+    location: res.headers.get('location'),
+    etag: res.headers.get('etag'),
+    type: res.headers.get('content-type'),
+  };
 }
 
 describe('Idempotency-Key', () => {
@@ -27,7 +33,10 @@ describe('Idempotency-Key', () => {
     const first = await answer(firstRes);
     expect(first.status).toBe(201);
     const { data } = JSON.parse(first.body) as { data: { id: string } };
-    expect((await at.put(`/contacts/${data.id}`, contactBody({ name: 'Bernd Huber' }), { headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect(
+      (await at.put(`/contacts/${data.id}`, contactBody({ name: 'Bernd Huber' }), { headers: { 'if-match': '"1"' } }))
+        .status,
+    ).toBe(200);
     portal.clock.advance(23 * HOUR);
 
     const retry = await at.post('/contacts', contactBody(), { headers });
@@ -48,8 +57,24 @@ describe('Idempotency-Key', () => {
     const res = await at.post('/contacts', contactBody(), { headers: { 'idempotency-key': 'k1' } });
     const written = (await res.json()) as { data: unknown; attestation: { id: string; token: string } };
     const row = portal.sqlite.prepare('SELECT * FROM idempotency_keys').get() as Record<string, unknown>;
-    expect(Object.keys(row).sort()).toEqual(['attestation_id', 'data', 'expires_at', 'fingerprint', 'headers', 'key', 'principal_id', 'status']);
-    expect(row).toMatchObject({ principal_id: 'AT', key: 'k1', attestation_id: written.attestation.id, status: 201, data: JSON.stringify(written.data), expires_at: '2026-11-28T09:00:00.000Z' });
+    expect(Object.keys(row).sort()).toEqual([
+      'attestation_id',
+      'data',
+      'expires_at',
+      'fingerprint',
+      'headers',
+      'key',
+      'principal_id',
+      'status',
+    ]);
+    expect(row).toMatchObject({
+      principal_id: 'AT',
+      key: 'k1',
+      attestation_id: written.attestation.id,
+      status: 201,
+      data: JSON.stringify(written.data),
+      expires_at: '2026-11-28T09:00:00.000Z',
+    });
     expect(JSON.stringify(row)).not.toContain(written.attestation.token);
   });
 
@@ -58,9 +83,15 @@ describe('Idempotency-Key', () => {
     const at = await portal.registerState('AT', { scopes: INCIDENT_SCOPES });
     await portal.registerState('BE', { scopes: INCIDENT_SCOPES });
     const writes = 120;
-    for (let i = 0; i < writes; i += 1) expect((await at.post('/incidents', incidentBody(), { headers: { 'idempotency-key': `incident-${i}` } })).status).toBe(201);
-    const bytes = (name: string) => portal.sqlite.prepare('SELECT sum(pgsize) FROM dbstat WHERE name = ?').pluck().get(name) as number;
-    const perKey = (bytes('idempotency_keys') + bytes('sqlite_autoindex_idempotency_keys_1') + bytes('idempotency_keys_by_expiry')) / writes;
+    for (let i = 0; i < writes; i += 1)
+      expect(
+        (await at.post('/incidents', incidentBody(), { headers: { 'idempotency-key': `incident-${i}` } })).status,
+      ).toBe(201);
+    const bytes = (name: string) =>
+      portal.sqlite.prepare('SELECT sum(pgsize) FROM dbstat WHERE name = ?').pluck().get(name) as number;
+    const perKey =
+      (bytes('idempotency_keys') + bytes('sqlite_autoindex_idempotency_keys_1') + bytes('idempotency_keys_by_expiry')) /
+      writes;
     const perAttestation = bytes('attestations') / writes;
     // 0004 stored about 4.7 KB per key, more than the attestation (about 4.1 KB here).
     expect(perKey).toBeLessThan(perAttestation / 2);
@@ -69,8 +100,13 @@ describe('Idempotency-Key', () => {
   it('keeps keys recorded before 0009, answer by reference', () => {
     const sqlite = openSqlite(':memory:');
     const migrations = readMigrations();
-    applyMigrations(sqlite, migrations.filter((migration) => migration.name < '0009'));
-    sqlite.exec(`INSERT INTO principals (id, kind, name, created_at) VALUES ('AT', 'state', 'Austria', '2026-11-27T09:00:00.000Z')`);
+    applyMigrations(
+      sqlite,
+      migrations.filter((migration) => migration.name < '0009'),
+    );
+    sqlite.exec(
+      `INSERT INTO principals (id, kind, name, created_at) VALUES ('AT', 'state', 'Austria', '2026-11-27T09:00:00.000Z')`,
+    );
     sqlite
       .prepare(
         `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
@@ -85,7 +121,9 @@ describe('Idempotency-Key', () => {
       )
       .run(JSON.stringify({ data, attestation: { id: 'a1', token: 'the.token.x', href: '/attestations/a1' } }));
     applyMigrations(sqlite, migrations);
-    expect(sqlite.prepare('SELECT principal_id, key, status, headers, data, attestation_id FROM idempotency_keys').get()).toEqual({
+    expect(
+      sqlite.prepare('SELECT principal_id, key, status, headers, data, attestation_id FROM idempotency_keys').get(),
+    ).toEqual({
       principal_id: 'AT',
       key: 'k1',
       status: 201,

@@ -32,7 +32,13 @@ function findClaim(db: PortalDb, principalId: string, key: string) {
     .selectFrom('idempotency_keys')
     .innerJoin('attestations', 'attestations.id', 'idempotency_keys.attestation_id')
     .leftJoin('log_leaves', 'log_leaves.attestation_id', 'idempotency_keys.attestation_id')
-    .select(['idempotency_keys.fingerprint', 'idempotency_keys.expires_at', 'idempotency_keys.status', 'idempotency_keys.headers', 'idempotency_keys.data'])
+    .select([
+      'idempotency_keys.fingerprint',
+      'idempotency_keys.expires_at',
+      'idempotency_keys.status',
+      'idempotency_keys.headers',
+      'idempotency_keys.data',
+    ])
     .select(['attestations.id as attestation_id', 'attestations.token', 'log_leaves.idx as log_index'])
     .where('idempotency_keys.principal_id', '=', principalId)
     .where('idempotency_keys.key', '=', key)
@@ -46,18 +52,27 @@ type ClaimRow = NonNullable<Awaited<ReturnType<typeof findClaim>>>;
  * serialised it, from the stored `data` and the attestation the row points to.
  */
 function replay(row: ClaimRow): Response {
-  const attestation: AttestationRef = { id: row.attestation_id, token: row.token, log_index: Number(row.log_index), href: attestationHref(row.attestation_id) };
+  const attestation: AttestationRef = {
+    id: row.attestation_id,
+    token: row.token,
+    log_index: Number(row.log_index),
+    href: attestationHref(row.attestation_id),
+  };
   const headers = new Headers(JSON.parse(row.headers) as Record<string, string>);
   headers.set('Content-Type', 'application/json');
   headers.set('Idempotent-Replayed', 'true');
-  return new Response(`{"data":${row.data},"attestation":${JSON.stringify(attestation)}}`, { status: row.status, headers });
+  return new Response(`{"data":${row.data},"attestation":${JSON.stringify(attestation)}}`, {
+    status: row.status,
+    headers,
+  });
 }
 
 function answerExisting(row: ClaimRow, fingerprint: string): Response {
   if (row.fingerprint !== fingerprint) {
-    throw problems.unprocessable('This Idempotency-Key was used with another request; use a new key for a new request.', [
-      { parameter: 'Idempotency-Key', in: 'header', detail: 'already used with a different body or path' },
-    ]);
+    throw problems.unprocessable(
+      'This Idempotency-Key was used with another request; use a new key for a new request.',
+      [{ parameter: 'Idempotency-Key', in: 'header', detail: 'already used with a different body or path' }],
+    );
   }
   return replay(row);
 }
@@ -70,20 +85,37 @@ function answerExisting(row: ClaimRow, fingerprint: string): Response {
  * request is 422; a duplicate that raced the first loses at commit time on the primary
  * key: 409. A request that fails records nothing, so it can be retried.
  */
-export async function withIdempotency<E extends AppEnv>(c: Context<E>, run: () => Promise<void>): Promise<Response | void> {
+export async function withIdempotency<E extends AppEnv>(
+  c: Context<E>,
+  run: () => Promise<void>,
+): Promise<Response | undefined> {
   const header = c.req.header('idempotency-key');
-  if (header === undefined) return run();
+  if (header === undefined) {
+    await run();
+    return undefined;
+  }
   const { db, clock } = c.var.deps;
   const key = parseIdempotencyKey(header);
   const principalId = c.var.caller.principalId;
   const url = new URL(c.req.url);
-  const fingerprint = await requestFingerprint(c.req.method, url.pathname + url.search, c.var.rawBody ?? new Uint8Array());
+  const fingerprint = await requestFingerprint(
+    c.req.method,
+    url.pathname + url.search,
+    c.var.rawBody ?? new Uint8Array(),
+  );
   const now = clock.now();
 
   const existing = await findClaim(db, principalId, key);
   if (existing && existing.expires_at > now.toISOString()) return answerExisting(existing, fingerprint);
   if (existing) {
-    await db.execute(db.kysely.deleteFrom('idempotency_keys').where('principal_id', '=', principalId).where('key', '=', key).where('expires_at', '<=', now.toISOString()).compile());
+    await db.execute(
+      db.kysely
+        .deleteFrom('idempotency_keys')
+        .where('principal_id', '=', principalId)
+        .where('key', '=', key)
+        .where('expires_at', '<=', now.toISOString())
+        .compile(),
+    );
   }
   c.set('idempotency', {
     principalId,
@@ -92,11 +124,15 @@ export async function withIdempotency<E extends AppEnv>(c: Context<E>, run: () =
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
   });
-  return run();
+  await run();
+  return undefined;
 }
 
 export const duplicateInFlight = () => {
-  const problem = problems.conflict('idempotency-request-in-flight', 'The first request with this Idempotency-Key is still being processed; retry shortly.');
+  const problem = problems.conflict(
+    'idempotency-request-in-flight',
+    'The first request with this Idempotency-Key is still being processed; retry shortly.',
+  );
   return Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
 };
 
@@ -105,7 +141,14 @@ export const duplicateInFlight = () => {
  * Only what the attestation row cannot give back is stored: status, the answer's own
  * headers, and `data` as it is sent.
  */
-export function completeClaimQuery(db: PortalDb, claim: IdempotencyClaim, attestationId: string, status: number, headers: Record<string, string>, data: unknown): CompiledQuery {
+export function completeClaimQuery(
+  db: PortalDb,
+  claim: IdempotencyClaim,
+  attestationId: string,
+  status: number,
+  headers: Record<string, string>,
+  data: unknown,
+): CompiledQuery {
   return db.kysely
     .insertInto('idempotency_keys')
     .values({

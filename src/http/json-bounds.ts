@@ -14,9 +14,11 @@ type Schema = Record<string, unknown>;
 
 const codePoints = (text: string) => [...text].length;
 /** Either allows it: the larger bound, none where either has none. */
-const maxOf = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.max(a, b));
+const maxOf = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : Math.max(a, b);
 /** Both hold: the smaller bound. */
-const minOf = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+const minOf = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
 /**
  * The loosest of two bounds: what either allows is allowed. Bounds only ever refuse what
@@ -57,10 +59,12 @@ function ownBounds(schema: Schema): JsonBounds {
   const strings = (schema.enum as unknown[] | undefined)?.filter((value): value is string => typeof value === 'string');
   if (typeof schema.maxLength === 'number') bounds.maxLength = schema.maxLength;
   else if (typeof schema.const === 'string') bounds.maxLength = codePoints(schema.const);
-  else if (strings && strings.length === (schema.enum as unknown[]).length) bounds.maxLength = Math.max(0, ...strings.map(codePoints));
+  else if (strings && strings.length === (schema.enum as unknown[]).length)
+    bounds.maxLength = Math.max(0, ...strings.map(codePoints));
   const items = schema.items as Schema | boolean | undefined;
   if (typeof schema.maxItems === 'number') bounds.maxItems = schema.maxItems;
-  else if (schema.uniqueItems === true && items && typeof items === 'object' && Array.isArray(items.enum)) bounds.maxItems = items.enum.length;
+  else if (schema.uniqueItems === true && items && typeof items === 'object' && Array.isArray(items.enum))
+    bounds.maxItems = items.enum.length;
   if (items && typeof items === 'object') bounds.items = boundsOf(items);
   if (items === false) bounds.maxItems = 0;
   for (const [name, property] of Object.entries((schema.properties as Record<string, Schema> | undefined) ?? {})) {
@@ -101,19 +105,37 @@ function valuesOf(schema: Schema | undefined, depth = 0): number {
   if (!schema || typeof schema !== 'object' || depth > MAX_JSON_DEPTH) return Infinity;
   const parts = (schema.allOf as Schema[] | undefined) ?? [];
   // A value valid under the schema is valid under each of its allOf parts.
-  if (parts.length) return Math.min(valuesOf({ ...schema, allOf: undefined }, depth + 1), ...parts.map((part) => valuesOf(part, depth + 1)));
+  if (parts.length)
+    return Math.min(
+      valuesOf({ ...schema, allOf: undefined }, depth + 1),
+      ...parts.map((part) => valuesOf(part, depth + 1)),
+    );
   const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? [])];
-  if (alternatives.length) return Math.max(...alternatives.map((alternative) => valuesOf({ ...schema, anyOf: undefined, oneOf: undefined, ...alternative }, depth + 1)));
+  if (alternatives.length)
+    return Math.max(
+      ...alternatives.map((alternative) =>
+        valuesOf({ ...schema, anyOf: undefined, oneOf: undefined, ...alternative }, depth + 1),
+      ),
+    );
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  let most = types.some((type) => ['string', 'number', 'integer', 'boolean', 'null'].includes(type as string)) || schema.enum || schema.const !== undefined ? 1 : 0;
+  let most =
+    types.some((type) => ['string', 'number', 'integer', 'boolean', 'null'].includes(type as string)) ||
+    schema.enum ||
+    schema.const !== undefined
+      ? 1
+      : 0;
   if (types.includes('array') || schema.items) {
     const maxItems = ownBounds(schema).maxItems;
-    most = Math.max(most, maxItems === undefined ? Infinity : 1 + maxItems * valuesOf(schema.items as Schema, depth + 1));
+    most = Math.max(
+      most,
+      maxItems === undefined ? Infinity : 1 + maxItems * valuesOf(schema.items as Schema, depth + 1),
+    );
   }
   if (types.includes('object') || schema.properties) {
     if (schema.additionalProperties !== false) return Infinity;
     let members = 1;
-    for (const property of Object.values((schema.properties as Record<string, Schema>) ?? {})) members += valuesOf(property, depth + 1);
+    for (const property of Object.values((schema.properties as Record<string, Schema>) ?? {}))
+      members += valuesOf(property, depth + 1);
     most = Math.max(most, members);
   }
   if (most === 0) return Infinity;
@@ -122,5 +144,9 @@ function valuesOf(schema: Schema | undefined, depth = 0): number {
 
 /** The limits a request body of this (dereferenced) schema is scanned with. */
 export function limitsForSchema(schema: Schema): JsonLimits {
-  return { maxDepth: MAX_JSON_DEPTH, maxValues: Math.min(MAX_JSON_VALUES, Math.max(MIN_JSON_VALUES, valuesOf(schema))), bounds: boundsOf(schema) };
+  return {
+    maxDepth: MAX_JSON_DEPTH,
+    maxValues: Math.min(MAX_JSON_VALUES, Math.max(MIN_JSON_VALUES, valuesOf(schema))),
+    bounds: boundsOf(schema),
+  };
 }

@@ -5,10 +5,24 @@
  * Every request here is correctly signed, so only the input itself is at fault.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { contactBody, count, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../../test/support/portal.ts';
-import { type ProblemBody as Problem } from '../../test/support/problem.ts';
+import {
+  contactBody,
+  count,
+  createTestPortal,
+  ORIGIN,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
+import type { ProblemBody as Problem } from '../../test/support/problem.ts';
 
-const RECORD_TABLES = ['contacts', 'contact_versions', 'attestations', 'contact_confirmations', 'principals', 'principal_keys'];
+const RECORD_TABLES = [
+  'contacts',
+  'contact_versions',
+  'attestations',
+  'contact_confirmations',
+  'principals',
+  'principal_keys',
+];
 
 const opened: TestPortal[] = [];
 afterEach(() => {
@@ -117,7 +131,11 @@ describe('JSON bodies', () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const body = JSON.stringify(contactBody()).replace(/^\{/, '{"__proto__":{"admin":true},');
-    const problem = await expectProblem(await send(at, portal, 'POST', '/contacts', { body }), 422, 'validation-failed');
+    const problem = await expectProblem(
+      await send(at, portal, 'POST', '/contacts', { body }),
+      422,
+      'validation-failed',
+    );
     expect(pointers(problem)).toEqual(['/__proto__']);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     expect(snapshot(portal)).toEqual(before);
@@ -127,7 +145,11 @@ describe('JSON bodies', () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const body = bytesOf({ ...contactBody(), 'a/b': 1, 'c~d': 2 });
-    const problem = await expectProblem(await send(at, portal, 'POST', '/contacts', { body }), 422, 'validation-failed');
+    const problem = await expectProblem(
+      await send(at, portal, 'POST', '/contacts', { body }),
+      422,
+      'validation-failed',
+    );
     expect([...pointers(problem)].sort()).toEqual(['/a~1b', '/c~0d']);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -144,8 +166,20 @@ describe('JSON bodies', () => {
       effective_at: 'yesterday',
       extra: true,
     });
-    const problem = await expectProblem(await send(at, portal, 'POST', '/contacts', { body: bytesOf(body) }), 422, 'validation-failed');
-    expect([...pointers(problem)].sort()).toEqual(['/effective_at', '/email', '/extra', '/languages/1', '/name', '/phone_24x7', '/role']);
+    const problem = await expectProblem(
+      await send(at, portal, 'POST', '/contacts', { body: bytesOf(body) }),
+      422,
+      'validation-failed',
+    );
+    expect([...pointers(problem)].sort()).toEqual([
+      '/effective_at',
+      '/email',
+      '/extra',
+      '/languages/1',
+      '/name',
+      '/phone_24x7',
+      '/role',
+    ]);
     for (const error of problem.errors!) expect(error.detail).toEqual(expect.any(String));
     expect(snapshot(portal)).toEqual(before);
   });
@@ -154,7 +188,11 @@ describe('JSON bodies', () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const { email: _email, phone_24x7: _phone, ...rest } = contactBody();
-    const problem = await expectProblem(await send(at, portal, 'POST', '/contacts', { body: bytesOf(rest) }), 422, 'validation-failed');
+    const problem = await expectProblem(
+      await send(at, portal, 'POST', '/contacts', { body: bytesOf(rest) }),
+      422,
+      'validation-failed',
+    );
     expect(problem.errors).toEqual(
       expect.arrayContaining([
         { pointer: '/email', detail: 'required field is missing' },
@@ -173,7 +211,11 @@ describe('JSON bodies', () => {
   ])('%s where an object is expected is refused with 422 at the root pointer', async (_name, body) => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const problem = await expectProblem(await send(at, portal, 'POST', '/contacts', { body }), 422, 'validation-failed');
+    const problem = await expectProblem(
+      await send(at, portal, 'POST', '/contacts', { body }),
+      422,
+      'validation-failed',
+    );
     expect(pointers(problem)).toContain('');
     expect(snapshot(portal)).toEqual(before);
   });
@@ -182,7 +224,11 @@ describe('JSON bodies', () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
     const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-    for (const [body, pointer] of [[deep, ''], [`{"notes":${deep}}`, '/notes/0/0'], [`{"extra":${deep}}`, '/extra/0/0']] as const) {
+    for (const [body, pointer] of [
+      [deep, ''],
+      [`{"notes":${deep}}`, '/notes/0/0'],
+      [`{"extra":${deep}}`, '/extra/0/0'],
+    ] as const) {
       const res = await send(at, portal, 'POST', '/contacts', { body });
       const problem = await expectProblem(res, 400, 'json-too-deep');
       expect(problem.errors?.[0]?.pointer?.startsWith(pointer)).toBe(true);
@@ -194,7 +240,9 @@ describe('JSON bodies', () => {
   test('a field that passes the schema but fails a domain rule is refused with its pointer', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const res = await send(at, portal, 'POST', '/contacts', { body: bytesOf(contactBody({ time_zone: 'Mars/Olympus_Mons' })) });
+    const res = await send(at, portal, 'POST', '/contacts', {
+      body: bytesOf(contactBody({ time_zone: 'Mars/Olympus_Mons' })),
+    });
     const problem = await expectProblem(res, 422, 'validation-failed');
     expect(pointers(problem)).toEqual(['/time_zone']);
     expect(snapshot(portal)).toEqual(before);
@@ -223,7 +271,11 @@ describe('query parameters', () => {
 
   test('several bad parameters give one error each', async () => {
     const { portal, at } = await setup();
-    const problem = await expectProblem(await send(at, portal, 'GET', '/contacts?limit=0&role=boss&page=2'), 400, 'invalid-parameter');
+    const problem = await expectProblem(
+      await send(at, portal, 'GET', '/contacts?limit=0&role=boss&page=2'),
+      400,
+      'invalid-parameter',
+    );
     expect(parameters(problem).sort()).toEqual([
       ['limit', 'query'],
       ['page', 'query'],
@@ -235,7 +287,11 @@ describe('query parameters', () => {
     const { portal, at } = await setup();
     const negative = Buffer.from(JSON.stringify({ s: -1 })).toString('base64url');
     for (const cursor of ['zzzz', negative, Buffer.from('{"s":"1"}').toString('base64url')]) {
-      const problem = await expectProblem(await send(at, portal, 'GET', `/contacts?cursor=${cursor}`), 400, 'invalid-cursor');
+      const problem = await expectProblem(
+        await send(at, portal, 'GET', `/contacts?cursor=${cursor}`),
+        400,
+        'invalid-cursor',
+      );
       expect(parameters(problem)).toEqual([['cursor', 'query']]);
     }
   });
@@ -243,7 +299,11 @@ describe('query parameters', () => {
   test('a query parameter on a write is refused and nothing is written', async () => {
     const { portal, at } = await setup();
     const before = snapshot(portal);
-    const problem = await expectProblem(await send(at, portal, 'POST', '/contacts?dry_run=1', { body: bytesOf(contactBody()) }), 400, 'invalid-parameter');
+    const problem = await expectProblem(
+      await send(at, portal, 'POST', '/contacts?dry_run=1', { body: bytesOf(contactBody()) }),
+      400,
+      'invalid-parameter',
+    );
     expect(parameters(problem)).toEqual([['dry_run', 'query']]);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -277,9 +337,15 @@ describe('path parameters', () => {
     const { portal, at } = await setup();
     await createContact(at);
     const before = snapshot(portal);
-    const update = await send(at, portal, 'PUT', '/contacts/not-a-uuid', { body: bytesOf(contactBody()), headers: { 'if-match': '*' } });
+    const update = await send(at, portal, 'PUT', '/contacts/not-a-uuid', {
+      body: bytesOf(contactBody()),
+      headers: { 'if-match': '*' },
+    });
     expect(parameters(await expectProblem(update, 400, 'invalid-parameter'))).toEqual([['contactId', 'path']]);
-    const withdraw = await send(at, portal, 'POST', '/contacts/not-a-uuid/withdraw', { body: '{}', headers: { 'if-match': '*' } });
+    const withdraw = await send(at, portal, 'POST', '/contacts/not-a-uuid/withdraw', {
+      body: '{}',
+      headers: { 'if-match': '*' },
+    });
     expect(parameters(await expectProblem(withdraw, 400, 'invalid-parameter'))).toEqual([['contactId', 'path']]);
     expect(snapshot(portal)).toEqual(before);
   });
@@ -289,7 +355,10 @@ describe('path parameters', () => {
     const missing = '0191e5a0-0000-7000-8000-000000000000';
     await expectProblem(await send(at, portal, 'GET', `/contacts/${missing}`), 404, 'not-found');
     const before = snapshot(portal);
-    const res = await send(at, portal, 'PUT', `/contacts/${missing}`, { body: bytesOf(contactBody()), headers: { 'if-match': '*' } });
+    const res = await send(at, portal, 'PUT', `/contacts/${missing}`, {
+      body: bytesOf(contactBody()),
+      headers: { 'if-match': '*' },
+    });
     await expectProblem(res, 404, 'not-found');
     expect(snapshot(portal)).toEqual(before);
   });
@@ -352,7 +421,10 @@ describe('body size limit', () => {
     const { portal, at } = await setup({ maxBodyBytes: LIMIT });
     const body = contactOfSize(3000);
     const before = snapshot(portal);
-    const res = await send(at, portal, 'POST', '/contacts', { body, headers: { 'content-length': String(body.byteLength) } });
+    const res = await send(at, portal, 'POST', '/contacts', {
+      body,
+      headers: { 'content-length': String(body.byteLength) },
+    });
     const problem = await expectProblem(res, 413, 'payload-too-large');
     expect(problem.detail).toContain(String(LIMIT));
     expect(snapshot(portal)).toEqual(before);
@@ -405,7 +477,8 @@ describe('body size limit', () => {
     const token = await at.sign('POST', '/contacts', body);
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < body.byteLength; offset += 500) controller.enqueue(body.slice(offset, offset + 500));
+        for (let offset = 0; offset < body.byteLength; offset += 500)
+          controller.enqueue(body.slice(offset, offset + 500));
         controller.close();
       },
     });
@@ -419,7 +492,11 @@ describe('body size limit', () => {
     );
     expect(res.status).toBe(201);
     expect(count(portal.sqlite, 'contacts')).toBe(1);
-    await expectProblem(await send(at, portal, 'POST', '/contacts', { body: contactOfSize(LIMIT + 1) }), 413, 'payload-too-large');
+    await expectProblem(
+      await send(at, portal, 'POST', '/contacts', { body: contactOfSize(LIMIT + 1) }),
+      413,
+      'payload-too-large',
+    );
     expect(count(portal.sqlite, 'contacts')).toBe(1);
   });
 });
@@ -429,29 +506,50 @@ describe('optimistic concurrency', () => {
     const { portal, at } = await setup();
     const id = await createContact(at);
     const before = snapshot(portal);
-    await expectProblem(await send(at, portal, 'PUT', `/contacts/${id}`, { body: bytesOf(contactBody({ name: 'New Name' })) }), 428, 'precondition-required');
-    await expectProblem(await send(at, portal, 'POST', `/contacts/${id}/withdraw`, { body: '{}' }), 428, 'precondition-required');
+    await expectProblem(
+      await send(at, portal, 'PUT', `/contacts/${id}`, { body: bytesOf(contactBody({ name: 'New Name' })) }),
+      428,
+      'precondition-required',
+    );
+    await expectProblem(
+      await send(at, portal, 'POST', `/contacts/${id}/withdraw`, { body: '{}' }),
+      428,
+      'precondition-required',
+    );
     expect(snapshot(portal)).toEqual(before);
   });
 
   test('a stale If-Match is refused with 412 and writes nothing', async () => {
     const { portal, at } = await setup();
     const id = await createContact(at);
-    const updated = await send(at, portal, 'PUT', `/contacts/${id}`, { body: bytesOf(contactBody({ name: 'Second Version' })), headers: { 'if-match': '"1"' } });
+    const updated = await send(at, portal, 'PUT', `/contacts/${id}`, {
+      body: bytesOf(contactBody({ name: 'Second Version' })),
+      headers: { 'if-match': '"1"' },
+    });
     expect(updated.status).toBe(200);
     expect(updated.headers.get('etag')).toBe('"2"');
 
     const before = snapshot(portal);
     for (const ifMatch of ['"1"', '"3"', 'W/"2"', '"1", "3"']) {
-      const stale = await send(at, portal, 'PUT', `/contacts/${id}`, { body: bytesOf(contactBody({ name: 'Lost Update' })), headers: { 'if-match': ifMatch } });
+      const stale = await send(at, portal, 'PUT', `/contacts/${id}`, {
+        body: bytesOf(contactBody({ name: 'Lost Update' })),
+        headers: { 'if-match': ifMatch },
+      });
       const problem = await expectProblem(stale, 412, 'precondition-failed');
       expect(problem.detail).toContain('"2"');
     }
-    const withdraw = await send(at, portal, 'POST', `/contacts/${id}/withdraw`, { body: '{}', headers: { 'if-match': '"1"' } });
+    const withdraw = await send(at, portal, 'POST', `/contacts/${id}/withdraw`, {
+      body: '{}',
+      headers: { 'if-match': '"1"' },
+    });
     await expectProblem(withdraw, 412, 'precondition-failed');
     expect(snapshot(portal)).toEqual(before);
 
-    const current = (await (await at.get(`/contacts/${id}`)).json()) as { version: number; name: string; status: string };
+    const current = (await (await at.get(`/contacts/${id}`)).json()) as {
+      version: number;
+      name: string;
+      status: string;
+    };
     expect(current).toMatchObject({ version: 2, name: 'Second Version', status: 'active' });
   });
 });
@@ -500,7 +598,10 @@ describe('internal failures', () => {
 
     for (const res of [
       await send(at, portal, 'GET', `/contacts/${id}`),
-      await send(at, portal, 'PUT', `/contacts/${id}`, { body: bytesOf(contactBody()), headers: { 'if-match': '"1"' } }),
+      await send(at, portal, 'PUT', `/contacts/${id}`, {
+        body: bytesOf(contactBody()),
+        headers: { 'if-match': '"1"' },
+      }),
     ]) {
       const problem = await expectProblem(res, 500, 'internal-error');
       expect(JSON.stringify(problem)).not.toMatch(/contact_versions|no such table/i);

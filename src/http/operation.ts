@@ -8,13 +8,18 @@ import { scanJson, type JsonLimits, type JsonRefusalKind } from './strict-json.t
 
 export type OperationId = keyof operations;
 type Operation<Id extends OperationId> = operations[Id];
-type JsonBody<Id extends OperationId> = Operation<Id> extends { requestBody: { content: { 'application/json': infer B } } }
-  ? B
-  : Operation<Id> extends { requestBody?: { content: { 'application/json': infer B } } }
-    ? B | undefined
-    : undefined;
-type Query<Id extends OperationId> = Operation<Id>['parameters'] extends { query?: infer Q } ? NonNullable<Q> : Record<string, never>;
-type PathParams<Id extends OperationId> = Operation<Id>['parameters'] extends { path: infer P } ? P : Record<string, never>;
+type JsonBody<Id extends OperationId> =
+  Operation<Id> extends { requestBody: { content: { 'application/json': infer B } } }
+    ? B
+    : Operation<Id> extends { requestBody?: { content: { 'application/json': infer B } } }
+      ? B | undefined
+      : undefined;
+type Query<Id extends OperationId> = Operation<Id>['parameters'] extends { query?: infer Q }
+  ? NonNullable<Q>
+  : Record<string, never>;
+type PathParams<Id extends OperationId> = Operation<Id>['parameters'] extends { path: infer P }
+  ? P
+  : Record<string, never>;
 
 export interface OperationInput<Id extends OperationId> {
   body: JsonBody<Id>;
@@ -33,7 +38,8 @@ function coerce(value: string, type: unknown): unknown {
   return value;
 }
 
-const malformed = (detail: string) => problems.badRequest('malformed-json', 'The body is not valid UTF-8 JSON.', [{ pointer: '', detail }]);
+const malformed = (detail: string) =>
+  problems.badRequest('malformed-json', 'The body is not valid UTF-8 JSON.', [{ pointer: '', detail }]);
 
 /** I-JSON violations and bounds, as refused before JSON.parse and the schema validator run. */
 const refusalCodes: Record<Exclude<JsonRefusalKind, 'syntax' | 'too-many-items' | 'too-long'>, string> = {
@@ -57,7 +63,8 @@ function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unk
   if (mediaType !== 'application/json') throw problems.unsupportedMediaType('application/json');
   // JSON is UTF-8 (RFC 8259 section 8.1); a reader honouring another charset would read other text.
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw problems.unsupportedMediaType('application/json (UTF-8)');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw problems.unsupportedMediaType('application/json (UTF-8)');
   let text: string;
   try {
     text = decoder.decode(raw);
@@ -68,9 +75,15 @@ function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unk
   if (refusal) {
     if (refusal.kind === 'syntax') throw malformed(refusal.detail);
     if (refusal.kind === 'too-many-items' || refusal.kind === 'too-long') {
-      throw problems.unprocessable('The body does not match the contract.', [{ pointer: refusal.pointer, detail: refusal.detail }]);
+      throw problems.unprocessable('The body does not match the contract.', [
+        { pointer: refusal.pointer, detail: refusal.detail },
+      ]);
     }
-    throw problems.badRequest(refusalCodes[refusal.kind], `The body is not I-JSON within this operation's bounds: ${refusal.detail}.`, [{ pointer: refusal.pointer, detail: refusal.detail }]);
+    throw problems.badRequest(
+      refusalCodes[refusal.kind],
+      `The body is not I-JSON within this operation's bounds: ${refusal.detail}.`,
+      [{ pointer: refusal.pointer, detail: refusal.detail }],
+    );
   }
   try {
     return JSON.parse(text);
@@ -88,7 +101,9 @@ function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unk
  * @example
  * contacts.get('/:contactId', operation('getContact'), async (c) => c.json(await find(c.var.input.path.contactId)));
  */
-export function operation<Id extends OperationId>(operationId: Id): MiddlewareHandler<AppEnv & { Variables: { input: OperationInput<Id> } }> {
+export function operation<Id extends OperationId>(
+  operationId: Id,
+): MiddlewareHandler<AppEnv & { Variables: { input: OperationInput<Id> } }> {
   const compiled = compiledOperation(operationId);
   const { scope } = compiled;
   if (!scope) throw new Error(`openapi: ${operationId} is public; it needs no operation() guard`);
@@ -104,7 +119,12 @@ export function operation<Id extends OperationId>(operationId: Id): MiddlewareHa
       const value = c.req.param(name);
       if (value === undefined) continue;
       const result = spec.validator.validate(coerce(value, spec.type));
-      if (!result.valid) parameterErrors.push({ parameter: name, in: 'path', detail: describeErrors(result.errors)[0]?.detail ?? 'invalid' });
+      if (!result.valid)
+        parameterErrors.push({
+          parameter: name,
+          in: 'path',
+          detail: describeErrors(result.errors)[0]?.detail ?? 'invalid',
+        });
       path[name] = coerce(value, spec.type);
     }
     const query: Record<string, unknown> = {};
@@ -119,15 +139,22 @@ export function operation<Id extends OperationId>(operationId: Id): MiddlewareHa
       } else {
         const value = coerce(values[0]!, spec.type);
         const result = spec.validator.validate(value);
-        if (!result.valid) parameterErrors.push({ parameter: name, in: 'query', detail: describeErrors(result.errors)[0]?.detail ?? 'invalid' });
+        if (!result.valid)
+          parameterErrors.push({
+            parameter: name,
+            in: 'query',
+            detail: describeErrors(result.errors)[0]?.detail ?? 'invalid',
+          });
         query[name] = value;
       }
     }
     for (const [name, spec] of compiled.queryParams) {
       if (!(name in query) && spec.default !== undefined) query[name] = spec.default;
-      if (!(name in query) && spec.required) parameterErrors.push({ parameter: name, in: 'query', detail: 'required query parameter is missing' });
+      if (!(name in query) && spec.required)
+        parameterErrors.push({ parameter: name, in: 'query', detail: 'required query parameter is missing' });
     }
-    if (parameterErrors.length) throw problems.badRequest('invalid-parameter', 'A path or query parameter is not valid.', parameterErrors);
+    if (parameterErrors.length)
+      throw problems.badRequest('invalid-parameter', 'A path or query parameter is not valid.', parameterErrors);
 
     let body: unknown;
     if (compiled.body) {
@@ -136,12 +163,14 @@ export function operation<Id extends OperationId>(operationId: Id): MiddlewareHa
         if (compiled.body.required) throw problems.unsupportedMediaType('application/json');
       } else {
         const result = compiled.body.validator.validate(body);
-        if (!result.valid) throw problems.unprocessable('The body does not match the contract.', describeErrors(result.errors));
+        if (!result.valid)
+          throw problems.unprocessable('The body does not match the contract.', describeErrors(result.errors));
       }
     } else if (compiled.rawBody) {
       // A file upload: the exact bytes, in one of the media types the contract lists.
       const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (!mediaType || !compiled.rawBody.mediaTypes.includes(mediaType)) throw problems.unsupportedMediaType(compiled.rawBody.mediaTypes.join(', '));
+      if (!mediaType || !compiled.rawBody.mediaTypes.includes(mediaType))
+        throw problems.unsupportedMediaType(compiled.rawBody.mediaTypes.join(', '));
     } else if (c.var.rawBody?.byteLength) {
       throw problems.badRequest('unexpected-body', 'This operation takes no body.');
     }

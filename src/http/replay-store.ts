@@ -7,7 +7,12 @@ import { problems } from './problem.ts';
  * INSERT ... ON CONFLICT DO NOTHING decides atomically, so two concurrent replays cannot
  * both pass. The row lives until the token could no longer be accepted anyway.
  */
-export async function consumeJti(db: PortalDb, issuer: string, jti: string, expiresAtSeconds: number): Promise<boolean> {
+export async function consumeJti(
+  db: PortalDb,
+  issuer: string,
+  jti: string,
+  expiresAtSeconds: number,
+): Promise<boolean> {
   const changed = await db.execute(
     db.kysely
       .insertInto('request_jtis')
@@ -24,11 +29,17 @@ export function recordJtiQuery(db: PortalDb, issuer: string, jti: string, expire
 }
 
 export async function jtiSeen(db: PortalDb, issuer: string, jti: string): Promise<boolean> {
-  const row = await db.kysely.selectFrom('request_jtis').select('jti').where('issuer', '=', issuer).where('jti', '=', jti).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('request_jtis')
+    .select('jti')
+    .where('issuer', '=', issuer)
+    .where('jti', '=', jti)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
-export const jtiReplayed = () => problems.unauthorized('jti-replayed', 'This request token has been used before; sign each write anew.');
+export const jtiReplayed = () =>
+  problems.unauthorized('jti-replayed', 'This request token has been used before; sign each write anew.');
 
 /** Deletes replay entries whose tokens have expired; returns how many. */
 export function purgeExpiredJtis(db: PortalDb, now: Date): Promise<number> {

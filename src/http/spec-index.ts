@@ -69,12 +69,28 @@ const EXPLAINED_KEYWORDS = new Set(['pattern', 'format', 'minLength', 'maxLength
  */
 export function expectation(schema: Json | undefined): string | undefined {
   if (!schema) return undefined;
-  const description = typeof schema.description === 'string' ? schema.description.split(/(?<=\.)\s/)[0]!.replace(/\.$/, '').replace(/`/g, '') : undefined;
+  const description =
+    typeof schema.description === 'string'
+      ? schema.description
+          .split(/(?<=\.)\s/)[0]!
+          .replace(/\.$/, '')
+          .replace(/`/g, '')
+      : undefined;
   const examples = Array.isArray(schema.examples) ? schema.examples : [];
-  const example = examples.length ? `such as ${examples.slice(0, 2).map((value) => (typeof value === 'string' ? value : JSON.stringify(value))).join(' or ')}` : undefined;
-  const choices = Array.isArray(schema.enum) ? `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}` : undefined;
+  const example = examples.length
+    ? `such as ${examples
+        .slice(0, 2)
+        .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+        .join(' or ')}`
+    : undefined;
+  const choices = Array.isArray(schema.enum)
+    ? `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`
+    : undefined;
   // Without an example, the pattern itself is the most precise word the contract has.
-  const pattern = !example && typeof schema.pattern === 'string' ? `${description ? '' : 'a value '}matching ${schema.pattern}` : undefined;
+  const pattern =
+    !example && typeof schema.pattern === 'string'
+      ? `${description ? '' : 'a value '}matching ${schema.pattern}`
+      : undefined;
   const parts = [description, choices ?? example ?? pattern].filter(Boolean);
   if (!parts.length) return undefined;
   return parts.join(', ');
@@ -108,7 +124,8 @@ class ContractValidator extends Validator {
       if (!expected) continue;
       // "A BCP 47 tag" reads "expected a BCP 47 tag"; "ISO 3166-1" and "E.164" keep their case.
       const phrase = /^[A-Z][a-z ]/.test(expected) ? expected[0]!.toLowerCase() + expected.slice(1) : expected;
-      unit.error = unit.keyword === 'pattern' ? `expected ${phrase}` : `expected ${phrase} (${unit.error.replace(/\.$/, '')})`;
+      unit.error =
+        unit.keyword === 'pattern' ? `expected ${phrase}` : `expected ${phrase} (${unit.error.replace(/\.$/, '')})`;
     }
     return result;
   }
@@ -137,25 +154,40 @@ function scopeOf(operationId: string, operation: Json): Scope | null {
   if (!security || security.length === 0) return null;
   const scopes = security.flatMap((requirement) => Object.values(requirement).flat());
   // The contract's lint (cbm-operation-scope) holds every operation to this; a break is a bug.
-  if (security.length !== 1 || scopes.length !== 1) throw new Error(`openapi: ${operationId} must name exactly one scope in its security requirement`);
+  if (security.length !== 1 || scopes.length !== 1)
+    throw new Error(`openapi: ${operationId} must name exactly one scope in its security requirement`);
   return scopes[0] as Scope;
 }
 
-function compileOperation(operationId: string, method: string, path: string, pathItem: Json, operation: Json): CompiledOperation {
-  const parameters = [...((pathItem.parameters as unknown[]) ?? []), ...((operation.parameters as unknown[]) ?? [])].map(
-    (parameter) => resolveRefs(parameter) as SpecParameter,
-  );
+function compileOperation(
+  operationId: string,
+  method: string,
+  path: string,
+  pathItem: Json,
+  operation: Json,
+): CompiledOperation {
+  const parameters = [
+    ...((pathItem.parameters as unknown[]) ?? []),
+    ...((operation.parameters as unknown[]) ?? []),
+  ].map((parameter) => resolveRefs(parameter) as SpecParameter);
   const pathParams: CompiledOperation['pathParams'] = new Map();
   const queryParams: CompiledOperation['queryParams'] = new Map();
   for (const parameter of parameters) {
-    const entry = { required: parameter.required === true, validator: compileSchema(parameter.schema), type: parameter.schema.type };
+    const entry = {
+      required: parameter.required === true,
+      validator: compileSchema(parameter.schema),
+      type: parameter.schema.type,
+    };
     if (parameter.in === 'path') pathParams.set(parameter.name, entry);
     if (parameter.in === 'query') queryParams.set(parameter.name, { ...entry, default: parameter.schema.default });
   }
-  const requestBody = resolveRefs(operation.requestBody) as { required?: boolean; content?: Record<string, { schema: Schema }>; 'x-max-bytes'?: number } | undefined;
+  const requestBody = resolveRefs(operation.requestBody) as
+    | { required?: boolean; content?: Record<string, { schema: Schema }>; 'x-max-bytes'?: number }
+    | undefined;
   const jsonSchema = requestBody?.content?.['application/json']?.schema;
   const rawMediaTypes = Object.keys(requestBody?.content ?? {}).filter((mediaType) => !isJson(mediaType));
-  if (rawMediaTypes.length && typeof requestBody?.['x-max-bytes'] !== 'number') throw new Error(`openapi: ${operationId} takes raw bytes but its request body gives no x-max-bytes`);
+  if (rawMediaTypes.length && typeof requestBody?.['x-max-bytes'] !== 'number')
+    throw new Error(`openapi: ${operationId} takes raw bytes but its request body gives no x-max-bytes`);
   const responses = (operation.responses ?? {}) as Record<string, Json>;
   const produces = [
     ...new Set(
@@ -171,9 +203,20 @@ function compileOperation(operationId: string, method: string, path: string, pat
     scope: scopeOf(operationId, operation),
     pathParams,
     queryParams,
-    body: jsonSchema ? { validator: compileSchema(jsonSchema), required: requestBody?.required === true, limits: limitsForSchema(jsonSchema as Record<string, unknown>) } : null,
-    rawBody: !jsonSchema && rawMediaTypes.length ? { mediaTypes: rawMediaTypes, maxBytes: requestBody!['x-max-bytes']! } : null,
-    idempotent: parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key'),
+    body: jsonSchema
+      ? {
+          validator: compileSchema(jsonSchema),
+          required: requestBody?.required === true,
+          limits: limitsForSchema(jsonSchema as Record<string, unknown>),
+        }
+      : null,
+    rawBody:
+      !jsonSchema && rawMediaTypes.length
+        ? { mediaTypes: rawMediaTypes, maxBytes: requestBody!['x-max-bytes']! }
+        : null,
+    idempotent: parameters.some(
+      (parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key',
+    ),
     produces,
   };
 }
@@ -198,8 +241,15 @@ function contractIndex() {
     const routes: Route[] = [];
     for (const [path, pathItem] of Object.entries(specDocument.paths as Record<string, Json>)) {
       const segments = path.split('/').slice(1);
-      const pattern = new RegExp(`^/${segments.map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/')}$`);
-      const route: Route = { path, pattern, literalSegments: segments.filter((segment) => !segment.startsWith('{')).length, operations: new Map() };
+      const pattern = new RegExp(
+        `^/${segments.map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/')}$`,
+      );
+      const route: Route = {
+        path,
+        pattern,
+        literalSegments: segments.filter((segment) => !segment.startsWith('{')).length,
+        operations: new Map(),
+      };
       for (const method of HTTP_METHODS) {
         const operation = pathItem[method] as Json | undefined;
         if (!operation?.operationId) continue;
@@ -246,7 +296,9 @@ export type RouteMatch =
 export function matchOperation(method: string, pathname: string): RouteMatch {
   const slash = pathname.indexOf('/', 1);
   const first = slash === -1 ? pathname.slice(1) : pathname.slice(1, slash);
-  const route = contractIndex().byFirstSegment.get(first)?.find((candidate) => candidate.pattern.test(pathname));
+  const route = contractIndex()
+    .byFirstSegment.get(first)
+    ?.find((candidate) => candidate.pattern.test(pathname));
   if (!route) return { kind: 'unknown' };
   const operation = route.operations.get(method === 'HEAD' ? 'GET' : method);
   if (operation) return { kind: 'operation', operation };
@@ -260,7 +312,8 @@ export function describeErrors(errors: OutputUnit[]): { pointer: string; detail:
   const byLocation = new Map<string, string>();
   for (const unit of errors) {
     // Summary units repeat what their children say more precisely.
-    if (['properties', 'items', 'allOf', 'anyOf', '$ref', 'prefixItems', 'if', 'then', 'else'].includes(unit.keyword)) continue;
+    if (['properties', 'items', 'allOf', 'anyOf', '$ref', 'prefixItems', 'if', 'then', 'else'].includes(unit.keyword))
+      continue;
     let pointer = decodeURIComponent(unit.instanceLocation.replace(/^#/, ''));
     let detail = unit.error;
     if (unit.keyword === 'additionalProperties') continue;

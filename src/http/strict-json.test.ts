@@ -28,19 +28,39 @@ describe('scanJson passes what JSON.parse reads one way', () => {
 });
 
 describe('scanJson refuses invalid JSON as syntax', () => {
-  test.each(['', '{', '{"a":}', '{"a" 1}', '[1,]', '[1 2]', '{}x', "{'a':1}", '{a:1}', '"\\x"', '"\\u12G4"', '01', '1.', '-', '1e', 'tru', '"a\nb"', '\ufeff{}', '"abc'])(
-    '%j',
-    (text) => {
-      expect(() => JSON.parse(text)).toThrow();
-      expect(scanJson(text, open)).toMatchObject({ kind: 'syntax', pointer: '' });
-    },
-  );
+  test.each([
+    '',
+    '{',
+    '{"a":}',
+    '{"a" 1}',
+    '[1,]',
+    '[1 2]',
+    '{}x',
+    "{'a':1}",
+    '{a:1}',
+    '"\\x"',
+    '"\\u12G4"',
+    '01',
+    '1.',
+    '-',
+    '1e',
+    'tru',
+    '"a\nb"',
+    '\ufeff{}',
+    '"abc',
+  ])('%j', (text) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(scanJson(text, open)).toMatchObject({ kind: 'syntax', pointer: '' });
+  });
 });
 
 describe('scanJson refuses what parsers read differently (RFC 7493)', () => {
   test('a duplicate member name, pointing at it, at any depth', () => {
     expect(scanJson('{"a":1,"a":2}', open)).toMatchObject({ kind: 'duplicate-member', pointer: '/a' });
-    expect(scanJson('{"x":[{"b":1},{"b":1,"c/d":0,"c/d":1}]}', open)).toMatchObject({ kind: 'duplicate-member', pointer: '/x/1/c~1d' });
+    expect(scanJson('{"x":[{"b":1},{"b":1,"c/d":0,"c/d":1}]}', open)).toMatchObject({
+      kind: 'duplicate-member',
+      pointer: '/x/1/c~1d',
+    });
   });
 
   test('names are compared after unescaping', () => {
@@ -59,9 +79,12 @@ describe('scanJson refuses what parsers read differently (RFC 7493)', () => {
     expect(scanJson(text, open)).toMatchObject({ kind: 'lone-surrogate', pointer });
   });
 
-  test.each(['1e400', '-1e400', '9007199254740993', '-12345678901234567890', '1e-400'])('the number %s, beyond IEEE 754 double', (text) => {
-    expect(scanJson(`{"n":${text}}`, open)).toMatchObject({ kind: 'number-out-of-range', pointer: '/n' });
-  });
+  test.each(['1e400', '-1e400', '9007199254740993', '-12345678901234567890', '1e-400'])(
+    'the number %s, beyond IEEE 754 double',
+    (text) => {
+      expect(scanJson(`{"n":${text}}`, open)).toMatchObject({ kind: 'number-out-of-range', pointer: '/n' });
+    },
+  );
 });
 
 describe('scanJson bounds the work before anything is built', () => {
@@ -83,22 +106,35 @@ describe('scanJson bounds the work before anything is built', () => {
     properties: {
       languages: { type: 'array', maxItems: 3, uniqueItems: true, items: { type: 'string', maxLength: 5 } },
       scopes: { type: 'array', uniqueItems: true, items: { enum: ['read', 'write'] } },
-      note: { anyOf: [{ type: 'string', maxLength: 4 }, { type: 'string', maxLength: 6 }] },
+      note: {
+        anyOf: [
+          { type: 'string', maxLength: 4 },
+          { type: 'string', maxLength: 6 },
+        ],
+      },
       map: { type: 'object', additionalProperties: { type: 'string', maxLength: 2 } },
     },
   };
   const limits = limitsForSchema(schema);
 
-  test("maxItems per location, from the contract, stops at the first item too many", () => {
+  test('maxItems per location, from the contract, stops at the first item too many', () => {
     expect(scanJson('{"languages":["a","b","c"]}', limits)).toBeNull();
-    expect(scanJson('{"languages":["a","b","c","d"]}', limits)).toMatchObject({ kind: 'too-many-items', pointer: '/languages' });
+    expect(scanJson('{"languages":["a","b","c","d"]}', limits)).toMatchObject({
+      kind: 'too-many-items',
+      pointer: '/languages',
+    });
     // Items past the bound are never looked at, however malformed.
-    expect(scanJson(`{"languages":["a","b","c","d",${'x'.repeat(100)}`, limits)).toMatchObject({ kind: 'too-many-items' });
+    expect(scanJson(`{"languages":["a","b","c","d",${'x'.repeat(100)}`, limits)).toMatchObject({
+      kind: 'too-many-items',
+    });
   });
 
   test('unique items of an enum are bounded by the enum', () => {
     expect(boundsOf(schema)?.properties?.get('scopes')?.maxItems).toBe(2);
-    expect(scanJson('{"scopes":["read","write","read"]}', limits)).toMatchObject({ kind: 'too-many-items', pointer: '/scopes' });
+    expect(scanJson('{"scopes":["read","write","read"]}', limits)).toMatchObject({
+      kind: 'too-many-items',
+      pointer: '/scopes',
+    });
   });
 
   test('maxLength counts code points, as JSON Schema does; alternatives take the loosest bound', () => {
@@ -118,7 +154,9 @@ describe('scanJson bounds the work before anything is built', () => {
     const parseStart = performance.now();
     JSON.parse(body);
     const parseMs = performance.now() - parseStart;
-    console.log(`87,000 languages: refused by the scan in ${scanMs.toFixed(3)} ms; JSON.parse alone takes ${parseMs.toFixed(3)} ms`);
+    console.log(
+      `87,000 languages: refused by the scan in ${scanMs.toFixed(3)} ms; JSON.parse alone takes ${parseMs.toFixed(3)} ms`,
+    );
     expect(scanMs).toBeLessThan(Math.max(parseMs, 5));
   });
 });

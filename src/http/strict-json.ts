@@ -131,12 +131,22 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
           if (unit >= 0xd800 && unit <= 0xdbff) {
             // A high surrogate counts only with the low surrogate escape right after it.
             const low = text.charCodeAt(j) === 0x5c && text.charCodeAt(j + 1) === 0x75 ? readUnicodeEscape(j) : -1;
-            if (low < 0xdc00 || low > 0xdfff) fail('lone-surrogate', 'a \\u escape of a high surrogate without its low surrogate');
+            if (low < 0xdc00 || low > 0xdfff)
+              fail('lone-surrogate', 'a \\u escape of a high surrogate without its low surrogate');
             j += 6;
           } else if (unit >= 0xdc00 && unit <= 0xdfff) {
             fail('lone-surrogate', 'a \\u escape of a low surrogate without its high surrogate');
           }
-        } else if (next === 0x22 || next === 0x5c || next === 0x2f || next === 0x62 || next === 0x66 || next === 0x6e || next === 0x72 || next === 0x74) {
+        } else if (
+          next === 0x22 ||
+          next === 0x5c ||
+          next === 0x2f ||
+          next === 0x62 ||
+          next === 0x66 ||
+          next === 0x6e ||
+          next === 0x72 ||
+          next === 0x74
+        ) {
           j += 2;
         } else {
           i = j;
@@ -192,7 +202,8 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
     // RFC 7493 section 2.2: no greater magnitude or precision than a double. Integers are
     // exact only up to 2^53; anything that overflows, or underflows to 0, reads differently.
     if (integer) {
-      if (i - start > 15 && !Number.isSafeInteger(Number(text.slice(start, i)))) fail('number-out-of-range', 'an integer beyond +-(2^53 - 1) is not exact in IEEE 754 double');
+      if (i - start > 15 && !Number.isSafeInteger(Number(text.slice(start, i))))
+        fail('number-out-of-range', 'an integer beyond +-(2^53 - 1) is not exact in IEEE 754 double');
     } else {
       const literal = text.slice(start, i);
       const value = Number(literal);
@@ -214,7 +225,12 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
     frame.naming = true;
     readString();
     const name = stringEscaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
-    if (frame.names!.has(name)) fail('duplicate-member', `the member name ${JSON.stringify(name)} appears more than once in this object`, pointerOf(stack, name));
+    if (frame.names!.has(name))
+      fail(
+        'duplicate-member',
+        `the member name ${JSON.stringify(name)} appears more than once in this object`,
+        pointerOf(stack, name),
+      );
     frame.names!.add(name);
     frame.name = name;
     frame.naming = false;
@@ -264,7 +280,8 @@ export function scanJson(text: string, limits: JsonLimits): JsonRefusal | null {
         }
       } else if (code === 0x22) {
         readString();
-        if (bounds?.maxLength !== undefined && stringLength > bounds.maxLength) fail('too-long', `must NOT have more than ${bounds.maxLength} characters`);
+        if (bounds?.maxLength !== undefined && stringLength > bounds.maxLength)
+          fail('too-long', `must NOT have more than ${bounds.maxLength} characters`);
       } else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
         readNumber();
       } else if (code === 0x74) {

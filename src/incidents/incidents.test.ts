@@ -1,10 +1,18 @@
 import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { verifyAttestation, verifyEvidence, type Evidence } from '../../clients/typescript/src/index.ts';
-import { contactBody, count, createTestPortal, ORIGIN, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
-import { created, incidentBody, incidentStates, INCIDENT_SCOPES, type Written } from '../../test/support/incidents.ts';
+import {
+  contactBody,
+  count,
+  createTestPortal,
+  ORIGIN,
+  START,
+  type TestClient,
+  type TestPortal,
+} from '../../test/support/portal.ts';
+import { created, incidentBody, incidentStates, INCIDENT_SCOPES } from '../../test/support/incidents.ts';
 import { addCalendarMonth, incidentDeadlines } from './repo.ts';
-import { problem, type ProblemBody } from '../../test/support/problem.ts';
+import { problem } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
@@ -21,7 +29,10 @@ interface Incident {
   sectors: string[];
   indicators: { type: string; value: string }[];
   suspected_malicious: boolean;
-  deadlines: Record<'early_warning' | 'notification' | 'final', { due_at: string | null; met_at: string | null; status: string }>;
+  deadlines: Record<
+    'early_warning' | 'notification' | 'final',
+    { due_at: string | null; met_at: string | null; status: string }
+  >;
 }
 interface Report {
   incident_id: string;
@@ -36,8 +47,16 @@ interface Report {
   href: string;
 }
 
-const WRITE_TABLES = ['incidents', 'incident_reports', 'incident_acknowledgements', 'record_recipients', 'attestations', 'log_leaves'] as const;
-const snapshot = (portal: TestPortal) => Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)]));
+const WRITE_TABLES = [
+  'incidents',
+  'incident_reports',
+  'incident_acknowledgements',
+  'record_recipients',
+  'attestations',
+  'log_leaves',
+] as const;
+const snapshot = (portal: TestPortal) =>
+  Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)]));
 
 async function read<T>(client: TestClient, path: string): Promise<T> {
   const res = await client.get(path);
@@ -78,14 +97,21 @@ describe('incident deadlines', () => {
       },
       overdue: false,
     });
-    expect(incidentDeadlines(head, new Date('2026-12-22T00:00:00.001Z'))).toMatchObject({ overdue: true, deadlines: { final: { status: 'overdue' } } });
+    expect(incidentDeadlines(head, new Date('2026-12-22T00:00:00.001Z'))).toMatchObject({
+      overdue: true,
+      deadlines: { final: { status: 'overdue' } },
+    });
   });
 });
 
 describe('incidents: notifying', () => {
   it('opens with the notification when the state is past the early warning, and the final report falls due a month on', async () => {
     const { portal, AT } = await setup();
-    const { data } = await created<Incident>(AT, '/incidents', incidentBody({ stage: 'notification', aware_at: at(-30 * HOUR_MS) }));
+    const { data } = await created<Incident>(
+      AT,
+      '/incidents',
+      incidentBody({ stage: 'notification', aware_at: at(-30 * HOUR_MS) }),
+    );
     expect(data).toMatchObject({
       stage: 'notification',
       deadlines: {
@@ -95,18 +121,36 @@ describe('incidents: notifying', () => {
       },
     });
     // An intermediate report may follow at once.
-    expect((await AT.post(`/incidents/${data.id}/reports`, { stage: 'intermediate', summary: 'Requested update' })).status).toBe(201);
+    expect(
+      (await AT.post(`/incidents/${data.id}/reports`, { stage: 'intermediate', summary: 'Requested update' })).status,
+    ).toBe(201);
     expect(count(portal.sqlite, 'incident_reports')).toBe(2);
   });
 
   it('stores exactly the fields sent, with their defaults, and an attestation whose evidence verifies offline', async () => {
     const { portal, AT, BE } = await setup();
-    const body = incidentBody({ sectors: undefined, indicators: undefined, rsit_type: undefined, tlp: 'TLP:CLEAR', recipients: undefined });
+    const body = incidentBody({
+      sectors: undefined,
+      indicators: undefined,
+      rsit_type: undefined,
+      tlp: 'TLP:CLEAR',
+      recipients: undefined,
+    });
     const { data, attestation } = await created<Incident>(AT, '/incidents', body);
-    expect(data).toMatchObject({ stage: 'early-warning', rsit_type: null, sectors: [], indicators: [], suspected_malicious: true });
+    expect(data).toMatchObject({
+      stage: 'early-warning',
+      rsit_type: null,
+      sectors: [],
+      indicators: [],
+      suspected_malicious: true,
+    });
     const jwks = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as JSONWebKeySet;
     const claims = await verifyAttestation(attestation.token, jwks, { issuer: ORIGIN });
-    expect(claims).toMatchObject({ sub: `urn:cbm:incident:${data.id}:report:1`, principal: 'AT', operation: 'createIncident' });
+    expect(claims).toMatchObject({
+      sub: `urn:cbm:incident:${data.id}:report:1`,
+      principal: 'AT',
+      operation: 'createIncident',
+    });
     const evidence = await read<Evidence>(BE, `/attestations/${attestation.id}/evidence`);
     const verified = await verifyEvidence(evidence, claims, AT.publicJwk);
     expect(JSON.parse(new TextDecoder().decode(verified.body))).toEqual(JSON.parse(JSON.stringify(body)));
@@ -120,7 +164,16 @@ describe('incidents: notifying', () => {
 
   const badBodies: [string, Record<string, unknown>, string][] = [
     ['duplicate recipients', { recipients: ['BE', 'BE'] }, '/recipients'],
-    ['more than 250 recipients', { recipients: Array.from({ length: 251 }, (_, i) => `${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`) }, '/recipients'],
+    [
+      'more than 250 recipients',
+      {
+        recipients: Array.from(
+          { length: 251 },
+          (_, i) => `${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`,
+        ),
+      },
+      '/recipients',
+    ],
     ['a principal id that is no principal id', { recipients: ['be'] }, '/recipients/0'],
     ['an empty recipient list for TLP:RED', { tlp: 'TLP:RED', recipients: [] }, '/recipients'],
     ['recipients for TLP:CLEAR', { tlp: 'TLP:CLEAR' }, '/recipients'],
@@ -154,13 +207,18 @@ describe('incidents: who may write', () => {
     expect((await problem(refused)).code).toBe('insufficient-scope');
 
     const notifier = await portal.addKey('AT', { scopes: ['incidents:write'] });
-    expect((await notifier.post('/incidents', incidentBody({ recipients: undefined, tlp: 'TLP:GREEN' }))).status).toBe(201);
+    expect((await notifier.post('/incidents', incidentBody({ recipients: undefined, tlp: 'TLP:GREEN' }))).status).toBe(
+      201,
+    );
     expect((await notifier.post('/contacts', contactBody())).status).toBe(403);
     expect((await notifier.get('/incidents')).status).toBe(403);
 
     const { generateSigningKey } = await import('../../clients/typescript/src/index.ts');
     const key = await generateSigningKey('EdDSA');
-    const secretariatKey = await portal.secretariat.post('/principals/secretariat/keys', { jwk: key.publicJwk, scopes: ['read', 'incidents:write'] });
+    const secretariatKey = await portal.secretariat.post('/principals/secretariat/keys', {
+      jwk: key.publicJwk,
+      scopes: ['read', 'incidents:write'],
+    });
     expect(secretariatKey.status).toBe(422);
     expect((await problem(secretariatKey)).errors?.map((error) => error.pointer)).toEqual(['/scopes/1']);
   });
@@ -171,7 +229,11 @@ describe('incidents: who may write', () => {
     const hidden = await problem(await CZ.get(`/incidents/${data.id}`));
     const missing = await problem(await CZ.get(`/incidents/${UNKNOWN_ID}`));
     expect(hidden.status).toBe(404);
-    expect({ ...hidden, detail: hidden.detail.replace(data.id, 'ID'), instance: undefined }).toEqual({ ...missing, detail: missing.detail.replace(UNKNOWN_ID, 'ID'), instance: undefined });
+    expect({ ...hidden, detail: hidden.detail.replace(data.id, 'ID'), instance: undefined }).toEqual({
+      ...missing,
+      detail: missing.detail.replace(UNKNOWN_ID, 'ID'),
+      instance: undefined,
+    });
     expect((await CZ.get('/incidents/not-an-id')).status).toBe(400);
     expect((await AT.get(`/incidents/${data.id}/reports/2`)).status).toBe(404);
     expect((await AT.get(`/incidents/${data.id}/reports/0`)).status).toBe(400);
@@ -193,13 +255,23 @@ describe('incidents: visibility of every report', () => {
     const { portal, AT, BE, CZ } = await setup();
     const { data } = await created<Incident>(AT, '/incidents', incidentBody({ tlp: 'TLP:RED', recipients: ['BE'] }));
     const before = snapshot(portal);
-    const res = await AT.post(`/incidents/${data.id}/reports`, { stage: 'notification', summary: 'To Czechia too', tlp: 'TLP:GREEN', recipients: ['BE', 'CZ'] });
+    const res = await AT.post(`/incidents/${data.id}/reports`, {
+      stage: 'notification',
+      summary: 'To Czechia too',
+      tlp: 'TLP:GREEN',
+      recipients: ['BE', 'CZ'],
+    });
     expect(res.status).toBe(422);
     expect(((await problem(res)).errors ?? []).map((error) => error.pointer).sort()).toEqual(['/recipients', '/tlp']);
     expect(snapshot(portal)).toEqual(before);
 
-    const report = await created<Report>(AT, `/incidents/${data.id}/reports`, { stage: 'notification', summary: 'Confirmed.' });
-    expect(portal.sqlite.prepare('SELECT record_id, tlp FROM attestations WHERE id = ?').get(report.attestation.id)).toEqual({ record_id: data.id, tlp: 'TLP:RED' });
+    const report = await created<Report>(AT, `/incidents/${data.id}/reports`, {
+      stage: 'notification',
+      summary: 'Confirmed.',
+    });
+    expect(
+      portal.sqlite.prepare('SELECT record_id, tlp FROM attestations WHERE id = ?').get(report.attestation.id),
+    ).toEqual({ record_id: data.id, tlp: 'TLP:RED' });
     expect((await CZ.get(`/incidents/${data.id}/reports/2`)).status).toBe(404);
     expect((await BE.get(`/incidents/${data.id}/reports/2`)).status).toBe(200);
   });
@@ -217,7 +289,8 @@ describe('incidents: staged reports', () => {
     it(`refuses ${name} (409 ${code}) and writes nothing`, async () => {
       const { portal, AT } = await setup();
       const { data } = await created<Incident>(AT, '/incidents', incidentBody());
-      for (const previous of earlier) await created(AT, `/incidents/${data.id}/reports`, { stage: previous, summary: previous });
+      for (const previous of earlier)
+        await created(AT, `/incidents/${data.id}/reports`, { stage: previous, summary: previous });
       const before = snapshot(portal);
       const res = await AT.post(`/incidents/${data.id}/reports`, { stage, summary: 'out of order' });
       expect(res.status).toBe(409);
@@ -237,7 +310,12 @@ describe('incidents: staged reports', () => {
   it('carries fields over from the previous report; rsit_class and rsit_type go together; given lists replace', async () => {
     const { AT, BE } = await setup();
     const { data } = await created<Incident>(AT, '/incidents', incidentBody({ sectors: ['energy', 'transport'] }));
-    const second = await created<Report>(AT, `/incidents/${data.id}/reports`, { stage: 'notification', summary: 'Attribution: criminal', rsit_class: 'fraud', sectors: ['banking'] });
+    const second = await created<Report>(AT, `/incidents/${data.id}/reports`, {
+      stage: 'notification',
+      summary: 'Attribution: criminal',
+      rsit_class: 'fraud',
+      sectors: ['banking'],
+    });
     expect(second.data).toMatchObject({
       report_no: 2,
       title: 'DDoS against the federal e-government portal',
@@ -247,26 +325,67 @@ describe('incidents: staged reports', () => {
       indicators: [{ type: 'ipv4', value: '198.51.100.23' }],
       href: `/incidents/${data.id}/reports/2`,
     });
-    const typeOnly = await AT.post(`/incidents/${data.id}/reports`, { stage: 'intermediate', summary: 'Type', rsit_type: 'ddos' });
+    const typeOnly = await AT.post(`/incidents/${data.id}/reports`, {
+      stage: 'intermediate',
+      summary: 'Type',
+      rsit_type: 'ddos',
+    });
     expect(typeOnly.status).toBe(422);
     expect((await problem(typeOnly)).errors?.map((error) => error.pointer)).toEqual(['/rsit_type']);
-    await created(AT, `/incidents/${data.id}/reports`, { stage: 'intermediate', summary: 'Type', rsit_type: 'phishing', indicators: [], suspected_malicious: false });
+    await created(AT, `/incidents/${data.id}/reports`, {
+      stage: 'intermediate',
+      summary: 'Type',
+      rsit_type: 'phishing',
+      indicators: [],
+      suspected_malicious: false,
+    });
 
     const incident = await read<Incident>(BE, `/incidents/${data.id}`);
-    expect(incident).toMatchObject({ report_count: 3, rsit_class: 'fraud', rsit_type: 'phishing', indicators: [], sectors: ['banking'], suspected_malicious: false });
+    expect(incident).toMatchObject({
+      report_count: 3,
+      rsit_class: 'fraud',
+      rsit_type: 'phishing',
+      indicators: [],
+      sectors: ['banking'],
+      suspected_malicious: false,
+    });
     // Report 1 is unchanged: reports are immutable.
-    expect(await read<Report>(BE, `/incidents/${data.id}/reports/1`)).toMatchObject({ rsit_class: 'availability', rsit_type: 'ddos', sectors: ['energy', 'transport'] });
+    expect(await read<Report>(BE, `/incidents/${data.id}/reports/1`)).toMatchObject({
+      rsit_class: 'availability',
+      rsit_type: 'ddos',
+      sectors: ['energy', 'transport'],
+    });
   });
 
   it('accepts If-Match * and the current ETag, refuses a stale one with 412 and writes nothing', async () => {
     const { portal, AT, BE } = await setup();
     const { data } = await created<Incident>(AT, '/incidents', incidentBody());
-    expect((await AT.post(`/incidents/${data.id}/reports`, { stage: 'notification', summary: 'n' }, { headers: { 'if-match': '*' } })).status).toBe(201);
+    expect(
+      (
+        await AT.post(
+          `/incidents/${data.id}/reports`,
+          { stage: 'notification', summary: 'n' },
+          { headers: { 'if-match': '*' } },
+        )
+      ).status,
+    ).toBe(201);
     const current = await BE.get(`/incidents/${data.id}`);
     expect(current.headers.get('etag')).toBe('"2"');
-    expect((await AT.post(`/incidents/${data.id}/reports`, { stage: 'intermediate', summary: 'i' }, { headers: { 'if-match': '"2"' } })).status).toBe(201);
+    expect(
+      (
+        await AT.post(
+          `/incidents/${data.id}/reports`,
+          { stage: 'intermediate', summary: 'i' },
+          { headers: { 'if-match': '"2"' } },
+        )
+      ).status,
+    ).toBe(201);
     const before = snapshot(portal);
-    const stale = await AT.post(`/incidents/${data.id}/reports`, { stage: 'intermediate', summary: 'stale' }, { headers: { 'if-match': '"2"' } });
+    const stale = await AT.post(
+      `/incidents/${data.id}/reports`,
+      { stage: 'intermediate', summary: 'stale' },
+      { headers: { 'if-match': '"2"' } },
+    );
     expect(stale.status).toBe(412);
     expect((await problem(stale)).code).toBe('precondition-failed');
     expect(snapshot(portal)).toEqual(before);
@@ -276,7 +395,12 @@ describe('incidents: staged reports', () => {
     const { portal, AT } = await setup();
     const { data } = await created<Incident>(AT, '/incidents', incidentBody());
     const headers = { 'idempotency-key': '"report-2"' };
-    const first = await created<Report>(AT, `/incidents/${data.id}/reports`, { stage: 'notification', summary: 'n' }, headers);
+    const first = await created<Report>(
+      AT,
+      `/incidents/${data.id}/reports`,
+      { stage: 'notification', summary: 'n' },
+      headers,
+    );
     const retry = await AT.post(`/incidents/${data.id}/reports`, { stage: 'notification', summary: 'n' }, { headers });
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
@@ -301,10 +425,17 @@ describe('incidents: acknowledgements', () => {
     portal.clock.advance(60_000);
     await created(BE, `/incidents/${data.id}/acknowledgements`, { note: 'seen' });
 
-    const page1 = await read<{ items: { state: string; acknowledged_at: string }[]; next_cursor: string | null; awaiting: string[] }>(AT, `/incidents/${data.id}/acknowledgements?limit=1`);
+    const page1 = await read<{
+      items: { state: string; acknowledged_at: string }[];
+      next_cursor: string | null;
+      awaiting: string[];
+    }>(AT, `/incidents/${data.id}/acknowledgements?limit=1`);
     expect(page1.items.map((item) => [item.state, item.acknowledged_at])).toEqual([['CZ', START]]);
     expect(page1.awaiting).toEqual(['DE']);
-    const page2 = await read<{ items: { state: string; acknowledged_at: string }[]; next_cursor: string | null }>(AT, `/incidents/${data.id}/acknowledgements?limit=1&cursor=${page1.next_cursor}`);
+    const page2 = await read<{ items: { state: string; acknowledged_at: string }[]; next_cursor: string | null }>(
+      AT,
+      `/incidents/${data.id}/acknowledgements?limit=1&cursor=${page1.next_cursor}`,
+    );
     expect(page2.items.map((item) => [item.state, item.acknowledged_at])).toEqual([['BE', at(60_000)]]);
     expect(page2.next_cursor).toBeNull();
     expect(count(portal.sqlite, 'incident_acknowledgements')).toBe(2);
@@ -315,10 +446,21 @@ describe('incidents: acknowledgements', () => {
     const { AT, BE, CZ } = await setup();
     const { data } = await created<Incident>(AT, '/incidents', incidentBody());
     const ack = await created(BE, `/incidents/${data.id}/acknowledgements`, {});
-    const feed = await read<{ items: { attestation_id: string; subject: string; record_href: string | null; tlp: string | null }[] }>(AT, '/feed');
+    const feed = await read<{
+      items: { attestation_id: string; subject: string; record_href: string | null; tlp: string | null }[];
+    }>(AT, '/feed');
     expect(feed.items.slice(-2)).toEqual([
-      expect.objectContaining({ subject: `urn:cbm:incident:${data.id}:report:1`, record_href: `/incidents/${data.id}/reports/1`, tlp: 'TLP:AMBER' }),
-      expect.objectContaining({ attestation_id: ack.attestation.id, subject: `urn:cbm:incident:${data.id}:ack:BE`, record_href: `/incidents/${data.id}/acknowledgements`, tlp: 'TLP:AMBER' }),
+      expect.objectContaining({
+        subject: `urn:cbm:incident:${data.id}:report:1`,
+        record_href: `/incidents/${data.id}/reports/1`,
+        tlp: 'TLP:AMBER',
+      }),
+      expect.objectContaining({
+        attestation_id: ack.attestation.id,
+        subject: `urn:cbm:incident:${data.id}:ack:BE`,
+        record_href: `/incidents/${data.id}/acknowledgements`,
+        tlp: 'TLP:AMBER',
+      }),
     ]);
     const other = await read<{ items: { subject: string }[] }>(CZ, '/feed');
     expect(other.items.filter((item) => item.subject.startsWith('urn:cbm:incident:'))).toEqual([]);
@@ -329,7 +471,12 @@ describe('incidents: listing', () => {
   it('lists newest first with a cursor, and filters by state and status', async () => {
     const { portal, AT, BE, CZ } = await setup();
     const ids: string[] = [];
-    for (const [author, recipients] of [[AT, ['BE']], [BE, ['AT']], [AT, ['BE']], [CZ, ['AT']]] as const) {
+    for (const [author, recipients] of [
+      [AT, ['BE']],
+      [BE, ['AT']],
+      [AT, ['BE']],
+      [CZ, ['AT']],
+    ] as const) {
       ids.push((await created<Incident>(author, '/incidents', incidentBody({ recipients: [...recipients] }))).data.id);
       portal.clock.advance(1000);
     }
@@ -338,13 +485,23 @@ describe('incidents: listing', () => {
 
     const page1 = await read<{ items: { id: string }[]; next_cursor: string | null }>(AT, '/incidents?limit=2');
     expect(page1.items.map((item) => item.id)).toEqual([ids[3], ids[2]]);
-    const page2 = await read<{ items: { id: string }[]; next_cursor: string | null }>(AT, `/incidents?limit=2&cursor=${page1.next_cursor}`);
+    const page2 = await read<{ items: { id: string }[]; next_cursor: string | null }>(
+      AT,
+      `/incidents?limit=2&cursor=${page1.next_cursor}`,
+    );
     expect(page2.items.map((item) => item.id)).toEqual([ids[1], ids[0]]);
     expect(page2.next_cursor).toBeNull();
 
-    expect((await read<{ items: { id: string }[] }>(BE, '/incidents?state=AT')).items.map((item) => item.id)).toEqual([ids[2], ids[0]]);
-    expect((await read<{ items: { id: string }[] }>(BE, '/incidents?status=closed')).items.map((item) => item.id)).toEqual([ids[2]]);
-    expect((await read<{ items: { id: string }[] }>(BE, '/incidents?status=open')).items.map((item) => item.id)).toEqual([ids[1], ids[0]]);
+    expect((await read<{ items: { id: string }[] }>(BE, '/incidents?state=AT')).items.map((item) => item.id)).toEqual([
+      ids[2],
+      ids[0],
+    ]);
+    expect(
+      (await read<{ items: { id: string }[] }>(BE, '/incidents?status=closed')).items.map((item) => item.id),
+    ).toEqual([ids[2]]);
+    expect(
+      (await read<{ items: { id: string }[] }>(BE, '/incidents?status=open')).items.map((item) => item.id),
+    ).toEqual([ids[1], ids[0]]);
     // CZ sees only its own.
     expect((await read<{ items: { id: string }[] }>(CZ, '/incidents')).items.map((item) => item.id)).toEqual([ids[3]]);
   });

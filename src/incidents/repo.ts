@@ -25,11 +25,28 @@ export const RSIT_TYPES: Record<RsitClass, readonly string[]> = {
   'malicious-code': ['infected-system', 'c2-server', 'malware-distribution', 'malware-configuration'],
   'information-gathering': ['scanner', 'sniffing', 'social-engineering'],
   'intrusion-attempts': ['ids-alert', 'brute-force', 'exploit'],
-  intrusions: ['privileged-account-compromise', 'unprivileged-account-compromise', 'application-compromise', 'system-compromise', 'burglary'],
+  intrusions: [
+    'privileged-account-compromise',
+    'unprivileged-account-compromise',
+    'application-compromise',
+    'system-compromise',
+    'burglary',
+  ],
   availability: ['dos', 'ddos', 'misconfiguration', 'sabotage', 'outage'],
-  'information-content-security': ['unauthorised-information-access', 'unauthorised-information-modification', 'data-loss', 'data-leak'],
+  'information-content-security': [
+    'unauthorised-information-access',
+    'unauthorised-information-modification',
+    'data-loss',
+    'data-leak',
+  ],
   fraud: ['unauthorised-use-of-resources', 'copyright', 'masquerade', 'phishing'],
-  vulnerable: ['weak-crypto', 'ddos-amplifier', 'potentially-unwanted-accessible', 'information-disclosure', 'vulnerable-system'],
+  vulnerable: [
+    'weak-crypto',
+    'ddos-amplifier',
+    'potentially-unwanted-accessible',
+    'information-disclosure',
+    'vulnerable-system',
+  ],
   other: ['other', 'undetermined'],
   test: ['test'],
 };
@@ -54,12 +71,16 @@ export function addCalendarMonth(iso: string): string {
 const addMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 function deadline(dueAt: string | null, metAt: string | null, now: Date): IncidentDeadline {
-  if (metAt !== null) return { due_at: dueAt, met_at: metAt, status: dueAt === null || metAt <= dueAt ? 'met' : 'late' };
+  if (metAt !== null)
+    return { due_at: dueAt, met_at: metAt, status: dueAt === null || metAt <= dueAt ? 'met' : 'late' };
   return { due_at: dueAt, met_at: null, status: dueAt !== null && now.toISOString() > dueAt ? 'overdue' : 'pending' };
 }
 
 type Head = Omit<IncidentsTable, 'seq'>;
-type HeadDeadlines = Pick<IncidentsTable, 'aware_at' | 'opened_at' | 'notification_due_at' | 'notified_at' | 'final_due_at' | 'final_met_at'>;
+type HeadDeadlines = Pick<
+  IncidentsTable,
+  'aware_at' | 'opened_at' | 'notification_due_at' | 'notified_at' | 'final_due_at' | 'final_met_at'
+>;
 
 /** Each stage's deadline as it stands now: the one place they are judged (`overdueNow` is its SQL twin). */
 export function incidentDeadlines(head: HeadDeadlines, now: Date) {
@@ -79,7 +100,10 @@ export function overdueNow(now: Date) {
 }
 
 /** The incident's fields as a report states them (the body of a report, resolved). */
-export type ReportFields = Omit<IncidentReportsTable, 'incident_id' | 'report_no' | 'stage' | 'summary' | 'reported_at' | 'attestation_id'>;
+export type ReportFields = Omit<
+  IncidentReportsTable,
+  'incident_id' | 'report_no' | 'stage' | 'summary' | 'reported_at' | 'attestation_id'
+>;
 
 export function reportFields(input: IncidentInput): ReportFields {
   return {
@@ -103,7 +127,8 @@ export function mergeReportFields(previous: ReportFields, input: IncidentReportI
     rsit_type: input.rsit_class !== undefined ? (input.rsit_type ?? null) : (input.rsit_type ?? previous.rsit_type),
     severity_scale: input.severity?.scale ?? previous.severity_scale,
     severity_value: input.severity?.value ?? previous.severity_value,
-    suspected_malicious: input.suspected_malicious === undefined ? previous.suspected_malicious : input.suspected_malicious ? 1 : 0,
+    suspected_malicious:
+      input.suspected_malicious === undefined ? previous.suspected_malicious : input.suspected_malicious ? 1 : 0,
     cross_border_impact: input.cross_border_impact ?? previous.cross_border_impact,
     sectors: input.sectors ? JSON.stringify(input.sectors) : previous.sectors,
     indicators: input.indicators ? JSON.stringify(input.indicators) : previous.indicators,
@@ -136,7 +161,13 @@ export function toReport(row: IncidentReportsTable): IncidentReport {
   };
 }
 
-export function toIncident(head: Head, latest: IncidentReportsTable, recipients: readonly string[], acknowledgements: number, now: Date): Incident {
+export function toIncident(
+  head: Head,
+  latest: IncidentReportsTable,
+  recipients: readonly string[],
+  acknowledgements: number,
+  now: Date,
+): Incident {
   return {
     id: head.id,
     state: head.state_id,
@@ -170,7 +201,10 @@ export function toAcknowledgement(row: Omit<IncidentAcknowledgementsTable, 'seq'
 
 /** The head row, then report 1 (foreign-key order). Recipients are committed beside them. */
 export function insertIncidentQueries(db: PortalDb, head: Head, report: IncidentReportsTable): CompiledQuery[] {
-  return [db.kysely.insertInto('incidents').values(head).compile(), db.kysely.insertInto('incident_reports').values(report).compile()];
+  return [
+    db.kysely.insertInto('incidents').values(head).compile(),
+    db.kysely.insertInto('incident_reports').values(report).compile(),
+  ];
 }
 
 /** The next report, then the head moved to it (only from the version it was based on). */
@@ -186,7 +220,10 @@ export function insertReportQueries(db: PortalDb, report: IncidentReportsTable, 
   ];
 }
 
-export function insertAcknowledgementQuery(db: PortalDb, row: Omit<IncidentAcknowledgementsTable, 'seq'>): CompiledQuery {
+export function insertAcknowledgementQuery(
+  db: PortalDb,
+  row: Omit<IncidentAcknowledgementsTable, 'seq'>,
+): CompiledQuery {
   return db.kysely.insertInto('incident_acknowledgements').values(row).compile();
 }
 
@@ -195,7 +232,9 @@ function visibleIncidents(db: PortalDb, caller: Caller) {
   return db.kysely
     .selectFrom('incidents')
     .innerJoin('incident_reports', (join) =>
-      join.onRef('incident_reports.incident_id', '=', 'incidents.id').onRef('incident_reports.report_no', '=', 'incidents.report_count'),
+      join
+        .onRef('incident_reports.incident_id', '=', 'incidents.id')
+        .onRef('incident_reports.report_no', '=', 'incidents.report_count'),
     )
     .selectAll('incidents')
     .selectAll('incident_reports')
@@ -213,19 +252,32 @@ export type IncidentRow = NonNullable<Awaited<ReturnType<typeof findVisibleIncid
 export function listVisibleIncidents(
   db: PortalDb,
   caller: Caller,
-  filter: { state?: string; status?: 'open' | 'closed'; overdue?: boolean; beforeSeq: number | null; limit: number; now: Date },
+  filter: {
+    state?: string;
+    status?: 'open' | 'closed';
+    overdue?: boolean;
+    beforeSeq: number | null;
+    limit: number;
+    now: Date;
+  },
 ) {
-  let query = visibleIncidents(db, caller).orderBy('incidents.seq', 'desc').limit(filter.limit + 1);
+  let query = visibleIncidents(db, caller)
+    .orderBy('incidents.seq', 'desc')
+    .limit(filter.limit + 1);
   if (filter.beforeSeq !== null) query = query.where('incidents.seq', '<', filter.beforeSeq);
   if (filter.state) query = query.where('incidents.state_id', '=', filter.state);
   if (filter.status === 'open') query = query.where('incidents.closed_at', 'is', null);
   if (filter.status === 'closed') query = query.where('incidents.closed_at', 'is not', null);
-  if (filter.overdue !== undefined) query = query.where(filter.overdue ? overdueNow(filter.now) : sql<SqlBool>`NOT ${overdueNow(filter.now)}`);
+  if (filter.overdue !== undefined)
+    query = query.where(filter.overdue ? overdueNow(filter.now) : sql<SqlBool>`NOT ${overdueNow(filter.now)}`);
   return query.execute();
 }
 
 /** How many states acknowledged each of several incidents (one page). */
-export async function acknowledgementCounts(db: PortalDb, incidentIds: readonly string[]): Promise<Map<string, number>> {
+export async function acknowledgementCounts(
+  db: PortalDb,
+  incidentIds: readonly string[],
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>(incidentIds.map((id) => [id, 0]));
   for (let start = 0; start < incidentIds.length; start += 90) {
     const rows = await db.kysely
@@ -240,13 +292,23 @@ export async function acknowledgementCounts(db: PortalDb, incidentIds: readonly 
 }
 
 export function listReports(db: PortalDb, incidentId: string, afterReportNo: number | null, limit: number) {
-  let query = db.kysely.selectFrom('incident_reports').selectAll().where('incident_id', '=', incidentId).orderBy('report_no').limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('incident_reports')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('report_no')
+    .limit(limit + 1);
   if (afterReportNo !== null) query = query.where('report_no', '>', afterReportNo);
   return query.execute();
 }
 
 export function findReport(db: PortalDb, incidentId: string, reportNo: number) {
-  return db.kysely.selectFrom('incident_reports').selectAll().where('incident_id', '=', incidentId).where('report_no', '=', reportNo).executeTakeFirst();
+  return db.kysely
+    .selectFrom('incident_reports')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .where('report_no', '=', reportNo)
+    .executeTakeFirst();
 }
 
 export function findAcknowledgement(db: PortalDb, incidentId: string, stateId: string) {
@@ -259,13 +321,21 @@ export function findAcknowledgement(db: PortalDb, incidentId: string, stateId: s
 }
 
 export function listAcknowledgements(db: PortalDb, incidentId: string, afterSeq: number | null, limit: number) {
-  let query = db.kysely.selectFrom('incident_acknowledgements').selectAll().where('incident_id', '=', incidentId).orderBy('seq').limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('incident_acknowledgements')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('seq')
+    .limit(limit + 1);
   if (afterSeq !== null) query = query.where('seq', '>', afterSeq);
   return query.execute();
 }
 
 /** Listed recipient states that have not acknowledged; null when the incident goes to every participant. */
-export async function awaitingAcknowledgement(db: PortalDb, incident: Pick<IncidentsTable, 'id' | 'tlp' | 'state_id'>): Promise<string[] | null> {
+export async function awaitingAcknowledgement(
+  db: PortalDb,
+  incident: Pick<IncidentsTable, 'id' | 'tlp' | 'state_id'>,
+): Promise<string[] | null> {
   if (!RESTRICTED_TLP.includes(incident.tlp)) return null;
   const rows = await db.kysely
     .selectFrom('record_recipients')

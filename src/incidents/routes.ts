@@ -36,7 +36,8 @@ import {
 /** Clocks of national systems drift: an awareness time this far ahead of the portal's is still accepted. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-const alreadyAcknowledged = () => problems.conflict('already-acknowledged', 'This state has already acknowledged this incident.');
+const alreadyAcknowledged = () =>
+  problems.conflict('already-acknowledged', 'This state has already acknowledged this incident.');
 
 /** The incident if the caller may see it: THE visibility rule, in SQL; 404 otherwise. */
 async function visibleIncident<E extends AppEnv>(c: Context<E>, id: string): Promise<IncidentRow> {
@@ -49,15 +50,26 @@ async function visibleIncident<E extends AppEnv>(c: Context<E>, id: string): Pro
 function checkClassification(fields: ReportFields, title: string) {
   const types = RSIT_TYPES[fields.rsit_class as keyof typeof RSIT_TYPES];
   if (fields.rsit_type !== null && !types.includes(fields.rsit_type)) {
-    throw problems.unprocessable(title, [{ pointer: '/rsit_type', detail: `not an RSIT type of ${fields.rsit_class} (${types.join(', ')})` }]);
+    throw problems.unprocessable(title, [
+      { pointer: '/rsit_type', detail: `not an RSIT type of ${fields.rsit_class} (${types.join(', ')})` },
+    ]);
   }
 }
 
 /** Where a report stage may not follow the incident's reports so far: a 409 naming why. */
 function stageRefusal(incident: IncidentRow, stage: IncidentReportsTable['stage']) {
-  if (incident.closed_at !== null) return problems.conflict('incident-closed', 'The final report closed this incident; nothing follows it.');
-  if (stage === 'notification' && incident.notified_at !== null) return problems.conflict('already-notified', 'The notification report is filed once; use an intermediate or progress report.');
-  if (stage !== 'notification' && incident.notified_at === null) return problems.conflict('notification-required', `A ${stage} report follows the notification report; file the notification first.`);
+  if (incident.closed_at !== null)
+    return problems.conflict('incident-closed', 'The final report closed this incident; nothing follows it.');
+  if (stage === 'notification' && incident.notified_at !== null)
+    return problems.conflict(
+      'already-notified',
+      'The notification report is filed once; use an intermediate or progress report.',
+    );
+  if (stage !== 'notification' && incident.notified_at === null)
+    return problems.conflict(
+      'notification-required',
+      `A ${stage} report follows the notification report; file the notification first.`,
+    );
   return null;
 }
 
@@ -66,24 +78,50 @@ export const incidents = new Hono<AppEnv>()
     const { db, clock } = c.var.deps;
     const { state, status, overdue, cursor, limit = 100 } = c.var.input.query;
     const now = clock.now();
-    const rows = await listVisibleIncidents(db, c.var.caller, { state, status, overdue, beforeSeq: decodeCursor(cursor), limit, now });
+    const rows = await listVisibleIncidents(db, c.var.caller, {
+      state,
+      status,
+      overdue,
+      beforeSeq: decodeCursor(cursor),
+      limit,
+      now,
+    });
     const ids = rows.slice(0, limit).map((row) => row.id);
-    const [recipients, acknowledgements] = await Promise.all([recipientsOfMany(db, ids), acknowledgementCounts(db, ids)]);
-    return c.json(toPage(rows, limit, (row) => row.seq, (row) => toIncident(row, row, recipients.get(row.id) ?? [], acknowledgements.get(row.id) ?? 0, now)));
+    const [recipients, acknowledgements] = await Promise.all([
+      recipientsOfMany(db, ids),
+      acknowledgementCounts(db, ids),
+    ]);
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (row) => row.seq,
+        (row) => toIncident(row, row, recipients.get(row.id) ?? [], acknowledgements.get(row.id) ?? 0, now),
+      ),
+    );
   })
 
   .post('/', operation('createIncident'), async (c) => {
     const { deps, caller } = c.var;
-    if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state notifies incidents.');
+    if (caller.principalKind !== 'state')
+      throw problems.forbidden('states-only', 'Only a participating state notifies incidents.');
     const input = c.var.input.body;
     const title = 'The incident cannot be notified.';
     const now = deps.clock.now();
     const awareAt = Date.parse(input.aware_at);
-    if (!Number.isFinite(awareAt)) throw problems.unprocessable(title, [{ pointer: '/aware_at', detail: 'not a date-time' }]);
-    if (awareAt > now.getTime() + CLOCK_SKEW_MS) throw problems.unprocessable(title, [{ pointer: '/aware_at', detail: `must not be in the future (now ${now.toISOString()})` }]);
+    if (!Number.isFinite(awareAt))
+      throw problems.unprocessable(title, [{ pointer: '/aware_at', detail: 'not a date-time' }]);
+    if (awareAt > now.getTime() + CLOCK_SKEW_MS)
+      throw problems.unprocessable(title, [
+        { pointer: '/aware_at', detail: `must not be in the future (now ${now.toISOString()})` },
+      ]);
     const fields = reportFields(input);
     checkClassification(fields, title);
-    const recipients = await acceptRecipients(deps.db, input.tlp, input.recipients, { author: caller.principalId, statesOnly: false, title });
+    const recipients = await acceptRecipients(deps.db, input.tlp, input.recipients, {
+      author: caller.principalId,
+      statesOnly: false,
+      title,
+    });
 
     const id = deps.ids();
     const reportedAt = now.toISOString();
@@ -104,18 +142,37 @@ export const incidents = new Hono<AppEnv>()
       final_met_at: null,
       closed_at: null,
     };
-    const report: IncidentReportsTable = { incident_id: id, report_no: 1, stage, summary: input.summary, ...fields, reported_at: reportedAt, attestation_id: attestation.id };
-    return commitAndAnswer(c, attestation, [...insertIncidentQueries(deps.db, head, report), ...recipientQueries(deps.db, id, recipients, { author: caller.principalId })], {
-      status: 201,
-      data: toIncident(head, report, recipients, 0, now),
-      headers: { Location: incidentHref(id), ETag: incidentEtag(1) },
-    });
+    const report: IncidentReportsTable = {
+      incident_id: id,
+      report_no: 1,
+      stage,
+      summary: input.summary,
+      ...fields,
+      reported_at: reportedAt,
+      attestation_id: attestation.id,
+    };
+    return commitAndAnswer(
+      c,
+      attestation,
+      [
+        ...insertIncidentQueries(deps.db, head, report),
+        ...recipientQueries(deps.db, id, recipients, { author: caller.principalId }),
+      ],
+      {
+        status: 201,
+        data: toIncident(head, report, recipients, 0, now),
+        headers: { Location: incidentHref(id), ETag: incidentEtag(1) },
+      },
+    );
   })
 
   .get('/:incidentId', operation('getIncident'), async (c) => {
     const { db, clock } = c.var.deps;
     const row = await visibleIncident(c, c.var.input.path.incidentId);
-    const [recipients, acknowledgements] = await Promise.all([recipientsOfMany(db, [row.id]), acknowledgementCounts(db, [row.id])]);
+    const [recipients, acknowledgements] = await Promise.all([
+      recipientsOfMany(db, [row.id]),
+      acknowledgementCounts(db, [row.id]),
+    ]);
     c.header('ETag', incidentEtag(row.report_count));
     return c.json(toIncident(row, row, recipients.get(row.id) ?? [], acknowledgements.get(row.id) ?? 0, clock.now()));
   })
@@ -131,13 +188,18 @@ export const incidents = new Hono<AppEnv>()
     const { deps, caller } = c.var;
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     if (incident.state_id !== caller.principalId) {
-      throw problems.forbidden('not-author', `Incident ${incident.id} was notified by ${incident.state_id}; only it files the incident's reports.`);
+      throw problems.forbidden(
+        'not-author',
+        `Incident ${incident.id} was notified by ${incident.state_id}; only it files the incident's reports.`,
+      );
     }
     const ifMatch = c.req.header('if-match');
     if (ifMatch !== undefined) {
       const tags = ifMatch.split(',').map((tag) => tag.trim());
       if (!tags.includes('*') && !tags.includes(incidentEtag(incident.report_count))) {
-        throw problems.preconditionFailed(`The incident is at report ${incident.report_count} (ETag ${incidentEtag(incident.report_count)}); fetch it and file the report again.`);
+        throw problems.preconditionFailed(
+          `The incident is at report ${incident.report_count} (ETag ${incidentEtag(incident.report_count)}); fetch it and file the report again.`,
+        );
       }
     }
     const input = c.var.input.body;
@@ -149,8 +211,19 @@ export const incidents = new Hono<AppEnv>()
     const now = deps.clock.now();
     const reportedAt = now.toISOString();
     const reportNo = incident.report_count + 1;
-    const attestation = await attest(c, `urn:cbm:incident:${incident.id}:report:${reportNo}`, { recordId: incident.id, tlp: incident.tlp });
-    const report: IncidentReportsTable = { incident_id: incident.id, report_no: reportNo, stage: input.stage, summary: input.summary, ...fields, reported_at: reportedAt, attestation_id: attestation.id };
+    const attestation = await attest(c, `urn:cbm:incident:${incident.id}:report:${reportNo}`, {
+      recordId: incident.id,
+      tlp: incident.tlp,
+    });
+    const report: IncidentReportsTable = {
+      incident_id: incident.id,
+      report_no: reportNo,
+      stage: input.stage,
+      summary: input.summary,
+      ...fields,
+      reported_at: reportedAt,
+      attestation_id: attestation.id,
+    };
     const head =
       input.stage === 'notification'
         ? { notified_at: reportedAt, final_due_at: addCalendarMonth(reportedAt) }
@@ -163,13 +236,22 @@ export const incidents = new Hono<AppEnv>()
     // or the stage-order trigger refused): the report was based on a stale version.
     const raced = () =>
       ifMatch !== undefined
-        ? problems.preconditionFailed('Another report was filed while this one was processed; fetch the incident and file it again.')
-        : problems.conflict('report-conflict', 'Another report was filed while this one was processed; fetch the incident and file it again.');
+        ? problems.preconditionFailed(
+            'Another report was filed while this one was processed; fetch the incident and file it again.',
+          )
+        : problems.conflict(
+            'report-conflict',
+            'Another report was filed while this one was processed; fetch the incident and file it again.',
+          );
     return commitAndAnswer(
       c,
       attestation,
       insertReportQueries(deps.db, report, head),
-      { status: 201, data: toReport(report), headers: { Location: reportHref(incident.id, reportNo), ETag: incidentEtag(reportNo) } },
+      {
+        status: 201,
+        data: toReport(report),
+        headers: { Location: reportHref(incident.id, reportNo), ETag: incidentEtag(reportNo) },
+      },
       { attestations: raced, incident_reports: raced },
     );
   })
@@ -185,7 +267,10 @@ export const incidents = new Hono<AppEnv>()
     const { db } = c.var.deps;
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     const { cursor, limit = 100 } = c.var.input.query;
-    const [rows, awaiting] = await Promise.all([listAcknowledgements(db, incident.id, decodeCursor(cursor), limit), awaitingAcknowledgement(db, incident)]);
+    const [rows, awaiting] = await Promise.all([
+      listAcknowledgements(db, incident.id, decodeCursor(cursor), limit),
+      awaitingAcknowledgement(db, incident),
+    ]);
     return c.json({ ...toPage(rows, limit, (row) => row.seq, toAcknowledgement), awaiting });
   })
 
@@ -194,12 +279,17 @@ export const incidents = new Hono<AppEnv>()
     // Whoever may see the incident, other than its author, is a recipient: the listed ones
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
-    if (incident.state_id === caller.principalId) throw problems.forbidden('not-a-recipient', 'The notifying state does not acknowledge its own incident.');
-    if (caller.principalKind !== 'state') throw problems.forbidden('not-a-recipient', 'Recipient states acknowledge incidents.');
+    if (incident.state_id === caller.principalId)
+      throw problems.forbidden('not-a-recipient', 'The notifying state does not acknowledge its own incident.');
+    if (caller.principalKind !== 'state')
+      throw problems.forbidden('not-a-recipient', 'Recipient states acknowledge incidents.');
     // A fast, friendly refusal; the UNIQUE constraint refuses a concurrent second one at commit.
     if (await findAcknowledgement(deps.db, incident.id, caller.principalId)) throw alreadyAcknowledged();
 
-    const attestation = await attest(c, `urn:cbm:incident:${incident.id}:ack:${caller.principalId}`, { recordId: incident.id, tlp: incident.tlp });
+    const attestation = await attest(c, `urn:cbm:incident:${incident.id}:ack:${caller.principalId}`, {
+      recordId: incident.id,
+      tlp: incident.tlp,
+    });
     const row = {
       incident_id: incident.id,
       state_id: caller.principalId,
@@ -208,9 +298,14 @@ export const incidents = new Hono<AppEnv>()
       note: c.var.input.body.note ?? null,
       attestation_id: attestation.id,
     };
-    return commitAndAnswer(c, attestation, [insertAcknowledgementQuery(deps.db, row)], { status: 201, data: toAcknowledgement(row) }, {
-      attestations: alreadyAcknowledged,
-      incident_acknowledgements: alreadyAcknowledged,
-    });
+    return commitAndAnswer(
+      c,
+      attestation,
+      [insertAcknowledgementQuery(deps.db, row)],
+      { status: 201, data: toAcknowledgement(row) },
+      {
+        attestations: alreadyAcknowledged,
+        incident_acknowledgements: alreadyAcknowledged,
+      },
+    );
   });
-

@@ -43,8 +43,15 @@ export interface Checkpoint {
 
 /** The latest checkpoint the portal signed and stored: what every reader is served. */
 export async function latestCheckpoint(db: PortalDb): Promise<Checkpoint | undefined> {
-  const row = await db.kysely.selectFrom('log_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
-  return row && { size: Number(row.size), root: new Uint8Array(row.root_hash), note: row.note, signedAt: row.signed_at };
+  const row = await db.kysely
+    .selectFrom('log_checkpoints')
+    .selectAll()
+    .orderBy('size', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return (
+    row && { size: Number(row.size), root: new Uint8Array(row.root_hash), note: row.note, signedAt: row.signed_at }
+  );
 }
 
 /**
@@ -52,7 +59,11 @@ export async function latestCheckpoint(db: PortalDb): Promise<Checkpoint | undef
  * at least `intervalMs` ago. A latest one dated after `now` (the clock was set back) does
  * not hold signing up until the clock catches up.
  */
-export function checkpointDue(latest: Pick<Checkpoint, 'signedAt'> | undefined, now: Date, intervalMs: number): boolean {
+export function checkpointDue(
+  latest: Pick<Checkpoint, 'signedAt'> | undefined,
+  now: Date,
+  intervalMs: number,
+): boolean {
   if (!latest) return true;
   const signedAt = Date.parse(latest.signedAt);
   return signedAt + intervalMs <= now.getTime() || signedAt > now.getTime();
@@ -86,9 +97,15 @@ export async function publishCheckpoint(
       ON CONFLICT (size) DO NOTHING`.compile(db.kysely),
   );
   if (inserted === 1) return { size, root, note, signedAt };
-  const existing = await db.kysely.selectFrom('log_checkpoints').select(['root_hash']).where('size', '=', size).executeTakeFirst();
+  const existing = await db.kysely
+    .selectFrom('log_checkpoints')
+    .select(['root_hash'])
+    .where('size', '=', size)
+    .executeTakeFirst();
   if (existing && toBase64(new Uint8Array(existing.root_hash)) !== toBase64(root)) {
-    throw new LogIntegrityError(`a checkpoint of size ${size} with another root was signed before: the stored log changed`);
+    throw new LogIntegrityError(
+      `a checkpoint of size ${size} with another root was signed before: the stored log changed`,
+    );
   }
   return undefined;
 }

@@ -10,13 +10,23 @@ import { createLogClock } from './clock.ts';
 import { noteLogIntegrityFailure } from './integrity.ts';
 
 const state = async (portal: TestPortal) =>
-  (await sql<{ integrated_size: number; integrity_failure: string | null; verified_at: string | null; verified_size: number | null }>`SELECT integrated_size, integrity_failure, verified_at, verified_size FROM log_state`.execute(portal.db.kysely)).rows[0]!;
+  (
+    await sql<{
+      integrated_size: number;
+      integrity_failure: string | null;
+      verified_at: string | null;
+      verified_size: number | null;
+    }>`SELECT integrated_size, integrity_failure, verified_at, verified_size FROM log_state`.execute(portal.db.kysely)
+  ).rows[0]!;
 
 /** A portal whose leaves the test integrates itself, with a clock of its own config. */
 async function manual(config: { checkpointIntervalMs?: number; logVerifyIntervalMs?: number } = {}) {
   const portal = await createTestPortal({ logClock: 'manual' });
   const at = await portal.registerState('AT');
-  const clock = createLogClock({ ...portal.deps, config: { ...portal.deps.config, checkpointIntervalMs: 0, logVerifyIntervalMs: 60_000, ...config } });
+  const clock = createLogClock({
+    ...portal.deps,
+    config: { ...portal.deps.config, checkpointIntervalMs: 0, logVerifyIntervalMs: 60_000, ...config },
+  });
   return { portal, at, clock };
 }
 
@@ -47,7 +57,9 @@ describe('tick', () => {
 
   it('refuses to go on when a checkpoint was signed beyond the integrated leaves', async () => {
     const { portal, clock } = await manual();
-    await sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at) VALUES (99, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`.execute(portal.db.kysely);
+    await sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at) VALUES (99, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`.execute(
+      portal.db.kysely,
+    );
     expect(await clock.tick()).toBeUndefined();
     expect((await state(portal)).integrity_failure).toBe('2 leaves are integrated, but a checkpoint of 99 was signed');
     expect(portal.deps.health.conditions()).toEqual([expect.objectContaining({ code: 'log-integrity-failed' })]);
@@ -60,7 +72,9 @@ describe('tick', () => {
     await sql`UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 0`.execute(portal.db.kysely);
     expect((await at.post('/contacts', contactBody())).status).toBe(201);
     expect(await clock.tick()).toBeUndefined();
-    expect((await state(portal)).integrity_failure).toBe('the stored subtree hashes no longer give the root of the checkpoint of size 2');
+    expect((await state(portal)).integrity_failure).toBe(
+      'the stored subtree hashes no longer give the root of the checkpoint of size 2',
+    );
   });
 
   it('integrates without signing while the size did not change or the interval has not passed', async () => {
@@ -124,7 +138,10 @@ describe('Workers: tickWhenDue', () => {
     const started = performance.now();
     await Promise.all([clock.tickWhenDue(), clock.tickWhenDue()]);
     expect(performance.now() - started).toBeLessThan(2000);
-    expect((await sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`.execute(portal.db.kysely)).rows[0]!.size).toBe(3);
+    expect(
+      (await sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`.execute(portal.db.kysely)).rows[0]!
+        .size,
+    ).toBe(3);
   });
 
   it('ticks at once, and signs, when no checkpoint was signed yet', async () => {
@@ -132,7 +149,10 @@ describe('Workers: tickWhenDue', () => {
     await sql`DELETE FROM log_checkpoints`.execute(portal.db.kysely);
     await clock.tickWhenDue();
     expect((await state(portal)).integrated_size).toBe(2);
-    expect((await sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`.execute(portal.db.kysely)).rows[0]!.size).toBe(2);
+    expect(
+      (await sql<{ size: number }>`SELECT max(size) AS size FROM log_checkpoints`.execute(portal.db.kysely)).rows[0]!
+        .size,
+    ).toBe(2);
     expect(portal.logged.filter((line) => line.startsWith('log clock failed'))).toEqual([]);
   });
 });
@@ -143,7 +163,12 @@ describe('Node: runEvery', () => {
     await sql`UPDATE log_state SET verified_at = NULL`.execute(portal.db.kysely);
     const stop = clock.runEvery(20);
     expect((await at.post('/contacts', contactBody())).status).toBe(201);
-    for (let i = 0; i < 100 && ((await state(portal)).integrated_size !== 3 || (await state(portal)).verified_at === null); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (
+      let i = 0;
+      i < 100 && ((await state(portal)).integrated_size !== 3 || (await state(portal)).verified_at === null);
+      i += 1
+    )
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await state(portal)).toMatchObject({ integrated_size: 3, verified_at: portal.clock.now().toISOString() });
     await stop();
     expect((await at.post('/contacts', contactBody({ name: 'After stop' }))).status).toBe(201);

@@ -9,8 +9,23 @@
  * (`tickWhenDue`, under `waitUntil`); tests call `tick()` with their fixed clock.
  */
 import type { Deps } from '../deps.ts';
-import { checkpointDue, latestCheckpoint, logOrigin, publishCheckpoint, toBase64, treeRoot, type Checkpoint } from './checkpoint.ts';
-import { LogIntegrityError, logIntegrityFailure, noteLogIntegrityFailure, recordLogIntegrityFailure, verifyLog, type LogVerification } from './integrity.ts';
+import {
+  checkpointDue,
+  latestCheckpoint,
+  logOrigin,
+  publishCheckpoint,
+  toBase64,
+  treeRoot,
+  type Checkpoint,
+} from './checkpoint.ts';
+import {
+  LogIntegrityError,
+  logIntegrityFailure,
+  noteLogIntegrityFailure,
+  recordLogIntegrityFailure,
+  verifyLog,
+  type LogVerification,
+} from './integrity.ts';
 import { integrate } from './store.ts';
 
 export interface LogClockConfig {
@@ -44,14 +59,21 @@ export interface LogClock {
   runEvery(intervalMs: number): () => Promise<void>;
 }
 
-type ClockDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'health' | 'log'> & { config: Pick<Deps['config'], 'publicOrigin'> & LogClockConfig };
+type ClockDeps = Pick<Deps, 'db' | 'keys' | 'clock' | 'health' | 'log'> & {
+  config: Pick<Deps['config'], 'publicOrigin'> & LogClockConfig;
+};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createLogClock(deps: ClockDeps): LogClock {
   const { db, keys, clock, config } = deps;
 
-  const readState = () => db.kysely.selectFrom('log_state').select(['integrity_failure', 'verified_at']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const readState = () =>
+    db.kysely
+      .selectFrom('log_state')
+      .select(['integrity_failure', 'verified_at'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
 
   /**
    * Whether the log is known to be unsound: recorded in the database (by this or another
@@ -83,15 +105,26 @@ export function createLogClock(deps: ClockDeps): LogClock {
       if (await unsound()) return undefined;
       const size = await integrate(db);
       const latest = await latestCheckpoint(db);
-      if (latest && size < latest.size) throw new LogIntegrityError(`${size} leaves are integrated, but a checkpoint of ${latest.size} was signed`);
+      if (latest && size < latest.size)
+        throw new LogIntegrityError(`${size} leaves are integrated, but a checkpoint of ${latest.size} was signed`);
       const now = clock.now();
       if ((latest && size === latest.size) || !checkpointDue(latest, now, config.checkpointIntervalMs)) return { size };
       // The new root is folded from stored subtree hashes: they must still give the root
       // signed last, or the new checkpoint would contradict it.
       if (latest && toBase64(await treeRoot(db, latest.size)) !== toBase64(latest.root)) {
-        throw new LogIntegrityError(`the stored subtree hashes no longer give the root of the checkpoint of size ${latest.size}`);
+        throw new LogIntegrityError(
+          `the stored subtree hashes no longer give the root of the checkpoint of size ${latest.size}`,
+        );
       }
-      const signed = await publishCheckpoint(db, keys, logOrigin(config.publicOrigin), size, await treeRoot(db, size), now, config.checkpointIntervalMs);
+      const signed = await publishCheckpoint(
+        db,
+        keys,
+        logOrigin(config.publicOrigin),
+        size,
+        await treeRoot(db, size),
+        now,
+        config.checkpointIntervalMs,
+      );
       return signed ? { size, signed } : { size };
     });
 
@@ -123,7 +156,11 @@ export function createLogClock(deps: ClockDeps): LogClock {
       const started = performance.now();
       const result = await verifyLog(db, stopping.signal);
       await db.execute(
-        db.kysely.updateTable('log_state').set({ verified_at: clock.now().toISOString(), verified_size: result.checkpointSize }).where('id', '=', 1).compile(),
+        db.kysely
+          .updateTable('log_state')
+          .set({ verified_at: clock.now().toISOString(), verified_size: result.checkpointSize })
+          .where('id', '=', 1)
+          .compile(),
       );
       return { ...result, ms: performance.now() - started };
     }).finally(() => {
@@ -134,7 +171,8 @@ export function createLogClock(deps: ClockDeps): LogClock {
 
   async function verifyIfDue() {
     const { verified_at: verifiedAt } = await readState();
-    if (verifiedAt !== null && Date.parse(verifiedAt) + config.logVerifyIntervalMs > clock.now().getTime()) return undefined;
+    if (verifiedAt !== null && Date.parse(verifiedAt) + config.logVerifyIntervalMs > clock.now().getTime())
+      return undefined;
     return verify();
   }
 
@@ -144,14 +182,17 @@ export function createLogClock(deps: ClockDeps): LogClock {
     waiting ??= (async () => {
       const latest = await latestCheckpoint(db);
       const now = clock.now();
-      if (latest && !checkpointDue(latest, now, config.checkpointIntervalMs)) await sleep(Date.parse(latest.signedAt) + config.checkpointIntervalMs - now.getTime());
+      if (latest && !checkpointDue(latest, now, config.checkpointIntervalMs))
+        await sleep(Date.parse(latest.signedAt) + config.checkpointIntervalMs - now.getTime());
     })().finally(() => {
       waiting = undefined;
     });
     return waiting
       .then(() => tick())
       .then(() => undefined)
-      .catch((error: unknown) => deps.log(`log clock failed: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) =>
+        deps.log(`log clock failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
   }
 
   function runEvery(intervalMs: number): () => Promise<void> {
@@ -159,7 +200,8 @@ export function createLogClock(deps: ClockDeps): LogClock {
       tick()
         .then(() => verifyIfDue())
         .catch((error: unknown) => {
-          if (!stopping.signal.aborted) deps.log(`log clock failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          if (!stopping.signal.aborted)
+            deps.log(`log clock failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         });
     }, intervalMs);
     (timer as { unref?: () => void }).unref?.();

@@ -14,7 +14,8 @@ import { leafHash } from './merkle.ts';
 async function logOf5() {
   const portal = await createTestPortal();
   const at = await portal.registerState('AT');
-  for (let i = 0; i < 3; i += 1) expect((await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).status).toBe(201);
+  for (let i = 0; i < 3; i += 1)
+    expect((await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).status).toBe(201);
   const run = (query: ReturnType<typeof sql>) => query.execute(portal.db.kysely);
   return { portal, at, run };
 }
@@ -43,14 +44,18 @@ describe('verifyLog', () => {
   it('finds the last leaves removed under a signed checkpoint', async () => {
     const { portal, run } = await logOf5();
     await run(sql`DELETE FROM log_leaves WHERE idx = 4`);
-    expect(await finding(verifyLog(portal.db))).toBe('the log holds 4 leaves, but a checkpoint of 5 was signed: leaves were removed');
+    expect(await finding(verifyLog(portal.db))).toBe(
+      'the log holds 4 leaves, but a checkpoint of 5 was signed: leaves were removed',
+    );
   });
 
   it('finds integrated leaves removed beyond the last checkpoint', async () => {
     const { portal, run } = await logOf5();
     await run(sql`DELETE FROM log_checkpoints WHERE size = 5`);
     await run(sql`DELETE FROM log_leaves WHERE idx = 4`);
-    expect(await finding(verifyLog(portal.db))).toBe('the log holds 4 leaves, but 5 were integrated: leaves were removed');
+    expect(await finding(verifyLog(portal.db))).toBe(
+      'the log holds 4 leaves, but 5 were integrated: leaves were removed',
+    );
   });
 
   it('finds a gap in the indexes', async () => {
@@ -63,16 +68,22 @@ describe('verifyLog', () => {
     const { portal, run } = await logOf5();
     await run(sql`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
       VALUES ('019ac1e2-0000-7000-8000-000000000099', 'urn:cbm:x', 'secretariat', 'k', 'x', '2026-11-27T09:00:00.000Z', 't', 'POST', '/', NULL, 't', x'', 'd')`);
-    expect(await finding(verifyLog(portal.db))).toBe('6 attestations are stored but 5 leaves: every attestation has exactly one');
+    expect(await finding(verifyLog(portal.db))).toBe(
+      '6 attestations are stored but 5 leaves: every attestation has exactly one',
+    );
   });
 
   it("finds a checkpoint whose stored root, or whose note, is not the leaves' root", async () => {
     const root = await logOf5();
     await root.run(sql`UPDATE log_checkpoints SET root_hash = zeroblob(32) WHERE size = 3`);
-    expect(await finding(verifyLog(root.portal.db))).toBe('the stored leaves do not give the root of the checkpoint of size 3 the portal signed');
+    expect(await finding(verifyLog(root.portal.db))).toBe(
+      'the stored leaves do not give the root of the checkpoint of size 3 the portal signed',
+    );
     const note = await logOf5();
     await note.run(sql`UPDATE log_checkpoints SET note = replace(note, ${'\n3\n'}, ${'\n4\n'}) WHERE size = 3`);
-    expect(await finding(verifyLog(note.portal.db))).toBe('the stored leaves do not give the root of the checkpoint of size 3 the portal signed');
+    expect(await finding(verifyLog(note.portal.db))).toBe(
+      'the stored leaves do not give the root of the checkpoint of size 3 the portal signed',
+    );
   });
 
   it('finds a checkpoint signed beyond the integrated leaves', async () => {
@@ -80,9 +91,15 @@ describe('verifyLog', () => {
     const token = 'token-5';
     await run(sql`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
       VALUES ('019ac1e2-0000-7000-8000-000000000005', 'urn:cbm:x', 'secretariat', 'k', 'x', '2026-11-27T09:00:00.000Z', ${token}, 'POST', '/', NULL, 't', x'', 'd')`);
-    await run(sql`INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (5, '019ac1e2-0000-7000-8000-000000000005', ${await leafHash(new TextEncoder().encode(token))})`);
-    await run(sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at) VALUES (6, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`);
-    expect(await finding(verifyLog(portal.db))).toBe('a checkpoint of size 6 was signed, beyond the 5 integrated leaves');
+    await run(
+      sql`INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (5, '019ac1e2-0000-7000-8000-000000000005', ${await leafHash(new TextEncoder().encode(token))})`,
+    );
+    await run(
+      sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at) VALUES (6, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`,
+    );
+    expect(await finding(verifyLog(portal.db))).toBe(
+      'a checkpoint of size 6 was signed, beyond the 5 integrated leaves',
+    );
   });
 
   it('stops between pages once asked to', async () => {

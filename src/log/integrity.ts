@@ -51,7 +51,8 @@ async function fold(stack: Frame[]): Promise<Hash> {
 
 /** Lets other work (requests on Node) run between pages of a long check. */
 const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-const breather = () => new Promise<void>((resolve) => (setImmediateIfAny ? setImmediateIfAny(resolve) : setTimeout(resolve, 0)));
+const breather = () =>
+  new Promise<void>((resolve) => (setImmediateIfAny ? setImmediateIfAny(resolve) : setTimeout(resolve, 0)));
 
 /**
  * The full check, read-only: streams every integrated leaf in index order with its
@@ -64,7 +65,13 @@ const breather = () => new Promise<void>((resolve) => (setImmediateIfAny ? setIm
  */
 export async function verifyLog(db: PortalDb, signal?: AbortSignal): Promise<LogVerification> {
   // One statement: a consistent snapshot of the counts, even while writes go on.
-  const counts = await sql<{ integrated: number; last: number | null; leaves: number; attestations: number; signed: number | null }>`
+  const counts = await sql<{
+    integrated: number;
+    last: number | null;
+    leaves: number;
+    attestations: number;
+    signed: number | null;
+  }>`
     SELECT (SELECT integrated_size FROM log_state WHERE id = 1) AS integrated,
            (SELECT max(idx) FROM log_leaves) AS last,
            (SELECT count(*) FROM log_leaves) AS leaves,
@@ -73,10 +80,20 @@ export async function verifyLog(db: PortalDb, signal?: AbortSignal): Promise<Log
   const { integrated, last, leaves, attestations, signed } = counts.rows[0]!;
   const leafTotal = last === null ? 0 : Number(last) + 1;
   const signedSize = Number(signed ?? 0);
-  if (leafTotal < signedSize) throw new LogIntegrityError(`the log holds ${leafTotal} leaves, but a checkpoint of ${signedSize} was signed: leaves were removed`);
-  if (leafTotal < Number(integrated)) throw new LogIntegrityError(`the log holds ${leafTotal} leaves, but ${integrated} were integrated: leaves were removed`);
-  if (Number(leaves) !== leafTotal) throw new LogIntegrityError(`the log's indexes have gaps: ${leaves} leaves up to index ${leafTotal - 1}`);
-  if (Number(attestations) !== Number(leaves)) throw new LogIntegrityError(`${attestations} attestations are stored but ${leaves} leaves: every attestation has exactly one`);
+  if (leafTotal < signedSize)
+    throw new LogIntegrityError(
+      `the log holds ${leafTotal} leaves, but a checkpoint of ${signedSize} was signed: leaves were removed`,
+    );
+  if (leafTotal < Number(integrated))
+    throw new LogIntegrityError(
+      `the log holds ${leafTotal} leaves, but ${integrated} were integrated: leaves were removed`,
+    );
+  if (Number(leaves) !== leafTotal)
+    throw new LogIntegrityError(`the log's indexes have gaps: ${leaves} leaves up to index ${leafTotal - 1}`);
+  if (Number(attestations) !== Number(leaves))
+    throw new LogIntegrityError(
+      `${attestations} attestations are stored but ${leaves} leaves: every attestation has exactly one`,
+    );
 
   const size = Number(integrated);
   const result: LogVerification = { checkpointSize: signedSize, leaves: 0, checkpoints: 0, nodes: 0 };
@@ -88,7 +105,9 @@ export async function verifyLog(db: PortalDb, signal?: AbortSignal): Promise<Log
       const { note } = next.value;
       const noteBody = note.split('\n').slice(1, 3).join('\n');
       if (!sameHash(root, next.value.root) || noteBody !== `${at}\n${toBase64(root)}`) {
-        throw new LogIntegrityError(`the stored leaves do not give the root of the checkpoint of size ${at} the portal signed`);
+        throw new LogIntegrityError(
+          `the stored leaves do not give the root of the checkpoint of size ${at} the portal signed`,
+        );
       }
       result.checkpoints += 1;
       next = await checkpoints.next();
@@ -118,7 +137,10 @@ export async function verifyLog(db: PortalDb, signal?: AbortSignal): Promise<Log
     await breather();
     signal?.throwIfAborted();
   }
-  if (!next.done) throw new LogIntegrityError(`a checkpoint of size ${next.value.size} was signed, beyond the ${size} integrated leaves`);
+  if (!next.done)
+    throw new LogIntegrityError(
+      `a checkpoint of size ${next.value.size} was signed, beyond the ${size} integrated leaves`,
+    );
   return result;
 }
 
@@ -149,18 +171,33 @@ async function compareNodes(db: PortalDb, computed: Frame[]): Promise<number> {
   const ranges = new Map<number, { from: number; to: number }>();
   for (const node of computed) {
     const range = ranges.get(node.level);
-    ranges.set(node.level, range ? { from: Math.min(range.from, node.index), to: Math.max(range.to, node.index) } : { from: node.index, to: node.index });
+    ranges.set(
+      node.level,
+      range
+        ? { from: Math.min(range.from, node.index), to: Math.max(range.to, node.index) }
+        : { from: node.index, to: node.index },
+    );
   }
   const rows = await db.kysely
     .selectFrom('log_nodes')
     .select(['level', 'idx', 'hash'])
-    .where((eb) => eb.or([...ranges].map(([level, { from, to }]) => eb.and([eb('level', '=', level), eb('idx', '>=', from), eb('idx', '<=', to)]))))
+    .where((eb) =>
+      eb.or(
+        [...ranges].map(([level, { from, to }]) =>
+          eb.and([eb('level', '=', level), eb('idx', '>=', from), eb('idx', '<=', to)]),
+        ),
+      ),
+    )
     .execute();
   const stored = new Map(rows.map((row) => [`${row.level}:${row.idx}`, new Uint8Array(row.hash)]));
   for (const node of computed) {
     const hash = stored.get(`${node.level}:${node.index}`);
-    if (hash === undefined) throw new LogIntegrityError(`subtree ${node.level}:${node.index} of the integrated log is not stored`);
-    if (!sameHash(hash, node.hash)) throw new LogIntegrityError(`the stored hash of subtree ${node.level}:${node.index} is not the one its leaves give`);
+    if (hash === undefined)
+      throw new LogIntegrityError(`subtree ${node.level}:${node.index} of the integrated log is not stored`);
+    if (!sameHash(hash, node.hash))
+      throw new LogIntegrityError(
+        `the stored hash of subtree ${node.level}:${node.index} is not the one its leaves give`,
+      );
   }
   return computed.length;
 }
@@ -174,13 +211,15 @@ const refusalDetail = (reason: string) =>
   `The portal found its log inconsistent with what it signed (${reason}); it accepts no writes and signs no checkpoints until an operator restores a sound database. Reads, and the last signed checkpoint, are still served.`;
 
 /** 503 `log-integrity-failed`: what a write gets while the log is unsound. */
-export const logIntegrityProblem = (reason: string) => new Problem(503, LOG_INTEGRITY_FAILED, 'Log integrity check failed', refusalDetail(reason));
+export const logIntegrityProblem = (reason: string) =>
+  new Problem(503, LOG_INTEGRITY_FAILED, 'Log integrity check failed', refusalDetail(reason));
 
 /**
  * A write whose leaf the append trigger of 0009 refused: the log is marked unsound (by
  * another process, maybe) or the leaf would reuse a signed index. Nothing was stored.
  */
-export const logLeafRefused = () => logIntegrityProblem('the log refused this write\'s leaf: it is marked unsound, or its index was signed before');
+export const logLeafRefused = () =>
+  logIntegrityProblem("the log refused this write's leaf: it is marked unsound, or its index was signed before");
 
 /**
  * Latches the failure in this process (healthz, write refusals) without touching the
@@ -190,7 +229,9 @@ export function noteLogIntegrityFailure(deps: Pick<Deps, 'health' | 'clock' | 'l
   const known = logIntegrityFailure(deps);
   if (known?.detail === reason) return;
   deps.health.raise(LOG_INTEGRITY_FAILED, reason, deps.clock.now());
-  deps.log(`log integrity check failed: ${reason}. The portal stops signing checkpoints and refuses writes (503 ${LOG_INTEGRITY_FAILED}); see README "Log integrity".`);
+  deps.log(
+    `log integrity check failed: ${reason}. The portal stops signing checkpoints and refuses writes (503 ${LOG_INTEGRITY_FAILED}); see README "Log integrity".`,
+  );
 }
 
 /**
@@ -198,13 +239,25 @@ export function noteLogIntegrityFailure(deps: Pick<Deps, 'health' | 'clock' | 'l
  * sees it: the append trigger of 0009 then refuses every write's leaf, so no write is
  * attested that no checkpoint will cover. The first reason recorded stays.
  */
-export async function recordLogIntegrityFailure(deps: Pick<Deps, 'db' | 'health' | 'clock' | 'log'>, reason: string): Promise<void> {
+export async function recordLogIntegrityFailure(
+  deps: Pick<Deps, 'db' | 'health' | 'clock' | 'log'>,
+  reason: string,
+): Promise<void> {
   noteLogIntegrityFailure(deps, reason);
   try {
-    await deps.db.execute(deps.db.kysely.updateTable('log_state').set({ integrity_failure: reason }).where('id', '=', 1).where('integrity_failure', 'is', null).compile());
+    await deps.db.execute(
+      deps.db.kysely
+        .updateTable('log_state')
+        .set({ integrity_failure: reason })
+        .where('id', '=', 1)
+        .where('integrity_failure', 'is', null)
+        .compile(),
+    );
   } catch (error) {
     // A full disk, say: the in-process latch still holds, and the next check records it.
-    deps.log(`could not record the log integrity failure in the database: ${error instanceof Error ? error.message : String(error)}`);
+    deps.log(
+      `could not record the log integrity failure in the database: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

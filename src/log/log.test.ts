@@ -5,7 +5,12 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { verifyCheckpoint, verifyInclusion, verifyConsistency, type Checkpoint } from '../../clients/typescript/src/index.ts';
+import {
+  verifyCheckpoint,
+  verifyInclusion,
+  verifyConsistency,
+  type Checkpoint,
+} from '../../clients/typescript/src/index.ts';
 import { contactBody, createTestPortal, ORIGIN, type TestPortal } from '../../test/support/portal.ts';
 import { consistencyRanges, emptyRoot, inclusionRanges, leafHash, nodeHash, type Hash } from './merkle.ts';
 import { publishCheckpoint } from './checkpoint.ts';
@@ -63,7 +68,13 @@ describe('log storage', () => {
     }
     // Every stored node above the leaves exists exactly once: n - popcount(n) of them.
     const nodes = portal.sqlite.prepare('SELECT count(*) FROM log_nodes').pluck().get();
-    expect(nodes).toBe(all.length - all.length.toString(2).split('').filter((bit) => bit === '1').length);
+    expect(nodes).toBe(
+      all.length -
+        all.length
+          .toString(2)
+          .split('')
+          .filter((bit) => bit === '1').length,
+    );
   });
 
   it('serves proofs that verify at every index and between every pair of sizes', async () => {
@@ -101,7 +112,8 @@ describe('log clock', () => {
   it('signs at most one checkpoint per interval, only when the log grew, on its own clock', async () => {
     const portal = await createTestPortal({ logClock: 'manual', checkpointIntervalMs: 1000 });
     const at = await portal.registerState('AT');
-    for (let i = 0; i < 3; i += 1) expect((await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).status).toBe(201);
+    for (let i = 0; i < 3; i += 1)
+      expect((await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).status).toBe(201);
     // Signed at start (size 0) at this very instant: nothing is due yet, whatever was written.
     expect(await portal.logClock.tick()).toEqual({ size: 5 });
     expect((await checkpointOf(portal)).size).toBe(0);
@@ -126,9 +138,25 @@ describe('log clock', () => {
     const at = await portal.registerState('AT');
     await portal.logClock.tick();
     const { root } = await checkpointOf(portal);
-    const other = await publishCheckpoint(portal.db, portal.keys, 'portal.test/log', 2, root, portal.clock.now(), 0).catch((error: Error) => error);
+    const other = await publishCheckpoint(
+      portal.db,
+      portal.keys,
+      'portal.test/log',
+      2,
+      root,
+      portal.clock.now(),
+      0,
+    ).catch((error: Error) => error);
     expect(other).toBeUndefined(); // the same root again: nothing new, nothing wrong
-    const forged = await publishCheckpoint(portal.db, portal.keys, 'portal.test/log', 2, new Uint8Array(32), portal.clock.now(), 0).catch((error: Error) => error);
+    const forged = await publishCheckpoint(
+      portal.db,
+      portal.keys,
+      'portal.test/log',
+      2,
+      new Uint8Array(32),
+      portal.clock.now(),
+      0,
+    ).catch((error: Error) => error);
     expect(forged).toBeInstanceOf(LogIntegrityError);
     expect(at).toBeDefined();
   });

@@ -5,9 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { consistencyRanges, decompose, emptyRoot, foldRange, inclusionRanges, leafHash, nodeHash, type Hash, type Range } from './merkle.ts';
+import {
+  consistencyRanges,
+  decompose,
+  emptyRoot,
+  foldRange,
+  inclusionRanges,
+  leafHash,
+  nodeHash,
+  type Hash,
+  type Range,
+} from './merkle.ts';
 
-const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((hex) => Buffer.from(hex, 'hex'));
+const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
+  (hex) => Buffer.from(hex, 'hex'),
+);
 const ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -34,7 +46,9 @@ async function mth(leaves: Buffer[]): Promise<Hash> {
 /** Range hashes the way the log computes them: from complete subtrees, folded. */
 async function rangeHash(range: Range): Promise<Hash> {
   const subtrees = decompose(range);
-  const hashes = await Promise.all(subtrees.map(({ level, index }) => mth(LEAVES.slice(index * 2 ** level, (index + 1) * 2 ** level))));
+  const hashes = await Promise.all(
+    subtrees.map(({ level, index }) => mth(LEAVES.slice(index * 2 ** level, (index + 1) * 2 ** level))),
+  );
   return foldRange(hashes);
 }
 
@@ -47,14 +61,26 @@ describe('Merkle tree hashing', () => {
   });
 
   it('decomposes ranges into aligned complete subtrees', () => {
-    expect(decompose({ start: 0, end: 7 })).toEqual([{ level: 2, index: 0 }, { level: 1, index: 2 }, { level: 0, index: 6 }]);
+    expect(decompose({ start: 0, end: 7 })).toEqual([
+      { level: 2, index: 0 },
+      { level: 1, index: 2 },
+      { level: 0, index: 6 },
+    ]);
     expect(decompose({ start: 4, end: 6 })).toEqual([{ level: 1, index: 2 }]);
     expect(decompose({ start: 0, end: 1_000_000 }).length).toBe(7); // one per set bit of 1,000,000
   });
 
   it('produces the published inclusion proofs', async () => {
     for (const folder of ['0', '1', '2', '3', '4']) {
-      const vector = JSON.parse(readFileSync(new URL(`../../clients/typescript/test/fixtures/rfc6962/inclusion/${folder}/happy-path.json`, import.meta.url), 'utf8')) as {
+      const vector = JSON.parse(
+        readFileSync(
+          new URL(
+            `../../clients/typescript/test/fixtures/rfc6962/inclusion/${folder}/happy-path.json`,
+            import.meta.url,
+          ),
+          'utf8',
+        ),
+      ) as {
         leafIdx: number;
         treeSize: number;
         proof: string[] | null;
@@ -66,7 +92,15 @@ describe('Merkle tree hashing', () => {
 
   it('produces the published consistency proofs', async () => {
     for (const folder of ['0', '1', '2', '3', '4']) {
-      const vector = JSON.parse(readFileSync(new URL(`../../clients/typescript/test/fixtures/rfc6962/consistency/${folder}/happy-path.json`, import.meta.url), 'utf8')) as {
+      const vector = JSON.parse(
+        readFileSync(
+          new URL(
+            `../../clients/typescript/test/fixtures/rfc6962/consistency/${folder}/happy-path.json`,
+            import.meta.url,
+          ),
+          'utf8',
+        ),
+      ) as {
         size1: number;
         size2: number;
         proof: string[] | null;

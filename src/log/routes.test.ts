@@ -12,7 +12,8 @@ import { contactBody, createTestPortal, ORIGIN } from '../../test/support/portal
 async function logOf5() {
   const portal = await createTestPortal();
   const at = await portal.registerState('AT');
-  for (let i = 0; i < 3; i += 1) expect((await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).status).toBe(201);
+  for (let i = 0; i < 3; i += 1)
+    expect((await at.post('/contacts', contactBody({ name: `Contact ${i}` }))).status).toBe(201);
   return { portal, at };
 }
 
@@ -22,13 +23,20 @@ async function problemOf(res: Response) {
   return { status: res.status, code: body.code, detail: body.detail, errors: body.errors };
 }
 
-const beyond = (parameter: string) => ({ status: 422, code: 'validation-failed', detail: 'The log has 5 integrated entries.', errors: [{ parameter, in: 'query', detail: 'must be at most 5' }] });
+const beyond = (parameter: string) => ({
+  status: 422,
+  code: 'validation-failed',
+  detail: 'The log has 5 integrated entries.',
+  errors: [{ parameter, in: 'query', detail: 'must be at most 5' }],
+});
 
 describe('GET /log/proofs/inclusion', () => {
   it('answers up to the integrated size, and refuses a tree beyond it', async () => {
     const { at } = await logOf5();
     expect((await at.get('/log/proofs/inclusion?leaf_index=4&tree_size=5')).status).toBe(200);
-    expect(await problemOf(await at.get('/log/proofs/inclusion?leaf_index=0&tree_size=6'))).toEqual(beyond('tree_size'));
+    expect(await problemOf(await at.get('/log/proofs/inclusion?leaf_index=0&tree_size=6'))).toEqual(
+      beyond('tree_size'),
+    );
   });
 
   it('refuses a leaf that is not in a tree of that size', async () => {
@@ -64,7 +72,12 @@ describe('GET /log/proofs/consistency', () => {
 });
 
 describe('GET /log/entries', () => {
-  const range = { status: 422, code: 'validation-failed', detail: 'Ask for 1 to 256 entries.', errors: [{ parameter: 'start', in: 'query', detail: 'must be below end and at most 256 before it' }] };
+  const range = {
+    status: 422,
+    code: 'validation-failed',
+    detail: 'Ask for 1 to 256 entries.',
+    errors: [{ parameter: 'start', in: 'query', detail: 'must be below end and at most 256 before it' }],
+  };
 
   it('answers 1 entry and up to the integrated size, and refuses beyond it', async () => {
     const { at } = await logOf5();
@@ -119,7 +132,11 @@ describe('GET /log/checkpoint', () => {
     await sql`DELETE FROM log_checkpoints`.execute(portal.db.kysely);
     const res = await portal.fetch(new Request(`${ORIGIN}/log/checkpoint`));
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(await problemOf(res)).toMatchObject({ status: 503, code: 'unavailable', detail: 'The log has no signed checkpoint yet; the first one is signed within seconds of the start.' });
+    expect(await problemOf(res)).toMatchObject({
+      status: 503,
+      code: 'unavailable',
+      detail: 'The log has no signed checkpoint yet; the first one is signed within seconds of the start.',
+    });
   });
 
   it.each(['0', '1001', '01', '1.5', 'two', '', '99999'])('refuses witnesses=%s', async (value) => {
@@ -132,13 +149,18 @@ describe('GET /log/checkpoint', () => {
     });
   });
 
-  it.each(['1', '1000'])('answers witnesses=%s with 404 while no checkpoint is cosigned by that many', async (value) => {
-    const { portal } = await logOf5();
-    expect(await problemOf(await portal.fetch(new Request(`${ORIGIN}/log/checkpoint?witnesses=${value}`)))).toMatchObject({
-      status: 404,
-      detail: `No checkpoint is cosigned by ${value} states yet.`,
-    });
-  });
+  it.each(['1', '1000'])(
+    'answers witnesses=%s with 404 while no checkpoint is cosigned by that many',
+    async (value) => {
+      const { portal } = await logOf5();
+      expect(
+        await problemOf(await portal.fetch(new Request(`${ORIGIN}/log/checkpoint?witnesses=${value}`))),
+      ).toMatchObject({
+        status: 404,
+        detail: `No checkpoint is cosigned by ${value} states yet.`,
+      });
+    },
+  );
 });
 
 describe('a subtree missing under the integrated size', () => {
@@ -146,10 +168,16 @@ describe('a subtree missing under the integrated size', () => {
     const { portal, at } = await logOf5();
     await sql`DELETE FROM log_nodes WHERE level = 2 AND idx = 0`.execute(portal.db.kysely);
     const res = await at.get('/log/proofs/inclusion?leaf_index=0&tree_size=5');
-    expect(await problemOf(res)).toMatchObject({ status: 503, code: 'log-integrity-failed', detail: expect.stringContaining('subtree 2:0 of the integrated log is not stored') });
+    expect(await problemOf(res)).toMatchObject({
+      status: 503,
+      code: 'log-integrity-failed',
+      detail: expect.stringContaining('subtree 2:0 of the integrated log is not stored'),
+    });
     expect(portal.deps.health.conditions()).toEqual([expect.objectContaining({ code: 'log-integrity-failed' })]);
     expect((await at.post('/contacts', contactBody({ name: 'After' }))).status).toBe(503);
     // Consistency proofs read the same subtrees.
-    expect((await problemOf(await at.get('/log/proofs/consistency?first=4&second=5'))).code).toBe('log-integrity-failed');
+    expect((await problemOf(await at.get('/log/proofs/consistency?first=4&second=5'))).code).toBe(
+      'log-integrity-failed',
+    );
   });
 });

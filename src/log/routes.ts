@@ -15,7 +15,9 @@ import { cosignatureLines, latestWitnessedCheckpoint } from '../witness/repo.ts'
 const MAX_ENTRIES = 256;
 
 const beyondLog = (pointer: string, size: number) =>
-  problems.unprocessable(`The log has ${size} integrated entries.`, [{ parameter: pointer, in: 'query', detail: `must be at most ${size}` }]);
+  problems.unprocessable(`The log has ${size} integrated entries.`, [
+    { parameter: pointer, in: 'query', detail: `must be at most ${size}` },
+  ]);
 
 /**
  * Every log read answers from what is stored and writes nothing: the latest checkpoint the
@@ -40,22 +42,36 @@ export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => 
   const witnesses = c.req.query('witnesses');
   if (witnesses !== undefined) {
     if (!/^[1-9]\d{0,3}$/.test(witnesses) || Number(witnesses) > 1000) {
-      throw problems.unprocessable('witnesses is a number of states, from 1 to 1000.', [{ parameter: 'witnesses', in: 'query', detail: 'must be an integer from 1 to 1000' }]);
+      throw problems.unprocessable('witnesses is a number of states, from 1 to 1000.', [
+        { parameter: 'witnesses', in: 'query', detail: 'must be an integer from 1 to 1000' },
+      ]);
     }
     const witnessed = await latestWitnessedCheckpoint(c.var.deps.db, Number(witnesses));
     if (!witnessed) throw problems.notFound(`No checkpoint is cosigned by ${witnesses} states yet.`);
-    const note = witnessed.note + (await cosignatureLines(c.var.deps.db, witnessed.size)).map((line) => `${line}\n`).join('');
-    return c.body(note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ETag: await representationEtag(note) });
+    const note =
+      witnessed.note + (await cosignatureLines(c.var.deps.db, witnessed.size)).map((line) => `${line}\n`).join('');
+    return c.body(note, 200, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      ETag: await representationEtag(note),
+    });
   }
   const checkpoint = await latestCheckpoint(c.var.deps.db);
   if (!checkpoint) {
-    const problem = problems.unavailable('The log has no signed checkpoint yet; the first one is signed within seconds of the start.');
+    const problem = problems.unavailable(
+      'The log has no signed checkpoint yet; the first one is signed within seconds of the start.',
+    );
     throw Object.assign(problem, { headers: { ...problem.headers, 'Retry-After': '1' } });
   }
   // The witnesses' cosignature lines follow the portal's: one note, the body bytes unchanged.
-  const note = checkpoint.note + (await cosignatureLines(c.var.deps.db, checkpoint.size)).map((line) => `${line}\n`).join('');
+  const note =
+    checkpoint.note + (await cosignatureLines(c.var.deps.db, checkpoint.size)).map((line) => `${line}\n`).join('');
   // no-cache: revalidate each time; the ETag makes that a 304 until the next checkpoint or cosignature.
-  return c.body(note, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ETag: await representationEtag(note) });
+  return c.body(note, 200, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    ETag: await representationEtag(note),
+  });
 });
 
 export const log = new Hono<AppEnv>()
@@ -64,9 +80,15 @@ export const log = new Hono<AppEnv>()
     const { leaf_index: leafIndex, tree_size: treeSize } = c.var.input.query;
     const size = await integratedSize(db);
     if (treeSize > size) throw beyondLog('tree_size', size);
-    if (leafIndex >= treeSize) throw problems.unprocessable('The leaf is not in a tree of that size.', [{ parameter: 'leaf_index', in: 'query', detail: `must be below tree_size ${treeSize}` }]);
+    if (leafIndex >= treeSize)
+      throw problems.unprocessable('The leaf is not in a tree of that size.', [
+        { parameter: 'leaf_index', in: 'query', detail: `must be below tree_size ${treeSize}` },
+      ]);
     return fromStore(c.var.deps, async () => {
-      const [leaf, ...proof] = await rangeHashes(db, [{ start: leafIndex, end: leafIndex + 1 }, ...inclusionRanges(leafIndex, treeSize)]);
+      const [leaf, ...proof] = await rangeHashes(db, [
+        { start: leafIndex, end: leafIndex + 1 },
+        ...inclusionRanges(leafIndex, treeSize),
+      ]);
       return c.json({
         leaf_index: leafIndex,
         tree_size: treeSize,
@@ -81,7 +103,10 @@ export const log = new Hono<AppEnv>()
     const { first, second } = c.var.input.query;
     const size = await integratedSize(db);
     if (second > size) throw beyondLog('second', size);
-    if (first > second) throw problems.unprocessable('first must not exceed second.', [{ parameter: 'first', in: 'query', detail: `must be at most second (${second})` }]);
+    if (first > second)
+      throw problems.unprocessable('first must not exceed second.', [
+        { parameter: 'first', in: 'query', detail: `must be at most second (${second})` },
+      ]);
     return fromStore(c.var.deps, async () => {
       const proof = await rangeHashes(db, consistencyRanges(first, second));
       return c.json({
@@ -99,7 +124,9 @@ export const log = new Hono<AppEnv>()
     const size = await integratedSize(db);
     if (end > size) throw beyondLog('end', size);
     if (start >= end || end - start > MAX_ENTRIES) {
-      throw problems.unprocessable(`Ask for 1 to ${MAX_ENTRIES} entries.`, [{ parameter: 'start', in: 'query', detail: `must be below end and at most ${MAX_ENTRIES} before it` }]);
+      throw problems.unprocessable(`Ask for 1 to ${MAX_ENTRIES} entries.`, [
+        { parameter: 'start', in: 'query', detail: `must be below end and at most ${MAX_ENTRIES} before it` },
+      ]);
     }
     const rows = await listEntries(db, start, end, c.var.caller);
     return c.json({

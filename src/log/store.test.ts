@@ -50,11 +50,41 @@ describe('publishCheckpoint', () => {
     const latest = (await latestCheckpoint(portal.db))!;
     const signedAt = new Date(latest.signedAt);
     // Another process signed at the same instant: within the interval, nothing is signed.
-    expect(await publishCheckpoint(portal.db, portal.keys, 'portal.test/log', size, root, new Date(signedAt.getTime() + 999), 1000)).toBeUndefined();
-    expect(await publishCheckpoint(portal.db, portal.keys, 'portal.test/log', size, root, new Date(signedAt.getTime() + 1000), 1000)).toMatchObject({ size });
-    expect(await refusal(publishCheckpoint(portal.db, portal.keys, 'portal.test/log', size, new Uint8Array(32), new Date(signedAt.getTime() + 5000), 1000))).toBe(
-      `a checkpoint of size ${size} with another root was signed before: the stored log changed`,
-    );
+    expect(
+      await publishCheckpoint(
+        portal.db,
+        portal.keys,
+        'portal.test/log',
+        size,
+        root,
+        new Date(signedAt.getTime() + 999),
+        1000,
+      ),
+    ).toBeUndefined();
+    expect(
+      await publishCheckpoint(
+        portal.db,
+        portal.keys,
+        'portal.test/log',
+        size,
+        root,
+        new Date(signedAt.getTime() + 1000),
+        1000,
+      ),
+    ).toMatchObject({ size });
+    expect(
+      await refusal(
+        publishCheckpoint(
+          portal.db,
+          portal.keys,
+          'portal.test/log',
+          size,
+          new Uint8Array(32),
+          new Date(signedAt.getTime() + 5000),
+          1000,
+        ),
+      ),
+    ).toBe(`a checkpoint of size ${size} with another root was signed before: the stored log changed`);
   });
 });
 
@@ -68,17 +98,25 @@ describe('stored leaves', () => {
     const hash = await leafHash(new TextEncoder().encode('token'));
     await expect(checkLeaf(3, { idx: 3, leaf_hash: hash, token: 'token' })).resolves.toEqual(hash);
     await expect(checkLeaf(3, { idx: 3n, leaf_hash: [...hash], token: 'token' })).resolves.toEqual(hash);
-    expect(await refusal(checkLeaf(3, { idx: 4, leaf_hash: hash, token: 'token' }))).toBe('leaf 3 is missing from the stored log (the next stored one is 4)');
-    expect(await refusal(checkLeaf(3, { idx: 3, leaf_hash: hash, token: null }))).toBe('leaf 3 names no stored attestation');
-    expect(await refusal(checkLeaf(3, { idx: 3, leaf_hash: hash, token: 'other' }))).toBe('leaf 3 is not the hash of its stored attestation');
+    expect(await refusal(checkLeaf(3, { idx: 4, leaf_hash: hash, token: 'token' }))).toBe(
+      'leaf 3 is missing from the stored log (the next stored one is 4)',
+    );
+    expect(await refusal(checkLeaf(3, { idx: 3, leaf_hash: hash, token: null }))).toBe(
+      'leaf 3 names no stored attestation',
+    );
+    expect(await refusal(checkLeaf(3, { idx: 3, leaf_hash: hash, token: 'other' }))).toBe(
+      'leaf 3 is not the hash of its stored attestation',
+    );
   });
 
   it('refuses to integrate when leaves are missing below the last one', async () => {
     const portal = await createTestPortal({ logClock: 'manual' });
     const client = await portal.registerState('AT');
-    for (let i = 0; i < 3; i += 1) expect((await client.post('/contacts', contactBody({ name: `C${i}` }))).status).toBe(201);
+    for (let i = 0; i < 3; i += 1)
+      expect((await client.post('/contacts', contactBody({ name: `C${i}` }))).status).toBe(201);
     const before = await integrate(portal.db);
-    for (let i = 0; i < 3; i += 1) expect((await client.post('/contacts', contactBody({ name: `D${i}` }))).status).toBe(201);
+    for (let i = 0; i < 3; i += 1)
+      expect((await client.post('/contacts', contactBody({ name: `D${i}` }))).status).toBe(201);
     await sql`DELETE FROM log_leaves WHERE idx = ${before + 1}`.execute(portal.db.kysely);
     expect(await refusal(integrate(portal.db))).toBe(`leaves ${before} to ${before + 2} are not all stored`);
   });
@@ -95,8 +133,15 @@ describe('stored leaves', () => {
 
 describe('Merkle helpers at their edges', () => {
   it('decomposes a range that starts off a power of two', () => {
-    expect(decompose({ start: 6, end: 11 })).toEqual([{ level: 1, index: 3 }, { level: 1, index: 4 }, { level: 0, index: 10 }]);
-    expect(decompose({ start: 2, end: 6 })).toEqual([{ level: 1, index: 1 }, { level: 1, index: 2 }]);
+    expect(decompose({ start: 6, end: 11 })).toEqual([
+      { level: 1, index: 3 },
+      { level: 1, index: 4 },
+      { level: 0, index: 10 },
+    ]);
+    expect(decompose({ start: 2, end: 6 })).toEqual([
+      { level: 1, index: 1 },
+      { level: 1, index: 2 },
+    ]);
     expect(decompose({ start: 3, end: 3 })).toEqual([]);
   });
 

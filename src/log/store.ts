@@ -9,7 +9,8 @@ import { decompose, foldRange, leafHash, nodeHash, type Hash, type Range, type S
 
 const key = (subtree: Subtree) => `${subtree.level}:${subtree.index}`;
 /** Bytes as the driver returns them: a Buffer (Node, no copy) or an array / ArrayBuffer (D1). */
-const asHash = (value: unknown): Hash => (value instanceof Uint8Array ? value : new Uint8Array(value as ArrayLike<number>));
+const asHash = (value: unknown): Hash =>
+  value instanceof Uint8Array ? value : new Uint8Array(value as ArrayLike<number>);
 
 /** D1 binds at most 100 parameters per statement: 3 per node row. */
 const NODES_PER_INSERT = 30;
@@ -26,7 +27,11 @@ async function fetchSubtrees(db: PortalDb, subtrees: Subtree[]): Promise<Map<str
   }
   const leaves = byLevel.get(0);
   if (leaves?.length) {
-    const rows = await db.kysely.selectFrom('log_leaves').select(['idx', 'leaf_hash']).where('idx', 'in', [...new Set(leaves)]).execute();
+    const rows = await db.kysely
+      .selectFrom('log_leaves')
+      .select(['idx', 'leaf_hash'])
+      .where('idx', 'in', [...new Set(leaves)])
+      .execute();
     for (const row of rows) found.set(`0:${row.idx}`, asHash(row.leaf_hash));
   }
   const levels = [...byLevel.keys()].filter((level) => level > 0);
@@ -34,12 +39,17 @@ async function fetchSubtrees(db: PortalDb, subtrees: Subtree[]): Promise<Map<str
     const rows = await db.kysely
       .selectFrom('log_nodes')
       .select(['level', 'idx', 'hash'])
-      .where((eb) => eb.or(levels.map((level) => eb.and([eb('level', '=', level), eb('idx', 'in', [...new Set(byLevel.get(level))])]))))
+      .where((eb) =>
+        eb.or(
+          levels.map((level) => eb.and([eb('level', '=', level), eb('idx', 'in', [...new Set(byLevel.get(level))])])),
+        ),
+      )
       .execute();
     for (const row of rows) found.set(`${row.level}:${row.idx}`, asHash(row.hash));
   }
   for (const subtree of subtrees) {
-    if (!found.has(key(subtree))) throw new LogIntegrityError(`subtree ${key(subtree)} of the integrated log is not stored`);
+    if (!found.has(key(subtree)))
+      throw new LogIntegrityError(`subtree ${key(subtree)} of the integrated log is not stored`);
   }
   return found;
 }
@@ -55,13 +65,20 @@ export async function rangeHashes(db: PortalDb, ranges: Range[]): Promise<Hash[]
 }
 
 export async function integratedSize(db: PortalDb): Promise<number> {
-  const row = await db.kysely.selectFrom('log_state').select('integrated_size').where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = await db.kysely
+    .selectFrom('log_state')
+    .select('integrated_size')
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
   return Number(row.integrated_size);
 }
 
 /** One past the highest leaf index: the next leaf's index. */
 export async function leafCount(db: PortalDb): Promise<number> {
-  const row = await db.kysely.selectFrom('log_leaves').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('log_leaves')
+    .select((eb) => eb.fn.max('idx').as('last'))
+    .executeTakeFirst();
   return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
 }
 
@@ -75,12 +92,17 @@ export function sameHash(a: Hash, b: Hash): boolean {
  * Checks one stored leaf as integration and the full check read it: at the index expected,
  * naming a stored attestation, and the hash of that attestation's token.
  */
-export async function checkLeaf(expected: number, row: { idx: number | bigint; leaf_hash: unknown; token: string | null }): Promise<Hash> {
+export async function checkLeaf(
+  expected: number,
+  row: { idx: number | bigint; leaf_hash: unknown; token: string | null },
+): Promise<Hash> {
   const idx = Number(row.idx);
-  if (idx !== expected) throw new LogIntegrityError(`leaf ${expected} is missing from the stored log (the next stored one is ${idx})`);
+  if (idx !== expected)
+    throw new LogIntegrityError(`leaf ${expected} is missing from the stored log (the next stored one is ${idx})`);
   if (row.token === null) throw new LogIntegrityError(`leaf ${idx} names no stored attestation`);
   const stored = asHash(row.leaf_hash);
-  if (!sameHash(stored, await leafHash(utf8(row.token)))) throw new LogIntegrityError(`leaf ${idx} is not the hash of its stored attestation`);
+  if (!sameHash(stored, await leafHash(utf8(row.token))))
+    throw new LogIntegrityError(`leaf ${idx} is not the hash of its stored attestation`);
   return stored;
 }
 
@@ -109,14 +131,16 @@ export function leavesWithTokens(db: PortalDb, from: number, to: number) {
 export async function integrate(db: PortalDb): Promise<number> {
   let size = await integratedSize(db);
   const total = await leafCount(db);
-  if (total < size) throw new LogIntegrityError(`the log holds ${total} leaves, but ${size} were integrated: leaves were removed`);
+  if (total < size)
+    throw new LogIntegrityError(`the log holds ${total} leaves, but ${size} were integrated: leaves were removed`);
   while (size < total) {
     const target = Math.min(total, size + LEAVES_PER_INTEGRATION);
     const frontierSubtrees = decompose({ start: 0, end: size });
     const frontierHashes = await fetchSubtrees(db, frontierSubtrees);
     const stack = frontierSubtrees.map((subtree) => ({ ...subtree, hash: frontierHashes.get(key(subtree))! }));
     const leaves = await leavesWithTokens(db, size, target);
-    if (leaves.length !== target - size) throw new LogIntegrityError(`leaves ${size} to ${target - 1} are not all stored`);
+    if (leaves.length !== target - size)
+      throw new LogIntegrityError(`leaves ${size} to ${target - 1} are not all stored`);
     const nodes: { level: number; idx: number; hash: Uint8Array }[] = [];
     for (const [i, leaf] of leaves.entries()) {
       stack.push({ level: 0, index: size + i, hash: await checkLeaf(size + i, leaf) });
@@ -138,7 +162,14 @@ export async function integrate(db: PortalDb): Promise<number> {
           .compile(),
       );
     }
-    queries.push(db.kysely.updateTable('log_state').set({ integrated_size: target }).where('id', '=', 1).where('integrated_size', '<', target).compile());
+    queries.push(
+      db.kysely
+        .updateTable('log_state')
+        .set({ integrated_size: target })
+        .where('id', '=', 1)
+        .where('integrated_size', '<', target)
+        .compile(),
+    );
     await db.commit(queries);
     size = Math.max(target, await integratedSize(db));
   }
@@ -150,8 +181,17 @@ export async function integrate(db: PortalDb): Promise<number> {
  * the others only the leaf hash (a token names its record and author, which TLP may
  * withhold).
  */
-export function listEntries(db: PortalDb, start: number, end: number, caller: Pick<Caller, 'principalId' | 'principalKind'>) {
-  const visible = visibleTo<Database, 'attestations' | 'log_leaves'>(caller, { tlp: 'attestations.tlp', author: 'attestations.principal_id', recordId: 'attestations.record_id' });
+export function listEntries(
+  db: PortalDb,
+  start: number,
+  end: number,
+  caller: Pick<Caller, 'principalId' | 'principalKind'>,
+) {
+  const visible = visibleTo<Database, 'attestations' | 'log_leaves'>(caller, {
+    tlp: 'attestations.tlp',
+    author: 'attestations.principal_id',
+    recordId: 'attestations.record_id',
+  });
   return db.kysely
     .selectFrom('log_leaves')
     .innerJoin('attestations', 'attestations.id', 'log_leaves.attestation_id')

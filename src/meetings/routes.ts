@@ -32,24 +32,41 @@ const records = entryRoutes({
   writer: 'secretariat',
   noun: 'expert meeting',
   param: 'meetingId',
-  operations: { list: 'listMeetings', create: 'createMeeting', get: 'getMeeting', update: 'updateMeeting', withdraw: 'withdrawMeeting', history: 'listMeetingHistory' },
+  operations: {
+    list: 'listMeetings',
+    create: 'createMeeting',
+    get: 'getMeeting',
+    update: 'updateMeeting',
+    withdraw: 'withdrawMeeting',
+    history: 'listMeetingHistory',
+  },
   filters: (query) => ({
     data: [],
     ...(query.participant
-      ? { extra: sql<boolean>`EXISTS (SELECT 1 FROM meeting_participations AS mp WHERE mp.meeting_id = entries.id AND mp.state_id = ${query.participant as string})` }
+      ? {
+          extra: sql<boolean>`EXISTS (SELECT 1 FROM meeting_participations AS mp WHERE mp.meeting_id = entries.id AND mp.state_id = ${query.participant as string})`,
+        }
       : {}),
   }),
   async check(c, input) {
     const errors: FieldError[] = [];
-    const { starts_at: startsAt, ends_at: endsAt, place, online, outcome_documents: outcomes } = input as {
+    const {
+      starts_at: startsAt,
+      ends_at: endsAt,
+      place,
+      online,
+      outcome_documents: outcomes,
+    } = input as {
       starts_at: string;
       ends_at?: string;
       place?: string;
       online?: boolean;
       outcome_documents?: string[];
     };
-    if (endsAt && Date.parse(endsAt) < Date.parse(startsAt)) errors.push({ pointer: '/ends_at', detail: 'before starts_at' });
-    if (!place && online !== true) errors.push({ pointer: '/place', detail: 'a meeting is held at a place, online, or both' });
+    if (endsAt && Date.parse(endsAt) < Date.parse(startsAt))
+      errors.push({ pointer: '/ends_at', detail: 'before starts_at' });
+    if (!place && online !== true)
+      errors.push({ pointer: '/place', detail: 'a meeting is held at a place, online, or both' });
     if (outcomes?.length) {
       const found = await c.var.deps.db.kysely
         .selectFrom('documents')
@@ -64,7 +81,10 @@ const records = entryRoutes({
     return errors;
   },
   async toRecords(db, rows) {
-    const participants = await participantsOf(db, rows.map((row) => row.entry_id));
+    const participants = await participantsOf(
+      db,
+      rows.map((row) => row.entry_id),
+    );
     return rows.map((row) => ({
       ...entryRecord(row, 'recorded_by', meetingHref(row.entry_id)),
       participants: participants.get(row.entry_id) ?? [],
@@ -80,16 +100,33 @@ const participations = new Hono<AppEnv>()
     const { cursor, limit = 100 } = c.var.input.query;
     const { db } = c.var.deps;
     if (!(await findCurrentEntry(db, 'meeting', meetingId))) throw problems.notFound('No such expert meeting.');
-    let query = db.kysely.selectFrom('meeting_participations').selectAll().where('meeting_id', '=', meetingId).orderBy('seq').limit(limit + 1);
+    let query = db.kysely
+      .selectFrom('meeting_participations')
+      .selectAll()
+      .where('meeting_id', '=', meetingId)
+      .orderBy('seq')
+      .limit(limit + 1);
     const after = decodeCursor(cursor);
     if (after !== null) query = query.where('seq', '>', after);
     const rows = await query.execute();
     return c.json(
-      toPage(rows, limit, (row) => row.seq, (row) => ({ meeting_id: row.meeting_id, state: row.state_id, confirmed_at: row.confirmed_at, note: row.note, attestation_id: row.attestation_id })),
+      toPage(
+        rows,
+        limit,
+        (row) => row.seq,
+        (row) => ({
+          meeting_id: row.meeting_id,
+          state: row.state_id,
+          confirmed_at: row.confirmed_at,
+          note: row.note,
+          attestation_id: row.attestation_id,
+        }),
+      ),
     );
   })
   .post('/:meetingId/participations', operation('confirmMeetingParticipation'), async (c) => {
-    if (c.var.caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state confirms its participation.');
+    if (c.var.caller.principalKind !== 'state')
+      throw problems.forbidden('states-only', 'Only a participating state confirms its participation.');
     const state = c.var.caller.principalId;
     const { meetingId } = c.var.input.path;
     const { db } = c.var.deps;
@@ -99,13 +136,26 @@ const participations = new Hono<AppEnv>()
     const note = c.var.input.body?.note ?? null;
     const attestation = await attest(c, `urn:cbm:meeting:${meetingId}:participation:${state}`);
     const confirmedAt = c.var.deps.clock.now().toISOString();
-    const row = { meeting_id: meetingId, state_id: state, confirmed_at: confirmedAt, note, attestation_id: attestation.id };
-    const again = () => problems.conflict('participation-already-confirmed', `${state} already confirmed its participation in this meeting.`);
+    const row = {
+      meeting_id: meetingId,
+      state_id: state,
+      confirmed_at: confirmedAt,
+      note,
+      attestation_id: attestation.id,
+    };
+    const again = () =>
+      problems.conflict(
+        'participation-already-confirmed',
+        `${state} already confirmed its participation in this meeting.`,
+      );
     return commitAndAnswer(
       c,
       attestation,
       [db.kysely.insertInto('meeting_participations').values(row).compile()],
-      { status: 201, data: { meeting_id: meetingId, state, confirmed_at: confirmedAt, note, attestation_id: attestation.id } },
+      {
+        status: 201,
+        data: { meeting_id: meetingId, state, confirmed_at: confirmedAt, note, attestation_id: attestation.id },
+      },
       { meeting_participations: again, attestations: again },
     );
   });

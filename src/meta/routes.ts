@@ -33,18 +33,32 @@ export const meta = new Hono<AppEnv>()
     // Degraded still answers 200: reads are served; `status` and `conditions` say what is not.
     const conditions = health.conditions();
     const status = conditions.length ? ('degraded' as const) : ('ok' as const);
-    return c.json({ status, version: config.version, time: clock.now().toISOString(), ...(conditions.length ? { conditions } : {}) });
+    return c.json({
+      status,
+      version: config.version,
+      time: clock.now().toISOString(),
+      ...(conditions.length ? { conditions } : {}),
+    });
   })
   .get('/openapi.yaml', async (c) => {
     const mediaType = negotiate(c, 'application/yaml', 'text/yaml', 'text/plain');
     const etag = await specEtag(mediaType, specYaml);
-    return c.body(specYaml, 200, { 'Content-Type': `${mediaType}; charset=utf-8`, 'Cache-Control': 'public, max-age=300', ETag: etag, Vary: 'Accept' });
+    return c.body(specYaml, 200, {
+      'Content-Type': `${mediaType}; charset=utf-8`,
+      'Cache-Control': 'public, max-age=300',
+      ETag: etag,
+      Vary: 'Accept',
+    });
   })
   .get('/openapi.json', async (c) => {
     negotiate(c, 'application/json');
     specJson ??= JSON.stringify(specDocument);
     const etag = await specEtag('application/json', specJson);
-    return c.body(specJson, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ETag: etag });
+    return c.body(specJson, 200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'public, max-age=300',
+      ETag: etag,
+    });
   })
   .get('/.well-known/jwks.json', async (c) => {
     negotiate(c, 'application/json', 'application/jwk-set+json');
@@ -52,5 +66,9 @@ export const meta = new Hono<AppEnv>()
     // verifiers pin this document whole (see the contract).
     const secretariatKeys = await secretariatAnchorKeys(c.var.deps.db);
     const body = JSON.stringify({ keys: c.var.deps.keys.jwks, secretariat_keys: secretariatKeys });
-    return c.body(body, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ETag: await representationEtag(body) });
+    return c.body(body, 200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'public, max-age=300',
+      ETag: await representationEtag(body),
+    });
   });

@@ -44,20 +44,35 @@ export const sha256File = (path: string) => createHash('sha256').update(readFile
 
 /** Facts about a portal database: origin, log size, latest checkpoint, the blobs it names. */
 export function describeDatabase(sqlite: BetterSqlite3.Database) {
-  const tables = new Set(sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-  if (!tables.has('log_leaves') || !tables.has('log_checkpoints')) throw new StartupError('this is not a portal database (no log tables)');
-  const origin = tables.has('portal_origins') ? ((sqlite.prepare('SELECT origin FROM portal_origins ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined) ?? null) : null;
+  const tables = new Set(
+    sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+  );
+  if (!tables.has('log_leaves') || !tables.has('log_checkpoints'))
+    throw new StartupError('this is not a portal database (no log tables)');
+  const origin = tables.has('portal_origins')
+    ? ((sqlite.prepare('SELECT origin FROM portal_origins ORDER BY seq DESC LIMIT 1').pluck().get() as
+        | string
+        | undefined) ?? null)
+    : null;
   const size = sqlite.prepare('SELECT coalesce(max(idx) + 1, 0) FROM log_leaves').pluck().get() as number;
   const latest = sqlite.prepare('SELECT size, root_hash, note FROM log_checkpoints ORDER BY size DESC LIMIT 1').get() as
     | { size: number; root_hash: Uint8Array; note: string }
     | undefined;
   const named = new Set<string>();
-  if (tables.has('document_files')) for (const digest of sqlite.prepare('SELECT sha256 FROM document_files').pluck().all() as string[]) named.add(digest);
-  for (const digest of sqlite.prepare('SELECT body_sha256 FROM attestations WHERE body_in_blob = 1').pluck().all() as string[]) named.add(digest);
+  if (tables.has('document_files'))
+    for (const digest of sqlite.prepare('SELECT sha256 FROM document_files').pluck().all() as string[])
+      named.add(digest);
+  for (const digest of sqlite
+    .prepare('SELECT body_sha256 FROM attestations WHERE body_in_blob = 1')
+    .pluck()
+    .all() as string[])
+    named.add(digest);
   return {
     origin,
     size,
-    checkpoint: latest ? { size: latest.size, root: Buffer.from(latest.root_hash).toString('base64'), note: latest.note } : null,
+    checkpoint: latest
+      ? { size: latest.size, root: Buffer.from(latest.root_hash).toString('base64'), note: latest.note }
+      : null,
     namedBlobs: named,
   };
 }
@@ -78,9 +93,15 @@ export function listBlobFiles(root: string): { dir: string; name: string }[] {
 
 export const blobDigest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('base64url');
 
-export async function backup(dataDir: string, dest: string, now: Date = new Date(), say: (line: string) => void = console.log): Promise<BackupManifest> {
+export async function backup(
+  dataDir: string,
+  dest: string,
+  now: Date = new Date(),
+  say: (line: string) => void = console.log,
+): Promise<BackupManifest> {
   const databasePath = join(dataDir, DATABASE_FILE);
-  if (!existsSync(databasePath)) throw new StartupError(`no portal database in ${dataDir} (${DATABASE_FILE} is missing)`);
+  if (!existsSync(databasePath))
+    throw new StartupError(`no portal database in ${dataDir} (${DATABASE_FILE} is missing)`);
   if (existsSync(dest)) throw new StartupError(`${dest} exists already: give a new directory for the backup`);
   await makeDirectoryDurably(dirname(dest));
   const work = `${dest}.${randomUUID()}.tmp`;
@@ -127,7 +148,10 @@ export async function backup(dataDir: string, dest: string, now: Date = new Date
       await copyFileDurably(from, join(work, BLOBS_DIR, dir, name));
     }
     const missing = [...facts.namedBlobs].filter((digest) => !copied.has(digest));
-    if (missing.length) throw new StartupError(`the database names ${missing.length} blob(s) the blob store does not hold intact, e.g. ${missing[0]}: the backup would be incomplete`);
+    if (missing.length)
+      throw new StartupError(
+        `the database names ${missing.length} blob(s) the blob store does not hold intact, e.g. ${missing[0]}: the backup would be incomplete`,
+      );
 
     const keyPath = join(dataDir, PORTAL_KEY_FILE);
     if (existsSync(keyPath)) await copyFileDurably(keyPath, join(work, PORTAL_KEY_FILE), 0o600);
@@ -138,7 +162,11 @@ export async function backup(dataDir: string, dest: string, now: Date = new Date
       created_at: now.toISOString(),
       portal_version: PORTAL_VERSION,
       origin: facts.origin,
-      database: { file: DATABASE_FILE, bytes: statSync(join(work, DATABASE_FILE)).size, sha256: sha256File(join(work, DATABASE_FILE)) },
+      database: {
+        file: DATABASE_FILE,
+        bytes: statSync(join(work, DATABASE_FILE)).size,
+        sha256: sha256File(join(work, DATABASE_FILE)),
+      },
       log: { size: facts.size, checkpoint: facts.checkpoint },
       blobs: { count, bytes },
     };

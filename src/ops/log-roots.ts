@@ -32,7 +32,8 @@ export async function rootsAt(sqlite: BetterSqlite3.Database, sizes: readonly nu
     if (row.idx !== count) throw new LogMismatch(`the log has a gap: leaf ${count} is missing`);
     if (row.token === null) throw new LogMismatch(`leaf ${row.idx} names an attestation that is not stored`);
     const hash = await leafHash(encoder.encode(row.token));
-    if (toBase64(hash) !== toBase64(new Uint8Array(row.stored))) throw new LogMismatch(`leaf ${row.idx}'s stored hash is not the hash of its attestation`);
+    if (toBase64(hash) !== toBase64(new Uint8Array(row.stored)))
+      throw new LogMismatch(`leaf ${row.idx}'s stored hash is not the hash of its attestation`);
     stack.push({ size: 1, hash });
     while (stack.length >= 2 && stack[stack.length - 1]!.size === stack[stack.length - 2]!.size) {
       const right = stack.pop()!;

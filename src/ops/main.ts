@@ -40,7 +40,9 @@ function parse(argv: string[]) {
     else positional.push(arg);
   }
   if (positional.length !== 1) throw new UsageError(`${command ?? 'a command'} takes exactly one argument`);
-  const dataDir = resolve((flags.get('--data-dir') as string | undefined) ?? process.env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR);
+  const dataDir = resolve(
+    (flags.get('--data-dir') as string | undefined) ?? process.env.CBM_DATA_DIR ?? NODE_ENV_VARS.CBM_DATA_DIR,
+  );
   return { command, argument: positional[0]!, flags, dataDir };
 }
 
@@ -51,8 +53,12 @@ async function run(argv: string[]): Promise<number> {
       const manifest = await backup(dataDir, resolve(argument));
       const checkpoint = manifest.log.checkpoint;
       console.log(`backed up ${dataDir} to ${resolve(argument)}`);
-      console.log(`  log: ${manifest.log.size} entries; latest checkpoint: ${checkpoint ? `size ${checkpoint.size}, root ${checkpoint.root}` : 'none'}`);
-      console.log(`  blobs: ${manifest.blobs.count} (${manifest.blobs.bytes} bytes); database ${manifest.database.bytes} bytes`);
+      console.log(
+        `  log: ${manifest.log.size} entries; latest checkpoint: ${checkpoint ? `size ${checkpoint.size}, root ${checkpoint.root}` : 'none'}`,
+      );
+      console.log(
+        `  blobs: ${manifest.blobs.count} (${manifest.blobs.bytes} bytes); database ${manifest.database.bytes} bytes`,
+      );
       console.log('  The backup holds the portal signing key: keep it as safe as the key itself.');
       return 0;
     }
@@ -63,9 +69,12 @@ async function run(argv: string[]): Promise<number> {
         acceptFork: flags.has('--accept-fork'),
       });
       console.log(`restored ${resolve(argument)} into ${dataDir}`);
-      console.log(`  log: ${result.manifest.log.size} entries, taken ${result.manifest.created_at}; ${result.blobsCopied} blob(s) copied`);
+      console.log(
+        `  log: ${result.manifest.log.size} entries, taken ${result.manifest.created_at}; ${result.blobsCopied} blob(s) copied`,
+      );
       if (result.replacedDir) console.log(`  what it replaced is in ${result.replacedDir}`);
-      if (result.forks.length) console.log('  The log forked (--accept-fork): tell every partner and monitor, with the sizes above.');
+      if (result.forks.length)
+        console.log('  The log forked (--accept-fork): tell every partner and monitor, with the sizes above.');
       console.log('  Start the portal: npm start');
       return 0;
     }
@@ -86,7 +95,9 @@ async function run(argv: string[]): Promise<number> {
         '  checkpoints and attestations from now on carry the new origin. Partners verify old and new against the portal keys they pinned,\n' +
         '  but must accept the new origin (cbm init against the new origin).';
       if (!result.changed) {
-        console.error(`cbm-portal: would change the public origin of ${dataDir} from ${result.previous} to ${argument}:\n${consequences}\n  Run again with --confirm to do it.`);
+        console.error(
+          `cbm-portal: would change the public origin of ${dataDir} from ${result.previous} to ${argument}:\n${consequences}\n  Run again with --confirm to do it.`,
+        );
         return 1;
       }
       console.log(`changed the public origin of ${dataDir} from ${result.previous} to ${argument}.\n${consequences}`);
@@ -108,7 +119,9 @@ try {
     console.error(`cbm-portal: ${error.message}`);
     process.exitCode = 1;
   } else if (isStorageFull(error)) {
-    console.error(`cbm-portal: no space left (${(error as Error).message}); free space and run the command again. Nothing was replaced.`);
+    console.error(
+      `cbm-portal: no space left (${(error as Error).message}); free space and run the command again. Nothing was replaced.`,
+    );
     process.exitCode = 1;
   } else {
     throw error;

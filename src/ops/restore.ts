@@ -25,7 +25,15 @@ import { BLOBS_DIR, DATABASE_FILE, PORTAL_KEY_FILE, StartupError } from '../data
 import { lockDataDir } from '../db/data-dir-lock.ts';
 import { copyFileDurably, makeDirectoryDurably, syncDirectory } from '../fs/durable.ts';
 import { logOrigin } from '../log/checkpoint.ts';
-import { BACKUP_FORMAT, blobDigest, describeDatabase, listBlobFiles, MANIFEST_FILE, sha256File, type BackupManifest } from './backup.ts';
+import {
+  BACKUP_FORMAT,
+  blobDigest,
+  describeDatabase,
+  listBlobFiles,
+  MANIFEST_FILE,
+  sha256File,
+  type BackupManifest,
+} from './backup.ts';
 import { LogMismatch, rootsAt } from './log-roots.ts';
 
 export interface RestoreOptions {
@@ -57,9 +65,14 @@ function readManifest(source: string): BackupManifest {
   try {
     manifest = JSON.parse(readFileSync(join(source, MANIFEST_FILE), 'utf8')) as BackupManifest;
   } catch (error) {
-    throw new StartupError(`${source} is not a portal backup: ${MANIFEST_FILE} cannot be read (${(error as Error).message})`);
+    throw new StartupError(
+      `${source} is not a portal backup: ${MANIFEST_FILE} cannot be read (${(error as Error).message})`,
+    );
   }
-  if (manifest.format !== BACKUP_FORMAT) throw new StartupError(`${source} is a backup of format ${String(manifest.format)}; this portal reads ${BACKUP_FORMAT}`);
+  if (manifest.format !== BACKUP_FORMAT)
+    throw new StartupError(
+      `${source} is a backup of format ${String(manifest.format)}; this portal reads ${BACKUP_FORMAT}`,
+    );
   return manifest;
 }
 
@@ -70,8 +83,12 @@ function publishedInDataDir(databasePath: string): Published | null {
   try {
     // Folds the WAL into the file, so the database moved aside below is whole on its own.
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const row = sqlite.prepare('SELECT size, root_hash FROM log_checkpoints ORDER BY size DESC LIMIT 1').get() as { size: number; root_hash: Uint8Array } | undefined;
-    return row ? { size: row.size, root: Buffer.from(row.root_hash).toString('base64'), source: 'the data dir being replaced' } : null;
+    const row = sqlite.prepare('SELECT size, root_hash FROM log_checkpoints ORDER BY size DESC LIMIT 1').get() as
+      | { size: number; root_hash: Uint8Array }
+      | undefined;
+    return row
+      ? { size: row.size, root: Buffer.from(row.root_hash).toString('base64'), source: 'the data dir being replaced' }
+      : null;
   } finally {
     sqlite.close();
   }
@@ -83,7 +100,9 @@ export async function restore(source: string, dataDir: string, options: RestoreO
   const manifest = readManifest(source);
   const backupDatabase = join(source, manifest.database.file);
   if (!existsSync(backupDatabase) || sha256File(backupDatabase) !== manifest.database.sha256) {
-    throw new StartupError(`${backupDatabase} is missing or not the file the backup's manifest describes (SHA-256 differs): the backup is damaged`);
+    throw new StartupError(
+      `${backupDatabase} is missing or not the file the backup's manifest describes (SHA-256 differs): the backup is damaged`,
+    );
   }
   const backupKeyPath = join(source, PORTAL_KEY_FILE);
   const backupKey = existsSync(backupKeyPath) ? (JSON.parse(readFileSync(backupKeyPath, 'utf8')) as JWK) : null;
@@ -96,13 +115,26 @@ export async function restore(source: string, dataDir: string, options: RestoreO
     const own = publishedInDataDir(databasePath);
     if (own) published.push(own);
     if (options.publishedNote) {
-      if (!backupKey?.x) throw new StartupError('--published needs the backup to hold the portal signing key, to check the checkpoint is the portal\'s');
+      if (!backupKey?.x)
+        throw new StartupError(
+          "--published needs the backup to hold the portal signing key, to check the checkpoint is the portal's",
+        );
       const { d: _private, ...publicKey } = backupKey;
       try {
-        const checkpoint = await verifyCheckpoint(options.publishedNote, publicKey, manifest.origin ? logOrigin(manifest.origin) : undefined);
-        published.push({ size: checkpoint.size, root: Buffer.from(checkpoint.root).toString('base64'), source: 'the checkpoint given with --published' });
+        const checkpoint = await verifyCheckpoint(
+          options.publishedNote,
+          publicKey,
+          manifest.origin ? logOrigin(manifest.origin) : undefined,
+        );
+        published.push({
+          size: checkpoint.size,
+          root: Buffer.from(checkpoint.root).toString('base64'),
+          source: 'the checkpoint given with --published',
+        });
       } catch (error) {
-        throw new StartupError(`the checkpoint given with --published is not one this portal signed: ${(error as Error).message}`);
+        throw new StartupError(
+          `the checkpoint given with --published is not one this portal signed: ${(error as Error).message}`,
+        );
       }
     }
 
@@ -120,7 +152,9 @@ export async function restore(source: string, dataDir: string, options: RestoreO
         throw error;
       }
       if (facts.checkpoint && roots.get(facts.checkpoint.size) !== facts.checkpoint.root) {
-        throw new StartupError(`the backup's log does not give the root of its own latest checkpoint (size ${facts.checkpoint.size}): the backup is damaged`);
+        throw new StartupError(
+          `the backup's log does not give the root of its own latest checkpoint (size ${facts.checkpoint.size}): the backup is damaged`,
+        );
       }
       for (const checkpoint of published) {
         const root = roots.get(checkpoint.size);
@@ -155,7 +189,8 @@ export async function restore(source: string, dataDir: string, options: RestoreO
     };
     for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]) await moveAside(name);
     const keyPath = join(dataDir, PORTAL_KEY_FILE);
-    if (backupKey && existsSync(keyPath) && readFileSync(keyPath, 'utf8') !== readFileSync(backupKeyPath, 'utf8')) await moveAside(PORTAL_KEY_FILE);
+    if (backupKey && existsSync(keyPath) && readFileSync(keyPath, 'utf8') !== readFileSync(backupKeyPath, 'utf8'))
+      await moveAside(PORTAL_KEY_FILE);
     if (replacedDir) {
       await syncDirectory(replacedDir);
       await syncDirectory(dataDir);
@@ -168,7 +203,8 @@ export async function restore(source: string, dataDir: string, options: RestoreO
       const target = join(dataDir, BLOBS_DIR, dir, name);
       if (existsSync(target)) continue;
       const from = join(source, BLOBS_DIR, dir, name);
-      if (!name.endsWith('.type') && blobDigest(from) !== name) throw new StartupError(`${from} does not hold the bytes its name says: the backup is damaged`);
+      if (!name.endsWith('.type') && blobDigest(from) !== name)
+        throw new StartupError(`${from} does not hold the bytes its name says: the backup is damaged`);
       await makeDirectoryDurably(join(dataDir, BLOBS_DIR, dir));
       await copyFileDurably(from, target);
       if (!name.endsWith('.type')) blobsCopied += 1;

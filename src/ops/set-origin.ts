@@ -7,7 +7,7 @@
  * partners must be told (and re-pin the portal with `cbm init`). Without --confirm the
  * command only says what would change.
  */
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { DATABASE_FILE, StartupError } from '../data-dir.ts';
 import { lockDataDir } from '../db/data-dir-lock.ts';
@@ -25,9 +25,16 @@ export interface SetOriginResult {
   checkpoints: number;
 }
 
-export async function setOrigin(dataDir: string, origin: string, options: { confirm: boolean; now?: Date }): Promise<SetOriginResult> {
+export async function setOrigin(
+  dataDir: string,
+  origin: string,
+  options: { confirm: boolean; now?: Date },
+): Promise<SetOriginResult> {
   const databasePath = join(dataDir, DATABASE_FILE);
-  if (!existsSync(databasePath)) throw new StartupError(`no portal database in ${dataDir}: the origin is pinned at the first start, with CBM_PUBLIC_ORIGIN`);
+  if (!existsSync(databasePath))
+    throw new StartupError(
+      `no portal database in ${dataDir}: the origin is pinned at the first start, with CBM_PUBLIC_ORIGIN`,
+    );
   const now = options.now ?? new Date();
   const lock = await lockDataDir(dataDir, `changing the public origin to ${origin}`, now);
   let sqlite: BetterSqlite3.Database | null = null;
@@ -39,7 +46,13 @@ export async function setOrigin(dataDir: string, origin: string, options: { conf
     const attestations = sqlite.prepare('SELECT count(*) FROM attestations').pluck().get() as number;
     const checkpoints = sqlite.prepare('SELECT count(*) FROM log_checkpoints WHERE size > 0').pluck().get() as number;
     const changed = previous !== origin && options.confirm;
-    if (changed) await changeOrigin(db, origin, now, previous ? `changed from ${previous} by the operator (set-origin)` : 'set by the operator (set-origin)');
+    if (changed)
+      await changeOrigin(
+        db,
+        origin,
+        now,
+        previous ? `changed from ${previous} by the operator (set-origin)` : 'set by the operator (set-origin)',
+      );
     return { previous, origin, changed, attestations, checkpoints };
   } finally {
     sqlite?.close();

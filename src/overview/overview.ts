@@ -62,20 +62,44 @@ async function rows(db: PortalDb, caller: Caller, state: string | undefined): Pr
   const out: Row[] = [];
   const add = (state: string, cbm: number, kind: string, count: number, latest: string, href: string) =>
     out.push({ state, cbm, kind, count: Number(count), latest, href });
-  for (const r of await documents) add(r.state, Number(r.cbm), r.kind, r.count, r.latest, `/documents?state=${r.state}&cbm=${r.cbm}&type=${r.kind}`);
-  for (const r of await contacts) add(r.state, r.role === 'ci-authority' ? 15 : 8, `contact:${r.role}`, r.count, r.latest, `/contacts?state=${r.state}&role=${r.role}`);
-  for (const r of await confirmations) add(r.state, 8, 'confirmation', r.count, r.latest, `/states/${r.state}/confirmations`);
+  for (const r of await documents)
+    add(r.state, Number(r.cbm), r.kind, r.count, r.latest, `/documents?state=${r.state}&cbm=${r.cbm}&type=${r.kind}`);
+  for (const r of await contacts)
+    add(
+      r.state,
+      r.role === 'ci-authority' ? 15 : 8,
+      `contact:${r.role}`,
+      r.count,
+      r.latest,
+      `/contacts?state=${r.state}&role=${r.role}`,
+    );
+  for (const r of await confirmations)
+    add(r.state, 8, 'confirmation', r.count, r.latest, `/states/${r.state}/confirmations`);
   for (const r of await entries) {
     if (r.kind === 'body') add(r.state, 2, 'body', r.count, r.latest, `/bodies?state=${r.state}`);
     else for (const cbm of [10, 13]) add(r.state, cbm, 'channel', r.count, r.latest, `/channels?state=${r.state}`);
   }
-  for (const r of await participations) add(r.state, 11, 'meeting-participation', r.count, r.latest, `/meetings?participant=${r.state}`);
-  for (const r of await requests) add(r.state, r.kind === 'consultation' ? 3 : 13, `request:${r.kind}`, r.count, r.latest, `/requests?state=${r.state}&type=${r.kind}`);
+  for (const r of await participations)
+    add(r.state, 11, 'meeting-participation', r.count, r.latest, `/meetings?participant=${r.state}`);
+  for (const r of await requests)
+    add(
+      r.state,
+      r.kind === 'consultation' ? 3 : 13,
+      `request:${r.kind}`,
+      r.count,
+      r.latest,
+      `/requests?state=${r.state}&type=${r.kind}`,
+    );
   for (const r of await incidents) add(r.state, 13, 'incident', r.count, r.latest, `/incidents?state=${r.state}`);
   return out;
 }
 
-export async function implementationOverview(db: PortalDb, caller: Caller, now: Date, state?: string): Promise<ImplementationOverview> {
+export async function implementationOverview(
+  db: PortalDb,
+  caller: Caller,
+  now: Date,
+  state?: string,
+): Promise<ImplementationOverview> {
   const currentAfter = new Date(now.getTime() - CURRENT_FOR_MS).toISOString();
   let statesQuery = db.kysely.selectFrom('principals').select(['id', 'name']).where('kind', '=', 'state').orderBy('id');
   if (state) statesQuery = statesQuery.where('id', '=', state);
@@ -83,7 +107,10 @@ export async function implementationOverview(db: PortalDb, caller: Caller, now: 
   const byCell = new Map<string, Contribution[]>();
   for (const row of contributions) {
     const key = `${row.state}:${row.cbm}`;
-    byCell.set(key, [...(byCell.get(key) ?? []), { kind: row.kind, count: row.count, latest: new Date(row.latest).toISOString(), href: row.href }]);
+    byCell.set(key, [
+      ...(byCell.get(key) ?? []),
+      { kind: row.kind, count: row.count, latest: new Date(row.latest).toISOString(), href: row.href },
+    ]);
   }
   return {
     generated_at: now.toISOString(),
@@ -94,7 +121,10 @@ export async function implementationOverview(db: PortalDb, caller: Caller, now: 
       cbms: Array.from({ length: 16 }, (_, index) => {
         const cbm = index + 1;
         const items = (byCell.get(`${id}:${cbm}`) ?? []).sort((a, b) => a.kind.localeCompare(b.kind));
-        const latest = items.reduce<string | null>((max, item) => (max === null || item.latest > max ? item.latest : max), null);
+        const latest = items.reduce<string | null>(
+          (max, item) => (max === null || item.latest > max ? item.latest : max),
+          null,
+        );
         const status = latest === null ? 'none' : latest > currentAfter ? 'current' : 'stale';
         return { cbm, status, latest, contributions: items };
       }),
@@ -112,8 +142,9 @@ export function overviewCsv(overview: ImplementationOverview): string {
   for (const row of overview.states) {
     for (const c of row.cbms) {
       if (!c.contributions.length) lines.push([row.state, c.cbm, c.status, '', 0, '', ''].map(cell).join(','));
-      for (const item of c.contributions) lines.push([row.state, c.cbm, c.status, item.kind, item.count, item.latest, item.href].map(cell).join(','));
+      for (const item of c.contributions)
+        lines.push([row.state, c.cbm, c.status, item.kind, item.count, item.latest, item.href].map(cell).join(','));
     }
   }
-  return lines.join('\r\n') + '\r\n';
+  return `${lines.join('\r\n')}\r\n`;
 }

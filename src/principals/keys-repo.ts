@@ -55,10 +55,17 @@ const activeKeyQuery = `SELECT k.kid, k.principal_id, k.alg, k.public_jwk, k.sco
  * The key a request names, if it belongs to the issuer and is valid at `now`. Runs on
  * every request, so its SQL is written once rather than built per call.
  */
-export async function findActiveKey(db: PortalDb, issuer: string, kid: string, now: Date): Promise<RegisteredKey | null> {
-  const { rows } = await db.kysely.executeQuery<Pick<PrincipalKeysTable, 'kid' | 'principal_id' | 'alg' | 'public_jwk' | 'scopes'> & { kind: 'state' | 'secretariat' }>(
-    CompiledQuery.raw(activeKeyQuery, [kid, issuer, now.toISOString()]),
-  );
+export async function findActiveKey(
+  db: PortalDb,
+  issuer: string,
+  kid: string,
+  now: Date,
+): Promise<RegisteredKey | null> {
+  const { rows } = await db.kysely.executeQuery<
+    Pick<PrincipalKeysTable, 'kid' | 'principal_id' | 'alg' | 'public_jwk' | 'scopes'> & {
+      kind: 'state' | 'secretariat';
+    }
+  >(CompiledQuery.raw(activeKeyQuery, [kid, issuer, now.toISOString()]));
   const row = rows[0];
   if (!row) return null;
   return {
@@ -91,10 +98,17 @@ const inactiveKeyQuery = `SELECT k.kid, k.alg, k.public_jwk, k.expires_at, k.rev
  * Why a key the issuer names is not active (null: the issuer has no such key). Only read
  * after findActiveKey found nothing, so the path of every accepted request is unchanged.
  */
-export async function findInactiveKey(db: PortalDb, issuer: string, kid: string, now: Date): Promise<InactiveKey | null> {
-  const { rows } = await db.kysely.executeQuery<Pick<PrincipalKeysTable, 'kid' | 'alg' | 'public_jwk' | 'expires_at' | 'revoked_at'> & { replaced_by: string | null }>(
-    CompiledQuery.raw(inactiveKeyQuery, [kid, issuer]),
-  );
+export async function findInactiveKey(
+  db: PortalDb,
+  issuer: string,
+  kid: string,
+  now: Date,
+): Promise<InactiveKey | null> {
+  const { rows } = await db.kysely.executeQuery<
+    Pick<PrincipalKeysTable, 'kid' | 'alg' | 'public_jwk' | 'expires_at' | 'revoked_at'> & {
+      replaced_by: string | null;
+    }
+  >(CompiledQuery.raw(inactiveKeyQuery, [kid, issuer]));
   const row = rows[0];
   if (!row) return null;
   const status = keyStatus(row, now);
@@ -117,8 +131,12 @@ export async function findInactiveKey(db: PortalDb, issuer: string, kid: string,
 function keysWithEvents(db: PortalDb) {
   return db.kysely
     .selectFrom('principal_keys as k')
-    .leftJoin('attestations as registration', (join) => join.on('registration.subject', '=', sql<string>`'urn:cbm:key:' || k.kid`))
-    .leftJoin('attestations as revocation', (join) => join.on('revocation.subject', '=', sql<string>`'urn:cbm:key:' || k.kid || ':revocation'`))
+    .leftJoin('attestations as registration', (join) =>
+      join.on('registration.subject', '=', sql<string>`'urn:cbm:key:' || k.kid`),
+    )
+    .leftJoin('attestations as revocation', (join) =>
+      join.on('revocation.subject', '=', sql<string>`'urn:cbm:key:' || k.kid || ':revocation'`),
+    )
     .selectAll('k')
     .select(['registration.id as registration_attestation_id', 'revocation.id as revocation_attestation_id']);
 }
@@ -128,7 +146,11 @@ export function findKey(db: PortalDb, principalId: string, kid: string) {
 }
 
 export function listKeys(db: PortalDb, principalId: string) {
-  return keysWithEvents(db).where('k.principal_id', '=', principalId).orderBy('k.created_at').orderBy('k.kid').execute();
+  return keysWithEvents(db)
+    .where('k.principal_id', '=', principalId)
+    .orderBy('k.created_at')
+    .orderBy('k.kid')
+    .execute();
 }
 
 /**
@@ -137,6 +159,10 @@ export function listKeys(db: PortalDb, principalId: string) {
  * anchor of every key registration, since nothing in the log can prove them.
  */
 export async function secretariatAnchorKeys(db: PortalDb): Promise<JWK[]> {
-  const rows = await keysWithEvents(db).where('k.principal_id', '=', 'secretariat').orderBy('k.created_at').orderBy('k.kid').execute();
+  const rows = await keysWithEvents(db)
+    .where('k.principal_id', '=', 'secretariat')
+    .orderBy('k.created_at')
+    .orderBy('k.kid')
+    .execute();
   return rows.filter((row) => row.registration_attestation_id === null).map((row) => JSON.parse(row.public_jwk) as JWK);
 }

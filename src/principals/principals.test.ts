@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../clients/typescript/src/index.ts';
 import { count, createTestPortal, ORIGIN, START } from '../../test/support/portal.ts';
-import { type ProblemBody } from '../../test/support/problem.ts';
+import type { ProblemBody } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -70,31 +70,41 @@ describe('principals: states', () => {
   it('refuses to register the same state twice (409) and writes nothing', async () => {
     const portal = await createTestPortal();
     expect((await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' })).status).toBe(201);
-    const before = { principals: count(portal.sqlite, 'principals'), attestations: count(portal.sqlite, 'attestations') };
+    const before = {
+      principals: count(portal.sqlite, 'principals'),
+      attestations: count(portal.sqlite, 'attestations'),
+    };
 
     const res = await portal.secretariat.post('/principals', { id: 'AT', name: 'Republic of Austria' });
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(((await res.json()) as ProblemBody).code).toBe('principal-exists');
-    expect({ principals: count(portal.sqlite, 'principals'), attestations: count(portal.sqlite, 'attestations') }).toEqual(before);
+    expect({
+      principals: count(portal.sqlite, 'principals'),
+      attestations: count(portal.sqlite, 'attestations'),
+    }).toEqual(before);
     const name = portal.sqlite.prepare("SELECT name FROM principals WHERE id = 'AT'").pluck().get();
     expect(name).toBe('Austria');
   });
 
-  it.each(['XK', 'EU', 'UK', 'ZZ'])('refuses the unassigned ISO 3166-1 code %s with 422 pointing at /id', async (id) => {
-    const portal = await createTestPortal();
-    const res = await portal.secretariat.post('/principals', { id, name: `Not a state ${id}` });
-    expect(res.status).toBe(422);
-    const problem = (await res.json()) as ProblemBody;
-    expect(problem.code).toBe('validation-failed');
-    expect(problem.errors?.map((error) => error.pointer)).toEqual(['/id']);
-    expect(count(portal.sqlite, 'principals')).toBe(1);
-  });
+  it.each(['XK', 'EU', 'UK', 'ZZ'])(
+    'refuses the unassigned ISO 3166-1 code %s with 422 pointing at /id',
+    async (id) => {
+      const portal = await createTestPortal();
+      const res = await portal.secretariat.post('/principals', { id, name: `Not a state ${id}` });
+      expect(res.status).toBe(422);
+      const problem = (await res.json()) as ProblemBody;
+      expect(problem.code).toBe('validation-failed');
+      expect(problem.errors?.map((error) => error.pointer)).toEqual(['/id']);
+      expect(count(portal.sqlite, 'principals')).toBe(1);
+    },
+  );
 
   it('pages through five states with limit=2: each state exactly once, in registration order, ending with a null cursor', async () => {
     const portal = await createTestPortal();
     const ids = ['AT', 'DE', 'FR', 'IT', 'PL'];
-    for (const id of ids) expect((await portal.secretariat.post('/principals', { id, name: `State ${id}` })).status).toBe(201);
+    for (const id of ids)
+      expect((await portal.secretariat.post('/principals', { id, name: `State ${id}` })).status).toBe(201);
 
     const seen: string[] = [];
     const pageSizes: number[] = [];
@@ -126,7 +136,9 @@ describe('principals: states', () => {
     ]);
     expect(all.next_cursor).toBeNull();
 
-    const secretariat = (await (await portal.secretariat.get('/principals?kind=secretariat')).json()) as Page<PrincipalBody>;
+    const secretariat = (await (
+      await portal.secretariat.get('/principals?kind=secretariat')
+    ).json()) as Page<PrincipalBody>;
     expect(secretariat.items.map((item) => item.id)).toEqual(['secretariat']);
     const states = (await (await portal.secretariat.get('/principals?kind=state')).json()) as Page<PrincipalBody>;
     expect(states.items.map((item) => item.id)).toEqual(['AT', 'DE']);
@@ -138,7 +150,13 @@ describe('principals: states', () => {
 
     const res = await at.get('/principals/AT');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: 'AT', kind: 'state', name: 'Austria', created_at: START, href: '/principals/AT' });
+    expect(await res.json()).toEqual({
+      id: 'AT',
+      kind: 'state',
+      name: 'Austria',
+      created_at: START,
+      href: '/principals/AT',
+    });
 
     const secretariat = await portal.secretariat.get('/principals/secretariat');
     expect(((await secretariat.json()) as PrincipalBody).kind).toBe('secretariat');
@@ -167,7 +185,11 @@ describe('principals: keys', () => {
     const key = await generateSigningKey(alg);
     const { kid: _kid, alg: _alg, use: _use, ...bare } = key.publicJwk;
 
-    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: bare, scopes: ['read', 'contacts:write'], label: 'CERT notifier' });
+    const res = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: bare,
+      scopes: ['read', 'contacts:write'],
+      label: 'CERT notifier',
+    });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Written<KeyBody>;
     const expectedKid = await calculateJwkThumbprint(
@@ -195,7 +217,9 @@ describe('principals: keys', () => {
       operation: 'registerPrincipalKey',
       principal_id: 'secretariat',
     });
-    const stored = portal.sqlite.prepare('SELECT principal_id, alg, scopes FROM principal_keys WHERE kid = ?').get(expectedKid);
+    const stored = portal.sqlite
+      .prepare('SELECT principal_id, alg, scopes FROM principal_keys WHERE kid = ?')
+      .get(expectedKid);
     expect(stored).toEqual({ principal_id: 'AT', alg, scopes: '["read","contacts:write"]' });
 
     const signer = await portal.client('AT', key.privateJwk);
@@ -207,7 +231,9 @@ describe('principals: keys', () => {
     await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
     await portal.secretariat.post('/principals', { id: 'DE', name: 'Germany' });
     const key = await generateSigningKey();
-    expect((await portal.secretariat.post('/principals/AT/keys', { jwk: key.publicJwk, scopes: ['read'] })).status).toBe(201);
+    expect(
+      (await portal.secretariat.post('/principals/AT/keys', { jwk: key.publicJwk, scopes: ['read'] })).status,
+    ).toBe(201);
     const keysBefore = count(portal.sqlite, 'principal_keys');
 
     const again = await portal.secretariat.post('/principals/AT/keys', { jwk: key.publicJwk, scopes: ['read'] });
@@ -222,11 +248,16 @@ describe('principals: keys', () => {
     const portal = await createTestPortal();
     await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
     const key = await generateSigningKey('EdDSA');
-    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: { kty: 'OKP', crv: 'P-256', x: key.publicJwk.x }, scopes: ['read'] });
+    const res = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: { kty: 'OKP', crv: 'P-256', x: key.publicJwk.x },
+      scopes: ['read'],
+    });
     expect(res.status).toBe(422);
     const problem = (await res.json()) as ProblemBody;
     expect(problem.errors?.map((error) => error.pointer)).toContain('/jwk/crv');
-    expect(portal.sqlite.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'AT'").pluck().get()).toBe(0);
+    expect(portal.sqlite.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'AT'").pluck().get()).toBe(
+      0,
+    );
   });
 
   it('refuses a jwk.kid that is not the thumbprint (422 at /jwk/kid)', async () => {
@@ -234,7 +265,10 @@ describe('principals: keys', () => {
     await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
     const key = await generateSigningKey();
     const other = await generateSigningKey();
-    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: { ...key.publicJwk, kid: other.kid }, scopes: ['read'] });
+    const res = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: { ...key.publicJwk, kid: other.kid },
+      scopes: ['read'],
+    });
     expect(res.status).toBe(422);
     const problem = (await res.json()) as ProblemBody;
     expect(problem.errors).toEqual([{ pointer: '/jwk/kid', detail: expect.stringContaining(key.kid) }]);
@@ -250,14 +284,19 @@ describe('principals: keys', () => {
     expect(problem.errors?.map((error) => error.pointer)).toContain('/jwk/d');
     // The refusal must not echo the private key back.
     expect(JSON.stringify(problem)).not.toContain(key.privateJwk.d);
-    expect(portal.sqlite.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'AT'").pluck().get()).toBe(0);
+    expect(portal.sqlite.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'AT'").pluck().get()).toBe(
+      0,
+    );
   });
 
   it("refuses the 'principals:write' scope on a state's key (422 at /scopes/<index>)", async () => {
     const portal = await createTestPortal();
     await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
     const key = await generateSigningKey();
-    const res = await portal.secretariat.post('/principals/AT/keys', { jwk: key.publicJwk, scopes: ['read', 'principals:write'] });
+    const res = await portal.secretariat.post('/principals/AT/keys', {
+      jwk: key.publicJwk,
+      scopes: ['read', 'principals:write'],
+    });
     expect(res.status).toBe(422);
     const problem = (await res.json()) as ProblemBody;
     expect(problem.errors?.map((error) => error.pointer)).toEqual(['/scopes/1']);
@@ -292,12 +331,24 @@ describe('principals: keys', () => {
     const old = await portal.registerState('AT');
     const next = await generateSigningKey('ES256');
 
-    const res = await portal.secretariat.post(`/principals/AT/keys/${old.kid}/rotate`, { jwk: next.publicJwk, overlap_seconds: 3600 });
+    const res = await portal.secretariat.post(`/principals/AT/keys/${old.kid}/rotate`, {
+      jwk: next.publicJwk,
+      overlap_seconds: 3600,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/principals/AT/keys/${next.kid}`);
     const rotated = (await res.json()) as Written<KeyBody>;
-    expect(rotated.data).toMatchObject({ kid: next.kid, alg: 'ES256', replaces: old.kid, status: 'active', scopes: ['read', 'contacts:write'] });
-    expect(attestationRow(portal.sqlite, rotated.attestation.id)).toMatchObject({ subject: `urn:cbm:key:${next.kid}`, operation: 'rotatePrincipalKey' });
+    expect(rotated.data).toMatchObject({
+      kid: next.kid,
+      alg: 'ES256',
+      replaces: old.kid,
+      status: 'active',
+      scopes: ['read', 'contacts:write'],
+    });
+    expect(attestationRow(portal.sqlite, rotated.attestation.id)).toMatchObject({
+      subject: `urn:cbm:key:${next.kid}`,
+      operation: 'rotatePrincipalKey',
+    });
 
     const oldKey = (await (await portal.secretariat.get(`/principals/AT/keys/${old.kid}`)).json()) as KeyBody;
     expect(oldKey.expires_at).toBe(new Date(Date.parse(START) + HOUR_MS).toISOString());
@@ -315,7 +366,12 @@ describe('principals: keys', () => {
     const refused = await old.get('/principals/AT');
     expect(refused.status).toBe(401);
     // Whoever holds the old key learns when it expired and what replaced it.
-    expect(await refused.json()).toMatchObject({ code: 'key-expired', kid: old.kid, expired_at: new Date(Date.parse(START) + HOUR_MS).toISOString(), replaced_by: next.kid });
+    expect(await refused.json()).toMatchObject({
+      code: 'key-expired',
+      kid: old.kid,
+      expired_at: new Date(Date.parse(START) + HOUR_MS).toISOString(),
+      replaced_by: next.kid,
+    });
     expect((await nextClient.get('/principals/AT')).status).toBe(200);
 
     const expired = (await (await portal.secretariat.get(`/principals/AT/keys/${old.kid}`)).json()) as KeyBody;
@@ -328,7 +384,14 @@ describe('principals: keys', () => {
     const portal = await createTestPortal();
     const old = await portal.registerState('AT');
     const next = await generateSigningKey();
-    expect((await portal.secretariat.post(`/principals/AT/keys/${old.kid}/rotate`, { jwk: next.publicJwk, scopes: ['read'] })).status).toBe(201);
+    expect(
+      (
+        await portal.secretariat.post(`/principals/AT/keys/${old.kid}/rotate`, {
+          jwk: next.publicJwk,
+          scopes: ['read'],
+        })
+      ).status,
+    ).toBe(201);
     const oldKey = (await (await portal.secretariat.get(`/principals/AT/keys/${old.kid}`)).json()) as KeyBody;
     expect(oldKey.expires_at).toBe(new Date(Date.parse(START) + 7 * 24 * HOUR_MS).toISOString());
     const newKey = (await (await portal.secretariat.get(`/principals/AT/keys/${next.kid}`)).json()) as KeyBody;
@@ -346,20 +409,35 @@ describe('principals: keys', () => {
     const at = await portal.registerState('AT');
     expect((await at.get('/principals/AT')).status).toBe(200);
 
-    const res = await portal.secretariat.post(`/principals/AT/keys/${at.kid}/revoke`, { reason: 'compromised', note: 'laptop lost' });
+    const res = await portal.secretariat.post(`/principals/AT/keys/${at.kid}/revoke`, {
+      reason: 'compromised',
+      note: 'laptop lost',
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Written<KeyBody>;
-    expect(body.data).toMatchObject({ kid: at.kid, status: 'revoked', revoked_at: START, revocation_reason: 'compromised: laptop lost' });
+    expect(body.data).toMatchObject({
+      kid: at.kid,
+      status: 'revoked',
+      revoked_at: START,
+      revocation_reason: 'compromised: laptop lost',
+    });
     expect(attestationRow(portal.sqlite, body.attestation.id)).toMatchObject({
       subject: `urn:cbm:key:${at.kid}:revocation`,
       operation: 'revokePrincipalKey',
     });
-    const stored = portal.sqlite.prepare('SELECT revoked_at, revocation_reason FROM principal_keys WHERE kid = ?').get(at.kid);
+    const stored = portal.sqlite
+      .prepare('SELECT revoked_at, revocation_reason FROM principal_keys WHERE kid = ?')
+      .get(at.kid);
     expect(stored).toEqual({ revoked_at: START, revocation_reason: 'compromised: laptop lost' });
 
     const refused = await at.get('/principals/AT');
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toMatchObject({ code: 'key-revoked', kid: at.kid, revoked_at: START, replaced_by: null });
+    expect(await refused.json()).toMatchObject({
+      code: 'key-revoked',
+      kid: at.kid,
+      revoked_at: START,
+      replaced_by: null,
+    });
 
     const attestations = count(portal.sqlite, 'attestations');
     const again = await portal.secretariat.post(`/principals/AT/keys/${at.kid}/revoke`, { reason: 'compromised' });
@@ -372,16 +450,36 @@ describe('principals: keys', () => {
     const portal = await createTestPortal();
     await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
     const first = await generateSigningKey();
-    const registered = (await (await portal.secretariat.post('/principals/AT/keys', { jwk: first.publicJwk, scopes: ['read'] })).json()) as Written<KeyBody>;
-    expect(registered.data).toMatchObject({ registration_attestation_id: registered.attestation.id, revocation_attestation_id: null });
+    const registered = (await (
+      await portal.secretariat.post('/principals/AT/keys', { jwk: first.publicJwk, scopes: ['read'] })
+    ).json()) as Written<KeyBody>;
+    expect(registered.data).toMatchObject({
+      registration_attestation_id: registered.attestation.id,
+      revocation_attestation_id: null,
+    });
     const second = await generateSigningKey();
-    const rotated = (await (await portal.secretariat.post(`/principals/AT/keys/${first.kid}/rotate`, { jwk: second.publicJwk })).json()) as Written<KeyBody>;
-    expect(rotated.data).toMatchObject({ kid: second.kid, registration_attestation_id: rotated.attestation.id, revocation_attestation_id: null });
-    const revoked = (await (await portal.secretariat.post(`/principals/AT/keys/${first.kid}/revoke`, { reason: 'superseded' })).json()) as Written<KeyBody>;
-    expect(revoked.data).toMatchObject({ registration_attestation_id: registered.attestation.id, revocation_attestation_id: revoked.attestation.id });
+    const rotated = (await (
+      await portal.secretariat.post(`/principals/AT/keys/${first.kid}/rotate`, { jwk: second.publicJwk })
+    ).json()) as Written<KeyBody>;
+    expect(rotated.data).toMatchObject({
+      kid: second.kid,
+      registration_attestation_id: rotated.attestation.id,
+      revocation_attestation_id: null,
+    });
+    const revoked = (await (
+      await portal.secretariat.post(`/principals/AT/keys/${first.kid}/revoke`, { reason: 'superseded' })
+    ).json()) as Written<KeyBody>;
+    expect(revoked.data).toMatchObject({
+      registration_attestation_id: registered.attestation.id,
+      revocation_attestation_id: revoked.attestation.id,
+    });
 
-    const listed = (await (await portal.secretariat.get('/principals/AT/keys?status=all')).json()) as { items: KeyBody[] };
-    expect(listed.items.map((key) => [key.kid, key.registration_attestation_id, key.revocation_attestation_id])).toEqual(
+    const listed = (await (await portal.secretariat.get('/principals/AT/keys?status=all')).json()) as {
+      items: KeyBody[];
+    };
+    expect(
+      listed.items.map((key) => [key.kid, key.registration_attestation_id, key.revocation_attestation_id]),
+    ).toEqual(
       expect.arrayContaining([
         [first.kid, registered.attestation.id, revoked.attestation.id],
         [second.kid, rotated.attestation.id, null],
@@ -392,14 +490,35 @@ describe('principals: keys', () => {
     const edited = (await (await portal.secretariat.get(`/principals/AT/keys/${first.kid}`)).json()) as KeyBody;
     expect(edited).toMatchObject({ status: 'active', revocation_attestation_id: revoked.attestation.id });
 
-    const secretariatKey = (await (await portal.secretariat.get(`/principals/secretariat/keys/${portal.secretariat.kid}`)).json()) as KeyBody;
+    const secretariatKey = (await (
+      await portal.secretariat.get(`/principals/secretariat/keys/${portal.secretariat.kid}`)
+    ).json()) as KeyBody;
     expect(secretariatKey).toMatchObject({ registration_attestation_id: null, revocation_attestation_id: null });
-    const jwks = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as { keys: JWK[]; secretariat_keys: JWK[] };
-    expect(jwks.secretariat_keys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', x: portal.secretariat.publicJwk.x, kid: portal.secretariat.kid })]);
+    const jwks = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as {
+      keys: JWK[];
+      secretariat_keys: JWK[];
+    };
+    expect(jwks.secretariat_keys).toEqual([
+      expect.objectContaining({
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: portal.secretariat.publicJwk.x,
+        kid: portal.secretariat.kid,
+      }),
+    ]);
     // A Secretariat key registered later is proven by its attestation, so it is no anchor.
     const spare = await generateSigningKey();
-    expect((await portal.secretariat.post('/principals/secretariat/keys', { jwk: spare.publicJwk, scopes: ['read', 'principals:write'] })).status).toBe(201);
-    const again = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as { secretariat_keys: JWK[] };
+    expect(
+      (
+        await portal.secretariat.post('/principals/secretariat/keys', {
+          jwk: spare.publicJwk,
+          scopes: ['read', 'principals:write'],
+        })
+      ).status,
+    ).toBe(201);
+    const again = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as {
+      secretariat_keys: JWK[];
+    };
     expect(again.secretariat_keys.map((key) => key.kid)).toEqual([portal.secretariat.kid]);
   });
 
@@ -412,8 +531,17 @@ describe('principals: keys', () => {
     expect(portal.sqlite.prepare('SELECT revoked_at FROM principal_keys WHERE kid = ?').pluck().get(kid)).toBeNull();
 
     const spare = await generateSigningKey();
-    expect((await portal.secretariat.post('/principals/secretariat/keys', { jwk: spare.publicJwk, scopes: ['read', 'principals:write'] })).status).toBe(201);
-    const revoked = await portal.secretariat.post(`/principals/secretariat/keys/${kid}/revoke`, { reason: 'superseded' });
+    expect(
+      (
+        await portal.secretariat.post('/principals/secretariat/keys', {
+          jwk: spare.publicJwk,
+          scopes: ['read', 'principals:write'],
+        })
+      ).status,
+    ).toBe(201);
+    const revoked = await portal.secretariat.post(`/principals/secretariat/keys/${kid}/revoke`, {
+      reason: 'superseded',
+    });
     expect(revoked.status).toBe(200);
     const spareClient = await portal.client('secretariat', spare.privateJwk);
     expect((await spareClient.post('/principals', { id: 'AT', name: 'Austria' })).status).toBe(201);
@@ -423,7 +551,14 @@ describe('principals: keys', () => {
   it('keeps a Secretariat key when two revocations race, each naming the other key', async () => {
     const portal = await createTestPortal();
     const spare = await generateSigningKey();
-    expect((await portal.secretariat.post('/principals/secretariat/keys', { jwk: spare.publicJwk, scopes: ['read', 'principals:write'] })).status).toBe(201);
+    expect(
+      (
+        await portal.secretariat.post('/principals/secretariat/keys', {
+          jwk: spare.publicJwk,
+          scopes: ['read', 'principals:write'],
+        })
+      ).status,
+    ).toBe(201);
     const spareClient = await portal.client('secretariat', spare.privateJwk);
 
     const answers = await Promise.all([
@@ -433,8 +568,13 @@ describe('principals: keys', () => {
     expect(answers.map((res) => res.status).sort()).toEqual([200, 409]);
     const refused = answers.find((res) => res.status === 409)!;
     expect(((await refused.json()) as ProblemBody).code).toBe('last-secretariat-key');
-    const active = portal.sqlite.prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'secretariat' AND revoked_at IS NULL").pluck().get();
+    const active = portal.sqlite
+      .prepare("SELECT count(*) FROM principal_keys WHERE principal_id = 'secretariat' AND revoked_at IS NULL")
+      .pluck()
+      .get();
     expect(active).toBe(1);
-    expect(portal.sqlite.prepare("SELECT count(*) FROM attestations WHERE operation = 'revokePrincipalKey'").pluck().get()).toBe(1);
+    expect(
+      portal.sqlite.prepare("SELECT count(*) FROM attestations WHERE operation = 'revokePrincipalKey'").pluck().get(),
+    ).toBe(1);
   });
 });

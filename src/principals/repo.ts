@@ -12,8 +12,15 @@ export function findPrincipal(db: PortalDb, id: string) {
   return db.kysely.selectFrom('principals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function listPrincipals(db: PortalDb, options: { afterSeq: number | null; limit: number; kind?: Principal['kind'] }) {
-  let query = db.kysely.selectFrom('principals').selectAll().orderBy('seq').limit(options.limit + 1);
+export function listPrincipals(
+  db: PortalDb,
+  options: { afterSeq: number | null; limit: number; kind?: Principal['kind'] },
+) {
+  let query = db.kysely
+    .selectFrom('principals')
+    .selectAll()
+    .orderBy('seq')
+    .limit(options.limit + 1);
   if (options.afterSeq !== null) query = query.where('seq', '>', options.afterSeq);
   if (options.kind) query = query.where('kind', '=', options.kind);
   return query.execute();

@@ -8,7 +8,14 @@ import { problems } from '../http/problem.ts';
 import { isAssignedCountryCode } from './iso3166.ts';
 import type { PrincipalKeysTable } from '../db/schema.ts';
 import { acceptPublicKey, type AcceptedKey } from './key-material.ts';
-import { findKey, keyRegistrationSubject, keyRevocationSubject, keyStatus, listKeys, toPrincipalKey } from './keys-repo.ts';
+import {
+  findKey,
+  keyRegistrationSubject,
+  keyRevocationSubject,
+  keyStatus,
+  listKeys,
+  toPrincipalKey,
+} from './keys-repo.ts';
 import { findPrincipal, listPrincipals, toPrincipal } from './repo.ts';
 
 function requireSecretariat<E extends AppEnv>(c: Context<E>) {
@@ -31,7 +38,14 @@ async function existingKey<E extends AppEnv>(c: Context<E>, principalId: string,
 }
 
 /** A key as registered: valid from now on, until rotated away or revoked. */
-function newKeyRow(principalId: string, key: AcceptedKey, scopes: readonly string[], label: string | null, now: Date, replaces: string | null): PrincipalKeysTable {
+function newKeyRow(
+  principalId: string,
+  key: AcceptedKey,
+  scopes: readonly string[],
+  label: string | null,
+  now: Date,
+  replaces: string | null,
+): PrincipalKeysTable {
   return {
     kid: key.kid,
     principal_id: principalId,
@@ -61,7 +75,9 @@ export const principals = new Hono<AppEnv>()
     const { deps } = c.var;
     const { id, name } = c.var.input.body;
     if (!isAssignedCountryCode(id)) {
-      throw problems.unprocessable('The state cannot be registered.', [{ pointer: '/id', detail: 'not an assigned ISO 3166-1 alpha-2 code' }]);
+      throw problems.unprocessable('The state cannot be registered.', [
+        { pointer: '/id', detail: 'not an assigned ISO 3166-1 alpha-2 code' },
+      ]);
     }
     const row = { id, kind: 'state' as const, name, created_at: deps.clock.now().toISOString() };
     const attestation = await attest(c, `urn:cbm:principal:${id}`);
@@ -99,7 +115,14 @@ export const principals = new Hono<AppEnv>()
       c,
       attestation,
       [deps.db.kysely.insertInto('principal_keys').values(row).compile()],
-      { status: 201, data: toPrincipalKey({ ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null }, deps.clock.now()), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
+      {
+        status: 201,
+        data: toPrincipalKey(
+          { ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null },
+          deps.clock.now(),
+        ),
+        headers: { Location: `/principals/${principal.id}/keys/${key.kid}` },
+      },
       { principal_keys: keyExists, attestations: keyExists },
     );
   })
@@ -116,7 +139,8 @@ export const principals = new Hono<AppEnv>()
     const principal = await existingPrincipal(c, principalId);
     const old = await existingKey(c, principalId, kid);
     const now = deps.clock.now();
-    if (keyStatus(old, now) !== 'active') throw problems.conflict('key-not-active', `Key ${kid} is ${keyStatus(old, now)}; register a new key instead.`);
+    if (keyStatus(old, now) !== 'active')
+      throw problems.conflict('key-not-active', `Key ${kid} is ${keyStatus(old, now)}; register a new key instead.`);
     const { jwk, scopes = JSON.parse(old.scopes) as string[], label, overlap_seconds = 604_800 } = c.var.input.body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const oldExpiry = new Date(now.getTime() + overlap_seconds * 1000).toISOString();
@@ -134,7 +158,14 @@ export const principals = new Hono<AppEnv>()
           .where('kid', '=', old.kid)
           .compile(),
       ],
-      { status: 201, data: toPrincipalKey({ ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null }, now), headers: { Location: `/principals/${principal.id}/keys/${key.kid}` } },
+      {
+        status: 201,
+        data: toPrincipalKey(
+          { ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null },
+          now,
+        ),
+        headers: { Location: `/principals/${principal.id}/keys/${key.kid}` },
+      },
       { principal_keys: keyExists, attestations: keyExists },
     );
   })
@@ -148,8 +179,14 @@ export const principals = new Hono<AppEnv>()
     if (key.revoked_at) throw alreadyRevoked();
     const now = deps.clock.now();
     if (principalId === 'secretariat') {
-      const others = (await listKeys(deps.db, principalId)).filter((other) => other.kid !== kid && keyStatus(other, now) === 'active');
-      if (!others.length) throw problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.');
+      const others = (await listKeys(deps.db, principalId)).filter(
+        (other) => other.kid !== kid && keyStatus(other, now) === 'active',
+      );
+      if (!others.length)
+        throw problems.conflict(
+          'last-secretariat-key',
+          'Register another Secretariat key before revoking the last one.',
+        );
     }
     const { reason, note } = c.var.input.body;
     const revoked = { ...key, revoked_at: now.toISOString(), revocation_reason: note ? `${reason}: ${note}` : reason };
@@ -168,7 +205,8 @@ export const principals = new Hono<AppEnv>()
       {
         attestations: alreadyRevoked,
         // The migration's trigger: a concurrent revocation took the other Secretariat key.
-        principal_keys: () => problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.'),
+        principal_keys: () =>
+          problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.'),
       },
     );
   });

@@ -21,14 +21,33 @@ export interface Standing {
 }
 
 const standingStatus = (standing: Standing | undefined): RecipientStatus['status'] =>
-  !standing ? 'pending' : standing.answered ? 'answered' : standing.declined ? 'declined' : standing.accepted ? 'accepted' : 'pending';
+  !standing
+    ? 'pending'
+    : standing.answered
+      ? 'answered'
+      : standing.declined
+        ? 'declined'
+        : standing.accepted
+          ? 'accepted'
+          : 'pending';
 
-export function toRequest(row: Omit<ConsultationRequestsTable, 'seq'>, recipientRows: readonly string[], standings: readonly Standing[], now: Date): ConsultationRequest {
+export function toRequest(
+  row: Omit<ConsultationRequestsTable, 'seq'>,
+  recipientRows: readonly string[],
+  standings: readonly Standing[],
+  now: Date,
+): ConsultationRequest {
   const recipients = recipientRows.filter((id) => id !== row.state_id);
   const byState = new Map(standings.map((standing) => [standing.state, standing]));
   // Listed recipients, each with its standing; for TLP:GREEN and TLP:CLEAR, whoever responded.
   const states = RESTRICTED_TLP.includes(row.tlp) ? recipients : [...byState.keys()].sort();
-  const replies = states.map((state): RecipientStatus => ({ state, status: standingStatus(byState.get(state)), last_response_at: byState.get(state)?.lastResponseAt ?? null }));
+  const replies = states.map(
+    (state): RecipientStatus => ({
+      state,
+      status: standingStatus(byState.get(state)),
+      last_response_at: byState.get(state)?.lastResponseAt ?? null,
+    }),
+  );
   const status: ConsultationRequest['status'] = replies.some((reply) => reply.status === 'answered')
     ? 'answered'
     : replies.some((reply) => reply.status === 'accepted')
@@ -81,7 +100,13 @@ function visibleRequests(db: PortalDb, caller: Caller) {
   return db.kysely
     .selectFrom('consultation_requests')
     .selectAll()
-    .where(visibleTo(caller, { tlp: 'consultation_requests.tlp', author: 'consultation_requests.state_id', recordId: 'consultation_requests.id' }));
+    .where(
+      visibleTo(caller, {
+        tlp: 'consultation_requests.tlp',
+        author: 'consultation_requests.state_id',
+        recordId: 'consultation_requests.id',
+      }),
+    );
 }
 
 /** The request if the caller may see it; undefined otherwise (a 404, whether or not it exists). */
@@ -93,9 +118,16 @@ export function findVisibleRequest(db: PortalDb, caller: Caller, id: string) {
 export function listVisibleRequests(
   db: PortalDb,
   caller: Caller,
-  filter: { direction?: 'sent' | 'received'; type?: ConsultationRequestsTable['type']; beforeSeq: number | null; limit: number },
+  filter: {
+    direction?: 'sent' | 'received';
+    type?: ConsultationRequestsTable['type'];
+    beforeSeq: number | null;
+    limit: number;
+  },
 ) {
-  let query = visibleRequests(db, caller).orderBy('consultation_requests.seq', 'desc').limit(filter.limit + 1);
+  let query = visibleRequests(db, caller)
+    .orderBy('consultation_requests.seq', 'desc')
+    .limit(filter.limit + 1);
   if (filter.beforeSeq !== null) query = query.where('consultation_requests.seq', '<', filter.beforeSeq);
   if (filter.direction === 'sent') query = query.where('consultation_requests.state_id', '=', caller.principalId);
   if (filter.direction === 'received') query = query.where('consultation_requests.state_id', '<>', caller.principalId);
@@ -135,11 +167,22 @@ export async function standingsOfMany(db: PortalDb, requestIds: readonly string[
 
 /** One state's responses to a request, in order. */
 export function responsesOf(db: PortalDb, requestId: string, stateId: string) {
-  return db.kysely.selectFrom('request_responses').selectAll().where('request_id', '=', requestId).where('state_id', '=', stateId).orderBy('response_no').execute();
+  return db.kysely
+    .selectFrom('request_responses')
+    .selectAll()
+    .where('request_id', '=', requestId)
+    .where('state_id', '=', stateId)
+    .orderBy('response_no')
+    .execute();
 }
 
 export function listResponses(db: PortalDb, requestId: string, afterSeq: number | null, limit: number) {
-  let query = db.kysely.selectFrom('request_responses').selectAll().where('request_id', '=', requestId).orderBy('seq').limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('request_responses')
+    .selectAll()
+    .where('request_id', '=', requestId)
+    .orderBy('seq')
+    .limit(limit + 1);
   if (afterSeq !== null) query = query.where('seq', '>', afterSeq);
   return query.execute();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { count, createTestPortal, START, type TestClient, type TestPortal } from '../../test/support/portal.ts';
 import { created, incidentBody, incidentStates, requestBody } from '../../test/support/incidents.ts';
-import { problem, type ProblemBody } from '../../test/support/problem.ts';
+import { problem } from '../../test/support/problem.ts';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -21,8 +21,15 @@ interface Request {
   attestation_id: string;
 }
 
-const WRITE_TABLES = ['consultation_requests', 'request_responses', 'record_recipients', 'attestations', 'log_leaves'] as const;
-const snapshot = (portal: TestPortal) => Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)]));
+const WRITE_TABLES = [
+  'consultation_requests',
+  'request_responses',
+  'record_recipients',
+  'attestations',
+  'log_leaves',
+] as const;
+const snapshot = (portal: TestPortal) =>
+  Object.fromEntries(WRITE_TABLES.map((table) => [table, count(portal.sqlite, table)]));
 
 async function read<T>(client: TestClient, path: string): Promise<T> {
   const res = await client.get(path);
@@ -36,7 +43,8 @@ async function setup() {
   return { portal, ...states };
 }
 
-const respond = (client: TestClient, id: string, action: string, body?: string) => client.post(`/requests/${id}/responses`, { action, ...(body ? { body } : {}) });
+const respond = (client: TestClient, id: string, action: string, body?: string) =>
+  client.post(`/requests/${id}/responses`, { action, ...(body ? { body } : {}) });
 
 describe('requests: sending', () => {
   it('defaults to TLP:AMBER and normal urgency, and attests the exact body', async () => {
@@ -44,8 +52,22 @@ describe('requests: sending', () => {
     const body = requestBody({ urgency: undefined, type: 'assistance' });
     const before = snapshot(portal);
     const { data, attestation } = await created<Request>(AT, '/requests', body);
-    expect(data).toMatchObject({ state: 'AT', tlp: 'TLP:AMBER', urgency: 'normal', recipients: ['BE'], status: 'open', reply_by: null, related_incident: null });
-    expect(snapshot(portal)).toEqual({ ...before, consultation_requests: 1, record_recipients: 2, attestations: before.attestations! + 1, log_leaves: before.log_leaves! + 1 });
+    expect(data).toMatchObject({
+      state: 'AT',
+      tlp: 'TLP:AMBER',
+      urgency: 'normal',
+      recipients: ['BE'],
+      status: 'open',
+      reply_by: null,
+      related_incident: null,
+    });
+    expect(snapshot(portal)).toEqual({
+      ...before,
+      consultation_requests: 1,
+      record_recipients: 2,
+      attestations: before.attestations! + 1,
+      log_leaves: before.log_leaves! + 1,
+    });
     const evidence = await read<{ body: string }>(BE, `/attestations/${attestation.id}/evidence`);
     expect(JSON.parse(Buffer.from(evidence.body, 'base64url').toString('utf8'))).toEqual(body);
     expect(await read(BE, `/requests/${data.id}`)).toEqual(data);
@@ -88,7 +110,11 @@ describe('requests: sending', () => {
   it('relates a request to an incident the sender sees, also one another state notified', async () => {
     const { AT, BE } = await setup();
     const incident = await created<{ id: string }>(BE, '/incidents', incidentBody({ recipients: ['AT'] }));
-    const { data } = await created<Request>(AT, '/requests', requestBody({ related_incident: incident.data.id, type: 'information' }));
+    const { data } = await created<Request>(
+      AT,
+      '/requests',
+      requestBody({ related_incident: incident.data.id, type: 'information' }),
+    );
     expect(data).toMatchObject({ related_incident: incident.data.id, type: 'information' });
   });
 });
@@ -98,8 +124,15 @@ describe('requests: who sees them', () => {
     it(`shows a ${tlp} request and its responses exactly to those it is addressed to`, async () => {
       const { portal, AT, BE, CZ } = await setup();
       const restricted = RESTRICTED.has(tlp);
-      const { data, attestation } = await created<Request>(AT, '/requests', requestBody({ tlp, recipients: restricted ? ['BE'] : undefined }));
-      const answer = await created(BE, `/requests/${data.id}/responses`, { action: 'answer', body: 'Here is what we know.' });
+      const { data, attestation } = await created<Request>(
+        AT,
+        '/requests',
+        requestBody({ tlp, recipients: restricted ? ['BE'] : undefined }),
+      );
+      const answer = await created(BE, `/requests/${data.id}/responses`, {
+        action: 'answer',
+        body: 'Here is what we know.',
+      });
       const readers: [string, TestClient, boolean][] = [
         ['the sender', AT, true],
         ['a recipient', BE, true],
@@ -114,9 +147,17 @@ describe('requests: who sees them', () => {
         expect([who, (await client.get(`/attestations/${answer.attestation.id}`)).status]).toEqual([who, expected]);
         const list = await read<{ items: { id: string }[] }>(client, '/requests');
         expect([who, list.items.map((item) => item.id)]).toEqual([who, sees ? [data.id] : []]);
-        const feed = await read<{ items: { attestation_id: string; record_href: string | null }[] }>(client, '/feed?limit=500');
-        const entries = feed.items.filter((item) => item.attestation_id === attestation.id || item.attestation_id === answer.attestation.id);
-        expect([who, entries.map((item) => item.record_href)]).toEqual([who, sees ? [`/requests/${data.id}`, `/requests/${data.id}/responses`] : []]);
+        const feed = await read<{ items: { attestation_id: string; record_href: string | null }[] }>(
+          client,
+          '/feed?limit=500',
+        );
+        const entries = feed.items.filter(
+          (item) => item.attestation_id === attestation.id || item.attestation_id === answer.attestation.id,
+        );
+        expect([who, entries.map((item) => item.record_href)]).toEqual([
+          who,
+          sees ? [`/requests/${data.id}`, `/requests/${data.id}/responses`] : [],
+        ]);
       }
       // Every participating state may answer a GREEN or CLEAR request; only the listed ones otherwise.
       expect((await respond(CZ, data.id, 'decline')).status).toBe(restricted ? 404 : 201);
@@ -129,13 +170,23 @@ describe('requests: visibility of every response', () => {
     const { portal, AT, BE, CZ } = await setup();
     const { data } = await created<Request>(AT, '/requests', requestBody({ tlp: 'TLP:RED', recipients: ['BE'] }));
     const before = snapshot(portal);
-    const res = await BE.post(`/requests/${data.id}/responses`, { action: 'answer', body: 'For all', tlp: 'TLP:CLEAR', recipients: ['CZ'] });
+    const res = await BE.post(`/requests/${data.id}/responses`, {
+      action: 'answer',
+      body: 'For all',
+      tlp: 'TLP:CLEAR',
+      recipients: ['CZ'],
+    });
     expect(res.status).toBe(422);
     expect(((await problem(res)).errors ?? []).map((error) => error.pointer).sort()).toEqual(['/recipients', '/tlp']);
     expect(snapshot(portal)).toEqual(before);
 
-    const answer = await created(BE, `/requests/${data.id}/responses`, { action: 'answer', body: 'Here is what we know.' });
-    expect(portal.sqlite.prepare('SELECT record_id, tlp FROM attestations WHERE id = ?').get(answer.attestation.id)).toEqual({ record_id: data.id, tlp: 'TLP:RED' });
+    const answer = await created(BE, `/requests/${data.id}/responses`, {
+      action: 'answer',
+      body: 'Here is what we know.',
+    });
+    expect(
+      portal.sqlite.prepare('SELECT record_id, tlp FROM attestations WHERE id = ?').get(answer.attestation.id),
+    ).toEqual({ record_id: data.id, tlp: 'TLP:RED' });
     expect((await CZ.get(`/attestations/${answer.attestation.id}`)).status).toBe(404);
     expect((await CZ.get(`/requests/${data.id}/responses`)).status).toBe(404);
   });
@@ -148,11 +199,23 @@ describe('requests: responses', () => {
     expect((await respond(BE, data.id, 'decline', 'Out of our remit')).status).toBe(201);
     expect((await read<Request>(AT, `/requests/${data.id}`)).status).toBe('open');
     expect((await respond(CZ, data.id, 'decline')).status).toBe(201);
-    expect(await read<Request>(AT, `/requests/${data.id}`)).toMatchObject({ status: 'declined', replies: [{ state: 'BE', status: 'declined' }, { state: 'CZ', status: 'declined' }] });
+    expect(await read<Request>(AT, `/requests/${data.id}`)).toMatchObject({
+      status: 'declined',
+      replies: [
+        { state: 'BE', status: 'declined' },
+        { state: 'CZ', status: 'declined' },
+      ],
+    });
 
     const second = await created<Request>(AT, '/requests', requestBody({ recipients: ['BE', 'CZ'] }));
     expect((await respond(CZ, second.data.id, 'accept')).status).toBe(201);
-    expect(await read<Request>(BE, `/requests/${second.data.id}`)).toMatchObject({ status: 'accepted', replies: [{ state: 'BE', status: 'pending' }, { state: 'CZ', status: 'accepted' }] });
+    expect(await read<Request>(BE, `/requests/${second.data.id}`)).toMatchObject({
+      status: 'accepted',
+      replies: [
+        { state: 'BE', status: 'pending' },
+        { state: 'CZ', status: 'accepted' },
+      ],
+    });
   });
 
   it('is overdue once reply-by passed without an answer, and not once answered', async () => {
@@ -172,7 +235,10 @@ describe('requests: responses', () => {
     const { portal, AT, BE } = await setup();
     const { data } = await created<Request>(AT, '/requests', requestBody());
     expect((await respond(BE, data.id, 'answer', 'First part')).status).toBe(201);
-    const second = await created<{ response_no: number }>(BE, `/requests/${data.id}/responses`, { action: 'answer', body: 'Second part' });
+    const second = await created<{ response_no: number }>(BE, `/requests/${data.id}/responses`, {
+      action: 'answer',
+      body: 'Second part',
+    });
     expect(second.data.response_no).toBe(2);
     const before = snapshot(portal);
     const decline = await respond(BE, data.id, 'decline');
@@ -200,8 +266,17 @@ describe('requests: responses', () => {
     expect((await AT.post('/requests', requestBody({ subject: 'Other' }), { headers })).status).toBe(422);
 
     const answerHeaders = { 'idempotency-key': '"answer-7"' };
-    const answer = await created(BE, `/requests/${first.data.id}/responses`, { action: 'answer', body: 'Done' }, answerHeaders);
-    const again = await BE.post(`/requests/${first.data.id}/responses`, { action: 'answer', body: 'Done' }, { headers: answerHeaders });
+    const answer = await created(
+      BE,
+      `/requests/${first.data.id}/responses`,
+      { action: 'answer', body: 'Done' },
+      answerHeaders,
+    );
+    const again = await BE.post(
+      `/requests/${first.data.id}/responses`,
+      { action: 'answer', body: 'Done' },
+      { headers: answerHeaders },
+    );
     expect(again.status).toBe(201);
     expect(await again.json()).toEqual(answer);
     expect(count(portal.sqlite, 'consultation_requests')).toBe(1);
@@ -212,15 +287,25 @@ describe('requests: responses', () => {
     const { portal, AT, BE } = await setup();
     const sent = (await created<Request>(AT, '/requests', requestBody({ type: 'consultation' }))).data.id;
     portal.clock.advance(1000);
-    const received = (await created<Request>(BE, '/requests', requestBody({ type: 'assistance', recipients: ['AT'] }))).data.id;
+    const received = (await created<Request>(BE, '/requests', requestBody({ type: 'assistance', recipients: ['AT'] })))
+      .data.id;
     const page1 = await read<{ items: { id: string }[]; next_cursor: string | null }>(AT, '/requests?limit=1');
     expect(page1.items.map((item) => item.id)).toEqual([received]);
-    const page2 = await read<{ items: { id: string }[]; next_cursor: string | null }>(AT, `/requests?limit=1&cursor=${page1.next_cursor}`);
+    const page2 = await read<{ items: { id: string }[]; next_cursor: string | null }>(
+      AT,
+      `/requests?limit=1&cursor=${page1.next_cursor}`,
+    );
     expect(page2.items.map((item) => item.id)).toEqual([sent]);
     expect(page2.next_cursor).toBeNull();
-    expect((await read<{ items: { id: string }[] }>(AT, '/requests?direction=sent')).items.map((item) => item.id)).toEqual([sent]);
-    expect((await read<{ items: { id: string }[] }>(AT, '/requests?direction=received')).items.map((item) => item.id)).toEqual([received]);
-    expect((await read<{ items: { id: string }[] }>(AT, '/requests?type=assistance')).items.map((item) => item.id)).toEqual([received]);
+    expect(
+      (await read<{ items: { id: string }[] }>(AT, '/requests?direction=sent')).items.map((item) => item.id),
+    ).toEqual([sent]);
+    expect(
+      (await read<{ items: { id: string }[] }>(AT, '/requests?direction=received')).items.map((item) => item.id),
+    ).toEqual([received]);
+    expect(
+      (await read<{ items: { id: string }[] }>(AT, '/requests?type=assistance')).items.map((item) => item.id),
+    ).toEqual([received]);
     expect((await AT.get('/requests?direction=sideways')).status).toBe(400);
   });
 });

@@ -35,16 +35,29 @@ export const requests = new Hono<AppEnv>()
   .get('/', operation('listRequests'), async (c) => {
     const { db, clock } = c.var.deps;
     const { direction, type, cursor, limit = 100 } = c.var.input.query;
-    const rows = await listVisibleRequests(db, c.var.caller, { direction, type, beforeSeq: decodeCursor(cursor), limit });
+    const rows = await listVisibleRequests(db, c.var.caller, {
+      direction,
+      type,
+      beforeSeq: decodeCursor(cursor),
+      limit,
+    });
     const ids = rows.slice(0, limit).map((row) => row.id);
     const [recipients, standings] = await Promise.all([recipientsOfMany(db, ids), standingsOfMany(db, ids)]);
     const now = clock.now();
-    return c.json(toPage(rows, limit, (row) => row.seq, (row) => toRequest(row, recipients.get(row.id) ?? [], standings.get(row.id) ?? [], now)));
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (row) => row.seq,
+        (row) => toRequest(row, recipients.get(row.id) ?? [], standings.get(row.id) ?? [], now),
+      ),
+    );
   })
 
   .post('/', operation('createRequest'), async (c) => {
     const { deps, caller } = c.var;
-    if (caller.principalKind !== 'state') throw problems.forbidden('states-only', 'Only a participating state sends requests.');
+    if (caller.principalKind !== 'state')
+      throw problems.forbidden('states-only', 'Only a participating state sends requests.');
     const input = c.var.input.body;
     const title = 'The request cannot be sent.';
     const now = deps.clock.now();
@@ -53,15 +66,23 @@ export const requests = new Hono<AppEnv>()
     if (input.reply_by !== undefined) {
       const at = Date.parse(input.reply_by);
       if (!Number.isFinite(at) || at <= now.getTime() || at - now.getTime() > MAX_REPLY_WINDOW_MS) {
-        throw problems.unprocessable(title, [{ pointer: '/reply_by', detail: `must be after now (${now.toISOString()}) and at most 365 days ahead` }]);
+        throw problems.unprocessable(title, [
+          { pointer: '/reply_by', detail: `must be after now (${now.toISOString()}) and at most 365 days ahead` },
+        ]);
       }
       replyBy = new Date(at).toISOString();
     }
     // An incident the sender may not see is, to it, no incident at all.
     if (input.related_incident !== undefined && !(await findVisibleIncident(deps.db, caller, input.related_incident))) {
-      throw problems.unprocessable(title, [{ pointer: '/related_incident', detail: 'no incident you may see has this id' }]);
+      throw problems.unprocessable(title, [
+        { pointer: '/related_incident', detail: 'no incident you may see has this id' },
+      ]);
     }
-    const recipients = await acceptRecipients(deps.db, tlp, input.recipients, { author: caller.principalId, statesOnly: true, title });
+    const recipients = await acceptRecipients(deps.db, tlp, input.recipients, {
+      author: caller.principalId,
+      statesOnly: true,
+      title,
+    });
 
     const id = deps.ids();
     const attestation = await attest(c, `urn:cbm:consultation:${id}`, { recordId: id, tlp });
@@ -78,11 +99,16 @@ export const requests = new Hono<AppEnv>()
       created_at: now.toISOString(),
       attestation_id: attestation.id,
     };
-    return commitAndAnswer(c, attestation, [insertRequestQuery(deps.db, row), ...recipientQueries(deps.db, id, recipients, { author: caller.principalId })], {
-      status: 201,
-      data: toRequest(row, recipients, [], now),
-      headers: { Location: requestHref(id) },
-    });
+    return commitAndAnswer(
+      c,
+      attestation,
+      [insertRequestQuery(deps.db, row), ...recipientQueries(deps.db, id, recipients, { author: caller.principalId })],
+      {
+        status: 201,
+        data: toRequest(row, recipients, [], now),
+        headers: { Location: requestHref(id) },
+      },
+    );
   })
 
   .get('/:requestId', operation('getRequest'), async (c) => {
@@ -104,19 +130,31 @@ export const requests = new Hono<AppEnv>()
     // Whoever may see the request, other than its sender, is a recipient: the listed states
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.
     const request = await visibleRequest(c, c.var.input.path.requestId);
-    if (request.state_id === caller.principalId) throw problems.forbidden('not-a-recipient', 'The sender does not respond to its own request.');
-    if (caller.principalKind !== 'state') throw problems.forbidden('not-a-recipient', 'Recipient states respond to requests.');
+    if (request.state_id === caller.principalId)
+      throw problems.forbidden('not-a-recipient', 'The sender does not respond to its own request.');
+    if (caller.principalKind !== 'state')
+      throw problems.forbidden('not-a-recipient', 'Recipient states respond to requests.');
     const { action, body } = c.var.input.body;
-    if (action === 'answer' && body === undefined) throw problems.unprocessable('The response cannot be recorded.', [{ pointer: '/body', detail: 'an answer needs a body' }]);
+    if (action === 'answer' && body === undefined)
+      throw problems.unprocessable('The response cannot be recorded.', [
+        { pointer: '/body', detail: 'an answer needs a body' },
+      ]);
 
     const state = caller.principalId;
     const previous = await responsesOf(deps.db, request.id, state);
-    if (previous.some((response) => response.action === 'decline')) throw problems.conflict('already-declined', 'This state declined the request; nothing follows a decline.');
+    if (previous.some((response) => response.action === 'decline'))
+      throw problems.conflict('already-declined', 'This state declined the request; nothing follows a decline.');
     if (action !== 'answer' && previous.length) {
-      throw problems.conflict('already-responded', `A state accepts or declines with its first response; ${state} has responded already.`);
+      throw problems.conflict(
+        'already-responded',
+        `A state accepts or declines with its first response; ${state} has responded already.`,
+      );
     }
     const responseNo = previous.length + 1;
-    const attestation = await attest(c, `urn:cbm:consultation:${request.id}:response:${state}:${responseNo}`, { recordId: request.id, tlp: request.tlp });
+    const attestation = await attest(c, `urn:cbm:consultation:${request.id}:response:${state}:${responseNo}`, {
+      recordId: request.id,
+      tlp: request.tlp,
+    });
     const row = {
       request_id: request.id,
       state_id: state,
@@ -126,9 +164,19 @@ export const requests = new Hono<AppEnv>()
       responded_at: deps.clock.now().toISOString(),
       attestation_id: attestation.id,
     };
-    const raced = () => problems.conflict('response-conflict', 'Another response of this state was recorded meanwhile; read the history and try again.');
-    return commitAndAnswer(c, attestation, [insertResponseQuery(deps.db, row)], { status: 201, data: toResponse(row) }, {
-      attestations: raced,
-      request_responses: raced,
-    });
+    const raced = () =>
+      problems.conflict(
+        'response-conflict',
+        'Another response of this state was recorded meanwhile; read the history and try again.',
+      );
+    return commitAndAnswer(
+      c,
+      attestation,
+      [insertResponseQuery(deps.db, row)],
+      { status: 201, data: toResponse(row) },
+      {
+        attestations: raced,
+        request_responses: raced,
+      },
+    );
   });

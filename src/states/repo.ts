@@ -18,7 +18,12 @@ export function toConfirmation(row: Omit<ContactConfirmationsTable, 'seq'>): Con
 
 /** Newest first: the cursor walks down the sequence. */
 export function listConfirmations(db: PortalDb, stateId: string, beforeSeq: number | null, limit: number) {
-  let query = db.kysely.selectFrom('contact_confirmations').selectAll().where('state_id', '=', stateId).orderBy('seq', 'desc').limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('contact_confirmations')
+    .selectAll()
+    .where('state_id', '=', stateId)
+    .orderBy('seq', 'desc')
+    .limit(limit + 1);
   if (beforeSeq !== null) query = query.where('seq', '<', beforeSeq);
   return query.execute();
 }

@@ -21,7 +21,8 @@ export const states = new Hono<AppEnv>()
   .post('/:stateId/confirmations', operation('confirmContacts'), async (c) => {
     const { deps, caller } = c.var;
     const { stateId } = c.var.input.path;
-    if (caller.principalId !== stateId) throw problems.forbidden('not-owner', 'A state confirms only its own directory entries.');
+    if (caller.principalId !== stateId)
+      throw problems.forbidden('not-owner', 'A state confirms only its own directory entries.');
     await registeredState(c, stateId);
     const active = await countActiveContacts(deps.db, stateId);
     const id = deps.ids();
@@ -54,7 +55,12 @@ export const states = new Hono<AppEnv>()
     const { cursor, limit = 100 } = c.var.input.query;
     const now = clock.now();
     const rows = await listPrincipals(db, { afterSeq: decodeCursor(cursor), limit, kind: 'state' });
-    const page = toPage(rows, limit, (row) => row.seq, (row) => row.id);
+    const page = toPage(
+      rows,
+      limit,
+      (row) => row.seq,
+      (row) => row.id,
+    );
     // One state at a time: at most a page of states, each a handful of indexed reads.
     const items: Compliance[] = [];
     for (const stateId of page.items) items.push(await complianceOf(db, stateId, now));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contactBody, count, createTestPortal, START, type TestClient } from '../../test/support/portal.ts';
-import { type ProblemBody } from '../../test/support/problem.ts';
+import type { ProblemBody } from '../../test/support/problem.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
@@ -21,7 +21,13 @@ interface Compliance {
   confirmation_due_at: string | null;
   active_contacts: { policy: number; technical: number };
   late_changes: number;
-  checks: { addressed: number; answered_on_time: number; answered_late: number; missed: number; last_check_at: string | null };
+  checks: {
+    addressed: number;
+    answered_on_time: number;
+    answered_late: number;
+    missed: number;
+    last_check_at: string | null;
+  };
   evaluated_at: string;
 }
 
@@ -44,7 +50,9 @@ describe('states: confirmations', () => {
     await publish(austria, { role: 'technical' });
     await publish(austria, { role: 'policy' });
     const withdrawn = await publish(austria, { role: 'technical' });
-    expect((await austria.post(`/contacts/${withdrawn}/withdraw`, {}, { headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect((await austria.post(`/contacts/${withdrawn}/withdraw`, {}, { headers: { 'If-Match': '"1"' } })).status).toBe(
+      200,
+    );
 
     const res = await austria.post('/states/AT/confirmations', { note: 'Annual review done.' });
     expect(res.status).toBe(201);
@@ -59,10 +67,26 @@ describe('states: confirmations', () => {
       attestation_id: body.attestation.id,
       href: '/states/AT/confirmations',
     });
-    const row = portal.sqlite.prepare('SELECT state_id, confirmed_at, note, active_contacts, attestation_id FROM contact_confirmations WHERE id = ?').get(body.data.id);
-    expect(row).toEqual({ state_id: 'AT', confirmed_at: START, note: 'Annual review done.', active_contacts: 2, attestation_id: body.attestation.id });
-    const attestation = portal.sqlite.prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?').get(body.attestation.id);
-    expect(attestation).toEqual({ subject: `urn:cbm:confirmation:${body.data.id}`, principal_id: 'AT', operation: 'confirmContacts' });
+    const row = portal.sqlite
+      .prepare(
+        'SELECT state_id, confirmed_at, note, active_contacts, attestation_id FROM contact_confirmations WHERE id = ?',
+      )
+      .get(body.data.id);
+    expect(row).toEqual({
+      state_id: 'AT',
+      confirmed_at: START,
+      note: 'Annual review done.',
+      active_contacts: 2,
+      attestation_id: body.attestation.id,
+    });
+    const attestation = portal.sqlite
+      .prepare('SELECT subject, principal_id, operation FROM attestations WHERE id = ?')
+      .get(body.attestation.id);
+    expect(attestation).toEqual({
+      subject: `urn:cbm:confirmation:${body.data.id}`,
+      principal_id: 'AT',
+      operation: 'confirmContacts',
+    });
   });
 
   it('accepts an empty confirmation (no note, no contacts)', async () => {
@@ -109,10 +133,15 @@ describe('states: confirmations', () => {
     ]);
     expect(page.next_cursor).toBeNull();
 
-    const first = (await (await germany.get('/states/AT/confirmations?limit=2')).json()) as { items: Confirmation[]; next_cursor: string | null };
+    const first = (await (await germany.get('/states/AT/confirmations?limit=2')).json()) as {
+      items: Confirmation[];
+      next_cursor: string | null;
+    };
     expect(first.items.map((item) => item.id)).toEqual([ids[2], ids[1]]);
     expect(first.next_cursor).not.toBeNull();
-    const second = (await (await germany.get(`/states/AT/confirmations?limit=2&cursor=${first.next_cursor}`)).json()) as {
+    const second = (await (
+      await germany.get(`/states/AT/confirmations?limit=2&cursor=${first.next_cursor}`)
+    ).json()) as {
       items: Confirmation[];
       next_cursor: string | null;
     };
@@ -155,7 +184,12 @@ describe('states: compliance', () => {
 
     portal.clock.advance(DAY_MS);
     const due = await compliance(germany, 'AT');
-    expect(due).toMatchObject({ status: 'confirmation-due', last_confirmed_at: START, confirmation_due_at: at(365 * DAY_MS), evaluated_at: at(366 * DAY_MS) });
+    expect(due).toMatchObject({
+      status: 'confirmation-due',
+      last_confirmed_at: START,
+      confirmation_due_at: at(365 * DAY_MS),
+      evaluated_at: at(366 * DAY_MS),
+    });
 
     // Confirming again starts a new year.
     expect((await austria.post('/states/AT/confirmations', {})).status).toBe(201);
@@ -198,9 +232,15 @@ describe('states: compliance', () => {
     expect(all.items.map((item) => item.status)).toEqual(['current', 'confirmation-due', 'confirmation-due']);
     for (const item of all.items) expect(item).toEqual(await compliance(germany, item.state));
 
-    const first = (await (await germany.get('/states/compliance?limit=2')).json()) as { items: Compliance[]; next_cursor: string };
+    const first = (await (await germany.get('/states/compliance?limit=2')).json()) as {
+      items: Compliance[];
+      next_cursor: string;
+    };
     expect(first.items.map((item) => item.state)).toEqual(['AT', 'DE']);
-    const rest = (await (await germany.get(`/states/compliance?limit=2&cursor=${first.next_cursor}`)).json()) as { items: Compliance[]; next_cursor: null };
+    const rest = (await (await germany.get(`/states/compliance?limit=2&cursor=${first.next_cursor}`)).json()) as {
+      items: Compliance[];
+      next_cursor: null;
+    };
     expect(rest).toEqual({ items: [all.items[2]], next_cursor: null });
   });
 
@@ -211,7 +251,9 @@ describe('states: compliance', () => {
     const late = (days: number) => ({ effective_at: new Date(Date.parse(START) - days * DAY_MS).toISOString() });
     const id = await publish(austria, late(45));
     await publish(austria, late(10));
-    expect((await austria.put(`/contacts/${id}`, contactBody(late(31)), { headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect(
+      (await austria.put(`/contacts/${id}`, contactBody(late(31)), { headers: { 'If-Match': '"1"' } })).status,
+    ).toBe(200);
     await publish(germany, late(60));
 
     expect((await compliance(germany, 'AT')).late_changes).toBe(2);

@@ -24,10 +24,12 @@ export async function acceptRecipients(
   const listed = recipients ?? [];
   const refuse = (errors: FieldError[]) => problems.unprocessable(options.title, errors);
   if (!RESTRICTED_TLP.includes(tlp)) {
-    if (listed.length) throw refuse([{ pointer: '/recipients', detail: `${tlp} goes to every participant; list no recipients` }]);
+    if (listed.length)
+      throw refuse([{ pointer: '/recipients', detail: `${tlp} goes to every participant; list no recipients` }]);
     return [];
   }
-  if (!listed.length) throw refuse([{ pointer: '/recipients', detail: `${tlp} goes to the listed recipients only; list at least one` }]);
+  if (!listed.length)
+    throw refuse([{ pointer: '/recipients', detail: `${tlp} goes to the listed recipients only; list at least one` }]);
 
   const kinds = new Map<string, string>();
   for (let start = 0; start < listed.length; start += IDS_PER_SELECT) {
@@ -60,7 +62,12 @@ export async function acceptRecipients(
  * (its author column being the answering principal) then still lets the record's author
  * see them. Readers leave the author out of the recipients they show.
  */
-export function recipientQueries(db: PortalDb, recordId: string, recipients: readonly string[], options: { author: string }): CompiledQuery[] {
+export function recipientQueries(
+  db: PortalDb,
+  recordId: string,
+  recipients: readonly string[],
+  options: { author: string },
+): CompiledQuery[] {
   const rows = recipients.length ? [options.author, ...recipients] : [];
   const queries: CompiledQuery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {

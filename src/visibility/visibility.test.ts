@@ -33,7 +33,10 @@ function database(): { sqlite: BetterSqlite3.Database; db: ReturnType<typeof sql
 /** The same database, with every statement read through it recorded (D1 binds at most 100 parameters). */
 function recorded(sqlite: BetterSqlite3.Database, db: PortalDb): { db: PortalDb; reads: CompiledQuery[] } {
   const reads: CompiledQuery[] = [];
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: (event) => void (event.level === 'query' && reads.push(event.query)) });
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log: (event) => void (event.level === 'query' && reads.push(event.query)),
+  });
   return { db: { ...db, kysely }, reads };
 }
 
@@ -77,18 +80,28 @@ describe('visibleTo: who sees a row', () => {
     secretariat: ['clear', 'green-by-secretariat', 'none', 'strict-for-secretariat'],
   };
 
-  it.each(Object.keys(callers) as (keyof typeof callers)[])('shows %s exactly the rows it may see (plain SQL)', async (name) => {
-    const db = await rows();
-    const result = await sql<{ id: string }>`SELECT id FROM vis_rows WHERE ${visibleToSql(callers[name], columns)} ORDER BY id`.execute(db.kysely);
-    expect(result.rows.map((row) => row.id)).toEqual(expected[name]);
-  });
+  it.each(Object.keys(callers) as (keyof typeof callers)[])(
+    'shows %s exactly the rows it may see (plain SQL)',
+    async (name) => {
+      const db = await rows();
+      const result = await sql<{
+        id: string;
+      }>`SELECT id FROM vis_rows WHERE ${visibleToSql(callers[name], columns)} ORDER BY id`.execute(db.kysely);
+      expect(result.rows.map((row) => row.id)).toEqual(expected[name]);
+    },
+  );
 
-  it.each(Object.keys(callers) as (keyof typeof callers)[])('shows %s exactly the rows it may see (query builder)', async (name) => {
-    const db = await rows();
-    const condition = visibleTo(callers[name], columns)(undefined as never);
-    const result = await sql<{ id: string }>`SELECT id FROM vis_rows WHERE ${condition} ORDER BY id`.execute(db.kysely);
-    expect(result.rows.map((row) => row.id)).toEqual(expected[name]);
-  });
+  it.each(Object.keys(callers) as (keyof typeof callers)[])(
+    'shows %s exactly the rows it may see (query builder)',
+    async (name) => {
+      const db = await rows();
+      const condition = visibleTo(callers[name], columns)(undefined as never);
+      const result = await sql<{ id: string }>`SELECT id FROM vis_rows WHERE ${condition} ORDER BY id`.execute(
+        db.kysely,
+      );
+      expect(result.rows.map((row) => row.id)).toEqual(expected[name]);
+    },
+  );
 
   it('restricts exactly TLP:AMBER, TLP:AMBER+STRICT and TLP:RED to their recipients', () => {
     expect(RESTRICTED_TLP).toEqual(['TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED']);
@@ -105,7 +118,12 @@ async function refusal(promise: Promise<unknown>) {
   }
   throw new Error('expected a refusal, but the recipients were accepted');
 }
-const unprocessable = (title: string, errors: { pointer: string; detail: string }[]) => ({ status: 422, code: 'validation-failed', detail: title, errors });
+const unprocessable = (title: string, errors: { pointer: string; detail: string }[]) => ({
+  status: 422,
+  code: 'validation-failed',
+  detail: title,
+  errors,
+});
 
 describe('acceptRecipients', () => {
   const options = { author: 'AT', statesOnly: true, title: 'The recipients are not valid.' };
@@ -115,21 +133,28 @@ describe('acceptRecipients', () => {
     expect(await acceptRecipients(db, tlp, undefined, options)).toEqual([]);
     expect(await acceptRecipients(db, tlp, [], options)).toEqual([]);
     expect(await refusal(acceptRecipients(db, tlp, ['BE'], options))).toEqual(
-      unprocessable(options.title, [{ pointer: '/recipients', detail: `${tlp} goes to every participant; list no recipients` }]),
+      unprocessable(options.title, [
+        { pointer: '/recipients', detail: `${tlp} goes to every participant; list no recipients` },
+      ]),
     );
   });
 
-  it.each(['TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'] as Tlp[])('needs recipients for %s, and returns them sorted', async (tlp) => {
-    const { db } = database();
-    for (const none of [undefined, []]) {
-      expect(await refusal(acceptRecipients(db, tlp, none, options))).toEqual(
-        unprocessable(options.title, [{ pointer: '/recipients', detail: `${tlp} goes to the listed recipients only; list at least one` }]),
-      );
-    }
-    const listed = ['FR', 'BE'];
-    expect(await acceptRecipients(db, tlp, listed, options)).toEqual(['BE', 'FR']);
-    expect(listed).toEqual(['FR', 'BE']);
-  });
+  it.each(['TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'] as Tlp[])(
+    'needs recipients for %s, and returns them sorted',
+    async (tlp) => {
+      const { db } = database();
+      for (const none of [undefined, []]) {
+        expect(await refusal(acceptRecipients(db, tlp, none, options))).toEqual(
+          unprocessable(options.title, [
+            { pointer: '/recipients', detail: `${tlp} goes to the listed recipients only; list at least one` },
+          ]),
+        );
+      }
+      const listed = ['FR', 'BE'];
+      expect(await acceptRecipients(db, tlp, listed, options)).toEqual(['BE', 'FR']);
+      expect(listed).toEqual(['FR', 'BE']);
+    },
+  );
 
   it('refuses the author, an unknown principal and (for states only) the Secretariat, each at its index', async () => {
     const { db } = database();
@@ -141,7 +166,10 @@ describe('acceptRecipients', () => {
       ]),
     );
     // Where any principal may be listed, the Secretariat is one.
-    expect(await acceptRecipients(db, 'TLP:RED', ['secretariat', 'BE'], { ...options, statesOnly: false })).toEqual(['BE', 'secretariat']);
+    expect(await acceptRecipients(db, 'TLP:RED', ['secretariat', 'BE'], { ...options, statesOnly: false })).toEqual([
+      'BE',
+      'secretariat',
+    ]);
     expect(await refusal(acceptRecipients(db, 'TLP:RED', ['XX'], { ...options, statesOnly: false }))).toEqual(
       unprocessable(options.title, [{ pointer: '/recipients/0', detail: 'XX is not a registered principal' }]),
     );
@@ -175,7 +203,9 @@ describe('recipient rows', () => {
     expect(queries).toHaveLength(3);
     expect(queries.map((query) => query.parameters.length)).toEqual([90, 90, 22]);
     await db.commit([...queries, ...recipientQueries(db, 'record-2', ['FR', 'BE'], { author: 'DE' })]);
-    expect(sqlite.prepare("SELECT count(*) FROM record_recipients WHERE record_id = 'record-1'").pluck().get()).toBe(101);
+    expect(sqlite.prepare("SELECT count(*) FROM record_recipients WHERE record_id = 'record-1'").pluck().get()).toBe(
+      101,
+    );
 
     const read = await recipientsOfMany(db, ['record-2', 'record-1', 'record-none']);
     expect([...read.keys()]).toEqual(['record-2', 'record-1', 'record-none']);

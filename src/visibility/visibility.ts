@@ -32,12 +32,18 @@ export interface VisibilityColumns {
  * - TLP:AMBER, TLP:AMBER+STRICT, TLP:RED: the author and the listed recipients only
  *   (the Secretariat too only when listed).
  */
-export function visibleTo<DB extends Database, TB extends keyof DB>(caller: Pick<Caller, 'principalId' | 'principalKind'>, columns: VisibilityColumns) {
+export function visibleTo<DB extends Database, TB extends keyof DB>(
+  caller: Pick<Caller, 'principalId' | 'principalKind'>,
+  columns: VisibilityColumns,
+) {
   return (_eb: ExpressionBuilder<DB, TB>): Expression<SqlBool> => visibleToSql(caller, columns);
 }
 
 /** `visibleTo` as a plain SQL condition, for queries whose tables Kysely does not type (aliases). */
-export function visibleToSql(caller: Pick<Caller, 'principalId' | 'principalKind'>, columns: VisibilityColumns): RawBuilder<SqlBool> {
+export function visibleToSql(
+  caller: Pick<Caller, 'principalId' | 'principalKind'>,
+  columns: VisibilityColumns,
+): RawBuilder<SqlBool> {
   const tlp = sql.ref(columns.tlp);
   const author = sql.ref(columns.author);
   const recordId = sql.ref(columns.recordId);

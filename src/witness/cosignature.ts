@@ -18,7 +18,8 @@ export async function cosignatureKeyId(name: string, publicKey: Uint8Array): Pro
 }
 
 /** The message a cosignature/v1 signs: two header lines, then the checkpoint body with its final newline. */
-export const cosignedMessage = (body: string, timestamp: bigint) => encoder.encode(`cosignature/v1\ntime ${timestamp}\n${body}`);
+export const cosignedMessage = (body: string, timestamp: bigint) =>
+  encoder.encode(`cosignature/v1\ntime ${timestamp}\n${body}`);
 
 /** The note body (text before the blank line, with its final newline), or undefined for a malformed note. */
 export function noteBody(note: string): string | undefined {
@@ -32,7 +33,12 @@ export type CosignatureFlaw = 'malformed' | 'wrong-name' | 'wrong-key-id' | 'bad
  * Checks one signature line as a cosignature/v1 by `jwk` under `name` on `body`. Returns
  * the signed timestamp (POSIX seconds) or the flaw.
  */
-export async function checkCosignature(line: string, name: string, jwk: JWK, body: string): Promise<{ timestamp: bigint } | { flaw: CosignatureFlaw }> {
+export async function checkCosignature(
+  line: string,
+  name: string,
+  jwk: JWK,
+  body: string,
+): Promise<{ timestamp: bigint } | { flaw: CosignatureFlaw }> {
   const match = /^— (\S+) ([A-Za-z0-9+/]+={0,2})$/.exec(line);
   if (!match) return { flaw: 'malformed' };
   if (match[1] !== name) return { flaw: 'wrong-name' };

@@ -18,7 +18,11 @@ const invalid = (detail: string, pointer = '/cosignature') =>
   new Problem(422, 'cosignature-invalid', 'Unprocessable content', detail, [{ pointer, detail }]);
 
 const sizeConflict = (cosigned: number) =>
-  problems.conflict('witness-size-mismatch', `This witness key last cosigned the checkpoint of size ${cosigned}: submit with old_size ${cosigned} and check consistency from it.`, { cosigned_size: cosigned });
+  problems.conflict(
+    'witness-size-mismatch',
+    `This witness key last cosigned the checkpoint of size ${cosigned}: submit with old_size ${cosigned} and check consistency from it.`,
+    { cosigned_size: cosigned },
+  );
 
 const FLAWS: Record<string, string> = {
   malformed: 'is not a note signature line `— <name> <base64(key id || timestamp || signature)>` of 76 bytes',
@@ -41,24 +45,55 @@ export const witness = new Hono<AppEnv>()
     const body = noteBody(checkpoint);
     const lines = body?.split('\n') ?? [];
     const size = lines.length >= 4 && /^(0|[1-9]\d*)$/.test(lines[1]!) ? Number(lines[1]) : undefined;
-    if (size === undefined || !Number.isSafeInteger(size)) throw invalid('The checkpoint is not a signed note with an origin, a size and a root.', '/checkpoint');
-    if (oldSize > size) throw problems.badRequest('old-size-too-large', `old_size ${oldSize} exceeds the checkpoint size ${size}.`, [{ pointer: '/old_size', detail: `must be at most ${size}` }]);
-    const stored = await db.kysely.selectFrom('log_checkpoints').select(['note', 'root_hash']).where('size', '=', size).executeTakeFirst();
+    if (size === undefined || !Number.isSafeInteger(size))
+      throw invalid('The checkpoint is not a signed note with an origin, a size and a root.', '/checkpoint');
+    if (oldSize > size)
+      throw problems.badRequest('old-size-too-large', `old_size ${oldSize} exceeds the checkpoint size ${size}.`, [
+        { pointer: '/old_size', detail: `must be at most ${size}` },
+      ]);
+    const stored = await db.kysely
+      .selectFrom('log_checkpoints')
+      .select(['note', 'root_hash'])
+      .where('size', '=', size)
+      .executeTakeFirst();
     if (!stored || noteBody(stored.note) !== body) {
-      throw new Problem(422, 'checkpoint-unknown', 'Unprocessable content', 'The portal signed no checkpoint with this body: cosign one it served.', [{ pointer: '/checkpoint', detail: 'not a checkpoint this portal signed' }]);
+      throw new Problem(
+        422,
+        'checkpoint-unknown',
+        'Unprocessable content',
+        'The portal signed no checkpoint with this body: cosign one it served.',
+        [{ pointer: '/checkpoint', detail: 'not a checkpoint this portal signed' }],
+      );
     }
-    const key = await db.kysely.selectFrom('principal_keys').select('public_jwk').where('kid', '=', caller.kid).executeTakeFirstOrThrow();
+    const key = await db.kysely
+      .selectFrom('principal_keys')
+      .select('public_jwk')
+      .where('kid', '=', caller.kid)
+      .executeTakeFirstOrThrow();
     const name = witnessName(caller.principalId);
     const line = cosignature.replace(/\n$/, '');
     const checked = await checkCosignature(line, name, JSON.parse(key.public_jwk) as JWK, body!);
     if ('flaw' in checked) throw invalid(`The cosignature ${FLAWS[checked.flaw]} (expected name ${name}).`);
     const now = clock.now();
     const skew = Number(checked.timestamp) - Math.floor(now.getTime() / 1000);
-    if (Math.abs(skew) > TIMESTAMP_TOLERANCE_SECONDS) throw invalid(`The cosignature's timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the portal's clock (at most ${TIMESTAMP_TOLERANCE_SECONDS} s).`);
-    const row = { size, kid: caller.kid, principal_id: caller.principalId, witness_name: name, cosigned_at: Number(checked.timestamp), line, received_at: now.toISOString() };
+    if (Math.abs(skew) > TIMESTAMP_TOLERANCE_SECONDS)
+      throw invalid(
+        `The cosignature's timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the portal's clock (at most ${TIMESTAMP_TOLERANCE_SECONDS} s).`,
+      );
+    const row = {
+      size,
+      kid: caller.kid,
+      principal_id: caller.principalId,
+      witness_name: name,
+      cosigned_at: Number(checked.timestamp),
+      line,
+      received_at: now.toISOString(),
+    };
     const replay = caller.replay;
     const jti = replay ? [recordJtiQuery(db, replay.issuer, replay.jti, replay.expiresAt)] : [];
-    const results = await commitWrite(db, [...jti, insertCosignatureQuery(db, row, oldSize)], { request_jtis: jtiReplayed });
+    const results = await commitWrite(db, [...jti, insertCosignatureQuery(db, row, oldSize)], {
+      request_jtis: jtiReplayed,
+    });
     if (replay) replay.recorded = true;
     // Nothing stored: the key's latest cosigned size is not old_size (tlog-witness 409).
     if ((results[jti.length]?.changes ?? 0) === 0) throw sizeConflict(await lastCosignedSize(db, caller.kid));

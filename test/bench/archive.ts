@@ -33,13 +33,16 @@ const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rs
 
 const dir = mkdtempSync(join(tmpdir(), 'cbm-archive-bench-'));
 try {
-  console.log(`\n== Offline archive (in process, SQLite file), ${RECORDS.toLocaleString('en')} records by ${STATES} states`);
+  console.log(
+    `\n== Offline archive (in process, SQLite file), ${RECORDS.toLocaleString('en')} records by ${STATES} states`,
+  );
   const sqlite = openSqlite(join(dir, 'portal.sqlite'));
   applyMigrations(sqlite, readMigrations());
   const portal = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(dir, 'blobs')), { logClock: 'manual' });
   const codes = ['AT', 'DE', 'FR', 'BE', 'CZ', 'DK', 'ES', 'FI', 'IT', 'NL'].slice(0, STATES);
   const states: TestClient[] = [];
-  for (const code of codes) states.push(await portal.registerState(code, { scopes: ['read', 'contacts:write', 'witness'] }));
+  for (const code of codes)
+    states.push(await portal.registerState(code, { scopes: ['read', 'contacts:write', 'witness'] }));
 
   let started = performance.now();
   const body = (i: number) => JSON.stringify(contactBody({ name: `Officer ${i}` }));
@@ -47,18 +50,35 @@ try {
     const state = states[i % STATES]!;
     const bytes = new TextEncoder().encode(body(i));
     const token = await state.sign('POST', '/contacts', bytes);
-    const res = await portal.app.fetch(new Request(`${ORIGIN}/contacts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: bytes }));
+    const res = await portal.app.fetch(
+      new Request(`${ORIGIN}/contacts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: bytes,
+      }),
+    );
     if (res.status !== 201) throw new Error(`write ${i}: ${res.status} ${await res.text()}`);
     if (i % 4096 === 4095) await portal.logClock.tick();
   }
   await portal.logClock.tick();
   const writeSeconds = seconds(started);
   const appFetch: FetchLike = async (request) => portal.app.fetch(request);
-  const jwks = (await ok((await createPortalClient({ baseUrl: ORIGIN, fetch: appFetch })).GET('/.well-known/jwks.json'))) as PinnedJwks;
+  const jwks = (await ok(
+    (await createPortalClient({ baseUrl: ORIGIN, fetch: appFetch })).GET('/.well-known/jwks.json'),
+  )) as PinnedJwks;
   for (const state of states.slice(0, 3)) {
     let saved: WitnessState | undefined;
     const client = await createPortalClient({ baseUrl: ORIGIN, signer: state.signer, fetch: appFetch });
-    await witnessOnce({ client, issuer: ORIGIN, portalJwks: jwks, principal: state.principal, privateJwk: state.privateJwk, state: saved, saveState: (next) => void (saved = next), now: () => portal.clock.now() });
+    await witnessOnce({
+      client,
+      issuer: ORIGIN,
+      portalJwks: jwks,
+      principal: state.principal,
+      privateJwk: state.privateJwk,
+      state: saved,
+      saveState: (next) => void (saved = next),
+      now: () => portal.clock.now(),
+    });
   }
 
   const client = await createPortalClient({ baseUrl: ORIGIN, signer: states[0]!.signer, fetch: appFetch });
@@ -76,13 +96,21 @@ try {
 
   started = performance.now();
   const witnessKeys = states.slice(0, 3).map((state) => ({ principal: state.principal, jwk: state.publicJwk }));
-  const result = await verifyArchive(() => createInterface({ input: createReadStream(file), crlfDelay: Infinity }), { jwks, witnessKeys, threshold: 2 });
+  const result = await verifyArchive(() => createInterface({ input: createReadStream(file), crlfDelay: Infinity }), {
+    jwks,
+    witnessKeys,
+    threshold: 2,
+  });
   const verifySeconds = seconds(started);
   clearInterval(sample);
   console.log(`  records written (API, signed, attested): ${writeSeconds} s`);
-  console.log(`  export (${result.records.toLocaleString('en')} records, ${result.keys} key proofs, checkpoint of ${head.size.toLocaleString('en')} cosigned by 3): ${exportSeconds} s`);
+  console.log(
+    `  export (${result.records.toLocaleString('en')} records, ${result.keys} key proofs, checkpoint of ${head.size.toLocaleString('en')} cosigned by 3): ${exportSeconds} s`,
+  );
   console.log(`  archive: ${(bytes / MB).toFixed(1)} MB, ${Math.round(bytes / result.records)} bytes per record`);
-  console.log(`  verify offline, 2-of-3 witness policy: ${verifySeconds} s (${Math.round(result.records / Number(verifySeconds))} records/s)`);
+  console.log(
+    `  verify offline, 2-of-3 witness policy: ${verifySeconds} s (${Math.round(result.records / Number(verifySeconds))} records/s)`,
+  );
   console.log(`  peak RSS of the whole run: ${Math.round(peak / MB)} MB`);
   sqlite.close();
 } finally {

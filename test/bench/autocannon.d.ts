@@ -19,7 +19,12 @@ declare module 'autocannon' {
     body?: string | Buffer;
     /** Called before every request of a client (synchronously); return the request to send. */
     setupRequest?: (request: RequestData, context: Record<string, unknown>) => RequestData | null | undefined;
-    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+    onResponse?: (
+      status: number,
+      body: string,
+      context: Record<string, unknown>,
+      headers: Record<string, string | string[]>,
+    ) => void;
   }
 
   export interface Client extends EventEmitter {
@@ -67,7 +72,10 @@ declare module 'autocannon' {
   }
 
   export interface Instance extends EventEmitter, PromiseLike<Result> {
-    on(event: 'response', listener: (client: Client, statusCode: number, resBytes: number, responseTimeMs: number) => void): this;
+    on(
+      event: 'response',
+      listener: (client: Client, statusCode: number, resBytes: number, responseTimeMs: number) => void,
+    ): this;
     on(event: 'reqError', listener: (error: Error) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }

@@ -35,7 +35,13 @@ const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0)
 
 function fileSystemOf(dir: string): string {
   try {
-    return execFileSync('df', ['-T', dir], { encoding: 'utf8' }).trim().split('\n').pop()!.split(/\s+/).slice(0, 2).join(' ');
+    return execFileSync('df', ['-T', dir], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ');
   } catch {
     return 'unknown';
   }
@@ -57,7 +63,9 @@ async function lanesFor(portal: RunningPortal): Promise<WriteLaneSpec[]> {
 
 async function main(): Promise<number> {
   const dataRoot = process.env.BENCH_DATA_DIR ?? tmpdir();
-  log(`durability: synchronous = FULL vs NORMAL, ${settings.connections} connections, ${settings.rounds} x 2 rounds of ${settings.seconds} s`);
+  log(
+    `durability: synchronous = FULL vs NORMAL, ${settings.connections} connections, ${settings.rounds} x 2 rounds of ${settings.seconds} s`,
+  );
   log(`data dirs under ${dataRoot} (${fileSystemOf(dataRoot)})`);
   const portals = new Map<Synchronous, RunningPortal>();
   process.once('exit', () => {
@@ -78,21 +86,33 @@ async function main(): Promise<number> {
       for (const synchronous of order) {
         const portal = portals.get(synchronous)!;
         const measured = await measureSignedWrites(
-          { origin: portal.origin, serverGroup: portal.pid, connections: settings.connections, seconds: settings.seconds, warmupSeconds: settings.warmupSeconds },
+          {
+            origin: portal.origin,
+            serverGroup: portal.pid,
+            connections: settings.connections,
+            seconds: settings.seconds,
+            warmupSeconds: settings.warmupSeconds,
+          },
           `signed contact update, synchronous=${synchronous}`,
           lanes.get(synchronous)!,
         );
         rounds[synchronous].push(measured);
         const trouble = measured.non2xx + measured.errors + measured.timeouts;
-        log(`  round ${round + 1} ${synchronous.padEnd(6)} ${measured.rps.toFixed(0)} writes/s, p50 ${measured.latencyMs.p50.toFixed(2)} ms, p99 ${measured.latencyMs.p99.toFixed(2)} ms${trouble ? `  !! ${trouble} failed` : ''}`);
+        log(
+          `  round ${round + 1} ${synchronous.padEnd(6)} ${measured.rps.toFixed(0)} writes/s, p50 ${measured.latencyMs.p50.toFixed(2)} ms, p99 ${measured.latencyMs.p99.toFixed(2)} ms${trouble ? `  !! ${trouble} failed` : ''}`,
+        );
       }
     }
     const full = mean(rounds.FULL.map((m) => m.rps));
     const normal = mean(rounds.NORMAL.map((m) => m.rps));
     const ratio = full / normal;
     log();
-    log(`  FULL ${full.toFixed(0)} writes/s, NORMAL ${normal.toFixed(0)} writes/s (means of ${settings.rounds} rounds)`);
-    log(`  info  writes/s with synchronous=FULL ÷ with NORMAL: ${ratio.toFixed(3)} (durability against power loss costs ${((1 - ratio) * 100).toFixed(0)}% of write throughput here)`);
+    log(
+      `  FULL ${full.toFixed(0)} writes/s, NORMAL ${normal.toFixed(0)} writes/s (means of ${settings.rounds} rounds)`,
+    );
+    log(
+      `  info  writes/s with synchronous=FULL ÷ with NORMAL: ${ratio.toFixed(3)} (durability against power loss costs ${((1 - ratio) * 100).toFixed(0)}% of write throughput here)`,
+    );
     const failed = [...rounds.FULL, ...rounds.NORMAL].some((m) => m.non2xx + m.errors + m.timeouts > 0 || m.ok === 0);
     const resultsDir = join(REPO_ROOT, 'test/bench/results');
     mkdirSync(resultsDir, { recursive: true });

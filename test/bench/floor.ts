@@ -48,7 +48,12 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
       jwk: stateKey.publicJwk,
       scopes: ['read', 'contacts:write'],
     };
-    const signer = await createRequestSigner({ principal: 'AT', privateJwk: stateKey.privateJwk, audience: ORIGIN, lifetimeSeconds: 300 });
+    const signer = await createRequestSigner({
+      principal: 'AT',
+      privateJwk: stateKey.privateJwk,
+      audience: ORIGIN,
+      lifetimeSeconds: 300,
+    });
     const insert = sqlite.prepare(
       `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -84,7 +89,21 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
         body_sha256: claims.body_sha256!,
         request_sha256: claims.jti,
       });
-      insert.run(id, subject, key.principalId, key.kid, 'updateContact', now.toISOString(), attestation, 'PUT', PATH, 'application/json', request.token, request.body, claims.body_sha256!);
+      insert.run(
+        id,
+        subject,
+        key.principalId,
+        key.kid,
+        'updateContact',
+        now.toISOString(),
+        attestation,
+        'PUT',
+        PATH,
+        'application/json',
+        request.token,
+        request.body,
+        claims.body_sha256!,
+      );
     };
 
     for (let i = 0; i < warmup; i++) await operation(requests[i]!);
@@ -143,7 +162,21 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
     started = performance.now();
     for (let i = 0; i < stepIterations; i++) {
       const request = sample[i]!;
-      insert.run(`step-${i}`, `urn:cbm:step:${i}`, 'AT', stateKey.kid, 'updateContact', now.toISOString(), 'x', 'PUT', PATH, null, request.token, request.body, 'x');
+      insert.run(
+        `step-${i}`,
+        `urn:cbm:step:${i}`,
+        'AT',
+        stateKey.kid,
+        'updateContact',
+        now.toISOString(),
+        'x',
+        'PUT',
+        PATH,
+        null,
+        request.token,
+        request.body,
+        'x',
+      );
     }
     const insertMs = performance.now() - started;
     started = performance.now();

@@ -40,7 +40,12 @@ import { openSqlite, sqlitePortalDb } from '../../src/db/sqlite.ts';
 import type { PortalDb } from '../../src/db/portal-db.ts';
 import { encodeCursor } from '../../src/http/cursor.ts';
 import { uuidv7Generator } from '../../src/ids.ts';
-import { insertIncidentQueries, NOTIFICATION_AFTER_MS, reportFields, type IncidentInput } from '../../src/incidents/repo.ts';
+import {
+  insertIncidentQueries,
+  NOTIFICATION_AFTER_MS,
+  reportFields,
+  type IncidentInput,
+} from '../../src/incidents/repo.ts';
 import { appendLeafQuery } from '../../src/log/leaves.ts';
 import { integrate } from '../../src/log/store.ts';
 import { recipientQueries } from '../../src/visibility/recipients.ts';
@@ -58,7 +63,24 @@ const settings = {
 };
 
 /** The states that notify: the first one is the feed's reader. */
-const STATES = ['AT', 'BE', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU'] as const;
+const STATES = [
+  'AT',
+  'BE',
+  'CZ',
+  'DE',
+  'DK',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GR',
+  'HR',
+  'HU',
+  'IE',
+  'IT',
+  'LT',
+  'LU',
+] as const;
 /** TLP of incident i: a quarter each; AMBER and RED go to the next state in STATES. */
 const TLP_CYCLE: readonly Tlp[] = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:RED'];
 const FILL_BATCH = 1000;
@@ -97,27 +119,65 @@ function incidentInput(author: string, index: number, tlp: Tlp, awareAt: string)
 }
 
 /** A state's request token issued at a given time (the claims the client library puts in). */
-function signRequestAt(state: BenchState, audience: string, iat: number, method: string, path: string, body: Buffer): string {
+function signRequestAt(
+  state: BenchState,
+  audience: string,
+  iat: number,
+  method: string,
+  path: string,
+  body: Buffer,
+): string {
   const header = b64u(JSON.stringify({ alg: 'EdDSA', typ: 'cbm-request+jwt', kid: state.kid }));
-  const claims = { iss: state.id, aud: audience, iat, exp: iat + TOKEN_LIFETIME_SECONDS, jti: randomUUID(), htm: method, htu: path, body_sha256: sha256(body) };
+  const claims = {
+    iss: state.id,
+    aud: audience,
+    iat,
+    exp: iat + TOKEN_LIFETIME_SECONDS,
+    jti: randomUUID(),
+    htm: method,
+    htu: path,
+    body_sha256: sha256(body),
+  };
   const input = `${header}.${b64u(JSON.stringify(claims))}`;
   return `${input}.${edSign(null, Buffer.from(input), state.key).toString('base64url')}`;
 }
 
 async function registerStates(portal: RunningPortal): Promise<BenchState[]> {
-  const secretariat = await createRequestSigner({ principal: 'secretariat', privateJwk: portal.secretariatJwk, audience: portal.origin });
+  const secretariat = await createRequestSigner({
+    principal: 'secretariat',
+    privateJwk: portal.secretariatJwk,
+    audience: portal.origin,
+  });
   return mapBounded(STATES, 4, async (id) => {
     const expect201 = async (res: Response, what: string) => {
       if (res.status !== 201) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
     };
-    await expect201(await signedJson(portal.origin, secretariat, 'POST', '/principals', { id, name: `State ${id}` }), `registering ${id}`);
+    await expect201(
+      await signedJson(portal.origin, secretariat, 'POST', '/principals', { id, name: `State ${id}` }),
+      `registering ${id}`,
+    );
     const pair = await generateSigningKey('EdDSA');
     await expect201(
-      await signedJson(portal.origin, secretariat, 'POST', `/principals/${id}/keys`, { jwk: pair.publicJwk, scopes: ['read', 'incidents:write'], label: 'bench incident desk' }),
+      await signedJson(portal.origin, secretariat, 'POST', `/principals/${id}/keys`, {
+        jwk: pair.publicJwk,
+        scopes: ['read', 'incidents:write'],
+        label: 'bench incident desk',
+      }),
       `registering a key for ${id}`,
     );
-    const signer = await createRequestSigner({ principal: id, privateJwk: pair.privateJwk, audience: portal.origin, lifetimeSeconds: TOKEN_LIFETIME_SECONDS });
-    return { id, kid: signer.kid, privateJwk: pair.privateJwk, key: createPrivateKey({ key: pair.privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' }), signer };
+    const signer = await createRequestSigner({
+      principal: id,
+      privateJwk: pair.privateJwk,
+      audience: portal.origin,
+      lifetimeSeconds: TOKEN_LIFETIME_SECONDS,
+    });
+    return {
+      id,
+      kid: signer.kid,
+      privateJwk: pair.privateJwk,
+      key: createPrivateKey({ key: pair.privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+      signer,
+    };
   });
 }
 
@@ -126,7 +186,16 @@ async function registerStates(portal: RunningPortal): Promise<BenchState[]> {
  * attestation row (as attest() builds it) and its log leaf, the head row and report 1, the
  * recipients.
  */
-async function incidentWrite(db: PortalDb, keys: PortalKeys, origin: string, state: BenchState, index: number, issuedAt: Date, id: string, attestationId: string) {
+async function incidentWrite(
+  db: PortalDb,
+  keys: PortalKeys,
+  origin: string,
+  state: BenchState,
+  index: number,
+  issuedAt: Date,
+  id: string,
+  attestationId: string,
+) {
   const tlp = TLP_CYCLE[index % TLP_CYCLE.length]!;
   const input = incidentInput(state.id, index, tlp, new Date(issuedAt.getTime() - 2 * 3600 * 1000).toISOString());
   const body = Buffer.from(JSON.stringify(input));
@@ -177,7 +246,15 @@ async function incidentWrite(db: PortalDb, keys: PortalKeys, origin: string, sta
     final_met_at: null,
     closed_at: null,
   };
-  const report = { incident_id: id, report_no: 1, stage: 'early-warning' as const, summary: input.summary, ...reportFields(input), reported_at: at, attestation_id: attestationId };
+  const report = {
+    incident_id: id,
+    report_no: 1,
+    stage: 'early-warning' as const,
+    summary: input.summary,
+    ...reportFields(input),
+    reported_at: at,
+    attestation_id: attestationId,
+  };
   return [
     attestation,
     await appendLeafQuery(db, attestationId, token),
@@ -189,7 +266,9 @@ async function incidentWrite(db: PortalDb, keys: PortalKeys, origin: string, sta
 async function fill(portal: RunningPortal, states: BenchState[]) {
   const sqlite = openSqlite(join(portal.dataDir, 'portal.sqlite'));
   const db = sqlitePortalDb(sqlite);
-  const keys = await loadPortalKeys([JSON.parse(readFileSync(join(portal.dataDir, 'portal-signing-key.jwk'), 'utf8')) as JWK]);
+  const keys = await loadPortalKeys([
+    JSON.parse(readFileSync(join(portal.dataDir, 'portal-signing-key.jwk'), 'utf8')) as JWK,
+  ]);
   // Issued over the last hours, 20 ms apart, ids from the same UUIDv7 generator as the server's.
   let nowMs = Date.now() - settings.incidents * 20 - 60_000;
   const ids = uuidv7Generator({ now: () => new Date(nowMs) });
@@ -200,7 +279,20 @@ async function fill(portal: RunningPortal, states: BenchState[]) {
       nowMs += 20;
       return { index, issuedAt: new Date(nowMs), id: ids(), attestationId: ids() };
     });
-    const writes = await Promise.all(planned.map((p) => incidentWrite(db, keys, portal.origin, states[p.index % states.length]!, p.index, p.issuedAt, p.id, p.attestationId)));
+    const writes = await Promise.all(
+      planned.map((p) =>
+        incidentWrite(
+          db,
+          keys,
+          portal.origin,
+          states[p.index % states.length]!,
+          p.index,
+          p.issuedAt,
+          p.id,
+          p.attestationId,
+        ),
+      ),
+    );
     await db.commit(writes.flat());
     if ((from + batch.length) % 25_000 === 0) log(`  ${(from + batch.length).toLocaleString('en')} incidents ...`);
   }
@@ -208,13 +300,22 @@ async function fill(portal: RunningPortal, states: BenchState[]) {
   const logSize = await integrate(db);
   const integratedAt = performance.now();
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  const counts = sqlite.prepare('SELECT (SELECT count(*) FROM incidents) AS incidents, (SELECT count(*) FROM attestations) AS attestations, (SELECT max(seq) FROM attestations) AS max_seq').get() as {
+  const counts = sqlite
+    .prepare(
+      'SELECT (SELECT count(*) FROM incidents) AS incidents, (SELECT count(*) FROM attestations) AS attestations, (SELECT max(seq) FROM attestations) AS max_seq',
+    )
+    .get() as {
     incidents: number;
     attestations: number;
     max_seq: number;
   };
   sqlite.close();
-  return { ...counts, logSize, fillSeconds: (filledAt - started) / 1000, integrateSeconds: (integratedAt - filledAt) / 1000 };
+  return {
+    ...counts,
+    logSize,
+    fillSeconds: (filledAt - started) / 1000,
+    integrateSeconds: (integratedAt - filledAt) / 1000,
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -224,7 +325,11 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const summarise = (samples: number[]) => {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length };
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+  };
 };
 
 /** One page at a time, start and end interleaved so both see the same conditions. */
@@ -239,14 +344,18 @@ async function measureFeed(origin: string, signer: RequestSigner, endCursor: str
     const res = await fetch(`${origin}${paths[which]}`, { headers: { authorization: `Bearer ${tokens[which]}` } });
     const body = (await res.json()) as { items?: unknown[] };
     const ms = performance.now() - begun;
-    if (res.status !== 200 || !body.items) throw new Error(`GET ${paths[which]}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    if (res.status !== 200 || !body.items)
+      throw new Error(`GET ${paths[which]}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
     items[which] = body.items.length;
     return ms;
   };
   for (let i = 0; i < settings.feedSamples + 20; i++) {
     // A read token may be reused until it expires: sign afresh every minute.
     if (performance.now() - signedAt > 60_000) {
-      tokens = { start: await signer.sign({ method: 'GET', pathAndQuery: paths.start }), end: await signer.sign({ method: 'GET', pathAndQuery: paths.end }) };
+      tokens = {
+        start: await signer.sign({ method: 'GET', pathAndQuery: paths.start }),
+        end: await signer.sign({ method: 'GET', pathAndQuery: paths.end }),
+      };
       signedAt = performance.now();
     }
     const order: ('start' | 'end')[] = i % 2 ? ['start', 'end'] : ['end', 'start'];
@@ -255,7 +364,10 @@ async function measureFeed(origin: string, signer: RequestSigner, endCursor: str
       if (i >= 20) samples[which].push(ms); // the first 20 warm up
     }
   }
-  return { start: { ...summarise(samples.start), items: items.start }, end: { ...summarise(samples.end), items: items.end } };
+  return {
+    start: { ...summarise(samples.start), items: items.start },
+    end: { ...summarise(samples.end), items: items.end },
+  };
 }
 
 interface Lane {
@@ -274,7 +386,9 @@ async function measureCreates(origin: string, states: BenchState[], withKey: boo
     const state = states[i % states.length]!;
     return {
       state,
-      body: Buffer.from(JSON.stringify(incidentInput(state.id, i, 'TLP:AMBER', new Date(Date.now() - 3600 * 1000).toISOString()))),
+      body: Buffer.from(
+        JSON.stringify(incidentInput(state.id, i, 'TLP:AMBER', new Date(Date.now() - 3600 * 1000).toISOString())),
+      ),
       pool: [],
       next: 0,
       keys: 0,
@@ -284,7 +398,8 @@ async function measureCreates(origin: string, states: BenchState[], withKey: boo
   });
   // Pre-signed for a rate of 3000/s over the whole run; the rest is signed on the fly (and said so).
   const perLane = Math.ceil((3000 * (settings.seconds + settings.warmupSeconds + 2)) / lanes.length);
-  for (const lane of lanes) lane.pool = Array.from({ length: perLane }, () => lane.sign('POST', '/incidents', lane.body));
+  for (const lane of lanes)
+    lane.pool = Array.from({ length: perLane }, () => lane.sign('POST', '/incidents', lane.body));
   const run = (seconds: number, record: boolean) => {
     const latencies: number[] = [];
     const statuses: Record<string, number> = {};
@@ -333,8 +448,19 @@ async function measureCreates(origin: string, states: BenchState[], withKey: boo
   if (settings.warmupSeconds > 0) await run(settings.warmupSeconds, false);
   const { result, latencies, statuses, errors } = await run(settings.seconds, true);
   const ok = statuses['201'] ?? 0;
-  const failed = Object.entries(statuses).reduce((sum, [status, n]) => sum + (status === '201' ? 0 : n), 0) + result.errors + result.timeouts;
-  return { rps: ok / result.duration, ...summarise(latencies), ok, failed, statuses, errors, onTheFly: lanes.reduce((sum, lane) => sum + lane.onTheFly, 0) };
+  const failed =
+    Object.entries(statuses).reduce((sum, [status, n]) => sum + (status === '201' ? 0 : n), 0) +
+    result.errors +
+    result.timeouts;
+  return {
+    rps: ok / result.duration,
+    ...summarise(latencies),
+    ok,
+    failed,
+    statuses,
+    errors,
+    onTheFly: lanes.reduce((sum, lane) => sum + lane.onTheFly, 0),
+  };
 }
 
 /**
@@ -347,7 +473,11 @@ function storage(dataDir: string) {
   try {
     const pragma = (name: string) => sqlite.pragma(name, { simple: true }) as number;
     const bytesOf = (...names: string[]) =>
-      names.reduce((sum, name) => sum + Number(sqlite.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(name)), 0);
+      names.reduce(
+        (sum, name) =>
+          sum + Number(sqlite.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(name)),
+        0,
+      );
     return {
       bytes: (pragma('page_count') - pragma('freelist_count')) * pragma('page_size'),
       attestations: Number(sqlite.prepare('SELECT count(*) FROM attestations').pluck().get()),
@@ -364,16 +494,40 @@ function storage(dataDir: string) {
             CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);`);
           const insert = before.prepare('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
           const rows = sqlite
-            .prepare('SELECT k.principal_id, k.key, k.fingerprint, k.expires_at, k.attestation_id, k.status, k.headers, k.data, a.token FROM idempotency_keys k JOIN attestations a ON a.id = k.attestation_id')
-            .all() as { principal_id: string; key: string; fingerprint: string; expires_at: string; attestation_id: string; status: number; headers: string; data: string; token: string }[];
+            .prepare(
+              'SELECT k.principal_id, k.key, k.fingerprint, k.expires_at, k.attestation_id, k.status, k.headers, k.data, a.token FROM idempotency_keys k JOIN attestations a ON a.id = k.attestation_id',
+            )
+            .all() as {
+            principal_id: string;
+            key: string;
+            fingerprint: string;
+            expires_at: string;
+            attestation_id: string;
+            status: number;
+            headers: string;
+            data: string;
+            token: string;
+          }[];
           before.transaction(() => {
             for (const row of rows) {
               const body = `{"data":${row.data},"attestation":${JSON.stringify({ id: row.attestation_id, token: row.token, href: `/attestations/${row.attestation_id}` })}}`;
-              insert.run(row.principal_id, row.key, row.fingerprint, row.expires_at, row.expires_at, row.attestation_id, row.status, row.headers, body);
+              insert.run(
+                row.principal_id,
+                row.key,
+                row.fingerprint,
+                row.expires_at,
+                row.expires_at,
+                row.attestation_id,
+                row.status,
+                row.headers,
+                body,
+              );
             }
           })();
           return ['idempotency_keys', 'idempotency_keys_by_expiry'].reduce(
-            (sum, name) => sum + Number(before.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(name)),
+            (sum, name) =>
+              sum +
+              Number(before.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(name)),
             0,
           );
         } finally {
@@ -387,7 +541,9 @@ function storage(dataDir: string) {
 }
 
 async function main(): Promise<number> {
-  log(`\n== Incidents (real server over loopback; ${settings.incidents.toLocaleString('en')} incidents filled in process through the server's code)`);
+  log(
+    `\n== Incidents (real server over loopback; ${settings.incidents.toLocaleString('en')} incidents filled in process through the server's code)`,
+  );
   log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
   let portal: RunningPortal | null = null;
   process.once('exit', () => portal?.killNow());
@@ -404,7 +560,11 @@ async function main(): Promise<number> {
 
     // The end of the feed: a cursor 4 pages' worth of entries before the last one.
     const endCursor = encodeCursor(Math.max(0, filled.max_seq - 4 * FEED_PAGE));
-    const secretariat = await createRequestSigner({ principal: 'secretariat', privateJwk: portal.secretariatJwk, audience: portal.origin });
+    const secretariat = await createRequestSigner({
+      principal: 'secretariat',
+      privateJwk: portal.secretariatJwk,
+      audience: portal.origin,
+    });
     const readers: [string, RequestSigner][] = [
       [`${states[0]!.id} (sees about half)`, states[0]!.signer],
       ['secretariat (sees TLP:CLEAR only)', secretariat],
@@ -417,23 +577,33 @@ async function main(): Promise<number> {
       log(
         `feed page (GET /feed?limit=${FEED_PAGE}) as ${name}: start p50 ${fmt(feed.start.p50)} ms, p99 ${fmt(feed.start.p99)} ms (${feed.start.items} items); end p50 ${fmt(feed.end.p50)} ms, p99 ${fmt(feed.end.p99)} ms (${feed.end.items} items)`,
       );
-      log(`  ${ratio <= 2 ? 'PASS' : 'MISS'}  end vs start of ${filled.incidents.toLocaleString('en')} incidents: ${fmt(ratio)}x (target within 2x)`);
+      log(
+        `  ${ratio <= 2 ? 'PASS' : 'MISS'}  end vs start of ${filled.incidents.toLocaleString('en')} incidents: ${fmt(ratio)}x (target within 2x)`,
+      );
     }
 
-    log(`incident creation: POST /incidents, ${settings.connections} connections, ${settings.seconds} s (+${settings.warmupSeconds} s warm-up) ...`);
+    log(
+      `incident creation: POST /incidents, ${settings.connections} connections, ${settings.seconds} s (+${settings.warmupSeconds} s warm-up) ...`,
+    );
     const beforeCreates = storage(portal.dataDir);
     const withKey = await measureCreates(portal.origin, states, true);
     const afterWithKey = storage(portal.dataDir);
     const withoutKey = await measureCreates(portal.origin, states, false);
     const afterWithoutKey = storage(portal.dataDir);
-    for (const [name, m] of [['with Idempotency-Key', withKey], ['without (same run)', withoutKey]] as const) {
-      log(`  ${name}: ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms (${m.ok} created${m.failed ? `, !! ${m.failed} failed ${JSON.stringify(m.statuses)}` : ''}${m.onTheFly ? `, ${m.onTheFly} signed on the fly` : ''})`);
+    for (const [name, m] of [
+      ['with Idempotency-Key', withKey],
+      ['without (same run)', withoutKey],
+    ] as const) {
+      log(
+        `  ${name}: ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms (${m.ok} created${m.failed ? `, !! ${m.failed} failed ${JSON.stringify(m.statuses)}` : ''}${m.onTheFly ? `, ${m.onTheFly} signed on the fly` : ''})`,
+      );
       for (const error of m.errors) log(`    e.g. ${error}`);
     }
     log(`  info  with key ÷ without: ${fmt(withKey.rps / withoutKey.rps, 3)}x req/s`);
 
     // Bytes per write: the database's growth over each run (warm-up included) per write it stored.
-    const perWrite = (from: ReturnType<typeof storage>, to: ReturnType<typeof storage>) => (to.bytes - from.bytes) / Math.max(1, to.attestations - from.attestations);
+    const perWrite = (from: ReturnType<typeof storage>, to: ReturnType<typeof storage>) =>
+      (to.bytes - from.bytes) / Math.max(1, to.attestations - from.attestations);
     const bytes = {
       withKey: perWrite(beforeCreates, afterWithKey),
       withoutKey: perWrite(afterWithKey, afterWithoutKey),
@@ -441,7 +611,9 @@ async function main(): Promise<number> {
       perKey0004: afterWithoutKey.keyBytes0004 / Math.max(1, afterWithoutKey.keys),
       perAttestation: afterWithoutKey.attestationBytes / Math.max(1, afterWithoutKey.attestations),
     };
-    log(`storage: ${fmt(bytes.withKey, 0)} bytes per write with Idempotency-Key, ${fmt(bytes.withoutKey, 0)} without (database growth per stored write, page_count - freelist_count)`);
+    log(
+      `storage: ${fmt(bytes.withKey, 0)} bytes per write with Idempotency-Key, ${fmt(bytes.withoutKey, 0)} without (database growth per stored write, page_count - freelist_count)`,
+    );
     log(
       `  an Idempotency-Key takes ${fmt(bytes.perKey, 0)} bytes (table and indexes, dbstat; ${afterWithoutKey.keys.toLocaleString('en')} keys); ` +
         `the same keys as 0004 stored them: ${fmt(bytes.perKey0004, 0)} bytes; an attestation row: ${fmt(bytes.perAttestation, 0)} bytes`,
@@ -450,7 +622,10 @@ async function main(): Promise<number> {
     const resultsDir = join(REPO_ROOT, 'test/bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const out = join(resultsDir, 'incidents.json');
-    writeFileSync(out, `${JSON.stringify({ startedAt: new Date().toISOString(), settings, filled, feeds, creates: { withKey, withoutKey }, bytes }, null, 2)}\n`);
+    writeFileSync(
+      out,
+      `${JSON.stringify({ startedAt: new Date().toISOString(), settings, filled, feeds, creates: { withKey, withoutKey }, bytes }, null, 2)}\n`,
+    );
     log(`results: ${out}`);
     return withKey.failed + withoutKey.failed > 0 || withKey.ok === 0 ? 1 : 0;
   } catch (error) {

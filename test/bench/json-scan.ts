@@ -10,7 +10,13 @@ import { scanJson } from '../../src/http/strict-json.ts';
 import { contactBody } from '../support/harness.ts';
 
 const bodies: [string, string, string][] = [
-  ['contact (typical write)', 'createContact', JSON.stringify(contactBody({ notes: 'Reachable 24/7 through the duty officer; escalate to the head of CERT after 30 minutes.' }))],
+  [
+    'contact (typical write)',
+    'createContact',
+    JSON.stringify(
+      contactBody({ notes: 'Reachable 24/7 through the duty officer; escalate to the head of CERT after 30 minutes.' }),
+    ),
+  ],
   [
     'incident, 500 indicators',
     'createIncident',
@@ -30,7 +36,10 @@ const bodies: [string, string, string][] = [
       language: 'de',
       tlp: 'TLP:CLEAR',
       content: { markdown: '# Glossar' },
-      terms: Array.from({ length: 5000 }, (_, i) => ({ term: `Begriff ${i}`, definition: `Die Definition des Begriffs Nummer ${i}, mit Umlauten: äöü ß.` })),
+      terms: Array.from({ length: 5000 }, (_, i) => ({
+        term: `Begriff ${i}`,
+        definition: `Die Definition des Begriffs Nummer ${i}, mit Umlauten: äöü ß.`,
+      })),
     }),
   ],
 ];
@@ -58,5 +67,7 @@ for (const [name, operationId, text] of bodies) {
   }
   const p = Math.min(...parse);
   const b = Math.min(...both);
-  console.log(`${name} (${(text.length / 1024).toFixed(1)} KiB): JSON.parse ${p.toFixed(1)} µs; scan + parse ${b.toFixed(1)} µs (x${(b / p).toFixed(2)})`);
+  console.log(
+    `${name} (${(text.length / 1024).toFixed(1)} KiB): JSON.parse ${p.toFixed(1)} µs; scan + parse ${b.toFixed(1)} µs (x${(b / p).toFixed(2)})`,
+  );
 }

@@ -87,7 +87,8 @@ export function cpuShares(usage: CpuSnapshot | null, requests = 0): CpuShares | 
     serverPercent: percent(usage.server),
     benchPercent: percent(usage.bench),
     foreignPercent: percent(Math.max(0, usage.busy - usage.bench - usage.server)),
-    serverMicrosPerRequest: requests > 0 && usage.server > 0 ? Math.round((usage.server / TICKS_PER_SECOND / requests) * 1e6) : null,
+    serverMicrosPerRequest:
+      requests > 0 && usage.server > 0 ? Math.round((usage.server / TICKS_PER_SECOND / requests) * 1e6) : null,
   };
 }
 
@@ -158,7 +159,13 @@ function percentile(sorted: Float64Array, p: number): number {
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function summarise(name: string, plan: { method: string; path: string }, connections: number, recorder: Recorder, notes: string[]): Measurement {
+function summarise(
+  name: string,
+  plan: { method: string; path: string },
+  connections: number,
+  recorder: Recorder,
+  notes: string[],
+): Measurement {
   const sorted = Float64Array.from(recorder.latencies).sort();
   const mean = sorted.length ? sorted.reduce((sum, value) => sum + value, 0) / sorted.length : Number.NaN;
   return {
@@ -187,7 +194,12 @@ function summarise(name: string, plan: { method: string; path: string }, connect
 }
 
 /** One autocannon run; adds what it saw to `recorder` (when given). */
-async function drive(settings: RunSettings, seconds: number, plan: SegmentPlan, recorder: Recorder | null): Promise<void> {
+async function drive(
+  settings: RunSettings,
+  seconds: number,
+  plan: SegmentPlan,
+  recorder: Recorder | null,
+): Promise<void> {
   const { origin, connections } = settings;
   const options: Options = {
     url: origin,
@@ -249,7 +261,12 @@ export async function measureGet(settings: RunSettings, name: string, path: stri
  * A signed GET. A read token may be reused until it expires (DESIGN.md section 3), so all
  * connections share one token, signed afresh for every segment of at most 100 s.
  */
-export async function measureSignedGet(settings: RunSettings, name: string, signer: RequestSigner, path: string): Promise<Measurement> {
+export async function measureSignedGet(
+  settings: RunSettings,
+  name: string,
+  signer: RequestSigner,
+  path: string,
+): Promise<Measurement> {
   const planFor = async (): Promise<SegmentPlan> => ({
     method: 'GET',
     path,
@@ -370,8 +387,13 @@ const etagVersion = (value: string | string[] | undefined) => {
  * fresh single-use token, pre-signed with the client library before the run (pool sized
  * from the warm-up rate), so signing costs the load generator nothing while it measures.
  */
-export async function measureSignedWrites(settings: RunSettings, name: string, specs: WriteLaneSpec[]): Promise<Measurement> {
-  if (specs.length < settings.connections) throw new Error(`need ${settings.connections} contacts for ${settings.connections} connections`);
+export async function measureSignedWrites(
+  settings: RunSettings,
+  name: string,
+  specs: WriteLaneSpec[],
+): Promise<Measurement> {
+  if (specs.length < settings.connections)
+    throw new Error(`need ${settings.connections} contacts for ${settings.connections} connections`);
   const lanes = specs.slice(0, settings.connections).map((spec, index) => new WriteLane(spec, index, settings.origin));
 
   const planFor = (recorder: Recorder | null): SegmentPlan => {
@@ -388,7 +410,11 @@ export async function measureSignedWrites(settings: RunSettings, name: string, s
             setupRequest: (request) => {
               const { token, body } = lane.take();
               request.path = lane.path;
-              request.headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': `"${lane.version}"` };
+              request.headers = {
+                authorization: `Bearer ${token}`,
+                'content-type': 'application/json',
+                'if-match': `"${lane.version}"`,
+              };
               request.body = body;
               return request;
             },
@@ -456,8 +482,11 @@ export async function measureSignedWrites(settings: RunSettings, name: string, s
   }
   await syncAll();
 
-  notes.push(`${presigned} requests pre-signed with the client library in ${presignSeconds.toFixed(1)} s (not measured)`);
-  if (onTheFly) notes.push(`${onTheFly} requests signed on the fly in the load generator (pool ran dry): it competed for CPU`);
+  notes.push(
+    `${presigned} requests pre-signed with the client library in ${presignSeconds.toFixed(1)} s (not measured)`,
+  );
+  if (onTheFly)
+    notes.push(`${onTheFly} requests signed on the fly in the load generator (pool ran dry): it competed for CPU`);
   const measurement = summarise(name, { method: 'PUT', path: '/contacts/{id}' }, settings.connections, recorder, notes);
   const versionsAdvanced = lanes.reduce((sum, lane) => sum + lane.version, 0);
   measurement.notes.push(`contact versions after the run: ${versionsAdvanced} in total over ${lanes.length} contacts`);

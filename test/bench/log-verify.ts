@@ -57,7 +57,14 @@ try {
     for (let i = from; i < to; i += 1) {
       const token = `${randomBytes((TOKEN_LENGTH * 3) / 4).toString('base64url')}`;
       insertAttestation.run(`bench-${i}`, `urn:cbm:bench:${i}`, token);
-      insertLeaf.run(i, `bench-${i}`, createHash('sha256').update(Buffer.from([0])).update(token).digest());
+      insertLeaf.run(
+        i,
+        `bench-${i}`,
+        createHash('sha256')
+          .update(Buffer.from([0]))
+          .update(token)
+          .digest(),
+      );
     }
   });
   const origin = 'bench.example/log';
@@ -72,7 +79,9 @@ try {
   }
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const fileMb = statSync(join(dir, 'portal.sqlite')).size / MB;
-  console.log(`filled, integrated and signed ${CHECKPOINTS.toLocaleString('en')} checkpoints along the way in ${((performance.now() - started) / 1000).toFixed(1)} s (database ${fileMb.toFixed(0)} MB)`);
+  console.log(
+    `filled, integrated and signed ${CHECKPOINTS.toLocaleString('en')} checkpoints along the way in ${((performance.now() - started) / 1000).toFixed(1)} s (database ${fileMb.toFixed(0)} MB)`,
+  );
 
   // The full check, with memory sampled while it runs (it yields between pages).
   global.gc?.();
@@ -92,12 +101,19 @@ try {
   clearInterval(sampler);
   console.log(
     `full check: ${result.leaves.toLocaleString('en')} leaves, ${result.nodes.toLocaleString('en')} subtree hashes, ${result.checkpoints.toLocaleString('en')} checkpoints re-derived in ${seconds.toFixed(2)} s ` +
-      `(${((result.leaves / seconds) / 1000).toFixed(0)}k leaves/s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, less sensitive than wall time to other load on the machine); ` +
+      `(${(result.leaves / seconds / 1000).toFixed(0)}k leaves/s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, less sensitive than wall time to other load on the machine); ` +
       `memory above the level before: peak RSS +${((peakRss - base.rss) / MB).toFixed(1)} MB, peak heap +${((peakHeap - base.heapUsed) / MB).toFixed(1)} MB`,
   );
 
   // One write's worth of growth, then the log clock's tick at this size.
-  const logClock = createLogClock({ db, keys, clock, health: createHealth(), log: console.error, config: { publicOrigin: 'https://bench.example', checkpointIntervalMs: 1000, logVerifyIntervalMs: 900_000 } });
+  const logClock = createLogClock({
+    db,
+    keys,
+    clock,
+    health: createHealth(),
+    log: console.error,
+    config: { publicOrigin: 'https://bench.example', checkpointIntervalMs: 1000, logVerifyIntervalMs: 900_000 },
+  });
   const ticks: number[] = [];
   for (let i = 0; i < 20; i += 1) {
     fill(SIZE + i, SIZE + i + 1);
@@ -108,8 +124,11 @@ try {
     if (tick?.signed?.size !== SIZE + i + 1) throw new Error(`tick ${i} signed ${JSON.stringify(tick?.signed?.size)}`);
   }
   ticks.sort((a, b) => a - b);
-  console.log(`log clock tick after one write at this size (integrate + check the leaf, re-derive the last root from stored hashes, sign): p50 ${ticks[10]!.toFixed(2)} ms, max ${ticks[19]!.toFixed(2)} ms`);
+  console.log(
+    `log clock tick after one write at this size (integrate + check the leaf, re-derive the last root from stored hashes, sign): p50 ${ticks[10]!.toFixed(2)} ms, max ${ticks[19]!.toFixed(2)} ms`,
+  );
   sqlite.close();
 } finally {
-  if (process.env.BENCH_KEEP) console.log(`kept ${dir}`); else rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

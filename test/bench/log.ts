@@ -85,7 +85,14 @@ async function filledLog(dir: string, size: number) {
   const fill = sqlite.transaction((from: number, to: number) => {
     for (let i = from; i < to; i += 1) {
       insertAttestation.run(`bench-${i}`, `urn:cbm:bench:${i}`, `token-${i}`);
-      insertLeaf.run(i, `bench-${i}`, createHash('sha256').update(Buffer.from([0])).update(`token-${i}`).digest());
+      insertLeaf.run(
+        i,
+        `bench-${i}`,
+        createHash('sha256')
+          .update(Buffer.from([0]))
+          .update(`token-${i}`)
+          .digest(),
+      );
     }
   });
   const started = performance.now();
@@ -93,7 +100,12 @@ async function filledLog(dir: string, size: number) {
   const filledAt = performance.now();
   const integrated = await integrate(db);
   if (integrated !== size) throw new Error(`integrated ${integrated} of ${size}`);
-  return { sqlite, db, fillSeconds: (filledAt - started) / 1000, integrateSeconds: (performance.now() - filledAt) / 1000 };
+  return {
+    sqlite,
+    db,
+    fillSeconds: (filledAt - started) / 1000,
+    integrateSeconds: (performance.now() - filledAt) / 1000,
+  };
 }
 
 async function proofTimes(db: PortalDb, size: number) {
@@ -123,7 +135,9 @@ try {
   console.log('\n== Merkle log (in process, SQLite file, server code path)');
   const baseline = await appendRate(dir, false);
   const withLog = await appendRate(dir, true);
-  console.log(`append: ${withLog.toFixed(0)} appends/s with leaf + integration; ${baseline.toFixed(0)} commits/s without the log (ratio ${(withLog / baseline).toFixed(2)})`);
+  console.log(
+    `append: ${withLog.toFixed(0)} appends/s with leaf + integration; ${baseline.toFixed(0)} commits/s without the log (ratio ${(withLog / baseline).toFixed(2)})`,
+  );
 
   // Both logs are built first and their proofs timed in alternating rounds, so warm-up,
   // JIT state and machine noise weigh on both sizes alike.
@@ -131,7 +145,9 @@ try {
   for (const size of [1000, BIG]) {
     const log = await filledLog(dir, size);
     const count = await sql<{ n: number }>`SELECT count(*) AS n FROM log_nodes`.execute(log.db.kysely);
-    console.log(`log of ${size.toLocaleString('en')} entries: filled in ${log.fillSeconds.toFixed(1)} s, integrated in ${log.integrateSeconds.toFixed(1)} s (${count.rows[0]!.n} subtree hashes stored)`);
+    console.log(
+      `log of ${size.toLocaleString('en')} entries: filled in ${log.fillSeconds.toFixed(1)} s, integrated in ${log.integrateSeconds.toFixed(1)} s (${count.rows[0]!.n} subtree hashes stored)`,
+    );
     logs.set(size, log);
   }
   const rounds: Record<number, Awaited<ReturnType<typeof proofTimes>>[]> = { 1000: [], [BIG]: [] };
@@ -147,13 +163,17 @@ try {
       consistency: { p50: median(all.map((r) => r.consistency.p50)), p99: median(all.map((r) => r.consistency.p99)) },
     };
     const r = results[size]!;
-    console.log(`  ${size.toLocaleString('en')} entries: inclusion proof p50 ${r.inclusion.p50.toFixed(3)} ms, p99 ${r.inclusion.p99.toFixed(3)} ms; consistency proof p50 ${r.consistency.p50.toFixed(3)} ms, p99 ${r.consistency.p99.toFixed(3)} ms (median of 5 alternating rounds)`);
+    console.log(
+      `  ${size.toLocaleString('en')} entries: inclusion proof p50 ${r.inclusion.p50.toFixed(3)} ms, p99 ${r.inclusion.p99.toFixed(3)} ms; consistency proof p50 ${r.consistency.p50.toFixed(3)} ms, p99 ${r.consistency.p99.toFixed(3)} ms (median of 5 alternating rounds)`,
+    );
     log.sqlite.close();
   }
   const small = results[1000]!;
   const big = results[BIG]!;
   const ratio = Math.max(big.inclusion.p50 / small.inclusion.p50, big.consistency.p50 / small.consistency.p50);
-  console.log(`proof time at ${BIG.toLocaleString('en')} vs 1,000 entries: ${ratio.toFixed(2)}x (target within 2x): ${ratio <= 2 ? 'PASS' : 'MISS'}`);
+  console.log(
+    `proof time at ${BIG.toLocaleString('en')} vs 1,000 entries: ${ratio.toFixed(2)}x (target within 2x): ${ratio <= 2 ? 'PASS' : 'MISS'}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -60,7 +60,19 @@ const log = (line = '') => console.log(line);
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 function printTable(rows: Measurement[], floor: FloorResult & { cpu: Measurement['cpu'] }) {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'server µs/req', 'CPU srv/bench/other %'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'max ms',
+    '2xx',
+    'non-2xx',
+    'errors',
+    'server µs/req',
+    'CPU srv/bench/other %',
+  ];
   const cpu = (shares: Measurement['cpu']) =>
     shares ? `${fmt(shares.serverPercent, 0)}/${fmt(shares.benchPercent, 0)}/${fmt(shares.foreignPercent, 0)}` : 'n/a';
   const body = rows.map((m) => [
@@ -89,9 +101,22 @@ function printTable(rows: Measurement[], floor: FloorResult & { cpu: Measurement
     '',
     cpu(floor.cpu),
   ]);
-  body.push(['in-process floor, 16 in flight (info)', fmt(floor.concurrent16OpsPerSecond, 0), '', '', '', '', String(floor.iterations), '', '', '', '']);
+  body.push([
+    'in-process floor, 16 in flight (info)',
+    fmt(floor.concurrent16OpsPerSecond, 0),
+    '',
+    '',
+    '',
+    '',
+    String(floor.iterations),
+    '',
+    '',
+    '',
+    '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   log(line(header));
   log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of body) log(line(row));
@@ -100,7 +125,10 @@ function printTable(rows: Measurement[], floor: FloorResult & { cpu: Measurement
 function gitCommit(): string | null {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${commit}+dirty-src` : commit;
   } catch {
     return null;
@@ -110,16 +138,31 @@ function gitCommit(): string | null {
 async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
-  log(`CBM portal benchmark: ${settings.connections} connections, ${settings.seconds} s per scenario (+${settings.warmupSeconds} s warm-up)`);
-  log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `CBM portal benchmark: ${settings.connections} connections, ${settings.seconds} s per scenario (+${settings.warmupSeconds} s warm-up)`,
+  );
+  log(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   log('The load generator and the server share these cores: read the ratios, not the absolute figures.');
   log();
 
-  log(`in-process floor: 3 rounds of ${settings.floorIterations} iterations of verifyRequestToken + signAttestation + one SQLite insert ...`);
+  log(
+    `in-process floor: 3 rounds of ${settings.floorIterations} iterations of verifyRequestToken + signAttestation + one SQLite insert ...`,
+  );
   const floorCpuBefore = cpuSnapshot(undefined);
-  const floor = { ...(await measureFloor(settings.floorIterations)), cpu: cpuShares(cpuBetween(floorCpuBefore, cpuSnapshot(undefined))) };
-  log(`  ${floor.opsPerSecond} ops/s one at a time (best of rounds: ${floor.roundsOpsPerSecond.join(', ')}), ${floor.concurrent16OpsPerSecond} ops/s with 16 in flight`);
-  log(`  steps alone: verify ${floor.stepMicros.verify} µs, sign ${floor.stepMicros.sign} µs, insert ${floor.stepMicros.insert} µs, sha256 of a token (src/crypto/encoding.ts) ${floor.stepMicros.sha256} µs`);
+  const floor = {
+    ...(await measureFloor(settings.floorIterations)),
+    cpu: cpuShares(cpuBetween(floorCpuBefore, cpuSnapshot(undefined))),
+  };
+  log(
+    `  ${floor.opsPerSecond} ops/s one at a time (best of rounds: ${floor.roundsOpsPerSecond.join(', ')}), ${floor.concurrent16OpsPerSecond} ops/s with 16 in flight`,
+  );
+  log(
+    `  steps alone: verify ${floor.stepMicros.verify} µs, sign ${floor.stepMicros.sign} µs, insert ${floor.stepMicros.insert} µs, sha256 of a token (src/crypto/encoding.ts) ${floor.stepMicros.sha256} µs`,
+  );
   log();
 
   let portal: RunningPortal | null = null;
@@ -137,7 +180,9 @@ async function main(): Promise<number> {
     portal = await startPortal({ nodeFlags: (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean) });
     log(`  ${portal.origin}, pid ${portal.pid}, data ${portal.dataDir}`);
 
-    log(`seeding ${UN_MEMBER_STATES.length} states, one Ed25519 key each, ${CONTACTS_PER_STATE} contacts each (${settings.seedConcurrency} in parallel) ...`);
+    log(
+      `seeding ${UN_MEMBER_STATES.length} states, one Ed25519 key each, ${CONTACTS_PER_STATE} contacts each (${settings.seedConcurrency} in parallel) ...`,
+    );
     const seeded = await seedPortal({
       origin: portal.origin,
       secretariatJwk: portal.secretariatJwk,
@@ -145,10 +190,18 @@ async function main(): Promise<number> {
       contactsPerState: CONTACTS_PER_STATE,
       concurrency: settings.seedConcurrency,
     });
-    log(`  ${seeded.states.length} states, ${seeded.contacts.length} contacts: ${seeded.requests} signed requests in ${seeded.seconds.toFixed(1)} s`);
+    log(
+      `  ${seeded.states.length} states, ${seeded.contacts.length} contacts: ${seeded.requests} signed requests in ${seeded.seconds.toFixed(1)} s`,
+    );
     log();
 
-    const run: RunSettings = { origin: portal.origin, serverGroup: portal.pid, connections: settings.connections, seconds: settings.seconds, warmupSeconds: settings.warmupSeconds };
+    const run: RunSettings = {
+      origin: portal.origin,
+      serverGroup: portal.pid,
+      connections: settings.connections,
+      seconds: settings.seconds,
+      warmupSeconds: settings.warmupSeconds,
+    };
     const reader = seeded.states.find((state) => state.id === 'AT') ?? seeded.states[0]!;
     const scenarios: Measurement[] = [];
     const report = (m: Measurement) => {
@@ -157,7 +210,9 @@ async function main(): Promise<number> {
       const cpu = m.cpu
         ? `; server ${m.cpu.serverMicrosPerRequest ?? 'n/a'} µs CPU/req; cores: server ${m.cpu.serverPercent}%, load generator ${m.cpu.benchPercent}%, other processes ${m.cpu.foreignPercent}%`
         : '';
-      log(`  ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.latencyMs.p50)} ms, p99 ${fmt(m.latencyMs.p99)} ms over ${m.seconds} s${cpu}${trouble ? `  !! ${m.non2xx} non-2xx, ${m.errors} errors, ${m.timeouts} timeouts` : ''}`);
+      log(
+        `  ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.latencyMs.p50)} ms, p99 ${fmt(m.latencyMs.p99)} ms over ${m.seconds} s${cpu}${trouble ? `  !! ${m.non2xx} non-2xx, ${m.errors} errors, ${m.timeouts} timeouts` : ''}`,
+      );
       for (const note of m.notes) log(`    note: ${note}`);
     };
 
@@ -177,8 +232,11 @@ async function main(): Promise<number> {
       const contact = owned[Math.floor((i * stride) / seeded.states.length) % owned.length]!;
       lanes.push({ contactId: contact.id, state: state.id, signer: state.signer, privateJwk: state.privateJwk });
     }
-    if (new Set(lanes.map((lane) => lane.contactId)).size !== lanes.length) throw new Error('write lanes must own distinct contacts');
-    log(`c. signed contact update: PUT /contacts/{id} with If-Match, ${lanes.length} contacts of ${new Set(lanes.map((l) => l.state)).size} states, one per connection ...`);
+    if (new Set(lanes.map((lane) => lane.contactId)).size !== lanes.length)
+      throw new Error('write lanes must own distinct contacts');
+    log(
+      `c. signed contact update: PUT /contacts/{id} with If-Match, ${lanes.length} contacts of ${new Set(lanes.map((l) => l.state)).size} states, one per connection ...`,
+    );
     report(await measureSignedWrites(run, 'signed contact update', lanes));
     log();
 
@@ -191,8 +249,20 @@ async function main(): Promise<number> {
         target: '>= 0.5',
         pass: writes.rps / floor.opsPerSecond >= 0.5,
       },
-      { name: 'signed write req/s ÷ healthz req/s', value: writes.rps / healthz.rps, unit: 'x', target: null, pass: null },
-      { name: 'directory read req/s ÷ healthz req/s', value: directory.rps / healthz.rps, unit: 'x', target: null, pass: null },
+      {
+        name: 'signed write req/s ÷ healthz req/s',
+        value: writes.rps / healthz.rps,
+        unit: 'x',
+        target: null,
+        pass: null,
+      },
+      {
+        name: 'directory read req/s ÷ healthz req/s',
+        value: directory.rps / healthz.rps,
+        unit: 'x',
+        target: null,
+        pass: null,
+      },
       {
         name: `directory read p99 at ${settings.connections} connections`,
         value: directory.latencyMs.p99,
@@ -207,7 +277,9 @@ async function main(): Promise<number> {
     log();
     for (const ratio of ratios) {
       const verdict = ratio.pass === null ? 'info' : ratio.pass ? 'PASS' : 'MISS';
-      log(`  ${verdict.padEnd(4)}  ${ratio.name}: ${fmt(ratio.value, ratio.unit === 'ms' ? 2 : 3)}${ratio.unit === 'ms' ? ' ms' : ''}${ratio.target ? `  (target ${ratio.target}${ratio.unit === 'ms' ? ' ms' : ''})` : ''}`);
+      log(
+        `  ${verdict.padEnd(4)}  ${ratio.name}: ${fmt(ratio.value, ratio.unit === 'ms' ? 2 : 3)}${ratio.unit === 'ms' ? ' ms' : ''}${ratio.target ? `  (target ${ratio.target}${ratio.unit === 'ms' ? ' ms' : ''})` : ''}`,
+      );
     }
 
     const failed = scenarios.filter((m) => m.non2xx + m.errors + m.timeouts > 0 || m.ok === 0);
@@ -216,7 +288,9 @@ async function main(): Promise<number> {
       log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
       log('!! THIS RUN HAD FAILED REQUESTS: its figures are not a valid measurement.');
       for (const m of failed) {
-        log(`!!   ${m.name}: ${m.non2xx} non-2xx ${JSON.stringify(m.statusCodes)}, ${m.errors} errors, ${m.timeouts} timeouts`);
+        log(
+          `!!   ${m.name}: ${m.non2xx} non-2xx ${JSON.stringify(m.statusCodes)}, ${m.errors} errors, ${m.timeouts} timeouts`,
+        );
         for (const sample of m.sampleErrors) log(`!!     e.g. ${sample}`);
       }
       log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
@@ -224,13 +298,18 @@ async function main(): Promise<number> {
       if (tail.length) log(`server output (last lines):\n  ${tail.join('\n  ')}`);
     }
 
-    const disturbed = [...scenarios.map((m) => ({ name: m.name, cpu: m.cpu })), { name: 'in-process floor', cpu: floor.cpu }].filter(
-      (entry) => (entry.cpu?.foreignPercent ?? 0) > FOREIGN_CPU_LIMIT_PERCENT,
-    );
+    const disturbed = [
+      ...scenarios.map((m) => ({ name: m.name, cpu: m.cpu })),
+      { name: 'in-process floor', cpu: floor.cpu },
+    ].filter((entry) => (entry.cpu?.foreignPercent ?? 0) > FOREIGN_CPU_LIMIT_PERCENT);
     if (disturbed.length) {
       log();
-      log(`!! DISTURBED: other processes took more than ${FOREIGN_CPU_LIMIT_PERCENT}% of the cores during ${disturbed.map((d) => `${d.name} (${d.cpu!.foreignPercent}%)`).join(', ')}.`);
-      log('!! Ratios between scenarios measured under different outside load are unreliable; run again on a quiet machine.');
+      log(
+        `!! DISTURBED: other processes took more than ${FOREIGN_CPU_LIMIT_PERCENT}% of the cores during ${disturbed.map((d) => `${d.name} (${d.cpu!.foreignPercent}%)`).join(', ')}.`,
+      );
+      log(
+        '!! Ratios between scenarios measured under different outside load are unreliable; run again on a quiet machine.',
+      );
     }
 
     const resultsDir = join(REPO_ROOT, 'test/bench/results');
@@ -239,9 +318,19 @@ async function main(): Promise<number> {
       startedAt: startedAt.toISOString(),
       wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
       commit: gitCommit(),
-      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? null, node: process.version, platform: process.platform },
+      machine: {
+        cores: availableParallelism(),
+        cpu: cpus()[0]?.model ?? null,
+        node: process.version,
+        platform: process.platform,
+      },
       settings,
-      seed: { states: seeded.states.length, contacts: seeded.contacts.length, requests: seeded.requests, seconds: Math.round(seeded.seconds * 10) / 10 },
+      seed: {
+        states: seeded.states.length,
+        contacts: seeded.contacts.length,
+        requests: seeded.requests,
+        seconds: Math.round(seeded.seconds * 10) / 10,
+      },
       floor,
       scenarios,
       ratios,

@@ -66,7 +66,11 @@ async function expectStatus(res: Response, status: number, what: string) {
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */
-export async function mapBounded<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -89,21 +93,42 @@ export async function seedPortal(options: {
 }): Promise<Seeded> {
   const started = performance.now();
   const { origin } = options;
-  const secretariat = await createRequestSigner({ principal: 'secretariat', privateJwk: options.secretariatJwk, audience: origin });
+  const secretariat = await createRequestSigner({
+    principal: 'secretariat',
+    privateJwk: options.secretariatJwk,
+    audience: origin,
+  });
   let requests = 0;
 
   const perState = await mapBounded(options.states, options.concurrency, async (id) => {
-    await expectStatus(await signedJson(origin, secretariat, 'POST', '/principals', { id, name: `State ${id}` }), 201, `registering ${id}`);
+    await expectStatus(
+      await signedJson(origin, secretariat, 'POST', '/principals', { id, name: `State ${id}` }),
+      201,
+      `registering ${id}`,
+    );
     const key = await generateSigningKey('EdDSA');
     await expectStatus(
-      await signedJson(origin, secretariat, 'POST', `/principals/${id}/keys`, { jwk: key.publicJwk, scopes: ['read', 'contacts:write'], label: 'bench' }),
+      await signedJson(origin, secretariat, 'POST', `/principals/${id}/keys`, {
+        jwk: key.publicJwk,
+        scopes: ['read', 'contacts:write'],
+        label: 'bench',
+      }),
       201,
       `registering a key for ${id}`,
     );
-    const signer = await createRequestSigner({ principal: id, privateJwk: key.privateJwk, audience: origin, lifetimeSeconds: 300 });
+    const signer = await createRequestSigner({
+      principal: id,
+      privateJwk: key.privateJwk,
+      audience: origin,
+      lifetimeSeconds: 300,
+    });
     const contacts: SeededContact[] = [];
     for (let index = 0; index < options.contactsPerState; index++) {
-      const res = await expectStatus(await signedJson(origin, signer, 'POST', '/contacts', contactInput(id, index)), 201, `creating a contact of ${id}`);
+      const res = await expectStatus(
+        await signedJson(origin, signer, 'POST', '/contacts', contactInput(id, index)),
+        201,
+        `creating a contact of ${id}`,
+      );
       const { data } = (await res.json()) as { data: { id: string; version: number } };
       contacts.push({ id: data.id, state: id, version: data.version });
     }

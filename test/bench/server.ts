@@ -13,7 +13,9 @@ import type { JWK } from 'jose';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The node flags `npm start` runs the portal with, read from package.json's start script. */
-const START_NODE_FLAGS = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+const START_NODE_FLAGS = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
   .split(' ')
   .filter((word) => word.startsWith('--'));
 
@@ -73,12 +75,16 @@ export async function startPortal(options: StartOptions = {}): Promise<RunningPo
 
   // Own process group, so the tsx wrapper and the node process under it stop together.
   // The node flags of `npm start` first (package.json), then any the caller adds.
-  const child: ChildProcess = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [...START_NODE_FLAGS, ...(options.nodeFlags ?? []), 'src/node.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: host, ...options.extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child: ChildProcess = spawn(
+    join(REPO_ROOT, 'node_modules/.bin/tsx'),
+    [...START_NODE_FLAGS, ...(options.nodeFlags ?? []), 'src/node.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: host, ...options.extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   child.stdout!.on('data', remember);
   child.stderr!.on('data', remember);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;

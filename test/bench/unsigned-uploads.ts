@@ -62,7 +62,13 @@ async function main() {
   // As `npm start` runs it, but node itself, so /proc/<pid> is the server's.
   const child = spawn(process.execPath, ['--import', 'tsx', '--max-semi-space-size=32', 'src/node.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: tmpdir(),
+      CBM_DATA_DIR: dataDir,
+      CBM_PORT: String(port),
+      CBM_HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const origin = `http://127.0.0.1:${port}`;
@@ -88,8 +94,12 @@ async function main() {
     const statuses = [...new Set(answers.map((answer) => answer.status))].join(', ');
     const slowest = Math.max(...answers.map((answer) => answer.ms));
     console.log(`portal at ${ROOT}`);
-    console.log(`${UPLOADS} concurrent unsigned ${SIZE / 1024 / 1024} MiB PUTs: status ${statuses}; slowest answer ${slowest.toFixed(0)} ms; all sent in ${allMs.toFixed(0)} ms`);
-    console.log(`server RSS: before ${before.rssMiB.toFixed(0)} MiB, peak sampled ${peak.toFixed(0)} MiB (VmHWM ${after.peakMiB.toFixed(0)} MiB), after ${after.rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `${UPLOADS} concurrent unsigned ${SIZE / 1024 / 1024} MiB PUTs: status ${statuses}; slowest answer ${slowest.toFixed(0)} ms; all sent in ${allMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `server RSS: before ${before.rssMiB.toFixed(0)} MiB, peak sampled ${peak.toFixed(0)} MiB (VmHWM ${after.peakMiB.toFixed(0)} MiB), after ${after.rssMiB.toFixed(0)} MiB`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((wait) => child.once('exit', wait));

@@ -17,7 +17,8 @@ import { contactBody, createTestPortal, ORIGIN, type TestClient } from '../suppo
 import { typedClient } from '../support/typed.ts';
 
 const GOPATH = '/usr/share/gocode';
-const hasGo = spawnSync('go', ['version']).status === 0 && existsSync(join(GOPATH, 'src/golang.org/x/mod/sumdb/note/note.go'));
+const hasGo =
+  spawnSync('go', ['version']).status === 0 && existsSync(join(GOPATH, 'src/golang.org/x/mod/sumdb/note/note.go'));
 const source = fileURLToPath(new URL('./cosigned_note.go', import.meta.url));
 const raw = (jwk: { x?: string }) => btoa(String.fromCharCode(...base64url.decode(jwk.x!)));
 
@@ -28,7 +29,10 @@ describe.skipIf(!hasGo)('a cosigned checkpoint read by Go sumdb/note', () => {
     work = mkdtempSync(join(tmpdir(), 'cbm-interop-'));
     binary = join(work, 'cosigned_note');
     // GOPATH mode: Debian's packaged module, no network, no module cache.
-    execFileSync('go', ['build', '-o', binary, source], { env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(work, 'cache'), GOFLAGS: '' }, stdio: 'pipe' });
+    execFileSync('go', ['build', '-o', binary, source], {
+      env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(work, 'cache'), GOFLAGS: '' },
+      stdio: 'pipe',
+    });
   }, 120_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -40,7 +44,8 @@ describe.skipIf(!hasGo)('a cosigned checkpoint read by Go sumdb/note', () => {
   it('verifies the portal signature and three witness cosignatures; refuses a changed byte and a policy of 4', async () => {
     const portal = await createTestPortal();
     const states: TestClient[] = [];
-    for (const id of ['AT', 'DE', 'FR']) states.push(await portal.registerState(id, { scopes: ['read', 'contacts:write', 'witness'] }));
+    for (const id of ['AT', 'DE', 'FR'])
+      states.push(await portal.registerState(id, { scopes: ['read', 'contacts:write', 'witness'] }));
     expect((await states[0]!.post('/contacts', contactBody())).status).toBe(201);
     const jwks = (await ok((await typedClient(portal)).GET('/.well-known/jwks.json'))) as PinnedJwks;
     for (const state of states) {
@@ -68,9 +73,16 @@ describe.skipIf(!hasGo)('a cosigned checkpoint read by Go sumdb/note', () => {
       threshold: 3,
     };
     const verified = verify(input);
-    expect(verified).toEqual({ status: 0, stdout: `portal.test/log portal\ncbm-witness/AT ${seconds}\ncbm-witness/DE ${seconds}\ncbm-witness/FR ${seconds}\n`, stderr: '' });
+    expect(verified).toEqual({
+      status: 0,
+      stdout: `portal.test/log portal\ncbm-witness/AT ${seconds}\ncbm-witness/DE ${seconds}\ncbm-witness/FR ${seconds}\n`,
+      stderr: '',
+    });
 
-    expect(verify({ ...input, threshold: 4 })).toMatchObject({ status: 1, stderr: 'policy: 3 witnesses cosigned, 4 needed' });
+    expect(verify({ ...input, threshold: 4 })).toMatchObject({
+      status: 1,
+      stderr: 'policy: 3 witnesses cosigned, 4 needed',
+    });
     // One witness key unknown to the verifier: its line is ignored, as a note verifier must.
     expect(verify({ ...input, witnesses: input.witnesses.slice(1), threshold: 2 })).toMatchObject({ status: 0 });
     // A changed byte in a cosignature of a known witness: Go refuses the whole note.

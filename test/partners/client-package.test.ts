@@ -20,29 +20,55 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 // npm's own environment for child npm runs: offline-first from the cache the repository's
 // install filled, nothing reported, no scripts of the dependencies.
-const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_ignore_scripts: 'false' };
+const npmEnv = {
+  ...process.env,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_ignore_scripts: 'false',
+};
 
 describe('the client package', () => {
-  test('packs JavaScript with declarations, installs into an empty project and works there under plain node', { timeout: 180_000 }, async () => {
+  test('packs JavaScript with declarations, installs into an empty project and works there under plain node', {
+    timeout: 180_000,
+  }, async () => {
     // Packed from a copy, so its prepack build does not rewrite the dist/ other tests run.
     const source = join(scratch, 'client');
-    cpSync(join(ROOT, 'clients/typescript'), source, { recursive: true, filter: (path) => !/\/(dist|test|node_modules)(\/|$)/.test(path.slice(ROOT.length)) });
+    cpSync(join(ROOT, 'clients/typescript'), source, {
+      recursive: true,
+      filter: (path) => !/\/(dist|test|node_modules)(\/|$)/.test(path.slice(ROOT.length)),
+    });
     symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'));
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: source, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+      cwd: source,
+      env: npmEnv,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     const files = info!.files.map((file) => file.path);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/cli.js');
     expect(files).toContain('bin/cbm.mjs');
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'clients/typescript/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'clients/typescript/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
 
     const project = join(scratch, 'partner');
     await run('mkdir', ['-p', project]);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'partner', version: '1.0.0', private: true, type: 'module' }));
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(scratch, info!.filename)], { cwd: project, env: npmEnv });
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'partner', version: '1.0.0', private: true, type: 'module' }),
+    );
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(scratch, info!.filename)], {
+      cwd: project,
+      env: npmEnv,
+    });
 
     // Plain node: sign the test vectors' requests with the package and compare byte for byte.
     const vectorsPath = join(ROOT, 'test/vectors/request-signing.json');
@@ -77,12 +103,28 @@ const contact: Schemas['ContactInput'] = { role: 'technical', name: 'A', organis
 export const call = () => ok(portal.POST('/contacts', { body: contact }));
 `,
     );
-    writeFileSync(join(project, 'misuse.ts'), `import { createPortalClient } from '@cbm-portal/client';\nexport const p = createPortalClient({ baseUrl: 42 });\n`);
-    const tsconfig = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2023', 'DOM'], types: [] } };
+    writeFileSync(
+      join(project, 'misuse.ts'),
+      `import { createPortalClient } from '@cbm-portal/client';\nexport const p = createPortalClient({ baseUrl: 42 });\n`,
+    );
+    const tsconfig = {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        lib: ['ES2023', 'DOM'],
+        types: [],
+      },
+    };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...tsconfig, files: ['use.ts'] }));
-    await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', project], { cwd: project }).catch((error: { stdout?: string }) => {
-      throw new Error(`the declarations do not type-check a proper use:\n${error.stdout}`);
-    });
+    await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', project], { cwd: project }).catch(
+      (error: { stdout?: string }) => {
+        throw new Error(`the declarations do not type-check a proper use:\n${error.stdout}`);
+      },
+    );
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...tsconfig, files: ['misuse.ts'] }));
     const misuse = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', project], { cwd: project }).then(
       () => '',
@@ -93,8 +135,13 @@ export const call = () => ok(portal.POST('/contacts', { body: contact }));
 });
 
 describe('the portal in production', () => {
-  test('has no TypeScript runner among its dependencies, and serves from the JavaScript `npm run build` writes', { timeout: 120_000 }, async () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string> };
+  test('has no TypeScript runner among its dependencies, and serves from the JavaScript `npm run build` writes', {
+    timeout: 120_000,
+  }, async () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
     expect(manifest.scripts.serve).toMatch(/^node .*dist\/portal\/node\.js$/);
 
@@ -105,7 +152,13 @@ describe('the portal in production', () => {
     const dataDir = join(scratch, 'data');
     const child = spawn(process.execPath, [join(out, 'node.js')], {
       cwd: scratch,
-      env: { PATH: process.env.PATH ?? '', HOME: scratch, CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: '127.0.0.1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: scratch,
+        CBM_DATA_DIR: dataDir,
+        CBM_PORT: String(port),
+        CBM_HOST: '127.0.0.1',
+      },
       stdio: 'ignore',
       detached: true,
     });

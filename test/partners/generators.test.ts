@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createPortalClient, createRequestSigner, generateSigningKey, ok, sha256b64u, signedFetch, type RequestSigner } from '../../clients/typescript/src/index.ts';
+import {
+  createPortalClient,
+  createRequestSigner,
+  generateSigningKey,
+  ok,
+  sha256b64u,
+  signedFetch,
+  type RequestSigner,
+} from '../../clients/typescript/src/index.ts';
 import { removeDataDir, ROOT, startRealPortal, type RealPortal } from '../support/real-portal.ts';
 
 const run = promisify(execFile);
@@ -52,7 +60,14 @@ async function documentInput(seed: string, bytes: Uint8Array) {
     summary: 'The strategy, as adopted.',
     language: 'en',
     tlp: 'TLP:CLEAR' as const,
-    content: { file: { media_type: 'application/pdf' as const, sha256: await sha256b64u(bytes), size: bytes.byteLength, filename: `${seed}.pdf` } },
+    content: {
+      file: {
+        media_type: 'application/pdf' as const,
+        sha256: await sha256b64u(bytes),
+        size: bytes.byteLength,
+        filename: `${seed}.pdf`,
+      },
+    },
   };
 }
 
@@ -61,10 +76,19 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   portal = await startRealPortal();
   // The Secretariat registers Austria and a key for it, through the project's own client.
-  const secretariat = await createPortalClient({ baseUrl: portal.origin, principal: 'secretariat', privateJwk: portal.secretariatJwk() });
+  const secretariat = await createPortalClient({
+    baseUrl: portal.origin,
+    principal: 'secretariat',
+    privateJwk: portal.secretariatJwk(),
+  });
   await ok(secretariat.POST('/principals', { body: { id: 'AT', name: 'Austria' } }));
   const key = await generateSigningKey();
-  await ok(secretariat.POST('/principals/{principalId}/keys', { params: { path: { principalId: 'AT' } }, body: { jwk: key.publicJwk as never, scopes: ['read', 'contacts:write', 'documents:write'] } }));
+  await ok(
+    secretariat.POST('/principals/{principalId}/keys', {
+      params: { path: { principalId: 'AT' } },
+      body: { jwk: key.publicJwk as never, scopes: ['read', 'contacts:write', 'documents:write'] },
+    }),
+  );
   signer = await createRequestSigner({ principal: 'AT', privateJwk: key.privateJwk, audience: portal.origin });
 
   // What a partner knows: the contract the portal serves.
@@ -77,12 +101,24 @@ beforeAll(async () => {
   writeFileSync(
     join(OUT, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
       include: ['hey', 'orval', '../hey-api.partner.ts', '../orval.partner.ts'],
     }),
   );
   const started = Date.now();
-  await Promise.all([run(bin('openapi-ts'), ['-i', 'openapi.yaml', '-o', 'hey'], { cwd: OUT }), run(bin('orval'), ['--config', 'orval.config.cjs'], { cwd: OUT })]);
+  await Promise.all([
+    run(bin('openapi-ts'), ['-i', 'openapi.yaml', '-o', 'hey'], { cwd: OUT }),
+    run(bin('orval'), ['--config', 'orval.config.cjs'], { cwd: OUT }),
+  ]);
   const generated = Date.now();
   // Strict type-check of everything generated: a contract generators misread fails here.
   await run(bin('tsc'), ['-p', join(OUT, 'tsconfig.json')], { cwd: OUT }).catch((error: { stdout?: string }) => {
@@ -98,7 +134,8 @@ afterAll(async () => {
 });
 
 const CHECKPOINT = () => new RegExp(`^127\\.0\\.0\\.1:${portal.port}/log\\n\\d+\\n[A-Za-z0-9+/]{43}=\\n\\n— `);
-const reprDigest = async (bytes: Uint8Array) => `sha-256=:${Buffer.from(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)).toString('base64')}:`;
+const reprDigest = async (bytes: Uint8Array) =>
+  `sha-256=:${Buffer.from(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)).toString('base64')}:`;
 
 /**
  * The partner's code, compiled with the generated client in beforeAll; run by vitest. Its
@@ -107,13 +144,20 @@ const reprDigest = async (bytes: Uint8Array) => `sha-256=:${Buffer.from(await cr
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Scenario = (...args: any[]) => Promise<any>;
-const partner = async (file: string, name: string) => ((await import(pathToFileURL(join(ROOT, 'test/partners', file)).href)) as Record<string, Scenario>)[name]!;
+const partner = async (file: string, name: string) =>
+  ((await import(pathToFileURL(join(ROOT, 'test/partners', file)).href)) as Record<string, Scenario>)[name]!;
 
 describe('clients generated from the contract by third-party generators', () => {
   test('@hey-api/openapi-ts (fetch client): signed reads and writes, a file up and down byte-identical, the checkpoint as text', async () => {
     const heyApiPartner = await partner('hey-api.partner.ts', 'heyApiPartner');
     const bytes = fileBytes('hey-api');
-    const result = await heyApiPartner(portal.origin, signedFetch(signer) as typeof fetch, contact, await documentInput('hey-api', bytes), bytes);
+    const result = await heyApiPartner(
+      portal.origin,
+      signedFetch(signer) as typeof fetch,
+      contact,
+      await documentInput('hey-api', bytes),
+      bytes,
+    );
 
     expect(result.directory).toMatchObject({ status: 200, items: 0 });
     expect(result.published.status).toBe(201);
@@ -131,7 +175,13 @@ describe('clients generated from the contract by third-party generators', () => 
   test('orval (axios client): signed reads and writes, a file up and down byte-identical, the checkpoint as text', async () => {
     const orvalPartner = await partner('orval.partner.ts', 'orvalPartner');
     const bytes = fileBytes('orval');
-    const result = await orvalPartner(portal.origin, (request: Parameters<RequestSigner['sign']>[0]) => signer.sign(request), { ...contact, role: 'policy', name: 'Bernd Huber' }, await documentInput('orval', bytes), bytes);
+    const result = await orvalPartner(
+      portal.origin,
+      (request: Parameters<RequestSigner['sign']>[0]) => signer.sign(request),
+      { ...contact, role: 'policy', name: 'Bernd Huber' },
+      await documentInput('orval', bytes),
+      bytes,
+    );
 
     expect(result.directory).toEqual({ status: 200, items: 1 });
     expect(result.published.status).toBe(201);

@@ -4,10 +4,23 @@
  * that signs each request, and the calls. Nothing generated is edited.
  */
 import { client } from './.generated/hey/client.gen';
-import { createDocument, createContact, getDocumentContent, getLogCheckpoint, listContacts, uploadDocumentContent } from './.generated/hey/sdk.gen';
+import {
+  createDocument,
+  createContact,
+  getDocumentContent,
+  getLogCheckpoint,
+  listContacts,
+  uploadDocumentContent,
+} from './.generated/hey/sdk.gen';
 import type { ContactInput, DocumentInput } from './.generated/hey/types.gen';
 
-export async function heyApiPartner(origin: string, signedFetch: typeof fetch, contact: ContactInput, document: DocumentInput, file: Uint8Array) {
+export async function heyApiPartner(
+  origin: string,
+  signedFetch: typeof fetch,
+  contact: ContactInput,
+  document: DocumentInput,
+  file: Uint8Array,
+) {
   client.setConfig({ baseUrl: origin, fetch: signedFetch });
 
   const before = await listContacts({ query: { state: 'AT' } });
@@ -25,10 +38,22 @@ export async function heyApiPartner(origin: string, signedFetch: typeof fetch, c
   const checkpoint = await getLogCheckpoint();
 
   return {
-    directory: { status: before.response.status, items: before.data?.items.length, after: after.data?.items.map((item) => item.id) },
-    published: { status: published.response.status, contact: published.data?.data, token: published.data?.attestation.token },
+    directory: {
+      status: before.response.status,
+      items: before.data?.items.length,
+      after: after.data?.items.map((item) => item.id),
+    },
+    published: {
+      status: published.response.status,
+      contact: published.data?.data,
+      token: published.data?.attestation.token,
+    },
     declared: { status: declared.response.status },
-    uploaded: { status: uploaded.response.status, available: uploaded.data?.data.content.available, error: uploaded.error },
+    uploaded: {
+      status: uploaded.response.status,
+      available: uploaded.data?.data.content.available,
+      error: uploaded.error,
+    },
     downloaded: {
       status: downloaded.response.status,
       isBlob: downloaded.data instanceof Blob,

@@ -5,7 +5,16 @@
  * Nothing generated is edited.
  */
 import axios from 'axios';
-import { createContact, createDocument, getDocumentContent, getLogCheckpoint, listContacts, uploadDocumentContent, type ContactInput, type DocumentInput } from './.generated/orval/portal';
+import {
+  createContact,
+  createDocument,
+  getDocumentContent,
+  getLogCheckpoint,
+  listContacts,
+  uploadDocumentContent,
+  type ContactInput,
+  type DocumentInput,
+} from './.generated/orval/portal';
 
 type Sign = (request: { method: string; pathAndQuery: string; body?: Uint8Array }) => Promise<string>;
 
@@ -24,21 +33,35 @@ export function signRequests(origin: string, sign: Sign) {
       body = new TextEncoder().encode(config.data as string);
     }
     const url = new URL(axios.getUri(config));
-    const token = await sign({ method: (config.method ?? 'get').toUpperCase(), pathAndQuery: url.pathname + url.search, body });
+    const token = await sign({
+      method: (config.method ?? 'get').toUpperCase(),
+      pathAndQuery: url.pathname + url.search,
+      body,
+    });
     config.headers.set('Authorization', `Bearer ${token}`);
     return config;
   });
 }
 
-export async function orvalPartner(origin: string, sign: Sign, contact: ContactInput, document: DocumentInput, file: Uint8Array) {
+export async function orvalPartner(
+  origin: string,
+  sign: Sign,
+  contact: ContactInput,
+  document: DocumentInput,
+  file: Uint8Array,
+) {
   signRequests(origin, sign);
 
   const before = await listContacts({ state: 'AT' });
   const published = await createContact(contact);
   const declared = await createDocument(document);
-  const uploaded = await uploadDocumentContent(declared.data.data.id, new Blob([file as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), {
-    headers: { 'Content-Type': 'application/pdf' },
-  });
+  const uploaded = await uploadDocumentContent(
+    declared.data.data.id,
+    new Blob([file as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }),
+    {
+      headers: { 'Content-Type': 'application/pdf' },
+    },
+  );
   const downloaded = await getDocumentContent(declared.data.data.id);
   const checkpoint = await getLogCheckpoint();
 

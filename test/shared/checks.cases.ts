@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ConstraintViolation } from '../../src/db/portal-db.ts';
 import { contactBody, START, type PortalHarness, type TestClient } from '../support/harness.ts';
-import { problem, type ProblemBody as Problem } from '../support/problem.ts';
+import { problem } from '../support/problem.ts';
 
 type MakePortal = () => Promise<PortalHarness>;
 
@@ -51,7 +51,11 @@ export function checksSuite(runtime: string, makePortal: MakePortal) {
       portal.clock.advance(30 * 60 * 1000);
       const inTime = await austria.client.post(`/checks/${check.id}/acknowledgements`, { contact_id: austria.contact });
       expect(inTime.status).toBe(201);
-      expect(((await inTime.json()) as { data: unknown }).data).toMatchObject({ state: 'AT', late: false, response_seconds: 1800 });
+      expect(((await inTime.json()) as { data: unknown }).data).toMatchObject({
+        state: 'AT',
+        late: false,
+        response_seconds: 1800,
+      });
 
       let before = await snapshot(portal);
       const twice = await austria.client.post(`/checks/${check.id}/acknowledgements`, { contact_id: austria.contact });
@@ -71,7 +75,13 @@ export function checksSuite(runtime: string, makePortal: MakePortal) {
       expect(late.status).toBe(409);
       const refusal = await problem(late);
       expect(refusal.code).toBe('deadline-passed');
-      expect(refusal.acknowledgement).toMatchObject({ check_id: check.id, state: 'BE', contact_id: belgium.contact, late: true, response_seconds: 5400 });
+      expect(refusal.acknowledgement).toMatchObject({
+        check_id: check.id,
+        state: 'BE',
+        contact_id: belgium.contact,
+        late: true,
+        response_seconds: 5400,
+      });
       expect(await snapshot(portal)).toEqual({
         ...before,
         check_acknowledgements: before.check_acknowledgements! + 1,
@@ -95,7 +105,13 @@ export function checksSuite(runtime: string, makePortal: MakePortal) {
       });
 
       const compliance = (await (await belgium.client.get('/states/CZ/compliance')).json()) as { checks: unknown };
-      expect(compliance.checks).toEqual({ addressed: 1, answered_on_time: 0, answered_late: 0, missed: 1, last_check_at: START });
+      expect(compliance.checks).toEqual({
+        addressed: 1,
+        answered_on_time: 0,
+        answered_late: 0,
+        missed: 1,
+        last_check_at: START,
+      });
       expect(portal.logged).toEqual([]);
     });
 
@@ -122,7 +138,10 @@ export function checksSuite(runtime: string, makePortal: MakePortal) {
       const portal = await makePortal();
       const austria = await stateWithContact(portal, 'AT'); // technical
       const started = await portal.secretariat.post('/checks', { deadline: at(HOUR_MS), roles: ['policy'] });
-      const { data: check, attestation } = (await started.json()) as { data: { id: string }; attestation: { id: string } };
+      const { data: check, attestation } = (await started.json()) as {
+        data: { id: string };
+        attestation: { id: string };
+      };
       const insert = (contact: string) =>
         sql`INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, response_seconds, late, note, attestation_id)
           VALUES (${check.id}, 'AT', ${contact}, ${START}, 0, 0, NULL, ${attestation.id})`.compile(portal.db.kysely);

@@ -51,8 +51,19 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
       const bytes = pdfBytes('national-strategy', 40_000);
       const sha256 = await sha256b64u(bytes);
 
-      const created = await publish(at, documentBody({ content: await fileContent(bytes, 'application/pdf', 'strategie-österreich.pdf'), cbms: [7, 4] }));
-      expect(created.data).toMatchObject({ version: 1, state: 'AT', cbms: [4, 7], content: { kind: 'file', sha256, size: 40_000, available: false } });
+      const created = await publish(
+        at,
+        documentBody({
+          content: await fileContent(bytes, 'application/pdf', 'strategie-österreich.pdf'),
+          cbms: [7, 4],
+        }),
+      );
+      expect(created.data).toMatchObject({
+        version: 1,
+        state: 'AT',
+        cbms: [4, 7],
+        content: { kind: 'file', sha256, size: 40_000, available: false },
+      });
       expect((await be.get(`/documents/${created.data.id}/content`)).status).toBe(404);
 
       const uploaded = await upload(at, created.data.id, bytes);
@@ -70,20 +81,35 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
       const downloaded = new Uint8Array(await download.arrayBuffer());
       expect(downloaded.byteLength).toBe(bytes.byteLength);
       expect(await sha256b64u(downloaded)).toBe(sha256);
-      expect((await be.get(`/documents/${created.data.id}/content`, { headers: { 'if-none-match': `"${sha256}"` } })).status).toBe(304);
+      expect(
+        (await be.get(`/documents/${created.data.id}/content`, { headers: { 'if-none-match': `"${sha256}"` } })).status,
+      ).toBe(304);
 
       // The upload's evidence names the blob instead of embedding 40 kB; a third party
       // fetches the bytes and re-verifies Austria's signature over exactly them.
       const jwks = await json<JSONWebKeySet>(await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`)));
       const claims = await verifyAttestation(receipt.attestation.token, jwks, { issuer: ORIGIN });
-      expect(claims).toMatchObject({ sub: `urn:cbm:document:${created.data.id}:file:${sha256}`, operation: 'uploadDocumentContent', body_sha256: sha256 });
-      const evidence = await json<Evidence & { body_blob_sha256: string | null; body_href: string }>(await be.get(`/attestations/${receipt.attestation.id}/evidence`));
-      expect(evidence).toMatchObject({ body: '', body_sha256: sha256, body_blob_sha256: sha256, content_type: 'application/pdf' });
+      expect(claims).toMatchObject({
+        sub: `urn:cbm:document:${created.data.id}:file:${sha256}`,
+        operation: 'uploadDocumentContent',
+        body_sha256: sha256,
+      });
+      const evidence = await json<Evidence & { body_blob_sha256: string | null; body_href: string }>(
+        await be.get(`/attestations/${receipt.attestation.id}/evidence`),
+      );
+      expect(evidence).toMatchObject({
+        body: '',
+        body_sha256: sha256,
+        body_blob_sha256: sha256,
+        content_type: 'application/pdf',
+      });
       const body = new Uint8Array(await (await be.get(evidence.body_href)).arrayBuffer());
       await expect(verifyEvidence(evidence, claims, at.publicJwk, { body })).resolves.toMatchObject({ body });
       const tampered = body.slice();
       tampered[100] = (tampered[100] ?? 0) ^ 1;
-      await expect(verifyEvidence(evidence, claims, at.publicJwk, { body: tampered })).rejects.toThrow(/does not bind these body bytes/);
+      await expect(verifyEvidence(evidence, claims, at.publicJwk, { body: tampered })).rejects.toThrow(
+        /does not bind these body bytes/,
+      );
       await expect(verifyEvidence(evidence, claims, at.publicJwk)).rejects.toThrow(/recorded by reference/);
 
       // The same file again: 200 with the first upload's attestation, nothing new written.
@@ -128,20 +154,70 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
       const fr = await registerPublisher(portal, 'FR');
       const be = await registerPublisher(portal, 'BE');
 
-      await publish(at, terminologyBody([{ term: CRITICAL, definition: 'Facilities whose failure would endanger public safety.' }, { term: 'Incident', definition: 'An event compromising systems.' }]));
-      await publish(de, terminologyBody([{ term: 'Kritische Infrastrukturen', definition: 'Organisationen mit wichtiger Bedeutung für das Gemeinwesen (critical infrastructure).', language: 'de' }], { language: 'de' }));
+      await publish(
+        at,
+        terminologyBody([
+          { term: CRITICAL, definition: 'Facilities whose failure would endanger public safety.' },
+          { term: 'Incident', definition: 'An event compromising systems.' },
+        ]),
+      );
+      await publish(
+        de,
+        terminologyBody(
+          [
+            {
+              term: 'Kritische Infrastrukturen',
+              definition: 'Organisationen mit wichtiger Bedeutung für das Gemeinwesen (critical infrastructure).',
+              language: 'de',
+            },
+          ],
+          { language: 'de' },
+        ),
+      );
       // A superseded version: only the current version's terms are found.
-      const superseded = await publish(fr, terminologyBody([{ term: CRITICAL, definition: 'Old French definition.' }], { language: 'fr' }));
+      const superseded = await publish(
+        fr,
+        terminologyBody([{ term: CRITICAL, definition: 'Old French definition.' }], { language: 'fr' }),
+      );
       expect(
-        (await fr.put(`/documents/${superseded.data.id}`, terminologyBody([{ term: 'Infrastructure critique', definition: 'Installations vitales (critical infrastructure), nouvelle définition.' }], { language: 'fr' }), { headers: { 'if-match': '"1"' } })).status,
+        (
+          await fr.put(
+            `/documents/${superseded.data.id}`,
+            terminologyBody(
+              [
+                {
+                  term: 'Infrastructure critique',
+                  definition: 'Installations vitales (critical infrastructure), nouvelle définition.',
+                },
+              ],
+              { language: 'fr' },
+            ),
+            { headers: { 'if-match': '"1"' } },
+          )
+        ).status,
       ).toBe(200);
       // TLP:RED to Austria only, and a withdrawn glossary.
-      await publish(be, terminologyBody([{ term: CRITICAL, definition: 'Belgian restricted definition.' }], { tlp: 'TLP:RED', recipients: ['AT'] }));
+      await publish(
+        be,
+        terminologyBody([{ term: CRITICAL, definition: 'Belgian restricted definition.' }], {
+          tlp: 'TLP:RED',
+          recipients: ['AT'],
+        }),
+      );
       const withdrawn = await publish(be, terminologyBody([{ term: CRITICAL, definition: 'Withdrawn definition.' }]));
-      expect((await be.post(`/documents/${withdrawn.data.id}/withdraw`, { reason: 'replaced' }, { headers: { 'if-match': '"1"' } })).status).toBe(200);
+      expect(
+        (
+          await be.post(
+            `/documents/${withdrawn.data.id}/withdraw`,
+            { reason: 'replaced' },
+            { headers: { 'if-match': '"1"' } },
+          )
+        ).status,
+      ).toBe(200);
 
       const q = 'q=%22critical%20infrastructure%22';
-      const byState = (page: Page<{ state: string; definition: string }>) => page.items.map((hit) => `${hit.state}: ${hit.definition}`).sort();
+      const byState = (page: Page<{ state: string; definition: string }>) =>
+        page.items.map((hit) => `${hit.state}: ${hit.definition}`).sort();
       expect(byState(await search(at, q))).toEqual([
         'AT: Facilities whose failure would endanger public safety.',
         'BE: Belgian restricted definition.',
@@ -150,7 +226,11 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
       ]);
       const seenByGermany = await search(de, q);
       expect(seenByGermany.items.map((hit) => hit.state).sort()).toEqual(['AT', 'DE', 'FR']);
-      expect(seenByGermany.items.find((hit) => hit.state === 'FR')).toMatchObject({ document_id: superseded.data.id, document_version: 2, language: 'fr' });
+      expect(seenByGermany.items.find((hit) => hit.state === 'FR')).toMatchObject({
+        document_id: superseded.data.id,
+        document_version: 2,
+        language: 'fr',
+      });
       expect(seenByGermany.items.find((hit) => hit.state === 'AT')?.snippet).toContain('**Critical infrastructure**');
       expect((await search(portal.secretariat, q)).items.map((hit) => hit.state).sort()).toEqual(['AT', 'DE', 'FR']);
 
@@ -170,7 +250,14 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
         const other = await portal.registerState('DE');
         const restricted = ['TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'].includes(tlp);
         const bytes = pdfBytes(tlp, 1024);
-        const created = await publish(at, terminologyBody([{ term: CRITICAL, definition: `Defined under ${tlp}.` }], { tlp, content: await fileContent(bytes), ...(restricted ? { recipients: ['BE'] } : {}) }));
+        const created = await publish(
+          at,
+          terminologyBody([{ term: CRITICAL, definition: `Defined under ${tlp}.` }], {
+            tlp,
+            content: await fileContent(bytes),
+            ...(restricted ? { recipients: ['BE'] } : {}),
+          }),
+        );
         const uploaded = await json<DocumentWritten>(await upload(at, created.data.id, bytes), 201);
         const id = created.data.id;
 
@@ -180,7 +267,12 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
           'another state': !restricted,
           Secretariat: tlp === 'TLP:CLEAR',
         };
-        const callers: [string, TestClient][] = [['author', at], ['recipient', recipient], ['another state', other], ['Secretariat', portal.secretariat]];
+        const callers: [string, TestClient][] = [
+          ['author', at],
+          ['recipient', recipient],
+          ['another state', other],
+          ['Secretariat', portal.secretariat],
+        ];
         for (const [who, client] of callers) {
           const visible = sees[who];
           const status = visible ? 200 : 404;
@@ -189,13 +281,19 @@ export function documentsSuite(runtime: string, makePortal: MakePortal) {
           expect([who, (await client.get(`/documents/${id}/content`)).status]).toEqual([who, status]);
           expect([who, (await client.get(`/documents/${id}/terms`)).status]).toEqual([who, status]);
           expect([who, (await client.get(`/attestations/${created.attestation.id}`)).status]).toEqual([who, status]);
-          expect([who, (await client.get(`/attestations/${uploaded.attestation.id}/evidence/body`)).status]).toEqual([who, status]);
+          expect([who, (await client.get(`/attestations/${uploaded.attestation.id}/evidence/body`)).status]).toEqual([
+            who,
+            status,
+          ]);
           const listed = (await json<Page<DocumentData>>(await client.get('/documents'))).items.map((item) => item.id);
           expect([who, listed.includes(id)]).toEqual([who, visible]);
           const hits = (await search(client, 'q=critical')).items.map((hit) => hit.document_id);
           expect([who, hits.includes(id)]).toEqual([who, visible]);
           const subjects = await feedSubjects(client);
-          expect([who, subjects.filter((subject) => subject.startsWith(`urn:cbm:document:${id}:`)).length]).toEqual([who, visible ? 2 : 0]);
+          expect([who, subjects.filter((subject) => subject.startsWith(`urn:cbm:document:${id}:`)).length]).toEqual([
+            who,
+            visible ? 2 : 0,
+          ]);
         }
       });
     }

@@ -13,7 +13,14 @@ interface Written {
   attestation: { id: string; token: string; log_index: number };
 }
 interface FeedPage {
-  items: { cursor: string; attestation_id: string; subject: string; log_index: number; record_href: string | null; principal: string }[];
+  items: {
+    cursor: string;
+    attestation_id: string;
+    subject: string;
+    log_index: number;
+    record_href: string | null;
+    principal: string;
+  }[];
   next_cursor: string | null;
   has_more: boolean;
 }
@@ -38,7 +45,9 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
 
       const other = await at.post('/contacts', contactBody({ name: 'Someone else' }), { headers });
       expect(other.status).toBe(422);
-      expect(((await other.json()) as { errors: { parameter: string }[] }).errors[0]?.parameter).toBe('Idempotency-Key');
+      expect(((await other.json()) as { errors: { parameter: string }[] }).errors[0]?.parameter).toBe(
+        'Idempotency-Key',
+      );
       expect(await portal.rows('contacts')).toBe(1);
 
       // Keys belong to their principal: another state may use the same key for its own write.
@@ -50,9 +59,13 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
     it('forgets a key whose request failed, so the request can run again', async () => {
       const portal = await makePortal();
       const at = await portal.registerState('AT');
-      const refused = await at.post('/contacts', contactBody({ time_zone: 'Mars/Olympus_Mons' }), { headers: { 'idempotency-key': 'failed-once' } });
+      const refused = await at.post('/contacts', contactBody({ time_zone: 'Mars/Olympus_Mons' }), {
+        headers: { 'idempotency-key': 'failed-once' },
+      });
       expect(refused.status).toBe(422);
-      const fixed = await at.post('/contacts', contactBody({ time_zone: 'Mars/Olympus_Mons' }), { headers: { 'idempotency-key': 'failed-once' } });
+      const fixed = await at.post('/contacts', contactBody({ time_zone: 'Mars/Olympus_Mons' }), {
+        headers: { 'idempotency-key': 'failed-once' },
+      });
       expect(fixed.status).toBe(422); // the same bad request runs again, it is not answered from a stored failure
       expect(await portal.rows('idempotency_keys')).toBe(0);
       const good = await at.post('/contacts', contactBody(), { headers: { 'idempotency-key': 'failed-once' } });
@@ -74,7 +87,9 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
       }
       expect(statuses).toContain(201);
       const ids = new Set(
-        await Promise.all(answers.filter((res) => res.status === 201).map(async (res) => ((await res.json()) as Written).data.id)),
+        await Promise.all(
+          answers.filter((res) => res.status === 201).map(async (res) => ((await res.json()) as Written).data.id),
+        ),
       );
       expect(ids.size).toBe(1);
       expect(await portal.rows('contacts')).toBe(1);
@@ -97,7 +112,11 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
 
       const page = (await (await at.get('/feed?limit=2')).json()) as FeedPage;
       expect(page.items.map((item) => item.log_index)).toEqual([0, 1]);
-      expect(page.items[0]).toMatchObject({ subject: 'urn:cbm:principal:AT', record_href: '/principals/AT', principal: 'secretariat' });
+      expect(page.items[0]).toMatchObject({
+        subject: 'urn:cbm:principal:AT',
+        record_href: '/principals/AT',
+        principal: 'secretariat',
+      });
       expect(page.has_more).toBe(true);
       const rest = (await (await at.get(`/feed?limit=2&cursor=${page.next_cursor}`)).json()) as FeedPage;
       expect(rest.items.map((item) => item.attestation_id)).toEqual([first.attestation.id]);
@@ -130,9 +149,12 @@ export function exchangeSuite(runtime: string, makePortal: MakePortal) {
         }
       };
       const reading = follow();
-      await Promise.all(writers.map(async (writer, w) => {
-        for (let i = 0; i < 5; i += 1) expect((await writer.post('/contacts', contactBody({ name: `W${w} C${i}` }))).status).toBe(201);
-      }));
+      await Promise.all(
+        writers.map(async (writer, w) => {
+          for (let i = 0; i < 5; i += 1)
+            expect((await writer.post('/contacts', contactBody({ name: `W${w} C${i}` }))).status).toBe(201);
+        }),
+      );
       writing = false;
       await reading;
       const total = await portal.rows('attestations');

@@ -43,13 +43,24 @@ export function httpSuite(runtime: string, makePortal: MakePortal) {
   describe(`HTTP semantics on ${runtime}`, () => {
     it('answers If-None-Match with 304 on every resource that sends an ETag, and 200 once it changed', async () => {
       const portal = await makePortal();
-      const at = await portal.registerState('AT', { scopes: ['read', 'contacts:write', 'documents:write', 'incidents:write'] });
+      const at = await portal.registerState('AT', {
+        scopes: ['read', 'contacts:write', 'documents:write', 'incidents:write'],
+      });
       await portal.registerState('BE', { scopes: INCIDENT_SCOPES });
       const get = getter(portal, at);
 
-      const contact = (await (await at.post('/contacts', contactBody())).json()) as { data: { id: string }; attestation: { id: string } };
+      const contact = (await (await at.post('/contacts', contactBody())).json()) as {
+        data: { id: string };
+        attestation: { id: string };
+      };
       const contactEtag = await expectConditional(get, `/contacts/${contact.data.id}`);
-      expect((await at.put(`/contacts/${contact.data.id}`, contactBody({ name: 'Bernd Huber' }), { headers: { 'if-match': contactEtag } })).status).toBe(200);
+      expect(
+        (
+          await at.put(`/contacts/${contact.data.id}`, contactBody({ name: 'Bernd Huber' }), {
+            headers: { 'if-match': contactEtag },
+          })
+        ).status,
+      ).toBe(200);
       const changed = await get(`/contacts/${contact.data.id}`, { 'if-none-match': contactEtag });
       expect(changed.status).toBe(200);
       expect(changed.headers.get('etag')).not.toBe(contactEtag);
@@ -77,14 +88,19 @@ export function httpSuite(runtime: string, makePortal: MakePortal) {
       const checkpoint = await expectConditional(anyone, '/log/checkpoint');
       await at.post('/contacts', contactBody({ role: 'policy' }));
       await portal.logClock.tick();
-      expect((await anyone('/log/checkpoint', { 'if-none-match': checkpoint })).status, 'a new checkpoint is another representation').toBe(200);
+      expect(
+        (await anyone('/log/checkpoint', { 'if-none-match': checkpoint })).status,
+        'a new checkpoint is another representation',
+      ).toBe(200);
     });
 
     it('answers a method a path of the contract lacks with 405 and Allow, signed or not; an unknown path stays 404', async () => {
       const portal = await makePortal();
       const at = await portal.registerState('AT');
       const send = (method: string, path: string, signed: boolean) =>
-        signed ? at.call(method, path, method === 'GET' ? {} : { rawBody: '{}' }) : portal.fetch(new Request(`${ORIGIN}${path}`, { method }));
+        signed
+          ? at.call(method, path, method === 'GET' ? {} : { rawBody: '{}' })
+          : portal.fetch(new Request(`${ORIGIN}${path}`, { method }));
       const cases: [method: string, path: string, allow: string][] = [
         ['DELETE', '/contacts', 'GET, HEAD, POST'],
         ['PATCH', '/contacts/019ac1e2-0000-7000-8000-000000000000', 'GET, HEAD, PUT'],
@@ -96,7 +112,13 @@ export function httpSuite(runtime: string, makePortal: MakePortal) {
       for (const [method, path, allow] of cases) {
         for (const signed of [false, true]) {
           const res = await send(method, path, signed);
-          expect({ method, path, signed, status: res.status, allow: res.headers.get('allow') }).toEqual({ method, path, signed, status: 405, allow });
+          expect({ method, path, signed, status: res.status, allow: res.headers.get('allow') }).toEqual({
+            method,
+            path,
+            signed,
+            status: 405,
+            allow,
+          });
           if (method !== 'OPTIONS') expect((await problem(res)).code).toBe('method-not-allowed');
         }
       }
@@ -110,9 +132,16 @@ export function httpSuite(runtime: string, makePortal: MakePortal) {
       const unsigned = await at.get('/contacts', { token: null });
       expect((await problem(unsigned, 401)).code).toBe('token-missing');
       expect(unsigned.headers.get('www-authenticate')).toBe('Bearer');
-      const expired = await at.get('/contacts', { claims: { exp: Math.floor(portal.clock.now().getTime() / 1000) - 3600, iat: Math.floor(portal.clock.now().getTime() / 1000) - 3700 } });
+      const expired = await at.get('/contacts', {
+        claims: {
+          exp: Math.floor(portal.clock.now().getTime() / 1000) - 3600,
+          iat: Math.floor(portal.clock.now().getTime() / 1000) - 3700,
+        },
+      });
       expect((await problem(expired, 401)).code).toBe('token-expired');
-      expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="token-expired"');
+      expect(expired.headers.get('www-authenticate')).toBe(
+        'Bearer error="invalid_token", error_description="token-expired"',
+      );
     });
 
     it('serves an evidence body as it was sent or as application/octet-stream, and 406 for anything else', async () => {
@@ -129,13 +158,22 @@ export function httpSuite(runtime: string, makePortal: MakePortal) {
         ['application/json, application/octet-stream;q=0.5', 'application/octet-stream'],
       ] as const) {
         const res = await at.get(path, { headers: accept ? { accept } : {} });
-        expect({ accept, status: res.status, type: res.headers.get('content-type'), vary: res.headers.get('vary') }).toEqual({ accept, status: 200, type: served, vary: 'Accept' });
+        expect({
+          accept,
+          status: res.status,
+          type: res.headers.get('content-type'),
+          vary: res.headers.get('vary'),
+        }).toEqual({ accept, status: 200, type: served, vary: 'Accept' });
         expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
       }
-      const json = await at.get(`/attestations/${document.attestation.id}/evidence/body`, { headers: { accept: 'application/json' } });
+      const json = await at.get(`/attestations/${document.attestation.id}/evidence/body`, {
+        headers: { accept: 'application/json' },
+      });
       expect(json.headers.get('content-type')).toBe('application/json');
       expect(JSON.parse(await json.text())).toMatchObject({ type: 'strategy' });
-      expect((await problem(await at.get(path, { headers: { accept: 'text/html' } }), 406)).code).toBe('not-acceptable');
+      expect((await problem(await at.get(path, { headers: { accept: 'text/html' } }), 406)).code).toBe(
+        'not-acceptable',
+      );
     });
   });
 }

@@ -15,11 +15,19 @@ type MakePortal = () => Promise<PortalHarness>;
 
 /** Every row of every table, as one string: equal before and after means nothing was written. */
 export async function databaseState(portal: Pick<PortalHarness, 'db'>): Promise<string> {
-  const tables = await sql<{ name: string }>`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`.execute(portal.db.kysely);
+  const tables = await sql<{
+    name: string;
+  }>`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`.execute(
+    portal.db.kysely,
+  );
   const parts: string[] = [];
   for (const { name } of tables.rows) {
     const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(name)}`.execute(portal.db.kysely);
-    const serialised = rows.rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (value instanceof Uint8Array || value instanceof ArrayBuffer ? [...new Uint8Array(value)] : value)));
+    const serialised = rows.rows.map((row) =>
+      JSON.stringify(row, (_key, value: unknown) =>
+        value instanceof Uint8Array || value instanceof ArrayBuffer ? [...new Uint8Array(value)] : value,
+      ),
+    );
     parts.push(`${name}: ${serialised.sort().join('\n')}`);
   }
   return parts.join('\n\n');
@@ -37,7 +45,9 @@ async function populated(portal: PortalHarness): Promise<{ ids: Ids; callers: [s
   expect((await be.post('/contacts', contactBody({ name: 'Bea Baert' }))).status).toBe(201);
   expect((await at.post('/states/AT/confirmations', {})).status).toBe(201);
   const check = await created<{ id: string }>(portal.secretariat, '/checks', { deadline: '2026-11-27T12:00:00.000Z' });
-  expect((await at.post(`/checks/${check.data.id}/acknowledgements`, { contact_id: contact.data.id })).status).toBe(201);
+  expect((await at.post(`/checks/${check.data.id}/acknowledgements`, { contact_id: contact.data.id })).status).toBe(
+    201,
+  );
   const incident = await created<{ id: string }>(at, '/incidents', incidentBody());
   expect((await be.post(`/incidents/${incident.data.id}/acknowledgements`, {})).status).toBe(201);
   const request = await created<{ id: string }>(at, '/requests', requestBody());
@@ -46,10 +56,29 @@ async function populated(portal: PortalHarness): Promise<{ ids: Ids; callers: [s
   const document = await created<{ id: string }>(at, '/documents', documentBody({ content: await fileContent(bytes) }));
   const uploaded = await upload(at, document.data.id, bytes);
   expect(uploaded.status).toBe(201);
-  const terms = await created<{ id: string }>(at, '/documents', terminologyBody([{ term: 'critical infrastructure', definition: 'Assets essential to society.' }]));
-  const body = await created<{ id: string }>(at, '/bodies', { kind: 'regulator', name: 'RTR', mandate: 'Regulates telecoms.', languages: ['de'], reach: { email: 'info@rtr.example.at' } });
-  const channel = await created<{ id: string }>(at, '/channels', { medium: 'portal', exchanges: ['documents'], address: 'AT' });
-  const meeting = await created<{ id: string }>(portal.secretariat, '/meetings', { title: 'IWG', starts_at: '2026-12-01T09:00:00Z', place: 'Vienna', agenda: ['CBM 11'] });
+  const terms = await created<{ id: string }>(
+    at,
+    '/documents',
+    terminologyBody([{ term: 'critical infrastructure', definition: 'Assets essential to society.' }]),
+  );
+  const body = await created<{ id: string }>(at, '/bodies', {
+    kind: 'regulator',
+    name: 'RTR',
+    mandate: 'Regulates telecoms.',
+    languages: ['de'],
+    reach: { email: 'info@rtr.example.at' },
+  });
+  const channel = await created<{ id: string }>(at, '/channels', {
+    medium: 'portal',
+    exchanges: ['documents'],
+    address: 'AT',
+  });
+  const meeting = await created<{ id: string }>(portal.secretariat, '/meetings', {
+    title: 'IWG',
+    starts_at: '2026-12-01T09:00:00Z',
+    place: 'Vienna',
+    agenda: ['CBM 11'],
+  });
   expect((await be.post(`/meetings/${meeting.data.id}/participations`, {})).status).toBe(201);
   const keys = (await (await at.get('/principals/AT/keys')).json()) as { items: { kid: string }[] };
   return {
@@ -96,12 +125,18 @@ function getOperations(ids: Ids): { operationId: string; path: string; isPublic:
       const operation = item.get!;
       const path = template.replace(/\{(\w+)\}/g, (_match, name: string) => {
         // The glossary lives in the terminology document.
-        const value = operation.operationId === 'listDocumentTerms' && name === 'documentId' ? ids.termsDocumentId : ids[name];
-        if (value === undefined) throw new Error(`reads test: no value for {${name}} of ${operation.operationId}; add one`);
+        const value =
+          operation.operationId === 'listDocumentTerms' && name === 'documentId' ? ids.termsDocumentId : ids[name];
+        if (value === undefined)
+          throw new Error(`reads test: no value for {${name}} of ${operation.operationId}; add one`);
         return encodeURIComponent(value);
       });
       const query = QUERIES[operation.operationId];
-      return { operationId: operation.operationId, path: query ? `${path}?${query}` : path, isPublic: Array.isArray(operation.security) && operation.security.length === 0 };
+      return {
+        operationId: operation.operationId,
+        path: query ? `${path}?${query}` : path,
+        isPublic: Array.isArray(operation.security) && operation.security.length === 0,
+      };
     });
 }
 
@@ -118,7 +153,9 @@ export function readsSuite(runtime: string, makePortal: MakePortal) {
       for (const { operationId, path, isPublic } of operations) {
         for (const [who, client] of callers) {
           if (client === null && !isPublic) continue;
-          const res = client ? await client.get(path, { headers: { accept: '*/*' } }) : await portal.fetch(new Request(`${ORIGIN}${path}`, { headers: { accept: '*/*' } }));
+          const res = client
+            ? await client.get(path, { headers: { accept: '*/*' } })
+            : await portal.fetch(new Request(`${ORIGIN}${path}`, { headers: { accept: '*/*' } }));
           // Each answer is a real one (a record, or 404 for what the caller may not see), never a failure.
           expect(res.status, `${operationId} as ${who}: ${res.status}`).toBeLessThan(500);
           expect([200, 404], `${operationId} as ${who}`).toContain(res.status);
@@ -129,7 +166,17 @@ export function readsSuite(runtime: string, makePortal: MakePortal) {
         expect(await databaseState(portal), `${operationId} changed the database`).toBe(before);
       }
       // The log's reads in particular, and a record each caller may see, answered 200.
-      for (const line of ['getLogCheckpoint anonymous 200', 'getInclusionProof AT 200', 'getConsistencyProof BE 200', 'listLogEntries secretariat 200', 'getContact BE 200', 'getDocumentContent AT 200', 'getBody BE 200', 'listMeetingParticipations AT 200', 'getImplementationOverview secretariat 200']) {
+      for (const line of [
+        'getLogCheckpoint anonymous 200',
+        'getInclusionProof AT 200',
+        'getConsistencyProof BE 200',
+        'listLogEntries secretariat 200',
+        'getContact BE 200',
+        'getDocumentContent AT 200',
+        'getBody BE 200',
+        'listMeetingParticipations AT 200',
+        'getImplementationOverview secretariat 200',
+      ]) {
         expect(answered).toContain(line);
       }
     }, 120_000);

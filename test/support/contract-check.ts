@@ -55,7 +55,8 @@ function attestationTokens(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) for (const item of value) attestationTokens(item, found);
   else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      if (key === 'attestation' && item && typeof item === 'object' && typeof (item as Json).token === 'string') found.push((item as Json).token as string);
+      if (key === 'attestation' && item && typeof item === 'object' && typeof (item as Json).token === 'string')
+        found.push((item as Json).token as string);
       else attestationTokens(item, found);
     }
   }
@@ -71,11 +72,14 @@ export async function checkResponse(request: Request, response: Response): Promi
   const match = matchOperation(request.method, url.pathname);
   const where = `${request.method} ${url.pathname}${url.search}`;
   const fail = (detail: string): never => {
-    throw new ContractViolation(`${where} answered ${response.status} ${response.headers.get('content-type') ?? '(no content type)'}, which the contract does not allow: ${detail}`);
+    throw new ContractViolation(
+      `${where} answered ${response.status} ${response.headers.get('content-type') ?? '(no content type)'}, which the contract does not allow: ${detail}`,
+    );
   };
   if (match.kind === 'unknown') return;
   if (match.kind === 'method-not-allowed') {
-    if (response.status !== 405) fail(`the path has no ${request.method} (it has ${match.allow.join(', ')}): 405 expected`);
+    if (response.status !== 405)
+      fail(`the path has no ${request.method} (it has ${match.allow.join(', ')}): 405 expected`);
     if (response.headers.get('allow') !== match.allow.join(', ')) fail(`Allow must be "${match.allow.join(', ')}"`);
     return;
   }
@@ -84,11 +88,15 @@ export async function checkResponse(request: Request, response: Response): Promi
   // broken database) checks that it reveals nothing; here only that it is the bare problem.
   if (response.status === 500) {
     const body = (await response.clone().json()) as Json;
-    if (body.code !== 'internal-error' || Object.keys(body).sort().join() !== 'code,detail,instance,status,title,type') fail('a 500 is the bare internal-error problem');
+    if (body.code !== 'internal-error' || Object.keys(body).sort().join() !== 'code,detail,instance,status,title,type')
+      fail('a 500 is the bare internal-error problem');
     return;
   }
   const responses = responsesOf(operation.method, operation.path);
-  const declaredResponse = responses.get(String(response.status)) ?? responses.get(`${String(response.status)[0]}XX`) ?? responses.get('default');
+  const declaredResponse =
+    responses.get(String(response.status)) ??
+    responses.get(`${String(response.status)[0]}XX`) ??
+    responses.get('default');
   if (!declaredResponse) fail(`${operation.operationId} declares ${[...responses.keys()].join(', ')}`);
   const text = request.method === 'HEAD' ? '' : await response.clone().text();
   const contentType = essence(response.headers.get('content-type'));
@@ -97,7 +105,9 @@ export async function checkResponse(request: Request, response: Response): Promi
     return;
   }
   if (!contentType || !declaredResponse!.content.has(contentType)) {
-    fail(`${operation.operationId} declares ${[...declaredResponse!.content.keys()].join(', ')} for ${response.status}`);
+    fail(
+      `${operation.operationId} declares ${[...declaredResponse!.content.keys()].join(', ')} for ${response.status}`,
+    );
   }
   const validator = declaredResponse!.content.get(contentType!);
   if (!validator || request.method === 'HEAD') return;
@@ -109,10 +119,18 @@ export async function checkResponse(request: Request, response: Response): Promi
   }
   const result = validator.validate(body);
   if (!result.valid) {
-    fail(describeErrors(result.errors).slice(0, 5).map(({ pointer, detail }) => `${pointer || '(body)'}: ${detail}`).join('; '));
+    fail(
+      describeErrors(result.errors)
+        .slice(0, 5)
+        .map(({ pointer, detail }) => `${pointer || '(body)'}: ${detail}`)
+        .join('; '),
+    );
   }
   for (const token of attestationTokens(body)) {
     const shape = attestationShapeError(decodeProtectedHeader(token), decodeJwt(token));
-    if (shape) fail(`the attestation's ${shape.part} does not match ${shape.schema} at ${shape.pointer || 'the top'}: ${shape.detail}`);
+    if (shape)
+      fail(
+        `the attestation's ${shape.part} does not match ${shape.schema} at ${shape.pointer || 'the top'}: ${shape.detail}`,
+      );
   }
 }

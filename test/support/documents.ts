@@ -8,7 +8,8 @@ import type { PortalHarness, TestClient } from './harness.ts';
 export const PDF = 'application/pdf';
 
 /** A state whose key may publish documents (and read). */
-export const registerPublisher = (portal: Pick<PortalHarness, 'registerState'>, id: string) => portal.registerState(id, { scopes: ['read', 'documents:write'] });
+export const registerPublisher = (portal: Pick<PortalHarness, 'registerState'>, id: string) =>
+  portal.registerState(id, { scopes: ['read', 'documents:write'] });
 
 /** A valid Markdown strategy document; override any field. */
 export function documentBody(overrides: Record<string, unknown> = {}) {
@@ -24,8 +25,17 @@ export function documentBody(overrides: Record<string, unknown> = {}) {
 }
 
 /** A terminology document with the given terms. */
-export function terminologyBody(terms: { term: string; definition: string; language?: string }[], overrides: Record<string, unknown> = {}) {
-  return documentBody({ type: 'terminology', title: 'National cyber terminology', summary: 'Terms and definitions used in national law.', terms, ...overrides });
+export function terminologyBody(
+  terms: { term: string; definition: string; language?: string }[],
+  overrides: Record<string, unknown> = {},
+) {
+  return documentBody({
+    type: 'terminology',
+    title: 'National cyber terminology',
+    summary: 'Terms and definitions used in national law.',
+    terms,
+    ...overrides,
+  });
 }
 
 /** Bytes that look like a small PDF, distinct per seed. */
@@ -39,11 +49,27 @@ export function pdfBytes(seed = 'strategy', size = 2048): Uint8Array {
 
 /** `content.file` declaring these bytes. */
 export async function fileContent(bytes: Uint8Array, mediaType = PDF, filename: string | undefined = 'strategy.pdf') {
-  return { file: { media_type: mediaType, sha256: await sha256b64u(bytes), size: bytes.byteLength, ...(filename ? { filename } : {}) } };
+  return {
+    file: {
+      media_type: mediaType,
+      sha256: await sha256b64u(bytes),
+      size: bytes.byteLength,
+      ...(filename ? { filename } : {}),
+    },
+  };
 }
 
-export function upload(client: TestClient, documentId: string, bytes: Uint8Array, mediaType = PDF, headers: Record<string, string> = {}) {
-  return client.call('PUT', `/documents/${documentId}/content`, { rawBody: bytes, headers: { 'content-type': mediaType, ...headers } });
+export function upload(
+  client: TestClient,
+  documentId: string,
+  bytes: Uint8Array,
+  mediaType = PDF,
+  headers: Record<string, string> = {},
+) {
+  return client.call('PUT', `/documents/${documentId}/content`, {
+    rawBody: bytes,
+    headers: { 'content-type': mediaType, ...headers },
+  });
 }
 
 export interface DocumentData {
@@ -58,7 +84,15 @@ export interface DocumentData {
   language: string;
   tlp: string;
   recipients: string[];
-  content: { kind: 'markdown' | 'file'; media_type: string; sha256: string; size: number; filename: string | null; available: boolean; href: string };
+  content: {
+    kind: 'markdown' | 'file';
+    media_type: string;
+    sha256: string;
+    size: number;
+    filename: string | null;
+    available: boolean;
+    href: string;
+  };
   term_count: number;
   terms_href: string | null;
   published_at: string;

@@ -17,7 +17,12 @@ import type { PortalDb } from '../../src/db/portal-db.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { uuidv7Generator } from '../../src/ids.ts';
 import { checkResponse } from './contract-check.ts';
-import { createRequestSigner, generateSigningKey, type KeyAlgorithm, type RequestSigner } from '../../clients/typescript/src/index.ts';
+import {
+  createRequestSigner,
+  generateSigningKey,
+  type KeyAlgorithm,
+  type RequestSigner,
+} from '../../clients/typescript/src/index.ts';
 
 export const ORIGIN = 'http://portal.test';
 export const START = '2026-11-27T09:00:00.000Z';
@@ -115,7 +120,10 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
         opts.token !== undefined
           ? opts.token
           : opts.claims || opts.header
-            ? await signer.signWith({ method, pathAndQuery: path, body: bytes }, { claims: opts.claims, header: opts.header })
+            ? await signer.signWith(
+                { method, pathAndQuery: path, body: bytes },
+                { claims: opts.claims, header: opts.header },
+              )
             : await signer.sign({ method, pathAndQuery: path, body: bytes });
       if (token !== null) headers.set('authorization', `Bearer ${token}`);
       return fetchApp(new Request(`${ORIGIN}${path}`, { method, headers, body: bytes as BodyInit | undefined }));
@@ -141,16 +149,24 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
   const secretariat = await client('secretariat', secretariatJwk);
 
   /** Registers a state and one key through the API, as the Secretariat would. */
-  async function registerState(id: string, opts: { name?: string; scopes?: string[]; alg?: KeyAlgorithm } = {}): Promise<TestClient> {
+  async function registerState(
+    id: string,
+    opts: { name?: string; scopes?: string[]; alg?: KeyAlgorithm } = {},
+  ): Promise<TestClient> {
     const created = await secretariat.post('/principals', { id, name: opts.name ?? `State ${id}` });
-    if (created.status !== 201 && created.status !== 409) throw new Error(`registering ${id}: ${created.status} ${await created.text()}`);
+    if (created.status !== 201 && created.status !== 409)
+      throw new Error(`registering ${id}: ${created.status} ${await created.text()}`);
     return addKey(id, opts);
   }
 
   async function addKey(id: string, opts: { scopes?: string[]; alg?: KeyAlgorithm } = {}): Promise<TestClient> {
     const key = await generateSigningKey(opts.alg ?? 'EdDSA');
-    const registered = await secretariat.post(`/principals/${id}/keys`, { jwk: key.publicJwk, scopes: opts.scopes ?? ['read', 'contacts:write'] });
-    if (registered.status !== 201) throw new Error(`registering a key for ${id}: ${registered.status} ${await registered.text()}`);
+    const registered = await secretariat.post(`/principals/${id}/keys`, {
+      jwk: key.publicJwk,
+      scopes: opts.scopes ?? ['read', 'contacts:write'],
+    });
+    if (registered.status !== 201)
+      throw new Error(`registering a key for ${id}: ${registered.status} ${await registered.text()}`);
     return client(id, key.privateJwk);
   }
 
@@ -160,7 +176,22 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
     return Number(result.rows[0]?.n ?? 0);
   }
 
-  return { app, deps, db, blobs, clock, keys, logged, logClock, secretariat, client, registerState, addKey, rows, fetch: fetchApp };
+  return {
+    app,
+    deps,
+    db,
+    blobs,
+    clock,
+    keys,
+    logged,
+    logClock,
+    secretariat,
+    client,
+    registerState,
+    addKey,
+    rows,
+    fetch: fetchApp,
+  };
 }
 
 /** A valid contact body; override any field. */

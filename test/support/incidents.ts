@@ -44,14 +44,22 @@ export interface Written<T = { id: string }> {
 }
 
 /** Registers states that hold the incident scopes. */
-export async function incidentStates<const Ids extends readonly string[]>(portal: PortalHarness, ids: Ids): Promise<{ [K in Ids[number]]: TestClient }> {
+export async function incidentStates<const Ids extends readonly string[]>(
+  portal: PortalHarness,
+  ids: Ids,
+): Promise<{ [K in Ids[number]]: TestClient }> {
   const clients: Record<string, TestClient> = {};
   for (const id of ids) clients[id] = await portal.registerState(id, { scopes: INCIDENT_SCOPES });
   return clients as { [K in Ids[number]]: TestClient };
 }
 
 /** POSTs and expects 201; returns the parsed answer. */
-export async function created<T = { id: string }>(client: TestClient, path: string, body: unknown, headers?: Record<string, string>): Promise<Written<T>> {
+export async function created<T = { id: string }>(
+  client: TestClient,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+): Promise<Written<T>> {
   const res = await client.post(path, body, { headers });
   if (res.status !== 201) throw new Error(`POST ${path} as ${client.principal}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Written<T>;

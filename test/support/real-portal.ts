@@ -56,12 +56,21 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a portal on `dataDir` (default a new temporary one) and waits for /healthz. */
-export async function startRealPortal(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<RealPortal> {
+export async function startRealPortal(
+  options: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
+): Promise<RealPortal> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cbm-real-portal-'));
   const port = options.port ?? (await freePort());
   const child = spawn(TSX, ['src/node.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: '127.0.0.1', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      CBM_DATA_DIR: dataDir,
+      CBM_PORT: String(port),
+      CBM_HOST: '127.0.0.1',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

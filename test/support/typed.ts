@@ -3,11 +3,20 @@
  * middleware) bound to an in-process test portal, on every runtime: tests that use it
  * exercise the contract exactly as partner systems do, so client and server cannot drift.
  */
-import { createPortalClient, createVerifier, ok, type PinnedJwks, type PortalClient } from '../../clients/typescript/src/index.ts';
+import {
+  createPortalClient,
+  createVerifier,
+  ok,
+  type PinnedJwks,
+  type PortalClient,
+} from '../../clients/typescript/src/index.ts';
 import { ORIGIN, type PortalHarness, type TestClient } from './harness.ts';
 
 /** A typed client signing as `who` (a harness client), or unsigned for the public documents. */
-export function typedClient(portal: Pick<PortalHarness, 'fetch'>, who?: Pick<TestClient, 'signer'>): Promise<PortalClient> {
+export function typedClient(
+  portal: Pick<PortalHarness, 'fetch'>,
+  who?: Pick<TestClient, 'signer'>,
+): Promise<PortalClient> {
   return createPortalClient({ baseUrl: ORIGIN, signer: who?.signer, fetch: portal.fetch });
 }
 

@@ -7,11 +7,21 @@ import { applyD1Migrations, createExecutionContext, env } from 'cloudflare:test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker.ts';
 
-const origins = async () => (await env.DB.prepare('SELECT origin, reason FROM portal_origins ORDER BY seq').all<{ origin: string; reason: string }>()).results;
+const origins = async () =>
+  (
+    await env.DB.prepare('SELECT origin, reason FROM portal_origins ORDER BY seq').all<{
+      origin: string;
+      reason: string;
+    }>()
+  ).results;
 
 // A new env object is a new deployment to the Worker entry (its portal is built per env).
 const healthz = (bindings: typeof env, origin: string) =>
-  worker.fetch(new Request(`${origin}/healthz`) as never, bindings, createExecutionContext() as never) as unknown as Promise<Response>;
+  worker.fetch(
+    new Request(`${origin}/healthz`) as never,
+    bindings,
+    createExecutionContext() as never,
+  ) as unknown as Promise<Response>;
 
 describe('the Worker pins its public origin', () => {
   beforeAll(async () => {
@@ -29,7 +39,9 @@ describe('the Worker pins its public origin', () => {
     const logged: string[] = [];
     const consoleError = console.error;
     console.error = (line: unknown) => logged.push(String(line));
-    const moved = await healthz({ ...env, PUBLIC_ORIGIN: 'https://moved.example' }, 'https://moved.example').finally(() => (console.error = consoleError));
+    const moved = await healthz({ ...env, PUBLIC_ORIGIN: 'https://moved.example' }, 'https://moved.example').finally(
+      () => (console.error = consoleError),
+    );
     expect(logged.join('\n')).toContain('pinned to the public origin http://portal.test');
     expect(logged.join('\n')).toContain('set ACCEPT_ORIGIN_CHANGE to the new PUBLIC_ORIGIN');
     expect(moved.status).toBe(503);
@@ -38,10 +50,16 @@ describe('the Worker pins its public origin', () => {
     expect(await origins()).toHaveLength(1);
 
     // Another name in ACCEPT_ORIGIN_CHANGE is no consent to this change.
-    const wrongConsent = await healthz({ ...env, PUBLIC_ORIGIN: 'https://moved.example', ACCEPT_ORIGIN_CHANGE: 'https://other.example' }, 'https://moved.example');
+    const wrongConsent = await healthz(
+      { ...env, PUBLIC_ORIGIN: 'https://moved.example', ACCEPT_ORIGIN_CHANGE: 'https://other.example' },
+      'https://moved.example',
+    );
     expect(wrongConsent.status).toBe(503);
 
-    const accepted = await healthz({ ...env, PUBLIC_ORIGIN: 'https://moved.example', ACCEPT_ORIGIN_CHANGE: 'https://moved.example' }, 'https://moved.example');
+    const accepted = await healthz(
+      { ...env, PUBLIC_ORIGIN: 'https://moved.example', ACCEPT_ORIGIN_CHANGE: 'https://moved.example' },
+      'https://moved.example',
+    );
     expect(accepted.status).toBe(200);
     expect(await origins()).toEqual([
       { origin: 'http://portal.test', reason: 'first start' },

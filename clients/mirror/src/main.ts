@@ -18,10 +18,18 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JWK } from 'jose';
-import { createPortalClient, createRequestSigner, createVerifier, PortalError, signedFetch, type PinnedJwks } from '../../typescript/src/index.ts';
+import {
+  createPortalClient,
+  createRequestSigner,
+  createVerifier,
+  PortalError,
+  signedFetch,
+  type PinnedJwks,
+} from '../../typescript/src/index.ts';
 import { createMirror, MirrorVerificationError, openMirrorDb, pinnedKeys, SCHEMA } from './mirror.ts';
 
-const USAGE = 'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL] [--jwks FILE] [--accept-new-key FINGERPRINT]';
+const USAGE =
+  'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL] [--jwks FILE] [--accept-new-key FINGERPRINT]';
 
 const HELP = `${USAGE}
 
@@ -92,7 +100,9 @@ async function main(): Promise<number> {
   const db = openMirrorDb(values.db);
   let jwks: PinnedJwks;
   try {
-    jwks = values.jwks ? (JSON.parse(readFileSync(values.jwks, 'utf8')) as PinnedJwks) : await pinnedKeys(db, client, baseUrl, values['accept-new-key'] ?? []);
+    jwks = values.jwks
+      ? (JSON.parse(readFileSync(values.jwks, 'utf8')) as PinnedJwks)
+      : await pinnedKeys(db, client, baseUrl, values['accept-new-key'] ?? []);
   } catch (error) {
     db.close();
     if (error instanceof MirrorVerificationError) {
@@ -126,7 +136,9 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof MirrorVerificationError) {
-      console.error(`cbm-mirror: NOT verified: ${error.message}. Nothing of this page was stored; the mirror stays at cursor ${mirror.cursor() ?? '(start)'}.`);
+      console.error(
+        `cbm-mirror: NOT verified: ${error.message}. Nothing of this page was stored; the mirror stays at cursor ${mirror.cursor() ?? '(start)'}.`,
+      );
       return 3;
     }
     if (error instanceof PortalError) {

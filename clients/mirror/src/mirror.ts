@@ -18,8 +18,23 @@
  * (the log index is the primary key: a duplicate would fail, not pass silently) or gaps.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { ok, PortalError, TrustError, verifyBundle, type PinnedJwks, type PortalClient, type Schemas, type Verifier } from '../../typescript/src/index.ts';
-import { changedKeysMessage, describeFingerprint, fingerprintsOf, unpinned, withAccepted } from '../../typescript/src/pinning.ts';
+import {
+  ok,
+  PortalError,
+  TrustError,
+  verifyBundle,
+  type PinnedJwks,
+  type PortalClient,
+  type Schemas,
+  type Verifier,
+} from '../../typescript/src/index.ts';
+import {
+  changedKeysMessage,
+  describeFingerprint,
+  fingerprintsOf,
+  unpinned,
+  withAccepted,
+} from '../../typescript/src/pinning.ts';
 import { fromBase64, toBase64, type Checkpoint } from '../../typescript/src/log.ts';
 
 export class MirrorVerificationError extends Error {
@@ -68,7 +83,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 function reason(error: Error): string {
   if (error instanceof TrustError) return error.message;
   if (error.name === 'LogVerificationError') return `not in the log under the signed checkpoint (${error.message})`;
-  if (error.message.startsWith('evidence does not verify')) return `the evidence does not verify (${error.message.replace(/^evidence does not verify: /, '')})`;
+  if (error.message.startsWith('evidence does not verify'))
+    return `the evidence does not verify (${error.message.replace(/^evidence does not verify: /, '')})`;
   return `a signature does not verify (${error.message})`;
 }
 
@@ -77,7 +93,10 @@ function attestationIds(document: unknown): string[] {
   if (Array.isArray(document)) return document.flatMap(attestationIds);
   if (!document || typeof document !== 'object') return [];
   const record = document as Record<string, unknown>;
-  return [...(typeof record.attestation_id === 'string' ? [record.attestation_id] : []), ...Object.values(record).flatMap(attestationIds)];
+  return [
+    ...(typeof record.attestation_id === 'string' ? [record.attestation_id] : []),
+    ...Object.values(record).flatMap(attestationIds),
+  ];
 }
 
 /**
@@ -85,22 +104,39 @@ function attestationIds(document: unknown): string[] {
  * fingerprint printed), then only ever extended by `accept` (fingerprints the operator
  * checked). A served key that is neither stops the mirror.
  */
-export async function pinnedKeys(db: BetterSqlite3.Database, client: PortalClient, portal: string, accept: string[], log: (line: string) => void = (line) => console.error(line)): Promise<PinnedJwks> {
+export async function pinnedKeys(
+  db: BetterSqlite3.Database,
+  client: PortalClient,
+  portal: string,
+  accept: string[],
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<PinnedJwks> {
   const served = (await ok(client.GET('/.well-known/jwks.json'))) as PinnedJwks;
-  const row = db.prepare<[string], { value: string }>('SELECT value FROM mirror_state WHERE name = ?').get('pinned_jwks');
-  const save = (jwks: PinnedJwks) => db.prepare('INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run('pinned_jwks', JSON.stringify(jwks));
+  const row = db
+    .prepare<[string], { value: string }>('SELECT value FROM mirror_state WHERE name = ?')
+    .get('pinned_jwks');
+  const save = (jwks: PinnedJwks) =>
+    db
+      .prepare(
+        'INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      )
+      .run('pinned_jwks', JSON.stringify(jwks));
   if (!row) {
     const keys = await fingerprintsOf(served);
     const jwks = withAccepted(undefined, keys);
     save(jwks);
-    log(`pinned the portal's keys at first contact (compare these RFC 7638 fingerprints with the ones the Secretariat publishes): ${keys.map(describeFingerprint).join(', ')}`);
+    log(
+      `pinned the portal's keys at first contact (compare these RFC 7638 fingerprints with the ones the Secretariat publishes): ${keys.map(describeFingerprint).join(', ')}`,
+    );
     return jwks;
   }
   const pinned = JSON.parse(row.value) as PinnedJwks;
   const added = await unpinned(pinned, served);
   const refused = added.filter((key) => !accept.includes(key.fingerprint));
   if (refused.length) {
-    throw new MirrorVerificationError(`${await changedKeysMessage(portal, pinned, refused)}. If the portal's operator confirms it out of band, run again with ${refused.map((key) => `--accept-new-key ${key.fingerprint}`).join(' ')}`);
+    throw new MirrorVerificationError(
+      `${await changedKeysMessage(portal, pinned, refused)}. If the portal's operator confirms it out of band, run again with ${refused.map((key) => `--accept-new-key ${key.fingerprint}`).join(' ')}`,
+    );
   }
   if (!added.length) return pinned;
   const jwks = withAccepted(pinned, added);
@@ -144,15 +180,27 @@ export function createMirror(options: MirrorOptions) {
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const getState = db.prepare<[string], { value: string }>('SELECT value FROM mirror_state WHERE name = ?');
-  const setState = db.prepare('INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
-  const insertEntry = db.prepare(`INSERT INTO entries (log_index, attestation_id, cursor, subject, operation, principal, principal_kid, issued_at, tlp, record_href, attestation_token, request_token, body, body_sha256, tree_size, verified_at)
+  const setState = db.prepare(
+    'INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+  );
+  const insertEntry =
+    db.prepare(`INSERT INTO entries (log_index, attestation_id, cursor, subject, operation, principal, principal_kid, issued_at, tlp, record_href, attestation_token, request_token, body, body_sha256, tree_size, verified_at)
     VALUES (@log_index, @attestation_id, @cursor, @subject, @operation, @principal, @principal_kid, @issued_at, @tlp, @record_href, @attestation_token, @request_token, @body, @body_sha256, @tree_size, @verified_at)`);
-  const upsertRecord = db.prepare(`INSERT INTO records (href, status, json, etag, log_index, fetched_at) VALUES (@href, @status, @json, @etag, @log_index, @fetched_at)
+  const upsertRecord =
+    db.prepare(`INSERT INTO records (href, status, json, etag, log_index, fetched_at) VALUES (@href, @status, @json, @etag, @log_index, @fetched_at)
     ON CONFLICT (href) DO UPDATE SET status = excluded.status, json = excluded.json, etag = excluded.etag, log_index = excluded.log_index, fetched_at = excluded.fetched_at`);
-  const insertCheckpoint = db.prepare('INSERT OR IGNORE INTO checkpoints (size, root, note, seen_at) VALUES (?, ?, ?, ?)');
-  const lastCheckpoint = db.prepare<[], { size: number; root: string }>('SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1');
-  const knownEntry = db.prepare<[string], { log_index: number }>('SELECT log_index FROM entries WHERE attestation_id = ?');
-  const revocations = db.prepare<[string], { log_index: number }>("SELECT log_index FROM entries WHERE subject = ? AND operation = 'revokePrincipalKey'");
+  const insertCheckpoint = db.prepare(
+    'INSERT OR IGNORE INTO checkpoints (size, root, note, seen_at) VALUES (?, ?, ?, ?)',
+  );
+  const lastCheckpoint = db.prepare<[], { size: number; root: string }>(
+    'SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1',
+  );
+  const knownEntry = db.prepare<[string], { log_index: number }>(
+    'SELECT log_index FROM entries WHERE attestation_id = ?',
+  );
+  const revocations = db.prepare<[string], { log_index: number }>(
+    "SELECT log_index FROM entries WHERE subject = ? AND operation = 'revokePrincipalKey'",
+  );
 
   const cursor = () => getState.get('cursor')?.value;
 
@@ -160,20 +208,31 @@ export function createMirror(options: MirrorOptions) {
   async function checkpoint(atLeast: number): Promise<Checkpoint> {
     // The portal signs checkpoints on a cadence: wait a moment for one covering the page.
     const head = await verifier.checkpointCovering(atLeast - 1);
-    if (head.size < atLeast) throw new MirrorVerificationError(`the checkpoint (${head.size} entries) does not cover log index ${atLeast - 1}`);
+    if (head.size < atLeast)
+      throw new MirrorVerificationError(
+        `the checkpoint (${head.size} entries) does not cover log index ${atLeast - 1}`,
+      );
     const previous = lastCheckpoint.get();
     if (previous) {
       try {
         await verifier.consistency({ size: previous.size, root: fromBase64(previous.root) }, head);
       } catch (error) {
-        throw new MirrorVerificationError(`the portal's log does not extend the one this mirror saw: ${(error as Error).message}`);
+        throw new MirrorVerificationError(
+          `the portal's log does not extend the one this mirror saw: ${(error as Error).message}`,
+        );
       }
     }
     return head;
   }
 
-  async function verifyEntry(entry: Schemas['FeedEntry'], head: Checkpoint, verifiedIds: Set<string>, pageRevocations: Map<string, number>): Promise<VerifiedEntry> {
-    const fail = (why: string) => new MirrorVerificationError(`feed entry ${entry.log_index} (${entry.attestation_id}): ${why}`);
+  async function verifyEntry(
+    entry: Schemas['FeedEntry'],
+    head: Checkpoint,
+    verifiedIds: Set<string>,
+    pageRevocations: Map<string, number>,
+  ): Promise<VerifiedEntry> {
+    const fail = (why: string) =>
+      new MirrorVerificationError(`feed entry ${entry.log_index} (${entry.attestation_id}): ${why}`);
     // Everything that proves the entry, under `head`: fetched as the portal answers it ...
     let bundle;
     try {
@@ -192,16 +251,28 @@ export function createMirror(options: MirrorOptions) {
     const { claims } = verified;
     // A revocation this mirror has itself seen in the log outranks what the portal says
     // about the key now (it could hide a revocation it logged).
-    const revokedAt = revocations.get(`urn:cbm:key:${claims.principal_kid}:revocation`)?.log_index ?? pageRevocations.get(claims.principal_kid);
+    const revokedAt =
+      revocations.get(`urn:cbm:key:${claims.principal_kid}:revocation`)?.log_index ??
+      pageRevocations.get(claims.principal_kid);
     if (revokedAt !== undefined && revokedAt < entry.log_index) {
-      throw fail(`key ${claims.principal_kid} of ${claims.principal} was revoked at log index ${revokedAt} (mirrored), before it signed this`);
+      throw fail(
+        `key ${claims.principal_kid} of ${claims.principal} was revoked at log index ${revokedAt} (mirrored), before it signed this`,
+      );
     }
     if (claims.operation === 'revokePrincipalKey') {
       const kid = /^urn:cbm:key:(.+):revocation$/.exec(claims.sub)?.[1];
       if (kid && !pageRevocations.has(kid)) pageRevocations.set(kid, entry.log_index);
     }
-    if (claims.jti !== entry.attestation_id || claims.sub !== entry.subject || claims.operation !== entry.operation || claims.principal !== entry.principal || bundle.attestation.log_index !== entry.log_index) {
-      throw fail(`the feed entry does not match its attestation (${claims.sub}, ${claims.operation} by ${claims.principal})`);
+    if (
+      claims.jti !== entry.attestation_id ||
+      claims.sub !== entry.subject ||
+      claims.operation !== entry.operation ||
+      claims.principal !== entry.principal ||
+      bundle.attestation.log_index !== entry.log_index
+    ) {
+      throw fail(
+        `the feed entry does not match its attestation (${claims.sub}, ${claims.operation} by ${claims.principal})`,
+      );
     }
     // What the portal serves for this version must be what its author signed.
     try {
@@ -211,7 +282,14 @@ export function createMirror(options: MirrorOptions) {
       throw fail((error as Error).message);
     }
     verifiedIds.add(entry.attestation_id);
-    const result: VerifiedEntry = { entry, token: bundle.attestation.token, principalKid: bundle.evidence.kid, requestToken: bundle.evidence.request_token, body: verified.body, bodySha256: bundle.evidence.body_sha256 };
+    const result: VerifiedEntry = {
+      entry,
+      token: bundle.attestation.token,
+      principalKid: bundle.evidence.kid,
+      requestToken: bundle.evidence.request_token,
+      body: verified.body,
+      bodySha256: bundle.evidence.body_sha256,
+    };
     if (entry.record_href) {
       const response = await options.fetchRecord(entry.record_href);
       const text = await response.text();
@@ -220,7 +298,12 @@ export function createMirror(options: MirrorOptions) {
       // a newer version waits for its own feed entry (a later page stores it then).
       const carried = response.ok ? attestationIds(JSON.parse(text)) : [];
       if (carried.every((id) => verifiedIds.has(id) || knownEntry.get(id))) {
-        result.record = { href: entry.record_href, status: response.status, json: response.ok ? text : null, etag: response.headers.get('etag') };
+        result.record = {
+          href: entry.record_href,
+          status: response.status,
+          json: response.ok ? text : null,
+          etag: response.headers.get('etag'),
+        };
       }
     }
     return result;
@@ -229,7 +312,9 @@ export function createMirror(options: MirrorOptions) {
   /** Fetches, verifies and commits one page of the feed. */
   async function syncPage(): Promise<{ committed: number; hasMore: boolean; cursor: string | undefined }> {
     const after = cursor();
-    const page = await ok(client.GET('/feed', { params: { query: { cursor: after, limit: options.pageSize ?? 100 } } }));
+    const page = await ok(
+      client.GET('/feed', { params: { query: { cursor: after, limit: options.pageSize ?? 100 } } }),
+    );
     if (!page.items.length) return { committed: 0, hasMore: false, cursor: after };
     const head = await checkpoint(Math.max(...page.items.map((item) => item.log_index)) + 1);
     const verified: VerifiedEntry[] = [];
@@ -263,7 +348,9 @@ export function createMirror(options: MirrorOptions) {
       insertCheckpoint.run(head.size, toBase64(head.root), head.note, at);
       setState.run('cursor', next);
     })();
-    log(`mirrored log entries ${verified[0]!.entry.log_index}..${verified[verified.length - 1]!.entry.log_index} (${verified.length}), checkpoint ${head.size}`);
+    log(
+      `mirrored log entries ${verified[0]!.entry.log_index}..${verified[verified.length - 1]!.entry.log_index} (${verified.length}), checkpoint ${head.size}`,
+    );
     return { committed: verified.length, hasMore: page.has_more, cursor: next };
   }
 
@@ -291,4 +378,3 @@ export function createMirror(options: MirrorOptions) {
 
   return { cursor, syncPage, catchUp, follow };
 }
-

@@ -18,7 +18,8 @@ import type { JWK } from 'jose';
 import { createPortalClient } from '../../typescript/src/index.ts';
 import { createNotifier, FatalRefusal, Journal, parseEvent, type Outcome } from './notifier.ts';
 
-const USAGE = 'usage: cbm-notifier --portal URL --as PRINCIPAL --key FILE [--journal FILE] [--rejected FILE] [--watch DIR [--interval SECONDS]] [--base-delay MS] [--max-delay MS]';
+const USAGE =
+  'usage: cbm-notifier --portal URL --as PRINCIPAL --key FILE [--journal FILE] [--rejected FILE] [--watch DIR [--interval SECONDS]] [--base-delay MS] [--max-delay MS]';
 
 const HELP = `${USAGE}
 
@@ -86,7 +87,12 @@ async function main(): Promise<number> {
     console.error(`cbm-notifier: cannot read the key ${values.key}: ${(error as Error).message}`);
     return 2;
   }
-  const client = await createPortalClient({ baseUrl: values.portal, principal: values.as, privateJwk, headers: { 'User-Agent': 'cbm-notifier' } });
+  const client = await createPortalClient({
+    baseUrl: values.portal,
+    principal: values.as,
+    privateJwk,
+    headers: { 'User-Agent': 'cbm-notifier' },
+  });
   const journal = new Journal(resolve(values.journal));
   const notifier = createNotifier({
     client,
@@ -112,7 +118,14 @@ async function main(): Promise<number> {
     const line =
       outcome.status === 'rejected'
         ? { status: outcome.status, key: outcome.key, source, problem: outcome.problem }
-        : { status: outcome.status, key: outcome.key, source, incident_id: outcome.entry.incident_id, report_no: outcome.entry.report_no, attestation_id: outcome.entry.attestation_id };
+        : {
+            status: outcome.status,
+            key: outcome.key,
+            source,
+            incident_id: outcome.entry.incident_id,
+            report_no: outcome.entry.report_no,
+            attestation_id: outcome.entry.attestation_id,
+          };
     console.log(JSON.stringify(line));
   };
 
@@ -131,7 +144,8 @@ async function main(): Promise<number> {
   try {
     if (!values.watch) {
       let number = 0;
-      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) await handleLine(line, `stdin:${(number += 1)}`);
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity }))
+        await handleLine(line, `stdin:${(number += 1)}`);
       return 0;
     }
     const folder = resolve(values.watch);
@@ -142,7 +156,11 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => (stopping = true));
     console.error(`watching ${folder} for *.jsonl`);
     while (!stopping) {
-      const files = existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.jsonl')).sort() : [];
+      const files = existsSync(folder)
+        ? readdirSync(folder)
+            .filter((name) => name.endsWith('.jsonl'))
+            .sort()
+        : [];
       for (const name of files) {
         const lines = readFileSync(join(folder, name), 'utf8').split('\n');
         for (const [index, line] of lines.entries()) await handleLine(line, `${name}:${index + 1}`);
@@ -153,7 +171,9 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof FatalRefusal) {
-      console.error(`cbm-notifier: the portal refuses this notifier: ${error.message}. Fix the key or its scopes and restart; events already posted are in ${journal.path}.`);
+      console.error(
+        `cbm-notifier: the portal refuses this notifier: ${error.message}. Fix the key or its scopes and restart; events already posted are in ${journal.path}.`,
+      );
       return 1;
     }
     console.error(`cbm-notifier: ${(error as Error).message}`);

@@ -20,7 +20,9 @@ import { ok, PortalError, sha256b64u, type PortalClient, type Schemas } from '..
 
 /** One input line: a new incident, or the next report of one this notifier posted before. */
 export type IncidentEvent =
-  | ({ type?: 'notify'; event_id?: string } & Omit<Schemas['IncidentInput'], 'stage'> & { stage?: Schemas['IncidentInput']['stage'] })
+  | ({ type?: 'notify'; event_id?: string } & Omit<Schemas['IncidentInput'], 'stage'> & {
+        stage?: Schemas['IncidentInput']['stage'];
+      })
   | ({ type: 'report'; event_id?: string; incident_event_id: string } & Schemas['IncidentReportInput']);
 
 export interface JournalEntry {
@@ -87,8 +89,10 @@ export function parseEvent(line: string): IncidentEvent {
   const value = JSON.parse(line) as unknown;
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('an event is a JSON object');
   const event = value as IncidentEvent;
-  if (event.type !== undefined && event.type !== 'notify' && event.type !== 'report') throw new Error(`unknown event type ${String(event.type)}`);
-  if (event.type === 'report' && !event.incident_event_id) throw new Error('a report event names its incident_event_id');
+  if (event.type !== undefined && event.type !== 'notify' && event.type !== 'report')
+    throw new Error(`unknown event type ${String(event.type)}`);
+  if (event.type === 'report' && !event.incident_event_id)
+    throw new Error('a report event names its incident_event_id');
   return event;
 }
 
@@ -128,7 +132,14 @@ export class Journal {
 const RETRYABLE_CODES = new Set(['idempotency-request-in-flight', 'report-conflict']);
 
 function retryable(error: unknown): boolean {
-  if (error instanceof PortalError) return error.status >= 500 || error.status === 408 || error.status === 425 || error.status === 429 || RETRYABLE_CODES.has(error.code);
+  if (error instanceof PortalError)
+    return (
+      error.status >= 500 ||
+      error.status === 408 ||
+      error.status === 425 ||
+      error.status === 429 ||
+      RETRYABLE_CODES.has(error.code)
+    );
   return true; // network errors, timeouts
 }
 
@@ -163,7 +174,8 @@ export function createNotifier(options: NotifierOptions) {
         const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (tries - 1));
         const wait = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
         const cause = (error as { cause?: { code?: string } }).cause;
-        const reason = error instanceof PortalError ? `${error.status} ${error.code}` : (cause?.code ?? (error as Error).message);
+        const reason =
+          error instanceof PortalError ? `${error.status} ${error.code}` : (cause?.code ?? (error as Error).message);
         log(`retry ${tries} of ${what} in ${wait} ms: ${reason}`);
         await sleep(wait);
       }
@@ -178,18 +190,37 @@ export function createNotifier(options: NotifierOptions) {
     if (event.type === 'report') {
       const parent = options.journal.byEventId.get(event.incident_event_id);
       if (!parent) throw new Error(`report for event ${event.incident_event_id}, which this notifier has not posted`);
-      const answer = await options.client.POST('/incidents/{incidentId}/reports', { ...init, params: { header: headers, path: { incidentId: parent.incident_id } } });
+      const answer = await options.client.POST('/incidents/{incidentId}/reports', {
+        ...init,
+        params: { header: headers, path: { incidentId: parent.incident_id } },
+      });
       const result = await ok(answer);
       return {
         replayed: answer.response.headers.get('idempotent-replayed') === 'true',
-        entry: { key, event_id: event.event_id ?? null, incident_id: parent.incident_id, report_no: result.data.report_no, attestation_id: result.attestation.id, replayed: false, posted_at: new Date().toISOString() },
+        entry: {
+          key,
+          event_id: event.event_id ?? null,
+          incident_id: parent.incident_id,
+          report_no: result.data.report_no,
+          attestation_id: result.attestation.id,
+          replayed: false,
+          posted_at: new Date().toISOString(),
+        },
       };
     }
     const answer = await options.client.POST('/incidents', init as typeof init & { body: Schemas['IncidentInput'] });
     const result = await ok(answer);
     return {
       replayed: answer.response.headers.get('idempotent-replayed') === 'true',
-      entry: { key, event_id: event.event_id ?? null, incident_id: result.data.id, report_no: 1, attestation_id: result.attestation.id, replayed: false, posted_at: new Date().toISOString() },
+      entry: {
+        key,
+        event_id: event.event_id ?? null,
+        incident_id: result.data.id,
+        report_no: 1,
+        attestation_id: result.attestation.id,
+        replayed: false,
+        posted_at: new Date().toISOString(),
+      },
     };
   }
 
@@ -206,7 +237,12 @@ export function createNotifier(options: NotifierOptions) {
       return { status: replayed ? 'replayed' : 'posted', key, entry: journaled };
     } catch (error) {
       if (error instanceof PortalError) {
-        if (options.rejectedPath) appendFileSync(options.rejectedPath, `${JSON.stringify({ key, event, problem: error.problem, at: new Date().toISOString() })}\n`, { mode: 0o600 });
+        if (options.rejectedPath)
+          appendFileSync(
+            options.rejectedPath,
+            `${JSON.stringify({ key, event, problem: error.problem, at: new Date().toISOString() })}\n`,
+            { mode: 0o600 },
+          );
         return { status: 'rejected', key, problem: error.problem };
       }
       throw error;

@@ -11,7 +11,15 @@
  * canonical form: the verifier says which line.
  */
 import { base64url, decodeJwt, type JWK } from 'jose';
-import { BUNDLE_FORMAT, fingerprints, verifyBundle, type AttestedWrite, type KeyProof, type PinnedJwks, type Verifier } from './audit.ts';
+import {
+  BUNDLE_FORMAT,
+  fingerprints,
+  verifyBundle,
+  type AttestedWrite,
+  type KeyProof,
+  type PinnedJwks,
+  type Verifier,
+} from './audit.ts';
 import { ok, type PortalClient } from './client.ts';
 import { sha256b64u } from './digest.ts';
 import { LogVerificationError, type Checkpoint } from './log.ts';
@@ -57,12 +65,24 @@ export interface ArchiveEnd {
 }
 
 const ENTRIES_PAGE = 256;
-const EVIDENCE_MEMBERS = ['attestation_id', 'principal', 'kid', 'method', 'path', 'request_token', 'body', 'body_sha256', 'body_blob_sha256'];
+const EVIDENCE_MEMBERS = [
+  'attestation_id',
+  'principal',
+  'kid',
+  'method',
+  'path',
+  'request_token',
+  'body',
+  'body_sha256',
+  'body_blob_sha256',
+];
 
 /** The evidence with only the members a verifier checks (a server location is not evidence). */
 function evidenceOf(evidence: Evidence): Evidence {
   const kept: Record<string, unknown> = {};
-  for (const member of EVIDENCE_MEMBERS) if (member in evidence && (evidence as unknown as Record<string, unknown>)[member] !== undefined) kept[member] = (evidence as unknown as Record<string, unknown>)[member];
+  for (const member of EVIDENCE_MEMBERS)
+    if (member in evidence && (evidence as unknown as Record<string, unknown>)[member] !== undefined)
+      kept[member] = (evidence as unknown as Record<string, unknown>)[member];
   return kept as unknown as Evidence;
 }
 
@@ -70,7 +90,11 @@ const writeOf = (write: AttestedWrite): AttestedWrite => ({
   attestation: { id: write.attestation.id, token: write.attestation.token, log_index: write.attestation.log_index },
   evidence: evidenceOf(write.evidence),
   ...(write.body !== undefined ? { body: write.body } : {}),
-  inclusion: { leaf_index: write.inclusion.leaf_index, tree_size: write.inclusion.tree_size, proof: write.inclusion.proof },
+  inclusion: {
+    leaf_index: write.inclusion.leaf_index,
+    tree_size: write.inclusion.tree_size,
+    proof: write.inclusion.proof,
+  },
 });
 
 const keyOf = (proof: KeyProof): ArchiveKey => ({
@@ -100,9 +124,23 @@ function selected(token: string, filter: ArchiveFilter): boolean {
  * @example
  * for await (const line of exportArchive(client, verifier, head, { state: 'AT' })) out.write(`${line}\n`);
  */
-export async function* exportArchive(client: PortalClient, verifier: Verifier, head: Checkpoint, filter: ArchiveFilter = {}, now = new Date()): AsyncGenerator<string> {
+export async function* exportArchive(
+  client: PortalClient,
+  verifier: Verifier,
+  head: Checkpoint,
+  filter: ArchiveFilter = {},
+  now = new Date(),
+): AsyncGenerator<string> {
   const jwks = (await ok(client.GET('/.well-known/jwks.json'))) as PinnedJwks;
-  const header: ArchiveHeader = { type: 'header', format: ARCHIVE_FORMAT, portal: verifier.issuer, checkpoint: head.note, portal_keys: jwks.keys, filter, exported_at: now.toISOString() };
+  const header: ArchiveHeader = {
+    type: 'header',
+    format: ARCHIVE_FORMAT,
+    portal: verifier.issuer,
+    checkpoint: head.note,
+    portal_keys: jwks.keys,
+    filter,
+    exported_at: now.toISOString(),
+  };
   const headerLine = JSON.stringify(header);
   yield headerLine;
   const keys = new Map<string, ArchiveKey>();
@@ -119,7 +157,12 @@ export async function* exportArchive(client: PortalClient, verifier: Verifier, h
     }
   }
   for (const key of keys.values()) yield JSON.stringify(key);
-  yield JSON.stringify({ type: 'end', records, keys: keys.size, header_sha256: await sha256b64u(new TextEncoder().encode(headerLine)) } satisfies ArchiveEnd);
+  yield JSON.stringify({
+    type: 'end',
+    records,
+    keys: keys.size,
+    header_sha256: await sha256b64u(new TextEncoder().encode(headerLine)),
+  } satisfies ArchiveEnd);
 }
 
 export class ArchiveError extends LogVerificationError {
@@ -148,16 +191,30 @@ const exactly = (value: Record<string, unknown>, allowed: string[], what: string
 
 function checkWriteShape(write: AttestedWrite, what: string) {
   exactly(write as unknown as Record<string, unknown>, ['type', 'attestation', 'evidence', 'body', 'inclusion'], what);
-  exactly(write.attestation as unknown as Record<string, unknown>, ['id', 'token', 'log_index'], `${what}'s attestation`);
+  exactly(
+    write.attestation as unknown as Record<string, unknown>,
+    ['id', 'token', 'log_index'],
+    `${what}'s attestation`,
+  );
   exactly(write.evidence as unknown as Record<string, unknown>, EVIDENCE_MEMBERS, `${what}'s evidence`);
-  exactly(write.inclusion as unknown as Record<string, unknown>, ['leaf_index', 'tree_size', 'proof'], `${what}'s inclusion proof`);
+  exactly(
+    write.inclusion as unknown as Record<string, unknown>,
+    ['leaf_index', 'tree_size', 'proof'],
+    `${what}'s inclusion proof`,
+  );
   // atob forgives whitespace and missing padding: only the one spelling of each hash is accepted.
-  if (!Array.isArray(write.inclusion.proof) || !write.inclusion.proof.every((hash) => typeof hash === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(hash))) throw new Error(`${what}'s inclusion proof has a hash that is not 32 bytes of canonical base64`);
+  if (
+    !Array.isArray(write.inclusion.proof) ||
+    !write.inclusion.proof.every((hash) => typeof hash === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(hash))
+  )
+    throw new Error(`${what}'s inclusion proof has a hash that is not 32 bytes of canonical base64`);
   for (const member of ['body', 'request_token'] as const) {
     const text = (write.evidence as unknown as Record<string, unknown>)[member];
-    if (typeof text !== 'string' || !/^[A-Za-z0-9_.-]*$/.test(text)) throw new Error(`${what}'s evidence ${member} is not base64url`);
+    if (typeof text !== 'string' || !/^[A-Za-z0-9_.-]*$/.test(text))
+      throw new Error(`${what}'s evidence ${member} is not base64url`);
   }
-  if (write.body !== undefined && !/^[A-Za-z0-9_-]*$/.test(write.body)) throw new Error(`${what}'s body is not base64url`);
+  if (write.body !== undefined && !/^[A-Za-z0-9_-]*$/.test(write.body))
+    throw new Error(`${what}'s body is not base64url`);
 }
 
 /**
@@ -170,12 +227,15 @@ async function bindWrite(write: AttestedWrite): Promise<void> {
   const claims = peekAttestation(write.attestation.token);
   const evidence = write.evidence;
   const failures: string[] = [];
-  if (claims.request_sha256 !== (await sha256b64u(new TextEncoder().encode(evidence.request_token)))) failures.push('the attestation names another request token');
+  if (claims.request_sha256 !== (await sha256b64u(new TextEncoder().encode(evidence.request_token))))
+    failures.push('the attestation names another request token');
   if (evidence.body_sha256 !== claims.body_sha256) failures.push("the evidence's body_sha256 is not the attested one");
   const body = write.body ?? evidence.body;
-  if (body && (await sha256b64u(base64url.decode(body))) !== claims.body_sha256) failures.push('the body is not the attested bytes');
+  if (body && (await sha256b64u(base64url.decode(body))) !== claims.body_sha256)
+    failures.push('the body is not the attested bytes');
   const request = decodeJwt(evidence.request_token);
-  if (request.htm !== evidence.method || request.htu !== evidence.path) failures.push('the evidence names another method or path than its request token');
+  if (request.htm !== evidence.method || request.htu !== evidence.path)
+    failures.push('the evidence names another method or path than its request token');
   if (failures.length) throw new Error(failures.join('; '));
 }
 
@@ -186,7 +246,12 @@ async function bindWrite(write: AttestedWrite): Promise<void> {
  */
 export async function verifyArchive(
   lines: () => AsyncIterable<string>,
-  options: { jwks: PinnedJwks; witnessKeys?: readonly WitnessKey[]; threshold?: number; onProgress?: (records: number) => void },
+  options: {
+    jwks: PinnedJwks;
+    witnessKeys?: readonly WitnessKey[];
+    threshold?: number;
+    onProgress?: (records: number) => void;
+  },
 ): Promise<ArchiveVerification> {
   let header: ArchiveHeader | undefined;
   let checkpoint: Checkpoint | undefined;
@@ -203,7 +268,8 @@ export async function verifyArchive(
     } catch (error) {
       throw new ArchiveError(number, `not JSON (${(error as Error).message})`);
     }
-    if (JSON.stringify(value) !== line) throw new ArchiveError(number, 'not in canonical form (JSON.stringify of its value): the line was changed');
+    if (JSON.stringify(value) !== line)
+      throw new ArchiveError(number, 'not in canonical form (JSON.stringify of its value): the line was changed');
     return value as { type?: string };
   };
   for await (const line of lines()) {
@@ -215,35 +281,66 @@ export async function verifyArchive(
         if (value.type !== 'header') throw new Error('the first line is not the archive header');
         header = value as ArchiveHeader;
         headerDigest = await sha256b64u(new TextEncoder().encode(line));
-        exactly(header as unknown as Record<string, unknown>, ['type', 'format', 'portal', 'checkpoint', 'portal_keys', 'filter', 'exported_at'], 'the header');
+        exactly(
+          header as unknown as Record<string, unknown>,
+          ['type', 'format', 'portal', 'checkpoint', 'portal_keys', 'filter', 'exported_at'],
+          'the header',
+        );
         if (header.format !== ARCHIVE_FORMAT) throw new Error(`not an archive of format ${ARCHIVE_FORMAT}`);
         // The portal's key history must be keys you pinned: an archive never brings its own anchors.
         const pinned = await fingerprints(options.jwks.keys);
-        for (const [kid] of await fingerprints(header.portal_keys)) if (!pinned.has(kid)) throw new Error(`the archive's portal key ${kid} is not one you pinned`);
+        for (const [kid] of await fingerprints(header.portal_keys))
+          if (!pinned.has(kid)) throw new Error(`the archive's portal key ${kid} is not one you pinned`);
         if (options.threshold) {
-          ({ checkpoint, cosigners } = await verifyCosignedCheckpoint(header.checkpoint, { portalJwks: { keys: options.jwks.keys }, issuer: header.portal, witnessKeys: options.witnessKeys ?? [], threshold: options.threshold }));
+          ({ checkpoint, cosigners } = await verifyCosignedCheckpoint(header.checkpoint, {
+            portalJwks: { keys: options.jwks.keys },
+            issuer: header.portal,
+            witnessKeys: options.witnessKeys ?? [],
+            threshold: options.threshold,
+          }));
         } else {
-          ({ checkpoint } = await verifyCosignedCheckpoint(header.checkpoint, { portalJwks: { keys: options.jwks.keys }, issuer: header.portal, witnessKeys: [], threshold: 0 }));
+          ({ checkpoint } = await verifyCosignedCheckpoint(header.checkpoint, {
+            portalJwks: { keys: options.jwks.keys },
+            issuer: header.portal,
+            witnessKeys: [],
+            threshold: 0,
+          }));
         }
       } else if (value.type === 'record') {
         records += 1;
       } else if (value.type === 'key') {
         const key = value as ArchiveKey;
-        exactly(key as unknown as Record<string, unknown>, ['type', 'principal', 'kid', 'registration', 'revocation'], 'a key proof');
-        for (const [write, what] of [[key.registration, 'a key registration'], [key.revocation, 'a key revocation']] as const) {
+        exactly(
+          key as unknown as Record<string, unknown>,
+          ['type', 'principal', 'kid', 'registration', 'revocation'],
+          'a key proof',
+        );
+        for (const [write, what] of [
+          [key.registration, 'a key registration'],
+          [key.revocation, 'a key revocation'],
+        ] as const) {
           if (!write) continue;
           checkWriteShape(write, what);
           await bindWrite(write).catch((error: Error) => {
             throw new Error(`${what}: ${error.message}`);
           });
         }
-        if (keys.some((other) => other.principal === key.principal && other.kid === key.kid)) throw new Error(`key ${key.kid} of ${key.principal} twice`);
+        if (keys.some((other) => other.principal === key.principal && other.kid === key.kid))
+          throw new Error(`key ${key.kid} of ${key.principal} twice`);
         keys.push(key);
       } else if (value.type === 'end') {
         end = value as ArchiveEnd;
-        exactly(end as unknown as Record<string, unknown>, ['type', 'records', 'keys', 'header_sha256'], 'the end line');
-        if (end.header_sha256 !== headerDigest) throw new ArchiveError(1, 'the header is not the one the end line names (header_sha256): it was changed');
-        if (end.records !== records || end.keys !== keys.length) throw new Error(`the end line counts ${end.records} records and ${end.keys} keys, the archive holds ${records} and ${keys.length}`);
+        exactly(
+          end as unknown as Record<string, unknown>,
+          ['type', 'records', 'keys', 'header_sha256'],
+          'the end line',
+        );
+        if (end.header_sha256 !== headerDigest)
+          throw new ArchiveError(1, 'the header is not the one the end line names (header_sha256): it was changed');
+        if (end.records !== records || end.keys !== keys.length)
+          throw new Error(
+            `the end line counts ${end.records} records and ${end.keys} keys, the archive holds ${records} and ${keys.length}`,
+          );
       } else {
         throw new Error(`unknown line type ${String(value.type)}`);
       }
@@ -270,8 +367,12 @@ export async function verifyArchive(
       if (seen.has(record.attestation.id)) throw new Error(`attestation ${record.attestation.id} twice`);
       seen.add(record.attestation.id);
       await bindWrite(record);
-      const { report } = await verifyBundle({ format: BUNDLE_FORMAT, portal: header.portal, checkpoint: header.checkpoint, ...record, keys }, { jwks: options.jwks, provenKeys });
-      if (!selected(record.attestation.token, header.filter)) throw new Error(`${report.subject} does not match the archive's filter`);
+      const { report } = await verifyBundle(
+        { format: BUNDLE_FORMAT, portal: header.portal, checkpoint: header.checkpoint, ...record, keys },
+        { jwks: options.jwks, provenKeys },
+      );
+      if (!selected(record.attestation.token, header.filter))
+        throw new Error(`${report.subject} does not match the archive's filter`);
       for (const key of report.keys) used.add(`${key.principal} ${key.kid}`);
       verified += 1;
       options.onProgress?.(verified);
@@ -282,7 +383,10 @@ export async function verifyArchive(
   if (verified !== records) throw new ArchiveError(number, `${verified} records verified of ${records}`);
   // A key proof no record needed was checked by nothing: it has no place in the archive.
   const unused = keys.find((key) => !used.has(`${key.principal} ${key.kid}`));
-  if (unused) throw new ArchiveError(number, `the key proof of ${unused.kid} of ${unused.principal} proves no record's signature`);
+  if (unused)
+    throw new ArchiveError(
+      number,
+      `the key proof of ${unused.kid} of ${unused.principal} proves no record's signature`,
+    );
   return { portal: header.portal, checkpoint, records, keys: keys.length, cosigners, filter: header.filter };
 }
-

@@ -19,7 +19,15 @@
 import { base64url, type JSONWebKeySet, type JWK } from 'jose';
 import { ok, type PortalClient, type Schemas } from './client.ts';
 import { thumbprint } from './keys.ts';
-import { fromBase64, hashLeaf, LogVerificationError, verifyCheckpoint, verifyConsistency, verifyInclusion, type Checkpoint } from './log.ts';
+import {
+  fromBase64,
+  hashLeaf,
+  LogVerificationError,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+  type Checkpoint,
+} from './log.ts';
 import { findByAttestation, servedLocation, signedFieldMismatches, signedJson } from './served.ts';
 import { verifyAttestation, verifyEvidence, type AttestationClaims, type Evidence } from './verify.ts';
 
@@ -112,7 +120,11 @@ export class TrustError extends Error {
 export const logOriginOf = (portalOrigin: string) => `${new URL(portalOrigin).host}/log`;
 
 /** Verifies a checkpoint against any Ed25519 key of the portal's JWKS (keys rotate). */
-export async function verifyPortalCheckpoint(note: string, jwks: JSONWebKeySet, portalOrigin: string): Promise<Checkpoint> {
+export async function verifyPortalCheckpoint(
+  note: string,
+  jwks: JSONWebKeySet,
+  portalOrigin: string,
+): Promise<Checkpoint> {
   const candidates = jwks.keys.filter((key) => key.kty === 'OKP' && key.crv === 'Ed25519');
   if (!candidates.length) throw new LogVerificationError('checkpoint: the portal JWKS has no Ed25519 key');
   let last: unknown;
@@ -136,17 +148,21 @@ export async function checkLogGrowth(
   latest: Pick<Checkpoint, 'size' | 'root'>,
   fetchProof: (first: number, second: number) => Promise<string[]>,
 ): Promise<void> {
-  if (latest.size < trusted.size) throw new LogVerificationError(`the log shrank from ${trusted.size} to ${latest.size} entries: it was rewritten`);
+  if (latest.size < trusted.size)
+    throw new LogVerificationError(`the log shrank from ${trusted.size} to ${latest.size} entries: it was rewritten`);
   if (trusted.size === 0) return;
   if (latest.size === trusted.size) {
-    if (toB64(latest.root) !== toB64(trusted.root)) throw new LogVerificationError(`the log has another root at size ${latest.size}: it was rewritten`);
+    if (toB64(latest.root) !== toB64(trusted.root))
+      throw new LogVerificationError(`the log has another root at size ${latest.size}: it was rewritten`);
     return;
   }
   const proof = await fetchProof(trusted.size, latest.size);
   try {
     await verifyConsistency(trusted.size, latest.size, proof.map(fromBase64), trusted.root, latest.root);
   } catch (error) {
-    throw new LogVerificationError(`the log of ${latest.size} entries does not extend the one of ${trusted.size} you saw before: it was rewritten (${(error as Error).message})`);
+    throw new LogVerificationError(
+      `the log of ${latest.size} entries does not extend the one of ${trusted.size} you saw before: it was rewritten (${(error as Error).message})`,
+    );
   }
 }
 
@@ -156,7 +172,8 @@ const toB64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const portalKeysOf = (jwks: PinnedJwks): JSONWebKeySet => ({ keys: jwks.keys });
 
 /** The members that define a public key: never a `kid`, `alg` or anything else it carries. */
-const bareKey = (jwk: JWK): JWK => (jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x });
+const bareKey = (jwk: JWK): JWK =>
+  jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
 
 /** Every key of a JWKS by its RFC 7638 thumbprint, recomputed (a `kid` member proves nothing). */
 export async function fingerprints(keys: readonly JWK[]): Promise<Map<string, JWK>> {
@@ -199,9 +216,16 @@ export async function verifyBundle(
     provenKeys?: Map<string, unknown>;
   },
 ): Promise<VerifiedRecord> {
-  if (bundle.format !== BUNDLE_FORMAT) throw new TrustError('bundle-mismatch', `not a record bundle of format ${BUNDLE_FORMAT} (format ${String(bundle.format)})`);
+  if (bundle.format !== BUNDLE_FORMAT)
+    throw new TrustError(
+      'bundle-mismatch',
+      `not a record bundle of format ${BUNDLE_FORMAT} (format ${String(bundle.format)})`,
+    );
   if (!options?.jwks?.keys?.length) {
-    throw new TrustError('no-pinned-keys', "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks FILE), never against keys a bundle carries");
+    throw new TrustError(
+      'no-pinned-keys',
+      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks FILE), never against keys a bundle carries",
+    );
   }
   const portalKeys = portalKeysOf(options.jwks);
   const anchors = await fingerprints(options.jwks.secretariat_keys ?? []);
@@ -214,22 +238,45 @@ export async function verifyBundle(
   async function attested(write: AttestedWrite, what: string): Promise<AttestationClaims> {
     const claims = await verifyAttestation(write.attestation.token, portalKeys, { issuer: bundle.portal });
     const mismatches: string[] = [];
-    if (claims.jti !== write.attestation.id) mismatches.push(`the attestation token is ${claims.jti}, not ${write.attestation.id}`);
+    if (claims.jti !== write.attestation.id)
+      mismatches.push(`the attestation token is ${claims.jti}, not ${write.attestation.id}`);
     if (write.evidence.attestation_id !== claims.jti) mismatches.push('the evidence belongs to another attestation');
     if (write.evidence.principal !== claims.principal) mismatches.push('the evidence names another principal');
-    if (write.evidence.kid !== claims.principal_kid) mismatches.push('the evidence names another key than the attestation');
+    if (write.evidence.kid !== claims.principal_kid)
+      mismatches.push('the evidence names another key than the attestation');
     if (mismatches.length) throw new TrustError('bundle-mismatch', `${what}: ${mismatches.join('; ')}`);
     const { inclusion } = write;
-    if (inclusion.leaf_index !== write.attestation.log_index) throw new LogVerificationError(`inclusion proof: for leaf ${inclusion.leaf_index}, not ${write.attestation.log_index}`);
-    if (inclusion.tree_size !== checkpoint.size) throw new LogVerificationError(`inclusion proof: for a tree of ${inclusion.tree_size}, not the checkpoint's ${checkpoint.size}`);
+    if (inclusion.leaf_index !== write.attestation.log_index)
+      throw new LogVerificationError(
+        `inclusion proof: for leaf ${inclusion.leaf_index}, not ${write.attestation.log_index}`,
+      );
+    if (inclusion.tree_size !== checkpoint.size)
+      throw new LogVerificationError(
+        `inclusion proof: for a tree of ${inclusion.tree_size}, not the checkpoint's ${checkpoint.size}`,
+      );
     const leaf = await hashLeaf(new TextEncoder().encode(write.attestation.token));
-    await verifyInclusion(leaf, write.attestation.log_index, checkpoint.size, inclusion.proof.map(fromBase64), checkpoint.root);
+    await verifyInclusion(
+      leaf,
+      write.attestation.log_index,
+      checkpoint.size,
+      inclusion.proof.map(fromBase64),
+      checkpoint.root,
+    );
     return claims;
   }
 
   /** The evidence of a write under `key`; the request token's iat. */
-  async function signed(write: AttestedWrite, claims: AttestationClaims, key: JWK): Promise<{ body: Uint8Array; iat: number }> {
-    const { claims: request, body } = await verifyEvidence(write.evidence, claims, key, write.body !== undefined ? { body: base64url.decode(write.body) } : {});
+  async function signed(
+    write: AttestedWrite,
+    claims: AttestationClaims,
+    key: JWK,
+  ): Promise<{ body: Uint8Array; iat: number }> {
+    const { claims: request, body } = await verifyEvidence(
+      write.evidence,
+      claims,
+      key,
+      write.body !== undefined ? { body: base64url.decode(write.body) } : {},
+    );
     return { body, iat: typeof request.iat === 'number' ? request.iat : claims.iat };
   }
 
@@ -241,8 +288,16 @@ export async function verifyBundle(
     const name = `${principal} ${kid}`;
     const cached = proven.get(name);
     if (cached) return cached;
-    if (proving.has(name)) throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: its registration depends on itself`);
-    if (depth > MAX_KEY_DEPTH) throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: its chain of registrations is longer than ${MAX_KEY_DEPTH}`);
+    if (proving.has(name))
+      throw new TrustError(
+        'key-not-proven',
+        `key ${kid} of ${principal} is not proven: its registration depends on itself`,
+      );
+    if (depth > MAX_KEY_DEPTH)
+      throw new TrustError(
+        'key-not-proven',
+        `key ${kid} of ${principal} is not proven: its chain of registrations is longer than ${MAX_KEY_DEPTH}`,
+      );
     proving.add(name);
     const proof = proofs.find((candidate) => candidate.principal === principal && candidate.kid === kid);
     let result: ProvenKey;
@@ -266,29 +321,55 @@ export async function verifyBundle(
       if (!REGISTRATIONS.has(claims.operation)) failures.push(`it is a ${claims.operation}, not a key registration`);
       if (claims.sub !== `urn:cbm:key:${kid}`) failures.push(`it attests ${claims.sub}`);
       if (claims.principal !== 'secretariat') failures.push(`it was made by ${claims.principal}, not the Secretariat`);
-      if (!path || decodeURIComponent(path[1]!) !== principal) failures.push(`it was sent to ${registration.evidence.path}, not for ${principal}`);
-      if (failures.length) throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: ${what} does not register it (${failures.join('; ')})`);
+      if (!path || decodeURIComponent(path[1]!) !== principal)
+        failures.push(`it was sent to ${registration.evidence.path}, not for ${principal}`);
+      if (failures.length)
+        throw new TrustError(
+          'key-not-proven',
+          `key ${kid} of ${principal} is not proven: ${what} does not register it (${failures.join('; ')})`,
+        );
       // The Secretariat's own key, proven first: nothing is read from the evidence before
       // its signature is checked.
       const signer = await proveKey('secretariat', claims.principal_kid, depth + 1);
       if (signer.registeredAt >= registration.attestation.log_index) {
-        throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: the Secretariat key ${claims.principal_kid} that registered it was itself registered later (log index ${signer.registeredAt})`);
+        throw new TrustError(
+          'key-not-proven',
+          `key ${kid} of ${principal} is not proven: the Secretariat key ${claims.principal_kid} that registered it was itself registered later (log index ${signer.registeredAt})`,
+        );
       }
       const { body, iat } = await signed(registration, claims, signer.jwk);
       checkRevocation('secretariat', claims.principal_kid, signer.revocation, registration.attestation.log_index, iat);
       const jwk = (signedJson(body) as { jwk?: JWK } | undefined)?.jwk;
-      if (!jwk || typeof jwk !== 'object') throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: ${what} carries no JWK`);
+      if (!jwk || typeof jwk !== 'object')
+        throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: ${what} carries no JWK`);
       const computed = await thumbprint(jwk);
-      if (computed !== kid) throw new TrustError('key-not-proven', `key ${kid} of ${principal} is not proven: ${what} carries the key ${computed}`);
-      result = { jwk: bareKey(jwk), provenBy: `registration ${claims.jti} (log index ${registration.attestation.log_index})`, registeredAt: registration.attestation.log_index };
+      if (computed !== kid)
+        throw new TrustError(
+          'key-not-proven',
+          `key ${kid} of ${principal} is not proven: ${what} carries the key ${computed}`,
+        );
+      result = {
+        jwk: bareKey(jwk),
+        provenBy: `registration ${claims.jti} (log index ${registration.attestation.log_index})`,
+        registeredAt: registration.attestation.log_index,
+      };
     }
     if (proof?.revocation) {
       // A logged revocation is enough to refuse; its author's signature is not needed for that.
       const revocation = proof.revocation;
       const claims = await attested(revocation, `the revocation of key ${kid} of ${principal}`);
       const path = REVOCATION_PATH.exec(revocation.evidence.path);
-      if (claims.operation !== 'revokePrincipalKey' || claims.sub !== `urn:cbm:key:${kid}:revocation` || !path || decodeURIComponent(path[1]!) !== principal || decodeURIComponent(path[2]!) !== kid) {
-        throw new TrustError('bundle-mismatch', `the revocation of key ${kid} of ${principal} in the bundle is a ${claims.operation} of ${claims.sub}`);
+      if (
+        claims.operation !== 'revokePrincipalKey' ||
+        claims.sub !== `urn:cbm:key:${kid}:revocation` ||
+        !path ||
+        decodeURIComponent(path[1]!) !== principal ||
+        decodeURIComponent(path[2]!) !== kid
+      ) {
+        throw new TrustError(
+          'bundle-mismatch',
+          `the revocation of key ${kid} of ${principal} in the bundle is a ${claims.operation} of ${claims.sub}`,
+        );
       }
       result.revocation = { id: claims.jti, logIndex: revocation.attestation.log_index, iat: claims.iat };
     }
@@ -301,7 +382,13 @@ export async function verifyBundle(
    * Refuses a signature logged at `logIndex` after the key's revocation, or made (request
    * `iat`, the signer's clock) after the portal attested the revocation.
    */
-  function checkRevocation(principal: string, kid: string, revocation: ProvenKey['revocation'], logIndex: number, iat: number) {
+  function checkRevocation(
+    principal: string,
+    kid: string,
+    revocation: ProvenKey['revocation'],
+    logIndex: number,
+    iat: number,
+  ) {
     if (!revocation) return;
     if (revocation.logIndex < logIndex || revocation.iat < iat) {
       throw new TrustError(
@@ -314,7 +401,10 @@ export async function verifyBundle(
   const claims = await attested(bundle, 'the record');
   const key = await proveKey(claims.principal, claims.principal_kid, 0);
   if (key.registeredAt >= bundle.attestation.log_index) {
-    throw new TrustError('key-not-proven', `key ${claims.principal_kid} of ${claims.principal} is not proven: it was registered (log index ${key.registeredAt}) after it signed this record (log index ${bundle.attestation.log_index})`);
+    throw new TrustError(
+      'key-not-proven',
+      `key ${claims.principal_kid} of ${claims.principal} is not proven: it was registered (log index ${key.registeredAt}) after it signed this record (log index ${bundle.attestation.log_index})`,
+    );
   }
   const { body, iat } = await signed(bundle, claims, key.jwk);
   checkRevocation(claims.principal, claims.principal_kid, key.revocation, bundle.attestation.log_index, iat);
@@ -375,14 +465,26 @@ export interface ServedComparison {
  */
 export function createVerifier(client: PortalClient, options: VerifierOptions) {
   const issuer = options.issuer;
-  if (!options.jwks?.keys?.length) throw new TrustError('no-pinned-keys', "createVerifier needs the portal's JWKS you pinned (options.jwks): it never fetches the keys it checks against");
+  if (!options.jwks?.keys?.length)
+    throw new TrustError(
+      'no-pinned-keys',
+      "createVerifier needs the portal's JWKS you pinned (options.jwks): it never fetches the keys it checks against",
+    );
   const pinned = options.jwks;
   const portalKeys = portalKeysOf(pinned);
 
   async function evidenceOf(attestationId: string): Promise<{ evidence: Evidence; body?: Uint8Array }> {
-    const evidence = (await ok(client.GET('/attestations/{attestationId}/evidence', { params: { path: { attestationId } } }))) as Schemas['Evidence'];
+    const evidence = (await ok(
+      client.GET('/attestations/{attestationId}/evidence', { params: { path: { attestationId } } }),
+    )) as Schemas['Evidence'];
     if (!evidence.body_blob_sha256) return { evidence };
-    const bytes = await ok(client.GET('/attestations/{attestationId}/evidence/body', { params: { path: { attestationId } }, parseAs: 'arrayBuffer', headers: { Accept: '*/*' } }));
+    const bytes = await ok(
+      client.GET('/attestations/{attestationId}/evidence/body', {
+        params: { path: { attestationId } },
+        parseAs: 'arrayBuffer',
+        headers: { Accept: '*/*' },
+      }),
+    );
     return { evidence, body: new Uint8Array(bytes as ArrayBuffer) };
   }
 
@@ -411,18 +513,31 @@ export function createVerifier(client: PortalClient, options: VerifierOptions) {
   }
 
   async function inclusionProof(logIndex: number, treeSize: number) {
-    return ok(client.GET('/log/proofs/inclusion', { params: { query: { leaf_index: logIndex, tree_size: treeSize } } }));
+    return ok(
+      client.GET('/log/proofs/inclusion', { params: { query: { leaf_index: logIndex, tree_size: treeSize } } }),
+    );
   }
 
   /** That `latest` extends `trusted` (a checkpoint you saved earlier): the log was never rewritten. */
-  async function consistency(trusted: Pick<Checkpoint, 'size' | 'root'>, latest: Pick<Checkpoint, 'size' | 'root'>): Promise<void> {
-    await checkLogGrowth(trusted, latest, async (first, second) => (await ok(client.GET('/log/proofs/consistency', { params: { query: { first, second } } }))).proof);
+  async function consistency(
+    trusted: Pick<Checkpoint, 'size' | 'root'>,
+    latest: Pick<Checkpoint, 'size' | 'root'>,
+  ): Promise<void> {
+    await checkLogGrowth(
+      trusted,
+      latest,
+      async (first, second) =>
+        (await ok(client.GET('/log/proofs/consistency', { params: { query: { first, second } } }))).proof,
+    );
   }
 
   /** One attested write with its evidence and inclusion under `head`. */
   async function write(attestationId: string, head: Checkpoint): Promise<AttestedWrite> {
     const attestation = await ok(client.GET('/attestations/{attestationId}', { params: { path: { attestationId } } }));
-    if (attestation.log_index >= head.size) throw new LogVerificationError(`attestation ${attestationId} (leaf ${attestation.log_index}) is not under the checkpoint of ${head.size} entries yet`);
+    if (attestation.log_index >= head.size)
+      throw new LogVerificationError(
+        `attestation ${attestationId} (leaf ${attestation.log_index}) is not under the checkpoint of ${head.size} entries yet`,
+      );
     const { evidence, body } = await evidenceOf(attestationId);
     const proof = await inclusionProof(attestation.log_index, head.size);
     return {
@@ -446,7 +561,9 @@ export function createVerifier(client: PortalClient, options: VerifierOptions) {
     const cache = proofCache.proofs;
     const name = `${principal} ${kid}`;
     if (cache.has(name)) return cache.get(name)!;
-    const answer = await client.GET('/principals/{principalId}/keys/{kid}', { params: { path: { principalId: principal, kid } } });
+    const answer = await client.GET('/principals/{principalId}/keys/{kid}', {
+      params: { path: { principalId: principal, kid } },
+    });
     if (answer.response.status === 404) {
       cache.set(name, null);
       return null;
@@ -455,7 +572,11 @@ export function createVerifier(client: PortalClient, options: VerifierOptions) {
     const proof: KeyProof = { principal, kid };
     if (key.registration_attestation_id) proof.registration = await write(key.registration_attestation_id, head);
     if (key.revocation_attestation_id) {
-      const revocation = await ok(client.GET('/attestations/{attestationId}', { params: { path: { attestationId: key.revocation_attestation_id } } }));
+      const revocation = await ok(
+        client.GET('/attestations/{attestationId}', {
+          params: { path: { attestationId: key.revocation_attestation_id } },
+        }),
+      );
       // A revocation newer than the checkpoint is not provable under it yet; `record`
       // (online) always uses a fresh checkpoint, so it covers every logged revocation.
       if (revocation.log_index < head.size) proof.revocation = await write(key.revocation_attestation_id, head);
@@ -474,7 +595,9 @@ export function createVerifier(client: PortalClient, options: VerifierOptions) {
       const proof = await keyProof(next.principal, next.kid, head);
       if (!proof) break;
       chain.push(proof);
-      next = proof.registration ? { principal: proof.registration.evidence.principal, kid: proof.registration.evidence.kid } : undefined;
+      next = proof.registration
+        ? { principal: proof.registration.evidence.principal, kid: proof.registration.evidence.kid }
+        : undefined;
     }
     return chain.reverse();
   }
@@ -497,19 +620,35 @@ export function createVerifier(client: PortalClient, options: VerifierOptions) {
     const signedBody = signedJson(verified.body);
     if (!location || signedBody === undefined) return { status: 'not compared', href: null };
     // Any of several paths, each a GET of the contract; read as plain JSON.
-    const get = client.GET as unknown as (path: string, init: { params: { query: Record<string, string> } }) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+    const get = client.GET as unknown as (
+      path: string,
+      init: { params: { query: Record<string, string> } },
+    ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
     let representation: Record<string, unknown> | undefined;
     let cursor: string | undefined;
     for (let pages = 0; pages < 1000 && !representation; pages += 1) {
-      const document = (await ok(get(location.href, { params: { query: cursor ? { cursor } : {} } }))) as Record<string, unknown>;
+      const document = (await ok(get(location.href, { params: { query: cursor ? { cursor } : {} } }))) as Record<
+        string,
+        unknown
+      >;
       representation = location.byAttestation ? findByAttestation(document, verified.claims.jti) : document;
-      cursor = typeof document.next_cursor === 'string' && Array.isArray(document.items) && document.items.length ? document.next_cursor : undefined;
+      cursor =
+        typeof document.next_cursor === 'string' && Array.isArray(document.items) && document.items.length
+          ? document.next_cursor
+          : undefined;
       if (!cursor) break;
     }
-    if (!representation) throw new TrustError('record-mismatch', `the portal does not serve the record ${verified.claims.sub} this attestation names (looked in ${location.href})`);
+    if (!representation)
+      throw new TrustError(
+        'record-mismatch',
+        `the portal does not serve the record ${verified.claims.sub} this attestation names (looked in ${location.href})`,
+      );
     const mismatches = await signedFieldMismatches(signedBody, representation);
     if (mismatches.length) {
-      throw new TrustError('record-mismatch', `the record the portal serves at ${location.href} differs from what ${verified.claims.principal} signed: ${mismatches.join(', ')}`);
+      throw new TrustError(
+        'record-mismatch',
+        `the record the portal serves at ${location.href} differs from what ${verified.claims.principal} signed: ${mismatches.join(', ')}`,
+      );
     }
     return { status: 'matches', href: location.href };
   }
@@ -534,12 +673,16 @@ export function createVerifier(client: PortalClient, options: VerifierOptions) {
      * verifies it against the pinned keys, then compares the served record with what was
      * signed; with `trusted` (a checkpoint you saved) also that the log still extends it.
      */
-    async record(attestationId: string, opts: { trusted?: Pick<Checkpoint, 'size' | 'root'>; compareServed?: boolean } = {}): Promise<VerifiedRecord & { bundle: RecordBundle; served: ServedComparison }> {
+    async record(
+      attestationId: string,
+      opts: { trusted?: Pick<Checkpoint, 'size' | 'root'>; compareServed?: boolean } = {},
+    ): Promise<VerifiedRecord & { bundle: RecordBundle; served: ServedComparison }> {
       const head = await checkpointCovering(await logIndexOf(attestationId));
       if (opts.trusted) await consistency(opts.trusted, head);
       const made = await bundle(attestationId, head);
       const verified = await verifyBundle(made, { jwks: pinned });
-      const comparison = opts.compareServed === false ? { status: 'not compared' as const, href: null } : await served(verified);
+      const comparison =
+        opts.compareServed === false ? { status: 'not compared' as const, href: null } : await served(verified);
       return { ...verified, bundle: made, served: comparison };
     },
   };

@@ -18,6 +18,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-const code = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, readStdin });
+const code = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  readStdin,
+});
 // Let stdout drain (a pipe may be slow) before the process ends with the code.
 process.exitCode = code;

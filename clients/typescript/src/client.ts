@@ -46,7 +46,12 @@ export function signingMiddleware(signer: RequestSigner): Middleware {
       const token = await signer.sign({ method: request.method, pathAndQuery: url.pathname + url.search, body });
       const headers = new Headers(request.headers);
       headers.set('Authorization', `Bearer ${token}`);
-      return new Request(request.url, { method: request.method, headers, body: body as BodyInit | undefined, signal: request.signal });
+      return new Request(request.url, {
+        method: request.method,
+        headers,
+        body: body as BodyInit | undefined,
+        signal: request.signal,
+      });
     },
   };
 }
@@ -63,7 +68,12 @@ export async function createPortalClient(options: PortalClientOptions): Promise<
   const signer =
     options.signer ??
     (options.principal && options.privateJwk
-      ? await createRequestSigner({ principal: options.principal, privateJwk: options.privateJwk, audience: options.audience ?? new URL(options.baseUrl).origin, now: options.now })
+      ? await createRequestSigner({
+          principal: options.principal,
+          privateJwk: options.privateJwk,
+          audience: options.audience ?? new URL(options.baseUrl).origin,
+          now: options.now,
+        })
       : undefined);
   const client = createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -85,7 +95,13 @@ export class PortalError extends Error {
     const problem: Problem =
       body && typeof body === 'object' && 'status' in body
         ? (body as Problem)
-        : { type: 'about:blank', title: response.statusText || `HTTP ${response.status}`, status: response.status, code: `http-${response.status}`, detail: typeof body === 'string' && body ? body.slice(0, 500) : undefined };
+        : {
+            type: 'about:blank',
+            title: response.statusText || `HTTP ${response.status}`,
+            status: response.status,
+            code: `http-${response.status}`,
+            detail: typeof body === 'string' && body ? body.slice(0, 500) : undefined,
+          };
     super(`${problem.status} ${problem.title} (${problem.code})${problem.detail ? `: ${problem.detail}` : ''}`);
     this.name = 'PortalError';
     this.status = response.status;
@@ -102,7 +118,9 @@ export class PortalError extends Error {
  * @example
  * const { data, attestation } = await ok(portal.POST('/contacts', { body: contact }));
  */
-export async function ok<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R> | R): Promise<Exclude<R['data'], undefined>> {
+export async function ok<R extends { data?: unknown; error?: unknown; response: Response }>(
+  call: Promise<R> | R,
+): Promise<Exclude<R['data'], undefined>> {
   const result = await call;
   if (!result.response.ok || result.error !== undefined) throw new PortalError(result.response, result.error);
   return result.data as Exclude<R['data'], undefined>;
@@ -116,9 +134,9 @@ type Item<R extends { data?: { items: unknown[] } }> = NonNullable<R['data']>['i
  * @example
  * for await (const contact of pages((cursor) => portal.GET('/contacts', { params: { query: { cursor } } }))) ...
  */
-export async function* pages<R extends { data?: { items: unknown[]; next_cursor: string | null }; error?: unknown; response: Response }>(
-  fetchPage: (cursor: string | undefined) => Promise<R>,
-): AsyncGenerator<Item<R>> {
+export async function* pages<
+  R extends { data?: { items: unknown[]; next_cursor: string | null }; error?: unknown; response: Response },
+>(fetchPage: (cursor: string | undefined) => Promise<R>): AsyncGenerator<Item<R>> {
   let cursor: string | undefined;
   for (;;) {
     const page = (await ok(fetchPage(cursor))) as { items: Item<R>[]; next_cursor: string | null };

@@ -1,9 +1,40 @@
-export { generateSigningKey, thumbprint, algorithmOf, assertSafePublicJwk, UnsafeKeyError, type KeyPair, type KeyAlgorithm } from './keys.ts';
-export { createRequestSigner, signedFetch, REQUEST_TOKEN_TYPE, type RequestSigner, type SignerOptions, type RequestToSign } from './sign.ts';
-export { verifyAttestation, verifyEvidence, peekAttestation, ATTESTATION_TOKEN_TYPE, type AttestationClaims, type Evidence } from './verify.ts';
+export {
+  generateSigningKey,
+  thumbprint,
+  algorithmOf,
+  assertSafePublicJwk,
+  UnsafeKeyError,
+  type KeyPair,
+  type KeyAlgorithm,
+} from './keys.ts';
+export {
+  createRequestSigner,
+  signedFetch,
+  REQUEST_TOKEN_TYPE,
+  type RequestSigner,
+  type SignerOptions,
+  type RequestToSign,
+} from './sign.ts';
+export {
+  verifyAttestation,
+  verifyEvidence,
+  peekAttestation,
+  ATTESTATION_TOKEN_TYPE,
+  type AttestationClaims,
+  type Evidence,
+} from './verify.ts';
 export { sha256b64u } from './digest.ts';
 export { assertAttestationShape, assertRequestTokenShape, TokenShapeError } from './token-shape.ts';
-export { verifyInclusion, verifyConsistency, verifyCheckpoint, hashLeaf, fromBase64, toBase64, LogVerificationError, type Checkpoint } from './log.ts';
+export {
+  verifyInclusion,
+  verifyConsistency,
+  verifyCheckpoint,
+  hashLeaf,
+  fromBase64,
+  toBase64,
+  LogVerificationError,
+  type Checkpoint,
+} from './log.ts';
 export {
   createPortalClient,
   signingMiddleware,
@@ -60,4 +91,15 @@ export {
   type Cosigner,
   type MisbehaviourProof,
 } from './witness.ts';
-export { exportArchive, verifyArchive, ArchiveError, ARCHIVE_FORMAT, type ArchiveFilter, type ArchiveHeader, type ArchiveRecord, type ArchiveKey, type ArchiveEnd, type ArchiveVerification } from './archive.ts';
+export {
+  exportArchive,
+  verifyArchive,
+  ArchiveError,
+  ARCHIVE_FORMAT,
+  type ArchiveFilter,
+  type ArchiveHeader,
+  type ArchiveRecord,
+  type ArchiveKey,
+  type ArchiveEnd,
+  type ArchiveVerification,
+} from './archive.ts';

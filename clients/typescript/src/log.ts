@@ -38,13 +38,21 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function checkHashes(hashes: Uint8Array[], what: string) {
-  for (const hash of hashes) if (hash.byteLength !== 32) throw new LogVerificationError(`${what}: a hash is not 32 bytes`);
+  for (const hash of hashes)
+    if (hash.byteLength !== 32) throw new LogVerificationError(`${what}: a hash is not 32 bytes`);
 }
 
 /** Throws unless `proof` shows the leaf at `index` is in the tree of `size` with `root`. */
-export async function verifyInclusion(leafHash: Hash, index: number, size: number, proof: Hash[], root: Hash): Promise<void> {
+export async function verifyInclusion(
+  leafHash: Hash,
+  index: number,
+  size: number,
+  proof: Hash[],
+  root: Hash,
+): Promise<void> {
   checkHashes([leafHash, root, ...proof], 'inclusion proof');
-  if (!(index >= 0 && index < size)) throw new LogVerificationError(`inclusion proof: index ${index} is not below size ${size}`);
+  if (!(index >= 0 && index < size))
+    throw new LogVerificationError(`inclusion proof: index ${index} is not below size ${size}`);
   let fn = BigInt(index);
   let sn = BigInt(size - 1);
   let r = leafHash;
@@ -72,7 +80,13 @@ export async function verifyInclusion(leafHash: Hash, index: number, size: numbe
  * Throws unless `proof` shows the tree of `size1` with `root1` is a prefix of the tree of
  * `size2` with `root2`: the log was only appended to in between, never rewritten.
  */
-export async function verifyConsistency(size1: number, size2: number, proof: Hash[], root1: Hash, root2: Hash): Promise<void> {
+export async function verifyConsistency(
+  size1: number,
+  size2: number,
+  proof: Hash[],
+  root1: Hash,
+  root2: Hash,
+): Promise<void> {
   if (size1 < 1) throw new LogVerificationError('consistency proof: the first tree must not be empty');
   if (size2 < size1) throw new LogVerificationError('consistency proof: the second tree is smaller than the first');
   if (size1 === size2) {
@@ -131,9 +145,12 @@ export async function verifyCheckpoint(note: string, portalKey: JWK, expectedOri
   const body = note.slice(0, separator + 1);
   const lines = body.split('\n');
   const [origin, sizeText, rootText] = lines;
-  if (lines.length < 4 || !origin || !sizeText || !rootText || !/^\d+$/.test(sizeText)) throw new LogVerificationError('checkpoint: malformed body');
-  if (expectedOrigin !== undefined && origin !== expectedOrigin) throw new LogVerificationError(`checkpoint: origin ${origin} is not ${expectedOrigin}`);
-  if (portalKey.kty !== 'OKP' || portalKey.crv !== 'Ed25519' || !portalKey.x) throw new LogVerificationError('checkpoint: the portal key must be an Ed25519 JWK');
+  if (lines.length < 4 || !origin || !sizeText || !rootText || !/^\d+$/.test(sizeText))
+    throw new LogVerificationError('checkpoint: malformed body');
+  if (expectedOrigin !== undefined && origin !== expectedOrigin)
+    throw new LogVerificationError(`checkpoint: origin ${origin} is not ${expectedOrigin}`);
+  if (portalKey.kty !== 'OKP' || portalKey.crv !== 'Ed25519' || !portalKey.x)
+    throw new LogVerificationError('checkpoint: the portal key must be an Ed25519 JWK');
   try {
     assertSafePublicJwk(portalKey);
   } catch (error) {
@@ -142,7 +159,10 @@ export async function verifyCheckpoint(note: string, portalKey: JWK, expectedOri
   const publicKey = new Uint8Array(base64url.decode(portalKey.x));
   const keyId = (await sha256(encoder.encode(origin), new Uint8Array([0x0a, 0x01]), publicKey)).slice(0, 4);
   const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-  const signatureLines = note.slice(separator + 2).split('\n').filter(Boolean);
+  const signatureLines = note
+    .slice(separator + 2)
+    .split('\n')
+    .filter(Boolean);
   for (const line of signatureLines) {
     const match = /^— (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
     if (!match || match[1] !== origin) continue;

@@ -20,13 +20,17 @@ export interface Fingerprint {
 /** Every key of a (pinned or served) JWKS with its fingerprint and role. */
 export async function fingerprintsOf(jwks: PinnedJwks): Promise<Fingerprint[]> {
   const list: Fingerprint[] = [];
-  for (const [role, keys] of [['portal', jwks.keys ?? []], ['secretariat', jwks.secretariat_keys ?? []]] as const) {
+  for (const [role, keys] of [
+    ['portal', jwks.keys ?? []],
+    ['secretariat', jwks.secretariat_keys ?? []],
+  ] as const) {
     for (const [fingerprint, jwk] of await fingerprints(keys)) list.push({ role, fingerprint, jwk });
   }
   return list;
 }
 
-export const describeFingerprint = (key: Pick<Fingerprint, 'role' | 'fingerprint'>) => `${ROLE_NAME[key.role]} ${key.fingerprint}`;
+export const describeFingerprint = (key: Pick<Fingerprint, 'role' | 'fingerprint'>) =>
+  `${ROLE_NAME[key.role]} ${key.fingerprint}`;
 
 /** The served keys that are not in the pinned set. */
 export async function unpinned(pinned: PinnedJwks, served: PinnedJwks): Promise<Fingerprint[]> {
@@ -39,7 +43,13 @@ export function withAccepted(pinned: PinnedJwks | undefined, accepted: Fingerpri
   const jwks: PinnedJwks = { keys: [...(pinned?.keys ?? [])], secretariat_keys: [...(pinned?.secretariat_keys ?? [])] };
   for (const key of accepted) {
     // Attestations name their key by kid: keep it, recomputed, for the lookup.
-    if (key.role === 'portal') jwks.keys.push({ ...key.jwk, kid: key.fingerprint, ...(key.jwk.crv === 'Ed25519' ? { alg: 'EdDSA' } : {}), use: 'sig' });
+    if (key.role === 'portal')
+      jwks.keys.push({
+        ...key.jwk,
+        kid: key.fingerprint,
+        ...(key.jwk.crv === 'Ed25519' ? { alg: 'EdDSA' } : {}),
+        use: 'sig',
+      });
     else jwks.secretariat_keys!.push({ ...key.jwk, kid: key.fingerprint });
   }
   return jwks;

@@ -19,17 +19,32 @@ const rules: [RegExp, (match: RegExpExecArray, principal: string) => ServedLocat
   [/^urn:cbm:principal:([A-Za-z]{2})$/, (m) => ({ href: `/principals/${m[1]}`, byAttestation: false })],
   // Versions are immutable; the history serves each one with the attestation that made it.
   [new RegExp(`^urn:cbm:contact:${ID}:v\\d+$`), (m) => ({ href: `/contacts/${m[1]}/history`, byAttestation: true })],
-  [new RegExp(`^urn:cbm:confirmation:${ID}$`), (_m, principal) => ({ href: `/states/${principal}/confirmations`, byAttestation: true })],
+  [
+    new RegExp(`^urn:cbm:confirmation:${ID}$`),
+    (_m, principal) => ({ href: `/states/${principal}/confirmations`, byAttestation: true }),
+  ],
   [new RegExp(`^urn:cbm:check:${ID}$`), (m) => ({ href: `/checks/${m[1]}`, byAttestation: true })],
   [new RegExp(`^urn:cbm:document:${ID}:v\\d+$`), (m) => ({ href: `/documents/${m[1]}/history`, byAttestation: true })],
-  [new RegExp(`^urn:cbm:incident:${ID}:report:(\\d+)$`), (m) => ({ href: `/incidents/${m[1]}/reports/${m[2]}`, byAttestation: true })],
-  [new RegExp(`^urn:cbm:incident:${ID}:ack:[A-Z]{2}$`), (m) => ({ href: `/incidents/${m[1]}/acknowledgements`, byAttestation: true })],
+  [
+    new RegExp(`^urn:cbm:incident:${ID}:report:(\\d+)$`),
+    (m) => ({ href: `/incidents/${m[1]}/reports/${m[2]}`, byAttestation: true }),
+  ],
+  [
+    new RegExp(`^urn:cbm:incident:${ID}:ack:[A-Z]{2}$`),
+    (m) => ({ href: `/incidents/${m[1]}/acknowledgements`, byAttestation: true }),
+  ],
   [new RegExp(`^urn:cbm:consultation:${ID}$`), (m) => ({ href: `/requests/${m[1]}`, byAttestation: true })],
-  [new RegExp(`^urn:cbm:consultation:${ID}:response:[A-Z]{2}:\\d+$`), (m) => ({ href: `/requests/${m[1]}/responses`, byAttestation: true })],
+  [
+    new RegExp(`^urn:cbm:consultation:${ID}:response:[A-Z]{2}:\\d+$`),
+    (m) => ({ href: `/requests/${m[1]}/responses`, byAttestation: true }),
+  ],
   [new RegExp(`^urn:cbm:body:${ID}:v\\d+$`), (m) => ({ href: `/bodies/${m[1]}/history`, byAttestation: true })],
   [new RegExp(`^urn:cbm:channel:${ID}:v\\d+$`), (m) => ({ href: `/channels/${m[1]}/history`, byAttestation: true })],
   [new RegExp(`^urn:cbm:meeting:${ID}:v\\d+$`), (m) => ({ href: `/meetings/${m[1]}/history`, byAttestation: true })],
-  [new RegExp(`^urn:cbm:meeting:${ID}:participation:[A-Z]{2}$`), (m) => ({ href: `/meetings/${m[1]}/participations`, byAttestation: true })],
+  [
+    new RegExp(`^urn:cbm:meeting:${ID}:participation:[A-Z]{2}$`),
+    (m) => ({ href: `/meetings/${m[1]}/participations`, byAttestation: true }),
+  ],
 ];
 
 /**
@@ -72,11 +87,22 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 
 /** The same JSON value; instants written differently (`+01:00`, fractions) are the same instant. */
 function sameValue(signed: unknown, served: unknown): boolean {
-  if (typeof signed === 'string' && typeof served === 'string' && signed !== served && RFC3339.test(signed) && RFC3339.test(served)) {
+  if (
+    typeof signed === 'string' &&
+    typeof served === 'string' &&
+    signed !== served &&
+    RFC3339.test(signed) &&
+    RFC3339.test(served)
+  ) {
     return Date.parse(signed) === Date.parse(served);
   }
   if (Array.isArray(signed) || Array.isArray(served)) {
-    return Array.isArray(signed) && Array.isArray(served) && signed.length === served.length && signed.every((item, index) => sameValue(item, served[index]));
+    return (
+      Array.isArray(signed) &&
+      Array.isArray(served) &&
+      signed.length === served.length &&
+      signed.every((item, index) => sameValue(item, served[index]))
+    );
   }
   if (signed && served && typeof signed === 'object' && typeof served === 'object') {
     const a = signed as Record<string, unknown>;
@@ -98,7 +124,13 @@ const PROJECTIONS: Record<string, (value: unknown) => Promise<Record<string, unk
     const content = value as { markdown?: unknown; file?: Record<string, unknown> } | null;
     if (typeof content?.markdown === 'string') {
       const bytes = new TextEncoder().encode(content.markdown);
-      return { kind: 'markdown', media_type: 'text/markdown', sha256: await sha256b64u(bytes), size: bytes.byteLength, filename: null };
+      return {
+        kind: 'markdown',
+        media_type: 'text/markdown',
+        sha256: await sha256b64u(bytes),
+        size: bytes.byteLength,
+        filename: null,
+      };
     }
     if (content?.file && typeof content.file === 'object') {
       const { media_type, sha256, size, filename } = content.file;
@@ -123,7 +155,13 @@ export async function signedFieldMismatches(signedBody: unknown, served: Record<
     if (project) {
       const expected = await project(value);
       const actual = served[servedName] as Record<string, unknown> | null;
-      if (!expected || !actual || typeof actual !== 'object' || Object.entries(expected).some(([member, want]) => !sameValue(want, actual[member] ?? null))) mismatches.push(servedName);
+      if (
+        !expected ||
+        !actual ||
+        typeof actual !== 'object' ||
+        Object.entries(expected).some(([member, want]) => !sameValue(want, actual[member] ?? null))
+      )
+        mismatches.push(servedName);
       continue;
     }
     if (!sameValue(value, served[servedName])) mismatches.push(servedName);

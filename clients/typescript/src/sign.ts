@@ -33,7 +33,10 @@ export interface RequestSigner {
   /** A fresh `cbm-request+jwt` for one request. */
   sign(request: RequestToSign): Promise<string>;
   /** The same, with claims or header members changed (for testing a portal's refusals). */
-  signWith(request: RequestToSign, overrides: { claims?: Partial<JWTPayload> & Record<string, unknown>; header?: Record<string, unknown> }): Promise<string>;
+  signWith(
+    request: RequestToSign,
+    overrides: { claims?: Partial<JWTPayload> & Record<string, unknown>; header?: Record<string, unknown> },
+  ): Promise<string>;
 }
 
 /**
@@ -51,7 +54,10 @@ export async function createRequestSigner(options: SignerOptions): Promise<Reque
   const lifetime = options.lifetimeSeconds ?? 120;
   const now = options.now ?? (() => new Date());
 
-  async function signWith(request: RequestToSign, overrides: { claims?: Record<string, unknown>; header?: Record<string, unknown> } = {}) {
+  async function signWith(
+    request: RequestToSign,
+    overrides: { claims?: Record<string, unknown>; header?: Record<string, unknown> } = {},
+  ) {
     const method = request.method.toUpperCase();
     const iat = Math.floor(now().getTime() / 1000);
     const claims: Record<string, unknown> = {

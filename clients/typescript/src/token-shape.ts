@@ -11,7 +11,8 @@ const validators = new Map<Name, Validator>();
 
 function validator(name: Name): Validator {
   let compiled = validators.get(name);
-  if (!compiled) validators.set(name, (compiled = new Validator(tokenSchemas[name] as unknown as Schema, '2020-12', false)));
+  if (!compiled)
+    validators.set(name, (compiled = new Validator(tokenSchemas[name] as unknown as Schema, '2020-12', false)));
   return compiled;
 }
 
@@ -32,7 +33,11 @@ function check(name: Name, value: unknown) {
   const result = validator(name).validate(value);
   if (result.valid) return;
   // The deepest unit names the bad member; summaries (properties, $ref, if/then) come first.
-  const unit = [...result.errors].reverse().find((error) => !['properties', 'if', 'then', 'else', 'allOf', '$ref'].includes(error.keyword)) ?? result.errors[0]!;
+  const unit =
+    [...result.errors]
+      .reverse()
+      .find((error) => !['properties', 'if', 'then', 'else', 'allOf', '$ref'].includes(error.keyword)) ??
+    result.errors[0]!;
   const pointer = decodeURIComponent(unit.instanceLocation.replace(/^#/, ''));
   const missing = unit.keyword === 'required' ? /"([^"]+)"/.exec(unit.error)?.[1] : undefined;
   if (missing) throw new TokenShapeError(name, `${pointer}/${missing}`, 'required member is missing');

@@ -1,4 +1,13 @@
-import { base64url, createLocalJWKSet, decodeJwt, importJWK, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import {
+  base64url,
+  createLocalJWKSet,
+  decodeJwt,
+  importJWK,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { sha256b64u } from './digest.ts';
 import { algorithmOf, assertSafePublicJwk } from './keys.ts';
 import type { components } from './generated/openapi.ts';
@@ -32,7 +41,11 @@ export interface Evidence {
  * Verifies an attestation offline against the portal's JWKS (from
  * /.well-known/jwks.json, fetched once and kept). Only EdDSA is accepted.
  */
-export async function verifyAttestation(token: string, portalJwks: JSONWebKeySet, options: { issuer: string }): Promise<AttestationClaims> {
+export async function verifyAttestation(
+  token: string,
+  portalJwks: JSONWebKeySet,
+  options: { issuer: string },
+): Promise<AttestationClaims> {
   for (const key of portalJwks.keys) assertSafePublicJwk(key);
   const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(portalJwks), {
     algorithms: ['EdDSA'],
@@ -63,7 +76,9 @@ export async function verifyEvidence(
   options: { body?: Uint8Array } = {},
 ): Promise<{ claims: JWTPayload; body: Uint8Array }> {
   if (evidence.body_blob_sha256 && !options.body && !evidence.body) {
-    throw new Error(`evidence does not verify: the body is recorded by reference; download it from ${evidence.body_href ?? 'the evidence body_href'} and pass it as options.body`);
+    throw new Error(
+      `evidence does not verify: the body is recorded by reference; download it from ${evidence.body_href ?? 'the evidence body_href'} and pass it as options.body`,
+    );
   }
   const alg = algorithmOf(principalPublicJwk);
   assertSafePublicJwk(principalPublicJwk);
@@ -82,9 +97,12 @@ export async function verifyEvidence(
   // Every write token carries body_sha256; a token without it (a read) binds no body at all.
   if (payload.body_sha256 !== bodyDigest) failures.push('the request token does not bind these body bytes');
   if (attestation.body_sha256 !== bodyDigest) failures.push('the attestation names other body bytes');
-  if (evidence.body_blob_sha256 && evidence.body_blob_sha256 !== bodyDigest) failures.push('the evidence references other body bytes');
-  if (attestation.request_sha256 !== (await sha256b64u(evidence.request_token))) failures.push('the attestation names another request token');
-  if (payload.htm !== evidence.method || payload.htu !== evidence.path) failures.push('the request token was signed for another method or path');
+  if (evidence.body_blob_sha256 && evidence.body_blob_sha256 !== bodyDigest)
+    failures.push('the evidence references other body bytes');
+  if (attestation.request_sha256 !== (await sha256b64u(evidence.request_token)))
+    failures.push('the attestation names another request token');
+  if (payload.htm !== evidence.method || payload.htu !== evidence.path)
+    failures.push('the request token was signed for another method or path');
   if (failures.length) throw new Error(`evidence does not verify: ${failures.join('; ')}`);
   return { claims: payload, body };
 }

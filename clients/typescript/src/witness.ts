@@ -66,17 +66,25 @@ export async function cosignatureKeyId(name: string, publicKey: Uint8Array): Pro
 }
 
 /** The signed message: `cosignature/v1`, `time <seconds>`, then the note body with its final newline. */
-const cosignedMessage = (body: string, timestamp: bigint) => encoder.encode(`cosignature/v1\ntime ${timestamp}\n${body}`);
+const cosignedMessage = (body: string, timestamp: bigint) =>
+  encoder.encode(`cosignature/v1\ntime ${timestamp}\n${body}`);
 
 /** The body of a signed note (up to and including the newline before the blank line) and its signature lines. */
 export function splitNote(note: string): { body: string; signatures: string[] } {
   const end = note.indexOf('\n\n');
   if (end < 0) throw new LogVerificationError('note: no blank line before the signatures');
-  return { body: note.slice(0, end + 1), signatures: note.slice(end + 2).split('\n').filter(Boolean) };
+  return {
+    body: note.slice(0, end + 1),
+    signatures: note
+      .slice(end + 2)
+      .split('\n')
+      .filter(Boolean),
+  };
 }
 
 const ed25519Raw = (jwk: JWK): Uint8Array<ArrayBuffer> => {
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x) throw new LogVerificationError('a witness key must be an Ed25519 JWK (cosignature/v1)');
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x)
+    throw new LogVerificationError('a witness key must be an Ed25519 JWK (cosignature/v1)');
   assertSafePublicJwk(jwk);
   return new Uint8Array(base64url.decode(jwk.x));
 };
@@ -85,13 +93,24 @@ const ed25519Raw = (jwk: JWK): Uint8Array<ArrayBuffer> => {
  * A cosignature/v1 line by `privateJwk` on the checkpoint `note` (its body), timestamped
  * `timestamp` (POSIX seconds): `— <name> base64(key id || u64 timestamp || signature)`.
  */
-export async function cosignCheckpoint(note: string, options: { name: string; privateJwk: JWK; timestamp: number }): Promise<string> {
+export async function cosignCheckpoint(
+  note: string,
+  options: { name: string; privateJwk: JWK; timestamp: number },
+): Promise<string> {
   const { body } = splitNote(note);
   const { d: _secret, ...publicJwk } = options.privateJwk;
   const publicKey = ed25519Raw(publicJwk);
-  const key = await crypto.subtle.importKey('jwk', { ...options.privateJwk, alg: undefined, key_ops: undefined } as JsonWebKey, { name: 'Ed25519' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'jwk',
+    { ...options.privateJwk, alg: undefined, key_ops: undefined } as JsonWebKey,
+    { name: 'Ed25519' },
+    false,
+    ['sign'],
+  );
   const timestamp = BigInt(options.timestamp);
-  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, cosignedMessage(body, timestamp)));
+  const signature = new Uint8Array(
+    await crypto.subtle.sign({ name: 'Ed25519' }, key, cosignedMessage(body, timestamp)),
+  );
   const blob = new Uint8Array(4 + 8 + 64);
   blob.set(await cosignatureKeyId(options.name, publicKey), 0);
   new DataView(blob.buffer).setBigUint64(4, timestamp);
@@ -118,7 +137,10 @@ export async function cosignersOf(note: string, witnessKeys: readonly WitnessKey
       if (blob.byteLength !== 76 || !keyId.every((byte, index) => byte === blob[index])) continue;
       const timestamp = new DataView(blob.buffer, blob.byteOffset + 4, 8).getBigUint64(0);
       const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-      if (timestamp >= 2n ** 63n || !(await crypto.subtle.verify({ name: 'Ed25519' }, key, blob.slice(12), cosignedMessage(body, timestamp)))) {
+      if (
+        timestamp >= 2n ** 63n ||
+        !(await crypto.subtle.verify({ name: 'Ed25519' }, key, blob.slice(12), cosignedMessage(body, timestamp)))
+      ) {
         throw new LogVerificationError(`checkpoint: the cosignature of ${name} does not verify`);
       }
       found.push({ principal: witness.principal, name, timestamp: Number(timestamp) });
@@ -135,13 +157,19 @@ export async function cosignersOf(note: string, witnessKeys: readonly WitnessKey
  * @example
  * const { checkpoint, cosigners } = await verifyCosignedCheckpoint(note, { portalJwks, issuer, witnessKeys, threshold: 2 });
  */
-export async function verifyCosignedCheckpoint(note: string, policy: WitnessPolicy): Promise<{ checkpoint: Checkpoint; cosigners: Cosigner[] }> {
+export async function verifyCosignedCheckpoint(
+  note: string,
+  policy: WitnessPolicy,
+): Promise<{ checkpoint: Checkpoint; cosigners: Cosigner[] }> {
   const checkpoint = await verifyPortalCheckpoint(note, { keys: policy.portalJwks.keys }, policy.issuer);
   const cosigners = await cosignersOf(note, policy.witnessKeys);
   const states = new Set(cosigners.map((cosigner) => cosigner.principal));
   if (states.size < policy.threshold) {
     const who = states.size ? [...states].join(', ') : 'none';
-    throw new WitnessPolicyError(`checkpoint of ${checkpoint.size} entries: cosigned by ${states.size} trusted witness state(s) (${who}), the policy needs ${policy.threshold}`, cosigners);
+    throw new WitnessPolicyError(
+      `checkpoint of ${checkpoint.size} entries: cosigned by ${states.size} trusted witness state(s) (${who}), the policy needs ${policy.threshold}`,
+      cosigners,
+    );
   }
   return { checkpoint, cosigners };
 }
@@ -176,12 +204,15 @@ export async function provenWitnessKeys(
       const bundle = await verifier.bundle(witness.registration_attestation_id, head);
       const verified = await verifyBundle(bundle, { jwks });
       const body = JSON.parse(new TextDecoder().decode(verified.body)) as { jwk?: JWK; scopes?: string[] };
-      if (verified.claims.sub !== `urn:cbm:key:${witness.kid}`) throw new Error('the attestation is not the registration of this key');
-      if (!body.jwk || (await thumbprint(body.jwk)) !== witness.kid) throw new Error('the registration names another key');
+      if (verified.claims.sub !== `urn:cbm:key:${witness.kid}`)
+        throw new Error('the attestation is not the registration of this key');
+      if (!body.jwk || (await thumbprint(body.jwk)) !== witness.kid)
+        throw new Error('the registration names another key');
       if (!body.scopes?.includes('witness')) throw new Error('the registration does not give the key scope witness');
       // The signed request's target names the state the key was registered for.
       const registeredFor = /^\/principals\/([^/?#]+)\/keys/.exec(bundle.evidence.path)?.[1];
-      if (!registeredFor || decodeURIComponent(registeredFor) !== witness.principal) throw new Error(`the key was registered for ${registeredFor ?? 'no state'}`);
+      if (!registeredFor || decodeURIComponent(registeredFor) !== witness.principal)
+        throw new Error(`the key was registered for ${registeredFor ?? 'no state'}`);
       keys.push({ principal: witness.principal, name: witnessName(witness.principal), jwk: body.jwk });
     } catch (error) {
       refuse((error as Error).message);
@@ -227,13 +258,21 @@ export interface MisbehaviourProof {
  * with two roots; or the proof the portal served between them fails). Returns a summary;
  * throws when the proof does not show misbehaviour.
  */
-export async function verifyMisbehaviour(proof: MisbehaviourProof, portalJwks: JSONWebKeySet): Promise<{ conclusive: boolean; summary: string }> {
-  if (proof.format !== MISBEHAVIOUR_FORMAT) throw new LogVerificationError(`not a misbehaviour proof of format ${MISBEHAVIOUR_FORMAT}`);
+export async function verifyMisbehaviour(
+  proof: MisbehaviourProof,
+  portalJwks: JSONWebKeySet,
+): Promise<{ conclusive: boolean; summary: string }> {
+  if (proof.format !== MISBEHAVIOUR_FORMAT)
+    throw new LogVerificationError(`not a misbehaviour proof of format ${MISBEHAVIOUR_FORMAT}`);
   const a = await verifyPortalCheckpoint(proof.cosigned, { keys: portalJwks.keys }, proof.portal);
   const b = await verifyPortalCheckpoint(proof.served, { keys: portalJwks.keys }, proof.portal);
   if (a.size === b.size) {
-    if (toBase64(a.root) === toBase64(b.root)) throw new LogVerificationError('the two checkpoints agree: no misbehaviour shown');
-    return { conclusive: true, summary: `the portal signed two checkpoints of ${a.size} entries with different roots (${toBase64(a.root)} and ${toBase64(b.root)}): a forked log` };
+    if (toBase64(a.root) === toBase64(b.root))
+      throw new LogVerificationError('the two checkpoints agree: no misbehaviour shown');
+    return {
+      conclusive: true,
+      summary: `the portal signed two checkpoints of ${a.size} entries with different roots (${toBase64(a.root)} and ${toBase64(b.root)}): a forked log`,
+    };
   }
   const [small, large] = a.size < b.size ? [a, b] : [b, a];
   const served = proof.consistency_proof;
@@ -241,7 +280,10 @@ export async function verifyMisbehaviour(proof: MisbehaviourProof, portalJwks: J
     try {
       await verifyConsistency(small.size, large.size, served.proof.map(fromBase64), small.root, large.root);
     } catch (error) {
-      return { conclusive: true, summary: `the portal signed checkpoints of ${small.size} and ${large.size} entries, and its own consistency proof between them fails (${(error as Error).message})` };
+      return {
+        conclusive: true,
+        summary: `the portal signed checkpoints of ${small.size} and ${large.size} entries, and its own consistency proof between them fails (${(error as Error).message})`,
+      };
     }
     throw new LogVerificationError('the consistency proof between the two checkpoints verifies: no misbehaviour shown');
   }
@@ -277,47 +319,101 @@ export interface WitnessOptions {
 export async function witnessOnce(options: WitnessOptions): Promise<WitnessOutcome> {
   const { client, issuer, portalJwks, state } = options;
   const name = witnessName(options.principal);
-  const note = (await ok(client.GET('/log/checkpoint', { parseAs: 'text', headers: { Accept: 'text/plain' } }))) as string;
+  const note = (await ok(
+    client.GET('/log/checkpoint', { parseAs: 'text', headers: { Accept: 'text/plain' } }),
+  )) as string;
   const latest = await verifyPortalCheckpoint(note, { keys: portalJwks.keys }, issuer);
   const { body, signatures } = splitNote(note);
-  const portalSigned = `${body}\n${signatures.filter((line) => line.startsWith(`— ${latest.origin} `)).map((line) => `${line}\n`).join('')}`;
-  const misbehaviour = (kind: MisbehaviourProof['kind'], reason: string, consistency: MisbehaviourProof['consistency_proof']): WitnessOutcome => ({
+  const portalSigned = `${body}\n${signatures
+    .filter((line) => line.startsWith(`— ${latest.origin} `))
+    .map((line) => `${line}\n`)
+    .join('')}`;
+  const misbehaviour = (
+    kind: MisbehaviourProof['kind'],
+    reason: string,
+    consistency: MisbehaviourProof['consistency_proof'],
+  ): WitnessOutcome => ({
     status: 'misbehaviour',
-    proof: { format: MISBEHAVIOUR_FORMAT, portal: issuer, origin: latest.origin, kind, cosigned: state!.note, served: portalSigned, consistency_proof: consistency, witness: name, detected_at: options.now().toISOString(), reason },
+    proof: {
+      format: MISBEHAVIOUR_FORMAT,
+      portal: issuer,
+      origin: latest.origin,
+      kind,
+      cosigned: state!.note,
+      served: portalSigned,
+      consistency_proof: consistency,
+      witness: name,
+      detected_at: options.now().toISOString(),
+      reason,
+    },
   });
   const proofBetween = async (first: number, second: number) => {
     const answer = await client.GET('/log/proofs/consistency', { params: { query: { first, second } } });
     return answer.data ? { first, second, proof: answer.data.proof } : null;
   };
   if (state) {
-    if (state.origin !== latest.origin) throw new LogVerificationError(`the checkpoint's origin ${latest.origin} is not the one this witness follows (${state.origin})`);
+    if (state.origin !== latest.origin)
+      throw new LogVerificationError(
+        `the checkpoint's origin ${latest.origin} is not the one this witness follows (${state.origin})`,
+      );
     const root = toBase64(latest.root);
     if (latest.size < state.size) {
-      return misbehaviour('shrank', `the portal served a checkpoint of ${latest.size} entries after this witness cosigned ${state.size}`, await proofBetween(latest.size, state.size).catch(() => null));
+      return misbehaviour(
+        'shrank',
+        `the portal served a checkpoint of ${latest.size} entries after this witness cosigned ${state.size}`,
+        await proofBetween(latest.size, state.size).catch(() => null),
+      );
     }
     if (latest.size === state.size && root !== state.root) {
-      return misbehaviour('fork', `the portal signed two checkpoints of ${latest.size} entries with different roots`, null);
+      return misbehaviour(
+        'fork',
+        `the portal signed two checkpoints of ${latest.size} entries with different roots`,
+        null,
+      );
     }
     if (latest.size > state.size && state.size > 0) {
       const served = await proofBetween(state.size, latest.size);
       try {
         if (!served) throw new LogVerificationError('the portal served no consistency proof');
-        await verifyConsistency(state.size, latest.size, served.proof.map(fromBase64), fromBase64(state.root), latest.root);
+        await verifyConsistency(
+          state.size,
+          latest.size,
+          served.proof.map(fromBase64),
+          fromBase64(state.root),
+          latest.root,
+        );
       } catch (error) {
-        return misbehaviour('inconsistent', `the checkpoint of ${latest.size} entries does not extend the one of ${state.size} this witness cosigned: ${(error as Error).message}`, served);
+        return misbehaviour(
+          'inconsistent',
+          `the checkpoint of ${latest.size} entries does not extend the one of ${state.size} this witness cosigned: ${(error as Error).message}`,
+          served,
+        );
       }
     }
   }
   // Already cosigned and served with our line: nothing to do.
   const keyId = await cosignatureKeyId(name, ed25519Raw(options.privateJwk));
-  const ours = signatures.some((line) => line.startsWith(`— ${name} `) && fromBase64(line.slice(name.length + 3)).slice(0, 4).every((byte, index) => byte === keyId[index]));
+  const ours = signatures.some(
+    (line) =>
+      line.startsWith(`— ${name} `) &&
+      fromBase64(line.slice(name.length + 3))
+        .slice(0, 4)
+        .every((byte, index) => byte === keyId[index]),
+  );
   if (state && state.size === latest.size && ours) return { status: 'unchanged', size: latest.size };
   const timestamp = Math.floor(options.now().getTime() / 1000);
   // The state moves first, durably: a cosignature never leaves for a size not recorded.
-  const next: WitnessState = { origin: latest.origin, size: latest.size, root: toBase64(latest.root), note: portalSigned, cosigned_at: timestamp };
+  const next: WitnessState = {
+    origin: latest.origin,
+    size: latest.size,
+    root: toBase64(latest.root),
+    note: portalSigned,
+    cosigned_at: timestamp,
+  };
   await options.saveState(next);
   const line = await cosignCheckpoint(note, { name, privateJwk: options.privateJwk, timestamp });
-  const submit = (oldSize: number) => client.POST('/log/cosignatures', { body: { old_size: oldSize, checkpoint: portalSigned, cosignature: line } });
+  const submit = (oldSize: number) =>
+    client.POST('/log/cosignatures', { body: { old_size: oldSize, checkpoint: portalSigned, cosignature: line } });
   let answer = await submit(state?.size ?? 0);
   // The portal's record of this key is another size (a lost submission, a state restored):
   // this witness's own state is what it checked consistency from, so it answers with the
@@ -335,16 +431,30 @@ export async function witnessOnce(options: WitnessOptions): Promise<WitnessOutco
  * `logIndex` (`GET /log/checkpoint?witnesses=K`), verified against the pinned portal keys.
  * Witnesses cosign on their own schedule: this waits up to `timeoutMs`, then throws.
  */
-export async function witnessedCheckpointCovering(client: PortalClient, options: { issuer: string; portalJwks: JSONWebKeySet; threshold: number; logIndex: number; timeoutMs?: number }): Promise<Checkpoint> {
+export async function witnessedCheckpointCovering(
+  client: PortalClient,
+  options: { issuer: string; portalJwks: JSONWebKeySet; threshold: number; logIndex: number; timeoutMs?: number },
+): Promise<Checkpoint> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
-    const answer = await client.GET('/log/checkpoint', { params: { query: { witnesses: options.threshold } }, parseAs: 'text', headers: { Accept: 'text/plain' } });
+    const answer = await client.GET('/log/checkpoint', {
+      params: { query: { witnesses: options.threshold } },
+      parseAs: 'text',
+      headers: { Accept: 'text/plain' },
+    });
     if (answer.response.status !== 404) {
-      const head = await verifyPortalCheckpoint((await ok(answer)) as string, { keys: options.portalJwks.keys }, options.issuer);
+      const head = await verifyPortalCheckpoint(
+        (await ok(answer)) as string,
+        { keys: options.portalJwks.keys },
+        options.issuer,
+      );
       if (head.size > options.logIndex) return head;
     }
     if (Date.now() + wait > deadline) {
-      throw new WitnessPolicyError(`no checkpoint cosigned by ${options.threshold} states covers log index ${options.logIndex} yet: witnesses cosign on their own schedule, try again later`, []);
+      throw new WitnessPolicyError(
+        `no checkpoint cosigned by ${options.threshold} states covers log index ${options.logIndex} yet: witnesses cosign on their own schedule, try again later`,
+        [],
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
   }

@@ -23,14 +23,28 @@ const CONTACT = {
 
 let portal: RealPortal;
 let home: string;
-const cbm = (args: string[], input?: string) => runCbm(args, { cwd: home, env: { HOME: home }, ...(input !== undefined ? { input } : {}) });
+const cbm = (args: string[], input?: string) =>
+  runCbm(args, { cwd: home, env: { HOME: home }, ...(input !== undefined ? { input } : {}) });
 const mode = (path: string) => statSync(path).mode & 0o777;
 const config = () => join(home, '.config', 'cbm');
 
 beforeAll(async () => {
   portal = await startRealPortal();
   home = mkdtempSync(join(tmpdir(), 'cbm-keys-home-'));
-  expectExit(await cbm(['init', '--portal', portal.origin, '--as', 'secretariat', '--key', portal.secretariatKeyFile, '--profile', 'secretariat']), 0);
+  expectExit(
+    await cbm([
+      'init',
+      '--portal',
+      portal.origin,
+      '--as',
+      'secretariat',
+      '--key',
+      portal.secretariatKeyFile,
+      '--profile',
+      'secretariat',
+    ]),
+    0,
+  );
   expectExit(await cbm(['states', 'add', 'at', 'Austria', '--profile', 'secretariat']), 0);
 }, 60_000);
 
@@ -51,7 +65,9 @@ async function keyFor(scopes: string, name?: string): Promise<string> {
 describe('keys and profiles', () => {
   it('keeps keys and profiles under ~/.config/cbm, owner-only; one profile holds several keys and cbm picks the one whose scopes fit', async () => {
     const init = expectExit(await cbm(['init', '--portal', portal.origin, '--as', 'at', '--profile', 'at']), 0);
-    expect(init.stdout).toContain(`profile written to ${join(config(), 'profiles', 'at.json')} (mode 0600): AT at ${portal.origin}, key ${join(config(), 'keys', 'AT.jwk')}`);
+    expect(init.stdout).toContain(
+      `profile written to ${join(config(), 'profiles', 'at.json')} (mode 0600): AT at ${portal.origin}, key ${join(config(), 'keys', 'AT.jwk')}`,
+    );
     expect(init.stdout).toContain('no key at');
 
     const contactsKid = await keyFor('read,contacts:write');
@@ -72,19 +88,45 @@ describe('keys and profiles', () => {
 
     // A contact (contacts:write) and a document (documents:write), one profile, no --key.
     writeFileSync(join(home, 'contact.json'), JSON.stringify(CONTACT));
-    const contact = expectExit(await cbm(['contacts', 'put', 'contact.json', '--profile', 'at', '--json']), 0).json<{ attestation: { id: string } }>();
+    const contact = expectExit(await cbm(['contacts', 'put', 'contact.json', '--profile', 'at', '--json']), 0).json<{
+      attestation: { id: string };
+    }>();
     writeFileSync(join(home, 'strategy.md'), '# Strategy\n\nSecure **cyberspace**.\n');
-    const document = expectExit(await cbm(['documents', 'publish', 'strategy.md', '--type', 'strategy', '--title', 'Strategy', '--summary', 'Goals', '--language', 'en', '--tlp', 'CLEAR', '--profile', 'at', '--json']), 0).json<{ attestation: { id: string } }>();
+    const document = expectExit(
+      await cbm([
+        'documents',
+        'publish',
+        'strategy.md',
+        '--type',
+        'strategy',
+        '--title',
+        'Strategy',
+        '--summary',
+        'Goals',
+        '--language',
+        'en',
+        '--tlp',
+        'CLEAR',
+        '--profile',
+        'at',
+        '--json',
+      ]),
+      0,
+    ).json<{ attestation: { id: string } }>();
     // Each was signed by the key with the scope: the evidence names the kid.
     const evidenceKid = async (attestationId: string) => {
-      const verified = expectExit(await cbm(['verify', attestationId, '--profile', 'at', '--json']), 0).json<Record<string, unknown>>();
+      const verified = expectExit(await cbm(['verify', attestationId, '--profile', 'at', '--json']), 0).json<
+        Record<string, unknown>
+      >();
       return JSON.stringify(verified);
     };
     expect(await evidenceKid(contact.attestation.id)).toContain(contactsKid);
     expect(await evidenceKid(document.attestation.id)).toContain(documentsKid);
 
     // What the profile learnt: each key's kid and scopes.
-    const profile = JSON.parse(readFileSync(join(config(), 'profiles', 'at.json'), 'utf8')) as { keys: { file: string; kid: string; scopes: string[] }[] };
+    const profile = JSON.parse(readFileSync(join(config(), 'profiles', 'at.json'), 'utf8')) as {
+      keys: { file: string; kid: string; scopes: string[] }[];
+    };
     expect(profile.keys.map((key) => [key.kid, key.scopes])).toEqual([
       [contactsKid, ['read', 'contacts:write']],
       [documentsKid, ['read', 'documents:write']],
@@ -92,7 +134,9 @@ describe('keys and profiles', () => {
 
     // No key with incidents:write: refused before sending, naming the scope and each key's.
     const incident = expectExit(await cbm(['request', 'POST', '/incidents', '{"title": "x"}', '--profile', 'at']), 2);
-    expect(incident.stderr).toContain("POST /incidents needs a key with the scope incidents:write, and none of the profile's keys has it:");
+    expect(incident.stderr).toContain(
+      "POST /incidents needs a key with the scope incidents:write, and none of the profile's keys has it:",
+    );
     expect(incident.stderr).toContain('scopes read contacts:write');
     expect(incident.stderr).toContain('scopes read documents:write');
     expect(incident.stderr).toContain('cbm keygen --name NAME');
@@ -109,12 +153,30 @@ describe('keys and profiles', () => {
       return made.json<{ kid: string }>().kid;
     };
     const first = await register('first');
-    expectExit(await cbm(['keys', 'add', 'be', `be-${'first'}.json`, '--scopes', 'read,contacts:write', '--profile', 'secretariat']), 0);
+    expectExit(
+      await cbm([
+        'keys',
+        'add',
+        'be',
+        `be-${'first'}.json`,
+        '--scopes',
+        'read,contacts:write',
+        '--profile',
+        'secretariat',
+      ]),
+      0,
+    );
     const second = await register('second');
     // The Secretariat rotates the first key to the second with a 1-second overlap: the first expires.
-    expectExit(await cbm(['keys', 'rotate', 'BE', first, 'be-second.json', '--overlap', '1', '--profile', 'secretariat']), 0);
+    expectExit(
+      await cbm(['keys', 'rotate', 'BE', first, 'be-second.json', '--overlap', '1', '--profile', 'secretariat']),
+      0,
+    );
     const third = await register('third');
-    expectExit(await cbm(['keys', 'add', 'BE', 'be-third.json', '--scopes', 'read,incidents:write', '--profile', 'secretariat']), 0);
+    expectExit(
+      await cbm(['keys', 'add', 'BE', 'be-third.json', '--scopes', 'read,incidents:write', '--profile', 'secretariat']),
+      0,
+    );
     expectExit(await cbm(['keys', 'revoke', 'BE', third, '--reason', 'compromised', '--profile', 'secretariat']), 0);
     await register('never'); // made, never registered
     await new Promise((wait) => setTimeout(wait, 1_500));
@@ -125,8 +187,12 @@ describe('keys and profiles', () => {
     expect(whoami.stdout).toContain(`key ${second}: active, scopes read contacts:write`);
     expect(whoami.stdout).toContain(`key ${third}: revoked`);
     expect(whoami.stdout).toMatch(/revoked at \S+: remove it \(cbm profile remove-key/);
-    expect(whoami.stdout).toMatch(/: unknown \(.*\n {2}the portal has no such key for BE \(key-unknown\): hand its public key to the Secretariat/);
-    const keys = expectExit(await be(['whoami', '--json']), 0).json<{ keys: { kid: string; status: string; code?: string; replaced_by?: string | null; expired_at?: string }[] }>().keys;
+    expect(whoami.stdout).toMatch(
+      /: unknown \(.*\n {2}the portal has no such key for BE \(key-unknown\): hand its public key to the Secretariat/,
+    );
+    const keys = expectExit(await be(['whoami', '--json']), 0).json<{
+      keys: { kid: string; status: string; code?: string; replaced_by?: string | null; expired_at?: string }[];
+    }>().keys;
     expect(keys.map((key) => [key.status, key.code ?? null])).toEqual([
       ['expired', 'key-expired'],
       ['active', null],
@@ -136,7 +202,10 @@ describe('keys and profiles', () => {
     expect(keys[0]).toMatchObject({ kid: first, replaced_by: second, expired_at: expect.any(String) });
 
     // Signing with the expired key alone: the refusal says when, what replaced it, and what to do.
-    const expired = expectExit(await be(['contacts', 'list', '--key', join(home2, '.config', 'cbm', 'keys', 'BE.jwk')]), 1);
+    const expired = expectExit(
+      await be(['contacts', 'list', '--key', join(home2, '.config', 'cbm', 'keys', 'BE.jwk')]),
+      1,
+    );
     expect(expired.stderr).toContain('401 Request signature not accepted (key-expired)');
     expect(expired.stderr).toContain(`it was replaced by key ${second}`);
     expect(expired.stderr).toContain('hint: Sign with the key that replaced it');
@@ -149,11 +218,18 @@ describe('keys and profiles', () => {
 
 describe('messages that say what to do', () => {
   it('a portal URL without a scheme is about the URL; lower-case state codes are accepted', async () => {
-    const noScheme = expectExit(await cbm(['contacts', 'list', '--portal', portal.origin.replace('http://', ''), '--profile', 'at']), 2);
-    expect(noScheme.stderr).toContain(`the portal URL ${portal.origin.replace('http://', '')} has no scheme: write https://`);
+    const noScheme = expectExit(
+      await cbm(['contacts', 'list', '--portal', portal.origin.replace('http://', ''), '--profile', 'at']),
+      2,
+    );
+    expect(noScheme.stderr).toContain(
+      `the portal URL ${portal.origin.replace('http://', '')} has no scheme: write https://`,
+    );
     expect(noScheme.stderr).not.toContain('.jwk');
 
-    const lower = expectExit(await cbm(['contacts', 'list', '--state', 'at', '--profile', 'at', '--json']), 0).json<{ items: { state: string }[] }>();
+    const lower = expectExit(await cbm(['contacts', 'list', '--state', 'at', '--profile', 'at', '--json']), 0).json<{
+      items: { state: string }[];
+    }>();
     expect(lower.items.map((item) => item.state)).toEqual(['AT']);
   });
 
@@ -164,9 +240,14 @@ describe('messages that say what to do', () => {
   });
 
   it('a field that does not match says what is expected, in the contract words', async () => {
-    writeFileSync(join(home, 'bad-contact.json'), JSON.stringify({ ...CONTACT, phone_24x7: '+43 1 5056416', languages: ['de_AT'] }));
+    writeFileSync(
+      join(home, 'bad-contact.json'),
+      JSON.stringify({ ...CONTACT, phone_24x7: '+43 1 5056416', languages: ['de_AT'] }),
+    );
     const refused = expectExit(await cbm(['contacts', 'put', 'bad-contact.json', '--profile', 'at']), 1);
-    expect(refused.stderr).toContain('/phone_24x7: expected E.164 number without spaces, reachable around the clock, such as +4315056416');
+    expect(refused.stderr).toContain(
+      '/phone_24x7: expected E.164 number without spaces, reachable around the clock, such as +4315056416',
+    );
     expect(refused.stderr).toContain('/languages/0: expected a BCP 47 language tag, such as de-AT or en');
     const badState = expectExit(await cbm(['states', 'add', 'Austria', 'Austria', '--profile', 'secretariat']), 1);
     expect(badState.stderr).toContain('expected');
@@ -174,7 +255,27 @@ describe('messages that say what to do', () => {
 
   it('output people read: a Markdown document as text, statuses, inline JSON checked locally, a replayed answer named', async () => {
     writeFileSync(join(home, 'plan.md'), '# Action plan\n\nProtect **critical infrastructure** with `CERT.at`.\n');
-    const published = expectExit(await cbm(['documents', 'publish', 'plan.md', '--type', 'strategy', '--title', 'Plan', '--summary', 'The plan', '--language', 'en', '--tlp', 'CLEAR', '--profile', 'at', '--json']), 0).json<{ data: { id: string } }>();
+    const published = expectExit(
+      await cbm([
+        'documents',
+        'publish',
+        'plan.md',
+        '--type',
+        'strategy',
+        '--title',
+        'Plan',
+        '--summary',
+        'The plan',
+        '--language',
+        'en',
+        '--tlp',
+        'CLEAR',
+        '--profile',
+        'at',
+        '--json',
+      ]),
+      0,
+    ).json<{ data: { id: string } }>();
     const shown = expectExit(await cbm(['documents', 'get', published.data.id, '--profile', 'at']), 0);
     expect(shown.stdout).toContain('  ACTION PLAN\n\n  Protect critical infrastructure with CERT.at.');
     expect(shown.stdout).not.toContain('**');
@@ -184,19 +285,29 @@ describe('messages that say what to do', () => {
 
     const badJson = expectExit(await cbm(['request', 'POST', '/contacts', '{role: technical}', '--profile', 'at']), 2);
     expect(badJson.stderr).toContain('the JSON argument is not valid JSON');
-    expect(badJson.stderr).toContain("quote inline JSON with single quotes");
+    expect(badJson.stderr).toContain('quote inline JSON with single quotes');
 
     const body = JSON.stringify({ ...CONTACT, role: 'policy', name: 'Paul Policy' });
-    const once = expectExit(await cbm(['request', 'POST', '/contacts', body, '--idempotency-key', '"at-policy-1"', '--profile', 'at']), 0);
+    const once = expectExit(
+      await cbm(['request', 'POST', '/contacts', body, '--idempotency-key', '"at-policy-1"', '--profile', 'at']),
+      0,
+    );
     expect(once.stderr).not.toContain('Idempotent-Replayed');
-    const twice = expectExit(await cbm(['request', 'POST', '/contacts', body, '--idempotency-key', '"at-policy-1"', '--profile', 'at']), 0);
+    const twice = expectExit(
+      await cbm(['request', 'POST', '/contacts', body, '--idempotency-key', '"at-policy-1"', '--profile', 'at']),
+      0,
+    );
     expect(twice.stderr).toContain('Idempotent-Replayed: true');
     expect(twice.stdout).toBe(once.stdout);
   });
 
   it('the notifier and the mirror document their input, files and database in --help', async () => {
     const { execFileSync } = await import('node:child_process');
-    const help = (main: string) => execFileSync(process.execPath, ['--import', 'tsx', main, '--help'], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8' });
+    const help = (main: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', main, '--help'], {
+        cwd: join(import.meta.dirname, '../../..'),
+        encoding: 'utf8',
+      });
     const notifier = help('clients/notifier/src/main.ts');
     expect(notifier).toContain('input, one event a line:');
     expect(notifier).toContain('"type": "report", "incident_event_id"');
@@ -215,7 +326,9 @@ describe('messages that say what to do', () => {
     expect(all.stdout).toMatch(/\nAT\s+confirmation-due\s+-\s+-\s+1\s+1\s+0\s+0\/0\/0 of 0\n/);
     expect(all.stdout).toContain('1 open communication check:');
     expect(all.stdout).toMatch(/: deadline \S+; 0 of 1 answered; waiting for AT/);
-    const open = expectExit(await cbm(['checks', 'list', '--open', '--profile', 'at', '--json']), 0).json<{ items: { status: string }[] }>();
+    const open = expectExit(await cbm(['checks', 'list', '--open', '--profile', 'at', '--json']), 0).json<{
+      items: { status: string }[];
+    }>();
     expect(open.items.map((check) => check.status)).toEqual(['open']);
   });
 });

@@ -29,7 +29,19 @@ describe('cbm without a portal', () => {
       user.run(['keys', 'revoke', 'AT']),
     ]);
     expectExit(help, 0);
-    for (const text of ['exit codes:', '3  verification failed', '4  the portal is unreachable', 'contacts put', 'incidents notify', 'documents publish', 'requests answer', 'checks start', 'keys rotate', 'feed follow', 'verify ATTESTATION_ID']) {
+    for (const text of [
+      'exit codes:',
+      '3  verification failed',
+      '4  the portal is unreachable',
+      'contacts put',
+      'incidents notify',
+      'documents publish',
+      'requests answer',
+      'checks start',
+      'keys rotate',
+      'feed follow',
+      'verify ATTESTATION_ID',
+    ]) {
       expect(help.stdout).toContain(text);
     }
     expect(expectExit(bare, 2).stdout).toContain('usage: cbm COMMAND');
@@ -42,15 +54,50 @@ describe('cbm without a portal', () => {
 
   it('writes a profile (0600) with init, a key pair with keygen, and never overwrites either', async () => {
     const user = cliUser('init');
-    const init = expectExit(await user.run(['init', '--portal', 'http://127.0.0.1:9/', '--as', 'AT', '--key', 'at.jwk', '--offline', '--json']), 0);
-    expect(init.json()).toMatchObject({ profile: user.profile, portal: 'http://127.0.0.1:9', principal: 'AT', key: user.path('at.jwk'), key_exists: false });
+    const init = expectExit(
+      await user.run([
+        'init',
+        '--portal',
+        'http://127.0.0.1:9/',
+        '--as',
+        'AT',
+        '--key',
+        'at.jwk',
+        '--offline',
+        '--json',
+      ]),
+      0,
+    );
+    expect(init.json()).toMatchObject({
+      profile: user.profile,
+      portal: 'http://127.0.0.1:9',
+      principal: 'AT',
+      key: user.path('at.jwk'),
+      key_exists: false,
+    });
     expect(mode(user.profile)).toBe(0o600);
-    expect(JSON.parse(readFileSync(user.profile, 'utf8'))).toEqual({ portal: 'http://127.0.0.1:9', principal: 'AT', key: user.path('at.jwk'), keys: [{ file: user.path('at.jwk') }] });
+    expect(JSON.parse(readFileSync(user.profile, 'utf8'))).toEqual({
+      portal: 'http://127.0.0.1:9',
+      principal: 'AT',
+      key: user.path('at.jwk'),
+      keys: [{ file: user.path('at.jwk') }],
+    });
 
-    const again = expectExit(await user.run(['init', '--portal', 'http://127.0.0.1:9', '--as', 'AT', '--key', 'at.jwk', '--offline']), 2);
+    const again = expectExit(
+      await user.run(['init', '--portal', 'http://127.0.0.1:9', '--as', 'AT', '--key', 'at.jwk', '--offline']),
+      2,
+    );
     expect(again.stderr).toContain('exists already');
-    expect(expectExit(await user.run(['init', '--portal', 'ftp://x', '--as', 'AT', '--key', 'k', '--force', '--offline']), 2).stderr).toContain('not an http(s) URL');
-    expect(expectExit(await user.run(['init', '--portal', 'http://x', '--as', 'Austria', '--key', 'k', '--force', '--offline']), 2).stderr).toContain('state code');
+    expect(
+      expectExit(await user.run(['init', '--portal', 'ftp://x', '--as', 'AT', '--key', 'k', '--force', '--offline']), 2)
+        .stderr,
+    ).toContain('not an http(s) URL');
+    expect(
+      expectExit(
+        await user.run(['init', '--portal', 'http://x', '--as', 'Austria', '--key', 'k', '--force', '--offline']),
+        2,
+      ).stderr,
+    ).toContain('state code');
 
     // keygen writes the profile's key when it does not exist yet, and prints the public half.
     const keygen = expectExit(await user.run(['keygen']), 0);
@@ -68,13 +115,18 @@ describe('cbm without a portal', () => {
 
     const p256 = expectExit(await user.run(['keygen', '--out', 'p256.jwk', '--alg', 'ES256']), 0);
     expect(p256.json()).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
-    expect(expectExit(await user.run(['keygen', '--out', 'x.jwk', '--alg', 'RS256']), 2).stderr).toContain('EdDSA or ES256');
+    expect(expectExit(await user.run(['keygen', '--out', 'x.jwk', '--alg', 'RS256']), 2).stderr).toContain(
+      'EdDSA or ES256',
+    );
     expect(existsSync(user.path('x.jwk'))).toBe(false);
   });
 
   it('exits 2 with a clear message for a missing signer, an unreadable or public key, or bad JSON', async () => {
     const user = cliUser('local');
-    writeFileSync(user.path('public.jwk'), JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'ewwmik2PBzNnwT2OVe73fAmcKCZBoeb7aFzU_qNyMtI' }));
+    writeFileSync(
+      user.path('public.jwk'),
+      JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'ewwmik2PBzNnwT2OVe73fAmcKCZBoeb7aFzU_qNyMtI' }),
+    );
     writeFileSync(user.path('broken.json'), '{"role": ');
     const [noSigner, missingKey, publicKey, badJson, badJsonOut] = await Promise.all([
       user.run(['contacts', 'list']),
@@ -87,18 +139,29 @@ describe('cbm without a portal', () => {
     expect(expectExit(missingKey, 2).stderr).toContain('cannot read nowhere.jwk: ENOENT');
     expect(expectExit(publicKey, 2).stderr).toContain('is not a private key');
     expect(expectExit(badJson, 2).stderr).toContain('broken.json is not valid JSON');
-    expect(expectExit(badJsonOut, 2).json()).toMatchObject({ type: 'urn:cbm:cli:local-error', code: 'local-error', status: null });
+    expect(expectExit(badJsonOut, 2).json()).toMatchObject({
+      type: 'urn:cbm:cli:local-error',
+      code: 'local-error',
+      status: null,
+    });
   });
 
   it('exits 4 when the portal cannot be reached, with --json a problem-shaped document', async () => {
     const user = cliUser('unreachable');
     const port = await freePort(); // nothing listens there
-    expectExit(await user.run(['init', '--portal', `http://127.0.0.1:${port}`, '--as', 'AT', '--key', 'at.jwk', '--offline']), 0);
+    expectExit(
+      await user.run(['init', '--portal', `http://127.0.0.1:${port}`, '--as', 'AT', '--key', 'at.jwk', '--offline']),
+      0,
+    );
     expectExit(await user.run(['keygen']), 0);
     const text = expectExit(await user.run(['contacts', 'list']), 4);
     expect(text.stderr).toContain(`cannot reach the portal at http://127.0.0.1:${port}: ECONNREFUSED`);
     const json = expectExit(await user.run(['contacts', 'list', '--json']), 4);
-    expect(json.json()).toMatchObject({ type: 'urn:cbm:cli:unreachable', code: 'unreachable', title: 'Portal unreachable' });
+    expect(json.json()).toMatchObject({
+      type: 'urn:cbm:cli:unreachable',
+      code: 'unreachable',
+      title: 'Portal unreachable',
+    });
   });
 });
 
@@ -107,7 +170,12 @@ describe('launchers', () => {
     const run = promisify(execFile);
     // A fresh npm cache, offline: npx finds the repository's own bin, nothing is downloaded.
     const cache = mkdtempSync(join(tmpdir(), 'cbm-npm-cache-'));
-    const env = { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false', npm_config_offline: 'true' };
+    const env = {
+      ...process.env,
+      npm_config_cache: cache,
+      npm_config_update_notifier: 'false',
+      npm_config_offline: 'true',
+    };
     const [bin, npx, script] = await Promise.all([
       runCbm(['--help'], { launcher: 'bin' }),
       run('npx', ['--no-install', 'cbm', '--help'], { cwd: ROOT, env }),
@@ -127,7 +195,9 @@ describe('launchers', () => {
 
 describe('progress bar', () => {
   it('renders on a terminal only, and finishes with a newline', () => {
-    expect(renderProgress('uploading a.pdf', 512 * 1024, 1024 * 1024, 10)).toBe('uploading a.pdf [#####-----]  50%  512.0 KiB / 1.0 MiB');
+    expect(renderProgress('uploading a.pdf', 512 * 1024, 1024 * 1024, 10)).toBe(
+      'uploading a.pdf [#####-----]  50%  512.0 KiB / 1.0 MiB',
+    );
     expect(renderProgress('downloading', 2048, undefined)).toBe('downloading 2.0 KiB');
     let written = '';
     let time = 0;

@@ -22,7 +22,15 @@ function bundled(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'cbm-cli-bundle-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'cbm.mjs');
-    await build({ entryPoints: [join(ROOT, 'clients/typescript/src/cli.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'warning' });
+    await build({
+      entryPoints: [join(ROOT, 'clients/typescript/src/cli.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'warning',
+    });
     return outfile;
   })());
 }
@@ -43,7 +51,8 @@ export interface CliOptions {
 }
 
 /** The file `node` runs for cbm (the bundle, or bin/cbm.mjs). */
-export const cbmEntry = (launcher: CliOptions['launcher'] = 'bundle') => (launcher === 'bin' ? Promise.resolve(CBM_BIN) : bundled());
+export const cbmEntry = (launcher: CliOptions['launcher'] = 'bundle') =>
+  launcher === 'bin' ? Promise.resolve(CBM_BIN) : bundled();
 
 export async function runCbm(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const entry = options.launcher === 'bin' ? CBM_BIN : await bundled();
@@ -85,7 +94,8 @@ export function cliUser(name: string) {
     env,
     profile: env.CBM_PROFILE,
     path: (file: string) => join(dir, file),
-    run: (args: string[], options: Omit<CliOptions, 'env'> & { env?: Record<string, string> } = {}) => runCbm(args, { cwd: dir, ...options, env: { ...env, ...options.env } }),
+    run: (args: string[], options: Omit<CliOptions, 'env'> & { env?: Record<string, string> } = {}) =>
+      runCbm(args, { cwd: dir, ...options, env: { ...env, ...options.env } }),
   };
 }
 
@@ -93,7 +103,8 @@ export type CliUser = ReturnType<typeof cliUser>;
 
 /** Fails with the whole output when the exit code is not the expected one. */
 export function expectExit(result: CliResult, code: number): CliResult {
-  if (result.code !== code) throw new Error(`expected exit ${code}, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  if (result.code !== code)
+    throw new Error(`expected exit ${code}, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
   return result;
 }
 
@@ -108,7 +119,8 @@ export async function checkpointCovers(origin: string, size: number, timeoutMs =
     const answer = await fetch(`${origin}/log/checkpoint`, { headers: { Accept: 'text/plain' } });
     const signed = answer.ok ? Number((await answer.text()).split('\n')[1]) : -1;
     if (signed >= size) return;
-    if (Date.now() > deadline) throw new Error(`the checkpoint of ${origin} has ${signed} entries, not ${size}, after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`the checkpoint of ${origin} has ${signed} entries, not ${size}, after ${timeoutMs} ms`);
     await new Promise((wait) => setTimeout(wait, 100));
   }
 }

@@ -31,19 +31,46 @@ async function stop(portal: RealPortal) {
 }
 
 describe('cbm verify', () => {
-  it('verifies online and offline, catches tampering, and detects a rewritten or rolled-back log', { timeout: 120_000 }, async () => {
+  it('verifies online and offline, catches tampering, and detects a rewritten or rolled-back log', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cbm-verify-data-'));
     const snapshot = mkdtempSync(join(tmpdir(), 'cbm-verify-snapshot-'));
     dirs.push(dataDir, snapshot);
     const port = await freePort();
     let portal = await start(dataDir, port);
     const secretariat = cliUser('verifier');
-    expectExit(await secretariat.run(['init', '--portal', portal.origin, '--as', 'secretariat', '--key', join(dataDir, 'secretariat.private.jwk')]), 0);
+    expectExit(
+      await secretariat.run([
+        'init',
+        '--portal',
+        portal.origin,
+        '--as',
+        'secretariat',
+        '--key',
+        join(dataDir, 'secretariat.private.jwk'),
+      ]),
+      0,
+    );
     // cbm init remembered the (empty) log; keep the Secretariat key outside the data dir.
     cpSync(join(dataDir, 'secretariat.private.jwk'), secretariat.path('secretariat.jwk'));
-    expectExit(await secretariat.run(['init', '--portal', portal.origin, '--as', 'secretariat', '--key', 'secretariat.jwk', '--force']), 0);
+    expectExit(
+      await secretariat.run([
+        'init',
+        '--portal',
+        portal.origin,
+        '--as',
+        'secretariat',
+        '--key',
+        'secretariat.jwk',
+        '--force',
+      ]),
+      0,
+    );
 
-    const added = expectExit(await secretariat.run(['states', 'add', 'AT', 'Austria', '--json']), 0).json<{ attestation: { id: string; log_index: number } }>();
+    const added = expectExit(await secretariat.run(['states', 'add', 'AT', 'Austria', '--json']), 0).json<{
+      attestation: { id: string; log_index: number };
+    }>();
     expectExit(await secretariat.run(['states', 'add', 'BE', 'Belgium']), 0);
     await checkpointCovers(portal.origin, 2);
 
@@ -51,15 +78,40 @@ describe('cbm verify', () => {
     const verified = expectExit(await secretariat.run(['verify', added.attestation.id, '--save', 'bundle.json']), 0);
     expect(verified.stdout).toContain('verified: urn:cbm:principal:AT');
     expect(verified.stdout).toContain('createPrincipal by secretariat');
-    expect(verified.stdout).toContain('in the log at index 0 of 2 (signed checkpoint); log consistent with the 0 entries seen before');
+    expect(verified.stdout).toContain(
+      'in the log at index 0 of 2 (signed checkpoint); log consistent with the 0 entries seen before',
+    );
     const report = expectExit(await secretariat.run(['verify', added.attestation.id, '--json']), 0).json();
-    expect(report).toMatchObject({ verified: true, subject: 'urn:cbm:principal:AT', principal: 'secretariat', operation: 'createPrincipal', log_index: 0, tree_size: 2, log: 'unchanged' });
+    expect(report).toMatchObject({
+      verified: true,
+      subject: 'urn:cbm:principal:AT',
+      principal: 'secretariat',
+      operation: 'createPrincipal',
+      log_index: 0,
+      tree_size: 2,
+      log: 'unchanged',
+    });
 
     // Offline, against a pinned copy of the portal's keys; tampering is exit 3.
     writeFileSync(secretariat.path('jwks.json'), await (await fetch(`${portal.origin}/.well-known/jwks.json`)).text());
-    const offline = expectExit(await secretariat.run(['verify', '--bundle', 'bundle.json', '--jwks', 'jwks.json', '--portal', 'http://127.0.0.1:9']), 0);
+    const offline = expectExit(
+      await secretariat.run([
+        'verify',
+        '--bundle',
+        'bundle.json',
+        '--jwks',
+        'jwks.json',
+        '--portal',
+        'http://127.0.0.1:9',
+      ]),
+      0,
+    );
     expect(offline.stdout).toContain('log same checkpoint as remembered');
-    const bundle = JSON.parse(readFileSync(secretariat.path('bundle.json'), 'utf8')) as { evidence: { body: string }; checkpoint: string; attestation: { token: string } };
+    const bundle = JSON.parse(readFileSync(secretariat.path('bundle.json'), 'utf8')) as {
+      evidence: { body: string };
+      checkpoint: string;
+      attestation: { token: string };
+    };
     const tamper = async (name: string, change: (copy: typeof bundle) => void, message: string) => {
       const copy = structuredClone(bundle);
       change(copy);
@@ -70,10 +122,24 @@ describe('cbm verify', () => {
       const json = expectExit(await secretariat.run(['verify', '--bundle', name, '--json']), 3).json();
       expect(json).toMatchObject({ code: 'verification-failed' });
     };
-    await tamper('body.json', (copy) => (copy.evidence.body = Buffer.from('{"id":"AT","name":"Mallory"}').toString('base64url')), 'body bytes');
-    await tamper('checkpoint.json', (copy) => (copy.checkpoint = copy.checkpoint.replace('\n2\n', '\n3\n')), 'checkpoint');
-    await tamper('token.json', (copy) => (copy.attestation.token = `${copy.attestation.token.slice(0, -4)}AAAA`), 'signature');
-    const stranger = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'stranger' }] };
+    await tamper(
+      'body.json',
+      (copy) => (copy.evidence.body = Buffer.from('{"id":"AT","name":"Mallory"}').toString('base64url')),
+      'body bytes',
+    );
+    await tamper(
+      'checkpoint.json',
+      (copy) => (copy.checkpoint = copy.checkpoint.replace('\n2\n', '\n3\n')),
+      'checkpoint',
+    );
+    await tamper(
+      'token.json',
+      (copy) => (copy.attestation.token = `${copy.attestation.token.slice(0, -4)}AAAA`),
+      'signature',
+    );
+    const stranger = {
+      keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'stranger' }],
+    };
     writeFileSync(secretariat.path('stranger.json'), JSON.stringify(stranger));
     expectExit(await secretariat.run(['verify', '--bundle', 'bundle.json', '--jwks', 'stranger.json']), 3);
 
@@ -94,12 +160,22 @@ describe('cbm verify', () => {
     cpSync(snapshot, dataDir, { recursive: true });
     portal = await start(dataDir, port);
     const forked: string[] = [];
-    for (const [code, name] of [['FR', 'France'], ['IT', 'Italy'], ['ES', 'Spain']]) {
-      forked.push(expectExit(await secretariat.run(['states', 'add', code!, name!, '--json']), 0).json<{ attestation: { id: string } }>().attestation.id);
+    for (const [code, name] of [
+      ['FR', 'France'],
+      ['IT', 'Italy'],
+      ['ES', 'Spain'],
+    ]) {
+      forked.push(
+        expectExit(await secretariat.run(['states', 'add', code!, name!, '--json']), 0).json<{
+          attestation: { id: string };
+        }>().attestation.id,
+      );
     }
     await checkpointCovers(portal.origin, 5);
     const rewritten = expectExit(await secretariat.run(['log', 'check']), 3);
-    expect(rewritten.stderr).toContain('NOT verified: the log of 5 entries does not extend the one of 4 you saw before: it was rewritten');
+    expect(rewritten.stderr).toContain(
+      'NOT verified: the log of 5 entries does not extend the one of 4 you saw before: it was rewritten',
+    );
     // The fork's own records verify against its own checkpoints, yet cbm refuses: the log was rewritten.
     const refused = expectExit(await secretariat.run(['verify', forked[0]!]), 3);
     expect(refused.stderr).toContain('rewritten');
@@ -111,6 +187,9 @@ describe('cbm verify', () => {
     cpSync(snapshot, dataDir, { recursive: true });
     portal = await start(dataDir, port);
     const shrunk = expectExit(await secretariat.run(['log', 'check', '--json']), 3);
-    expect(shrunk.json()).toMatchObject({ code: 'verification-failed', detail: expect.stringContaining('the log shrank from 4 to 2 entries') });
+    expect(shrunk.json()).toMatchObject({
+      code: 'verification-failed',
+      detail: expect.stringContaining('the log shrank from 4 to 2 entries'),
+    });
   });
 });

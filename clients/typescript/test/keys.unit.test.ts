@@ -16,12 +16,17 @@ function reason(jwk: unknown): string | null {
     return null;
   } catch (error) {
     expect(error).toBeInstanceOf(UnsafeKeyError);
-    expect(error).toMatchObject({ name: 'UnsafeKeyError', code: 'key-unsafe', message: `unsafe public key: ${(error as UnsafeKeyError).reason}` });
+    expect(error).toMatchObject({
+      name: 'UnsafeKeyError',
+      code: 'key-unsafe',
+      message: `unsafe public key: ${(error as UnsafeKeyError).reason}`,
+    });
     return (error as UnsafeKeyError).reason;
   }
 }
 
-const be = (value: bigint) => base64url.encode(Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex')));
+const be = (value: bigint) =>
+  base64url.encode(Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex')));
 
 describe('algorithmOf', () => {
   it.each([
@@ -37,7 +42,9 @@ describe('algorithmOf', () => {
     { kty: 'OKP', crv: 'P-256' },
     { kty: 'EC', crv: 'P-384' },
   ])('refuses %j', (jwk) => {
-    expect(() => algorithmOf(jwk as JWK)).toThrow(`unsupported key: kty ${jwk.kty}, crv ${jwk.crv} (use Ed25519 or P-256)`);
+    expect(() => algorithmOf(jwk as JWK)).toThrow(
+      `unsupported key: kty ${jwk.kty}, crv ${jwk.crv} (use Ed25519 or P-256)`,
+    );
   });
 });
 
@@ -81,14 +88,29 @@ describe('assertSafePublicJwk: coordinates', () => {
     ['42 characters', 'short'],
   ])('refuses an Ed25519 x that is %s', async (_name, kind) => {
     const { x } = (await generateSigningKey()).publicJwk;
-    const value = kind === 'array' ? [x] : kind === 'before' ? `*${x}` : kind === 'after' ? `${x}*` : kind === 'short' ? x!.slice(1) : kind;
-    expect(reason({ kty: 'OKP', crv: 'Ed25519', x: value })).toBe('non-canonical encoding: x must be 32 bytes in unpadded base64url');
+    const value =
+      kind === 'array'
+        ? [x]
+        : kind === 'before'
+          ? `*${x}`
+          : kind === 'after'
+            ? `${x}*`
+            : kind === 'short'
+              ? x!.slice(1)
+              : kind;
+    expect(reason({ kty: 'OKP', crv: 'Ed25519', x: value })).toBe(
+      'non-canonical encoding: x must be 32 bytes in unpadded base64url',
+    );
   });
 
   it('names the P-256 coordinate that is not spelled canonically', async () => {
     const { x, y } = (await generateSigningKey('ES256')).publicJwk;
-    expect(reason({ kty: 'EC', crv: 'P-256', x: `${x}=`, y })).toBe('non-canonical encoding: x must be 32 bytes in unpadded base64url');
-    expect(reason({ kty: 'EC', crv: 'P-256', x, y: `${y}=` })).toBe('non-canonical encoding: y must be 32 bytes in unpadded base64url');
+    expect(reason({ kty: 'EC', crv: 'P-256', x: `${x}=`, y })).toBe(
+      'non-canonical encoding: x must be 32 bytes in unpadded base64url',
+    );
+    expect(reason({ kty: 'EC', crv: 'P-256', x, y: `${y}=` })).toBe(
+      'non-canonical encoding: y must be 32 bytes in unpadded base64url',
+    );
   });
 
   it('refuses a P-256 coordinate at the field prime, x or y alone', () => {

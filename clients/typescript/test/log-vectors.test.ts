@@ -49,7 +49,13 @@ describe('RFC 6962 inclusion vectors', () => {
   });
   for (const [name, v] of all) {
     it(`${name}: ${v.wantErr ? 'rejected' : 'verifies'}`, async () => {
-      const attempt = verifyInclusion(fromBase64(v.leafHash), v.leafIdx, v.treeSize, (v.proof ?? []).map(fromBase64), fromBase64(v.root));
+      const attempt = verifyInclusion(
+        fromBase64(v.leafHash),
+        v.leafIdx,
+        v.treeSize,
+        (v.proof ?? []).map(fromBase64),
+        fromBase64(v.root),
+      );
       if (v.wantErr) await expect(attempt).rejects.toThrow();
       else await expect(attempt).resolves.toBeUndefined();
     });
@@ -64,7 +70,13 @@ describe('RFC 6962 consistency vectors', () => {
   });
   for (const [name, v] of all) {
     it(`${name}: ${v.wantErr ? 'rejected' : 'verifies'}`, async () => {
-      const attempt = verifyConsistency(v.size1, v.size2, (v.proof ?? []).map(fromBase64), fromBase64(v.root1), fromBase64(v.root2));
+      const attempt = verifyConsistency(
+        v.size1,
+        v.size2,
+        (v.proof ?? []).map(fromBase64),
+        fromBase64(v.root1),
+        fromBase64(v.root2),
+      );
       if (v.wantErr) await expect(attempt).rejects.toThrow();
       else await expect(attempt).resolves.toBeUndefined();
     });
@@ -74,7 +86,11 @@ describe('RFC 6962 consistency vectors', () => {
 describe('leaf hashing', () => {
   it('hashes the reference leaves as the README of the vectors gives', async () => {
     // Leaf 0 of the reference tree is the empty string; the root of a 1-leaf tree is its leaf hash.
-    expect(Buffer.from(await hashLeaf(new Uint8Array())).toString('hex')).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
-    expect(toBase64(fromBase64('bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0='))).toBe('bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0=');
+    expect(Buffer.from(await hashLeaf(new Uint8Array())).toString('hex')).toBe(
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
+    expect(toBase64(fromBase64('bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0='))).toBe(
+      'bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0=',
+    );
   });
 });

@@ -23,7 +23,8 @@ export interface MintServer {
   override: Map<string, () => Response>;
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 export function serveMinted(portal: MintedPortal): MintServer {
@@ -36,11 +37,19 @@ export function serveMinted(portal: MintedPortal): MintServer {
 
   /** A key as GET /principals/{principalId}/keys/{kid} tells it: the writes that registered and revoked it. */
   function key(principal: string, kid: string) {
-    const registration = portal.writes.find((write) => write.claims.sub === `urn:cbm:key:${kid}` && write.evidence.path.startsWith(`/principals/${principal}/keys`));
+    const registration = portal.writes.find(
+      (write) =>
+        write.claims.sub === `urn:cbm:key:${kid}` && write.evidence.path.startsWith(`/principals/${principal}/keys`),
+    );
     const revocation = portal.writes.find((write) => write.claims.sub === `urn:cbm:key:${kid}:revocation`);
     const pinned = principal === 'secretariat' && kid === portal.secretariat.kid;
     if (!registration && !pinned) return undefined;
-    return { principal_id: principal, kid, registration_attestation_id: registration?.attestation.id ?? null, revocation_attestation_id: revocation?.attestation.id ?? null };
+    return {
+      principal_id: principal,
+      kid,
+      registration_attestation_id: registration?.attestation.id ?? null,
+      revocation_attestation_id: revocation?.attestation.id ?? null,
+    };
   }
 
   async function answer(url: URL): Promise<Response> {
@@ -49,19 +58,29 @@ export function serveMinted(portal: MintedPortal): MintServer {
     if (replaced) return replaced();
     const size = server.head ?? portal.writes.length;
     const query = (name: string) => Number(url.searchParams.get(name));
-    if (url.pathname === '/log/checkpoint') return new Response((await portal.checkpoint(size)).note, { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    if (url.pathname === '/log/checkpoint')
+      return new Response((await portal.checkpoint(size)).note, {
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
     if (url.pathname === '/log/proofs/inclusion') {
       const proof = await path(query('leaf_index'), await leaves(query('tree_size')));
       return json({ leaf_index: query('leaf_index'), tree_size: query('tree_size'), proof: proof.map(b64) });
     }
     if (url.pathname === '/log/proofs/consistency') {
-      return json({ first: query('first'), second: query('second'), proof: (await consistencyProof(query('first'), await leaves(query('second')))).map(b64) });
+      return json({
+        first: query('first'),
+        second: query('second'),
+        proof: (await consistencyProof(query('first'), await leaves(query('second')))).map(b64),
+      });
     }
     const attestation = /^\/attestations\/([^/]+)(\/evidence(\/body)?)?$/.exec(url.pathname);
     if (attestation) {
       const write = byId(attestation[1]!);
       if (!write) return json({ status: 404, code: 'not-found', title: 'Not Found' }, 404);
-      if (attestation[3]) return new Response(write.bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } });
+      if (attestation[3])
+        return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
+          headers: { 'content-type': 'application/octet-stream' },
+        });
       if (attestation[2]) return json(write.evidence);
       return json({ id: write.attestation.id, token: write.attestation.token, log_index: write.attestation.log_index });
     }

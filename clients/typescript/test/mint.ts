@@ -40,7 +40,9 @@ export async function path(m: number, leaves: Uint8Array[]): Promise<Uint8Array[
   if (leaves.length <= 1) return [];
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
-  return m < k ? [...(await path(m, leaves.slice(0, k))), await root(leaves.slice(k))] : [...(await path(m - k, leaves.slice(k))), await root(leaves.slice(0, k))];
+  return m < k
+    ? [...(await path(m, leaves.slice(0, k))), await root(leaves.slice(k))]
+    : [...(await path(m - k, leaves.slice(k))), await root(leaves.slice(0, k))];
 }
 
 export interface MintedWrite extends AttestedWrite {
@@ -75,9 +77,14 @@ export const START = Date.parse('2026-11-27T09:00:00Z');
  */
 export async function mintPortal(origin = 'https://forged.example', options: { portalKey?: JWK } = {}) {
   const { privateKey, publicKey } = options.portalKey
-    ? { privateKey: (await importJWK({ ...options.portalKey, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey, publicKey: (await importJWK({ ...bare(options.portalKey), alg: 'EdDSA' }, 'EdDSA')) as CryptoKey }
+    ? {
+        privateKey: (await importJWK({ ...options.portalKey, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey,
+        publicKey: (await importJWK({ ...bare(options.portalKey), alg: 'EdDSA' }, 'EdDSA')) as CryptoKey,
+      }
     : await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const portalJwk: JWK = options.portalKey ? { ...bare(options.portalKey), use: 'sig', alg: 'EdDSA' } : { ...(await exportJWK(publicKey)), use: 'sig', alg: 'EdDSA' };
+  const portalJwk: JWK = options.portalKey
+    ? { ...bare(options.portalKey), use: 'sig', alg: 'EdDSA' }
+    : { ...(await exportJWK(publicKey)), use: 'sig', alg: 'EdDSA' };
   portalJwk.kid = await thumbprint(portalJwk);
   const secretariat = await generateSigningKey();
   const writes: MintedWrite[] = [];
@@ -88,8 +95,16 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
     const at = START + (spec.at ?? writes.length) * 1000;
     const method = spec.method ?? 'POST';
     const bytes = encoder.encode(typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body));
-    const signer = await createRequestSigner({ principal: spec.by.principal, privateJwk: spec.by.key.privateJwk, audience: origin, now: () => new Date(at) });
-    const requestToken = await signer.signWith({ method, pathAndQuery: spec.path, body: bytes }, { claims: spec.request ?? {} });
+    const signer = await createRequestSigner({
+      principal: spec.by.principal,
+      privateJwk: spec.by.key.privateJwk,
+      audience: origin,
+      now: () => new Date(at),
+    });
+    const requestToken = await signer.signWith(
+      { method, pathAndQuery: spec.path, body: bytes },
+      { claims: spec.request ?? {} },
+    );
     counter += 1;
     const id = `01a21c3b-0000-7000-8000-${String(counter).padStart(12, '0')}`;
     const claims = {
@@ -104,7 +119,9 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
       request_sha256: await sha256b64u(requestToken),
       ...spec.attestation,
     };
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: portalJwk.kid }).sign(privateKey);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: portalJwk.kid })
+      .sign(privateKey);
     const minted: MintedWrite = {
       claims,
       bytes,
@@ -118,7 +135,9 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
         request_token: requestToken,
         body: spec.byReference ? '' : base64url.encode(bytes),
         body_sha256: await sha256b64u(bytes),
-        ...(spec.byReference ? { body_blob_sha256: await sha256b64u(bytes), body_href: `/attestations/${id}/evidence/body` } : {}),
+        ...(spec.byReference
+          ? { body_blob_sha256: await sha256b64u(bytes), body_href: `/attestations/${id}/evidence/body` }
+          : {}),
       },
       inclusion: { leaf_index: writes.length, tree_size: 0, proof: [] },
     };
@@ -128,7 +147,9 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
 
   /** The signed checkpoint of the first `size` leaves (default all). */
   async function checkpoint(size = writes.length): Promise<{ note: string; leaves: Uint8Array[] }> {
-    const leaves = await Promise.all(writes.slice(0, size).map((w) => sha256(new Uint8Array([0]), encoder.encode(w.attestation.token))));
+    const leaves = await Promise.all(
+      writes.slice(0, size).map((w) => sha256(new Uint8Array([0]), encoder.encode(w.attestation.token))),
+    );
     const logOrigin = `${new URL(origin).host}/log`;
     const body = `${logOrigin}\n${size}\n${b64(await root(leaves))}\n`;
     const raw = base64url.decode(portalJwk.x!);
@@ -149,7 +170,10 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
   }
 
   /** A bundle for `record`, proving the given keys, under the checkpoint of every leaf so far. */
-  async function bundle(record: MintedWrite, keys: { principal: string; kid: string; registration?: MintedWrite; revocation?: MintedWrite }[]): Promise<RecordBundle> {
+  async function bundle(
+    record: MintedWrite,
+    keys: { principal: string; kid: string; registration?: MintedWrite; revocation?: MintedWrite }[],
+  ): Promise<RecordBundle> {
     const head = await checkpoint();
     const proofs: KeyProof[] = [];
     for (const key of keys) {
@@ -160,7 +184,14 @@ export async function mintPortal(origin = 'https://forged.example', options: { p
         ...(key.revocation ? { revocation: await proven(key.revocation, head.leaves) } : {}),
       });
     }
-    return { format: BUNDLE_FORMAT, portal: origin, jwks: jwks(), checkpoint: head.note, ...(await proven(record, head.leaves)), keys: proofs };
+    return {
+      format: BUNDLE_FORMAT,
+      portal: origin,
+      jwks: jwks(),
+      checkpoint: head.note,
+      ...(await proven(record, head.leaves)),
+      keys: proofs,
+    };
   }
 
   /** What a verifier would pin from this portal. */

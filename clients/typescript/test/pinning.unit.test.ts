@@ -16,12 +16,19 @@ async function keys() {
 }
 
 describe('pinning the portal keys', () => {
-  it("lists every key with its role and its recomputed fingerprint, not its kid", async () => {
+  it('lists every key with its role and its recomputed fingerprint, not its kid', async () => {
     const { portal, secretariat } = await keys();
-    const jwks: PinnedJwks = { keys: [{ ...portal.publicJwk, kid: 'lies' }], secretariat_keys: [secretariat.publicJwk] };
+    const jwks: PinnedJwks = {
+      keys: [{ ...portal.publicJwk, kid: 'lies' }],
+      secretariat_keys: [secretariat.publicJwk],
+    };
     expect(await fingerprintsOf(jwks)).toEqual([
       { role: 'portal', fingerprint: portal.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: portal.publicJwk.x } },
-      { role: 'secretariat', fingerprint: secretariat.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: secretariat.publicJwk.x } },
+      {
+        role: 'secretariat',
+        fingerprint: secretariat.kid,
+        jwk: { kty: 'OKP', crv: 'Ed25519', x: secretariat.publicJwk.x },
+      },
     ]);
     expect(await fingerprintsOf({} as PinnedJwks)).toEqual([]);
   });
@@ -35,16 +42,27 @@ describe('pinning the portal keys', () => {
     const { portal, secretariat, p256 } = await keys();
     const pinned: PinnedJwks = { keys: [portal.publicJwk], secretariat_keys: [secretariat.publicJwk] };
     expect(await unpinned(pinned, pinned)).toEqual([]);
-    expect(await unpinned(pinned, { keys: [portal.publicJwk, p256.publicJwk], secretariat_keys: [secretariat.publicJwk] })).toEqual([
-      { role: 'portal', fingerprint: p256.kid, jwk: { kty: 'EC', crv: 'P-256', x: p256.publicJwk.x, y: p256.publicJwk.y } },
+    expect(
+      await unpinned(pinned, { keys: [portal.publicJwk, p256.publicJwk], secretariat_keys: [secretariat.publicJwk] }),
+    ).toEqual([
+      {
+        role: 'portal',
+        fingerprint: p256.kid,
+        jwk: { kty: 'EC', crv: 'P-256', x: p256.publicJwk.x, y: p256.publicJwk.y },
+      },
     ]);
     // The Secretariat's key served as a portal key is a new portal key.
-    expect((await unpinned(pinned, { keys: [secretariat.publicJwk] })).map(describeFingerprint)).toEqual([`portal key ${secretariat.kid}`]);
+    expect((await unpinned(pinned, { keys: [secretariat.publicJwk] })).map(describeFingerprint)).toEqual([
+      `portal key ${secretariat.kid}`,
+    ]);
   });
 
   it('adds accepted keys to the pinned set, each with its recomputed kid', async () => {
     const { portal, secretariat, p256 } = await keys();
-    const accepted = await fingerprintsOf({ keys: [portal.publicJwk, p256.publicJwk], secretariat_keys: [secretariat.publicJwk] });
+    const accepted = await fingerprintsOf({
+      keys: [portal.publicJwk, p256.publicJwk],
+      secretariat_keys: [secretariat.publicJwk],
+    });
     const jwks = withAccepted(undefined, accepted);
     expect(jwks).toEqual({
       keys: [

@@ -63,11 +63,22 @@ describe('findByAttestation', () => {
     const wanted = { attestation_id: 'b', v: 2 };
     expect(findByAttestation({ items: [{ attestation_id: 'a', v: 1 }, wanted] }, 'b')).toBe(wanted);
     expect(findByAttestation([[{ x: { attestation_id: 'b', v: 3 } }]], 'b')).toEqual({ attestation_id: 'b', v: 3 });
-    expect(findByAttestation({ attestation_id: 'b', v: 4, reports: [{ attestation_id: 'c' }] }, 'b')).toEqual({ attestation_id: 'b', v: 4, reports: [{ attestation_id: 'c' }] });
-    expect(findByAttestation({ reports: [{ attestation_id: 'c' }, { attestation_id: 'b', v: 5 }] }, 'b')).toEqual({ attestation_id: 'b', v: 5 });
+    expect(findByAttestation({ attestation_id: 'b', v: 4, reports: [{ attestation_id: 'c' }] }, 'b')).toEqual({
+      attestation_id: 'b',
+      v: 4,
+      reports: [{ attestation_id: 'c' }],
+    });
+    expect(findByAttestation({ reports: [{ attestation_id: 'c' }, { attestation_id: 'b', v: 5 }] }, 'b')).toEqual({
+      attestation_id: 'b',
+      v: 5,
+    });
     // Found under a later member after an earlier one that holds nothing.
-    expect(findByAttestation({ first: { x: 1 }, second: [], third: { attestation_id: 'b', v: 6 } }, 'b')).toEqual({ attestation_id: 'b', v: 6 });
-    for (const nothing of [{ items: [] }, [], null, 'b', 7, { items: [{ attestation_id: 'a' }] }]) expect(findByAttestation(nothing, 'b')).toBeUndefined();
+    expect(findByAttestation({ first: { x: 1 }, second: [], third: { attestation_id: 'b', v: 6 } }, 'b')).toEqual({
+      attestation_id: 'b',
+      v: 6,
+    });
+    for (const nothing of [{ items: [] }, [], null, 'b', 7, { items: [{ attestation_id: 'a' }] }])
+      expect(findByAttestation(nothing, 'b')).toBeUndefined();
   });
 });
 
@@ -75,11 +86,16 @@ describe('signedFieldMismatches', () => {
   it('compares only what the record serves, under its served name', async () => {
     expect(await signedFieldMismatches({ note: 'x' }, { id: 'y' })).toEqual([]);
     expect(await signedFieldMismatches({ reason: 'left' }, { withdrawal_reason: 'left' })).toEqual([]);
-    expect(await signedFieldMismatches({ reason: 'left' }, { withdrawal_reason: 'moved' })).toEqual(['withdrawal_reason']);
-    expect(await signedFieldMismatches({ reason: 'left' }, { reason: 'moved', withdrawal_reason: 'left' })).toEqual(['reason']);
+    expect(await signedFieldMismatches({ reason: 'left' }, { withdrawal_reason: 'moved' })).toEqual([
+      'withdrawal_reason',
+    ]);
+    expect(await signedFieldMismatches({ reason: 'left' }, { reason: 'moved', withdrawal_reason: 'left' })).toEqual([
+      'reason',
+    ]);
     // Served under neither name: not compared.
     expect(await signedFieldMismatches({ reason: 'left' }, { id: 'y' })).toEqual([]);
-    for (const notAnObject of [null, 'text', 7, ['a'], undefined]) expect(await signedFieldMismatches(notAnObject, { 0: 'a' })).toEqual([]);
+    for (const notAnObject of [null, 'text', 7, ['a'], undefined])
+      expect(await signedFieldMismatches(notAnObject, { 0: 'a' })).toEqual([]);
   });
 
   it.each([
@@ -146,15 +162,45 @@ describe('signedFieldMismatches', () => {
 
   it("compares a document's content as the digest it is served as", async () => {
     const markdown = { content: { markdown: '# Strategy\n' } };
-    const served = { kind: 'markdown', media_type: 'text/markdown', sha256: await sha256b64u('# Strategy\n'), size: 11, filename: null, available: true, href: '/x' };
+    const served = {
+      kind: 'markdown',
+      media_type: 'text/markdown',
+      sha256: await sha256b64u('# Strategy\n'),
+      size: 11,
+      filename: null,
+      available: true,
+      href: '/x',
+    };
     expect(await signedFieldMismatches(markdown, { content: served })).toEqual([]);
-    for (const change of [{ kind: 'file' }, { media_type: 'text/plain' }, { sha256: await sha256b64u('# Other\n') }, { size: 12 }, { filename: 'a.md' }]) {
+    for (const change of [
+      { kind: 'file' },
+      { media_type: 'text/plain' },
+      { sha256: await sha256b64u('# Other\n') },
+      { size: 12 },
+      { filename: 'a.md' },
+    ]) {
       expect(await signedFieldMismatches(markdown, { content: { ...served, ...change } })).toEqual(['content']);
     }
-    const file = { content: { file: { media_type: 'application/pdf', sha256: 'A'.repeat(43), size: 10, filename: 'plan.pdf' } } };
-    const servedFile = { kind: 'file', media_type: 'application/pdf', sha256: 'A'.repeat(43), size: 10, filename: 'plan.pdf', available: false, href: '/x' };
+    const file = {
+      content: { file: { media_type: 'application/pdf', sha256: 'A'.repeat(43), size: 10, filename: 'plan.pdf' } },
+    };
+    const servedFile = {
+      kind: 'file',
+      media_type: 'application/pdf',
+      sha256: 'A'.repeat(43),
+      size: 10,
+      filename: 'plan.pdf',
+      available: false,
+      href: '/x',
+    };
     expect(await signedFieldMismatches(file, { content: servedFile })).toEqual([]);
-    for (const change of [{ kind: 'markdown' }, { media_type: 'text/plain' }, { sha256: 'B'.repeat(43) }, { size: 11 }, { filename: null }]) {
+    for (const change of [
+      { kind: 'markdown' },
+      { media_type: 'text/plain' },
+      { sha256: 'B'.repeat(43) },
+      { size: 11 },
+      { filename: null },
+    ]) {
       expect(await signedFieldMismatches(file, { content: { ...servedFile, ...change } })).toEqual(['content']);
     }
     // A file signed without a filename is served with filename null.
@@ -162,7 +208,12 @@ describe('signedFieldMismatches', () => {
     expect(await signedFieldMismatches(unnamed, { content: { ...servedFile, filename: null } })).toEqual([]);
     expect(await signedFieldMismatches(unnamed, { content: servedFile })).toEqual(['content']);
     // Content that is neither, or served as nothing, never matches.
-    for (const signed of [{ content: null }, { content: {} }, { content: { file: 'x' } }, { content: { markdown: 7 } }]) {
+    for (const signed of [
+      { content: null },
+      { content: {} },
+      { content: { file: 'x' } },
+      { content: { markdown: 7 } },
+    ]) {
       expect(await signedFieldMismatches(signed, { content: served })).toEqual(['content']);
     }
     expect(await signedFieldMismatches(markdown, { content: null })).toEqual(['content']);

@@ -5,7 +5,15 @@
  */
 import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, test } from 'vitest';
-import { createRequestSigner, generateSigningKey, sha256b64u, TokenShapeError, verifyAttestation, verifyEvidence, type AttestationClaims } from '../src/index.ts';
+import {
+  createRequestSigner,
+  generateSigningKey,
+  sha256b64u,
+  TokenShapeError,
+  verifyAttestation,
+  verifyEvidence,
+  type AttestationClaims,
+} from '../src/index.ts';
 
 const ORIGIN = 'http://portal.test';
 const IAT = 1_795_770_000;
@@ -30,13 +38,17 @@ const claims = async (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('verifiers against the contract', () => {
-  test('an attestation the portal signed but whose claims are not the contract\'s is refused', async () => {
+  test("an attestation the portal signed but whose claims are not the contract's is refused", async () => {
     const { privateKey, jwks } = await portalKey();
     const sign = async (body: Record<string, unknown>, header: Record<string, unknown> = {}) =>
-      new SignJWT(body).setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: 'portal-1', ...header }).sign(privateKey);
+      new SignJWT(body)
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'cbm-attestation+jwt', kid: 'portal-1', ...header })
+        .sign(privateKey);
 
     const good = await verifyAttestation(await sign(await claims()), jwks, { issuer: ORIGIN });
-    expect(good.principal_kid satisfies AttestationClaims['principal_kid']).toBe('kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k');
+    expect(good.principal_kid satisfies AttestationClaims['principal_kid']).toBe(
+      'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k',
+    );
 
     const { principal_kid: _kid, ...withoutKid } = await claims();
     for (const [body, header, pointer] of [
@@ -47,7 +59,9 @@ describe('verifiers against the contract', () => {
       [await claims({ note: 'extra' }), {}, ''],
       [await claims(), { cty: 'JWT' }, ''],
     ] as const) {
-      const refused = await verifyAttestation(await sign(body, header), jwks, { issuer: ORIGIN }).catch((error: unknown) => error);
+      const refused = await verifyAttestation(await sign(body, header), jwks, { issuer: ORIGIN }).catch(
+        (error: unknown) => error,
+      );
       expect(refused).toBeInstanceOf(TokenShapeError);
       if (pointer) expect((refused as TokenShapeError).pointer).toBe(pointer);
     }
@@ -55,7 +69,12 @@ describe('verifiers against the contract', () => {
 
   test('evidence whose request token the principal signed with claims off the contract is refused', async () => {
     const key = await generateSigningKey();
-    const signer = await createRequestSigner({ principal: 'AT', privateJwk: key.privateJwk, audience: ORIGIN, now: () => new Date(IAT * 1000) });
+    const signer = await createRequestSigner({
+      principal: 'AT',
+      privateJwk: key.privateJwk,
+      audience: ORIGIN,
+      now: () => new Date(IAT * 1000),
+    });
     const body = new TextEncoder().encode('{}');
     const evidenceOf = async (token: string) => ({
       attestation_id: '019ac1e2-0000-7000-8000-000000000001',
@@ -67,14 +86,27 @@ describe('verifiers against the contract', () => {
       body: base64url.encode(body),
       body_sha256: await sha256b64u(body),
     });
-    const attestationFor = async (token: string) => (await claims({ principal_kid: key.kid, request_sha256: await sha256b64u(token) })) as AttestationClaims;
+    const attestationFor = async (token: string) =>
+      (await claims({ principal_kid: key.kid, request_sha256: await sha256b64u(token) })) as AttestationClaims;
 
     const good = await signer.sign({ method: 'POST', pathAndQuery: '/contacts', body });
-    await expect(verifyEvidence(await evidenceOf(good), await attestationFor(good), key.publicJwk)).resolves.toBeTruthy();
+    await expect(
+      verifyEvidence(await evidenceOf(good), await attestationFor(good), key.publicJwk),
+    ).resolves.toBeTruthy();
 
-    const oddTime = await signer.signWith({ method: 'POST', pathAndQuery: '/contacts', body }, { claims: { iat: IAT + 0.5 } });
-    await expect(verifyEvidence(await evidenceOf(oddTime), await attestationFor(oddTime), key.publicJwk)).rejects.toThrow(/RequestTokenClaims at \/iat/);
-    const foreignHeader = await signer.signWith({ method: 'POST', pathAndQuery: '/contacts', body }, { header: { x5t: 'abc' } });
-    await expect(verifyEvidence(await evidenceOf(foreignHeader), await attestationFor(foreignHeader), key.publicJwk)).rejects.toBeInstanceOf(TokenShapeError);
+    const oddTime = await signer.signWith(
+      { method: 'POST', pathAndQuery: '/contacts', body },
+      { claims: { iat: IAT + 0.5 } },
+    );
+    await expect(
+      verifyEvidence(await evidenceOf(oddTime), await attestationFor(oddTime), key.publicJwk),
+    ).rejects.toThrow(/RequestTokenClaims at \/iat/);
+    const foreignHeader = await signer.signWith(
+      { method: 'POST', pathAndQuery: '/contacts', body },
+      { header: { x5t: 'abc' } },
+    );
+    await expect(
+      verifyEvidence(await evidenceOf(foreignHeader), await attestationFor(foreignHeader), key.publicJwk),
+    ).rejects.toBeInstanceOf(TokenShapeError);
   });
 });

@@ -25,7 +25,11 @@ export interface Command {
 
 /** Options that every change of a versioned record takes. */
 export const VERSION_OPTIONS: Record<string, OptionSpec> = {
-  'if-match': { type: 'string', value: 'ETAG', help: 'the version the change is based on (412 when someone changed it since)' },
+  'if-match': {
+    type: 'string',
+    value: 'ETAG',
+    help: 'the version the change is based on (412 when someone changed it since)',
+  },
   latest: { type: 'boolean', help: 'base the change on whatever version is current now' },
 };
 

@@ -58,9 +58,22 @@ export interface Context {
 const STATE_OPTIONS = ['as', 'state', 'states', 'recipients'];
 
 function normaliseStateCodes(opts: Options): Options {
-  const upper = (value: string) => value.split(/([\s,]+)/).map(principalId).join('');
+  const upper = (value: string) =>
+    value
+      .split(/([\s,]+)/)
+      .map(principalId)
+      .join('');
   return Object.fromEntries(
-    Object.entries(opts).map(([name, value]) => [name, !STATE_OPTIONS.includes(name) ? value : typeof value === 'string' ? upper(value) : Array.isArray(value) ? value.map(upper) : value]),
+    Object.entries(opts).map(([name, value]) => [
+      name,
+      !STATE_OPTIONS.includes(name)
+        ? value
+        : typeof value === 'string'
+          ? upper(value)
+          : Array.isArray(value)
+            ? value.map(upper)
+            : value,
+    ]),
   );
 }
 
@@ -116,7 +129,8 @@ export function createContext(args: string[], given: Options, io: Io): Context {
       return await fetch(request, init);
     } catch (error) {
       const failure = error as Error & { cause?: { code?: string; message?: string } };
-      if (failure.name === 'TimeoutError' || failure.name === 'AbortError') throw new Unreachable(`no answer from the portal at ${portal()} within ${timeoutMs / 1000} s`);
+      if (failure.name === 'TimeoutError' || failure.name === 'AbortError')
+        throw new Unreachable(`no answer from the portal at ${portal()} within ${timeoutMs / 1000} s`);
       const reason = failure.cause?.code ?? failure.cause?.message ?? failure.message;
       throw new Unreachable(`cannot reach the portal at ${portal()}: ${reason}`);
     }
@@ -136,12 +150,20 @@ export function createContext(args: string[], given: Options, io: Io): Context {
 
   let clientPromise: Promise<PortalClient> | undefined;
   let anonymousPromise: Promise<PortalClient> | undefined;
-  const clientWith = async (s: RequestSigner) => createPortalClient({ baseUrl: portal(), signer: s, fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } });
+  const clientWith = async (s: RequestSigner) =>
+    createPortalClient({ baseUrl: portal(), signer: s, fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } });
   const client = () => (clientPromise ??= signer().then(clientWith));
-  const anonymous = () => (anonymousPromise ??= createPortalClient({ baseUrl: portal(), fetch: fetchWithTimeout, headers: { 'User-Agent': 'cbm' } }));
+  const anonymous = () =>
+    (anonymousPromise ??= createPortalClient({
+      baseUrl: portal(),
+      fetch: fetchWithTimeout,
+      headers: { 'User-Agent': 'cbm' },
+    }));
   // Only against keys pinned at first contact, or named with --jwks: never fetched blindly.
   let verifierPromise: Promise<Verifier> | undefined;
-  const verifier = () => (verifierPromise ??= (async () => createVerifier(await client(), { issuer: origin(), jwks: await trustedJwks(context, { online: true }) }))());
+  const verifier = () =>
+    (verifierPromise ??= (async () =>
+      createVerifier(await client(), { issuer: origin(), jwks: await trustedJwks(context, { online: true }) }))());
 
   const write = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const context: Context = {
@@ -181,7 +203,9 @@ export function createContext(args: string[], given: Options, io: Io): Context {
 /** A portal URL as people type it: a missing scheme is named, not reported as something else. */
 export function checkPortalUrl(url: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new UsageError(`the portal URL ${url} has no scheme: write https://${url.replace(/^\/+/, '')} (or http://${url.replace(/^\/+/, '')} for a portal on this computer)`);
+    throw new UsageError(
+      `the portal URL ${url} has no scheme: write https://${url.replace(/^\/+/, '')} (or http://${url.replace(/^\/+/, '')} for a portal on this computer)`,
+    );
   }
   let parsed: URL;
   try {
@@ -189,7 +213,8 @@ export function checkPortalUrl(url: string): string {
   } catch {
     throw new UsageError(`the portal URL ${url} is not a URL: write it as https://host[:port]`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`the portal URL ${url} is not an http(s) URL: write https://host[:port]`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`the portal URL ${url} is not an http(s) URL: write https://host[:port]`);
   return url;
 }
 

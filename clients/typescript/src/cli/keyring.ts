@@ -58,7 +58,10 @@ export function scopeOf(contract: Contract, method: string, path: string): strin
  * portal sees them (asked with the key itself; learnt scopes are kept in the profile, as a
  * kid's scopes never change).
  */
-export async function keyStates(ctx: Context, options: { check: boolean; entries?: ProfileKey[] }): Promise<KeyState[]> {
+export async function keyStates(
+  ctx: Context,
+  options: { check: boolean; entries?: ProfileKey[] },
+): Promise<KeyState[]> {
   const own = !options.entries;
   const listed = options.entries ?? profileKeys(ctx.profile);
   // A key named in the profile but not made yet (cbm init names the default before keygen)
@@ -69,10 +72,18 @@ export async function keyStates(ctx: Context, options: { check: boolean; entries
   let learnt = false;
   for (const entry of entries) {
     const signer = await signerFor(ctx, entry.file);
-    const state: KeyState = { file: entry.file, kid: signer.kid, signer, status: 'unchecked', scopes: entry.kid === signer.kid ? entry.scopes ?? null : null };
+    const state: KeyState = {
+      file: entry.file,
+      kid: signer.kid,
+      signer,
+      status: 'unchecked',
+      scopes: entry.kid === signer.kid ? (entry.scopes ?? null) : null,
+    };
     if (options.check || !state.scopes) {
       const client = await ctx.clientWith(signer);
-      const answer = await client.GET('/principals/{principalId}/keys/{kid}', { params: { path: { principalId: ctx.principal(), kid: signer.kid } } });
+      const answer = await client.GET('/principals/{principalId}/keys/{kid}', {
+        params: { path: { principalId: ctx.principal(), kid: signer.kid } },
+      });
       if (answer.data) {
         state.status = answer.data.status;
         state.scopes = answer.data.scopes;
@@ -80,7 +91,14 @@ export async function keyStates(ctx: Context, options: { check: boolean; entries
         const problem = new PortalError(answer.response, answer.error).problem;
         if (problem.status >= 500) throw new PortalError(answer.response, answer.error);
         state.problem = problem;
-        state.status = problem.code === 'key-expired' ? 'expired' : problem.code === 'key-revoked' ? 'revoked' : problem.code === 'insufficient-scope' ? 'active' : 'unknown';
+        state.status =
+          problem.code === 'key-expired'
+            ? 'expired'
+            : problem.code === 'key-revoked'
+              ? 'revoked'
+              : problem.code === 'insufficient-scope'
+                ? 'active'
+                : 'unknown';
       }
     }
     if (state.scopes && (entry.kid !== state.kid || entry.scopes?.join() !== state.scopes.join())) learnt = true;
@@ -90,7 +108,9 @@ export async function keyStates(ctx: Context, options: { check: boolean; entries
   const reader = states.find((state) => state.status === 'active' && state.scopes?.includes('read'));
   for (const state of states.filter((candidate) => !candidate.scopes && candidate.status === 'active' && reader)) {
     const client = await ctx.clientWith(reader!.signer);
-    const answer = await client.GET('/principals/{principalId}/keys/{kid}', { params: { path: { principalId: ctx.principal(), kid: state.kid } } });
+    const answer = await client.GET('/principals/{principalId}/keys/{kid}', {
+      params: { path: { principalId: ctx.principal(), kid: state.kid } },
+    });
     if (answer.data) {
       state.scopes = answer.data.scopes;
       learnt = true;
@@ -98,13 +118,21 @@ export async function keyStates(ctx: Context, options: { check: boolean; entries
   }
   if (learnt && own && ctx.profile) {
     const updated = asProfileKeys(states);
-    writeProfile(ctx.profileFile, withKeys(ctx.profile, listed.map((entry) => updated.find((key) => key.file === entry.file) ?? entry)), ctx.io.env);
+    writeProfile(
+      ctx.profileFile,
+      withKeys(
+        ctx.profile,
+        listed.map((entry) => updated.find((key) => key.file === entry.file) ?? entry),
+      ),
+      ctx.io.env,
+    );
   }
   return states;
 }
 
 /** The profile's entries for these keys, with what was learnt about them. */
-export const asProfileKeys = (states: KeyState[]): ProfileKey[] => states.map((state) => ({ file: state.file, kid: state.kid, ...(state.scopes ? { scopes: state.scopes } : {}) }));
+export const asProfileKeys = (states: KeyState[]): ProfileKey[] =>
+  states.map((state) => ({ file: state.file, kid: state.kid, ...(state.scopes ? { scopes: state.scopes } : {}) }));
 
 export const describeKey = (state: Pick<KeyState, 'file' | 'kid' | 'scopes' | 'status'>) =>
   `${state.file} (kid ${state.kid.slice(0, 12)}…, ${state.status === 'unchecked' ? '' : `${state.status}, `}scopes ${state.scopes?.join(' ') ?? 'unknown'})`;
@@ -121,10 +149,17 @@ export async function keyringSigner(ctx: Context): Promise<RequestSigner> {
   let contract: Promise<Contract> | undefined;
   const basePath = new URL(ctx.portal()).pathname.replace(/\/+$/, '');
   const choose = async (request: RequestToSign): Promise<RequestSigner> => {
-    contract ??= ctx.fetch(new Request(`${ctx.portal()}/openapi.json`, { headers: { Accept: 'application/json', 'User-Agent': 'cbm' } })).then(async (answer) => {
-      if (!answer.ok) throw new LocalError(`the portal at ${ctx.portal()} serves no /openapi.json (${answer.status}): cannot tell which key fits; name one with --key`);
-      return (await answer.json()) as Contract;
-    });
+    contract ??= ctx
+      .fetch(
+        new Request(`${ctx.portal()}/openapi.json`, { headers: { Accept: 'application/json', 'User-Agent': 'cbm' } }),
+      )
+      .then(async (answer) => {
+        if (!answer.ok)
+          throw new LocalError(
+            `the portal at ${ctx.portal()} serves no /openapi.json (${answer.status}): cannot tell which key fits; name one with --key`,
+          );
+        return (await answer.json()) as Contract;
+      });
     const path = request.pathAndQuery.split('?')[0]!.slice(basePath.length) || '/';
     const scope = scopeOf(await contract, request.method, path);
     if (!scope) return fallback.signer;

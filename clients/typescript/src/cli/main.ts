@@ -10,12 +10,31 @@ import { COMMANDS } from './commands/index.ts';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   portal: { type: 'string', value: 'URL', help: 'the portal (CBM_PORTAL, the profile; default http://127.0.0.1:8787)' },
-  as: { type: 'string', value: 'PRINCIPAL', help: 'sign as this principal: a state code or secretariat (CBM_PRINCIPAL, the profile)' },
+  as: {
+    type: 'string',
+    value: 'PRINCIPAL',
+    help: 'sign as this principal: a state code or secretariat (CBM_PRINCIPAL, the profile)',
+  },
   key: { type: 'string', value: 'FILE', help: "the principal's private JWK (CBM_KEY, the profile)" },
-  profile: { type: 'string', value: 'FILE', help: 'the profile file (CBM_PROFILE; default ~/.config/cbm/profile.json)' },
-  json: { type: 'boolean', help: 'machine-readable output: the JSON result on stdout, or the problem document on failure' },
-  timeout: { type: 'string', value: 'SECONDS', help: 'give up on the portal after this long (CBM_TIMEOUT; default 60)' },
-  jwks: { type: 'string', value: 'FILE', help: "verify against this copy of the portal's /.well-known/jwks.json (default: the keys cbm init pinned)" },
+  profile: {
+    type: 'string',
+    value: 'FILE',
+    help: 'the profile file (CBM_PROFILE; default ~/.config/cbm/profile.json)',
+  },
+  json: {
+    type: 'boolean',
+    help: 'machine-readable output: the JSON result on stdout, or the problem document on failure',
+  },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'give up on the portal after this long (CBM_TIMEOUT; default 60)',
+  },
+  jwks: {
+    type: 'string',
+    value: 'FILE',
+    help: "verify against this copy of the portal's /.well-known/jwks.json (default: the keys cbm init pinned)",
+  },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 };
 
@@ -41,9 +60,15 @@ export function helpIndex(filter?: string): string {
     ['points of contact (a state)', 'state'],
     ['the Secretariat', 'secretariat'],
   ];
-  const lines = ['cbm: the CBM Exchange Portal command line', '', 'usage: cbm COMMAND [ARGS] [OPTIONS]   (cbm COMMAND --help for its options)'];
+  const lines = [
+    'cbm: the CBM Exchange Portal command line',
+    '',
+    'usage: cbm COMMAND [ARGS] [OPTIONS]   (cbm COMMAND --help for its options)',
+  ];
   for (const [title, audience] of groups) {
-    const commands = COMMANDS.filter((command) => command.audience === audience && (!filter || command.words[0] === filter));
+    const commands = COMMANDS.filter(
+      (command) => command.audience === audience && (!filter || command.words[0] === filter),
+    );
     if (!commands.length) continue;
     lines.push('', `${title}:`);
     for (const command of commands) lines.push(`  ${usageLine(command).slice(4).padEnd(46)} ${command.summary}`);
@@ -57,7 +82,9 @@ function commandHelp(command: Command): string {
     `usage: ${usageLine(command)} [OPTIONS]`,
     '',
     command.summary,
-    ...(command.options && Object.keys(command.options).length ? ['', 'options:', ...optionLines(command.options)] : []),
+    ...(command.options && Object.keys(command.options).length
+      ? ['', 'options:', ...optionLines(command.options)]
+      : []),
     '',
     'options of every command:',
     ...optionLines(GLOBAL_OPTIONS),
@@ -81,7 +108,10 @@ function findCommand(argv: string[]): { command?: Command; rest: string[]; words
   }
   for (const count of [2, 1]) {
     const named = words.slice(0, count).map((entry) => entry.word);
-    const command = COMMANDS.find((candidate) => candidate.words.length === count && candidate.words.every((word, position) => word === named[position]));
+    const command = COMMANDS.find(
+      (candidate) =>
+        candidate.words.length === count && candidate.words.every((word, position) => word === named[position]),
+    );
     if (command) {
       const skip = new Set(words.slice(0, count).map((entry) => entry.index));
       return { command, rest: argv.filter((_, index) => !skip.has(index)), words: named };
@@ -91,7 +121,12 @@ function findCommand(argv: string[]): { command?: Command; rest: string[]; words
 }
 
 const toParseArgs = (options: Record<string, OptionSpec>) =>
-  Object.fromEntries(Object.entries(options).map(([name, spec]) => [name, { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) }]));
+  Object.fromEntries(
+    Object.entries(options).map(([name, spec]) => [
+      name,
+      { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) },
+    ]),
+  );
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const json = argv.includes('--json');
@@ -110,20 +145,39 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return words.length || argv.includes('--help') || argv.includes('-h') ? EXIT.ok : EXIT.usage;
     }
     const group = COMMANDS.filter((candidate) => candidate.words[0] === words[0]);
-    return fail(new UsageError(group.length ? `${words.join(' ')}: unknown; ${words[0]} has ${group.map((candidate) => candidate.words[1]).join(', ')}` : `unknown command ${words[0]}`));
+    return fail(
+      new UsageError(
+        group.length
+          ? `${words.join(' ')}: unknown; ${words[0]} has ${group.map((candidate) => candidate.words[1]).join(', ')}`
+          : `unknown command ${words[0]}`,
+      ),
+    );
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: toParseArgs({ ...GLOBAL_OPTIONS, ...command.options }) });
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: toParseArgs({ ...GLOBAL_OPTIONS, ...command.options }),
+    });
   } catch (error) {
-    return fail(new UsageError(`${usageLine(command)}: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`));
+    return fail(
+      new UsageError(
+        `${usageLine(command)}: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`,
+      ),
+    );
   }
   if (parsed.values.help) {
     io.stdout.write(`${commandHelp(command)}\n`);
     return EXIT.ok;
   }
   try {
-    const ctx = createContext(parsed.positionals, parsed.values as Record<string, string | boolean | string[] | undefined>, io);
+    const ctx = createContext(
+      parsed.positionals,
+      parsed.values as Record<string, string | boolean | string[] | undefined>,
+      io,
+    );
     checkAudience(command, ctx);
     await command.run(ctx);
     return EXIT.ok;
@@ -146,9 +200,13 @@ function checkAudience(command: Command, ctx: Context): void {
   }
   const name = `cbm ${command.words.join(' ')}`;
   if (command.audience === 'secretariat' && principal !== 'secretariat') {
-    throw new UsageError(`${name} is for the Secretariat; you sign as ${principal} (${ctx.profile ? `profile ${ctx.profileFile}` : '--as'}). Use the Secretariat's profile (--profile secretariat) or --as secretariat --key FILE`);
+    throw new UsageError(
+      `${name} is for the Secretariat; you sign as ${principal} (${ctx.profile ? `profile ${ctx.profileFile}` : '--as'}). Use the Secretariat's profile (--profile secretariat) or --as secretariat --key FILE`,
+    );
   }
   if (command.audience === 'state' && principal === 'secretariat') {
-    throw new UsageError(`${name} is for a state's point of contact; you sign as the Secretariat. Use the state's profile (--profile at) or --as CODE --key FILE`);
+    throw new UsageError(
+      `${name} is for a state's point of contact; you sign as the Secretariat. Use the state's profile (--profile at) or --as CODE --key FILE`,
+    );
   }
 }

@@ -133,7 +133,13 @@ export function memory(profileFile: string) {
       }
     },
     rememberCheckpoint(checkpoint: Checkpoint, now = new Date()): void {
-      const saved = { origin: checkpoint.origin, size: checkpoint.size, root: toBase64(checkpoint.root), note: checkpoint.note, seen_at: now.toISOString() };
+      const saved = {
+        origin: checkpoint.origin,
+        size: checkpoint.size,
+        root: toBase64(checkpoint.root),
+        note: checkpoint.note,
+        seen_at: now.toISOString(),
+      };
       writePrivate(checkpointFile(checkpoint.origin), `${JSON.stringify(saved, null, 2)}\n`);
     },
     cursor(portal: string, principal: string): string | undefined {

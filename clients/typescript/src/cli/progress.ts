@@ -29,7 +29,12 @@ export function renderProgress(label: string, done: number, total: number | unde
   return `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(total)}`;
 }
 
-export function progressBar(label: string, total: number | undefined, stream: ProgressStream = process.stderr, now: () => number = Date.now): Progress {
+export function progressBar(
+  label: string,
+  total: number | undefined,
+  stream: ProgressStream = process.stderr,
+  now: () => number = Date.now,
+): Progress {
   if (!stream.isTTY) return NONE;
   let last = 0;
   let current = 0;

@@ -47,7 +47,10 @@ export async function trustedJwks(ctx: Context, options: { online: boolean }): P
   const file = typeof ctx.opts.jwks === 'string' ? ctx.opts.jwks : undefined;
   if (file) {
     const jwks = ctx.readJsonFile<PinnedJwks>(file);
-    if (!Array.isArray(jwks?.keys)) throw new VerificationFailed(`${file} is not a JWKS (no "keys" array): save the portal's /.well-known/jwks.json whole`);
+    if (!Array.isArray(jwks?.keys))
+      throw new VerificationFailed(
+        `${file} is not a JWKS (no "keys" array): save the portal's /.well-known/jwks.json whole`,
+      );
     return jwks;
   }
   const pinned = pinnedFor(ctx);
@@ -65,7 +68,13 @@ export async function trustedJwks(ctx: Context, options: { online: boolean }): P
 }
 
 /** Adds served keys to the pinned set and writes the profile (only on the user's word). */
-export function pinKeys(ctx: Context, profile: Profile, pinned: PinnedJwks | undefined, accepted: Fingerprint[], now = new Date()): PinnedJwks {
+export function pinKeys(
+  ctx: Context,
+  profile: Profile,
+  pinned: PinnedJwks | undefined,
+  accepted: Fingerprint[],
+  now = new Date(),
+): PinnedJwks {
   const jwks = withAccepted(pinned, accepted);
   writeProfile(ctx.profileFile, { ...profile, pinned: { jwks, pinned_at: now.toISOString() } }, ctx.io.env);
   return jwks;

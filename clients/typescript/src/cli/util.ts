@@ -28,7 +28,8 @@ export async function readJsonInput<T = unknown>(ctx: Context, arg: string | und
   }
 }
 
-export const str = (ctx: Context, name: string): string | undefined => (typeof ctx.opts[name] === 'string' ? (ctx.opts[name] as string) : undefined);
+export const str = (ctx: Context, name: string): string | undefined =>
+  typeof ctx.opts[name] === 'string' ? (ctx.opts[name] as string) : undefined;
 export const flag = (ctx: Context, name: string): boolean => ctx.opts[name] === true;
 
 /** `a,b c` as ['a', 'b', 'c']; undefined when the option is absent. */
@@ -76,7 +77,10 @@ export function timeArg(value: string, now = new Date()): string {
 export async function ifMatch(ctx: Context, current: () => Promise<Response>): Promise<string> {
   const given = str(ctx, 'if-match');
   if (given) return /^(W\/)?"/.test(given) ? given : `"${given}"`;
-  if (!flag(ctx, 'latest')) throw new UsageError('name the version this change is based on: --if-match ETAG (printed by get), or --latest for the current one');
+  if (!flag(ctx, 'latest'))
+    throw new UsageError(
+      'name the version this change is based on: --if-match ETAG (printed by get), or --latest for the current one',
+    );
   const response = await current();
   const etag = response.headers.get('etag');
   if (!etag) throw new LocalError('the portal sent no ETag for the current version');
@@ -90,19 +94,25 @@ export function idempotencyHeader(ctx: Context): { 'Idempotency-Key'?: string } 
 }
 
 /** The line every accepted write ends with. */
-export const attested = (attestation: Schemas['AttestationRef']) => `attestation ${attestation.id} (log index ${attestation.log_index}); cbm verify ${attestation.id}`;
+export const attested = (attestation: Schemas['AttestationRef']) =>
+  `attestation ${attestation.id} (log index ${attestation.log_index}); cbm verify ${attestation.id}`;
 
 /** A plain table: columns padded to their widest cell. */
 export function table(rows: (string | number | null | undefined)[][]): string[] {
   const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))));
   const widths: number[] = [];
   for (const row of cells) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
-  return cells.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  '));
+  return cells.map((row) =>
+    row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  '),
+  );
 }
 
 /** Every item of a paged list (or the first `limit`), following `next_cursor`. */
 export async function collect<T>(
-  fetchPage: (cursor: string | undefined, limit: number | undefined) => Promise<{ items: T[]; next_cursor: string | null }>,
+  fetchPage: (
+    cursor: string | undefined,
+    limit: number | undefined,
+  ) => Promise<{ items: T[]; next_cursor: string | null }>,
   limit?: number,
 ): Promise<T[]> {
   const items: T[] = [];
@@ -110,7 +120,8 @@ export async function collect<T>(
   for (;;) {
     const page = await fetchPage(cursor, limit === undefined ? undefined : Math.min(500, limit - items.length));
     items.push(...page.items);
-    if (!page.next_cursor || !page.items.length || (limit !== undefined && items.length >= limit)) return limit === undefined ? items : items.slice(0, limit);
+    if (!page.next_cursor || !page.items.length || (limit !== undefined && items.length >= limit))
+      return limit === undefined ? items : items.slice(0, limit);
     cursor = page.next_cursor;
   }
 }

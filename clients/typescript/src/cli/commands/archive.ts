@@ -29,12 +29,17 @@ function filterOf(ctx: Context): ArchiveFilter {
 export const archiveCommands: Command[] = [
   {
     words: ['export'],
-    summary: 'write every record you may see (or --state, --kind, --since, --until) with its proofs to one file, verifiable offline: cbm verify --archive FILE',
+    summary:
+      'write every record you may see (or --state, --kind, --since, --until) with its proofs to one file, verifiable offline: cbm verify --archive FILE',
     audience: 'everyone',
     options: {
       out: { type: 'string', value: 'FILE', help: 'the archive file (JSON Lines; required)' },
       state: { type: 'string', value: 'PRINCIPAL', help: 'only records written by this state (or secretariat)' },
-      kind: { type: 'string', value: 'KIND', help: 'only records of this kind: contact, incident, document, key, principal, ...' },
+      kind: {
+        type: 'string',
+        value: 'KIND',
+        help: 'only records of this kind: contact, incident, document, key, principal, ...',
+      },
       since: { type: 'string', value: 'TIME', help: 'only records attested at or after (RFC 3339)' },
       until: { type: 'string', value: 'TIME', help: 'only records attested before' },
       ...WITNESS_POLICY_OPTIONS,
@@ -50,14 +55,22 @@ export const archiveCommands: Command[] = [
       const threshold = witnessThreshold(ctx);
       if (threshold) await checkWitnessPolicy(ctx, head, threshold, { online: true });
       const stream = createWriteStream(out, { mode: 0o600 });
-      const failed = new Promise<never>((_, reject) => stream.once('error', (error) => reject(new LocalError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? error.message}`))));
+      const failed = new Promise<never>((_, reject) =>
+        stream.once('error', (error) =>
+          reject(new LocalError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)),
+        ),
+      );
       let records = 0;
       for await (const line of exportArchive(await ctx.client(), verifier, head, filter)) {
         if (line.startsWith('{"type":"record"')) records += 1;
-        if (!stream.write(`${line}\n`)) await Promise.race([new Promise<void>((resolve) => stream.once('drain', () => resolve())), failed]);
+        if (!stream.write(`${line}\n`))
+          await Promise.race([new Promise<void>((resolve) => stream.once('drain', () => resolve())), failed]);
       }
       await Promise.race([new Promise<void>((resolve) => stream.end(() => resolve())), failed]);
-      ctx.emit({ archive: out, records, tree_size: head.size, filter }, `archive ${out}: ${records} records under the checkpoint of ${head.size} entries; cbm verify --archive ${out} checks it offline`);
+      ctx.emit(
+        { archive: out, records, tree_size: head.size, filter },
+        `archive ${out}: ${records} records under the checkpoint of ${head.size} entries; cbm verify --archive ${out} checks it offline`,
+      );
     },
   },
 ];
@@ -67,14 +80,26 @@ export async function verifyArchiveFile(ctx: Context, file: string): Promise<voi
   const jwks = await trustedJwks(ctx, { online: false });
   const threshold = witnessThreshold(ctx);
   const keysFile = str(ctx, 'witness-keys');
-  if (threshold && !keysFile) throw new UsageError('offline, the witness policy needs the witness keys you trust: --witness-keys FILE');
+  if (threshold && !keysFile)
+    throw new UsageError('offline, the witness policy needs the witness keys you trust: --witness-keys FILE');
   const witnessKeys = keysFile ? ctx.readJsonFile<WitnessKey[]>(keysFile) : [];
   const lines = () => createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   try {
     const result = await verifyArchive(lines, { jwks, witnessKeys, threshold });
-    const witnessed = result.cosigners.length ? `; witnessed by ${result.cosigners.map((cosigner) => cosigner.principal).join(', ')}` : '';
+    const witnessed = result.cosigners.length
+      ? `; witnessed by ${result.cosigners.map((cosigner) => cosigner.principal).join(', ')}`
+      : '';
     ctx.emit(
-      { verified: true, archive: file, portal: result.portal, records: result.records, keys: result.keys, tree_size: result.checkpoint.size, filter: result.filter, witnesses: result.cosigners },
+      {
+        verified: true,
+        archive: file,
+        portal: result.portal,
+        records: result.records,
+        keys: result.keys,
+        tree_size: result.checkpoint.size,
+        filter: result.filter,
+        witnesses: result.cosigners,
+      },
       `verified archive ${file}: ${result.records} records of ${result.portal} and ${result.keys} key proofs, all included in the checkpoint of ${result.checkpoint.size} entries${witnessed} (offline, pinned keys)`,
     );
   } catch (error) {

@@ -3,7 +3,19 @@ import { ok, type Schemas } from '../../client.ts';
 import type { Command } from '../command.ts';
 import { IDEMPOTENCY_OPTION, PAGE_OPTIONS, VERSION_OPTIONS } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { arg, attested, collect, flag, idempotencyHeader, ifMatch, integer, noMoreArgs, readJsonInput, str, table } from '../util.ts';
+import {
+  arg,
+  attested,
+  collect,
+  flag,
+  idempotencyHeader,
+  ifMatch,
+  integer,
+  noMoreArgs,
+  readJsonInput,
+  str,
+  table,
+} from '../util.ts';
 import { verifyOnline } from './verify.ts';
 
 const contactLines = (contact: Schemas['Contact']) => [
@@ -15,7 +27,12 @@ const contactLines = (contact: Schemas['Contact']) => [
 ];
 
 const directory = (items: Schemas['Contact'][]) =>
-  items.length ? table([['ID', 'STATE', 'ROLE', 'V', 'STATUS', 'NAME', 'EMAIL', 'PHONE'], ...items.map((c) => [c.id, c.state, c.role, c.version, c.status, c.name, c.email, c.phone_24x7])]) : 'no contacts';
+  items.length
+    ? table([
+        ['ID', 'STATE', 'ROLE', 'V', 'STATUS', 'NAME', 'EMAIL', 'PHONE'],
+        ...items.map((c) => [c.id, c.state, c.role, c.version, c.status, c.name, c.email, c.phone_24x7]),
+      ])
+    : 'no contacts';
 
 export const contactCommands: Command[] = [
   {
@@ -33,36 +50,63 @@ export const contactCommands: Command[] = [
       const role = str(ctx, 'role');
       if (role && role !== 'policy' && role !== 'technical') throw new UsageError('--role is policy or technical');
       const client = await ctx.client();
-      const query = { state: str(ctx, 'state'), role: role as Schemas['ContactRole'] | undefined, status: ctx.opts.all ? ('all' as const) : undefined };
-      const items = await collect((cursor, limit) => ok(client.GET('/contacts', { params: { query: { ...query, cursor, limit } } })), integer(ctx, 'limit'));
+      const query = {
+        state: str(ctx, 'state'),
+        role: role as Schemas['ContactRole'] | undefined,
+        status: ctx.opts.all ? ('all' as const) : undefined,
+      };
+      const items = await collect(
+        (cursor, limit) => ok(client.GET('/contacts', { params: { query: { ...query, cursor, limit } } })),
+        integer(ctx, 'limit'),
+      );
       ctx.emit({ items }, () => directory(items));
     },
   },
   {
     words: ['contacts', 'get'],
     args: 'ID',
-    summary: 'one contact, current version (--history: every version; --verify: each checked against what its state signed)',
+    summary:
+      'one contact, current version (--history: every version; --verify: each checked against what its state signed)',
     audience: 'everyone',
     options: {
       history: { type: 'boolean', help: 'every version, oldest first' },
-      verify: { type: 'boolean', help: "verify each version shown: its attestation, the state's signature and key, the log, and that the served fields are the signed ones (exit 3 if not)" },
+      verify: {
+        type: 'boolean',
+        help: "verify each version shown: its attestation, the state's signature and key, the log, and that the served fields are the signed ones (exit 3 if not)",
+      },
     },
     async run(ctx) {
       const contactId = arg(ctx, 0, 'ID');
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
       const items = ctx.opts.history
-        ? await collect((cursor, limit) => ok(client.GET('/contacts/{contactId}/history', { params: { path: { contactId }, query: { cursor, limit } } })))
+        ? await collect((cursor, limit) =>
+            ok(
+              client.GET('/contacts/{contactId}/history', {
+                params: { path: { contactId }, query: { cursor, limit } },
+              }),
+            ),
+          )
         : [await ok(client.GET('/contacts/{contactId}', { params: { path: { contactId } } }))];
       const verified: string[] = [];
       if (flag(ctx, 'verify')) {
         for (const contact of items) {
           const { verified: record, served } = await verifyOnline(ctx, contact.attestation_id);
-          verified.push(`verified: version ${contact.version} as ${record.report.principal} signed it (key ${record.report.principal_kid}, log index ${record.report.log_index}); served fields ${served.status}`);
+          verified.push(
+            `verified: version ${contact.version} as ${record.report.principal} signed it (key ${record.report.principal_kid}, log index ${record.report.log_index}); served fields ${served.status}`,
+          );
         }
       }
-      if (ctx.opts.history) ctx.emit({ items, ...(verified.length ? { verified: true } : {}) }, () => [...items.flatMap(contactLines), ...verified]);
-      else ctx.emit(verified.length ? { ...items[0]!, verified: true } : items[0], () => [...contactLines(items[0]!), ...verified]);
+      if (ctx.opts.history)
+        ctx.emit({ items, ...(verified.length ? { verified: true } : {}) }, () => [
+          ...items.flatMap(contactLines),
+          ...verified,
+        ]);
+      else
+        ctx.emit(verified.length ? { ...items[0]!, verified: true } : items[0], () => [
+          ...contactLines(items[0]!),
+          ...verified,
+        ]);
     },
   },
   {
@@ -80,12 +124,26 @@ export const contactCommands: Command[] = [
       if (!id) {
         const created = await client.POST('/contacts', { params: { header: idempotencyHeader(ctx) }, body });
         const result = await ok(created);
-        ctx.emit(result, [`published contact ${result.data.id} (${result.data.state} ${result.data.role}), version 1, ETag ${created.response.headers.get('etag') ?? '"1"'}`, attested(result.attestation)]);
+        ctx.emit(result, [
+          `published contact ${result.data.id} (${result.data.state} ${result.data.role}), version 1, ETag ${created.response.headers.get('etag') ?? '"1"'}`,
+          attested(result.attestation),
+        ]);
         return;
       }
-      const etag = await ifMatch(ctx, async () => (await client.GET('/contacts/{contactId}', { params: { path: { contactId: id } } })).response);
-      const result = await ok(client.PUT('/contacts/{contactId}', { params: { path: { contactId: id }, header: { 'If-Match': etag } }, body }));
-      ctx.emit(result, [`published version ${result.data.version} of contact ${id}, ETag "${result.data.version}"`, attested(result.attestation)]);
+      const etag = await ifMatch(
+        ctx,
+        async () => (await client.GET('/contacts/{contactId}', { params: { path: { contactId: id } } })).response,
+      );
+      const result = await ok(
+        client.PUT('/contacts/{contactId}', {
+          params: { path: { contactId: id }, header: { 'If-Match': etag } },
+          body,
+        }),
+      );
+      ctx.emit(result, [
+        `published version ${result.data.version} of contact ${id}, ETag "${result.data.version}"`,
+        attested(result.attestation),
+      ]);
     },
   },
   {
@@ -98,10 +156,21 @@ export const contactCommands: Command[] = [
       const contactId = arg(ctx, 0, 'ID');
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
-      const etag = await ifMatch(ctx, async () => (await client.GET('/contacts/{contactId}', { params: { path: { contactId } } })).response);
+      const etag = await ifMatch(
+        ctx,
+        async () => (await client.GET('/contacts/{contactId}', { params: { path: { contactId } } })).response,
+      );
       const reason = str(ctx, 'reason');
-      const result = await ok(client.POST('/contacts/{contactId}/withdraw', { params: { path: { contactId }, header: { 'If-Match': etag } }, body: reason ? { reason } : {} }));
-      ctx.emit(result, [`withdrew contact ${contactId} (version ${result.data.version})`, attested(result.attestation)]);
+      const result = await ok(
+        client.POST('/contacts/{contactId}/withdraw', {
+          params: { path: { contactId }, header: { 'If-Match': etag } },
+          body: reason ? { reason } : {},
+        }),
+      );
+      ctx.emit(result, [
+        `withdrew contact ${contactId} (version ${result.data.version})`,
+        attested(result.attestation),
+      ]);
     },
   },
   {
@@ -114,8 +183,16 @@ export const contactCommands: Command[] = [
       const stateId = ctx.principal();
       const client = await ctx.client();
       const note = str(ctx, 'note');
-      const result = await ok(client.POST('/states/{stateId}/confirmations', { params: { path: { stateId }, header: idempotencyHeader(ctx) }, body: note ? { note } : {} }));
-      ctx.emit(result, [`${stateId} confirmed its ${result.data.active_contacts} active contacts at ${result.data.confirmed_at}`, attested(result.attestation)]);
+      const result = await ok(
+        client.POST('/states/{stateId}/confirmations', {
+          params: { path: { stateId }, header: idempotencyHeader(ctx) },
+          body: note ? { note } : {},
+        }),
+      );
+      ctx.emit(result, [
+        `${stateId} confirmed its ${result.data.active_contacts} active contacts at ${result.data.confirmed_at}`,
+        attested(result.attestation),
+      ]);
     },
   },
 ];

@@ -9,10 +9,26 @@ import { integer, noMoreArgs, str } from '../util.ts';
 
 // Fixed widths, so lines printed page by page (and while following) stay in columns.
 const WIDTHS = { index: 6, time: 24, principal: 11, operation: 30, tlp: 12 };
-const columns = (index: string, time: string, principal: string, operation: string, tlp: string, record: string, verified?: string) =>
+const columns = (
+  index: string,
+  time: string,
+  principal: string,
+  operation: string,
+  tlp: string,
+  record: string,
+  verified?: string,
+) =>
   `${index.padStart(WIDTHS.index)}  ${time.padEnd(WIDTHS.time)}  ${principal.padEnd(WIDTHS.principal)}  ${operation.padEnd(WIDTHS.operation)}  ${tlp.padEnd(WIDTHS.tlp)}  ${verified === undefined ? '' : `${verified.padEnd(8)}  `}${record}`;
 const entryLine = (entry: Schemas['FeedEntry'], verified?: string) =>
-  columns(String(entry.log_index), entry.issued_at, entry.principal, entry.operation, entry.tlp ?? '-', entry.record_href ?? entry.subject, verified);
+  columns(
+    String(entry.log_index),
+    entry.issued_at,
+    entry.principal,
+    entry.operation,
+    entry.tlp ?? '-',
+    entry.record_href ?? entry.subject,
+    verified,
+  );
 
 export const feedCommands: Command[] = [
   {
@@ -37,9 +53,15 @@ export const feedCommands: Command[] = [
       const limit = integer(ctx, 'limit');
       let cursor = str(ctx, 'cursor') ?? (ctx.opts['from-start'] ? undefined : ctx.memory.cursor(portal, principal));
       if (cursor && !ctx.json) ctx.note(`resuming after cursor ${cursor}`);
-      if (verifier && !ctx.json) ctx.note("verifying each entry: its attestation is signed by the portal's pinned key, and names the entry's subject and log index (cbm verify ID checks a record fully)");
+      if (verifier && !ctx.json)
+        ctx.note(
+          "verifying each entry: its attestation is signed by the portal's pinned key, and names the entry's subject and log index (cbm verify ID checks a record fully)",
+        );
       // The header goes to stderr: stdout stays one line per entry, for pipes.
-      if (!ctx.json) ctx.note(columns('INDEX', 'ISSUED', 'PRINCIPAL', 'OPERATION', 'TLP', 'RECORD', verifier ? 'VERIFIED' : undefined));
+      if (!ctx.json)
+        ctx.note(
+          columns('INDEX', 'ISSUED', 'PRINCIPAL', 'OPERATION', 'TLP', 'RECORD', verifier ? 'VERIFIED' : undefined),
+        );
       // Ctrl-C (or SIGTERM) ends the run between pages; the cursor is saved after each page.
       const stopped = new AbortController();
       const stop = () => stopped.abort();
@@ -50,16 +72,27 @@ export const feedCommands: Command[] = [
           const page = await ok(client.GET('/feed', { params: { query: { cursor, limit } } }));
           for (const entry of page.items) {
             if (verifier) {
-              const attestation = await ok(client.GET('/attestations/{attestationId}', { params: { path: { attestationId: entry.attestation_id } } }));
+              const attestation = await ok(
+                client.GET('/attestations/{attestationId}', {
+                  params: { path: { attestationId: entry.attestation_id } },
+                }),
+              );
               let claims;
               try {
                 claims = await verifier.attestation(attestation.token);
               } catch (error) {
-                throw new VerificationFailed(`feed entry ${entry.log_index} (${entry.attestation_id}): ${(error as Error).message}`);
+                throw new VerificationFailed(
+                  `feed entry ${entry.log_index} (${entry.attestation_id}): ${(error as Error).message}`,
+                );
               }
-              if (claims.sub !== entry.subject || attestation.log_index !== entry.log_index) throw new VerificationFailed(`feed entry ${entry.log_index} does not match its attestation (${claims.sub})`);
+              if (claims.sub !== entry.subject || attestation.log_index !== entry.log_index)
+                throw new VerificationFailed(
+                  `feed entry ${entry.log_index} does not match its attestation (${claims.sub})`,
+                );
             }
-            ctx.io.stdout.write(`${ctx.json ? JSON.stringify(verifier ? { ...entry, verified: true } : entry) : entryLine(entry, verifier ? 'yes' : undefined)}\n`);
+            ctx.io.stdout.write(
+              `${ctx.json ? JSON.stringify(verifier ? { ...entry, verified: true } : entry) : entryLine(entry, verifier ? 'yes' : undefined)}\n`,
+            );
           }
           if (page.next_cursor && page.next_cursor !== cursor) {
             cursor = page.next_cursor;

@@ -17,18 +17,31 @@ import { describeFingerprint, fingerprintsOf, unpinned } from '../../pinning.ts'
 import { keyChanged, pinKeys, pinnedFor, servedJwks } from '../trust.ts';
 import { flag, list, noMoreArgs, str } from '../util.ts';
 
-const COMPARE_HINT = "compare these fingerprints with the ones the Secretariat publishes out of band (its website, a letter): cbm trusts these keys from now on";
+const COMPARE_HINT =
+  'compare these fingerprints with the ones the Secretariat publishes out of band (its website, a letter): cbm trusts these keys from now on';
 
 export const initCommands: Command[] = [
   {
     words: ['init'],
-    summary: "write the profile: portal URL, principal and key file (mode 0600); pins the portal's keys and checks the key",
+    summary:
+      "write the profile: portal URL, principal and key file (mode 0600); pins the portal's keys and checks the key",
     audience: 'everyone',
     options: {
-      key: { type: 'string', multiple: true, value: 'FILE', help: "the principal's private key; repeat for each of its keys (default ~/.config/cbm/keys/PRINCIPAL.jwk, written by cbm keygen)" },
+      key: {
+        type: 'string',
+        multiple: true,
+        value: 'FILE',
+        help: "the principal's private key; repeat for each of its keys (default ~/.config/cbm/keys/PRINCIPAL.jwk, written by cbm keygen)",
+      },
       force: { type: 'boolean', help: 'replace an existing profile (the pinned keys of the same portal are kept)' },
-      offline: { type: 'boolean', help: 'do not contact the portal (no keys are pinned: nothing verifies until you run cbm init online)' },
-      'accept-new-key': { type: 'boolean', help: 'also pin keys the portal serves that differ from the ones pinned before (only after checking their fingerprints)' },
+      offline: {
+        type: 'boolean',
+        help: 'do not contact the portal (no keys are pinned: nothing verifies until you run cbm init online)',
+      },
+      'accept-new-key': {
+        type: 'boolean',
+        help: 'also pin keys the portal serves that differ from the ones pinned before (only after checking their fingerprints)',
+      },
     },
     async run(ctx) {
       noMoreArgs(ctx, 0);
@@ -36,37 +49,61 @@ export const initCommands: Command[] = [
       const given = str(ctx, 'as');
       if (!portal || !given) throw new UsageError('cbm init --portal URL --as PRINCIPAL [--key FILE ...]');
       const principal = principalId(given);
-      if (!/^([A-Z]{2}|secretariat)$/.test(principal)) throw new UsageError(`--as is a state code (AT) or secretariat, not ${given}`);
+      if (!/^([A-Z]{2}|secretariat)$/.test(principal))
+        throw new UsageError(`--as is a state code (AT) or secretariat, not ${given}`);
       ctx.portal(); // validates the URL
-      if (ctx.profile && !ctx.opts.force) throw new LocalError(`${ctx.profileFile} exists already; cbm init --force replaces it`);
-      const keyFiles = (list(ctx, 'key') ?? [join(keysDir(ctx.io.env), `${principal}.jwk`)]).map((file) => resolve(file));
+      if (ctx.profile && !ctx.opts.force)
+        throw new LocalError(`${ctx.profileFile} exists already; cbm init --force replaces it`);
+      const keyFiles = (list(ctx, 'key') ?? [join(keysDir(ctx.io.env), `${principal}.jwk`)]).map((file) =>
+        resolve(file),
+      );
       const keyPath = keyFiles[0]!;
-      const profile: Profile = withKeys({ portal: portal.replace(/\/+$/, ''), principal }, keyFiles.map((file) => ({ file })));
+      const profile: Profile = withKeys(
+        { portal: portal.replace(/\/+$/, ''), principal },
+        keyFiles.map((file) => ({ file })),
+      );
       // The keys pinned for this same portal survive a new profile; another portal starts afresh.
       const previous = pinnedFor(ctx);
       if (previous && ctx.profile?.pinned) profile.pinned = ctx.profile.pinned;
       const lines: string[] = [];
-      const report: Record<string, unknown> = { profile: ctx.profileFile, portal: profile.portal, principal, key: keyPath, key_exists: existsSync(keyPath) };
+      const report: Record<string, unknown> = {
+        profile: ctx.profileFile,
+        portal: profile.portal,
+        principal,
+        key: keyPath,
+        key_exists: existsSync(keyPath),
+      };
 
       let pinned = previous;
       if (ctx.opts.offline) {
         writeProfile(ctx.profileFile, profile, ctx.io.env);
-        lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`);
-        if (!pinned) lines.push("no portal keys pinned (offline): nothing verifies until you run cbm init again online");
+        lines.push(
+          `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
+        );
+        if (!pinned)
+          lines.push('no portal keys pinned (offline): nothing verifies until you run cbm init again online');
       } else {
         let served;
         try {
           served = await servedJwks(ctx);
         } catch (error) {
           if (!(error instanceof Unreachable) && !(error instanceof PortalError)) throw error;
-          throw new Unreachable(`${error.message}: cbm init pins the portal's keys at first contact, so it needs the portal (or --offline, and pin later)`);
+          throw new Unreachable(
+            `${error.message}: cbm init pins the portal's keys at first contact, so it needs the portal (or --offline, and pin later)`,
+          );
         }
         if (!previous) {
           const keys = await fingerprintsOf(served);
           pinned = pinKeys(ctx, profile, undefined, keys);
           report.pinned = keys.map(({ role, fingerprint }) => ({ role, fingerprint }));
-          lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`);
-          lines.push("pinned the portal's keys (RFC 7638 fingerprints):", ...keys.map((entry) => `  ${describeFingerprint(entry)}`), `  ${COMPARE_HINT}`);
+          lines.push(
+            `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
+          );
+          lines.push(
+            "pinned the portal's keys (RFC 7638 fingerprints):",
+            ...keys.map((entry) => `  ${describeFingerprint(entry)}`),
+            `  ${COMPARE_HINT}`,
+          );
         } else {
           const added = await unpinned(previous, served);
           if (added.length && !flag(ctx, 'accept-new-key')) throw await keyChanged(ctx, previous, added);
@@ -74,14 +111,22 @@ export const initCommands: Command[] = [
           if (!added.length) writeProfile(ctx.profileFile, profile, ctx.io.env);
           report.pinned = (await fingerprintsOf(pinned)).map(({ role, fingerprint }) => ({ role, fingerprint }));
           report.accepted = added.map(({ role, fingerprint }) => ({ role, fingerprint }));
-          lines.push(`profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`);
-          lines.push(added.length ? `accepted and pinned: ${added.map(describeFingerprint).join(', ')}` : "the portal's keys are the ones pinned before");
+          lines.push(
+            `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
+          );
+          lines.push(
+            added.length
+              ? `accepted and pinned: ${added.map(describeFingerprint).join(', ')}`
+              : "the portal's keys are the ones pinned before",
+          );
         }
       }
 
       const present = keyFiles.filter((file) => existsSync(file));
       for (const file of keyFiles.filter((candidate) => !existsSync(candidate))) {
-        lines.push(`no key at ${file} yet: run cbm keygen (it writes there, mode 0600) and hand the printed public key to the Secretariat`);
+        lines.push(
+          `no key at ${file} yet: run cbm keygen (it writes there, mode 0600) and hand the printed public key to the Secretariat`,
+        );
       }
       if (present.length && !ctx.opts.offline && pinned) {
         try {
@@ -90,7 +135,12 @@ export const initCommands: Command[] = [
           report.kid = first.kid;
           report.key_status = first.status === 'unknown' ? first.problem?.code : first.status;
           report.scopes = first.scopes;
-          report.keys = states.map((state) => ({ file: state.file, kid: state.kid, status: state.status, scopes: state.scopes }));
+          report.keys = states.map((state) => ({
+            file: state.file,
+            kid: state.kid,
+            status: state.status,
+            scopes: state.scopes,
+          }));
           for (const state of states) {
             lines.push(
               state.status === 'active'
@@ -100,7 +150,14 @@ export const initCommands: Command[] = [
           }
           const learnt = asProfileKeys(states);
           const written = readProfile(ctx.profileFile) ?? profile; // with the keys just pinned
-          writeProfile(ctx.profileFile, withKeys(written, keyFiles.map((file) => learnt.find((entry) => entry.file === file) ?? { file })), ctx.io.env);
+          writeProfile(
+            ctx.profileFile,
+            withKeys(
+              written,
+              keyFiles.map((file) => learnt.find((entry) => entry.file === file) ?? { file }),
+            ),
+            ctx.io.env,
+          );
           const client = await ctx.clientWith(first.signer);
           // Remember the log as it is now: later checkpoints must extend it.
           const verifier = createVerifier(client, { issuer: ctx.origin(), jwks: pinned });
@@ -119,25 +176,42 @@ export const initCommands: Command[] = [
   },
   {
     words: ['trust'],
-    summary: "the portal keys cbm pinned, against the ones the portal serves now; --accept FINGERPRINT pins a new one",
+    summary: 'the portal keys cbm pinned, against the ones the portal serves now; --accept FINGERPRINT pins a new one',
     audience: 'everyone',
     options: {
-      accept: { type: 'string', multiple: true, value: 'FINGERPRINT', help: 'pin the served key with this RFC 7638 fingerprint (check it out of band first)' },
+      accept: {
+        type: 'string',
+        multiple: true,
+        value: 'FINGERPRINT',
+        help: 'pin the served key with this RFC 7638 fingerprint (check it out of band first)',
+      },
     },
     async run(ctx) {
       noMoreArgs(ctx, 0);
-      if (!ctx.profile) throw new LocalError(`no profile at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL --key FILE pins the portal's keys`);
-      if (ctx.profile.portal !== ctx.portal()) throw new UsageError(`cbm trust manages the keys pinned for the profile's portal (${ctx.profile.portal ?? 'none'}), not ${ctx.portal()}: use a profile for that portal (--profile FILE, cbm init)`);
+      if (!ctx.profile)
+        throw new LocalError(
+          `no profile at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL --key FILE pins the portal's keys`,
+        );
+      if (ctx.profile.portal !== ctx.portal())
+        throw new UsageError(
+          `cbm trust manages the keys pinned for the profile's portal (${ctx.profile.portal ?? 'none'}), not ${ctx.portal()}: use a profile for that portal (--profile FILE, cbm init)`,
+        );
       const pinned = pinnedFor(ctx);
       const served = await servedJwks(ctx);
       const accept = list(ctx, 'accept');
       if (accept) {
         const offered = await unpinned(pinned ?? { keys: [] }, served);
         const unknown = accept.filter((fingerprint) => !offered.some((entry) => entry.fingerprint === fingerprint));
-        if (unknown.length) throw new UsageError(`the portal at ${ctx.portal()} serves no unpinned key ${unknown.join(', ')}${offered.length ? `; it offers ${offered.map(describeFingerprint).join(', ')}` : ''}`);
+        if (unknown.length)
+          throw new UsageError(
+            `the portal at ${ctx.portal()} serves no unpinned key ${unknown.join(', ')}${offered.length ? `; it offers ${offered.map(describeFingerprint).join(', ')}` : ''}`,
+          );
         const accepted = offered.filter((entry) => accept.includes(entry.fingerprint));
         pinKeys(ctx, ctx.profile, pinned, accepted);
-        ctx.emit({ accepted: accepted.map(({ role, fingerprint }) => ({ role, fingerprint })) }, accepted.map((entry) => `pinned ${describeFingerprint(entry)} for ${ctx.portal()}`));
+        ctx.emit(
+          { accepted: accepted.map(({ role, fingerprint }) => ({ role, fingerprint })) },
+          accepted.map((entry) => `pinned ${describeFingerprint(entry)} for ${ctx.portal()}`),
+        );
         return;
       }
       if (!pinned) throw await noPin(ctx, served);
@@ -147,13 +221,20 @@ export const initCommands: Command[] = [
       const report = {
         portal: ctx.portal(),
         pinned_at: ctx.profile.pinned?.pinned_at ?? null,
-        pinned: pinnedList.map(({ role, fingerprint }) => ({ role, fingerprint, served: servedSet.has(`${role} ${fingerprint}`) })),
+        pinned: pinnedList.map(({ role, fingerprint }) => ({
+          role,
+          fingerprint,
+          served: servedSet.has(`${role} ${fingerprint}`),
+        })),
         not_pinned: added.map(({ role, fingerprint }) => ({ role, fingerprint })),
       };
       if (added.length) throw await keyChanged(ctx, pinned, added);
       ctx.emit(report, [
         `${ctx.portal()}: every key it serves is pinned (since ${report.pinned_at})`,
-        ...report.pinned.map((entry) => `  ${describeFingerprint(entry)}${entry.served ? '' : ' (no longer served; still checks what it signed)'}`),
+        ...report.pinned.map(
+          (entry) =>
+            `  ${describeFingerprint(entry)}${entry.served ? '' : ' (no longer served; still checks what it signed)'}`,
+        ),
       ]);
     },
   },

@@ -10,7 +10,7 @@ import { IDEMPOTENCY_OPTION } from '../command.ts';
 import { LocalError, UsageError } from '../errors.ts';
 import { arg, attested, idempotencyHeader, integer, list, noMoreArgs, str, table } from '../util.ts';
 import { principalId as principalOf, type Context } from '../context.ts';
-import { describeKey, keyStates } from '../keyring.ts';
+import { keyStates } from '../keyring.ts';
 import { configDir, keysDir, privateDir, profileKeys, withKeys, writeProfile } from '../profile.ts';
 
 // The contract's scopes, as generated: a scope the portal adds is accepted here at once.
@@ -33,33 +33,50 @@ function scopes(ctx: Context): Schemas['Scope'][] | undefined {
   return given as Schemas['Scope'][];
 }
 
-const keyLine = (key: Schemas['PrincipalKey']) => `key ${key.kid} of ${key.principal}: ${key.status}, ${key.alg}, scopes ${key.scopes.join(' ')}${key.expires_at ? `, expires ${key.expires_at}` : ''}`;
+const keyLine = (key: Schemas['PrincipalKey']) =>
+  `key ${key.kid} of ${key.principal}: ${key.status}, ${key.alg}, scopes ${key.scopes.join(' ')}${key.expires_at ? `, expires ${key.expires_at}` : ''}`;
 
 export const keyCommands: Command[] = [
   {
     words: ['keygen'],
-    summary: "make a key pair: the private JWK goes to ~/.config/cbm/keys (0600) and into the profile; prints the public JWK for the Secretariat",
+    summary:
+      'make a key pair: the private JWK goes to ~/.config/cbm/keys (0600) and into the profile; prints the public JWK for the Secretariat',
     audience: 'everyone',
     offline: true,
     options: {
-      name: { type: 'string', value: 'NAME', help: "another key for the profile's principal, e.g. documents: written to ~/.config/cbm/keys/PRINCIPAL-NAME.jwk and added to the profile" },
-      out: { type: 'string', value: 'FILE', help: "write the private key here instead (not added to the profile unless --name is given too)" },
+      name: {
+        type: 'string',
+        value: 'NAME',
+        help: "another key for the profile's principal, e.g. documents: written to ~/.config/cbm/keys/PRINCIPAL-NAME.jwk and added to the profile",
+      },
+      out: {
+        type: 'string',
+        value: 'FILE',
+        help: 'write the private key here instead (not added to the profile unless --name is given too)',
+      },
       alg: { type: 'string', value: 'EdDSA|ES256', help: 'Ed25519 (EdDSA, default) or P-256 (ES256)' },
     },
     async run(ctx) {
       noMoreArgs(ctx, 0);
       const name = str(ctx, 'name');
-      if (name !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(name)) throw new UsageError(`--name is a short word (letters, digits, - and _), not ${name}`);
+      if (name !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(name))
+        throw new UsageError(`--name is a short word (letters, digits, - and _), not ${name}`);
       const keys = profileKeys(ctx.profile);
       const principal = ctx.profile?.principal;
       let out = str(ctx, 'out');
       if (!out && name) {
-        if (!principal) throw new UsageError(`--name adds a key to the profile, and there is none at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL first, or give --out FILE`);
+        if (!principal)
+          throw new UsageError(
+            `--name adds a key to the profile, and there is none at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL first, or give --out FILE`,
+          );
         out = join(keysDir(ctx.io.env), `${principal}-${name}.jwk`);
       }
       out ??= keys.find((key) => !existsSync(key.file))?.file;
       if (!out) {
-        if (!keys.length) throw new UsageError(`no profile at ${ctx.profileFile} to keep the key in: cbm init --portal URL --as PRINCIPAL first (the key then goes to ${keysDir(ctx.io.env)}), or give --out FILE`);
+        if (!keys.length)
+          throw new UsageError(
+            `no profile at ${ctx.profileFile} to keep the key in: cbm init --portal URL --as PRINCIPAL first (the key then goes to ${keysDir(ctx.io.env)}), or give --out FILE`,
+          );
         throw new LocalError(
           `the profile's ${keys.length > 1 ? 'keys exist' : `key ${keys[0]!.file} exists`} already, and cbm never overwrites a key. ` +
             `For another key of ${principal ?? 'this principal'} (say for documents): cbm keygen --name documents (it joins the profile; cbm picks the key whose scopes fit each command). ` +
@@ -67,7 +84,8 @@ export const keyCommands: Command[] = [
         );
       }
       out = resolve(out);
-      if (existsSync(out)) throw new LocalError(`${out} exists already: cbm never overwrites a key (choose another --name or --out)`);
+      if (existsSync(out))
+        throw new LocalError(`${out} exists already: cbm never overwrites a key (choose another --name or --out)`);
       const alg = (str(ctx, 'alg') ?? 'EdDSA') as KeyAlgorithm;
       if (alg !== 'EdDSA' && alg !== 'ES256') throw new UsageError('--alg is EdDSA or ES256');
       const pair = await generateSigningKey(alg);
@@ -78,14 +96,18 @@ export const keyCommands: Command[] = [
       try {
         writeFileSync(out, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       } catch (error) {
-        throw new LocalError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new LocalError(
+          `cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       let added = '';
       if (name && ctx.profile && !keys.some((key) => key.file === out)) {
         writeProfile(ctx.profileFile, withKeys(ctx.profile, [...keys, { file: out }]), ctx.io.env);
         added = `, added to the profile ${ctx.profileFile}`;
       }
-      ctx.note(`private key written to ${out} (mode 0600${added}); give the Secretariat this public key (kid ${pair.kid}):`);
+      ctx.note(
+        `private key written to ${out} (mode 0600${added}); give the Secretariat this public key (kid ${pair.kid}):`,
+      );
       ctx.io.stdout.write(`${JSON.stringify(pair.publicJwk, null, 2)}\n`);
     },
   },
@@ -99,12 +121,34 @@ export const keyCommands: Command[] = [
       const principalId = principalOf(arg(ctx, 0, 'PRINCIPAL'));
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
-      const keys = await ok(client.GET('/principals/{principalId}/keys', { params: { path: { principalId }, query: { status: ctx.opts.all ? 'all' : 'active' } } }));
+      const keys = await ok(
+        client.GET('/principals/{principalId}/keys', {
+          params: { path: { principalId }, query: { status: ctx.opts.all ? 'all' : 'active' } },
+        }),
+      );
       const successor = (kid: string) => keys.items.find((other) => other.replaces === kid)?.kid;
-      const when = (key: Schemas['PrincipalKey']) => (key.status === 'revoked' ? `revoked ${key.revoked_at}` : key.status === 'expired' ? `expired ${key.expires_at}` : key.expires_at ? `expires ${key.expires_at}` : null);
+      const when = (key: Schemas['PrincipalKey']) =>
+        key.status === 'revoked'
+          ? `revoked ${key.revoked_at}`
+          : key.status === 'expired'
+            ? `expired ${key.expires_at}`
+            : key.expires_at
+              ? `expires ${key.expires_at}`
+              : null;
       ctx.emit(keys, () =>
         keys.items.length
-          ? table([['KID', 'STATUS', 'WHEN', 'REPLACED BY', 'ALG', 'SCOPES', 'LABEL'], ...keys.items.map((key) => [key.kid, key.status, when(key), successor(key.kid), key.alg, key.scopes.join(','), key.label])])
+          ? table([
+              ['KID', 'STATUS', 'WHEN', 'REPLACED BY', 'ALG', 'SCOPES', 'LABEL'],
+              ...keys.items.map((key) => [
+                key.kid,
+                key.status,
+                when(key),
+                successor(key.kid),
+                key.alg,
+                key.scopes.join(','),
+                key.label,
+              ]),
+            ])
           : `${principalId} has no ${ctx.opts.all ? '' : 'active '}keys${ctx.opts.all ? '' : ' (--all shows expired and revoked ones)'}`,
       );
     },
@@ -115,7 +159,11 @@ export const keyCommands: Command[] = [
     summary: 'register a public key for a principal, with its scopes',
     audience: 'secretariat',
     options: {
-      scopes: { type: 'string', value: 'LIST', help: `comma-separated: ${SCOPES.join(', ')} (default read,contacts:write)` },
+      scopes: {
+        type: 'string',
+        value: 'LIST',
+        help: `comma-separated: ${SCOPES.join(', ')} (default read,contacts:write)`,
+      },
       label: { type: 'string', value: 'TEXT', help: 'what the key is for, e.g. "incident notifier"' },
       ...IDEMPOTENCY_OPTION,
     },
@@ -124,8 +172,17 @@ export const keyCommands: Command[] = [
       const jwk = publicJwkOf(ctx, arg(ctx, 1, 'PUBLIC_JWK_FILE'));
       noMoreArgs(ctx, 2);
       const client = await ctx.client();
-      const body: Schemas['KeyInput'] = { jwk, scopes: scopes(ctx) ?? ['read', 'contacts:write'], ...(str(ctx, 'label') ? { label: str(ctx, 'label') } : {}) };
-      const result = await ok(client.POST('/principals/{principalId}/keys', { params: { path: { principalId }, header: idempotencyHeader(ctx) }, body }));
+      const body: Schemas['KeyInput'] = {
+        jwk,
+        scopes: scopes(ctx) ?? ['read', 'contacts:write'],
+        ...(str(ctx, 'label') ? { label: str(ctx, 'label') } : {}),
+      };
+      const result = await ok(
+        client.POST('/principals/{principalId}/keys', {
+          params: { path: { principalId }, header: idempotencyHeader(ctx) },
+          body,
+        }),
+      );
       ctx.emit(result, [`registered ${keyLine(result.data)}`, attested(result.attestation)]);
     },
   },
@@ -147,8 +204,18 @@ export const keyCommands: Command[] = [
       noMoreArgs(ctx, 3);
       const client = await ctx.client();
       const overlap = integer(ctx, 'overlap');
-      const body = { jwk, ...(scopes(ctx) ? { scopes: scopes(ctx) } : {}), ...(str(ctx, 'label') ? { label: str(ctx, 'label') } : {}), ...(overlap !== undefined ? { overlap_seconds: overlap } : {}) } as Schemas['KeyRotationInput'];
-      const result = await ok(client.POST('/principals/{principalId}/keys/{kid}/rotate', { params: { path: { principalId, kid }, header: idempotencyHeader(ctx) }, body }));
+      const body = {
+        jwk,
+        ...(scopes(ctx) ? { scopes: scopes(ctx) } : {}),
+        ...(str(ctx, 'label') ? { label: str(ctx, 'label') } : {}),
+        ...(overlap !== undefined ? { overlap_seconds: overlap } : {}),
+      } as Schemas['KeyRotationInput'];
+      const result = await ok(
+        client.POST('/principals/{principalId}/keys/{kid}/rotate', {
+          params: { path: { principalId, kid }, header: idempotencyHeader(ctx) },
+          body,
+        }),
+      );
       ctx.emit(result, [`registered ${keyLine(result.data)}, replacing ${kid}`, attested(result.attestation)]);
     },
   },
@@ -166,10 +233,16 @@ export const keyCommands: Command[] = [
       const kid = arg(ctx, 1, 'KID');
       noMoreArgs(ctx, 2);
       const reason = str(ctx, 'reason');
-      if (!reason || !REVOCATION_REASONS.includes(reason)) throw new UsageError(`--reason is ${REVOCATION_REASONS.join(', ')}`);
+      if (!reason || !REVOCATION_REASONS.includes(reason))
+        throw new UsageError(`--reason is ${REVOCATION_REASONS.join(', ')}`);
       const client = await ctx.client();
-      const body: Schemas['KeyRevocationInput'] = { reason: reason as Schemas['KeyRevocationInput']['reason'], ...(str(ctx, 'note') ? { note: str(ctx, 'note') } : {}) };
-      const result = await ok(client.POST('/principals/{principalId}/keys/{kid}/revoke', { params: { path: { principalId, kid } }, body }));
+      const body: Schemas['KeyRevocationInput'] = {
+        reason: reason as Schemas['KeyRevocationInput']['reason'],
+        ...(str(ctx, 'note') ? { note: str(ctx, 'note') } : {}),
+      };
+      const result = await ok(
+        client.POST('/principals/{principalId}/keys/{kid}/revoke', { params: { path: { principalId, kid } }, body }),
+      );
       ctx.emit(result, [`revoked ${keyLine(result.data)}`, attested(result.attestation)]);
     },
   },
@@ -183,7 +256,8 @@ export const keyCommands: Command[] = [
       const named = str(ctx, 'key') ?? ctx.io.env.CBM_KEY;
       // Each key asks about itself: an expired or revoked one is told when, and what replaced it.
       const states = await keyStates(ctx, { check: true, ...(named ? { entries: [{ file: named }] } : {}) });
-      if (!states.length) throw new UsageError('no key: cbm keygen writes one into the profile (or name one with --key FILE)');
+      if (!states.length)
+        throw new UsageError('no key: cbm keygen writes one into the profile (or name one with --key FILE)');
       const keys = states.map((state) => {
         const problem = state.problem as (Record<string, unknown> & { code: string; detail?: string }) | undefined;
         return {
@@ -198,16 +272,35 @@ export const keyCommands: Command[] = [
         };
       });
       const first = keys[0]!;
-      const report = { portal: ctx.portal(), principal, profile: ctx.profileFile, kid: first.kid, key_file: first.file, status: first.status, scopes: first.scopes, keys };
+      const report = {
+        portal: ctx.portal(),
+        principal,
+        profile: ctx.profileFile,
+        kid: first.kid,
+        key_file: first.file,
+        status: first.status,
+        scopes: first.scopes,
+        keys,
+      };
       const lines = [`${principal} at ${ctx.portal()}; profile ${ctx.profileFile}`];
       for (const key of keys) {
-        lines.push(`key ${key.kid}: ${key.status}${key.scopes ? `, scopes ${key.scopes.join(' ')}` : ''} (${key.file})`);
-        if (key.status === 'expired') lines.push(`  expired at ${key.expired_at}${key.replaced_by ? `; replaced by ${key.replaced_by}: cbm keygen wrote its private half somewhere; add it with cbm profile add-key FILE` : '; ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over)'}`);
-        if (key.status === 'revoked') lines.push(`  revoked at ${key.revoked_at}${key.replaced_by ? `; replaced by ${key.replaced_by}` : ''}: remove it (cbm profile remove-key ${key.kid.slice(0, 12)}) and ask the Secretariat for a new one`);
-        if (key.status === 'unknown') lines.push(`  the portal has no such key for ${principal} (${key.code ?? 'key-unknown'}): hand its public key to the Secretariat (cbm keygen printed it), or check --as`);
+        lines.push(
+          `key ${key.kid}: ${key.status}${key.scopes ? `, scopes ${key.scopes.join(' ')}` : ''} (${key.file})`,
+        );
+        if (key.status === 'expired')
+          lines.push(
+            `  expired at ${key.expired_at}${key.replaced_by ? `; replaced by ${key.replaced_by}: cbm keygen wrote its private half somewhere; add it with cbm profile add-key FILE` : '; ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over)'}`,
+          );
+        if (key.status === 'revoked')
+          lines.push(
+            `  revoked at ${key.revoked_at}${key.replaced_by ? `; replaced by ${key.replaced_by}` : ''}: remove it (cbm profile remove-key ${key.kid.slice(0, 12)}) and ask the Secretariat for a new one`,
+          );
+        if (key.status === 'unknown')
+          lines.push(
+            `  the portal has no such key for ${principal} (${key.code ?? 'key-unknown'}): hand its public key to the Secretariat (cbm keygen printed it), or check --as`,
+          );
       }
       ctx.emit(report, lines);
     },
   },
 ];
-

@@ -9,7 +9,8 @@ import { arg, noMoreArgs } from '../util.ts';
 import type { Context } from '../context.ts';
 
 function profileOf(ctx: Context) {
-  if (!ctx.profile) throw new LocalError(`no profile at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL writes one`);
+  if (!ctx.profile)
+    throw new LocalError(`no profile at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL writes one`);
   return ctx.profile;
 }
 
@@ -27,15 +28,19 @@ export const profileCommands: Command[] = [
       if (!existsSync(file)) throw new LocalError(`no key at ${file}: cbm keygen --name NAME makes one and adds it`);
       const signer = await signerFor(ctx, file);
       const keys = profileKeys(profile);
-      if (keys.some((key) => key.file === file || key.kid === signer.kid)) throw new LocalError(`the profile ${ctx.profileFile} has this key already (kid ${signer.kid})`);
+      if (keys.some((key) => key.file === file || key.kid === signer.kid))
+        throw new LocalError(`the profile ${ctx.profileFile} has this key already (kid ${signer.kid})`);
       writeProfile(ctx.profileFile, withKeys(profile, [...keys, { file }]), ctx.io.env);
-      ctx.emit({ profile: ctx.profileFile, added: { file, kid: signer.kid } }, `added key ${signer.kid} (${file}) to ${ctx.profileFile}; cbm whoami shows what the portal says of each key`);
+      ctx.emit(
+        { profile: ctx.profileFile, added: { file, kid: signer.kid } },
+        `added key ${signer.kid} (${file}) to ${ctx.profileFile}; cbm whoami shows what the portal says of each key`,
+      );
     },
   },
   {
     words: ['profile', 'remove-key'],
     args: 'FILE|KID',
-    summary: 'drop a key from the profile (the file stays; revoking is the Secretariat\'s: cbm keys revoke)',
+    summary: "drop a key from the profile (the file stays; revoking is the Secretariat's: cbm keys revoke)",
     audience: 'everyone',
     offline: true,
     async run(ctx) {
@@ -43,12 +48,26 @@ export const profileCommands: Command[] = [
       noMoreArgs(ctx, 1);
       const profile = profileOf(ctx);
       const keys = profileKeys(profile);
-      const matches = keys.filter((key) => key.file === resolve(which) || (which.length >= 8 && key.kid?.startsWith(which)));
+      const matches = keys.filter(
+        (key) => key.file === resolve(which) || (which.length >= 8 && key.kid?.startsWith(which)),
+      );
       if (matches.length !== 1) {
-        throw new UsageError(`${matches.length ? 'several' : 'no'} keys of the profile match ${which}; it has ${keys.map((key) => `${key.file}${key.kid ? ` (kid ${key.kid})` : ''}`).join(', ') || 'none'}`);
+        throw new UsageError(
+          `${matches.length ? 'several' : 'no'} keys of the profile match ${which}; it has ${keys.map((key) => `${key.file}${key.kid ? ` (kid ${key.kid})` : ''}`).join(', ') || 'none'}`,
+        );
       }
-      writeProfile(ctx.profileFile, withKeys(profile, keys.filter((key) => key !== matches[0])), ctx.io.env);
-      ctx.emit({ profile: ctx.profileFile, removed: matches[0] }, `removed ${matches[0]!.file} from ${ctx.profileFile} (the file is still there)`);
+      writeProfile(
+        ctx.profileFile,
+        withKeys(
+          profile,
+          keys.filter((key) => key !== matches[0]),
+        ),
+        ctx.io.env,
+      );
+      ctx.emit(
+        { profile: ctx.profileFile, removed: matches[0] },
+        `removed ${matches[0]!.file} from ${ctx.profileFile} (the file is still there)`,
+      );
     },
   },
 ];

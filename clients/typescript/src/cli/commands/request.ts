@@ -26,9 +26,16 @@ export const requestCommands: Command[] = [
       let body: Uint8Array | undefined;
       if (bodyArg !== undefined) {
         try {
-          body = bodyArg === '-' ? new TextEncoder().encode(await ctx.io.readStdin()) : bodyArg.startsWith('@') ? new Uint8Array(readFileSync(bodyArg.slice(1))) : new TextEncoder().encode(bodyArg);
+          body =
+            bodyArg === '-'
+              ? new TextEncoder().encode(await ctx.io.readStdin())
+              : bodyArg.startsWith('@')
+                ? new Uint8Array(readFileSync(bodyArg.slice(1)))
+                : new TextEncoder().encode(bodyArg);
         } catch (error) {
-          throw new LocalError(`cannot read ${bodyArg.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+          throw new LocalError(
+            `cannot read ${bodyArg.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          );
         }
       }
       // A JSON body typed on the command line is checked here: a shell quoting slip is named
@@ -39,7 +46,9 @@ export const requestCommands: Command[] = [
           JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
         } catch (error) {
           const where = bodyArg === '-' ? 'stdin' : bodyArg!.startsWith('@') ? bodyArg!.slice(1) : 'the JSON argument';
-          throw new LocalError(`${where} is not valid JSON (${(error as Error).message}); in a shell, quote inline JSON with single quotes: '{"id": "BE"}'`);
+          throw new LocalError(
+            `${where} is not valid JSON (${(error as Error).message}); in a shell, quote inline JSON with single quotes: '{"id": "BE"}'`,
+          );
         }
       }
       const headers = new Headers({ Accept: 'application/json, application/problem+json;q=0.9, */*;q=0.1' });
@@ -65,7 +74,10 @@ export const requestCommands: Command[] = [
       const etag = response.headers.get('etag');
       if (etag && !ctx.json) ctx.note(`ETag: ${etag}`);
       // A retry with the same Idempotency-Key answers the first result again: say so.
-      if (response.headers.get('idempotent-replayed') === 'true') ctx.note('Idempotent-Replayed: true (the answer of the first request with this Idempotency-Key; nothing was written again)');
+      if (response.headers.get('idempotent-replayed') === 'true')
+        ctx.note(
+          'Idempotent-Replayed: true (the answer of the first request with this Idempotency-Key; nothing was written again)',
+        );
       if (typeof parsed === 'string') ctx.io.stdout.write(parsed.endsWith('\n') || !parsed ? parsed : `${parsed}\n`);
       else ctx.emit(parsed);
     },

@@ -11,7 +11,9 @@ const requestLines = (request: Schemas['ConsultationRequest']) => [
   `  ${request.subject}`,
   `  ${request.body}`,
   ...(request.reply_by ? [`  reply by ${request.reply_by}`] : []),
-  ...request.replies.map((reply) => `  ${reply.state}: ${reply.status}${reply.last_response_at ? ` (${reply.last_response_at})` : ''}`),
+  ...request.replies.map(
+    (reply) => `  ${reply.state}: ${reply.status}${reply.last_response_at ? ` (${reply.last_response_at})` : ''}`,
+  ),
 ];
 
 export const requestCommands: Command[] = [
@@ -35,7 +37,11 @@ export const requestCommands: Command[] = [
     summary: 'accept, decline or answer a request addressed to your state',
     audience: 'state',
     options: {
-      action: { type: 'string', value: 'ACTION', help: 'accept, decline or answer (default answer when a body is given)' },
+      action: {
+        type: 'string',
+        value: 'ACTION',
+        help: 'accept, decline or answer (default answer when a body is given)',
+      },
       body: { type: 'string', value: 'TEXT', help: 'the answer, or a note with an acceptance or decline' },
       'body-file': { type: 'string', value: 'FILE', help: 'the same, from a file' },
       ...IDEMPOTENCY_OPTION,
@@ -49,16 +55,30 @@ export const requestCommands: Command[] = [
         try {
           text = readFileSync(file, 'utf8');
         } catch (error) {
-          throw new LocalError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+          throw new LocalError(
+            `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          );
         }
       }
       const action = str(ctx, 'action') ?? (text ? 'answer' : undefined);
-      if (!action || !['accept', 'decline', 'answer'].includes(action)) throw new UsageError('--action is accept, decline or answer');
+      if (!action || !['accept', 'decline', 'answer'].includes(action))
+        throw new UsageError('--action is accept, decline or answer');
       if (action === 'answer' && !text) throw new UsageError('an answer needs --body TEXT or --body-file FILE');
       const client = await ctx.client();
-      const body: Schemas['RequestResponseInput'] = { action: action as Schemas['RequestResponseInput']['action'], ...(text ? { body: text } : {}) };
-      const result = await ok(client.POST('/requests/{requestId}/responses', { params: { path: { requestId }, header: idempotencyHeader(ctx) }, body }));
-      ctx.emit(result, [`${result.data.state} ${{ accept: 'accepted', decline: 'declined', answer: 'answered' }[result.data.action]} request ${requestId} (response ${result.data.response_no})`, attested(result.attestation)]);
+      const body: Schemas['RequestResponseInput'] = {
+        action: action as Schemas['RequestResponseInput']['action'],
+        ...(text ? { body: text } : {}),
+      };
+      const result = await ok(
+        client.POST('/requests/{requestId}/responses', {
+          params: { path: { requestId }, header: idempotencyHeader(ctx) },
+          body,
+        }),
+      );
+      ctx.emit(result, [
+        `${result.data.state} ${{ accept: 'accepted', decline: 'declined', answer: 'answered' }[result.data.action]} request ${requestId} (response ${result.data.response_no})`,
+        attested(result.attestation),
+      ]);
     },
   },
   {
@@ -73,17 +93,31 @@ export const requestCommands: Command[] = [
     async run(ctx) {
       noMoreArgs(ctx, 0);
       const direction = str(ctx, 'direction');
-      if (direction && direction !== 'sent' && direction !== 'received') throw new UsageError('--direction is sent or received');
+      if (direction && direction !== 'sent' && direction !== 'received')
+        throw new UsageError('--direction is sent or received');
       const client = await ctx.client();
-      const query = { direction: direction as 'sent' | 'received' | undefined, type: str(ctx, 'type') as Schemas['RequestType'] | undefined };
-      const items = await collect((cursor, limit) => ok(client.GET('/requests', { params: { query: { ...query, cursor, limit } } })), integer(ctx, 'limit'));
-      ctx.emit({ items }, () => (items.length ? table([['ID', 'FROM', 'TYPE', 'STATUS', 'URGENCY', 'TLP', 'SUBJECT'], ...items.map((r) => [r.id, r.state, r.type, r.status, r.urgency, r.tlp, r.subject])]) : 'no requests'));
+      const query = {
+        direction: direction as 'sent' | 'received' | undefined,
+        type: str(ctx, 'type') as Schemas['RequestType'] | undefined,
+      };
+      const items = await collect(
+        (cursor, limit) => ok(client.GET('/requests', { params: { query: { ...query, cursor, limit } } })),
+        integer(ctx, 'limit'),
+      );
+      ctx.emit({ items }, () =>
+        items.length
+          ? table([
+              ['ID', 'FROM', 'TYPE', 'STATUS', 'URGENCY', 'TLP', 'SUBJECT'],
+              ...items.map((r) => [r.id, r.state, r.type, r.status, r.urgency, r.tlp, r.subject]),
+            ])
+          : 'no requests',
+      );
     },
   },
   {
     words: ['requests', 'get'],
     args: 'REQUEST_ID',
-    summary: 'a request with each recipient\'s standing; --responses the whole exchange',
+    summary: "a request with each recipient's standing; --responses the whole exchange",
     audience: 'everyone',
     options: { responses: { type: 'boolean', help: 'every response, oldest first' } },
     async run(ctx) {
@@ -91,8 +125,19 @@ export const requestCommands: Command[] = [
       noMoreArgs(ctx, 1);
       const client = await ctx.client();
       if (ctx.opts.responses) {
-        const items = await collect((cursor, limit) => ok(client.GET('/requests/{requestId}/responses', { params: { path: { requestId }, query: { cursor, limit } } })));
-        ctx.emit({ items }, () => items.map((response) => `${response.state} #${response.response_no} ${response.action} at ${response.responded_at}${response.body ? `: ${response.body}` : ''}`));
+        const items = await collect((cursor, limit) =>
+          ok(
+            client.GET('/requests/{requestId}/responses', {
+              params: { path: { requestId }, query: { cursor, limit } },
+            }),
+          ),
+        );
+        ctx.emit({ items }, () =>
+          items.map(
+            (response) =>
+              `${response.state} #${response.response_no} ${response.action} at ${response.responded_at}${response.body ? `: ${response.body}` : ''}`,
+          ),
+        );
         return;
       }
       const request = await ok(client.GET('/requests/{requestId}', { params: { path: { requestId } } }));

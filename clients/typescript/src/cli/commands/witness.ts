@@ -8,11 +8,20 @@
  *
  * Also the witness policy of `cbm verify` and `cbm log check` (`--witnesses K`).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import type { Checkpoint } from '../../log.ts';
-import { provenWitnessKeys, verifyCosignedCheckpoint, verifyMisbehaviour, witnessOnce, type Cosigner, type MisbehaviourProof, type WitnessKey, type WitnessState } from '../../witness.ts';
+import {
+  provenWitnessKeys,
+  verifyCosignedCheckpoint,
+  verifyMisbehaviour,
+  witnessOnce,
+  type Cosigner,
+  type MisbehaviourProof,
+  type WitnessKey,
+  type WitnessState,
+} from '../../witness.ts';
 import type { Command, OptionSpec } from '../command.ts';
 import type { Context } from '../context.ts';
 import { LocalError, Unreachable, UsageError, VerificationFailed } from '../errors.ts';
@@ -45,20 +54,31 @@ function readState(file: string): WitnessState | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as WitnessState;
   } catch (error) {
-    throw new LocalError(`the witness state ${file} is unreadable (${(error as Error).message}): restore it from a backup; never start a witness afresh for a log it cosigned`);
+    throw new LocalError(
+      `the witness state ${file} is unreadable (${(error as Error).message}): restore it from a backup; never start a witness afresh for a log it cosigned`,
+    );
   }
 }
 
 /** The options of the witness policy, shared by verify and log check. */
 export const WITNESS_POLICY_OPTIONS: Record<string, OptionSpec> = {
-  witnesses: { type: 'string', value: 'K', help: 'require cosignatures of at least K distinct states on the checkpoint (witness policy)' },
-  'witness-keys': { type: 'string', value: 'FILE', help: 'trust these witness keys (JSON [{principal, jwk, name?}]) instead of proving the portal-listed ones through the log' },
+  witnesses: {
+    type: 'string',
+    value: 'K',
+    help: 'require cosignatures of at least K distinct states on the checkpoint (witness policy)',
+  },
+  'witness-keys': {
+    type: 'string',
+    value: 'FILE',
+    help: 'trust these witness keys (JSON [{principal, jwk, name?}]) instead of proving the portal-listed ones through the log',
+  },
 };
 
 export function witnessThreshold(ctx: Context): number | undefined {
   const raw = str(ctx, 'witnesses');
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`--witnesses is a number of states (at least 1), not ${raw}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(`--witnesses is a number of states (at least 1), not ${raw}`);
   return Number(raw);
 }
 
@@ -67,7 +87,12 @@ export function witnessThreshold(ctx: Context): number | undefined {
  * --witness-keys, else those the portal lists, each proven by its attested registration.
  * Returns the cosigners; throws VerificationFailed (exit 3) below the threshold.
  */
-export async function checkWitnessPolicy(ctx: Context, head: Checkpoint, threshold: number, options: { online: boolean; issuer?: string }): Promise<{ cosigners: Cosigner[]; keys: string }> {
+export async function checkWitnessPolicy(
+  ctx: Context,
+  head: Checkpoint,
+  threshold: number,
+  options: { online: boolean; issuer?: string },
+): Promise<{ cosigners: Cosigner[]; keys: string }> {
   const jwks = await trustedJwks(ctx, { online: options.online });
   const pinnedFile = str(ctx, 'witness-keys');
   let witnessKeys: WitnessKey[];
@@ -77,15 +102,22 @@ export async function checkWitnessPolicy(ctx: Context, head: Checkpoint, thresho
     if (!Array.isArray(witnessKeys)) throw new LocalError(`${pinnedFile} is not a JSON array of witness keys`);
     keys = `${witnessKeys.length} pinned witness key(s)`;
   } else {
-    if (!options.online) throw new UsageError('offline, the witness policy needs the witness keys you trust: --witness-keys FILE');
+    if (!options.online)
+      throw new UsageError('offline, the witness policy needs the witness keys you trust: --witness-keys FILE');
     const verifier = await ctx.verifier();
     const proven = await provenWitnessKeys(await ctx.client(), verifier, head, jwks);
-    for (const refused of proven.refused) ctx.note(`witness key ${refused.kid} of ${refused.principal} not trusted: ${refused.reason}`);
+    for (const refused of proven.refused)
+      ctx.note(`witness key ${refused.kid} of ${refused.principal} not trusted: ${refused.reason}`);
     witnessKeys = proven.keys;
     keys = `${witnessKeys.length} witness key(s) proven by their registration in the log`;
   }
   try {
-    const { cosigners } = await verifyCosignedCheckpoint(head.note, { portalJwks: jwks, issuer: options.issuer ?? ctx.origin(), witnessKeys, threshold });
+    const { cosigners } = await verifyCosignedCheckpoint(head.note, {
+      portalJwks: jwks,
+      issuer: options.issuer ?? ctx.origin(),
+      witnessKeys,
+      threshold,
+    });
     return { cosigners, keys };
   } catch (error) {
     throw new VerificationFailed(`witness policy: ${(error as Error).message} (${keys})`);
@@ -95,13 +127,22 @@ export async function checkWitnessPolicy(ctx: Context, head: Checkpoint, thresho
 export const witnessCommands: Command[] = [
   {
     words: ['witness'],
-    summary: "witness the portal's log: check each new checkpoint extends the last one cosigned, then cosign it (exit 3 on a forked log, with a proof)",
+    summary:
+      "witness the portal's log: check each new checkpoint extends the last one cosigned, then cosign it (exit 3 on a forked log, with a proof)",
     audience: 'state',
     options: {
       once: { type: 'boolean', help: 'one round, then exit (for cron)' },
       interval: { type: 'string', value: 'SECONDS', help: 'between rounds when running on (default 60)' },
-      state: { type: 'string', value: 'FILE', help: 'the last cosigned checkpoint, kept durably (default: beside the profile)' },
-      proof: { type: 'string', value: 'FILE', help: 'where to write a proof of misbehaviour (default: beside the state)' },
+      state: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the last cosigned checkpoint, kept durably (default: beside the profile)',
+      },
+      proof: {
+        type: 'string',
+        value: 'FILE',
+        help: 'where to write a proof of misbehaviour (default: beside the state)',
+      },
     },
     async run(ctx) {
       noMoreArgs(ctx, 0);
@@ -125,7 +166,10 @@ export const witnessCommands: Command[] = [
             saveState: (next) => {
               // Never backwards, whatever the caller asks.
               const current = readState(stateFile);
-              if (current && next.size < current.size) throw new VerificationFailed(`refusing to move the witness state back from ${current.size} to ${next.size}`);
+              if (current && next.size < current.size)
+                throw new VerificationFailed(
+                  `refusing to move the witness state back from ${current.size} to ${next.size}`,
+                );
               writeDurably(stateFile, `${JSON.stringify(next, null, 2)}\n`);
             },
             now: () => new Date(),
@@ -141,12 +185,27 @@ export const witnessCommands: Command[] = [
           throw error;
         }
         if (outcome.status === 'misbehaviour') {
-          const proofFile = str(ctx, 'proof') ?? join(dirname(stateFile), `misbehaviour-${slug(ctx.origin())}-${outcome.proof.detected_at.replace(/[:.]/g, '')}.json`);
+          const proofFile =
+            str(ctx, 'proof') ??
+            join(
+              dirname(stateFile),
+              `misbehaviour-${slug(ctx.origin())}-${outcome.proof.detected_at.replace(/[:.]/g, '')}.json`,
+            );
           writeDurably(proofFile, `${JSON.stringify(outcome.proof, null, 2)}\n`);
-          throw new VerificationFailed(`the portal's log misbehaved (${outcome.proof.kind}): ${outcome.proof.reason}. Not cosigned. Proof written to ${proofFile}; anyone can check it with cbm verify --misbehaviour ${proofFile}`);
+          throw new VerificationFailed(
+            `the portal's log misbehaved (${outcome.proof.kind}): ${outcome.proof.reason}. Not cosigned. Proof written to ${proofFile}; anyone can check it with cbm verify --misbehaviour ${proofFile}`,
+          );
         }
-        const report = outcome.status === 'cosigned' ? { status: 'cosigned', size: outcome.size, previous_size: outcome.previous, state: stateFile } : { status: 'unchanged', size: outcome.size, state: stateFile };
-        ctx.emit(report, outcome.status === 'cosigned' ? `cosigned the checkpoint of ${outcome.size} entries (consistent with ${outcome.previous} cosigned before)` : `checkpoint of ${outcome.size} entries already cosigned`);
+        const report =
+          outcome.status === 'cosigned'
+            ? { status: 'cosigned', size: outcome.size, previous_size: outcome.previous, state: stateFile }
+            : { status: 'unchanged', size: outcome.size, state: stateFile };
+        ctx.emit(
+          report,
+          outcome.status === 'cosigned'
+            ? `cosigned the checkpoint of ${outcome.size} entries (consistent with ${outcome.previous} cosigned before)`
+            : `checkpoint of ${outcome.size} entries already cosigned`,
+        );
         if (ctx.opts.once) return;
         await new Promise((resolve) => setTimeout(resolve, interval * 1000));
       }
@@ -164,5 +223,19 @@ export async function verifyMisbehaviourFile(ctx: Context, file: string): Promis
   } catch (error) {
     throw new VerificationFailed(`not a proof of misbehaviour: ${(error as Error).message}`);
   }
-  ctx.emit({ misbehaviour: true, conclusive: result.conclusive, kind: proof.kind, portal: proof.portal, summary: result.summary }, [`misbehaviour of ${proof.portal} (${proof.kind}) shown: ${result.summary}`, result.conclusive ? '  conclusive: both checkpoints carry the portal signature (pinned keys) and cannot both be true' : '  not conclusive offline']);
+  ctx.emit(
+    {
+      misbehaviour: true,
+      conclusive: result.conclusive,
+      kind: proof.kind,
+      portal: proof.portal,
+      summary: result.summary,
+    },
+    [
+      `misbehaviour of ${proof.portal} (${proof.kind}) shown: ${result.summary}`,
+      result.conclusive
+        ? '  conclusive: both checkpoints carry the portal signature (pinned keys) and cannot both be true'
+        : '  not conclusive offline',
+    ],
+  );
 }
