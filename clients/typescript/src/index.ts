@@ -9,10 +9,13 @@ export {
 } from './keys.ts';
 export {
   createRequestSigner,
+  createRequestSignerFromKey,
+  SigningKeyError,
   signedFetch,
   REQUEST_TOKEN_TYPE,
   type RequestSigner,
   type SignerOptions,
+  type KeySignerOptions,
   type RequestToSign,
 } from './sign.ts';
 export {

@@ -51,6 +51,79 @@ export async function createRequestSigner(options: SignerOptions): Promise<Reque
   const alg = algorithmOf(options.privateJwk);
   const kid = await thumbprint(options.privateJwk);
   const key = await importJWK({ ...options.privateJwk, alg }, alg);
+  return tokenSigner(options, alg, kid, key);
+}
+
+export interface KeySignerOptions extends Omit<SignerOptions, 'privateJwk'> {
+  /**
+   * The private key as a WebCrypto key (Ed25519 or ECDSA P-256) that can sign. It must be
+   * non-extractable: a browser keeps it in IndexedDB and nothing can read its secret back.
+   */
+  privateKey: CryptoKey;
+  /** Its public JWK (as registered with the Secretariat): gives the `kid` and the algorithm. */
+  publicJwk: JWK;
+}
+
+/** Thrown when a WebCrypto key cannot sign as the portal requires; `reason` says why. */
+export class SigningKeyError extends Error {
+  constructor(readonly reason: string) {
+    super(`signing key refused: ${reason}`);
+    this.name = 'SigningKeyError';
+  }
+}
+
+const WEBCRYPTO_NAME: Record<KeyAlgorithm, string> = { EdDSA: 'Ed25519', ES256: 'ECDSA' };
+
+/**
+ * The same signer as `createRequestSigner` (same token rules, same code), for a private key
+ * held as a non-extractable WebCrypto `CryptoKey`, as the browser portal keeps it. Refuses
+ * an extractable key, a key that cannot sign, a key of another algorithm than its public
+ * JWK, and a private key that does not belong to the public JWK (checked by signing and
+ * verifying one probe message).
+ *
+ * @example
+ * const { privateKey } = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+ * const signer = await createRequestSignerFromKey({ principal: 'AT', privateKey, publicJwk, audience });
+ */
+export async function createRequestSignerFromKey(options: KeySignerOptions): Promise<RequestSigner> {
+  const { privateKey, publicJwk } = options;
+  if (publicJwk.d) throw new SigningKeyError('publicJwk holds a private key member d');
+  const alg = algorithmOf(publicJwk);
+  if (privateKey.type !== 'private') throw new SigningKeyError(`a ${privateKey.type} key cannot sign`);
+  if (privateKey.extractable)
+    throw new SigningKeyError(
+      'the key is extractable: import it with extractable false so its secret cannot be read back',
+    );
+  if (!privateKey.usages.includes('sign')) throw new SigningKeyError('the key is not usable for sign');
+  const algorithm = privateKey.algorithm as EcKeyAlgorithm;
+  if (algorithm.name !== WEBCRYPTO_NAME[alg] || (alg === 'ES256' && algorithm.namedCurve !== 'P-256'))
+    throw new SigningKeyError(
+      `the key is ${algorithm.name}${algorithm.namedCurve ? ` ${algorithm.namedCurve}` : ''}, its public JWK ${alg}`,
+    );
+  await assertKeyPairMatches(alg, privateKey, publicJwk);
+  return tokenSigner(options, alg, await thumbprint(publicJwk), privateKey);
+}
+
+async function assertKeyPairMatches(alg: KeyAlgorithm, privateKey: CryptoKey, publicJwk: JWK) {
+  const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
+  const importParams = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
+  const { kty, crv, x, y } = publicJwk;
+  const publicKey = await crypto.subtle.importKey('jwk', { kty, crv, x, ...(y ? { y } : {}) }, importParams, false, [
+    'verify',
+  ]);
+  const probe = new TextEncoder().encode('cbm signing key probe');
+  const signature = await crypto.subtle.sign(params, privateKey, probe);
+  if (!(await crypto.subtle.verify(params, publicKey, signature, probe)))
+    throw new SigningKeyError('the private key does not belong to the public JWK');
+}
+
+/** The token rules, shared by both signers: only the key differs. */
+function tokenSigner(
+  options: Omit<SignerOptions, 'privateJwk'>,
+  alg: KeyAlgorithm,
+  kid: string,
+  key: CryptoKey | Uint8Array,
+): RequestSigner {
   const lifetime = options.lifetimeSeconds ?? 120;
   const now = options.now ?? (() => new Date());
 
