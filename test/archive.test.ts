@@ -35,7 +35,9 @@ async function world() {
       principal: state.principal,
       privateJwk: state.privateJwk,
       state: saved,
-      saveState: (next) => void (saved = next),
+      saveState: (next) => {
+        saved = next;
+      },
       now: () => portal.clock.now(),
     });
   }

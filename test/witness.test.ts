@@ -6,7 +6,6 @@
  * check, and by the verifier's policy.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { sqlitePortalDb } from '../src/db/sqlite.ts';
@@ -319,5 +318,3 @@ describe('split view: a portal that shows two histories is caught', () => {
     await expect(verifyMisbehaviour({ ...honest, served: viewA }, jwks)).rejects.toThrow('the two checkpoints agree');
   });
 });
-
-export type { JWK };

@@ -3,6 +3,7 @@ import { contactBody, count, createTestPortal, START, type TestClient } from '..
 import { documentBody } from '../../test/support/documents.ts';
 import type { ProblemBody } from '../../test/support/problem.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read by path in assertions; expect checks each value
 type Json = Record<string, any>;
 
 const bodyInput = (overrides: Json = {}) => ({

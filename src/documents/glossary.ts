@@ -30,7 +30,8 @@ export function toFtsQuery(q: string): string | null {
     } else if (bare !== undefined) {
       const prefix = bare.endsWith('*');
       const words = bare.split(WORD_SEPARATORS).filter(Boolean);
-      words.forEach((word, index) => parts.push(`"${word}"${prefix && index === words.length - 1 ? '*' : ''}`));
+      for (const [index, word] of words.entries())
+        parts.push(`"${word}"${prefix && index === words.length - 1 ? '*' : ''}`);
     }
   }
   return parts.length ? parts.slice(0, MAX_QUERY_PARTS).join(' ') : null;

@@ -134,7 +134,7 @@ test('a body past the limit is refused 413 after the token verified, without spe
 });
 
 describe('uploads stream into the blob store and are capped (item 6)', () => {
-  async function documentWithFile(portal: TestPortal, client: TestClient, seed: string) {
+  async function documentWithFile(client: TestClient, seed: string) {
     const bytes = pdfBytes(seed, 8 * 1024);
     const { data } = await publish(client, documentBody({ content: await fileContent(bytes) }));
     return { id: data.id, bytes, sha256: await sha256b64u(bytes) };
@@ -143,7 +143,7 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
   test('bytes that are not the signed ones are 401 body-digest-mismatch, leave no blob and do not spend the token', async () => {
     const portal = await createTestPortal();
     const at = await registerPublisher(portal, 'AT');
-    const file = await documentWithFile(portal, at, 'signed');
+    const file = await documentWithFile(at, 'signed');
     const path = `/documents/${file.id}/content`;
     const token = await at.sign('PUT', path, file.bytes);
     const other = pdfBytes('other', file.bytes.byteLength);
@@ -165,7 +165,7 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
     const portal = await createTestPortal();
     const at = await registerPublisher(portal, 'AT');
     const files: Awaited<ReturnType<typeof documentWithFile>>[] = [];
-    for (let i = 0; i < 6; i++) files.push(await documentWithFile(portal, at, `file ${i}`));
+    for (let i = 0; i < 6; i++) files.push(await documentWithFile(at, `file ${i}`));
     const uploadOf = async (file: { id: string; bytes: Uint8Array }, hold: boolean) => {
       const path = `/documents/${file.id}/content`;
       const token = await at.sign('PUT', path, file.bytes);
@@ -197,7 +197,7 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
   test('a repeated upload of a stored file is still read and checked, and answers the first receipt', async () => {
     const portal = await createTestPortal();
     const at = await registerPublisher(portal, 'AT');
-    const file = await documentWithFile(portal, at, 'again');
+    const file = await documentWithFile(at, 'again');
     expect((await upload(at, file.id, file.bytes)).status).toBe(201);
     const path = `/documents/${file.id}/content`;
     const token = await at.sign('PUT', path, file.bytes);

@@ -12,7 +12,10 @@ const specEtags = new Map<string, Promise<string>>();
 let specJson: string | undefined;
 const specEtag = (mediaType: string, body: string) => {
   let etag = specEtags.get(mediaType);
-  if (!etag) specEtags.set(mediaType, (etag = representationEtag(body, mediaType)));
+  if (!etag) {
+    etag = representationEtag(body, mediaType);
+    specEtags.set(mediaType, etag);
+  }
   return etag;
 };
 

@@ -61,7 +61,7 @@ try {
     if (i % 4096 === 4095) await portal.logClock.tick();
   }
   await portal.logClock.tick();
-  const writeSeconds = seconds(started);
+  console.log(`  records written (API, signed, attested): ${seconds(started)} s`);
   const appFetch: FetchLike = async (request) => portal.app.fetch(request);
   const jwks = (await ok(
     (await createPortalClient({ baseUrl: ORIGIN, fetch: appFetch })).GET('/.well-known/jwks.json'),
@@ -76,7 +76,9 @@ try {
       principal: state.principal,
       privateJwk: state.privateJwk,
       state: saved,
-      saveState: (next) => void (saved = next),
+      saveState: (next) => {
+        saved = next;
+      },
       now: () => portal.clock.now(),
     });
   }
@@ -93,6 +95,7 @@ try {
   await new Promise<void>((resolve) => out.end(() => resolve()));
   const exportSeconds = seconds(started);
   const bytes = statSync(file).size;
+  console.log(`  export: ${exportSeconds} s, archive ${(bytes / MB).toFixed(1)} MB`);
 
   started = performance.now();
   const witnessKeys = states.slice(0, 3).map((state) => ({ principal: state.principal, jwk: state.publicJwk }));
@@ -103,7 +106,6 @@ try {
   });
   const verifySeconds = seconds(started);
   clearInterval(sample);
-  console.log(`  records written (API, signed, attested): ${writeSeconds} s`);
   console.log(
     `  export (${result.records.toLocaleString('en')} records, ${result.keys} key proofs, checkpoint of ${head.size.toLocaleString('en')} cosigned by 3): ${exportSeconds} s`,
   );

@@ -142,7 +142,7 @@ const reprDigest = async (bytes: Uint8Array) =>
  * types are checked there, against the generated code, not by the repository's tsc (the
  * generated code is not there until this test makes it).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the partner code is compiled at test time; tsc never sees its types
 type Scenario = (...args: any[]) => Promise<any>;
 const partner = async (file: string, name: string) =>
   ((await import(pathToFileURL(join(ROOT, 'test/partners', file)).href)) as Record<string, Scenario>)[name]!;

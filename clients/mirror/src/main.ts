@@ -55,24 +55,29 @@ environment: CBM_PORTAL, CBM_PRINCIPAL, CBM_KEY stand for --portal, --as, --key.
 exit codes: 0 done, 1 the portal refused, 2 usage or local error, 3 verification failed
 (nothing of that page is stored), 4 portal unreachable.`;
 
+/** The command line's options (parseArgs throws on an unknown or malformed one). */
+function parseOptions() {
+  return parseArgs({
+    options: {
+      portal: { type: 'string', default: process.env.CBM_PORTAL },
+      origin: { type: 'string' },
+      as: { type: 'string', default: process.env.CBM_PRINCIPAL },
+      key: { type: 'string', default: process.env.CBM_KEY },
+      db: { type: 'string', default: 'cbm-mirror.sqlite' },
+      once: { type: 'boolean' },
+      interval: { type: 'string', default: '30' },
+      page: { type: 'string', default: '100' },
+      jwks: { type: 'string' },
+      'accept-new-key': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseOptions>;
   try {
-    ({ values } = parseArgs({
-      options: {
-        portal: { type: 'string', default: process.env.CBM_PORTAL },
-        origin: { type: 'string' },
-        as: { type: 'string', default: process.env.CBM_PRINCIPAL },
-        key: { type: 'string', default: process.env.CBM_KEY },
-        db: { type: 'string', default: 'cbm-mirror.sqlite' },
-        once: { type: 'boolean' },
-        interval: { type: 'string', default: '30' },
-        page: { type: 'string', default: '100' },
-        jwks: { type: 'string' },
-        'accept-new-key': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    values = parseOptions();
   } catch (error) {
     console.error(`cbm-mirror: ${(error as Error).message}\n${USAGE}`);
     return 2;

@@ -25,6 +25,7 @@ import {
   verifyBundle,
   type PinnedJwks,
   type PortalClient,
+  type RecordBundle,
   type Schemas,
   type Verifier,
 } from '../../typescript/src/index.ts';
@@ -234,7 +235,7 @@ export function createMirror(options: MirrorOptions) {
     const fail = (why: string) =>
       new MirrorVerificationError(`feed entry ${entry.log_index} (${entry.attestation_id}): ${why}`);
     // Everything that proves the entry, under `head`: fetched as the portal answers it ...
-    let bundle;
+    let bundle: RecordBundle;
     try {
       bundle = await verifier.bundle(entry.attestation_id, head);
     } catch (error) {
@@ -242,7 +243,7 @@ export function createMirror(options: MirrorOptions) {
       throw fail(`not in the log under the signed checkpoint (${(error as Error).message})`);
     }
     // ... and checked against the keys this mirror pinned, never the portal's word.
-    let verified;
+    let verified: Awaited<ReturnType<typeof verifyBundle>>;
     try {
       verified = await verifyBundle(bundle, { jwks: verifier.jwks });
     } catch (error) {
@@ -371,7 +372,14 @@ export function createMirror(options: MirrorOptions) {
       await catchUp(signal);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   }

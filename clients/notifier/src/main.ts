@@ -51,23 +51,28 @@ environment: CBM_PORTAL, CBM_PRINCIPAL, CBM_KEY stand for --portal, --as, --key.
 exit codes: 0 done (stdin at its end), 1 the portal refused the notifier (401/403),
 2 usage or local error.`;
 
+/** The command line's options (parseArgs throws on an unknown or malformed one). */
+function parseOptions() {
+  return parseArgs({
+    options: {
+      portal: { type: 'string', default: process.env.CBM_PORTAL },
+      as: { type: 'string', default: process.env.CBM_PRINCIPAL },
+      key: { type: 'string', default: process.env.CBM_KEY },
+      journal: { type: 'string', default: 'notifier-journal.jsonl' },
+      rejected: { type: 'string', default: 'notifier-rejected.jsonl' },
+      watch: { type: 'string' },
+      interval: { type: 'string', default: '2' },
+      'base-delay': { type: 'string', default: '500' },
+      'max-delay': { type: 'string', default: '60000' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseOptions>;
   try {
-    ({ values } = parseArgs({
-      options: {
-        portal: { type: 'string', default: process.env.CBM_PORTAL },
-        as: { type: 'string', default: process.env.CBM_PRINCIPAL },
-        key: { type: 'string', default: process.env.CBM_KEY },
-        journal: { type: 'string', default: 'notifier-journal.jsonl' },
-        rejected: { type: 'string', default: 'notifier-rejected.jsonl' },
-        watch: { type: 'string' },
-        interval: { type: 'string', default: '2' },
-        'base-delay': { type: 'string', default: '500' },
-        'max-delay': { type: 'string', default: '60000' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    values = parseOptions();
   } catch (error) {
     console.error(`cbm-notifier: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -131,7 +136,7 @@ async function main(): Promise<number> {
 
   async function handleLine(line: string, source: string) {
     if (!line.trim()) return;
-    let event;
+    let event: ReturnType<typeof parseEvent>;
     try {
       event = parseEvent(line);
     } catch (error) {
@@ -144,8 +149,10 @@ async function main(): Promise<number> {
   try {
     if (!values.watch) {
       let number = 0;
-      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity }))
-        await handleLine(line, `stdin:${(number += 1)}`);
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        number += 1;
+        await handleLine(line, `stdin:${number}`);
+      }
       return 0;
     }
     const folder = resolve(values.watch);

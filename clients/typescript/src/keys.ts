@@ -74,7 +74,7 @@ export function assertSafePublicJwk(jwk: JWK): void {
     const signBit = (bytes[31]! & 0x80) !== 0;
     if (y >= ED25519_P || (signBit && (y === 1n || y === ED25519_P - 1n)))
       throw new UnsafeKeyError('non-canonical encoding of an Ed25519 point');
-    let point;
+    let point: ReturnType<typeof ed25519.Point.fromBytes>;
     try {
       point = ed25519.Point.fromBytes(bytes);
     } catch {

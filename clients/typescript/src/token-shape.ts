@@ -11,8 +11,10 @@ const validators = new Map<Name, Validator>();
 
 function validator(name: Name): Validator {
   let compiled = validators.get(name);
-  if (!compiled)
-    validators.set(name, (compiled = new Validator(tokenSchemas[name] as unknown as Schema, '2020-12', false)));
+  if (!compiled) {
+    compiled = new Validator(tokenSchemas[name] as unknown as Schema, '2020-12', false);
+    validators.set(name, compiled);
+  }
   return compiled;
 }
 

@@ -709,7 +709,10 @@ describe('verifyPortalCheckpoint and checkLogGrowth', () => {
   it('asks for no proof when nothing was trusted yet, or when the size did not change', async () => {
     const { root: rootOf } = await log(5);
     const asked: [number, number][] = [];
-    const fetchProof = async (first: number, second: number) => (asked.push([first, second]), []);
+    const fetchProof = async (first: number, second: number) => {
+      asked.push([first, second]);
+      return [];
+    };
     await checkLogGrowth({ size: 0, root: new Uint8Array(32) }, { size: 5, root: await rootOf(5) }, fetchProof);
     await checkLogGrowth({ size: 5, root: await rootOf(5) }, { size: 5, root: await rootOf(5) }, fetchProof);
     expect(asked).toEqual([]);
@@ -729,9 +732,10 @@ describe('verifyPortalCheckpoint and checkLogGrowth', () => {
   it('checks growth by the consistency proof it fetches for exactly the two sizes', async () => {
     const { leaves, root: rootOf } = await log(5);
     const asked: [number, number][] = [];
-    const honest = async (first: number, second: number) => (
-      asked.push([first, second]), (await consistencyProof(first, leaves.slice(0, second))).map(b64)
-    );
+    const honest = async (first: number, second: number) => {
+      asked.push([first, second]);
+      return (await consistencyProof(first, leaves.slice(0, second))).map(b64);
+    };
     await checkLogGrowth({ size: 3, root: await rootOf(3) }, { size: 5, root: await rootOf(5) }, honest);
     expect(asked).toEqual([[3, 5]]);
     expect(
@@ -798,9 +802,10 @@ describe('createVerifier against a portal over HTTP', () => {
     const { server, portal, publish } = await online();
     const file = await publish({ byReference: true, body: 'not JSON' });
     const accepts: Record<string, string | null> = {};
-    const fetch = async (request: Request) => (
-      (accepts[new URL(request.url).pathname] = request.headers.get('accept')), server.fetch(request)
-    );
+    const fetch = async (request: Request) => {
+      accepts[new URL(request.url).pathname] = request.headers.get('accept');
+      return server.fetch(request);
+    };
     const strict = createVerifier(await createPortalClient({ baseUrl: portal.origin, fetch }), {
       issuer: portal.origin,
       jwks: portal.jwks(),

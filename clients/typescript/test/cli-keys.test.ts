@@ -147,7 +147,7 @@ describe('keys and profiles', () => {
     const be = (args: string[]) => runCbm(args, { cwd: home2, env: { HOME: home2 } });
     expectExit(await cbm(['states', 'add', 'BE', 'Belgium', '--profile', 'secretariat']), 0);
     expectExit(await be(['init', '--portal', portal.origin, '--as', 'BE']), 0);
-    const register = async (name: string, scopes = 'read,contacts:write') => {
+    const register = async (name: string) => {
       const made = expectExit(await be(['keygen', ...(name === 'first' ? [] : ['--name', name])]), 0);
       writeFileSync(join(home, `be-${name}.json`), made.stdout);
       return made.json<{ kid: string }>().kid;

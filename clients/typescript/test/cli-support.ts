@@ -18,7 +18,7 @@ export const CBM_BIN = join(ROOT, 'clients/typescript/bin/cbm.mjs');
 
 let bundle: Promise<string> | undefined;
 function bundled(): Promise<string> {
-  return (bundle ??= (async () => {
+  bundle ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cbm-cli-bundle-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'cbm.mjs');
@@ -32,7 +32,8 @@ function bundled(): Promise<string> {
       logLevel: 'warning',
     });
     return outfile;
-  })());
+  })();
+  return bundle;
 }
 
 export interface CliResult {

@@ -101,7 +101,8 @@ export const attested = (attestation: Schemas['AttestationRef']) =>
 export function table(rows: (string | number | null | undefined)[][]): string[] {
   const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))));
   const widths: number[] = [];
-  for (const row of cells) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  for (const row of cells)
+    for (const [index, cell] of row.entries()) widths[index] = Math.max(widths[index] ?? 0, cell.length);
   return cells.map((row) =>
     row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  '),
   );

@@ -77,7 +77,7 @@ export const feedCommands: Command[] = [
                   params: { path: { attestationId: entry.attestation_id } },
                 }),
               );
-              let claims;
+              let claims: Awaited<ReturnType<typeof verifier.attestation>>;
               try {
                 claims = await verifier.attestation(attestation.token);
               } catch (error) {
@@ -102,7 +102,14 @@ export const feedCommands: Command[] = [
           if (ctx.opts.once) break;
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, intervalMs);
-            stopped.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+            stopped.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(timer);
+                resolve();
+              },
+              { once: true },
+            );
           });
         }
       } finally {

@@ -83,7 +83,7 @@ export const initCommands: Command[] = [
         if (!pinned)
           lines.push('no portal keys pinned (offline): nothing verifies until you run cbm init again online');
       } else {
-        let served;
+        let served: Awaited<ReturnType<typeof servedJwks>>;
         try {
           served = await servedJwks(ctx);
         } catch (error) {

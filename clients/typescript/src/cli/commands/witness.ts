@@ -154,7 +154,7 @@ export const witnessCommands: Command[] = [
       const jwks = await trustedJwks(ctx, { online: true });
       for (;;) {
         const state = readState(stateFile);
-        let outcome;
+        let outcome: Awaited<ReturnType<typeof witnessOnce>>;
         try {
           outcome = await witnessOnce({
             client: await ctx.client(),
@@ -217,7 +217,7 @@ export const witnessCommands: Command[] = [
 export async function verifyMisbehaviourFile(ctx: Context, file: string): Promise<void> {
   const proof = ctx.readJsonFile<MisbehaviourProof>(file);
   const jwks = await trustedJwks(ctx, { online: false });
-  let result;
+  let result: Awaited<ReturnType<typeof verifyMisbehaviour>>;
   try {
     result = await verifyMisbehaviour(proof, jwks);
   } catch (error) {
