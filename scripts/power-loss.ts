@@ -52,7 +52,19 @@ mkdirSync(rootDir);
 mkdirSync(mountDir);
 writeFileSync(
   join(base, 'config.toml'),
-  `[faults]\nfifo_path="${fifo}"\n[cache]\napply_eviction=false\n[cache.simple]\ncustom_size="1gb"\nblocks_per_page=1\n[filesystem]\nlog_all_operations=false\nlogfile=""\n`,
+  [
+    '[faults]',
+    `fifo_path="${fifo}"`,
+    '[cache]',
+    'apply_eviction=false',
+    '[cache.simple]',
+    'custom_size="1gb"',
+    'blocks_per_page=1',
+    '[filesystem]',
+    'log_all_operations=false',
+    'logfile=""',
+    '',
+  ].join('\n'),
 );
 const dataDir = join(mountDir, 'data');
 const port = 18000 + Math.floor(Math.random() * 2000);
@@ -270,7 +282,9 @@ async function main() {
     lostTotal += lost;
     forksTotal += forks;
     console.log(
-      `  cut ${round}: ${lost} acknowledged writes lost (${acknowledged.length} kept so far); ${forks} of the checkpoints published before the cut inconsistent with the log after it (${published.size} consistent so far); health ${health.status}`,
+      `  cut ${round}: ${lost} acknowledged writes lost (${acknowledged.length} kept so far); ${forks} of the ` +
+        `checkpoints published before the cut inconsistent with the log after it (${published.size} ` +
+        `consistent so far); health ${health.status}`,
     );
   }
   killGroup(portal.child, 'SIGTERM');

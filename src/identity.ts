@@ -28,7 +28,8 @@ export class OriginMismatch extends Error {
   ) {
     super(
       `this portal's data is pinned to the public origin ${pinned} (since ${pinnedAt}), but it is configured with ${configured}. ` +
-        `The origin is the log's identity (the checkpoints' origin line) and the iss of the ${attestations} attestation(s) issued so far.${hint ? ` ${hint}` : ''}`,
+        `The origin is the log's identity (the checkpoints' origin line) and the iss of the ${attestations} ` +
+        `attestation(s) issued so far.${hint ? ` ${hint}` : ''}`,
     );
     this.name = 'OriginMismatch';
   }

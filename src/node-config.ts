@@ -101,7 +101,8 @@ export function parseNodeConfig(env: Record<string, string | undefined>, cwd: st
       const url = new URL(publicOrigin);
       if (!['http:', 'https:'].includes(url.protocol) || url.origin !== publicOrigin) {
         errors.push(
-          `CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`,
+          `CBM_PUBLIC_ORIGIN=${JSON.stringify(publicOrigin)}: must be an origin such as ` +
+            `https://cbm.example.org (scheme, host, optional port; no path or trailing slash)`,
         );
       }
     } catch {

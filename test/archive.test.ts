@@ -109,7 +109,8 @@ describe('offline archive', () => {
       const changed = `${text.slice(0, position)}${replacement}${text.slice(position + 1)}`;
       const outcome = await verifyArchive(source(changed.split('\n')), { jwks }).then(
         () =>
-          `position ${position} (${JSON.stringify(char)}) changed, yet the archive verified: ${JSON.stringify(text.slice(position - 60, position + 20))}`,
+          `position ${position} (${JSON.stringify(char)}) changed, yet the archive verified: ` +
+          `${JSON.stringify(text.slice(position - 60, position + 20))}`,
         (error: Error) => (/^line \d+: /.test(error.message) ? 'refused' : error.message),
       );
       expect(outcome).toBe('refused');

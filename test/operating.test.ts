@@ -237,7 +237,8 @@ describe('starting after a crash or on a full disk', () => {
 });
 
 describe('backups', () => {
-  it('backs up while serving, refuses to restore a backup older than a published checkpoint, and restores a current one that serves the same checkpoint', {
+  it('backs up while serving, refuses to restore a backup older than a published checkpoint, and restores a ' +
+    'current one that serves the same checkpoint', {
     timeout: 180_000,
   }, async () => {
     const dataDir = tempDir('cbm-backup-');

@@ -56,67 +56,71 @@ async function fillUp(at: TestClient) {
 }
 
 describe('a full disk', () => {
-  it('refuses writes with 507 insufficient-storage, keeps reads and the log answering, reports it in /healthz, and recovers once space is freed', async () => {
-    const portal = await portalWithLimits();
-    const at = await portal.registerState('AT');
-    const first = await at.post('/contacts', contactBody());
-    expect(first.status).toBe(201);
-    const checkpointBefore = await (await at.get('/log/checkpoint')).text();
+  it(
+    'refuses writes with 507 insufficient-storage, keeps reads and the log answering, reports it in ' +
+      '/healthz, and recovers once space is freed',
+    async () => {
+      const portal = await portalWithLimits();
+      const at = await portal.registerState('AT');
+      const first = await at.post('/contacts', contactBody());
+      expect(first.status).toBe(201);
+      const checkpointBefore = await (await at.get('/log/checkpoint')).text();
 
-    // The disk fills up: the database may not grow past the pages it has now.
-    limitSize(portal.sqlite, 0);
-    const { res: refused, accepted } = await fillUp(at);
-    const body = await problem(refused, 507);
-    expect(body).toMatchObject({
-      code: 'insufficient-storage',
-      type: 'urn:cbm:problem:insufficient-storage',
-      status: 507,
-    });
-    expect(body.detail).not.toMatch(/SQLITE|database or disk/i);
-    expect(refused.headers.get('retry-after')).toBe('60');
-
-    // Nothing of the refused write was stored: no version, no attestation, no leaf.
-    const stored = async () => ({
-      versions: await portal.rows('contact_versions'),
-      attestations: await portal.rows('attestations'),
-      leaves: await portal.rows('log_leaves'),
-    });
-    const atRefusal = await stored();
-    expect(atRefusal.versions).toBe(1 + accepted);
-
-    // /healthz says so, and why, while reads and the log keep answering.
-    const degraded = await health(portal);
-    expect(degraded.status).toBe('degraded');
-    expect(degraded.conditions).toEqual([
-      {
+      // The disk fills up: the database may not grow past the pages it has now.
+      limitSize(portal.sqlite, 0);
+      const { res: refused, accepted } = await fillUp(at);
+      const body = await problem(refused, 507);
+      expect(body).toMatchObject({
         code: 'insufficient-storage',
-        detail: expect.stringContaining('database has no space left'),
-        since: expect.any(String),
-      },
-    ]);
-    const list = await at.get('/contacts');
-    expect(list.status).toBe(200);
-    expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1 + accepted);
-    const checkpoint = await at.get('/log/checkpoint');
-    expect(checkpoint.status).toBe(200);
-    expect(await checkpoint.text()).toMatch(/^portal\.test\/log\n\d+\n/);
-    expect((await at.get(`/log/entries?start=0&end=1`)).status).toBe(200);
-    expect(await stored()).toEqual(atRefusal);
+        type: 'urn:cbm:problem:insufficient-storage',
+        status: 507,
+      });
+      expect(body.detail).not.toMatch(/SQLITE|database or disk/i);
+      expect(refused.headers.get('retry-after')).toBe('60');
 
-    // Every write is refused the same way, none with a 500.
-    const again = await at.post('/contacts', contactBody({ name: 'Still full' }));
-    expect((await problem(again, 507)).code).toBe('insufficient-storage');
-    expect(portal.logged.join('\n')).not.toMatch(/SQLITE_FULL|failed:/);
+      // Nothing of the refused write was stored: no version, no attestation, no leaf.
+      const stored = async () => ({
+        versions: await portal.rows('contact_versions'),
+        attestations: await portal.rows('attestations'),
+        leaves: await portal.rows('log_leaves'),
+      });
+      const atRefusal = await stored();
+      expect(atRefusal.versions).toBe(1 + accepted);
 
-    // Space is freed: the same kind of write goes through, and /healthz is ok again.
-    limitSize(portal.sqlite, 1 << 30);
-    const after = await at.post('/contacts', contactBody({ name: 'After the cleanup' }));
-    expect(after.status).toBe(201);
-    expect(await health(portal)).toMatchObject({ status: 'ok' });
-    expect(await health(portal)).not.toHaveProperty('conditions');
-    expect((await stored()).versions).toBe(atRefusal.versions + 1);
-    expect(checkpointBefore).toMatch(/^portal\.test\/log\n/);
-  });
+      // /healthz says so, and why, while reads and the log keep answering.
+      const degraded = await health(portal);
+      expect(degraded.status).toBe('degraded');
+      expect(degraded.conditions).toEqual([
+        {
+          code: 'insufficient-storage',
+          detail: expect.stringContaining('database has no space left'),
+          since: expect.any(String),
+        },
+      ]);
+      const list = await at.get('/contacts');
+      expect(list.status).toBe(200);
+      expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1 + accepted);
+      const checkpoint = await at.get('/log/checkpoint');
+      expect(checkpoint.status).toBe(200);
+      expect(await checkpoint.text()).toMatch(/^portal\.test\/log\n\d+\n/);
+      expect((await at.get(`/log/entries?start=0&end=1`)).status).toBe(200);
+      expect(await stored()).toEqual(atRefusal);
+
+      // Every write is refused the same way, none with a 500.
+      const again = await at.post('/contacts', contactBody({ name: 'Still full' }));
+      expect((await problem(again, 507)).code).toBe('insufficient-storage');
+      expect(portal.logged.join('\n')).not.toMatch(/SQLITE_FULL|failed:/);
+
+      // Space is freed: the same kind of write goes through, and /healthz is ok again.
+      limitSize(portal.sqlite, 1 << 30);
+      const after = await at.post('/contacts', contactBody({ name: 'After the cleanup' }));
+      expect(after.status).toBe(201);
+      expect(await health(portal)).toMatchObject({ status: 'ok' });
+      expect(await health(portal)).not.toHaveProperty('conditions');
+      expect((await stored()).versions).toBe(atRefusal.versions + 1);
+      expect(checkpointBefore).toMatch(/^portal\.test\/log\n/);
+    },
+  );
 
   it('refuses an upload beyond the blob store quota with 507, leaving no partial file, and accepts it once space is freed', async () => {
     const bytes = pdfBytes('strategy', 8 * 1024);

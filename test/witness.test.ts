@@ -139,98 +139,105 @@ describe('witness cosignatures', () => {
     expect(((await res.json()) as { code: string }).code).toBe('insufficient-scope');
   });
 
-  it('refuses a wrong old size (409 with cosigned_size), a checkpoint it never signed, a bad signature, another name, a stale timestamp', async () => {
-    const portal = await createTestPortal();
-    const { at, witnesses } = await threeWitnesses(portal);
-    await witnesses[0]!.run();
-    const cosignedSize = witnesses[0]!.state()!.size;
-    expect((await at.post('/contacts', contactBody())).status).toBe(201);
-    const note = await checkpointNote(portal.fetch);
-    const seconds = Math.floor(portal.clock.now().getTime() / 1000);
-    const line = await cosignCheckpoint(note, {
-      name: witnessName('AT'),
-      privateJwk: at.privateJwk,
-      timestamp: seconds,
-    });
-    const submit = async (body: unknown) => {
-      const res = await at.post('/log/cosignatures', body);
-      return {
-        status: res.status,
-        body: (await res.json()) as {
-          code: string;
-          detail?: string;
-          cosigned_size?: number;
-          errors?: { pointer: string }[];
-        },
+  it(
+    'refuses a wrong old size (409 with cosigned_size), a checkpoint it never signed, a bad signature, ' +
+      'another name, a stale timestamp',
+    async () => {
+      const portal = await createTestPortal();
+      const { at, witnesses } = await threeWitnesses(portal);
+      await witnesses[0]!.run();
+      const cosignedSize = witnesses[0]!.state()!.size;
+      expect((await at.post('/contacts', contactBody())).status).toBe(201);
+      const note = await checkpointNote(portal.fetch);
+      const seconds = Math.floor(portal.clock.now().getTime() / 1000);
+      const line = await cosignCheckpoint(note, {
+        name: witnessName('AT'),
+        privateJwk: at.privateJwk,
+        timestamp: seconds,
+      });
+      const submit = async (body: unknown) => {
+        const res = await at.post('/log/cosignatures', body);
+        return {
+          status: res.status,
+          body: (await res.json()) as {
+            code: string;
+            detail?: string;
+            cosigned_size?: number;
+            errors?: { pointer: string }[];
+          },
+        };
       };
-    };
-    expect(await submit({ old_size: 0, checkpoint: note, cosignature: line })).toMatchObject({
-      status: 409,
-      body: { code: 'witness-size-mismatch', cosigned_size: cosignedSize },
-    });
-    const forged = note
-      .replace(/\n(\d+)\n/, (_, n: string) => `\n${Number(n)}\n`)
-      .replace(/^(.*\n.*\n)(.)/, (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`);
-    expect(await submit({ old_size: cosignedSize, checkpoint: forged, cosignature: line })).toMatchObject({
-      status: 422,
-      body: { code: 'checkpoint-unknown' },
-    });
-    const other = await cosignCheckpoint(note, {
-      name: witnessName('AT'),
-      privateJwk: (await portal.registerState('DE', { scopes: WITNESS_SCOPES })).privateJwk,
-      timestamp: seconds,
-    });
-    expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: other })).toMatchObject({
-      status: 422,
-      body: { code: 'cosignature-invalid' },
-    });
-    // The right key and name, but signed over another checkpoint: the signature itself fails.
-    const elsewhere = await cosignCheckpoint(witnesses[0]!.state()!.note, {
-      name: witnessName('AT'),
-      privateJwk: at.privateJwk,
-      timestamp: seconds,
-    });
-    const wrongMessage = await submit({ old_size: cosignedSize, checkpoint: note, cosignature: elsewhere });
-    expect(wrongMessage).toMatchObject({
-      status: 422,
-      body: { code: 'cosignature-invalid', detail: expect.stringContaining('is not a valid cosignature/v1 signature') },
-    });
-    const renamed = await cosignCheckpoint(note, {
-      name: witnessName('DE'),
-      privateJwk: at.privateJwk,
-      timestamp: seconds,
-    });
-    expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: renamed })).toMatchObject({
-      status: 422,
-      body: { code: 'cosignature-invalid' },
-    });
-    const stale = await cosignCheckpoint(note, {
-      name: witnessName('AT'),
-      privateJwk: at.privateJwk,
-      timestamp: seconds - 3600,
-    });
-    expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: stale })).toMatchObject({
-      status: 422,
-      body: { code: 'cosignature-invalid' },
-    });
-    expect(portal.sqlite.prepare('SELECT size FROM log_cosignatures').all()).toEqual([{ size: cosignedSize }]);
-    // The right old size: stored. Then no going back to the smaller checkpoint.
-    expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: line })).toMatchObject({
-      status: 200,
-    });
-    const older = (await portal.sqlite
-      .prepare('SELECT note FROM log_checkpoints WHERE size = ?')
-      .get(cosignedSize)) as { note: string };
-    const back = await cosignCheckpoint(older.note, {
-      name: witnessName('AT'),
-      privateJwk: at.privateJwk,
-      timestamp: seconds,
-    });
-    expect(await submit({ old_size: cosignedSize, checkpoint: older.note, cosignature: back })).toMatchObject({
-      status: 409,
-      body: { cosigned_size: Number(note.split('\n')[1]) },
-    });
-  });
+      expect(await submit({ old_size: 0, checkpoint: note, cosignature: line })).toMatchObject({
+        status: 409,
+        body: { code: 'witness-size-mismatch', cosigned_size: cosignedSize },
+      });
+      const forged = note
+        .replace(/\n(\d+)\n/, (_, n: string) => `\n${Number(n)}\n`)
+        .replace(/^(.*\n.*\n)(.)/, (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`);
+      expect(await submit({ old_size: cosignedSize, checkpoint: forged, cosignature: line })).toMatchObject({
+        status: 422,
+        body: { code: 'checkpoint-unknown' },
+      });
+      const other = await cosignCheckpoint(note, {
+        name: witnessName('AT'),
+        privateJwk: (await portal.registerState('DE', { scopes: WITNESS_SCOPES })).privateJwk,
+        timestamp: seconds,
+      });
+      expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: other })).toMatchObject({
+        status: 422,
+        body: { code: 'cosignature-invalid' },
+      });
+      // The right key and name, but signed over another checkpoint: the signature itself fails.
+      const elsewhere = await cosignCheckpoint(witnesses[0]!.state()!.note, {
+        name: witnessName('AT'),
+        privateJwk: at.privateJwk,
+        timestamp: seconds,
+      });
+      const wrongMessage = await submit({ old_size: cosignedSize, checkpoint: note, cosignature: elsewhere });
+      expect(wrongMessage).toMatchObject({
+        status: 422,
+        body: {
+          code: 'cosignature-invalid',
+          detail: expect.stringContaining('is not a valid cosignature/v1 signature'),
+        },
+      });
+      const renamed = await cosignCheckpoint(note, {
+        name: witnessName('DE'),
+        privateJwk: at.privateJwk,
+        timestamp: seconds,
+      });
+      expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: renamed })).toMatchObject({
+        status: 422,
+        body: { code: 'cosignature-invalid' },
+      });
+      const stale = await cosignCheckpoint(note, {
+        name: witnessName('AT'),
+        privateJwk: at.privateJwk,
+        timestamp: seconds - 3600,
+      });
+      expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: stale })).toMatchObject({
+        status: 422,
+        body: { code: 'cosignature-invalid' },
+      });
+      expect(portal.sqlite.prepare('SELECT size FROM log_cosignatures').all()).toEqual([{ size: cosignedSize }]);
+      // The right old size: stored. Then no going back to the smaller checkpoint.
+      expect(await submit({ old_size: cosignedSize, checkpoint: note, cosignature: line })).toMatchObject({
+        status: 200,
+      });
+      const older = (await portal.sqlite
+        .prepare('SELECT note FROM log_checkpoints WHERE size = ?')
+        .get(cosignedSize)) as { note: string };
+      const back = await cosignCheckpoint(older.note, {
+        name: witnessName('AT'),
+        privateJwk: at.privateJwk,
+        timestamp: seconds,
+      });
+      expect(await submit({ old_size: cosignedSize, checkpoint: older.note, cosignature: back })).toMatchObject({
+        status: 409,
+        body: { cosigned_size: Number(note.split('\n')[1]) },
+      });
+    },
+  );
 });
 
 describe('split view: a portal that shows two histories is caught', () => {

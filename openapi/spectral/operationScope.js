@@ -7,7 +7,8 @@ export default function operationScope(operation, _options, { document, path }) 
   if (!operation || typeof operation !== 'object') return [];
   const scopes = new Set(document.data?.components?.schemas?.Scope?.enum ?? []);
   const security = operation.security;
-  if (!Array.isArray(security)) return [{ message: 'The operation must say its security: `[]` (public) or `[{signedRequest: [<scope>]}]`.', path }];
+  if (!Array.isArray(security)) return [{ message: 'The operation must say its security: `[]` (public) or ' +
+'`[{signedRequest: [<scope>]}]`.', path }];
   if (security.length === 0) return [];
   const [requirement, ...others] = security;
   const lists = Object.values(requirement ?? {});

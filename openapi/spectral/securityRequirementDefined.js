@@ -17,7 +17,8 @@ export default function securityRequirementDefined(requirement, _options, { docu
     if (scheme.type !== 'oauth2' || !Array.isArray(scopes)) continue;
     const defined = new Set(Object.values(scheme.flows ?? {}).flatMap((flow) => Object.keys(flow?.scopes ?? {})));
     scopes.forEach((scope, index) => {
-      if (!defined.has(scope)) results.push({ message: `"${scope}" must be listed among the scopes of ${name}'s flows.`, path: [...path, name, index] });
+      if (!defined.has(scope)) results.push({ message: `"${scope}" must be listed among the scopes of ` +
+`${name}'s flows.`, path: [...path, name, index] });
     });
   }
   return results;

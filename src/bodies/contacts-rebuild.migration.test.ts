@@ -16,7 +16,8 @@ function before0011() {
   );
   sqlite.prepare("INSERT INTO principals (id, kind, name, created_at) VALUES ('AT', 'state', 'Austria', ?)").run(AT);
   const attestation =
-    sqlite.prepare(`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, request_token, body, body_sha256)
+    sqlite.prepare(`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token,
+      method, path, request_token, body, body_sha256)
     VALUES (?, ?, 'AT', 'kid', 'op', ?, 'token', 'POST', '/', 'request', x'', 'sha')`);
   attestation.run('att-c', `urn:cbm:contact:${CONTACT}:v1`, AT);
   attestation.run('att-k', `urn:cbm:check:${CHECK}`, AT);
@@ -27,8 +28,10 @@ function before0011() {
     )
     .run(CONTACT, AT, AT);
   sqlite
-    .prepare(`INSERT INTO contact_versions (contact_id, version, state_id, status, role, name, organisation, email, phone_24x7, languages, time_zone, effective_at, filed_at, late, attestation_id)
-      VALUES (?, 1, 'AT', 'active', 'technical', 'Anna', 'CERT.at', 'a@example.at', '+431234567', '["de"]', 'Europe/Vienna', ?, ?, 0, 'att-c')`)
+    .prepare(`INSERT INTO contact_versions (contact_id, version, state_id, status, role, name, organisation,
+      email, phone_24x7, languages, time_zone, effective_at, filed_at, late, attestation_id)
+      VALUES (?, 1, 'AT', 'active', 'technical', 'Anna', 'CERT.at', 'a@example.at', '+431234567', '["de"]',
+        'Europe/Vienna', ?, ?, 0, 'att-c')`)
     .run(CONTACT, AT, AT);
   const checkColumns = (sqlite.prepare('PRAGMA table_info(checks)').all() as { name: string }[]).map(
     (column) => column.name,
@@ -43,7 +46,8 @@ describe('migration 0011: contacts rebuilt for the ci-authority role', () => {
     expect(() =>
       sqlite
         .prepare(
-          "INSERT INTO contacts (id, state_id, role, status, version, created_at, updated_at) VALUES ('x', 'AT', 'ci-authority', 'active', 1, ?, ?)",
+          "INSERT INTO contacts (id, state_id, role, status, version, created_at, updated_at) VALUES ('x', " +
+            "'AT', 'ci-authority', 'active', 1, ?, ?)",
         )
         .run(AT, AT),
     ).toThrow(/CHECK constraint failed/);
@@ -56,14 +60,16 @@ describe('migration 0011: contacts rebuilt for the ci-authority role', () => {
     // The new role is accepted; a bad one still is not.
     sqlite
       .prepare(
-        "INSERT INTO contacts (id, state_id, role, status, version, created_at, updated_at) VALUES ('ci', 'AT', 'ci-authority', 'active', 1, ?, ?)",
+        "INSERT INTO contacts (id, state_id, role, status, version, created_at, updated_at) VALUES ('ci', " +
+          "'AT', 'ci-authority', 'active', 1, ?, ?)",
       )
       .run(AT, AT);
     expect(sqlite.prepare("SELECT seq FROM contacts WHERE id = 'ci'").pluck().get()).toBe(2);
     expect(() =>
       sqlite
         .prepare(
-          "INSERT INTO contacts (id, state_id, role, status, version, created_at, updated_at) VALUES ('y', 'AT', 'other', 'active', 1, ?, ?)",
+          "INSERT INTO contacts (id, state_id, role, status, version, created_at, updated_at) VALUES ('y', " +
+            "'AT', 'other', 'active', 1, ?, ?)",
         )
         .run(AT, AT),
     ).toThrow(/CHECK constraint failed/);
@@ -77,7 +83,8 @@ describe('migration 0011: contacts rebuilt for the ci-authority role', () => {
     expect(sqlite.pragma('foreign_key_check')).toEqual([]);
     expect(() =>
       sqlite
-        .prepare(`INSERT INTO contact_versions (contact_id, version, state_id, status, role, name, organisation, email, phone_24x7, languages, time_zone, effective_at, filed_at, late, attestation_id)
+        .prepare(`INSERT INTO contact_versions (contact_id, version, state_id, status, role, name,
+          organisation, email, phone_24x7, languages, time_zone, effective_at, filed_at, late, attestation_id)
           VALUES ('nobody', 1, 'AT', 'active', 'technical', 'N', 'O', 'e', '+431234567', '[]', 'UTC', ?, ?, 0, 'att-c')`)
         .run(AT, AT),
     ).toThrow(/FOREIGN KEY/);
@@ -91,7 +98,8 @@ describe('migration 0011: contacts rebuilt for the ci-authority role', () => {
     expect(() =>
       sqlite
         .prepare(
-          "INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, response_seconds, late, attestation_id) VALUES (?, 'AT', ?, ?, 1, 0, 'att-a')",
+          'INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, ' +
+            "response_seconds, late, attestation_id) VALUES (?, 'AT', ?, ?, 1, 0, 'att-a')",
         )
         .run(CHECK, CONTACT, AT),
     ).toThrow(/answering_contact/);

@@ -541,33 +541,37 @@ describe('checks: acknowledging', () => {
     expect(portal.logged).toEqual([]);
   });
 
-  it('holds its conditions at commit time, in SQL: one answer per state, addressed states, an active contact in an addressed role', async () => {
-    const { portal, AT, DE, FR } = await threeStates();
-    const { data: check } = await startCheck(portal, {
-      states: ['AT', 'DE'],
-      roles: ['technical'],
-      deadline: at(DAY_MS),
-    });
-    const answer = await acknowledged(AT.client, check.id, AT.technical);
-    const insert = portal.sqlite.prepare(
-      `INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, response_seconds, late, note, attestation_id)
+  it(
+    'holds its conditions at commit time, in SQL: one answer per state, addressed states, an active contact ' +
+      'in an addressed role',
+    async () => {
+      const { portal, AT, DE, FR } = await threeStates();
+      const { data: check } = await startCheck(portal, {
+        states: ['AT', 'DE'],
+        roles: ['technical'],
+        deadline: at(DAY_MS),
+      });
+      const answer = await acknowledged(AT.client, check.id, AT.technical);
+      const insert = portal.sqlite.prepare(
+        `INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, response_seconds, late, note, attestation_id)
        VALUES (?, ?, ?, ?, 0, 0, NULL, ?)`,
-    );
-    const row = (state: string, contact: string) => [check.id, state, contact, START, answer.attestation_id];
-    expect(() => insert.run(...row('AT', AT.technical))).toThrow(/UNIQUE constraint failed: check_acknowledgements/);
-    expect(() => insert.run(...row('FR', FR.technical))).toThrow(
-      /FOREIGN KEY constraint failed|contacts\.answering_contact/,
-    );
-    expect(() => insert.run(...row('DE', DE.policy))).toThrow(/CHECK constraint failed: contacts\.answering_contact/);
-    expect(() => insert.run(...row('DE', AT.technical))).toThrow(
-      /CHECK constraint failed: contacts\.answering_contact/,
-    );
-    portal.sqlite.prepare("UPDATE contacts SET status = 'withdrawn' WHERE id = ?").run(DE.technical);
-    expect(() => insert.run(...row('DE', DE.technical))).toThrow(
-      /CHECK constraint failed: contacts\.answering_contact/,
-    );
-    expect(count(portal.sqlite, 'check_acknowledgements')).toBe(1);
-  });
+      );
+      const row = (state: string, contact: string) => [check.id, state, contact, START, answer.attestation_id];
+      expect(() => insert.run(...row('AT', AT.technical))).toThrow(/UNIQUE constraint failed: check_acknowledgements/);
+      expect(() => insert.run(...row('FR', FR.technical))).toThrow(
+        /FOREIGN KEY constraint failed|contacts\.answering_contact/,
+      );
+      expect(() => insert.run(...row('DE', DE.policy))).toThrow(/CHECK constraint failed: contacts\.answering_contact/);
+      expect(() => insert.run(...row('DE', AT.technical))).toThrow(
+        /CHECK constraint failed: contacts\.answering_contact/,
+      );
+      portal.sqlite.prepare("UPDATE contacts SET status = 'withdrawn' WHERE id = ?").run(DE.technical);
+      expect(() => insert.run(...row('DE', DE.technical))).toThrow(
+        /CHECK constraint failed: contacts\.answering_contact/,
+      );
+      expect(count(portal.sqlite, 'check_acknowledgements')).toBe(1);
+    },
+  );
 });
 
 describe('checks: report and compliance', () => {

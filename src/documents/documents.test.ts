@@ -278,7 +278,8 @@ describe('documents: files', () => {
     const written = (await res.json()) as DocumentWritten;
     const row = portal.sqlite
       .prepare(
-        'SELECT subject, operation, length(body) AS body_length, body_sha256, body_in_blob, content_type, record_id FROM attestations WHERE id = ?',
+        'SELECT subject, operation, length(body) AS body_length, body_sha256, body_in_blob, content_type, ' +
+          'record_id FROM attestations WHERE id = ?',
       )
       .get(written.attestation.id);
     expect(row).toEqual({
@@ -774,7 +775,8 @@ describe('documents: visibility belongs to each version', () => {
     const late = () =>
       portal.sqlite
         .prepare(
-          "INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, version) VALUES (?, ?, 'application/pdf', 900, ?, ?, 3)",
+          'INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, ' +
+            "version) VALUES (?, ?, 'application/pdf', 900, ?, ?, 3)",
         )
         .run(data.id, 'x'.repeat(43), START, data.attestation_id);
     expect(late).toThrow('CHECK constraint failed: documents.current_version');

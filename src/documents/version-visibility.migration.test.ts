@@ -18,7 +18,8 @@ function before0007(): BetterSqlite3.Database {
   const principal = sqlite.prepare("INSERT INTO principals (id, kind, name, created_at) VALUES (?, 'state', ?, ?)");
   for (const id of ['AT', 'BE', 'FR']) principal.run(id, `State ${id}`, AT);
   const attestation =
-    sqlite.prepare(`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256, record_id, tlp, body_in_blob)
+    sqlite.prepare(`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token,
+      method, path, content_type, request_token, body, body_sha256, record_id, tlp, body_in_blob)
     VALUES (?, ?, 'AT', 'kid', ?, ?, 'token', 'POST', '/documents', 'application/json', 'request', x'', 'sha', ?, ?, ?)`);
   // In commit order: version 1 (TLP:RED for FR), its file, version 2 (TLP:AMBER for BE).
   attestation.run('att-v1', `urn:cbm:document:${DOC}:v1`, 'createDocument', AT, DOC, 'TLP:RED', 0);
@@ -26,17 +27,22 @@ function before0007(): BetterSqlite3.Database {
   attestation.run('att-v2', `urn:cbm:document:${DOC}:v2`, 'updateDocument', AT, DOC, 'TLP:AMBER', 0);
   sqlite
     .prepare(
-      "INSERT INTO documents (id, state_id, type, status, version, language, created_at, updated_at) VALUES (?, 'AT', 'terminology', 'active', 2, 'en', ?, ?)",
+      'INSERT INTO documents (id, state_id, type, status, version, language, created_at, updated_at) VALUES ' +
+        "(?, 'AT', 'terminology', 'active', 2, 'en', ?, ?)",
     )
     .run(DOC, AT, AT);
   const version =
-    sqlite.prepare(`INSERT INTO document_versions (document_id, version, state_id, status, type, cbms, title, summary, language, tlp, recipients, content_kind, markdown, media_type, content_sha256, content_size, filename, term_count, published_at, withdrawal_reason, attestation_id)
-    VALUES (?, ?, 'AT', 'active', 'terminology', '[9]', 'Terms', 'Terms.', 'en', ?, ?, 'file', NULL, 'application/pdf', ?, 10, NULL, 1, ?, NULL, ?)`);
+    sqlite.prepare(`INSERT INTO document_versions (document_id, version, state_id, status, type, cbms, title,
+      summary, language, tlp, recipients, content_kind, markdown, media_type, content_sha256, content_size,
+      filename, term_count, published_at, withdrawal_reason, attestation_id)
+    VALUES (?, ?, 'AT', 'active', 'terminology', '[9]', 'Terms', 'Terms.', 'en', ?, ?, 'file', NULL,
+      'application/pdf', ?, 10, NULL, 1, ?, NULL, ?)`);
   version.run(DOC, 1, 'TLP:RED', '["FR"]', SHA, AT, 'att-v1');
   version.run(DOC, 2, 'TLP:AMBER', '["BE"]', SHA, AT, 'att-v2');
   sqlite
     .prepare(
-      "INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id) VALUES (?, ?, 'application/pdf', 10, ?, 'att-file')",
+      'INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id) VALUES ' +
+        "(?, ?, 'application/pdf', 10, ?, 'att-file')",
     )
     .run(DOC, SHA, AT);
   const term = sqlite.prepare(
@@ -92,7 +98,8 @@ describe('migration 0007: visibility belongs to each version', () => {
     const sqlite = before0007();
     applyMigrations(sqlite, readMigrations());
     const insert = sqlite.prepare(
-      "INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, version) VALUES (?, ?, 'application/pdf', 10, ?, 'att-v2', ?)",
+      'INSERT INTO document_files (document_id, sha256, media_type, size, uploaded_at, attestation_id, ' +
+        "version) VALUES (?, ?, 'application/pdf', 10, ?, 'att-v2', ?)",
     );
     expect(() => insert.run(DOC, 'B'.repeat(43), AT, 1)).toThrow('CHECK constraint failed: documents.current_version');
     expect(() => insert.run(DOC, 'B'.repeat(43), AT, null)).toThrow(

@@ -646,7 +646,8 @@ describe('algorithms and keys', () => {
     const token = await at.sign('POST', '/contacts', signedBody);
     const [header, , signature] = token.split('.') as [string, string, string];
     const tamperedBody = bytesOf(contactBody({ email: 'attacker@evil.example' }));
-    const forged = `${header}.${base64url.encode(encoder.encode(JSON.stringify(await honestClaims(portal, 'AT', '/contacts', tamperedBody))))}.${signature}`;
+    const claims = await honestClaims(portal, 'AT', '/contacts', tamperedBody);
+    const forged = `${header}.${base64url.encode(encoder.encode(JSON.stringify(claims)))}.${signature}`;
     const before = snapshot(portal);
     await expectRefused(
       await at.call('POST', '/contacts', { rawBody: tamperedBody, token: forged }),
@@ -1225,48 +1226,52 @@ describe('unsafe keys are refused (issue 9 item 2)', () => {
     });
   });
 
-  test('end to end: the R = identity, S = 0 forgery under a small-order key stored before the checks is refused with key-unsafe', async () => {
-    const { portal } = await setup();
-    const jwk = { kty: 'OKP', crv: 'Ed25519', x: SMALL_ORDER_X };
-    const { jwkThumbprint } = await import('../crypto/jwk.ts');
-    const kid = await jwkThumbprint(jwk);
-    // As the first version let the Secretariat register it.
-    portal.sqlite
-      .prepare(
-        'INSERT INTO principal_keys (kid, principal_id, alg, public_jwk, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        kid,
-        'AT',
-        'EdDSA',
-        JSON.stringify({ ...jwk, kid, alg: 'EdDSA', use: 'sig' }),
-        JSON.stringify(['read', 'contacts:write']),
-        null,
-        portal.clock.now().toISOString(),
+  test(
+    'end to end: the R = identity, S = 0 forgery under a small-order key stored before the checks is ' +
+      'refused with key-unsafe',
+    async () => {
+      const { portal } = await setup();
+      const jwk = { kty: 'OKP', crv: 'Ed25519', x: SMALL_ORDER_X };
+      const { jwkThumbprint } = await import('../crypto/jwk.ts');
+      const kid = await jwkThumbprint(jwk);
+      // As the first version let the Secretariat register it.
+      portal.sqlite
+        .prepare(
+          'INSERT INTO principal_keys (kid, principal_id, alg, public_jwk, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          kid,
+          'AT',
+          'EdDSA',
+          JSON.stringify({ ...jwk, kid, alg: 'EdDSA', use: 'sig' }),
+          JSON.stringify(['read', 'contacts:write']),
+          null,
+          portal.clock.now().toISOString(),
+        );
+      const body = bytesOf(contactBody({ name: 'Forged' }));
+      const forgedSignature = new Uint8Array(64);
+      forgedSignature[0] = 1;
+      const token = compact(
+        { alg: 'EdDSA', typ: 'cbm-request+jwt', kid },
+        await honestClaims(portal, 'AT', '/contacts', body),
+        base64url.encode(forgedSignature),
       );
-    const body = bytesOf(contactBody({ name: 'Forged' }));
-    const forgedSignature = new Uint8Array(64);
-    forgedSignature[0] = 1;
-    const token = compact(
-      { alg: 'EdDSA', typ: 'cbm-request+jwt', kid },
-      await honestClaims(portal, 'AT', '/contacts', body),
-      base64url.encode(forgedSignature),
-    );
-    const before = snapshot(portal);
-    const problem = await expectRefused(
-      await portal.secretariat.call('POST', '/contacts', { rawBody: body, token }),
-      401,
-      'key-unsafe',
-      token,
-    );
-    expect(problem.detail).toContain('small-order Ed25519 point');
-    expect(snapshot(portal)).toEqual(before);
-    // Reads too: no principal's answer may rest on such a key.
-    const read = compact(
-      { alg: 'EdDSA', typ: 'cbm-request+jwt', kid },
-      { ...(await honestClaims(portal, 'AT', '/contacts', body)), htm: 'GET', body_sha256: undefined },
-      base64url.encode(forgedSignature),
-    );
-    await expectRefused(await portal.secretariat.call('GET', '/contacts', { token: read }), 401, 'key-unsafe', read);
-  });
+      const before = snapshot(portal);
+      const problem = await expectRefused(
+        await portal.secretariat.call('POST', '/contacts', { rawBody: body, token }),
+        401,
+        'key-unsafe',
+        token,
+      );
+      expect(problem.detail).toContain('small-order Ed25519 point');
+      expect(snapshot(portal)).toEqual(before);
+      // Reads too: no principal's answer may rest on such a key.
+      const read = compact(
+        { alg: 'EdDSA', typ: 'cbm-request+jwt', kid },
+        { ...(await honestClaims(portal, 'AT', '/contacts', body)), htm: 'GET', body_sha256: undefined },
+        base64url.encode(forgedSignature),
+      );
+      await expectRefused(await portal.secretariat.call('GET', '/contacts', { token: read }), 401, 'key-unsafe', read);
+    },
+  );
 });

@@ -57,7 +57,8 @@ function assertUnambiguousTarget(target: string) {
  * the write's own commit (a concurrent replay loses at commit time, on the primary key)
  * or, when the request ends without committing, right after it: even a request that
  * failed (a body that did not match, say) cannot be replayed later, when it might
- * succeed; unless the body was refused as not the signed bytes. Read tokens may be reused until they expire (htm/htu bind them to one read),
+ * succeed; unless the body was refused as not the signed bytes. Read tokens may be reused until they expire
+ * (htm/htu bind them to one read),
  * so reads never write.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
@@ -81,6 +82,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         now,
         findActiveKey: (issuer, kid) => findActiveKey(deps.db, issuer, kid, now),
         findInactiveKey: (issuer, kid) => findInactiveKey(deps.db, issuer, kid, now),
+        signatures: deps.signatures,
+        verifyKeys: deps.memory.verifyKeys,
+        readTokens: deps.memory.readTokens,
       },
     );
     const write = !SAFE_METHODS.has(c.req.method);

@@ -161,38 +161,42 @@ describe('uploads stream into the blob store and are capped (item 6)', () => {
     expect(await portal.blobs.has(file.sha256)).toBe(true);
   });
 
-  test('past 4 uploads in flight a signed upload is refused 503 uploads-busy with Retry-After, unread; slots free when uploads end', async () => {
-    const portal = await createTestPortal();
-    const at = await registerPublisher(portal, 'AT');
-    const files: Awaited<ReturnType<typeof documentWithFile>>[] = [];
-    for (let i = 0; i < 6; i++) files.push(await documentWithFile(at, `file ${i}`));
-    const uploadOf = async (file: { id: string; bytes: Uint8Array }, hold: boolean) => {
-      const path = `/documents/${file.id}/content`;
-      const token = await at.sign('PUT', path, file.bytes);
-      const watched = watchedStream(file.bytes, { hold });
-      const answer = send(portal, 'PUT', path, watched.stream, {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/pdf',
-      });
-      return { watched, answer };
-    };
-    const inFlight: Awaited<ReturnType<typeof uploadOf>>[] = [];
-    for (const file of files.slice(0, 4)) inFlight.push(await uploadOf(file, true));
-    // Each of the four has started streaming and waits for the rest of its bytes.
-    await expect.poll(() => inFlight.every(({ watched }) => watched.pulled() > 0)).toBe(true);
+  test(
+    'past 4 uploads in flight a signed upload is refused 503 uploads-busy with Retry-After, unread; slots ' +
+      'free when uploads end',
+    async () => {
+      const portal = await createTestPortal();
+      const at = await registerPublisher(portal, 'AT');
+      const files: Awaited<ReturnType<typeof documentWithFile>>[] = [];
+      for (let i = 0; i < 6; i++) files.push(await documentWithFile(at, `file ${i}`));
+      const uploadOf = async (file: { id: string; bytes: Uint8Array }, hold: boolean) => {
+        const path = `/documents/${file.id}/content`;
+        const token = await at.sign('PUT', path, file.bytes);
+        const watched = watchedStream(file.bytes, { hold });
+        const answer = send(portal, 'PUT', path, watched.stream, {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/pdf',
+        });
+        return { watched, answer };
+      };
+      const inFlight: Awaited<ReturnType<typeof uploadOf>>[] = [];
+      for (const file of files.slice(0, 4)) inFlight.push(await uploadOf(file, true));
+      // Each of the four has started streaming and waits for the rest of its bytes.
+      await expect.poll(() => inFlight.every(({ watched }) => watched.pulled() > 0)).toBe(true);
 
-    const fifth = await uploadOf(files[4]!, false);
-    const busy = await fifth.answer;
-    expect(busy.status).toBe(503);
-    expect(busy.headers.get('retry-after')).toBe('5');
-    expect((await problem(busy)).code).toBe('uploads-busy');
-    expect(fifth.watched.pulled()).toBe(0);
+      const fifth = await uploadOf(files[4]!, false);
+      const busy = await fifth.answer;
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('5');
+      expect((await problem(busy)).code).toBe('uploads-busy');
+      expect(fifth.watched.pulled()).toBe(0);
 
-    for (const { watched } of inFlight) watched.release();
-    for (const { answer } of inFlight) expect((await answer).status).toBe(201);
-    expect((await (await uploadOf(files[5]!, false)).answer).status).toBe(201);
-    expect(count(portal.sqlite, 'document_files')).toBe(5);
-  });
+      for (const { watched } of inFlight) watched.release();
+      for (const { answer } of inFlight) expect((await answer).status).toBe(201);
+      expect((await (await uploadOf(files[5]!, false)).answer).status).toBe(201);
+      expect(count(portal.sqlite, 'document_files')).toBe(5);
+    },
+  );
 
   test('a repeated upload of a stored file is still read and checked, and answers the first receipt', async () => {
     const portal = await createTestPortal();

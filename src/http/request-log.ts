@@ -48,7 +48,8 @@ export function requestLog<F extends Fetch>(fetch: F, options: RequestLogOptions
       options.write(
         options.format === 'json'
           ? JSON.stringify(entry)
-          : `${entry.time} ${entry.method} ${entry.path} ${entry.status} ${entry.ms.toFixed(1)} ms ${entry.principal ?? '-'}${requestId ? ` ${requestId}` : ''}`,
+          : `${entry.time} ${entry.method} ${entry.path} ${entry.status} ${entry.ms.toFixed(1)} ms ` +
+              `${entry.principal ?? '-'}${requestId ? ` ${requestId}` : ''}`,
       );
     }
   };

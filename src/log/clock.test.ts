@@ -57,9 +57,8 @@ describe('tick', () => {
 
   it('refuses to go on when a checkpoint was signed beyond the integrated leaves', async () => {
     const { portal, clock } = await manual();
-    await sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at) VALUES (99, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`.execute(
-      portal.db.kysely,
-    );
+    await sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at)
+      VALUES (99, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`.execute(portal.db.kysely);
     expect(await clock.tick()).toBeUndefined();
     expect((await state(portal)).integrity_failure).toBe('2 leaves are integrated, but a checkpoint of 99 was signed');
     expect(portal.deps.health.conditions()).toEqual([expect.objectContaining({ code: 'log-integrity-failed' })]);

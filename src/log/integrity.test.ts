@@ -66,8 +66,10 @@ describe('verifyLog', () => {
 
   it('finds an attestation without its leaf', async () => {
     const { portal, run } = await logOf5();
-    await run(sql`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
-      VALUES ('019ac1e2-0000-7000-8000-000000000099', 'urn:cbm:x', 'secretariat', 'k', 'x', '2026-11-27T09:00:00.000Z', 't', 'POST', '/', NULL, 't', x'', 'd')`);
+    await run(sql`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token,
+      method, path, content_type, request_token, body, body_sha256)
+      VALUES ('019ac1e2-0000-7000-8000-000000000099', 'urn:cbm:x', 'secretariat', 'k', 'x',
+        '2026-11-27T09:00:00.000Z', 't', 'POST', '/', NULL, 't', x'', 'd')`);
     expect(await finding(verifyLog(portal.db))).toBe(
       '6 attestations are stored but 5 leaves: every attestation has exactly one',
     );
@@ -89,10 +91,13 @@ describe('verifyLog', () => {
   it('finds a checkpoint signed beyond the integrated leaves', async () => {
     const { portal, run } = await logOf5();
     const token = 'token-5';
-    await run(sql`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
-      VALUES ('019ac1e2-0000-7000-8000-000000000005', 'urn:cbm:x', 'secretariat', 'k', 'x', '2026-11-27T09:00:00.000Z', ${token}, 'POST', '/', NULL, 't', x'', 'd')`);
+    await run(sql`INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token,
+      method, path, content_type, request_token, body, body_sha256)
+      VALUES ('019ac1e2-0000-7000-8000-000000000005', 'urn:cbm:x', 'secretariat', 'k', 'x',
+        '2026-11-27T09:00:00.000Z', ${token}, 'POST', '/', NULL, 't', x'', 'd')`);
     await run(
-      sql`INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (5, '019ac1e2-0000-7000-8000-000000000005', ${await leafHash(new TextEncoder().encode(token))})`,
+      sql`INSERT INTO log_leaves (idx, attestation_id, leaf_hash)
+        VALUES (5, '019ac1e2-0000-7000-8000-000000000005', ${await leafHash(new TextEncoder().encode(token))})`,
     );
     await run(
       sql`INSERT INTO log_checkpoints (size, root_hash, note, signed_at) VALUES (6, zeroblob(32), 'x', '2026-11-27T09:00:00.000Z')`,
@@ -120,7 +125,9 @@ describe('while the log is unsound', () => {
       code: LOG_INTEGRITY_FAILED,
       title: 'Log integrity check failed',
       detail:
-        'The portal found its log inconsistent with what it signed (a reason found here); it accepts no writes and signs no checkpoints until an operator restores a sound database. Reads, and the last signed checkpoint, are still served.',
+        'The portal found its log inconsistent with what it signed (a reason found here); it accepts no ' +
+        'writes and signs no checkpoints until an operator restores a sound database. Reads, and the last ' +
+        'signed checkpoint, are still served.',
     });
     expect((await at.get('/contacts')).status).toBe(200);
     expect((await portal.fetch(new Request(`${ORIGIN}/log/checkpoint`, { method: 'HEAD' }))).status).toBe(200);

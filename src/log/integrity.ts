@@ -208,7 +208,8 @@ export function logIntegrityFailure(deps: Pick<Deps, 'health'>) {
 }
 
 const refusalDetail = (reason: string) =>
-  `The portal found its log inconsistent with what it signed (${reason}); it accepts no writes and signs no checkpoints until an operator restores a sound database. Reads, and the last signed checkpoint, are still served.`;
+  `The portal found its log inconsistent with what it signed (${reason}); it accepts no writes and signs no ` +
+  `checkpoints until an operator restores a sound database. Reads, and the last signed checkpoint, are still served.`;
 
 /** 503 `log-integrity-failed`: what a write gets while the log is unsound. */
 export const logIntegrityProblem = (reason: string) =>
@@ -230,7 +231,8 @@ export function noteLogIntegrityFailure(deps: Pick<Deps, 'health' | 'clock' | 'l
   if (known?.detail === reason) return;
   deps.health.raise(LOG_INTEGRITY_FAILED, reason, deps.clock.now());
   deps.log(
-    `log integrity check failed: ${reason}. The portal stops signing checkpoints and refuses writes (503 ${LOG_INTEGRITY_FAILED}); see README "Log integrity".`,
+    `log integrity check failed: ${reason}. The portal stops signing checkpoints and refuses writes (503 ` +
+      `${LOG_INTEGRITY_FAILED}); see README "Log integrity".`,
   );
 }
 

@@ -29,7 +29,8 @@ async function referenceRoot(leaves: Hash[]): Promise<Hash> {
 /** Appends synthetic attestations and their leaves straight into the tables. */
 async function appendSynthetic(portal: TestPortal, from: number, count: number): Promise<Hash[]> {
   const insertAttestation = portal.sqlite.prepare(
-    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
+    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+      content_type, request_token, body, body_sha256)
      VALUES (?, ?, 'secretariat', 'k', 'synthetic', '2026-11-27T09:00:00.000Z', ?, 'POST', '/', NULL, 't', x'', 'd')`,
   );
   const insertLeaf = portal.sqlite.prepare('INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (?, ?, ?)');

@@ -97,7 +97,8 @@ describe('GET /log/entries', () => {
     const { portal, at } = await logOf5();
     // 260 synthetic leaves, integrated by the clock.
     const attestation = portal.sqlite.prepare(
-      `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
+      `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+        content_type, request_token, body, body_sha256)
        VALUES (?, ?, 'secretariat', 'k', 'synthetic', '2026-11-27T09:00:00.000Z', ?, 'POST', '/', NULL, 't', x'', 'd')`,
     );
     const leaf = portal.sqlite.prepare('INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (?, ?, ?)');

@@ -150,7 +150,8 @@ export async function backup(
     const missing = [...facts.namedBlobs].filter((digest) => !copied.has(digest));
     if (missing.length)
       throw new StartupError(
-        `the database names ${missing.length} blob(s) the blob store does not hold intact, e.g. ${missing[0]}: the backup would be incomplete`,
+        `the database names ${missing.length} blob(s) the blob store does not hold intact, e.g. ` +
+          `${missing[0]}: the backup would be incomplete`,
       );
 
     const keyPath = join(dataDir, PORTAL_KEY_FILE);

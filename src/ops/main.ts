@@ -54,7 +54,8 @@ async function run(argv: string[]): Promise<number> {
       const checkpoint = manifest.log.checkpoint;
       console.log(`backed up ${dataDir} to ${resolve(argument)}`);
       console.log(
-        `  log: ${manifest.log.size} entries; latest checkpoint: ${checkpoint ? `size ${checkpoint.size}, root ${checkpoint.root}` : 'none'}`,
+        `  log: ${manifest.log.size} entries; latest checkpoint: ` +
+          (checkpoint ? `size ${checkpoint.size}, root ${checkpoint.root}` : 'none'),
       );
       console.log(
         `  blobs: ${manifest.blobs.count} (${manifest.blobs.bytes} bytes); database ${manifest.database.bytes} bytes`,
@@ -91,12 +92,15 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       const consequences =
-        `  ${result.attestations} attestation(s) carry iss ${result.previous ?? '(none)'} and ${result.checkpoints} checkpoint(s) its origin line;\n` +
-        '  checkpoints and attestations from now on carry the new origin. Partners verify old and new against the portal keys they pinned,\n' +
+        `  ${result.attestations} attestation(s) carry iss ${result.previous ?? '(none)'} and ` +
+        `${result.checkpoints} checkpoint(s) its origin line;\n` +
+        '  checkpoints and attestations from now on carry the new origin. Partners verify old and new against ' +
+        'the portal keys they pinned,\n' +
         '  but must accept the new origin (cbm init against the new origin).';
       if (!result.changed) {
         console.error(
-          `cbm-portal: would change the public origin of ${dataDir} from ${result.previous} to ${argument}:\n${consequences}\n  Run again with --confirm to do it.`,
+          `cbm-portal: would change the public origin of ${dataDir} from ${result.previous} to ` +
+            `${argument}:\n${consequences}\n  Run again with --confirm to do it.`,
         );
         return 1;
       }

@@ -161,8 +161,10 @@ export async function restore(source: string, dataDir: string, options: RestoreO
         if (root === checkpoint.root) continue;
         forks.push(
           root === undefined
-            ? `${checkpoint.source} published a checkpoint of size ${checkpoint.size} (root ${checkpoint.root}), but the backup holds only ${facts.size} log entries`
-            : `${checkpoint.source} published a checkpoint of size ${checkpoint.size} with root ${checkpoint.root}, but the backup's first ${checkpoint.size} entries have root ${root}: it is another history`,
+            ? `${checkpoint.source} published a checkpoint of size ${checkpoint.size} (root ` +
+                `${checkpoint.root}), but the backup holds only ${facts.size} log entries`
+            : `${checkpoint.source} published a checkpoint of size ${checkpoint.size} with root ` +
+                `${checkpoint.root}, but the backup's first ${checkpoint.size} entries have root ${root}: it is another history`,
         );
       }
     } finally {

@@ -446,81 +446,85 @@ describe('principals: keys', () => {
     expect(count(portal.sqlite, 'attestations')).toBe(attestations);
   });
 
-  it("names each key's registration and revocation attestations; the Secretariat's first key has none and is served with the JWKS", async () => {
-    const portal = await createTestPortal();
-    await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
-    const first = await generateSigningKey();
-    const registered = (await (
-      await portal.secretariat.post('/principals/AT/keys', { jwk: first.publicJwk, scopes: ['read'] })
-    ).json()) as Written<KeyBody>;
-    expect(registered.data).toMatchObject({
-      registration_attestation_id: registered.attestation.id,
-      revocation_attestation_id: null,
-    });
-    const second = await generateSigningKey();
-    const rotated = (await (
-      await portal.secretariat.post(`/principals/AT/keys/${first.kid}/rotate`, { jwk: second.publicJwk })
-    ).json()) as Written<KeyBody>;
-    expect(rotated.data).toMatchObject({
-      kid: second.kid,
-      registration_attestation_id: rotated.attestation.id,
-      revocation_attestation_id: null,
-    });
-    const revoked = (await (
-      await portal.secretariat.post(`/principals/AT/keys/${first.kid}/revoke`, { reason: 'superseded' })
-    ).json()) as Written<KeyBody>;
-    expect(revoked.data).toMatchObject({
-      registration_attestation_id: registered.attestation.id,
-      revocation_attestation_id: revoked.attestation.id,
-    });
+  it(
+    "names each key's registration and revocation attestations; the Secretariat's first key has none and is " +
+      'served with the JWKS',
+    async () => {
+      const portal = await createTestPortal();
+      await portal.secretariat.post('/principals', { id: 'AT', name: 'Austria' });
+      const first = await generateSigningKey();
+      const registered = (await (
+        await portal.secretariat.post('/principals/AT/keys', { jwk: first.publicJwk, scopes: ['read'] })
+      ).json()) as Written<KeyBody>;
+      expect(registered.data).toMatchObject({
+        registration_attestation_id: registered.attestation.id,
+        revocation_attestation_id: null,
+      });
+      const second = await generateSigningKey();
+      const rotated = (await (
+        await portal.secretariat.post(`/principals/AT/keys/${first.kid}/rotate`, { jwk: second.publicJwk })
+      ).json()) as Written<KeyBody>;
+      expect(rotated.data).toMatchObject({
+        kid: second.kid,
+        registration_attestation_id: rotated.attestation.id,
+        revocation_attestation_id: null,
+      });
+      const revoked = (await (
+        await portal.secretariat.post(`/principals/AT/keys/${first.kid}/revoke`, { reason: 'superseded' })
+      ).json()) as Written<KeyBody>;
+      expect(revoked.data).toMatchObject({
+        registration_attestation_id: registered.attestation.id,
+        revocation_attestation_id: revoked.attestation.id,
+      });
 
-    const listed = (await (await portal.secretariat.get('/principals/AT/keys?status=all')).json()) as {
-      items: KeyBody[];
-    };
-    expect(
-      listed.items.map((key) => [key.kid, key.registration_attestation_id, key.revocation_attestation_id]),
-    ).toEqual(
-      expect.arrayContaining([
-        [first.kid, registered.attestation.id, revoked.attestation.id],
-        [second.kid, rotated.attestation.id, null],
-      ]),
-    );
-    // The revocation stays visible even if the row is edited behind the portal's back: it is read from the log's attestation.
-    portal.sqlite.prepare('UPDATE principal_keys SET revoked_at = NULL WHERE kid = ?').run(first.kid);
-    const edited = (await (await portal.secretariat.get(`/principals/AT/keys/${first.kid}`)).json()) as KeyBody;
-    expect(edited).toMatchObject({ status: 'active', revocation_attestation_id: revoked.attestation.id });
+      const listed = (await (await portal.secretariat.get('/principals/AT/keys?status=all')).json()) as {
+        items: KeyBody[];
+      };
+      expect(
+        listed.items.map((key) => [key.kid, key.registration_attestation_id, key.revocation_attestation_id]),
+      ).toEqual(
+        expect.arrayContaining([
+          [first.kid, registered.attestation.id, revoked.attestation.id],
+          [second.kid, rotated.attestation.id, null],
+        ]),
+      );
+      // The revocation stays visible even if the row is edited behind the portal's back: it is read from the log's attestation.
+      portal.sqlite.prepare('UPDATE principal_keys SET revoked_at = NULL WHERE kid = ?').run(first.kid);
+      const edited = (await (await portal.secretariat.get(`/principals/AT/keys/${first.kid}`)).json()) as KeyBody;
+      expect(edited).toMatchObject({ status: 'active', revocation_attestation_id: revoked.attestation.id });
 
-    const secretariatKey = (await (
-      await portal.secretariat.get(`/principals/secretariat/keys/${portal.secretariat.kid}`)
-    ).json()) as KeyBody;
-    expect(secretariatKey).toMatchObject({ registration_attestation_id: null, revocation_attestation_id: null });
-    const jwks = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as {
-      keys: JWK[];
-      secretariat_keys: JWK[];
-    };
-    expect(jwks.secretariat_keys).toEqual([
-      expect.objectContaining({
-        kty: 'OKP',
-        crv: 'Ed25519',
-        x: portal.secretariat.publicJwk.x,
-        kid: portal.secretariat.kid,
-      }),
-    ]);
-    // A Secretariat key registered later is proven by its attestation, so it is no anchor.
-    const spare = await generateSigningKey();
-    expect(
-      (
-        await portal.secretariat.post('/principals/secretariat/keys', {
-          jwk: spare.publicJwk,
-          scopes: ['read', 'principals:write'],
-        })
-      ).status,
-    ).toBe(201);
-    const again = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as {
-      secretariat_keys: JWK[];
-    };
-    expect(again.secretariat_keys.map((key) => key.kid)).toEqual([portal.secretariat.kid]);
-  });
+      const secretariatKey = (await (
+        await portal.secretariat.get(`/principals/secretariat/keys/${portal.secretariat.kid}`)
+      ).json()) as KeyBody;
+      expect(secretariatKey).toMatchObject({ registration_attestation_id: null, revocation_attestation_id: null });
+      const jwks = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as {
+        keys: JWK[];
+        secretariat_keys: JWK[];
+      };
+      expect(jwks.secretariat_keys).toEqual([
+        expect.objectContaining({
+          kty: 'OKP',
+          crv: 'Ed25519',
+          x: portal.secretariat.publicJwk.x,
+          kid: portal.secretariat.kid,
+        }),
+      ]);
+      // A Secretariat key registered later is proven by its attestation, so it is no anchor.
+      const spare = await generateSigningKey();
+      expect(
+        (
+          await portal.secretariat.post('/principals/secretariat/keys', {
+            jwk: spare.publicJwk,
+            scopes: ['read', 'principals:write'],
+          })
+        ).status,
+      ).toBe(201);
+      const again = (await (await portal.fetch(new Request(`${ORIGIN}/.well-known/jwks.json`))).json()) as {
+        secretariat_keys: JWK[];
+      };
+      expect(again.secretariat_keys.map((key) => key.kid)).toEqual([portal.secretariat.kid]);
+    },
+  );
 
   it("refuses to revoke the Secretariat's last key, and allows it once another key exists", async () => {
     const portal = await createTestPortal();

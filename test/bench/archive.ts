@@ -107,7 +107,8 @@ try {
   const verifySeconds = seconds(started);
   clearInterval(sample);
   console.log(
-    `  export (${result.records.toLocaleString('en')} records, ${result.keys} key proofs, checkpoint of ${head.size.toLocaleString('en')} cosigned by 3): ${exportSeconds} s`,
+    `  export (${result.records.toLocaleString('en')} records, ${result.keys} key proofs, checkpoint of ` +
+      `${head.size.toLocaleString('en')} cosigned by 3): ${exportSeconds} s`,
   );
   console.log(`  archive: ${(bytes / MB).toFixed(1)} MB, ${Math.round(bytes / result.records)} bytes per record`);
   console.log(

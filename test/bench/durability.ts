@@ -99,7 +99,9 @@ async function main(): Promise<number> {
         rounds[synchronous].push(measured);
         const trouble = measured.non2xx + measured.errors + measured.timeouts;
         log(
-          `  round ${round + 1} ${synchronous.padEnd(6)} ${measured.rps.toFixed(0)} writes/s, p50 ${measured.latencyMs.p50.toFixed(2)} ms, p99 ${measured.latencyMs.p99.toFixed(2)} ms${trouble ? `  !! ${trouble} failed` : ''}`,
+          `  round ${round + 1} ${synchronous.padEnd(6)} ${measured.rps.toFixed(0)} writes/s, p50 ` +
+            `${measured.latencyMs.p50.toFixed(2)} ms, p99 ${measured.latencyMs.p99.toFixed(2)} ` +
+            `ms${trouble ? `  !! ${trouble} failed` : ''}`,
         );
       }
     }
@@ -111,14 +113,28 @@ async function main(): Promise<number> {
       `  FULL ${full.toFixed(0)} writes/s, NORMAL ${normal.toFixed(0)} writes/s (means of ${settings.rounds} rounds)`,
     );
     log(
-      `  info  writes/s with synchronous=FULL ÷ with NORMAL: ${ratio.toFixed(3)} (durability against power loss costs ${((1 - ratio) * 100).toFixed(0)}% of write throughput here)`,
+      `  info  writes/s with synchronous=FULL ÷ with NORMAL: ${ratio.toFixed(3)} (durability against power ` +
+        `loss costs ${((1 - ratio) * 100).toFixed(0)}% of write throughput here)`,
     );
     const failed = [...rounds.FULL, ...rounds.NORMAL].some((m) => m.non2xx + m.errors + m.timeouts > 0 || m.ok === 0);
     const resultsDir = join(REPO_ROOT, 'test/bench/results');
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(
       join(resultsDir, 'durability.json'),
-      `${JSON.stringify({ startedAt: new Date().toISOString(), settings, fileSystem: fileSystemOf(dataRoot), full, normal, ratio, rounds, valid: !failed }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          startedAt: new Date().toISOString(),
+          settings,
+          fileSystem: fileSystemOf(dataRoot),
+          full,
+          normal,
+          ratio,
+          rounds,
+          valid: !failed,
+        },
+        null,
+        2,
+      )}\n`,
     );
     if (failed) log('!! some writes failed: the figures are not a valid measurement');
     return failed ? 1 : 0;

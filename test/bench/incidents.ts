@@ -302,7 +302,8 @@ async function fill(portal: RunningPortal, states: BenchState[]) {
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const counts = sqlite
     .prepare(
-      'SELECT (SELECT count(*) FROM incidents) AS incidents, (SELECT count(*) FROM attestations) AS attestations, (SELECT max(seq) FROM attestations) AS max_seq',
+      'SELECT (SELECT count(*) FROM incidents) AS incidents, (SELECT count(*) FROM attestations) AS ' +
+        'attestations, (SELECT max(seq) FROM attestations) AS max_seq',
     )
     .get() as {
     incidents: number;
@@ -488,14 +489,17 @@ function storage(dataDir: string) {
       keyBytes0004: (() => {
         const before = new BetterSqlite3(':memory:');
         try {
-          before.exec(`CREATE TABLE idempotency_keys (principal_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL, attestation_id TEXT NOT NULL, response_status INTEGER NOT NULL, response_headers TEXT NOT NULL, response_body TEXT NOT NULL,
+          before.exec(`CREATE TABLE idempotency_keys (principal_id TEXT NOT NULL, key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL, created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL, attestation_id TEXT NOT NULL, response_status INTEGER NOT NULL,
+              response_headers TEXT NOT NULL, response_body TEXT NOT NULL,
             PRIMARY KEY (principal_id, key)) WITHOUT ROWID;
             CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);`);
           const insert = before.prepare('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
           const rows = sqlite
             .prepare(
-              'SELECT k.principal_id, k.key, k.fingerprint, k.expires_at, k.attestation_id, k.status, k.headers, k.data, a.token FROM idempotency_keys k JOIN attestations a ON a.id = k.attestation_id',
+              'SELECT k.principal_id, k.key, k.fingerprint, k.expires_at, k.attestation_id, k.status, ' +
+                'k.headers, k.data, a.token FROM idempotency_keys k JOIN attestations a ON a.id = k.attestation_id',
             )
             .all() as {
             principal_id: string;
@@ -510,7 +514,12 @@ function storage(dataDir: string) {
           }[];
           before.transaction(() => {
             for (const row of rows) {
-              const body = `{"data":${row.data},"attestation":${JSON.stringify({ id: row.attestation_id, token: row.token, href: `/attestations/${row.attestation_id}` })}}`;
+              const attestation = {
+                id: row.attestation_id,
+                token: row.token,
+                href: `/attestations/${row.attestation_id}`,
+              };
+              const body = `{"data":${row.data},"attestation":${JSON.stringify(attestation)}}`;
               insert.run(
                 row.principal_id,
                 row.key,
@@ -542,7 +551,8 @@ function storage(dataDir: string) {
 
 async function main(): Promise<number> {
   log(
-    `\n== Incidents (real server over loopback; ${settings.incidents.toLocaleString('en')} incidents filled in process through the server's code)`,
+    `\n== Incidents (real server over loopback; ${settings.incidents.toLocaleString('en')} incidents filled ` +
+      `in process through the server's code)`,
   );
   log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
   let portal: RunningPortal | null = null;
@@ -555,7 +565,9 @@ async function main(): Promise<number> {
 
     const filled = await fill(portal, states);
     log(
-      `filled ${filled.incidents.toLocaleString('en')} incidents (${filled.attestations.toLocaleString('en')} attestations, log of ${filled.logSize.toLocaleString('en')} leaves) in ${fmt(filled.fillSeconds, 1)} s, integrated the log in ${fmt(filled.integrateSeconds, 1)} s`,
+      `filled ${filled.incidents.toLocaleString('en')} incidents (${filled.attestations.toLocaleString('en')} ` +
+        `attestations, log of ${filled.logSize.toLocaleString('en')} leaves) in ${fmt(filled.fillSeconds, 1)} s, ` +
+        `integrated the log in ${fmt(filled.integrateSeconds, 1)} s`,
     );
 
     // The end of the feed: a cursor 4 pages' worth of entries before the last one.
@@ -575,15 +587,19 @@ async function main(): Promise<number> {
       const ratio = Math.max(feed.end.p50 / feed.start.p50, feed.start.p50 / feed.end.p50);
       feeds.push({ reader: name, ...feed, ratio, pass: ratio <= 2 });
       log(
-        `feed page (GET /feed?limit=${FEED_PAGE}) as ${name}: start p50 ${fmt(feed.start.p50)} ms, p99 ${fmt(feed.start.p99)} ms (${feed.start.items} items); end p50 ${fmt(feed.end.p50)} ms, p99 ${fmt(feed.end.p99)} ms (${feed.end.items} items)`,
+        `feed page (GET /feed?limit=${FEED_PAGE}) as ${name}: start p50 ${fmt(feed.start.p50)} ms, p99 ` +
+          `${fmt(feed.start.p99)} ms (${feed.start.items} items); end p50 ${fmt(feed.end.p50)} ms, p99 ` +
+          `${fmt(feed.end.p99)} ms (${feed.end.items} items)`,
       );
       log(
-        `  ${ratio <= 2 ? 'PASS' : 'MISS'}  end vs start of ${filled.incidents.toLocaleString('en')} incidents: ${fmt(ratio)}x (target within 2x)`,
+        `  ${ratio <= 2 ? 'PASS' : 'MISS'}  end vs start of ${filled.incidents.toLocaleString('en')} ` +
+          `incidents: ${fmt(ratio)}x (target within 2x)`,
       );
     }
 
     log(
-      `incident creation: POST /incidents, ${settings.connections} connections, ${settings.seconds} s (+${settings.warmupSeconds} s warm-up) ...`,
+      `incident creation: POST /incidents, ${settings.connections} connections, ${settings.seconds} s ` +
+        `(+${settings.warmupSeconds} s warm-up) ...`,
     );
     const beforeCreates = storage(portal.dataDir);
     const withKey = await measureCreates(portal.origin, states, true);
@@ -595,7 +611,9 @@ async function main(): Promise<number> {
       ['without (same run)', withoutKey],
     ] as const) {
       log(
-        `  ${name}: ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms (${m.ok} created${m.failed ? `, !! ${m.failed} failed ${JSON.stringify(m.statuses)}` : ''}${m.onTheFly ? `, ${m.onTheFly} signed on the fly` : ''})`,
+        `  ${name}: ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms (${m.ok} ` +
+          `created${m.failed ? `, !! ${m.failed} failed ${JSON.stringify(m.statuses)}` : ''}` +
+          `${m.onTheFly ? `, ${m.onTheFly} signed on the fly` : ''})`,
       );
       for (const error of m.errors) log(`    e.g. ${error}`);
     }
@@ -612,10 +630,12 @@ async function main(): Promise<number> {
       perAttestation: afterWithoutKey.attestationBytes / Math.max(1, afterWithoutKey.attestations),
     };
     log(
-      `storage: ${fmt(bytes.withKey, 0)} bytes per write with Idempotency-Key, ${fmt(bytes.withoutKey, 0)} without (database growth per stored write, page_count - freelist_count)`,
+      `storage: ${fmt(bytes.withKey, 0)} bytes per write with Idempotency-Key, ${fmt(bytes.withoutKey, 0)} ` +
+        `without (database growth per stored write, page_count - freelist_count)`,
     );
     log(
-      `  an Idempotency-Key takes ${fmt(bytes.perKey, 0)} bytes (table and indexes, dbstat; ${afterWithoutKey.keys.toLocaleString('en')} keys); ` +
+      `  an Idempotency-Key takes ${fmt(bytes.perKey, 0)} bytes (table and indexes, dbstat; ` +
+        `${afterWithoutKey.keys.toLocaleString('en')} keys); ` +
         `the same keys as 0004 stored them: ${fmt(bytes.perKey0004, 0)} bytes; an attestation row: ${fmt(bytes.perAttestation, 0)} bytes`,
     );
 
@@ -624,7 +644,11 @@ async function main(): Promise<number> {
     const out = join(resultsDir, 'incidents.json');
     writeFileSync(
       out,
-      `${JSON.stringify({ startedAt: new Date().toISOString(), settings, filled, feeds, creates: { withKey, withoutKey }, bytes }, null, 2)}\n`,
+      `${JSON.stringify(
+        { startedAt: new Date().toISOString(), settings, filled, feeds, creates: { withKey, withoutKey }, bytes },
+        null,
+        2,
+      )}\n`,
     );
     log(`results: ${out}`);
     return withKey.failed + withoutKey.failed > 0 || withKey.ok === 0 ? 1 : 0;

@@ -73,6 +73,7 @@ for (const [name, operationId, text] of bodies) {
   const p = Math.min(...parse);
   const b = Math.min(...both);
   console.log(
-    `${name} (${(text.length / 1024).toFixed(1)} KiB): JSON.parse ${p.toFixed(1)} µs; scan + parse ${b.toFixed(1)} µs (x${(b / p).toFixed(2)})`,
+    `${name} (${(text.length / 1024).toFixed(1)} KiB): JSON.parse ${p.toFixed(1)} µs; scan + parse ` +
+      `${b.toFixed(1)} µs (x${(b / p).toFixed(2)})`,
   );
 }

@@ -49,7 +49,8 @@ try {
   const clock = fixedClock('2026-11-27T09:00:00.000Z');
 
   const insertAttestation = sqlite.prepare(
-    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
+    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+      content_type, request_token, body, body_sha256)
      VALUES (?, ?, 'AT', 'k', 'createIncident', '2026-11-27T09:00:00.000Z', ?, 'POST', '/incidents', 'application/json', 't', x'', 'd')`,
   );
   const insertLeaf = sqlite.prepare('INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (?, ?, ?)');
@@ -80,7 +81,8 @@ try {
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const fileMb = statSync(join(dir, 'portal.sqlite')).size / MB;
   console.log(
-    `filled, integrated and signed ${CHECKPOINTS.toLocaleString('en')} checkpoints along the way in ${((performance.now() - started) / 1000).toFixed(1)} s (database ${fileMb.toFixed(0)} MB)`,
+    `filled, integrated and signed ${CHECKPOINTS.toLocaleString('en')} checkpoints along the way in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s (database ${fileMb.toFixed(0)} MB)`,
   );
 
   // The full check, with memory sampled while it runs (it yields between pages).
@@ -100,9 +102,12 @@ try {
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   console.log(
-    `full check: ${result.leaves.toLocaleString('en')} leaves, ${result.nodes.toLocaleString('en')} subtree hashes, ${result.checkpoints.toLocaleString('en')} checkpoints re-derived in ${seconds.toFixed(2)} s ` +
-      `(${(result.leaves / seconds / 1000).toFixed(0)}k leaves/s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, less sensitive than wall time to other load on the machine); ` +
-      `memory above the level before: peak RSS +${((peakRss - base.rss) / MB).toFixed(1)} MB, peak heap +${((peakHeap - base.heapUsed) / MB).toFixed(1)} MB`,
+    `full check: ${result.leaves.toLocaleString('en')} leaves, ${result.nodes.toLocaleString('en')} subtree ` +
+      `hashes, ${result.checkpoints.toLocaleString('en')} checkpoints re-derived in ${seconds.toFixed(2)} s ` +
+      `(${(result.leaves / seconds / 1000).toFixed(0)}k leaves/s; CPU ` +
+      `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, less sensitive than wall time to other load on the machine); ` +
+      `memory above the level before: peak RSS +${((peakRss - base.rss) / MB).toFixed(1)} MB, peak heap ` +
+      `+${((peakHeap - base.heapUsed) / MB).toFixed(1)} MB`,
   );
 
   // One write's worth of growth, then the log clock's tick at this size.
@@ -125,7 +130,8 @@ try {
   }
   ticks.sort((a, b) => a - b);
   console.log(
-    `log clock tick after one write at this size (integrate + check the leaf, re-derive the last root from stored hashes, sign): p50 ${ticks[10]!.toFixed(2)} ms, max ${ticks[19]!.toFixed(2)} ms`,
+    `log clock tick after one write at this size (integrate + check the leaf, re-derive the last root from ` +
+      `stored hashes, sign): p50 ${ticks[10]!.toFixed(2)} ms, max ${ticks[19]!.toFixed(2)} ms`,
   );
   sqlite.close();
 } finally {

@@ -78,7 +78,8 @@ async function filledLog(dir: string, size: number) {
   const { sqlite, db } = freshDb(dir, `log-${size}.sqlite`);
   sqlite.pragma('foreign_keys = OFF');
   const insertAttestation = sqlite.prepare(
-    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
+    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+      content_type, request_token, body, body_sha256)
      VALUES (?, ?, 'secretariat', 'k', 'bench', '2026-11-27T09:00:00.000Z', ?, 'POST', '/', NULL, 't', x'', 'd')`,
   );
   const insertLeaf = sqlite.prepare('INSERT INTO log_leaves (idx, attestation_id, leaf_hash) VALUES (?, ?, ?)');
@@ -136,7 +137,8 @@ try {
   const baseline = await appendRate(dir, false);
   const withLog = await appendRate(dir, true);
   console.log(
-    `append: ${withLog.toFixed(0)} appends/s with leaf + integration; ${baseline.toFixed(0)} commits/s without the log (ratio ${(withLog / baseline).toFixed(2)})`,
+    `append: ${withLog.toFixed(0)} appends/s with leaf + integration; ${baseline.toFixed(0)} commits/s ` +
+      `without the log (ratio ${(withLog / baseline).toFixed(2)})`,
   );
 
   // Both logs are built first and their proofs timed in alternating rounds, so warm-up,
@@ -146,7 +148,8 @@ try {
     const log = await filledLog(dir, size);
     const count = await sql<{ n: number }>`SELECT count(*) AS n FROM log_nodes`.execute(log.db.kysely);
     console.log(
-      `log of ${size.toLocaleString('en')} entries: filled in ${log.fillSeconds.toFixed(1)} s, integrated in ${log.integrateSeconds.toFixed(1)} s (${count.rows[0]!.n} subtree hashes stored)`,
+      `log of ${size.toLocaleString('en')} entries: filled in ${log.fillSeconds.toFixed(1)} s, integrated in ` +
+        `${log.integrateSeconds.toFixed(1)} s (${count.rows[0]!.n} subtree hashes stored)`,
     );
     logs.set(size, log);
   }
@@ -164,7 +167,9 @@ try {
     };
     const r = results[size]!;
     console.log(
-      `  ${size.toLocaleString('en')} entries: inclusion proof p50 ${r.inclusion.p50.toFixed(3)} ms, p99 ${r.inclusion.p99.toFixed(3)} ms; consistency proof p50 ${r.consistency.p50.toFixed(3)} ms, p99 ${r.consistency.p99.toFixed(3)} ms (median of 5 alternating rounds)`,
+      `  ${size.toLocaleString('en')} entries: inclusion proof p50 ${r.inclusion.p50.toFixed(3)} ms, p99 ` +
+        `${r.inclusion.p99.toFixed(3)} ms; consistency proof p50 ${r.consistency.p50.toFixed(3)} ms, p99 ` +
+        `${r.consistency.p99.toFixed(3)} ms (median of 5 alternating rounds)`,
     );
     log.sqlite.close();
   }

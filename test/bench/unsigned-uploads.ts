@@ -95,10 +95,12 @@ async function main() {
     const slowest = Math.max(...answers.map((answer) => answer.ms));
     console.log(`portal at ${ROOT}`);
     console.log(
-      `${UPLOADS} concurrent unsigned ${SIZE / 1024 / 1024} MiB PUTs: status ${statuses}; slowest answer ${slowest.toFixed(0)} ms; all sent in ${allMs.toFixed(0)} ms`,
+      `${UPLOADS} concurrent unsigned ${SIZE / 1024 / 1024} MiB PUTs: status ${statuses}; slowest answer ` +
+        `${slowest.toFixed(0)} ms; all sent in ${allMs.toFixed(0)} ms`,
     );
     console.log(
-      `server RSS: before ${before.rssMiB.toFixed(0)} MiB, peak sampled ${peak.toFixed(0)} MiB (VmHWM ${after.peakMiB.toFixed(0)} MiB), after ${after.rssMiB.toFixed(0)} MiB`,
+      `server RSS: before ${before.rssMiB.toFixed(0)} MiB, peak sampled ${peak.toFixed(0)} MiB (VmHWM ` +
+        `${after.peakMiB.toFixed(0)} MiB), after ${after.rssMiB.toFixed(0)} MiB`,
     );
   } finally {
     child.kill('SIGTERM');

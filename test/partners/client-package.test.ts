@@ -79,8 +79,17 @@ import { createRequestSigner, generateSigningKey, assertSafePublicJwk, thumbprin
 const file = JSON.parse(readFileSync(${JSON.stringify(vectorsPath)}, 'utf8'));
 const results = [];
 for (const vector of file.vectors) {
-  const signer = await createRequestSigner({ principal: file.key.principal, privateJwk: file.key.private_jwk, audience: file.portal.aud, now: () => new Date(vector.claims.iat * 1000), lifetimeSeconds: vector.claims.exp - vector.claims.iat });
-  const token = await signer.signWith({ method: vector.request.method, pathAndQuery: vector.request.target, body: vector.request.body_utf8 ?? undefined }, { claims: { jti: vector.claims.jti } });
+  const signer = await createRequestSigner({
+    principal: file.key.principal,
+    privateJwk: file.key.private_jwk,
+    audience: file.portal.aud,
+    now: () => new Date(vector.claims.iat * 1000),
+    lifetimeSeconds: vector.claims.exp - vector.claims.iat,
+  });
+  const token = await signer.signWith(
+    { method: vector.request.method, pathAndQuery: vector.request.target, body: vector.request.body_utf8 ?? undefined },
+    { claims: { jti: vector.claims.jti } },
+  );
   results.push(token === vector.expected.token);
 }
 const key = await generateSigningKey();
@@ -99,7 +108,15 @@ console.log(JSON.stringify({ results, kid: key.kid === (await thumbprint(key.pub
       join(project, 'use.ts'),
       `import { createPortalClient, ok, type Schemas } from '@cbm-portal/client';
 const portal = await createPortalClient({ baseUrl: 'https://cbm.example.org' });
-const contact: Schemas['ContactInput'] = { role: 'technical', name: 'A', organisation: 'B', email: 'a@b.example', phone_24x7: '+4315056416', languages: ['en'], time_zone: 'Europe/Vienna' };
+const contact: Schemas['ContactInput'] = {
+  role: 'technical',
+  name: 'A',
+  organisation: 'B',
+  email: 'a@b.example',
+  phone_24x7: '+4315056416',
+  languages: ['en'],
+  time_zone: 'Europe/Vienna',
+};
 export const call = () => ok(portal.POST('/contacts', { body: contact }));
 `,
     );

@@ -96,7 +96,8 @@ beforeAll(async () => {
   writeFileSync(join(OUT, 'openapi.yaml'), contract);
   writeFileSync(
     join(OUT, 'orval.config.cjs'),
-    `module.exports = { portal: { input: { target: './openapi.yaml' }, output: { target: './orval/portal.ts', client: 'axios-functions', mode: 'single' } } };\n`,
+    `module.exports = { portal: { input: { target: './openapi.yaml' }, output: { target: './orval/portal.ts', ` +
+      `client: 'axios-functions', mode: 'single' } } };\n`,
   );
   writeFileSync(
     join(OUT, 'tsconfig.json'),
@@ -148,29 +149,33 @@ const partner = async (file: string, name: string) =>
   ((await import(pathToFileURL(join(ROOT, 'test/partners', file)).href)) as Record<string, Scenario>)[name]!;
 
 describe('clients generated from the contract by third-party generators', () => {
-  test('@hey-api/openapi-ts (fetch client): signed reads and writes, a file up and down byte-identical, the checkpoint as text', async () => {
-    const heyApiPartner = await partner('hey-api.partner.ts', 'heyApiPartner');
-    const bytes = fileBytes('hey-api');
-    const result = await heyApiPartner(
-      portal.origin,
-      signedFetch(signer) as typeof fetch,
-      contact,
-      await documentInput('hey-api', bytes),
-      bytes,
-    );
+  test(
+    '@hey-api/openapi-ts (fetch client): signed reads and writes, a file up and down byte-identical, the ' +
+      'checkpoint as text',
+    async () => {
+      const heyApiPartner = await partner('hey-api.partner.ts', 'heyApiPartner');
+      const bytes = fileBytes('hey-api');
+      const result = await heyApiPartner(
+        portal.origin,
+        signedFetch(signer) as typeof fetch,
+        contact,
+        await documentInput('hey-api', bytes),
+        bytes,
+      );
 
-    expect(result.directory).toMatchObject({ status: 200, items: 0 });
-    expect(result.published.status).toBe(201);
-    expect(result.published.contact).toMatchObject({ state: 'AT', version: 1, name: 'Anna Berger' });
-    expect(result.published.token?.split('.')).toHaveLength(3);
-    expect(result.directory.after).toEqual([result.published.contact?.id]);
-    expect(result.declared.status).toBe(201);
-    expect(result.uploaded).toEqual({ status: 201, available: true, error: undefined });
-    expect(result.downloaded).toMatchObject({ status: 200, isBlob: true, reprDigest: await reprDigest(bytes) });
-    expect(result.downloaded.bytes).toEqual(bytes);
-    expect(result.checkpoint.status).toBe(200);
-    expect(result.checkpoint.text).toMatch(CHECKPOINT());
-  });
+      expect(result.directory).toMatchObject({ status: 200, items: 0 });
+      expect(result.published.status).toBe(201);
+      expect(result.published.contact).toMatchObject({ state: 'AT', version: 1, name: 'Anna Berger' });
+      expect(result.published.token?.split('.')).toHaveLength(3);
+      expect(result.directory.after).toEqual([result.published.contact?.id]);
+      expect(result.declared.status).toBe(201);
+      expect(result.uploaded).toEqual({ status: 201, available: true, error: undefined });
+      expect(result.downloaded).toMatchObject({ status: 200, isBlob: true, reprDigest: await reprDigest(bytes) });
+      expect(result.downloaded.bytes).toEqual(bytes);
+      expect(result.checkpoint.status).toBe(200);
+      expect(result.checkpoint.text).toMatch(CHECKPOINT());
+    },
+  );
 
   test('orval (axios client): signed reads and writes, a file up and down byte-identical, the checkpoint as text', async () => {
     const orvalPartner = await partner('orval.partner.ts', 'orvalPartner');

@@ -52,7 +52,8 @@ function signInPython(requests: ToSign[]): string[] {
     'import json, sys',
     'from cbm_sign import sign_request',
     'for r in json.load(sys.stdin):',
-    "    print(sign_request(r['jwk'], r['principal'], r['audience'], r['method'], r['target'], r['body'], now=r['now'], lifetime=r.get('lifetime') or 120, jti=r.get('jti')))",
+    "    print(sign_request(r['jwk'], r['principal'], r['audience'], r['method'], r['target'], r['body'], " +
+      "now=r['now'], lifetime=r.get('lifetime') or 120, jti=r.get('jti')))",
   ].join('\n');
   const run = spawnSync('python3', ['-c', script], {
     cwd: join(ROOT, 'clients/python'),

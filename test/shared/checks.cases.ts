@@ -143,7 +143,8 @@ export function checksSuite(runtime: string, makePortal: MakePortal) {
         attestation: { id: string };
       };
       const insert = (contact: string) =>
-        sql`INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at, response_seconds, late, note, attestation_id)
+        sql`INSERT INTO check_acknowledgements (check_id, state_id, contact_id, acknowledged_at,
+          response_seconds, late, note, attestation_id)
           VALUES (${check.id}, 'AT', ${contact}, ${START}, 0, 0, NULL, ${attestation.id})`.compile(portal.db.kysely);
       const refused = await portal.db.commit([insert(austria.contact)]).then(
         () => null,

@@ -78,7 +78,17 @@ export function coreSuite(runtime: string, makePortal: MakePortal) {
             const at = await p.registerState('AT');
             const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
             const iat = Math.floor(p.clock.now().getTime() / 1000);
-            const token = `${encode({ alg: 'none', typ: 'cbm-request+jwt', kid: at.kid })}.${encode({ iss: 'AT', aud: ORIGIN, iat, exp: iat + 60, jti: crypto.randomUUID(), htm: 'GET', htu: '/contacts' })}.${base64url.encode('forged')}`;
+            const header = encode({ alg: 'none', typ: 'cbm-request+jwt', kid: at.kid });
+            const claims = encode({
+              iss: 'AT',
+              aud: ORIGIN,
+              iat,
+              exp: iat + 60,
+              jti: crypto.randomUUID(),
+              htm: 'GET',
+              htu: '/contacts',
+            });
+            const token = `${header}.${claims}.${base64url.encode('forged')}`;
             return at.get('/contacts', { headers: { authorization: `Bearer ${token}` }, token: null });
           },
         ],

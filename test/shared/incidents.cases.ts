@@ -317,44 +317,48 @@ export function incidentsSuite(runtime: string, makePortal: MakePortal) {
       expect(acks.awaiting).toEqual(['BE']);
     });
 
-    it('replays a retried create with the same Idempotency-Key, refuses another body, and lets one of two concurrent duplicates through', async () => {
-      const portal = await makePortal();
-      const { AT } = await incidentStates(portal, ['AT', 'BE']);
-      const headers = { 'idempotency-key': '"at-incident-2026-0042"' };
-      const first = await AT.post('/incidents', incidentBody(), { headers });
-      expect(first.status).toBe(201);
-      const firstBody = (await first.json()) as Written<Incident>;
-      const before = await snapshot(portal);
+    it(
+      'replays a retried create with the same Idempotency-Key, refuses another body, and lets one of two ' +
+        'concurrent duplicates through',
+      async () => {
+        const portal = await makePortal();
+        const { AT } = await incidentStates(portal, ['AT', 'BE']);
+        const headers = { 'idempotency-key': '"at-incident-2026-0042"' };
+        const first = await AT.post('/incidents', incidentBody(), { headers });
+        expect(first.status).toBe(201);
+        const firstBody = (await first.json()) as Written<Incident>;
+        const before = await snapshot(portal);
 
-      const retry = await AT.post('/incidents', incidentBody(), { headers });
-      expect(retry.status).toBe(201);
-      expect(retry.headers.get('idempotent-replayed')).toBe('true');
-      expect(retry.headers.get('location')).toBe(`/incidents/${firstBody.data.id}`);
-      expect(retry.headers.get('etag')).toBe('"1"');
-      expect(await retry.json()).toEqual(firstBody);
+        const retry = await AT.post('/incidents', incidentBody(), { headers });
+        expect(retry.status).toBe(201);
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
+        expect(retry.headers.get('location')).toBe(`/incidents/${firstBody.data.id}`);
+        expect(retry.headers.get('etag')).toBe('"1"');
+        expect(await retry.json()).toEqual(firstBody);
 
-      const other = await AT.post('/incidents', incidentBody({ title: 'Another incident' }), { headers });
-      expect(other.status).toBe(422);
-      expect((await problem(other)).errors?.[0]?.parameter).toBe('Idempotency-Key');
-      expect(await snapshot(portal)).toEqual(before);
+        const other = await AT.post('/incidents', incidentBody({ title: 'Another incident' }), { headers });
+        expect(other.status).toBe(422);
+        expect((await problem(other)).errors?.[0]?.parameter).toBe('Idempotency-Key');
+        expect(await snapshot(portal)).toEqual(before);
 
-      const concurrent = { 'idempotency-key': '"at-incident-2026-0043"' };
-      const results = await Promise.all(
-        [0, 1].map(() => AT.post('/incidents', incidentBody({ title: 'Concurrent' }), { headers: concurrent })),
-      );
-      const statuses = results.map((res) => res.status).sort();
-      expect([
-        [201, 201],
-        [201, 409],
-      ]).toContainEqual(statuses);
-      const bodies = await Promise.all(
-        results.filter((res) => res.status === 201).map((res) => res.json() as Promise<Written<Incident>>),
-      );
-      expect(new Set(bodies.map((body) => body.data.id)).size).toBe(1);
-      expect(new Set(bodies.map((body) => body.attestation.id)).size).toBe(1);
-      expect(await portal.rows('incidents')).toBe(2);
-      expect(await portal.rows('incident_reports')).toBe(2);
-    });
+        const concurrent = { 'idempotency-key': '"at-incident-2026-0043"' };
+        const results = await Promise.all(
+          [0, 1].map(() => AT.post('/incidents', incidentBody({ title: 'Concurrent' }), { headers: concurrent })),
+        );
+        const statuses = results.map((res) => res.status).sort();
+        expect([
+          [201, 201],
+          [201, 409],
+        ]).toContainEqual(statuses);
+        const bodies = await Promise.all(
+          results.filter((res) => res.status === 201).map((res) => res.json() as Promise<Written<Incident>>),
+        );
+        expect(new Set(bodies.map((body) => body.data.id)).size).toBe(1);
+        expect(new Set(bodies.map((body) => body.attestation.id)).size).toBe(1);
+        expect(await portal.rows('incidents')).toBe(2);
+        expect(await portal.rows('incident_reports')).toBe(2);
+      },
+    );
 
     it('answers bad input with problem+json and writes nothing', async () => {
       const portal = await makePortal();

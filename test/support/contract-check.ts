@@ -73,7 +73,8 @@ export async function checkResponse(request: Request, response: Response): Promi
   const where = `${request.method} ${url.pathname}${url.search}`;
   const fail = (detail: string): never => {
     throw new ContractViolation(
-      `${where} answered ${response.status} ${response.headers.get('content-type') ?? '(no content type)'}, which the contract does not allow: ${detail}`,
+      `${where} answered ${response.status} ${response.headers.get('content-type') ?? '(no content type)'}, ` +
+        `which the contract does not allow: ${detail}`,
     );
   };
   if (match.kind === 'unknown') return;

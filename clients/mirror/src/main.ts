@@ -29,7 +29,8 @@ import {
 import { createMirror, MirrorVerificationError, openMirrorDb, pinnedKeys, SCHEMA } from './mirror.ts';
 
 const USAGE =
-  'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page N] [--origin URL] [--jwks FILE] [--accept-new-key FINGERPRINT]';
+  'usage: cbm-mirror --portal URL --as PRINCIPAL --key FILE --db FILE [--once] [--interval SECONDS] [--page ' +
+  'N] [--origin URL] [--jwks FILE] [--accept-new-key FINGERPRINT]';
 
 const HELP = `${USAGE}
 
@@ -142,7 +143,8 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof MirrorVerificationError) {
       console.error(
-        `cbm-mirror: NOT verified: ${error.message}. Nothing of this page was stored; the mirror stays at cursor ${mirror.cursor() ?? '(start)'}.`,
+        `cbm-mirror: NOT verified: ${error.message}. Nothing of this page was stored; the mirror stays at ` +
+          `cursor ${mirror.cursor() ?? '(start)'}.`,
       );
       return 3;
     }

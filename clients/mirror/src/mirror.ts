@@ -127,7 +127,8 @@ export async function pinnedKeys(
     const jwks = withAccepted(undefined, keys);
     save(jwks);
     log(
-      `pinned the portal's keys at first contact (compare these RFC 7638 fingerprints with the ones the Secretariat publishes): ${keys.map(describeFingerprint).join(', ')}`,
+      `pinned the portal's keys at first contact (compare these RFC 7638 fingerprints with the ones the ` +
+        `Secretariat publishes): ${keys.map(describeFingerprint).join(', ')}`,
     );
     return jwks;
   }
@@ -136,7 +137,8 @@ export async function pinnedKeys(
   const refused = added.filter((key) => !accept.includes(key.fingerprint));
   if (refused.length) {
     throw new MirrorVerificationError(
-      `${await changedKeysMessage(portal, pinned, refused)}. If the portal's operator confirms it out of band, run again with ${refused.map((key) => `--accept-new-key ${key.fingerprint}`).join(' ')}`,
+      `${await changedKeysMessage(portal, pinned, refused)}. If the portal's operator confirms it out of ` +
+        `band, run again with ${refused.map((key) => `--accept-new-key ${key.fingerprint}`).join(' ')}`,
     );
   }
   if (!added.length) return pinned;
@@ -184,12 +186,16 @@ export function createMirror(options: MirrorOptions) {
   const setState = db.prepare(
     'INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
   );
-  const insertEntry =
-    db.prepare(`INSERT INTO entries (log_index, attestation_id, cursor, subject, operation, principal, principal_kid, issued_at, tlp, record_href, attestation_token, request_token, body, body_sha256, tree_size, verified_at)
-    VALUES (@log_index, @attestation_id, @cursor, @subject, @operation, @principal, @principal_kid, @issued_at, @tlp, @record_href, @attestation_token, @request_token, @body, @body_sha256, @tree_size, @verified_at)`);
+  const insertEntry = db.prepare(`INSERT INTO entries (log_index, attestation_id, cursor, subject, operation, principal,
+      principal_kid, issued_at, tlp, record_href, attestation_token, request_token, body, body_sha256,
+      tree_size, verified_at)
+    VALUES (@log_index, @attestation_id, @cursor, @subject, @operation, @principal, @principal_kid, @issued_at,
+      @tlp, @record_href, @attestation_token, @request_token, @body, @body_sha256, @tree_size, @verified_at)`);
   const upsertRecord =
-    db.prepare(`INSERT INTO records (href, status, json, etag, log_index, fetched_at) VALUES (@href, @status, @json, @etag, @log_index, @fetched_at)
-    ON CONFLICT (href) DO UPDATE SET status = excluded.status, json = excluded.json, etag = excluded.etag, log_index = excluded.log_index, fetched_at = excluded.fetched_at`);
+    db.prepare(`INSERT INTO records (href, status, json, etag, log_index, fetched_at) VALUES (@href, @status,
+      @json, @etag, @log_index, @fetched_at)
+    ON CONFLICT (href) DO UPDATE SET status = excluded.status, json = excluded.json, etag = excluded.etag,
+      log_index = excluded.log_index, fetched_at = excluded.fetched_at`);
   const insertCheckpoint = db.prepare(
     'INSERT OR IGNORE INTO checkpoints (size, root, note, seen_at) VALUES (?, ?, ?, ?)',
   );
@@ -350,7 +356,8 @@ export function createMirror(options: MirrorOptions) {
       setState.run('cursor', next);
     })();
     log(
-      `mirrored log entries ${verified[0]!.entry.log_index}..${verified[verified.length - 1]!.entry.log_index} (${verified.length}), checkpoint ${head.size}`,
+      `mirrored log entries ` +
+        `${verified[0]!.entry.log_index}..${verified[verified.length - 1]!.entry.log_index} (${verified.length}), checkpoint ${head.size}`,
     );
     return { committed: verified.length, hasMore: page.has_more, cursor: next };
   }

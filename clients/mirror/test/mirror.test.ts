@@ -455,7 +455,8 @@ describe('cbm-mirror against a real portal', () => {
     const named = await startMirror(mirrorArgs('revoked.sqlite', ['--once', '--page', '500'])).done;
     expect(named.code, named.stderr).toBe(3);
     expect(named.stderr).toContain(
-      `feed entry ${late.attestation.log_index} (${late.attestation.id}): key ${key.kid} of AT was revoked (attestation ${revoked.attestation.id}, log index ${revoked.attestation.log_index}`,
+      `feed entry ${late.attestation.log_index} (${late.attestation.id}): key ${key.kid} of AT was revoked ` +
+        `(attestation ${revoked.attestation.id}, log index ${revoked.attestation.log_index}`,
     );
     // The portal hides it: the mirror remembers the revocation entry it verified itself.
     const hidden = await throughProxy('hidden.sqlite', (url, body) =>
@@ -465,7 +466,8 @@ describe('cbm-mirror against a real portal', () => {
     );
     expect(hidden.code, hidden.stderr).toBe(3);
     expect(hidden.stderr).toContain(
-      `feed entry ${late.attestation.log_index} (${late.attestation.id}): key ${key.kid} of AT was revoked at log index ${revoked.attestation.log_index} (mirrored), before it signed this`,
+      `feed entry ${late.attestation.log_index} (${late.attestation.id}): key ${key.kid} of AT was revoked at ` +
+        `log index ${revoked.attestation.log_index} (mirrored), before it signed this`,
     );
   });
 });

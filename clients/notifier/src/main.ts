@@ -19,7 +19,8 @@ import { createPortalClient } from '../../typescript/src/index.ts';
 import { createNotifier, FatalRefusal, Journal, parseEvent, type Outcome } from './notifier.ts';
 
 const USAGE =
-  'usage: cbm-notifier --portal URL --as PRINCIPAL --key FILE [--journal FILE] [--rejected FILE] [--watch DIR [--interval SECONDS]] [--base-delay MS] [--max-delay MS]';
+  'usage: cbm-notifier --portal URL --as PRINCIPAL --key FILE [--journal FILE] [--rejected FILE] [--watch DIR ' +
+  '[--interval SECONDS]] [--base-delay MS] [--max-delay MS]';
 
 const HELP = `${USAGE}
 
@@ -179,7 +180,8 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof FatalRefusal) {
       console.error(
-        `cbm-notifier: the portal refuses this notifier: ${error.message}. Fix the key or its scopes and restart; events already posted are in ${journal.path}.`,
+        `cbm-notifier: the portal refuses this notifier: ${error.message}. Fix the key or its scopes and ` +
+          `restart; events already posted are in ${journal.path}.`,
       );
       return 1;
     }

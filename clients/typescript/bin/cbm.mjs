@@ -6,7 +6,8 @@ try {
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli.js')) throw error;
   console.error(
-    'cbm: the package is not built (dist/cli.js is missing); run `npm run build` in clients/typescript, or `npm run build:client` in the repository.',
+    'cbm: the package is not built (dist/cli.js is missing); run `npm run build` in clients/typescript, or ' +
+      '`npm run build:client` in the repository.',
   );
   process.exit(70);
 }

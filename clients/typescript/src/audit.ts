@@ -161,7 +161,8 @@ export async function checkLogGrowth(
     await verifyConsistency(trusted.size, latest.size, proof.map(fromBase64), trusted.root, latest.root);
   } catch (error) {
     throw new LogVerificationError(
-      `the log of ${latest.size} entries does not extend the one of ${trusted.size} you saw before: it was rewritten (${(error as Error).message})`,
+      `the log of ${latest.size} entries does not extend the one of ${trusted.size} you saw before: it was ` +
+        `rewritten (${(error as Error).message})`,
     );
   }
 }
@@ -224,7 +225,8 @@ export async function verifyBundle(
   if (!options?.jwks?.keys?.length) {
     throw new TrustError(
       'no-pinned-keys',
-      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks FILE), never against keys a bundle carries",
+      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks " +
+        'FILE), never against keys a bundle carries',
     );
   }
   const portalKeys = portalKeysOf(options.jwks);
@@ -307,7 +309,8 @@ export async function verifyBundle(
         throw new TrustError(
           'key-not-proven',
           principal === 'secretariat'
-            ? `key ${kid} of secretariat is not proven: the bundle carries no registration of it, and it is not the Secretariat key you pinned`
+            ? `key ${kid} of secretariat is not proven: the bundle carries no registration of it, and it is ` +
+                `not the Secretariat key you pinned`
             : `key ${kid} of ${principal} is not proven: the bundle carries no registration of it`,
         );
       }
@@ -334,7 +337,8 @@ export async function verifyBundle(
       if (signer.registeredAt >= registration.attestation.log_index) {
         throw new TrustError(
           'key-not-proven',
-          `key ${kid} of ${principal} is not proven: the Secretariat key ${claims.principal_kid} that registered it was itself registered later (log index ${signer.registeredAt})`,
+          `key ${kid} of ${principal} is not proven: the Secretariat key ${claims.principal_kid} that ` +
+            `registered it was itself registered later (log index ${signer.registeredAt})`,
         );
       }
       const { body, iat } = await signed(registration, claims, signer.jwk);
@@ -393,7 +397,9 @@ export async function verifyBundle(
     if (revocation.logIndex < logIndex || revocation.iat < iat) {
       throw new TrustError(
         'key-revoked',
-        `key ${kid} of ${principal} was revoked (attestation ${revocation.id}, log index ${revocation.logIndex}, ${new Date(revocation.iat * 1000).toISOString()}) before it signed this (log index ${logIndex}, ${new Date(iat * 1000).toISOString()})`,
+        `key ${kid} of ${principal} was revoked (attestation ${revocation.id}, log index ` +
+          `${revocation.logIndex}, ${new Date(revocation.iat * 1000).toISOString()}) before it signed this (log index ` +
+          `${logIndex}, ${new Date(iat * 1000).toISOString()})`,
       );
     }
   }
@@ -403,7 +409,8 @@ export async function verifyBundle(
   if (key.registeredAt >= bundle.attestation.log_index) {
     throw new TrustError(
       'key-not-proven',
-      `key ${claims.principal_kid} of ${claims.principal} is not proven: it was registered (log index ${key.registeredAt}) after it signed this record (log index ${bundle.attestation.log_index})`,
+      `key ${claims.principal_kid} of ${claims.principal} is not proven: it was registered (log index ` +
+        `${key.registeredAt}) after it signed this record (log index ${bundle.attestation.log_index})`,
     );
   }
   const { body, iat } = await signed(bundle, claims, key.jwk);

@@ -77,7 +77,8 @@ export async function verifyEvidence(
 ): Promise<{ claims: JWTPayload; body: Uint8Array }> {
   if (evidence.body_blob_sha256 && !options.body && !evidence.body) {
     throw new Error(
-      `evidence does not verify: the body is recorded by reference; download it from ${evidence.body_href ?? 'the evidence body_href'} and pass it as options.body`,
+      `evidence does not verify: the body is recorded by reference; download it from ` +
+        `${evidence.body_href ?? 'the evidence body_href'} and pass it as options.body`,
     );
   }
   const alg = algorithmOf(principalPublicJwk);

@@ -167,7 +167,8 @@ export async function verifyCosignedCheckpoint(
   if (states.size < policy.threshold) {
     const who = states.size ? [...states].join(', ') : 'none';
     throw new WitnessPolicyError(
-      `checkpoint of ${checkpoint.size} entries: cosigned by ${states.size} trusted witness state(s) (${who}), the policy needs ${policy.threshold}`,
+      `checkpoint of ${checkpoint.size} entries: cosigned by ${states.size} trusted witness state(s) ` +
+        `(${who}), the policy needs ${policy.threshold}`,
       cosigners,
     );
   }
@@ -239,7 +240,8 @@ export interface MisbehaviourProof {
   format: typeof MISBEHAVIOUR_FORMAT;
   portal: string;
   origin: string;
-  /** `fork`: one size, two roots (conclusive on its own); `inconsistent`: the portal's consistency proof between the two fails; `shrank`: a later checkpoint is smaller. */
+  /** `fork`: one size, two roots (conclusive on its own); `inconsistent`: the portal's consistency proof
+   * between the two fails; `shrank`: a later checkpoint is smaller. */
   kind: 'fork' | 'inconsistent' | 'shrank';
   /** The checkpoint the witness had cosigned (portal-signed note). */
   cosigned: string;
@@ -271,7 +273,9 @@ export async function verifyMisbehaviour(
       throw new LogVerificationError('the two checkpoints agree: no misbehaviour shown');
     return {
       conclusive: true,
-      summary: `the portal signed two checkpoints of ${a.size} entries with different roots (${toBase64(a.root)} and ${toBase64(b.root)}): a forked log`,
+      summary:
+        `the portal signed two checkpoints of ${a.size} entries with different roots ` +
+        `(${toBase64(a.root)} and ${toBase64(b.root)}): a forked log`,
     };
   }
   const [small, large] = a.size < b.size ? [a, b] : [b, a];
@@ -282,14 +286,19 @@ export async function verifyMisbehaviour(
     } catch (error) {
       return {
         conclusive: true,
-        summary: `the portal signed checkpoints of ${small.size} and ${large.size} entries, and its own consistency proof between them fails (${(error as Error).message})`,
+        summary:
+          `the portal signed checkpoints of ${small.size} and ${large.size} entries, and its own ` +
+          `consistency proof between them fails (${(error as Error).message})`,
       };
     }
     throw new LogVerificationError('the consistency proof between the two checkpoints verifies: no misbehaviour shown');
   }
   return {
     conclusive: false,
-    summary: `the portal signed checkpoints of ${small.size} and ${large.size} entries and served no valid consistency proof between them; ask it for one (GET /log/proofs/consistency?first=${small.size}&second=${large.size}): none can exist if the log forked`,
+    summary:
+      `the portal signed checkpoints of ${small.size} and ${large.size} entries and served no valid ` +
+      `consistency proof between them; ask it for one (GET ` +
+      `/log/proofs/consistency?first=${small.size}&second=${large.size}): none can exist if the log forked`,
   };
 }
 
@@ -385,7 +394,8 @@ export async function witnessOnce(options: WitnessOptions): Promise<WitnessOutco
       } catch (error) {
         return misbehaviour(
           'inconsistent',
-          `the checkpoint of ${latest.size} entries does not extend the one of ${state.size} this witness cosigned: ${(error as Error).message}`,
+          `the checkpoint of ${latest.size} entries does not extend the one of ${state.size} this witness ` +
+            `cosigned: ${(error as Error).message}`,
           served,
         );
       }
@@ -452,7 +462,8 @@ export async function witnessedCheckpointCovering(
     }
     if (Date.now() + wait > deadline) {
       throw new WitnessPolicyError(
-        `no checkpoint cosigned by ${options.threshold} states covers log index ${options.logIndex} yet: witnesses cosign on their own schedule, try again later`,
+        `no checkpoint cosigned by ${options.threshold} states covers log index ${options.logIndex} yet: ` +
+          `witnesses cosign on their own schedule, try again later`,
         [],
       );
     }

@@ -85,7 +85,8 @@ describe('verifyBundle: the bundle and the record', () => {
     const { portal, record, proofs } = await story();
     const bundle = await portal.bundle(record, proofs());
     const message =
-      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks FILE), never against keys a bundle carries";
+      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks " +
+      'FILE), never against keys a bundle carries';
     for (const options of [{}, { jwks: {} }, { jwks: { keys: [] } }]) {
       expect(await refusal(verifyBundle(bundle, options as never))).toEqual(trust('no-pinned-keys', message));
     }
@@ -142,7 +143,9 @@ describe('verifyBundle: the bundle and the record', () => {
     delete bundle.body;
     expect(await refusal(verifyBundle(bundle, { jwks }))).toEqual({
       name: 'Error',
-      message: `evidence does not verify: the body is recorded by reference; download it from /attestations/${record.attestation.id}/evidence/body and pass it as options.body`,
+      message:
+        `evidence does not verify: the body is recorded by reference; download it from ` +
+        `/attestations/${record.attestation.id}/evidence/body and pass it as options.body`,
     });
   });
 });
@@ -230,7 +233,8 @@ describe('verifyEvidence: a body recorded by reference', () => {
     ).toEqual({
       name: 'Error',
       message:
-        'evidence does not verify: the request token does not bind these body bytes; the attestation names other body bytes; the evidence references other body bytes',
+        'evidence does not verify: the request token does not bind these body bytes; the attestation names ' +
+        'other body bytes; the evidence references other body bytes',
     });
   });
 
@@ -262,7 +266,8 @@ describe("verifyBundle: the signer's clock against a revocation", () => {
     expect(await refusal(verifyBundle(await portal.bundle(record, proofs({ revocation })), { jwks }))).toEqual(
       trust(
         'key-revoked',
-        `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 4, 2026-11-27T09:00:50.000Z) before it signed this (log index 3, 2026-11-27T09:01:20.000Z)`,
+        `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 4, ` +
+          `2026-11-27T09:00:50.000Z) before it signed this (log index 3, 2026-11-27T09:01:20.000Z)`,
       ),
     );
   });
@@ -345,7 +350,8 @@ describe('verifyBundle: key proofs', () => {
     expect(await refusal(verifyBundle(bundle, { jwks }))).toEqual(
       trust(
         'key-not-proven',
-        `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it was made by AT, not the Secretariat)`,
+        `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it ` +
+          `was made by AT, not the Secretariat)`,
       ),
     );
     const decoy = await generateSigningKey();
@@ -368,7 +374,8 @@ describe('verifyBundle: key proofs', () => {
     expect(await refusal(verifyBundle(bundle, { jwks }))).toEqual(
       trust(
         'key-not-proven',
-        `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it is a createContact, not a key registration; it attests urn:cbm:key:other)`,
+        `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it ` +
+          `is a createContact, not a key registration; it attests urn:cbm:key:other)`,
       ),
     );
   });
@@ -397,7 +404,8 @@ describe('verifyBundle: key proofs', () => {
     expect(await refusal(verifyBundle(bundle, { jwks }))).toEqual(
       trust(
         'key-not-proven',
-        `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it was sent to ${path}, not for AT)`,
+        `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it ` +
+          `was sent to ${path}, not for AT)`,
       ),
     );
   });
@@ -742,7 +750,8 @@ describe('verifyPortalCheckpoint and checkLogGrowth', () => {
       await refusal(checkLogGrowth({ size: 3, root: await rootOf(2) }, { size: 5, root: await rootOf(5) }, honest)),
     ).toEqual(
       logError(
-        'the log of 5 entries does not extend the one of 3 you saw before: it was rewritten (consistency proof: does not lead to the first root)',
+        'the log of 5 entries does not extend the one of 3 you saw before: it was rewritten (consistency ' +
+          'proof: does not lead to the first root)',
       ),
     );
   });

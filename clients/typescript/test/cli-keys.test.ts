@@ -63,10 +63,12 @@ async function keyFor(scopes: string, name?: string): Promise<string> {
 }
 
 describe('keys and profiles', () => {
-  it('keeps keys and profiles under ~/.config/cbm, owner-only; one profile holds several keys and cbm picks the one whose scopes fit', async () => {
+  it('keeps keys and profiles under ~/.config/cbm, owner-only; one profile holds several keys and cbm picks ' +
+    'the one whose scopes fit', async () => {
     const init = expectExit(await cbm(['init', '--portal', portal.origin, '--as', 'at', '--profile', 'at']), 0);
     expect(init.stdout).toContain(
-      `profile written to ${join(config(), 'profiles', 'at.json')} (mode 0600): AT at ${portal.origin}, key ${join(config(), 'keys', 'AT.jwk')}`,
+      `profile written to ${join(config(), 'profiles', 'at.json')} (mode 0600): AT at ${portal.origin}, key ` +
+        `${join(config(), 'keys', 'AT.jwk')}`,
     );
     expect(init.stdout).toContain('no key at');
 

@@ -136,7 +136,8 @@ describe('cbm trusts no key because of where it is', () => {
       );
       const selfRegistered = expectExit(await secretariat.run(['verify', '--bundle', 'self-registered.json']), 3);
       expect(NOT_VERIFIED(selfRegistered), when).toBe(
-        `NOT verified: key ${thief.secretariat.kid} of secretariat is not proven: the bundle carries no registration of it, and it is not the Secretariat key you pinned`,
+        `NOT verified: key ${thief.secretariat.kid} of secretariat is not proven: the bundle carries no ` +
+          `registration of it, and it is not the Secretariat key you pinned`,
       );
       // The honest bundle still verifies, against the pinned keys only.
       expect(expectExit(await secretariat.run(['verify', '--bundle', 'real.json']), 0).stdout, when).toContain(
@@ -195,7 +196,8 @@ describe('cbm trusts no key because of where it is', () => {
     const refused = expectExit(await secretariat.run(['verify', late.attestation.id]), 3);
     expect(NOT_VERIFIED(refused)).toMatch(
       new RegExp(
-        `^NOT verified: key ${kid} of AT was revoked \\(attestation ${revocation.attestation.id}, log index ${revocation.attestation.log_index}, .*\\) before it signed this \\(log index ${revocation.attestation.log_index + 1}, `,
+        `^NOT verified: key ${kid} of AT was revoked \\(attestation ${revocation.attestation.id}, log index ` +
+          `${revocation.attestation.log_index}, .*\\) before it signed this \\(log index ${revocation.attestation.log_index + 1}, `,
       ),
     );
 
@@ -244,7 +246,9 @@ describe('cbm trusts no key because of where it is', () => {
     const replacement = await generateSigningKey();
     writeFileSync(keyFile, JSON.stringify(replacement.privateJwk), { mode: 0o600 });
     portal = await start(dataDir, port);
-    const changed = `the portal at ${portal.origin} serves portal key ${replacement.kid}, which you did not pin; you pinned portal key ${old}, Secretariat first key ${await thumbprint(portal.secretariatJwk())}`;
+    const changed =
+      `the portal at ${portal.origin} serves portal key ${replacement.kid}, which you did not ` +
+      `pin; you pinned portal key ${old}, Secretariat first key ${await thumbprint(portal.secretariatJwk())}`;
     for (const args of [['log', 'check'], ['verify', added.attestation.id], ['trust']]) {
       const refused = expectExit(await secretariat.run(args), 3);
       expect(refused.stderr, args.join(' ')).toContain(`NOT verified: ${changed}`);

@@ -86,7 +86,8 @@ describe('pinning the portal keys', () => {
     const pinned: PinnedJwks = { keys: [portal.publicJwk], secretariat_keys: [secretariat.publicJwk] };
     const added = await fingerprintsOf({ keys: [p256.publicJwk, secretariat.publicJwk] });
     expect(await changedKeysMessage('https://cbm.example.org', pinned, added)).toBe(
-      `the portal at https://cbm.example.org serves portal key ${p256.kid}, portal key ${secretariat.kid}, which you did not pin; you pinned portal key ${portal.kid}, Secretariat first key ${secretariat.kid}`,
+      `the portal at https://cbm.example.org serves portal key ${p256.kid}, portal key ${secretariat.kid}, ` +
+        `which you did not pin; you pinned portal key ${portal.kid}, Secretariat first key ${secretariat.kid}`,
     );
   });
 });

@@ -80,7 +80,8 @@ describe('verifyBundle: trust anchors come from outside the bundle', () => {
     const { portal, record, proofs } = await story();
     const bundle = await portal.bundle(record, proofs());
     const message =
-      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks FILE), never against keys a bundle carries";
+      "no trusted portal keys: verify against the portal's JWKS you pinned (cbm init pins it; or --jwks " +
+      'FILE), never against keys a bundle carries';
     expect(await refusal(verifyBundle(bundle, undefined as never))).toBe(message);
     expect(await refusal(verifyBundle(bundle, { jwks: { keys: [] } }))).toBe(message);
     expect(() => createVerifier(undefined as never, { issuer: portal.origin, jwks: undefined as never })).toThrow(
@@ -130,7 +131,8 @@ describe('verifyBundle: trust anchors come from outside the bundle', () => {
         verifyBundle(await portal.bundle(selfMade, [{ principal: 'secretariat', kid: unregistered.kid }]), { jwks }),
       ),
     ).toBe(
-      `key ${unregistered.kid} of secretariat is not proven: the bundle carries no registration of it, and it is not the Secretariat key you pinned`,
+      `key ${unregistered.kid} of secretariat is not proven: the bundle carries no registration of it, and it ` +
+        `is not the Secretariat key you pinned`,
     );
   });
 
@@ -139,7 +141,8 @@ describe('verifyBundle: trust anchors come from outside the bundle', () => {
     const other = await generateSigningKey();
     const pinned: PinnedJwks = { keys: jwks.keys, secretariat_keys: [other.publicJwk] };
     expect(await refusal(verifyBundle(await portal.bundle(record, proofs()), { jwks: pinned }))).toBe(
-      `key ${portal.secretariat.kid} of secretariat is not proven: the bundle carries no registration of it, and it is not the Secretariat key you pinned`,
+      `key ${portal.secretariat.kid} of secretariat is not proven: the bundle carries no registration of it, ` +
+        `and it is not the Secretariat key you pinned`,
     );
     // A pinned key is matched by its recomputed thumbprint, never by the kid it carries.
     const lying: PinnedJwks = {
@@ -197,7 +200,8 @@ describe('verifyBundle: trust anchors come from outside the bundle', () => {
     const record = await publish();
     const bundle = await portal.bundle(record, [{ principal: 'AT', kid: at.kid, registration }]);
     expect(await refusal(verifyBundle(bundle, { jwks }))).toBe(
-      `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it was made by AT, not the Secretariat)`,
+      `key ${at.kid} of AT is not proven: the registration of key ${at.kid} of AT does not register it (it ` +
+        `was made by AT, not the Secretariat)`,
     );
   });
 
@@ -308,7 +312,8 @@ describe('verifyBundle: trust anchors come from outside the bundle', () => {
     expect(
       await refusal(verifyBundle(await portal.bundle(record, [keys[0]!, keys[2]!]), { jwks: portal.jwks() })),
     ).toBe(
-      `key ${second.kid} of secretariat is not proven: the bundle carries no registration of it, and it is not the Secretariat key you pinned`,
+      `key ${second.kid} of secretariat is not proven: the bundle carries no registration of it, and it is ` +
+        `not the Secretariat key you pinned`,
     );
   });
 });
@@ -322,7 +327,8 @@ describe('verifyBundle: revoked keys', () => {
       report: { verified: true },
     });
     expect(await refusal(verifyBundle(await portal.bundle(late, proofs({ revocation })), { jwks }))).toBe(
-      `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 3, 2026-11-27T09:00:03.000Z) before it signed this (log index 4, 2026-11-27T09:00:04.000Z)`,
+      `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 3, ` +
+        `2026-11-27T09:00:03.000Z) before it signed this (log index 4, 2026-11-27T09:00:04.000Z)`,
     );
     expect(registration.attestation.log_index).toBe(1);
   });
@@ -339,7 +345,8 @@ describe('verifyBundle: revoked keys', () => {
       at: 50,
     });
     expect(await refusal(verifyBundle(await portal.bundle(record, proofs({ revocation })), { jwks }))).toBe(
-      `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 3, 2026-11-27T09:01:40.000Z) before it signed this (log index 4, 2026-11-27T09:00:50.000Z)`,
+      `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 3, ` +
+        `2026-11-27T09:01:40.000Z) before it signed this (log index 4, 2026-11-27T09:00:50.000Z)`,
     );
   });
 
@@ -355,7 +362,8 @@ describe('verifyBundle: revoked keys', () => {
     });
     const revocation = await portal.revoke('AT', at, { at: 50 });
     expect(await refusal(verifyBundle(await portal.bundle(record, proofs({ revocation })), { jwks }))).toBe(
-      `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 4, 2026-11-27T09:00:50.000Z) before it signed this (log index 3, 2026-11-27T09:01:40.000Z)`,
+      `key ${at.kid} of AT was revoked (attestation ${revocation.attestation.id}, log index 4, ` +
+        `2026-11-27T09:00:50.000Z) before it signed this (log index 3, 2026-11-27T09:01:40.000Z)`,
     );
   });
 
@@ -386,7 +394,8 @@ describe('verifyBundle: revoked keys', () => {
     ]);
     expect(await refusal(verifyBundle(bundle, { jwks: portal.jwks() }))).toMatch(
       new RegExp(
-        `^key ${second.kid} of secretariat was revoked \\(attestation ${revocation.attestation.id}, log index 1, .*\\) before it signed this \\(log index 2, `,
+        `^key ${second.kid} of secretariat was revoked \\(attestation ${revocation.attestation.id}, log index ` +
+          `1, .*\\) before it signed this \\(log index 2, `,
       ),
     );
   });

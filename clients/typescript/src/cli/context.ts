@@ -204,7 +204,8 @@ export function createContext(args: string[], given: Options, io: Io): Context {
 export function checkPortalUrl(url: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new UsageError(
-      `the portal URL ${url} has no scheme: write https://${url.replace(/^\/+/, '')} (or http://${url.replace(/^\/+/, '')} for a portal on this computer)`,
+      `the portal URL ${url} has no scheme: write https://${url.replace(/^\/+/, '')} (or ` +
+        `http://${url.replace(/^\/+/, '')} for a portal on this computer)`,
     );
   }
   let parsed: URL;

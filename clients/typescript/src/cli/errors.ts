@@ -43,11 +43,14 @@ const HINTS: Record<string, string> = {
   'audience-invalid':
     'The key signs for another portal origin: set --portal (or the profile) to the URL the portal announces as its public origin.',
   'key-unknown':
-    'The portal has no such key for this principal: hand the public key (cbm keygen prints it) to the Secretariat, or check --as (cbm whoami shows each key of the profile).',
+    'The portal has no such key for this principal: hand the public key (cbm keygen prints it) to the ' +
+    'Secretariat, or check --as (cbm whoami shows each key of the profile).',
   '401 key-expired':
-    'Sign with the key that replaced it: add its private key to the profile (cbm profile add-key FILE), or ask the Secretariat for a new key. cbm whoami shows each key.',
+    'Sign with the key that replaced it: add its private key to the profile (cbm profile add-key FILE), or ' +
+    'ask the Secretariat for a new key. cbm whoami shows each key.',
   '401 key-revoked':
-    'This key may sign nothing any more: drop it (cbm profile remove-key KID) and ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over).',
+    'This key may sign nothing any more: drop it (cbm profile remove-key KID) and ask the Secretariat for a ' +
+    'new key (cbm keygen --name NAME prints one to hand over).',
   'signature-invalid':
     'The signature does not match the registered key: is --key the private half of the registered key?',
   'alg-key-mismatch': 'The key file does not match the registered key type.',
@@ -57,7 +60,8 @@ const HINTS: Record<string, string> = {
   'url-mismatch': 'The path changed after it was signed: a proxy rewriting URLs, or --portal with a path prefix.',
   'method-mismatch': 'The method changed after it was signed (a proxy?).',
   'insufficient-scope':
-    'The key lacks the scope this needs: add a key that has it to the profile (cbm profile add-key FILE; cbm picks it for this command), or ask the Secretariat for one (cbm keys list shows the scopes).',
+    'The key lacks the scope this needs: add a key that has it to the profile (cbm profile add-key FILE; cbm ' +
+    'picks it for this command), or ask the Secretariat for one (cbm keys list shows the scopes).',
   'secretariat-only': 'Only the Secretariat may do this.',
   'states-only': 'Only a participating state may do this.',
   'not-owner': 'The record belongs to another state.',
@@ -101,7 +105,8 @@ const HINTS: Record<string, string> = {
   unavailable: 'The portal is unavailable for a moment; try again later.',
   'internal-error': 'The portal failed; quote the request id to the Secretariat.',
   'log-integrity-failed':
-    "The portal's stored log no longer gives the checkpoints it signed: it accepts no writes until the operator restores it. Tell the Secretariat; keep the checkpoint cbm remembered.",
+    "The portal's stored log no longer gives the checkpoints it signed: it accepts no writes until the " +
+    'operator restores it. Tell the Secretariat; keep the checkpoint cbm remembered.',
 };
 // Refusals of the request token itself: cbm made a token this portal does not accept.
 for (const code of [
@@ -118,7 +123,8 @@ for (const code of [
   'alg-not-allowed',
 ]) {
   HINTS[code] =
-    'The portal does not accept the signed request cbm made: check that cbm and the portal speak the same version of the contract (cbm request GET /healthz).';
+    'The portal does not accept the signed request cbm made: check that cbm and the portal speak the same ' +
+    'version of the contract (cbm request GET /healthz).';
 }
 
 /** A problem document as lines for people: status, title, code, detail, each bad field, a hint. */

@@ -135,7 +135,8 @@ export const asProfileKeys = (states: KeyState[]): ProfileKey[] =>
   states.map((state) => ({ file: state.file, kid: state.kid, ...(state.scopes ? { scopes: state.scopes } : {}) }));
 
 export const describeKey = (state: Pick<KeyState, 'file' | 'kid' | 'scopes' | 'status'>) =>
-  `${state.file} (kid ${state.kid.slice(0, 12)}…, ${state.status === 'unchecked' ? '' : `${state.status}, `}scopes ${state.scopes?.join(' ') ?? 'unknown'})`;
+  `${state.file} (kid ${state.kid.slice(0, 12)}…, ` +
+  `${state.status === 'unchecked' ? '' : `${state.status}, `}scopes ${state.scopes?.join(' ') ?? 'unknown'})`;
 
 /**
  * A signer that signs each request with the first of the profile's keys whose scopes
@@ -169,7 +170,8 @@ export async function keyringSigner(ctx: Context): Promise<RequestSigner> {
       [
         `${request.method} ${path} needs a key with the scope ${scope}, and none of the profile's keys has it:`,
         ...states.map((state) => `  ${describeKey(state)}`),
-        `Ask the Secretariat to register a key with ${scope}: cbm keygen --name NAME writes one into ${ctx.profileFile}'s keys and prints the public half to hand over.`,
+        `Ask the Secretariat to register a key with ${scope}: cbm keygen --name NAME writes one into ` +
+          `${ctx.profileFile}'s keys and prints the public half to hand over.`,
       ].join('\n'),
     );
   };

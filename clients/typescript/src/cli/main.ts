@@ -201,12 +201,14 @@ function checkAudience(command: Command, ctx: Context): void {
   const name = `cbm ${command.words.join(' ')}`;
   if (command.audience === 'secretariat' && principal !== 'secretariat') {
     throw new UsageError(
-      `${name} is for the Secretariat; you sign as ${principal} (${ctx.profile ? `profile ${ctx.profileFile}` : '--as'}). Use the Secretariat's profile (--profile secretariat) or --as secretariat --key FILE`,
+      `${name} is for the Secretariat; you sign as ${principal} (${ctx.profile ? `profile ${ctx.profileFile}` : '--as'}). ` +
+        "Use the Secretariat's profile (--profile secretariat) or --as secretariat --key FILE",
     );
   }
   if (command.audience === 'state' && principal === 'secretariat') {
     throw new UsageError(
-      `${name} is for a state's point of contact; you sign as the Secretariat. Use the state's profile (--profile at) or --as CODE --key FILE`,
+      `${name} is for a state's point of contact; you sign as the Secretariat. Use the state's profile ` +
+        `(--profile at) or --as CODE --key FILE`,
     );
   }
 }

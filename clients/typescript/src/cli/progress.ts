@@ -26,7 +26,10 @@ export function renderProgress(label: string, done: number, total: number | unde
   if (!total) return `${label} ${formatBytes(done)}`;
   const ratio = Math.min(1, done / total);
   const filled = Math.round(ratio * width);
-  return `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(total)}`;
+  return (
+    `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` +
+    `${String(Math.floor(ratio * 100)).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(total)}`
+  );
 }
 
 export function progressBar(

@@ -34,7 +34,8 @@ export async function keyChanged(ctx: Context, pinned: PinnedJwks, added: Finger
   const accept = added.map((key) => `--accept ${key.fingerprint}`).join(' ');
   return new PortalKeyChanged(
     `${await changedKeysMessage(ctx.portal(), pinned, added)}${ctx.profile?.pinned ? ` (${ctx.profile.pinned.pinned_at})` : ''}. ` +
-      `If the portal's operator confirms the new fingerprint out of band, accept it: cbm trust ${accept} (or cbm init --force --accept-new-key). Until then cbm verifies nothing from this portal.`,
+      `If the portal's operator confirms the new fingerprint out of band, accept it: cbm trust ${accept} (or ` +
+      `cbm init --force --accept-new-key). Until then cbm verifies nothing from this portal.`,
   );
 }
 
@@ -56,8 +57,10 @@ export async function trustedJwks(ctx: Context, options: { online: boolean }): P
   const pinned = pinnedFor(ctx);
   if (!pinned) {
     throw new VerificationFailed(
-      `no portal keys pinned for ${ctx.portal()}: cbm verifies only against keys you pinned, never against keys a bundle or answer carries. ` +
-        `Run cbm init --portal ${ctx.portal()} ... (it pins the portal's keys and shows their fingerprints), or pass --jwks FILE (the portal's /.well-known/jwks.json you kept).`,
+      `no portal keys pinned for ${ctx.portal()}: cbm verifies only against keys you pinned, never against ` +
+        `keys a bundle or answer carries. ` +
+        `Run cbm init --portal ${ctx.portal()} ... (it pins the portal's keys and shows their fingerprints), ` +
+        `or pass --jwks FILE (the portal's /.well-known/jwks.json you kept).`,
     );
   }
   if (options.online) {

@@ -30,7 +30,8 @@ export const archiveCommands: Command[] = [
   {
     words: ['export'],
     summary:
-      'write every record you may see (or --state, --kind, --since, --until) with its proofs to one file, verifiable offline: cbm verify --archive FILE',
+      'write every record you may see (or --state, --kind, --since, --until) with its proofs to one file, ' +
+      'verifiable offline: cbm verify --archive FILE',
     audience: 'everyone',
     options: {
       out: { type: 'string', value: 'FILE', help: 'the archive file (JSON Lines; required)' },
@@ -100,7 +101,8 @@ export async function verifyArchiveFile(ctx: Context, file: string): Promise<voi
         filter: result.filter,
         witnesses: result.cosigners,
       },
-      `verified archive ${file}: ${result.records} records of ${result.portal} and ${result.keys} key proofs, all included in the checkpoint of ${result.checkpoint.size} entries${witnessed} (offline, pinned keys)`,
+      `verified archive ${file}: ${result.records} records of ${result.portal} and ${result.keys} key proofs, ` +
+        `all included in the checkpoint of ${result.checkpoint.size} entries${witnessed} (offline, pinned keys)`,
     );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LocalError(`cannot read ${file}: ENOENT`);

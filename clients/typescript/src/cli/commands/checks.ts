@@ -18,7 +18,8 @@ import {
 } from '../util.ts';
 
 const checkLine = (check: Schemas['Check']) =>
-  `check ${check.id}: ${check.status}, started ${check.started_at}, deadline ${check.deadline}; ${plural(check.states.length, 'state')} (${check.states.join(' ')}), roles ${check.roles.join(' ')}`;
+  `check ${check.id}: ${check.status}, started ${check.started_at}, deadline ${check.deadline}; ` +
+  `${plural(check.states.length, 'state')} (${check.states.join(' ')}), roles ${check.roles.join(' ')}`;
 
 export const checkCommands: Command[] = [
   {
@@ -93,7 +94,8 @@ export const checkCommands: Command[] = [
       const report = await ok(client.GET('/checks/{checkId}/report', { params: { path: { checkId } } }));
       ctx.emit(report, () => [
         checkLine(report.check),
-        `${report.addressed} addressed: ${report.answered_on_time} on time, ${report.answered_late} late, ${report.not_answered} not answered; median response ${report.median_response_seconds ?? '-'} s`,
+        `${report.addressed} addressed: ${report.answered_on_time} on time, ${report.answered_late} late, ` +
+          `${report.not_answered} not answered; median response ${report.median_response_seconds ?? '-'} s`,
         ...table([
           ['STATE', 'OUTCOME', 'SECONDS', 'CONTACT', 'AT'],
           ...report.rows.map((row) => [

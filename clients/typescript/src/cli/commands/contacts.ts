@@ -72,7 +72,9 @@ export const contactCommands: Command[] = [
       history: { type: 'boolean', help: 'every version, oldest first' },
       verify: {
         type: 'boolean',
-        help: "verify each version shown: its attestation, the state's signature and key, the log, and that the served fields are the signed ones (exit 3 if not)",
+        help:
+          "verify each version shown: its attestation, the state's signature and key, the log, and that " +
+          'the served fields are the signed ones (exit 3 if not)',
       },
     },
     async run(ctx) {
@@ -93,7 +95,8 @@ export const contactCommands: Command[] = [
         for (const contact of items) {
           const { verified: record, served } = await verifyOnline(ctx, contact.attestation_id);
           verified.push(
-            `verified: version ${contact.version} as ${record.report.principal} signed it (key ${record.report.principal_kid}, log index ${record.report.log_index}); served fields ${served.status}`,
+            `verified: version ${contact.version} as ${record.report.principal} signed it (key ` +
+              `${record.report.principal_kid}, log index ${record.report.log_index}); served fields ${served.status}`,
           );
         }
       }
@@ -125,7 +128,8 @@ export const contactCommands: Command[] = [
         const created = await client.POST('/contacts', { params: { header: idempotencyHeader(ctx) }, body });
         const result = await ok(created);
         ctx.emit(result, [
-          `published contact ${result.data.id} (${result.data.state} ${result.data.role}), version 1, ETag ${created.response.headers.get('etag') ?? '"1"'}`,
+          `published contact ${result.data.id} (${result.data.state} ${result.data.role}), version 1, ETag ` +
+            `${created.response.headers.get('etag') ?? '"1"'}`,
           attested(result.attestation),
         ]);
         return;

@@ -52,11 +52,17 @@ function readFile(file: string): Uint8Array {
   }
 }
 
+const contentText = (content: Schemas['Document']['content']) =>
+  content.kind === 'file'
+    ? `${content.filename ?? 'file'} (${content.media_type}, ${content.size} bytes)`
+    : `Markdown, ${content.size} bytes`;
+
 const documentLines = (doc: Schemas['Document']) => [
-  `${doc.id}  ${doc.state} ${doc.type}  version ${doc.version} (ETag "${doc.version}")  ${doc.status}  ${doc.tlp}${doc.recipients?.length ? ` to ${doc.recipients.join(' ')}` : ''}`,
+  `${doc.id}  ${doc.state} ${doc.type}  version ${doc.version} (ETag "${doc.version}")  ${doc.status}  ` +
+    `${doc.tlp}${doc.recipients?.length ? ` to ${doc.recipients.join(' ')}` : ''}`,
   `  ${doc.title} [${doc.language}] CBM ${doc.cbms.join(', ')}`,
   `  ${doc.summary}`,
-  `  content: ${doc.content.kind === 'file' ? `${doc.content.filename ?? 'file'} (${doc.content.media_type}, ${doc.content.size} bytes)` : `Markdown, ${doc.content.size} bytes`}${doc.content.available ? '' : ' - not uploaded yet'}; sha256 ${doc.content.sha256}`,
+  `  content: ${contentText(doc.content)}${doc.content.available ? '' : ' - not uploaded yet'}; sha256 ${doc.content.sha256}`,
   ...(doc.term_count ? [`  ${doc.term_count} glossary terms`] : []),
 ];
 

@@ -18,7 +18,8 @@ const columns = (
   record: string,
   verified?: string,
 ) =>
-  `${index.padStart(WIDTHS.index)}  ${time.padEnd(WIDTHS.time)}  ${principal.padEnd(WIDTHS.principal)}  ${operation.padEnd(WIDTHS.operation)}  ${tlp.padEnd(WIDTHS.tlp)}  ${verified === undefined ? '' : `${verified.padEnd(8)}  `}${record}`;
+  `${index.padStart(WIDTHS.index)}  ${time.padEnd(WIDTHS.time)}  ${principal.padEnd(WIDTHS.principal)}  ` +
+  `${operation.padEnd(WIDTHS.operation)}  ${tlp.padEnd(WIDTHS.tlp)}  ${verified === undefined ? '' : `${verified.padEnd(8)}  `}${record}`;
 const entryLine = (entry: Schemas['FeedEntry'], verified?: string) =>
   columns(
     String(entry.log_index),
@@ -55,7 +56,8 @@ export const feedCommands: Command[] = [
       if (cursor && !ctx.json) ctx.note(`resuming after cursor ${cursor}`);
       if (verifier && !ctx.json)
         ctx.note(
-          "verifying each entry: its attestation is signed by the portal's pinned key, and names the entry's subject and log index (cbm verify ID checks a record fully)",
+          "verifying each entry: its attestation is signed by the portal's pinned key, and names the entry's " +
+            'subject and log index (cbm verify ID checks a record fully)',
         );
       // The header goes to stderr: stdout stays one line per entry, for pipes.
       if (!ctx.json)
@@ -90,9 +92,10 @@ export const feedCommands: Command[] = [
                   `feed entry ${entry.log_index} does not match its attestation (${claims.sub})`,
                 );
             }
-            ctx.io.stdout.write(
-              `${ctx.json ? JSON.stringify(verifier ? { ...entry, verified: true } : entry) : entryLine(entry, verifier ? 'yes' : undefined)}\n`,
-            );
+            const line = ctx.json
+              ? JSON.stringify(verifier ? { ...entry, verified: true } : entry)
+              : entryLine(entry, verifier ? 'yes' : undefined);
+            ctx.io.stdout.write(`${line}\n`);
           }
           if (page.next_cursor && page.next_cursor !== cursor) {
             cursor = page.next_cursor;

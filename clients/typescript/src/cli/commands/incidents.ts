@@ -9,10 +9,15 @@ const deadlineText = (name: string, deadline: Schemas['IncidentDeadline']) =>
   `${name} ${deadline.status}${deadline.due_at ? ` (due ${deadline.due_at})` : ''}`;
 
 const incidentLines = (incident: Schemas['Incident']) => [
-  `${incident.id}  ${incident.state}  ${incident.stage}  ${incident.status}  report ${incident.report_count} (ETag "${incident.report_count}")  ${incident.tlp}${incident.recipients.length ? ` to ${incident.recipients.join(' ')}` : ''}${incident.overdue ? '  OVERDUE' : ''}`,
+  `${incident.id}  ${incident.state}  ${incident.stage}  ${incident.status}  report ${incident.report_count} ` +
+    `(ETag "${incident.report_count}")  ${incident.tlp}` +
+    `${incident.recipients.length ? ` to ${incident.recipients.join(' ')}` : ''}${incident.overdue ? '  OVERDUE' : ''}`,
   `  ${incident.title}`,
-  `  ${incident.rsit_class}${incident.rsit_type ? `/${incident.rsit_type}` : ''}, severity ${incident.severity.value} (${incident.severity.scale}), aware ${incident.aware_at}`,
-  `  deadlines: ${deadlineText('early warning', incident.deadlines.early_warning)}; ${deadlineText('notification', incident.deadlines.notification)}; ${deadlineText('final report', incident.deadlines.final)}`,
+  `  ${incident.rsit_class}${incident.rsit_type ? `/${incident.rsit_type}` : ''}, severity ` +
+    `${incident.severity.value} (${incident.severity.scale}), aware ${incident.aware_at}`,
+  `  deadlines: ${deadlineText('early warning', incident.deadlines.early_warning)}; ` +
+    `${deadlineText('notification', incident.deadlines.notification)}; ` +
+    `${deadlineText('final report', incident.deadlines.final)}`,
   `  ${incident.acknowledgement_count} acknowledgements`,
 ];
 

@@ -18,7 +18,8 @@ import { keyChanged, pinKeys, pinnedFor, servedJwks } from '../trust.ts';
 import { flag, list, noMoreArgs, str } from '../util.ts';
 
 const COMPARE_HINT =
-  'compare these fingerprints with the ones the Secretariat publishes out of band (its website, a letter): cbm trusts these keys from now on';
+  'compare these fingerprints with the ones the Secretariat publishes out of band (its website, a letter): ' +
+  'cbm trusts these keys from now on';
 
 export const initCommands: Command[] = [
   {
@@ -78,7 +79,8 @@ export const initCommands: Command[] = [
       if (ctx.opts.offline) {
         writeProfile(ctx.profileFile, profile, ctx.io.env);
         lines.push(
-          `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
+          `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ` +
+            `${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
         );
         if (!pinned)
           lines.push('no portal keys pinned (offline): nothing verifies until you run cbm init again online');
@@ -97,7 +99,8 @@ export const initCommands: Command[] = [
           pinned = pinKeys(ctx, profile, undefined, keys);
           report.pinned = keys.map(({ role, fingerprint }) => ({ role, fingerprint }));
           lines.push(
-            `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
+            `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ` +
+              `${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
           );
           lines.push(
             "pinned the portal's keys (RFC 7638 fingerprints):",
@@ -112,7 +115,8 @@ export const initCommands: Command[] = [
           report.pinned = (await fingerprintsOf(pinned)).map(({ role, fingerprint }) => ({ role, fingerprint }));
           report.accepted = added.map(({ role, fingerprint }) => ({ role, fingerprint }));
           lines.push(
-            `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
+            `profile written to ${ctx.profileFile} (mode 0600): ${principal} at ${profile.portal}, ` +
+              `${keyFiles.length > 1 ? 'keys' : 'key'} ${keyFiles.join(', ')}`,
           );
           lines.push(
             added.length
@@ -145,7 +149,8 @@ export const initCommands: Command[] = [
             lines.push(
               state.status === 'active'
                 ? `the portal knows key ${state.kid}: active, scopes ${state.scopes?.join(' ') ?? '?'}`
-                : `the portal does not accept key ${state.kid} (${state.problem?.code ?? state.status}): ${state.problem?.detail ?? ''}${state.status === 'unknown' ? ' Hand its public key to the Secretariat.' : ''}`,
+                : `the portal does not accept key ${state.kid} (${state.problem?.code ?? state.status}): ` +
+                    `${state.problem?.detail ?? ''}${state.status === 'unknown' ? ' Hand its public key to the Secretariat.' : ''}`,
             );
           }
           const learnt = asProfileKeys(states);
@@ -194,7 +199,8 @@ export const initCommands: Command[] = [
         );
       if (ctx.profile.portal !== ctx.portal())
         throw new UsageError(
-          `cbm trust manages the keys pinned for the profile's portal (${ctx.profile.portal ?? 'none'}), not ${ctx.portal()}: use a profile for that portal (--profile FILE, cbm init)`,
+          `cbm trust manages the keys pinned for the profile's portal (${ctx.profile.portal ?? 'none'}), not ` +
+            `${ctx.portal()}: use a profile for that portal (--profile FILE, cbm init)`,
         );
       const pinned = pinnedFor(ctx);
       const served = await servedJwks(ctx);
@@ -204,7 +210,8 @@ export const initCommands: Command[] = [
         const unknown = accept.filter((fingerprint) => !offered.some((entry) => entry.fingerprint === fingerprint));
         if (unknown.length)
           throw new UsageError(
-            `the portal at ${ctx.portal()} serves no unpinned key ${unknown.join(', ')}${offered.length ? `; it offers ${offered.map(describeFingerprint).join(', ')}` : ''}`,
+            `the portal at ${ctx.portal()} serves no unpinned key ` +
+              `${unknown.join(', ')}${offered.length ? `; it offers ${offered.map(describeFingerprint).join(', ')}` : ''}`,
           );
         const accepted = offered.filter((entry) => accept.includes(entry.fingerprint));
         pinKeys(ctx, ctx.profile, pinned, accepted);
@@ -244,6 +251,7 @@ async function noPin(ctx: Context, served: Awaited<ReturnType<typeof servedJwks>
   const keys = await fingerprintsOf(served);
   return new LocalError(
     `no keys pinned for ${ctx.portal()} in ${ctx.profileFile}. It serves ${keys.map(describeFingerprint).join(', ')}: ` +
-      `check them out of band, then cbm trust ${keys.map((entry) => `--accept ${entry.fingerprint}`).join(' ')} (or cbm init --force online)`,
+      `check them out of band, then cbm trust ${keys.map((entry) => `--accept ${entry.fingerprint}`).join(' ')} ` +
+      '(or cbm init --force online)',
   );
 }

@@ -34,7 +34,8 @@ function scopes(ctx: Context): Schemas['Scope'][] | undefined {
 }
 
 const keyLine = (key: Schemas['PrincipalKey']) =>
-  `key ${key.kid} of ${key.principal}: ${key.status}, ${key.alg}, scopes ${key.scopes.join(' ')}${key.expires_at ? `, expires ${key.expires_at}` : ''}`;
+  `key ${key.kid} of ${key.principal}: ${key.status}, ${key.alg}, scopes ` +
+  `${key.scopes.join(' ')}${key.expires_at ? `, expires ${key.expires_at}` : ''}`;
 
 export const keyCommands: Command[] = [
   {
@@ -47,7 +48,9 @@ export const keyCommands: Command[] = [
       name: {
         type: 'string',
         value: 'NAME',
-        help: "another key for the profile's principal, e.g. documents: written to ~/.config/cbm/keys/PRINCIPAL-NAME.jwk and added to the profile",
+        help:
+          "another key for the profile's principal, e.g. documents: written to " +
+          '~/.config/cbm/keys/PRINCIPAL-NAME.jwk and added to the profile',
       },
       out: {
         type: 'string',
@@ -67,7 +70,8 @@ export const keyCommands: Command[] = [
       if (!out && name) {
         if (!principal)
           throw new UsageError(
-            `--name adds a key to the profile, and there is none at ${ctx.profileFile}: cbm init --portal URL --as PRINCIPAL first, or give --out FILE`,
+            `--name adds a key to the profile, and there is none at ${ctx.profileFile}: cbm init --portal URL ` +
+              `--as PRINCIPAL first, or give --out FILE`,
           );
         out = join(keysDir(ctx.io.env), `${principal}-${name}.jwk`);
       }
@@ -75,11 +79,13 @@ export const keyCommands: Command[] = [
       if (!out) {
         if (!keys.length)
           throw new UsageError(
-            `no profile at ${ctx.profileFile} to keep the key in: cbm init --portal URL --as PRINCIPAL first (the key then goes to ${keysDir(ctx.io.env)}), or give --out FILE`,
+            `no profile at ${ctx.profileFile} to keep the key in: cbm init --portal URL --as PRINCIPAL first ` +
+              `(the key then goes to ${keysDir(ctx.io.env)}), or give --out FILE`,
           );
         throw new LocalError(
           `the profile's ${keys.length > 1 ? 'keys exist' : `key ${keys[0]!.file} exists`} already, and cbm never overwrites a key. ` +
-            `For another key of ${principal ?? 'this principal'} (say for documents): cbm keygen --name documents (it joins the profile; cbm picks the key whose scopes fit each command). ` +
+            `For another key of ${principal ?? 'this principal'} (say for documents): cbm keygen --name documents ` +
+            '(it joins the profile; cbm picks the key whose scopes fit each command). ' +
             'To replace a lost or compromised key, ask the Secretariat to rotate or revoke it.',
         );
       }
@@ -289,15 +295,21 @@ export const keyCommands: Command[] = [
         );
         if (key.status === 'expired')
           lines.push(
-            `  expired at ${key.expired_at}${key.replaced_by ? `; replaced by ${key.replaced_by}: cbm keygen wrote its private half somewhere; add it with cbm profile add-key FILE` : '; ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over)'}`,
+            `  expired at ${key.expired_at}` +
+              (key.replaced_by
+                ? `; replaced by ${key.replaced_by}: cbm keygen wrote its private half somewhere; ` +
+                  'add it with cbm profile add-key FILE'
+                : '; ask the Secretariat for a new key (cbm keygen --name NAME prints one to hand over)'),
           );
         if (key.status === 'revoked')
           lines.push(
-            `  revoked at ${key.revoked_at}${key.replaced_by ? `; replaced by ${key.replaced_by}` : ''}: remove it (cbm profile remove-key ${key.kid.slice(0, 12)}) and ask the Secretariat for a new one`,
+            `  revoked at ${key.revoked_at}${key.replaced_by ? `; replaced by ${key.replaced_by}` : ''}: ` +
+              `remove it (cbm profile remove-key ${key.kid.slice(0, 12)}) and ask the Secretariat for a new one`,
           );
         if (key.status === 'unknown')
           lines.push(
-            `  the portal has no such key for ${principal} (${key.code ?? 'key-unknown'}): hand its public key to the Secretariat (cbm keygen printed it), or check --as`,
+            `  the portal has no such key for ${principal} (${key.code ?? 'key-unknown'}): hand its public ` +
+              `key to the Secretariat (cbm keygen printed it), or check --as`,
           );
       }
       ctx.emit(report, lines);

@@ -53,7 +53,8 @@ export const profileCommands: Command[] = [
       );
       if (matches.length !== 1) {
         throw new UsageError(
-          `${matches.length ? 'several' : 'no'} keys of the profile match ${which}; it has ${keys.map((key) => `${key.file}${key.kid ? ` (kid ${key.kid})` : ''}`).join(', ') || 'none'}`,
+          `${matches.length ? 'several' : 'no'} keys of the profile match ${which}; it has ` +
+            `${keys.map((key) => `${key.file}${key.kid ? ` (kid ${key.kid})` : ''}`).join(', ') || 'none'}`,
         );
       }
       writeProfile(

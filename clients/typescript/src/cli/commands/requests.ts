@@ -7,7 +7,8 @@ import { LocalError, UsageError } from '../errors.ts';
 import { arg, attested, collect, idempotencyHeader, integer, noMoreArgs, readJsonInput, str, table } from '../util.ts';
 
 const requestLines = (request: Schemas['ConsultationRequest']) => [
-  `${request.id}  ${request.type} from ${request.state}  ${request.status}${request.overdue ? '  OVERDUE' : ''}  urgency ${request.urgency}  ${request.tlp}${request.recipients.length ? ` to ${request.recipients.join(' ')}` : ''}`,
+  `${request.id}  ${request.type} from ${request.state}  ${request.status}${request.overdue ? '  OVERDUE' : ''}  ` +
+    `urgency ${request.urgency}  ${request.tlp}${request.recipients.length ? ` to ${request.recipients.join(' ')}` : ''}`,
   `  ${request.subject}`,
   `  ${request.body}`,
   ...(request.reply_by ? [`  reply by ${request.reply_by}`] : []),
@@ -76,7 +77,9 @@ export const requestCommands: Command[] = [
         }),
       );
       ctx.emit(result, [
-        `${result.data.state} ${{ accept: 'accepted', decline: 'declined', answer: 'answered' }[result.data.action]} request ${requestId} (response ${result.data.response_no})`,
+        `${result.data.state} ` +
+          `${{ accept: 'accepted', decline: 'declined', answer: 'answered' }[result.data.action]} request ${requestId} ` +
+          `(response ${result.data.response_no})`,
         attested(result.attestation),
       ]);
     },
@@ -135,7 +138,8 @@ export const requestCommands: Command[] = [
         ctx.emit({ items }, () =>
           items.map(
             (response) =>
-              `${response.state} #${response.response_no} ${response.action} at ${response.responded_at}${response.body ? `: ${response.body}` : ''}`,
+              `${response.state} #${response.response_no} ${response.action} at ` +
+              `${response.responded_at}${response.body ? `: ${response.body}` : ''}`,
           ),
         );
         return;

@@ -51,7 +51,8 @@ export const stateCommands: Command[] = [
     words: ['states', 'compliance'],
     args: '[STATE]',
     summary:
-      'CBM 8 status: confirmation current or due, contacts, communication checks answered; without STATE the Secretariat sees every state and the open checks',
+      'CBM 8 status: confirmation current or due, contacts, communication checks answered; without STATE the ' +
+      'Secretariat sees every state and the open checks',
     audience: 'everyone',
     options: { all: { type: 'boolean', help: 'every state (the default for the Secretariat when no STATE is given)' } },
     async run(ctx) {
@@ -108,7 +109,8 @@ export const stateCommands: Command[] = [
         open.length ? `${plural(open.length, 'open communication check')}:` : 'no open communication checks',
         ...open.map(
           (report) =>
-            `  ${report.check.id}: deadline ${report.check.deadline}; ${report.answered_on_time + report.answered_late} of ${report.addressed} answered; waiting for ${
+            `  ${report.check.id}: deadline ${report.check.deadline}; ` +
+            `${report.answered_on_time + report.answered_late} of ${report.addressed} answered; waiting for ${
               report.rows
                 .filter((row) => row.outcome === 'no-answer')
                 .map((row) => row.state)
@@ -125,6 +127,7 @@ function complianceLines(c: Schemas['Compliance']): string[] {
     `  last confirmed: ${c.last_confirmed_at ?? 'never'}; next confirmation due: ${c.confirmation_due_at ?? 'now'}`,
     `  active contacts: ${plural(c.active_contacts.policy, 'policy contact')}, ${plural(c.active_contacts.technical, 'technical contact')}`,
     `  late changes (filed more than 30 days after they took effect): ${c.late_changes}`,
-    `  communication checks: ${c.checks.addressed} addressed, ${c.checks.answered_on_time} on time, ${c.checks.answered_late} late, ${c.checks.missed} missed${c.checks.last_check_at ? ` (last ${c.checks.last_check_at})` : ''}`,
+    `  communication checks: ${c.checks.addressed} addressed, ${c.checks.answered_on_time} on time, ` +
+      `${c.checks.answered_late} late, ${c.checks.missed} missed${c.checks.last_check_at ? ` (last ${c.checks.last_check_at})` : ''}`,
   ];
 }

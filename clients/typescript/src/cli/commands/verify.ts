@@ -34,7 +34,8 @@ async function advance(ctx: Context, latest: Checkpoint): Promise<{ previous?: n
       await verifier.consistency(remembered, latest);
     } catch (error) {
       throw new VerificationFailed(
-        `${(error as Error).message}. The checkpoint cbm remembered is in ${ctx.memory.checkpointFile(latest.origin)} (seen ${remembered.seen_at}).`,
+        `${(error as Error).message}. The checkpoint cbm remembered is in ` +
+          `${ctx.memory.checkpointFile(latest.origin)} (seen ${remembered.seen_at}).`,
       );
     }
   }
@@ -52,7 +53,8 @@ function reportLines(report: VerifiedRecord['report'], log: string, served?: Ser
   return [
     `verified: ${report.subject}`,
     `  ${report.operation} by ${report.principal} at ${report.issued_at}`,
-    `  portal signature valid (pinned keys); ${report.principal}'s own signature over the ${report.body_bytes} body bytes valid (key ${report.principal_kid})`,
+    `  portal signature valid (pinned keys); ${report.principal}'s own signature over the ` +
+      `${report.body_bytes} body bytes valid (key ${report.principal_kid})`,
     ...report.keys.map(
       (key) => `  key ${key.kid} of ${key.principal}: proven by ${key.proven_by}, not revoked before it signed`,
     ),
@@ -81,7 +83,9 @@ const witnessReport = (witnessed: Witnessed) =>
 const witnessLines = (witnessed: Witnessed) =>
   witnessed
     ? [
-        `  witnessed by ${witnessed.cosigners.map((cosigner) => `${cosigner.principal} (${new Date(cosigner.timestamp * 1000).toISOString()})`).join(', ')}; ${witnessed.keys}`,
+        `  witnessed by ${witnessed.cosigners
+          .map((cosigner) => `${cosigner.principal} (${new Date(cosigner.timestamp * 1000).toISOString()})`)
+          .join(', ')}; ${witnessed.keys}`,
       ]
     : [];
 

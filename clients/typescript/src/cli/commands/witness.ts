@@ -55,7 +55,8 @@ function readState(file: string): WitnessState | undefined {
     return JSON.parse(readFileSync(file, 'utf8')) as WitnessState;
   } catch (error) {
     throw new LocalError(
-      `the witness state ${file} is unreadable (${(error as Error).message}): restore it from a backup; never start a witness afresh for a log it cosigned`,
+      `the witness state ${file} is unreadable (${(error as Error).message}): restore it from a backup; never ` +
+        `start a witness afresh for a log it cosigned`,
     );
   }
 }
@@ -128,7 +129,8 @@ export const witnessCommands: Command[] = [
   {
     words: ['witness'],
     summary:
-      "witness the portal's log: check each new checkpoint extends the last one cosigned, then cosign it (exit 3 on a forked log, with a proof)",
+      "witness the portal's log: check each new checkpoint extends the last one cosigned, then cosign it " +
+      '(exit 3 on a forked log, with a proof)',
     audience: 'state',
     options: {
       once: { type: 'boolean', help: 'one round, then exit (for cron)' },
@@ -193,7 +195,8 @@ export const witnessCommands: Command[] = [
             );
           writeDurably(proofFile, `${JSON.stringify(outcome.proof, null, 2)}\n`);
           throw new VerificationFailed(
-            `the portal's log misbehaved (${outcome.proof.kind}): ${outcome.proof.reason}. Not cosigned. Proof written to ${proofFile}; anyone can check it with cbm verify --misbehaviour ${proofFile}`,
+            `the portal's log misbehaved (${outcome.proof.kind}): ${outcome.proof.reason}. Not cosigned. ` +
+              `Proof written to ${proofFile}; anyone can check it with cbm verify --misbehaviour ${proofFile}`,
           );
         }
         const report =
