@@ -378,7 +378,7 @@ export async function verifyRecordAttestation(options: VerifyOptions): Promise<A
         );
       else if (served.status === 'matches' || options.displayed)
         set('served-record', { status: 'passed', facts: { href: served.href ?? '', principal } });
-      else set('served-record', { status: 'skipped', facts: {} });
+      else set('served-record', { status: 'skipped', facts: { reached: 1 } });
     } catch (error) {
       const fields = /: ([\w, ]+)$/.exec(messageOf(error))?.[1]?.split(', ') ?? [];
       fail('served-record', 'record-changed', messageOf(error), { fields });
