@@ -23,9 +23,24 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'clients/**/*.test.ts'],
-          exclude: ['test/workers/**', '**/node_modules/**'],
+          exclude: ['test/workers/**', 'test/browser/**', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 30_000,
+          // Tests that start the Node entry need the web app built (it refuses to start without).
+          globalSetup: ['test/support/web-built.ts'],
+        },
+      },
+      {
+        // Debian's Chromium through playwright-core against a real portal (test/browser/harness.ts).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One Chromium and one portal at a time: the machine has two cores.
+          fileParallelism: false,
         },
       },
       {

@@ -4,11 +4,14 @@
  * Workers limits (3 MiB gzip on the free plan, 10 MiB on paid).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { buildWeb } from './build-web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// wrangler.toml's [assets] directory must exist: the web app, built when it is missing.
+if (!existsSync(`${root}dist/web/index.html`)) await buildWeb();
 const outdir = `${root}.wrangler/dist`;
 rmSync(outdir, { recursive: true, force: true });
 const result = spawnSync(`${root}node_modules/.bin/wrangler`, ['deploy', '--dry-run', '--outdir', outdir], {

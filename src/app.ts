@@ -26,6 +26,8 @@ import { principals } from './principals/routes.ts';
 import { requests } from './requests/routes.ts';
 import { states } from './states/routes.ts';
 import { watchStorage } from './storage-health.ts';
+import { webPages } from './web/pages.ts';
+import { securityHeaders } from './web/security-headers.ts';
 
 function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
@@ -58,10 +60,13 @@ export function createApp(given: Deps): Hono<AppEnv> {
   app.onError(onError(deps.log));
   app.notFound((c) => renderProblem(c, problems.notFound(`No resource at ${new URL(c.req.url).pathname}.`)));
   app.use(requestContext(deps));
+  app.use(securityHeaders());
   // The contract's operation for the request (405 for a method its path lacks), and 304 for
   // every GET whose ETag the request's If-None-Match names.
   app.use(contractRoute());
   app.use(conditionalGet());
+  // The web app for browsers: its files, and its pages on the API's paths for a navigation.
+  app.use(webPages());
   // While the log is unsound no write is accepted: it would get an attestation no checkpoint covers.
   app.use(refuseWritesWhileLogUnsound());
 

@@ -4,6 +4,7 @@ import type { PortalKeys } from './crypto/portal-keys.ts';
 import type { PortalDb } from './db/portal-db.ts';
 import type { Health } from './health.ts';
 import type { IdGenerator } from './ids.ts';
+import type { WebAssets } from './web/assets.ts';
 
 export interface AppConfig {
   /** The portal's public origin: the `aud` of request tokens and `iss` of attestations. */
@@ -33,4 +34,6 @@ export interface Deps {
   /** Faults /healthz reports (full disk, ...), raised and cleared where they are seen. */
   health: Health;
   log: (line: string) => void;
+  /** The built web app (dist/web), served at / to browsers; without it only the API answers. */
+  web?: WebAssets;
 }

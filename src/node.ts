@@ -26,9 +26,12 @@ import { createLogClock } from './log/clock.ts';
 import { ConfigError, parseNodeConfig, type NodeConfig } from './node-config.ts';
 import { bootstrapSecretariat, portalKeysFromDataDir } from './node-keys.ts';
 import { PORTAL_VERSION } from './version.ts';
+import { loadWebAssets } from './web/node-assets.ts';
 
 async function main(config: NodeConfig) {
   const version = PORTAL_VERSION;
+  // The web app (dist/web) first: a portal that cannot serve its pages stops before touching the data.
+  const web = loadWebAssets();
 
   await makeDirectoryDurably(config.dataDir, 0o700);
   // Before anything else touches the data dir: a second process stops here.
@@ -75,6 +78,7 @@ async function main(config: NodeConfig) {
     },
     health: createHealth(),
     log: (line: string) => console.error(line),
+    web,
   };
   const app = createApp(deps);
 

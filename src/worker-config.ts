@@ -5,6 +5,8 @@ import { publicKeyFlaw } from './crypto/key-safety.ts';
 export interface WorkerEnv {
   DB: import('@cloudflare/workers-types').D1Database;
   BLOBS: import('@cloudflare/workers-types').R2Bucket;
+  /** The built web app, dist/web (wrangler.toml [assets]); absent, only the API answers. */
+  ASSETS?: import('@cloudflare/workers-types').Fetcher;
   /** Secret: the portal's private Ed25519 JWK, or a JSON array of them, newest first. */
   PORTAL_SIGNING_KEY: string;
   /** The origin clients reach the portal at: `aud` of request tokens, `iss` of attestations. */

@@ -19,6 +19,7 @@ import { pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
 import { createLogClock } from './log/clock.ts';
 import { PORTAL_VERSION } from './version.ts';
+import { workerWebAssets } from './web/worker-assets.ts';
 import { parseWorkerConfig, type WorkerEnv } from './worker-config.ts';
 
 interface Portal {
@@ -58,6 +59,7 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
     },
     health: createHealth(),
     log: (line) => console.error(line),
+    web: env.ASSETS ? workerWebAssets(env.ASSETS) : undefined,
   };
   return { deps, app: createApp(deps), started: false };
 }

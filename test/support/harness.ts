@@ -16,6 +16,7 @@ import type { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { PortalDb } from '../../src/db/portal-db.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { uuidv7Generator } from '../../src/ids.ts';
+import type { WebAssets } from '../../src/web/assets.ts';
 import { checkResponse } from './contract-check.ts';
 import {
   createRequestSigner,
@@ -68,6 +69,8 @@ export interface HarnessOptions {
   logClock?: 'after-writes' | 'manual';
   /** Least time between two checkpoints (0 unless a test is about the cadence). */
   checkpointIntervalMs?: number;
+  /** The built web app to serve (src/web); without it only the API answers. */
+  web?: WebAssets;
 }
 
 export async function createHarness(db: PortalDb, blobs: BlobStore, options: HarnessOptions = {}) {
@@ -90,6 +93,7 @@ export async function createHarness(db: PortalDb, blobs: BlobStore, options: Har
     },
     health: createHealth(),
     log: (line) => logged.push(line),
+    ...(options.web ? { web: options.web } : {}),
   };
   const app = createApp(deps);
   const logClock = createLogClock(deps);
