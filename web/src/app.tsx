@@ -18,17 +18,52 @@ import {
 } from './i18n/locales.ts';
 import { translator } from './i18n/messages.ts';
 import { acceptKeys, checkPins, type PinState } from './keys/pins.ts';
-import type { NavGroup, PageDefinition } from './pages/page.ts';
-import { pages } from './pages/index.ts';
-import { compileRoutes, isAppNavigation } from './router.ts';
+import { sections } from './pages/index.ts';
+import type { NavEntry, NavGroup, PageDefinition, Section } from './pages/page.ts';
+import { compileRoutes, isAppNavigation, type Match } from './router.ts';
 import { openSession, type Signed } from './session.ts';
 import { shellMessages } from './shell.messages.ts';
+import { ErrorNotice, Loading } from './components/states.tsx';
 
-const match = compileRoutes(pages);
 const GROUPS: NavGroup[] = ['directory', 'exchange', 'secretariat', 'account'];
+const NAV = sections.flatMap((section) => section.nav);
 
-function visibleTo(page: PageDefinition, signed: Signed): boolean {
-  const audience = page.audience ?? 'signed';
+const firstSegment = (pathname: string) => pathname.split('/')[1] ?? '';
+const sectionsOf = (pathname: string) =>
+  sections.filter((section) => section.segments.includes(firstSegment(pathname)));
+/** Whether the app has a page for this path (links to anything else load normally). */
+const isAppPath = (pathname: string) => sectionsOf(pathname).length > 0;
+
+/** The loaded pages of each section, and the route matcher over them. */
+const loadedSections = new Map<Section, ReturnType<typeof compileRoutes<PageDefinition>>>();
+function loadSections(wanted: Section[]): Promise<void> {
+  return Promise.all(
+    wanted
+      .filter((section) => !loadedSections.has(section))
+      .map(async (section) => {
+        loadedSections.set(section, compileRoutes(await section.load()));
+      }),
+  ).then(() => undefined);
+}
+
+type Routed =
+  | { state: 'loading' }
+  | { state: 'found'; match: Match<PageDefinition> }
+  | { state: 'none' }
+  | { state: 'error'; error: unknown };
+
+function route(pathname: string): Routed {
+  const wanted = sectionsOf(pathname);
+  if (wanted.some((section) => !loadedSections.has(section))) return { state: 'loading' };
+  for (const section of wanted) {
+    const found = loadedSections.get(section)!(pathname);
+    if (found) return { state: 'found', match: found };
+  }
+  return { state: 'none' };
+}
+
+function visibleTo(entry: NavEntry, signed: Signed): boolean {
+  const audience = entry.audience ?? 'signed';
   if (audience === 'anyone') return true;
   if (!signed.session) return false;
   if (audience === 'state') return signed.session.kind === 'state';
@@ -81,7 +116,7 @@ export function Shell(props: { origin: string; initial: Signed }) {
       const anchor = (event.target as Element | null)?.closest?.('a');
       if (!anchor?.href || !isAppNavigation(event, anchor, origin)) return;
       const url = new URL(anchor.href);
-      if (!match(url.pathname)) return;
+      if (!isAppPath(url.pathname)) return;
       event.preventDefault();
       navigate(url.pathname + url.search + url.hash);
     };
@@ -110,20 +145,38 @@ export function Shell(props: { origin: string; initial: Signed }) {
     [origin, locale, signed, pins, location],
   );
 
-  const found = match(location.pathname);
+  const [routed, setRouted] = useState<Routed>(() => route(location.pathname));
+  useEffect(() => {
+    let current = true;
+    const now = route(location.pathname);
+    setRouted(now);
+    if (now.state === 'loading')
+      loadSections(sectionsOf(location.pathname)).then(
+        () => current && setRouted(route(location.pathname)),
+        (error: unknown) => current && setRouted({ state: 'error', error }),
+      );
+    return () => {
+      current = false;
+    };
+  }, [location.pathname]);
   return (
     <App.Provider value={context}>
-      <Chrome signed={signed} found={found} pathname={location.pathname} />
+      <Chrome signed={signed} routed={routed} pathname={location.pathname} />
     </App.Provider>
   );
 }
 
-function Chrome(props: { signed: Signed; found: ReturnType<typeof match>; pathname: string }) {
+function Chrome(props: { signed: Signed; routed: Routed; pathname: string }) {
   const app = useApp();
   const t = useT(shellMessages);
   const heading = useRef<HTMLElement>(null);
-  const { found } = props;
-  const title = found ? translator(found.page.messages, app.locale)(found.page.title) : t('notFoundTitle');
+  const { routed } = props;
+  const found = routed.state === 'found' ? routed.match : null;
+  const title = found
+    ? translator(found.page.messages, app.locale)(found.page.title)
+    : routed.state === 'none'
+      ? t('notFoundTitle')
+      : t('appName');
 
   useEffect(() => {
     document.title = `${title} · ${t('appName')}`;
@@ -140,9 +193,9 @@ function Chrome(props: { signed: Signed; found: ReturnType<typeof match>; pathna
 
   const nav = GROUPS.map((group) => ({
     group,
-    items: pages
-      .filter((page) => page.nav?.group === group && visibleTo(page, props.signed))
-      .sort((a, b) => a.nav!.order - b.nav!.order),
+    items: NAV.filter((entry) => entry.group === group && visibleTo(entry, props.signed)).sort(
+      (a, b) => a.order - b.order,
+    ),
   })).filter((entry) => entry.items.length);
 
   const Page = found?.page.component;
@@ -160,12 +213,12 @@ function Chrome(props: { signed: Signed; found: ReturnType<typeof match>; pathna
             <div class="nav-group">
               <span class="nav-group-label">{t(entry.group)}</span>
               <ul>
-                {entry.items.map((page) => {
-                  const current = found?.page === page;
+                {entry.items.map((item) => {
+                  const current = props.pathname === item.path;
                   return (
                     <li>
-                      <a href={page.path} aria-current={current ? 'page' : undefined}>
-                        {translator(page.messages, app.locale)(page.title)}
+                      <a href={item.path} aria-current={current ? 'page' : undefined}>
+                        {translator(item.messages, app.locale)(item.label)}
                       </a>
                     </li>
                   );
@@ -198,7 +251,10 @@ function Chrome(props: { signed: Signed; found: ReturnType<typeof match>; pathna
       </header>
       <PinWarning />
       <main id="main" tabindex={-1} ref={heading}>
-        {Page ? <Page params={found!.params} /> : <NotFound pathname={props.pathname} />}
+        {Page ? <Page params={found!.params} /> : null}
+        {routed.state === 'none' ? <NotFound pathname={props.pathname} /> : null}
+        {routed.state === 'loading' ? <Loading /> : null}
+        {routed.state === 'error' ? <ErrorNotice error={routed.error} /> : null}
       </main>
       <footer class="site-footer">
         <a href="/docs" data-reload>

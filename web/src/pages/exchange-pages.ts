@@ -13,6 +13,14 @@ export const exchangeSections: Section[] = [
       const module = await import('./incidents.tsx');
       return [module.incidentsPage, module.notifyIncidentPage, module.incidentPage];
     },
-    nav: [defineNav({ path: '/incidents', group: 'exchange', order: 10, messages: exchangeNavMessages, label: 'incidents' })],
+    nav: [
+      defineNav({
+        path: '/incidents',
+        group: 'exchange',
+        order: 10,
+        messages: exchangeNavMessages,
+        label: 'incidents',
+      }),
+    ],
   },
 ];

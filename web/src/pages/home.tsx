@@ -39,5 +39,4 @@ export const homePage = definePage({
   messages: homeMessages,
   title: 'title',
   component: HomePage,
-  audience: 'anyone',
 });

@@ -1,10 +1,34 @@
 /**
- * Every page of the app. The state pages (B) are listed here; the exchange and Secretariat
- * pages (C) in exchange-pages.ts, so neither edits the other's list.
+ * Every section of the app: the state pages (B) here, the exchange and Secretariat pages
+ * (C) in exchange-pages.ts, so neither edits the other's list. A section's module is
+ * loaded (a chunk of its own) the first time one of its paths is visited.
  */
-import { exchangePages } from './exchange-pages.ts';
-import { homePage } from './home.tsx';
-import { keysPage } from './keys.tsx';
-import type { PageDefinition } from './page.ts';
+import { exchangeSections } from './exchange-pages.ts';
+import { stateNavMessages } from './nav.messages.ts';
+import { defineNav, type Section } from './page.ts';
 
-export const pages: PageDefinition[] = [homePage, keysPage, ...exchangePages];
+export const sections: Section[] = [
+  { segments: [''], load: async () => [(await import('./home.tsx')).homePage], nav: [] },
+  {
+    segments: ['keys'],
+    load: async () => [(await import('./keys.tsx')).keysPage],
+    nav: [
+      defineNav({
+        path: '/keys',
+        group: 'account',
+        order: 1,
+        audience: 'anyone',
+        messages: stateNavMessages,
+        label: 'keys',
+      }),
+    ],
+  },
+  {
+    segments: ['contacts', 'states'],
+    load: async () => (await import('./contacts.tsx')).contactPages,
+    nav: [
+      defineNav({ path: '/contacts', group: 'directory', order: 1, messages: stateNavMessages, label: 'contacts' }),
+    ],
+  },
+  ...exchangeSections,
+];

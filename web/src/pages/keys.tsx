@@ -319,6 +319,4 @@ export const keysPage = definePage({
   messages: keysMessages,
   title: 'title',
   component: KeysPage,
-  nav: { group: 'account', order: 1 },
-  audience: 'anyone',
 });
