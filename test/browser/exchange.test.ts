@@ -1,0 +1,185 @@
+/**
+ * The exchange pages in Chromium against a real portal (issue 11): a state notifies an
+ * incident in the browser, a recipient acknowledges it, a state outside the audience sees
+ * nothing of it (pages and requests), and the attestation panel verifies the record in
+ * the browser, failing when the served record was changed or the portal's key changed.
+ */
+import type { JWK } from 'jose';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ok } from '../../clients/typescript/src/index.ts';
+import {
+  type BrowserPortal,
+  browserSuite,
+  describeBrowser,
+  expectNoAxeViolations,
+  type StateKey,
+  startBrowserPortal,
+  writePrivateKeyFile,
+} from './harness.ts';
+
+/** Loads a private JWK file on the keys page, as a person does once. */
+export async function loadKey(page: Page, principal: string, jwk: JWK): Promise<void> {
+  await page.goto('/keys');
+  await page.locator('#load-principal').fill(principal);
+  await page.locator('#load-file').setInputFiles(writePrivateKeyFile(jwk, principal));
+  await page.locator('#load-file').locator('xpath=ancestor::form').locator('button[type=submit]').click();
+  await page.locator('.notice-ok').waitFor();
+}
+
+/** Waits for the attestation panel's verdict and returns each check's status. */
+export async function panelStatuses(page: Page): Promise<Record<string, string>> {
+  const panel = page.getByTestId('attestation-panel');
+  await panel.locator('.verify-checks').waitFor({ timeout: 30_000 });
+  const checks = await panel
+    .locator('.verify-check')
+    .evaluateAll((items) => items.map((item) => [item.getAttribute('data-check'), item.getAttribute('data-status')]));
+  return Object.fromEntries(checks);
+}
+
+describeBrowser('incidents and the attestation panel in Chromium', () => {
+  const suite = browserSuite();
+  let portal: BrowserPortal;
+  let at: StateKey;
+  let be: StateKey;
+  let de: StateKey;
+  beforeAll(async () => {
+    portal = await startBrowserPortal();
+    at = await portal.registerState('AT', 'Austria');
+    be = await portal.registerState('BE', 'Belgium');
+    de = await portal.registerState('DE', 'Germany');
+  });
+  afterAll(async () => {
+    await portal?.close();
+  });
+
+  it('a state notifies in the browser, a recipient acknowledges, a state outside the audience sees nothing', async () => {
+    const page = await suite.open(portal, '/');
+    await loadKey(page, 'AT', at.privateJwk);
+    await page.goto('/incidents/new');
+    await page.locator('#incident-title').fill('DDoS against the e-government portal');
+    await page.locator('#incident-summary').fill('Volumetric DDoS since 08:00 UTC; service degraded.');
+    await page.locator('#incident-rsit').selectOption('availability');
+    await page.locator('#incident-rsit-type').fill('ddos');
+    await page.locator('#incident-scale').fill('national CSIRT scale 1-4');
+    await page.locator('#incident-severity').fill('3');
+    await page.locator('#incident-tlp').selectOption('TLP:AMBER');
+    await page.locator('#incident-recipients').fill('BE');
+    await expectNoAxeViolations(page);
+    await page.getByTestId('notify-form').locator('button[type=submit]').click();
+    await page.waitForURL(/\/incidents\/[0-9a-f-]{36}$/);
+    const incidentId = page.url().split('/').pop()!;
+    await expect.poll(() => page.locator('h1').textContent()).toBe('DDoS against the e-government portal');
+    expect(await page.getByTestId('countdowns').locator('[data-deadline=notification]').getAttribute('data-tone')).toBe(
+      'pending',
+    );
+    expect(await panelStatuses(page)).toMatchObject({
+      'portal-signature': 'passed',
+      'key-registration': 'passed',
+      'state-signature': 'passed',
+      'log-inclusion': 'passed',
+      'served-record': 'passed',
+    });
+    await expectNoAxeViolations(page);
+    // What the portal stored is what the browser signed: the API serves it to AT.
+    const stored = await ok(at.client.GET('/incidents/{incidentId}', { params: { path: { incidentId } } }));
+    expect(stored).toMatchObject({ state: 'AT', tlp: 'TLP:AMBER', recipients: ['BE'], rsit_type: 'ddos' });
+
+    // Belgium, a recipient, acknowledges in its browser.
+    const bePage = await suite.open(portal, '/');
+    await loadKey(bePage, 'BE', be.privateJwk);
+    await bePage.goto('/incidents');
+    await bePage.locator(`[data-incident="${incidentId}"] a`).click();
+    await bePage.getByRole('button', { name: 'Acknowledge receipt' }).click();
+    await bePage.getByTestId('acknowledgements').locator('[data-state=BE]').waitFor();
+    const acknowledgements = await ok(
+      at.client.GET('/incidents/{incidentId}/acknowledgements', { params: { path: { incidentId } } }),
+    );
+    expect(acknowledgements.items.map((one) => one.state)).toEqual(['BE']);
+
+    // Germany is not in the audience: not in its list, its page is a 404, no request answered it.
+    const dePage = await suite.open(portal, '/');
+    await loadKey(dePage, 'DE', de.privateJwk);
+    const answers: { url: string; status: number; body: string }[] = [];
+    dePage.on('response', async (response) => {
+      if (response.url().includes('/incidents'))
+        answers.push({ url: response.url(), status: response.status(), body: await response.text().catch(() => '') });
+    });
+    await dePage.goto('/incidents');
+    await dePage.locator('.state-empty, [data-testid=incident-list]').first().waitFor();
+    expect(await dePage.locator(`[data-incident="${incidentId}"]`).count()).toBe(0);
+    await dePage.goto(`/incidents/${incidentId}`);
+    await dePage.locator('.notice-error').waitFor();
+    expect(await dePage.locator('body').textContent()).not.toContain('DDoS against the e-government portal');
+    expect(answers.some((answer) => answer.body.includes('DDoS against'))).toBe(false);
+    expect(answers.filter((answer) => answer.url.endsWith(incidentId)).map((answer) => answer.status)).toContain(404);
+    // The browser logs each 404 it was answered: expected here, and only those.
+    const { consoleErrors } = await dePage.take();
+    expect(consoleErrors.every((line) => line.includes('404') && line.includes(incidentId))).toBe(true);
+  });
+
+  it('the panel names the failure when the served record was changed, or the portal key is not the pinned one', async () => {
+    const created = await ok(
+      at.client.POST('/incidents', {
+        body: {
+          title: 'Phishing wave against ministries',
+          summary: 'Credential phishing against several ministries.',
+          aware_at: new Date(Date.now() - 3600_000).toISOString(),
+          rsit_class: 'fraud',
+          severity: { scale: 'national CSIRT scale 1-4', value: '2' },
+          suspected_malicious: true,
+          cross_border_impact: 'unknown',
+          tlp: 'TLP:GREEN',
+        },
+      }),
+    );
+    const id = created.data.id;
+    const page = await suite.open(portal, '/');
+    await loadKey(page, 'BE', be.privateJwk);
+    // The served report (where the verifier reads what is served) says something else.
+    await page.route(/\/incidents\/[^/]+\/reports\/1$/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...body, summary: 'Nothing happened.' } });
+    });
+    await page.goto(`/incidents/${id}`);
+    expect(await panelStatuses(page)).toMatchObject({ 'state-signature': 'passed', 'served-record': 'failed' });
+    expect(await page.getByTestId('attestation-panel').locator('.verify-verdict').textContent()).toContain(
+      'Record as signed',
+    );
+    await page.unroute(/\/incidents\/[^/]+\/reports\/1$/);
+
+    // The page shows a changed record: the panel compares what is displayed too.
+    await page.route(new RegExp(`/incidents/${id}$`), async (route) => {
+      if (route.request().resourceType() === 'document') return route.continue();
+      const response = await route.fetch();
+      const body = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...body, title: 'Nothing to see' } });
+    });
+    await page.goto(`/incidents/${id}`);
+    expect((await panelStatuses(page))['served-record']).toBe('failed');
+    await page.unrouteAll();
+
+    // Another portal key in the pinned set: the attestation is signed by a key not pinned.
+    const other = await suite.open(portal, '/');
+    await loadKey(other, 'BE', be.privateJwk);
+    await other.evaluate(async () => {
+      const open = indexedDB.open('cbm-portal');
+      await new Promise((done) => (open.onsuccess = done));
+      const db = open.result;
+      const store = db.transaction('pins', 'readwrite').objectStore('pins');
+      const all = store.getAll();
+      await new Promise((done) => (all.onsuccess = done));
+      for (const pin of all.result as { jwks: { keys: { x: string }[] } }[]) {
+        pin.jwks.keys = pin.jwks.keys.map((key) => ({ ...key, x: 'fF4KXb8oF7ouSbVqXr0eZfJv5sJNzE6VdVfTYt3Fh1s' }));
+        store.put(pin);
+      }
+      await new Promise((done) => (store.transaction.oncomplete = done));
+    });
+    await other.goto(`/incidents/${id}`);
+    const panel = other.getByTestId('attestation-panel');
+    await panel.locator('.verify-failed').first().waitFor({ timeout: 30_000 });
+    expect(await panel.textContent()).toMatch(/did not pin/);
+    await other.take();
+  });
+});
