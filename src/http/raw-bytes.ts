@@ -24,9 +24,10 @@ export async function representationEtag(body: string | Uint8Array, mediaType?: 
 }
 
 /**
- * Answers exact bytes with their digest (`Repr-Digest`, and as the `ETag`), in the first
- * of `mediaTypes` the client accepts (406 when none): a body is served in the media type it
- * was stored with, or as `application/octet-stream` when the client asks for that. 304 when
+ * Answers exact bytes with their digest (`Repr-Digest`, and as the `ETag`), in the one of
+ * `mediaTypes` the client prefers (q-values; ties go to the earlier; 406 when none): a body is
+ * served in the media type it was stored with, or as `application/octet-stream` when the
+ * client prefers that. 304 when
  * If-None-Match already names the bytes.
  */
 export function bytesResponse(
