@@ -1,6 +1,9 @@
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Clock } from './clock.ts';
 import type { PortalKeys } from './crypto/portal-keys.ts';
+import type { ReadTokenMemory } from './crypto/request-token.ts';
+import type { SignatureSuite } from './crypto/signatures.ts';
+import type { VerifyKeyCache } from './crypto/verify-keys.ts';
 import type { PortalDb } from './db/portal-db.ts';
 import type { Health } from './health.ts';
 import type { IdGenerator } from './ids.ts';
@@ -22,12 +25,31 @@ export interface AppConfig {
   logVerifyIntervalMs: number;
 }
 
+/** A set that forgets everything once it holds `max` entries (a cache of accepted values). */
+export interface BoundedSet {
+  has(value: string): boolean;
+  add(value: string): void;
+}
+
+export interface AppMemory {
+  /** Public keys imported for verification, by kid (safety-checked before they enter). */
+  verifyKeys: VerifyKeyCache;
+  /** Read tokens whose signature verified, until they expire. */
+  readTokens: ReadTokenMemory;
+  /** IANA time zone names already accepted (building an Intl.DateTimeFormat costs about 100 µs). */
+  timeZones: BoundedSet;
+}
+
 /** Everything the app needs from its runtime, built once by a composition root. */
 export interface Deps {
   db: PortalDb;
   /** Content-addressed files: the data dir on Node, R2 on Workers. */
   blobs: BlobStore;
   keys: PortalKeys;
+  /** Verifies and signs: node:crypto's one-shot functions on Node, WebCrypto on Workers. */
+  signatures: SignatureSuite;
+  /** What the app remembers between requests: bounded, one set per app, never module-level. */
+  memory: AppMemory;
   clock: Clock;
   ids: IdGenerator;
   config: AppConfig;

@@ -9,7 +9,9 @@ import type { JWK } from 'jose';
 import type { Clock } from './clock.ts';
 import { ensureSecretariatWithKey, secretariatExists } from './bootstrap.ts';
 import { PORTAL_KEY_FILE, SECRETARIAT_KEY_FILE, StartupError } from './data-dir.ts';
+import { nodeSignatures } from './crypto/node-signatures.ts';
 import { generatePrivateJwk, loadPortalKeys, publicPart, type PortalKeys } from './crypto/portal-keys.ts';
+import type { SignatureSuite } from './crypto/signatures.ts';
 import type { PortalDb } from './db/portal-db.ts';
 import { writeFileDurably } from './fs/durable.ts';
 
@@ -31,15 +33,18 @@ export function readPrivate(path: string, what: string): JWK {
   return jwk;
 }
 
-/** The portal's signing key, created on the first start. */
-export async function portalKeysFromDataDir(dataDir: string): Promise<{ keys: PortalKeys; created: string | null }> {
+/** The portal's signing key, created on the first start; it signs with node:crypto unless told otherwise. */
+export async function portalKeysFromDataDir(
+  dataDir: string,
+  suite: SignatureSuite = nodeSignatures,
+): Promise<{ keys: PortalKeys; created: string | null }> {
   const path = join(dataDir, PORTAL_KEY_FILE);
   let created: string | null = null;
   if (!existsSync(path)) {
     await writePrivate(path, await generatePrivateJwk());
     created = path;
   }
-  return { keys: await loadPortalKeys([readPrivate(path, "the portal's signing key")]), created };
+  return { keys: await loadPortalKeys([readPrivate(path, "the portal's signing key")], suite), created };
 }
 
 /**

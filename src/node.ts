@@ -18,11 +18,13 @@ import { readMigrations } from './db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from './db/sqlite.ts';
 import { isStorageFull } from './db/storage-full.ts';
 import { makeDirectoryDurably, removePartialFiles, syncDirectory } from './fs/durable.ts';
+import { nodeSignatures } from './crypto/node-signatures.ts';
 import { createHealth } from './health.ts';
 import { housekeeping } from './housekeeping.ts';
 import { OriginMismatch, pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
 import { createLogClock } from './log/clock.ts';
+import { createAppMemory } from './memory.ts';
 import { ConfigError, parseNodeConfig, type NodeConfig } from './node-config.ts';
 import { bootstrapSecretariat, portalKeysFromDataDir } from './node-keys.ts';
 import { PORTAL_VERSION } from './version.ts';
@@ -58,7 +60,9 @@ async function main(config: NodeConfig) {
   const clock = systemClock;
   await pinOrigin(db, config.publicOrigin, clock.now());
 
-  const { keys, created: portalKeyCreated } = await portalKeysFromDataDir(config.dataDir);
+  // node:crypto's one-shot sign and verify: the same bytes as WebCrypto, without its thread-pool round trip.
+  const signatures = nodeSignatures;
+  const { keys, created: portalKeyCreated } = await portalKeysFromDataDir(config.dataDir, signatures);
   if (portalKeyCreated) console.log(`created the portal signing key in ${portalKeyCreated}`);
   const secretariatKeyPath = await bootstrapSecretariat(db, clock, config.dataDir);
 
@@ -66,6 +70,8 @@ async function main(config: NodeConfig) {
     db,
     blobs: fileBlobStore(blobsDir, { maxBytes: config.maxBlobBytes }),
     keys,
+    signatures,
+    memory: createAppMemory(signatures),
     clock,
     ids: uuidv7Generator(clock),
     config: {

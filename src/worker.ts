@@ -10,6 +10,7 @@ import { r2BlobStore } from './blobs/r2-blob-store.ts';
 import { ensureSecretariatWithKey } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
 import { loadPortalKeys } from './crypto/portal-keys.ts';
+import { webSignatures } from './crypto/signatures.ts';
 import { d1PortalDb } from './db/d1.ts';
 import type { AppEnv } from './http/app-env.ts';
 import type { Deps } from './deps.ts';
@@ -18,6 +19,7 @@ import { housekeeping } from './housekeeping.ts';
 import { pinOrigin } from './identity.ts';
 import { uuidv7Generator } from './ids.ts';
 import { createLogClock } from './log/clock.ts';
+import { createAppMemory } from './memory.ts';
 import { PORTAL_VERSION } from './version.ts';
 import { workerWebAssets } from './web/worker-assets.ts';
 import { parseWorkerConfig, type WorkerEnv } from './worker-config.ts';
@@ -46,7 +48,9 @@ async function buildPortal(env: WorkerEnv): Promise<Portal> {
   const deps: Deps = {
     db,
     blobs: r2BlobStore(env.BLOBS),
-    keys: await loadPortalKeys(config.signingKeys),
+    keys: await loadPortalKeys(config.signingKeys, webSignatures),
+    signatures: webSignatures,
+    memory: createAppMemory(webSignatures),
     clock,
     ids: uuidv7Generator(clock),
     config: {

@@ -148,13 +148,13 @@ async function checkRoleFields<E extends AppEnv>(c: Context<E>, input: ContactIn
 }
 
 /**
- * Time zones already accepted. Building an Intl.DateTimeFormat is the costliest step of a
- * contact write (about 100 µs), and a directory names few zones; only valid names are kept.
+ * An IANA time zone name. Building an Intl.DateTimeFormat is the costliest step of a
+ * contact write (about 100 µs), and a directory names few zones, so names already accepted
+ * are remembered (Deps.memory.timeZones, bounded); only valid names are kept.
  */
-const acceptedTimeZones = new Set<string>();
-
-function checkTimeZone(timeZone: string) {
-  if (acceptedTimeZones.has(timeZone)) return;
+function checkTimeZone<E extends AppEnv>(c: Context<E>, timeZone: string) {
+  const accepted = c.var.deps.memory.timeZones;
+  if (accepted.has(timeZone)) return;
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch {
@@ -162,8 +162,7 @@ function checkTimeZone(timeZone: string) {
       { pointer: '/time_zone', detail: 'not an IANA time zone' },
     ]);
   }
-  if (acceptedTimeZones.size >= 1000) acceptedTimeZones.clear();
-  acceptedTimeZones.add(timeZone);
+  accepted.add(timeZone);
 }
 
 export const contacts = new Hono<AppEnv>()
@@ -188,7 +187,7 @@ export const contacts = new Hono<AppEnv>()
   .post('/', operation('createContact'), async (c) => {
     const state = requireState(c);
     const input = c.var.input.body;
-    checkTimeZone(input.time_zone);
+    checkTimeZone(c, input.time_zone);
     await checkRoleFields(c, input, state);
     const now = c.var.deps.clock.now();
     const id = c.var.deps.ids();
@@ -206,7 +205,7 @@ export const contacts = new Hono<AppEnv>()
     const current = await ownContact(c, c.var.input.path.contactId);
     checkIfMatch(c, current.version);
     const input = c.var.input.body;
-    checkTimeZone(input.time_zone);
+    checkTimeZone(c, input.time_zone);
     await checkRoleFields(c, input, current.state_id);
     const now = c.var.deps.clock.now();
     const version = current.version + 1;

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { b64u, utf8 } from './encoding.ts';
 import type { PortalKeys } from './portal-keys.ts';
 
 export const ATTESTATION_TOKEN_TYPE = 'cbm-attestation+jwt';
@@ -16,16 +16,19 @@ export interface AttestationClaims {
   request_sha256: string;
 }
 
-/** Signs an attestation with the portal key, at the injected time (never the wall clock). */
-export function signAttestation(
+/**
+ * Signs an attestation with the portal key, at the injected time (never the wall clock):
+ * a compact JWS of `{alg, typ, kid}` over the claims, then `iss` and `iat`, in that
+ * member order (as jose's SignJWT wrote it before, byte for byte).
+ */
+export async function signAttestation(
   keys: PortalKeys,
   issuer: string,
   issuedAt: Date,
   claims: AttestationClaims,
 ): Promise<string> {
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: keys.signing.alg, typ: ATTESTATION_TOKEN_TYPE, kid: keys.signing.kid })
-    .setIssuer(issuer)
-    .setIssuedAt(Math.floor(issuedAt.getTime() / 1000))
-    .sign(keys.signing.privateKey);
+  const header = { alg: keys.signing.alg, typ: ATTESTATION_TOKEN_TYPE, kid: keys.signing.kid };
+  const payload = { ...claims, iss: issuer, iat: Math.floor(issuedAt.getTime() / 1000) };
+  const input = `${b64u.encode(JSON.stringify(header))}.${b64u.encode(JSON.stringify(payload))}`;
+  return `${input}.${b64u.encode(await keys.signing.sign(utf8(input)))}`;
 }

@@ -7,15 +7,15 @@ import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPa
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../http/problem.ts';
 import { signAttestation } from './attestation-token.ts';
-import {
-  algForJwk,
-  ALLOWED_ALGS,
-  canonicalPublicJwk,
-  importVerifyKey,
-  isImportablePublicJwk,
-  jwkThumbprint,
-} from './jwk.ts';
+import { algForJwk, ALLOWED_ALGS, canonicalPublicJwk, isImportablePublicJwk, jwkThumbprint } from './jwk.ts';
+import { nodeSignatures } from './node-signatures.ts';
 import { generatePrivateJwk, loadPortalKeys, publicPart } from './portal-keys.ts';
+import { webSignatures } from './signatures.ts';
+import { createVerifyKeyCache } from './verify-keys.ts';
+
+// The verify-key cache as the app holds it (Deps.trust.verifyKeys), one per test file here.
+const verifyKeys = createVerifyKeyCache(webSignatures);
+const importVerifyKey = verifyKeys.get;
 
 const SMALL_ORDER_X = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -58,14 +58,14 @@ describe('the members that define a key', () => {
   });
 });
 
-describe('importVerifyKey', () => {
+describe('the verify-key cache', () => {
   it('imports a sound key once, by kid', async () => {
     const jwk = await publicJwk('EdDSA');
     const kid = await jwkThumbprint(jwk);
     const key = await importVerifyKey(kid, jwk, 'EdDSA');
     expect(await importVerifyKey(kid, jwk, 'EdDSA')).toBe(key);
     const ec = await publicJwk('ES256');
-    expect((await importVerifyKey(await jwkThumbprint(ec), ec, 'ES256')) as CryptoKey).toMatchObject({
+    expect((await importVerifyKey(await jwkThumbprint(ec), ec, 'ES256')).handle as CryptoKey).toMatchObject({
       type: 'public',
       algorithm: { name: 'ECDSA', namedCurve: 'P-256' },
     });
@@ -125,8 +125,22 @@ describe("the portal's keys", () => {
     await expect(loadPortalKeys([await exportJWK(privateKey)])).rejects.toThrow(message);
   });
 
-  it('signs attestations as the contract says, at the injected time', async () => {
-    const keys = await loadPortalKeys([await generatePrivateJwk()]);
+  it('keeps at most its bound of keys, the oldest leaving first', async () => {
+    const bounded = createVerifyKeyCache(webSignatures, 2);
+    const jwks = await Promise.all([publicJwk('EdDSA'), publicJwk('EdDSA'), publicJwk('EdDSA')]);
+    const first = await bounded.get('k1', jwks[0]!, 'EdDSA');
+    await bounded.get('k2', jwks[1]!, 'EdDSA');
+    expect(await bounded.get('k1', jwks[0]!, 'EdDSA')).toBe(first);
+    await bounded.get('k3', jwks[2]!, 'EdDSA');
+    expect(bounded.size).toBe(2);
+    expect(await bounded.get('k1', jwks[0]!, 'EdDSA')).not.toBe(first);
+  });
+
+  it.each([
+    ['WebCrypto', webSignatures],
+    ['node:crypto', nodeSignatures],
+  ])('signs attestations as the contract says, at the injected time (%s)', async (_name, suite) => {
+    const keys = await loadPortalKeys([await generatePrivateJwk()], suite);
     const claims = {
       jti: 'a1',
       sub: 'urn:cbm:x',

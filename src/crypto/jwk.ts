@@ -1,8 +1,7 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
-import { problems } from '../http/problem.ts';
-import { publicKeyFlaw } from './key-safety.ts';
+import type { SigningAlg } from './signatures.ts';
 
-export type SigningAlg = 'EdDSA' | 'ES256';
+export type { SigningAlg } from './signatures.ts';
 
 /** The only algorithms the portal accepts, each bound to one key type and curve. */
 const algByCurve: Record<string, { kty: string; alg: SigningAlg }> = {
@@ -24,28 +23,6 @@ export function canonicalPublicJwk(jwk: JWK): JWK {
 }
 
 export const jwkThumbprint = (jwk: JWK): Promise<string> => calculateJwkThumbprint(canonicalPublicJwk(jwk), 'sha256');
-
-type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
-const importedKeys = new Map<string, VerifyKey>();
-
-/**
- * Imports a public key for verification, refusing (401 key-unsafe) a key that fails the
- * curve checks: keys stored before those checks existed may be small-order points that
- * "verify" forged signatures. The cache is keyed by the RFC 7638 thumbprint, which is
- * derived from the key material itself, so an entry can never go stale; only checked keys
- * enter it. Whether the key may still be used is decided from the database on every request.
- */
-export async function importVerifyKey(kid: string, jwk: JWK, alg: SigningAlg): Promise<VerifyKey> {
-  let key = importedKeys.get(kid);
-  if (!key) {
-    const flaw = publicKeyFlaw(jwk);
-    if (flaw) throw problems.unauthorized('key-unsafe', `The registered key is refused: ${flaw.reason}.`);
-    key = await importJWK(canonicalPublicJwk(jwk), alg);
-    if (importedKeys.size > 10_000) importedKeys.clear();
-    importedKeys.set(kid, key);
-  }
-  return key;
-}
 
 /** True when the runtime's crypto imports the JWK (after publicKeyFlaw found none). */
 export async function isImportablePublicJwk(jwk: JWK, alg: SigningAlg): Promise<boolean> {

@@ -1,16 +1,10 @@
-import {
-  base64url,
-  compactVerify,
-  errors,
-  jwtVerify,
-  type JWK,
-  type JWTPayload,
-  type ProtectedHeaderParameters,
-} from 'jose';
+import { base64url, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { Problem, problems } from '../http/problem.ts';
 import { scanJson } from '../http/strict-json.ts';
-import { ALLOWED_ALGS, importVerifyKey, type SigningAlg } from './jwk.ts';
+import { ALLOWED_ALGS, type SigningAlg } from './jwk.ts';
+import { webSignatures, type SignatureSuite } from './signatures.ts';
 import { requestTokenShapeError } from './token-schemas.ts';
+import { createVerifyKeyCache, type VerifyKeyCache } from './verify-keys.ts';
 
 export const REQUEST_TOKEN_TYPE = 'cbm-request+jwt';
 export const MAX_TOKEN_LIFETIME_SECONDS = 300;
@@ -20,23 +14,39 @@ export const MAX_TOKEN_LENGTH = 4096;
 /** Methods whose requests carry a body, bound by body_sha256. */
 export const METHODS_WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+interface RememberedToken {
+  kid: string;
+  alg: SigningAlg;
+  audience: string;
+  claims: RequestClaims;
+}
+
 /**
  * Read tokens may be reused until they expire (DESIGN.md section 3), and pollers do:
  * remembering a token whose signature verified skips the signature check on reuse. Keyed
  * by the whole token, so nothing about another token can be inferred; bounded; entries
- * leave when their token expires.
+ * leave when their token expires. One per app, in Deps.
  */
-const verifiedReadTokens = new Map<string, { kid: string; alg: SigningAlg; audience: string; claims: RequestClaims }>();
-const MAX_REMEMBERED_TOKENS = 10_000;
+export interface ReadTokenMemory {
+  get(token: string): RememberedToken | undefined;
+  remember(token: string, entry: RememberedToken, now: Date): void;
+  forget(token: string): void;
+}
 
-function rememberReadToken(token: string, kid: string, alg: SigningAlg, audience: string, claims: RequestClaims) {
-  if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) {
-    const nowSeconds = Date.now() / 1000;
-    for (const [remembered, entry] of verifiedReadTokens)
-      if (entry.claims.exp < nowSeconds) verifiedReadTokens.delete(remembered);
-    if (verifiedReadTokens.size >= MAX_REMEMBERED_TOKENS) verifiedReadTokens.clear();
-  }
-  verifiedReadTokens.set(token, { kid, alg, audience, claims });
+export function createReadTokenMemory(max = 10_000): ReadTokenMemory {
+  const tokens = new Map<string, RememberedToken>();
+  return {
+    get: (token) => tokens.get(token),
+    forget: (token) => void tokens.delete(token),
+    remember(token, entry, now) {
+      if (tokens.size >= max) {
+        const nowSeconds = now.getTime() / 1000;
+        for (const [remembered, { claims }] of tokens) if (claims.exp < nowSeconds) tokens.delete(remembered);
+        if (tokens.size >= max) tokens.clear();
+      }
+      tokens.set(token, entry);
+    },
+  };
 }
 
 export interface RegisteredKey {
@@ -76,7 +86,27 @@ export interface VerifyOptions {
   findActiveKey(issuer: string, kid: string): Promise<RegisteredKey | null>;
   /** Why the issuer's key `kid` is not active (expired or revoked), or null when it has none. */
   findInactiveKey?(issuer: string, kid: string): Promise<InactiveKeyInfo | null>;
+  /** Verifies signatures: node:crypto on Node, WebCrypto on Workers (Deps.signatures); WebCrypto when absent. */
+  signatures?: SignatureSuite;
+  /** Imported public keys (Deps.trust.verifyKeys); without it each verification imports the key anew. */
+  verifyKeys?: VerifyKeyCache;
+  /** Remembered read tokens (Deps.trust.readTokens); without it every read token is verified in full. */
+  readTokens?: ReadTokenMemory;
 }
+
+/** The signature of a compact JWS over its first two segments, with an imported key. */
+async function signatureVerifies(
+  token: string,
+  verify: () => ReturnType<VerifyKeyCache['get']>,
+  suite: SignatureSuite,
+) {
+  const dot = token.lastIndexOf('.');
+  const input = new TextEncoder().encode(token.slice(0, dot));
+  return suite.verify(await verify(), input, base64url.decode(token.slice(dot + 1)));
+}
+
+const keysFor = (options: VerifyOptions) =>
+  options.verifyKeys ?? createVerifyKeyCache(options.signatures ?? webSignatures, 1);
 
 export interface InactiveKeyInfo {
   kid: string;
@@ -105,9 +135,13 @@ async function inactiveKeyRefusal(
   const inactive = await options.findInactiveKey?.(issuer, kid);
   if (!inactive) return unknown;
   try {
-    await compactVerify(token, await importVerifyKey(inactive.kid, inactive.jwk, inactive.alg), {
-      algorithms: [inactive.alg],
-    });
+    const suite = options.signatures ?? webSignatures;
+    const holds = await signatureVerifies(
+      token,
+      () => keysFor(options).get(inactive.kid, inactive.jwk, inactive.alg),
+      suite,
+    );
+    if (!holds) return unknown;
   } catch {
     return unknown;
   }
@@ -130,15 +164,36 @@ async function inactiveKeyRefusal(
       );
 }
 
-const jwtCodes: Record<string, [string, string]> = {
-  ERR_JWT_EXPIRED: ['token-expired', 'The request token has expired.'],
-  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: [
-    'signature-invalid',
-    'The request token signature does not verify with the registered key.',
-  ],
-  ERR_JWS_INVALID: ['malformed-token', 'The request token is not a valid compact JWS.'],
-  ERR_JWT_INVALID: ['malformed-token', 'The request token claims are not valid JSON.'],
-};
+const expired = () => problems.unauthorized('token-expired', 'The request token has expired.');
+const signatureInvalid = () =>
+  problems.unauthorized('signature-invalid', 'The request token signature does not verify with the registered key.');
+const claimInvalid = (claim: string) =>
+  problems.unauthorized('claim-invalid', `The token's ${claim} claim is not acceptable.`);
+/** The registered claims every request token carries, in the order their absence is reported. */
+const REQUIRED_CLAIMS = ['iss', 'aud', 'htu', 'htm', 'jti', 'exp', 'iat'] as const;
+
+/**
+ * The registered claims as RFC 7519 reads them (as jose's jwtVerify did, refusal for
+ * refusal): each present, iss the key's principal, aud naming this portal, and the time
+ * claims numbers with nbf and exp within the clock tolerance of `now`.
+ */
+function checkRegisteredClaims(claims: JWTPayload, issuer: string, audience: string, now: Date): RequestClaims {
+  for (const claim of REQUIRED_CLAIMS)
+    if (!Object.hasOwn(claims, claim))
+      throw problems.unauthorized('claim-missing', `The token lacks the ${claim} claim.`);
+  if (claims.iss !== issuer) throw claimInvalid('iss');
+  const aud = claims.aud;
+  if (!(typeof aud === 'string' ? aud === audience : Array.isArray(aud) && aud.includes(audience)))
+    throw problems.unauthorized(...claimCodes.aud!);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (claims.iat !== undefined && typeof claims.iat !== 'number') throw claimInvalid('iat');
+  if (claims.nbf !== undefined && typeof claims.nbf !== 'number') throw claimInvalid('nbf');
+  if (claims.nbf !== undefined && claims.nbf > nowSeconds + CLOCK_TOLERANCE_SECONDS)
+    throw problems.unauthorized(...claimCodes.nbf!);
+  if (typeof claims.exp !== 'number') throw claimInvalid('exp');
+  if (claims.exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) throw expired();
+  return claims as RequestClaims;
+}
 
 /** jose's refusals of a claim's value (reason check_failed); a missing claim is claim-missing. */
 const claimCodes: Record<string, [string, string]> = {
@@ -214,7 +269,7 @@ export async function verifyRequestToken(
 ): Promise<{ claims: RequestClaims; key: RegisteredKey }> {
   const { token } = request;
   const hasBody = METHODS_WITH_BODY.has(request.method);
-  const remembered = hasBody ? undefined : verifiedReadTokens.get(token);
+  const remembered = hasBody ? undefined : options.readTokens?.get(token);
   // A remembered token was decoded and checked when first seen: its header is known.
   const { header, claims: unverified } = remembered
     ? { header: { typ: REQUEST_TOKEN_TYPE, alg: remembered.alg, kid: remembered.kid }, claims: remembered.claims }
@@ -246,25 +301,21 @@ export async function verifyRequestToken(
     // Signature, typ, aud and iss were checked when this exact token was first seen; the
     // key's validity was just checked again, and time is checked again here.
     if (verified.claims.exp <= Math.floor(options.now.getTime() / 1000) - CLOCK_TOLERANCE_SECONDS) {
-      verifiedReadTokens.delete(token);
-      throw problems.unauthorized(...jwtCodes.ERR_JWT_EXPIRED!);
+      options.readTokens?.forget(token);
+      throw expired();
     }
     payload = verified.claims;
   } else {
+    const suite = options.signatures ?? webSignatures;
+    let holds: boolean;
     try {
-      const verifyKey = await importVerifyKey(key.kid, key.jwk, key.alg);
-      ({ payload } = await jwtVerify(token, verifyKey, {
-        algorithms: [key.alg],
-        typ: REQUEST_TOKEN_TYPE,
-        audience: options.audience,
-        issuer: key.principalId,
-        currentDate: options.now,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti', 'htm', 'htu'],
-      }));
+      holds = await signatureVerifies(token, () => keysFor(options).get(key.kid, key.jwk, key.alg), suite);
     } catch (error) {
-      throw refusalFor(error);
+      if (error instanceof Problem) throw error;
+      throw problems.unauthorized('token-invalid', 'The request token could not be verified.');
     }
+    if (!holds) throw signatureInvalid();
+    payload = checkRegisteredClaims(unverified, key.principalId, options.audience, options.now);
   }
   const claims = payload as RequestClaims;
   // jose accepts an aud array containing ours; a token meant for several audiences could be
@@ -309,7 +360,12 @@ export async function verifyRequestToken(
       );
     }
   }
-  if (!hasBody && !verified) rememberReadToken(token, key.kid, key.alg, options.audience, claims);
+  if (!hasBody && !verified)
+    options.readTokens?.remember(
+      token,
+      { kid: key.kid, alg: key.alg, audience: options.audience, claims },
+      options.now,
+    );
   return { claims, key };
 }
 
@@ -317,20 +373,4 @@ export async function verifyRequestToken(
 export function checkBodyDigest(claims: RequestClaims, bodySha256: string): void {
   if (claims.body_sha256 !== bodySha256)
     throw problems.unauthorized('body-digest-mismatch', 'body_sha256 does not match the body received.');
-}
-
-function refusalFor(error: unknown) {
-  if (error instanceof Problem) return error;
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    // A missing claim, or one of the wrong type ("iat": "soon"), is not a failed time check.
-    if (error.reason === 'missing')
-      return problems.unauthorized('claim-missing', `The token lacks the ${error.claim} claim.`);
-    const mapped = error.reason === 'check_failed' ? claimCodes[error.claim] : undefined;
-    if (mapped) return problems.unauthorized(...mapped);
-    return problems.unauthorized('claim-invalid', `The token's ${error.claim} claim is not acceptable.`);
-  }
-  const code = (error as { code?: string }).code;
-  const mapped = code ? jwtCodes[code] : undefined;
-  if (mapped) return problems.unauthorized(...mapped);
-  return problems.unauthorized('token-invalid', 'The request token could not be verified.');
 }

@@ -29,7 +29,7 @@ async function noteKeyId(name: string, publicKey: Uint8Array): Promise<Uint8Arra
 export async function signCheckpoint(keys: PortalKeys, origin: string, size: number, root: Hash): Promise<string> {
   const body = `${origin}\n${size}\n${toBase64(root)}\n`;
   const publicKey = base64url.decode(keys.jwks[0]!.x!);
-  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', keys.signing.privateKey, encoder.encode(body)));
+  const signature = await keys.signing.sign(encoder.encode(body));
   const keyId = await noteKeyId(origin, publicKey);
   return `${body}\n— ${origin} ${toBase64(new Uint8Array([...keyId, ...signature]))}\n`;
 }

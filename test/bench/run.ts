@@ -163,6 +163,9 @@ async function main(): Promise<number> {
   log(
     `  steps alone: verify ${floor.stepMicros.verify} µs, sign ${floor.stepMicros.sign} µs, insert ${floor.stepMicros.insert} µs, sha256 of a token (src/crypto/encoding.ts) ${floor.stepMicros.sha256} µs`,
   );
+  log(
+    `  raw limit (node:crypto Ed25519 verify + sign + one prepared insert, 1 at a time): ${floor.rawLimit.cpuMicrosPerOperation} µs CPU, ${floor.rawLimit.microsPerOperation} µs wall = ${floor.rawLimit.opsPerSecond} ops/s (rounds: ${floor.rawLimit.roundsMicros.join(', ')} µs wall)`,
+  );
   log();
 
   let portal: RunningPortal | null = null;
@@ -241,7 +244,15 @@ async function main(): Promise<number> {
     log();
 
     const [healthz, directory, , writes] = scenarios as [Measurement, Measurement, Measurement, Measurement];
+    const writeCpu = writes.cpu?.serverMicrosPerRequest ?? Number.NaN;
     const ratios: Ratio[] = [
+      {
+        name: `server CPU per signed write ÷ raw limit's CPU (${fmt(writeCpu, 0)} µs ÷ ${floor.rawLimit.cpuMicrosPerOperation} µs)`,
+        value: writeCpu / floor.rawLimit.cpuMicrosPerOperation,
+        unit: 'x',
+        target: '<= 2.5',
+        pass: writeCpu / floor.rawLimit.cpuMicrosPerOperation <= 2.5,
+      },
       {
         name: 'signed write req/s ÷ in-process floor ops/s',
         value: writes.rps / floor.opsPerSecond,

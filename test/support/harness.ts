@@ -12,6 +12,8 @@ import { fixedClock } from '../../src/clock.ts';
 import { createLogClock } from '../../src/log/clock.ts';
 import { createHealth } from '../../src/health.ts';
 import { generatePrivateJwk, loadPortalKeys } from '../../src/crypto/portal-keys.ts';
+import { webSignatures, type SignatureSuite } from '../../src/crypto/signatures.ts';
+import { createAppMemory } from '../../src/memory.ts';
 import type { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { PortalDb } from '../../src/db/portal-db.ts';
 import type { Database } from '../../src/db/schema.ts';
@@ -69,18 +71,23 @@ export interface HarnessOptions {
   logClock?: 'after-writes' | 'manual';
   /** Least time between two checkpoints (0 unless a test is about the cadence). */
   checkpointIntervalMs?: number;
+  /** Verify and sign with this suite, as the runtime's entry does (WebCrypto unless given). */
+  signatures?: SignatureSuite;
   /** The built web app to serve (src/web); without it only the API answers. */
   web?: WebAssets;
 }
 
 export async function createHarness(db: PortalDb, blobs: BlobStore, options: HarnessOptions = {}) {
   const clock = fixedClock(options.now ?? START);
-  const keys = await loadPortalKeys([await generatePrivateJwk()]);
+  const signatures = options.signatures ?? webSignatures;
+  const keys = await loadPortalKeys([await generatePrivateJwk()], signatures);
   const logged: string[] = [];
   const deps: Deps = {
     db,
     blobs,
     keys,
+    signatures,
+    memory: createAppMemory(signatures),
     clock,
     ids: uuidv7Generator(clock),
     config: {

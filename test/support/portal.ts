@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileBlobStore } from '../../src/blobs/file-blob-store.ts';
+import { nodeSignatures } from '../../src/crypto/node-signatures.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { readMigrations } from '../../src/db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from '../../src/db/sqlite.ts';
@@ -21,10 +22,14 @@ process.once('exit', () => rmSync(blobRoot, { recursive: true, force: true }));
 
 export type TestPortal = Awaited<ReturnType<typeof createTestPortal>>;
 
+/** On Node the portal verifies and signs with node:crypto, as src/node.ts does; workerd's tests use WebCrypto. */
 export async function createTestPortal(options: HarnessOptions = {}) {
   const sqlite: BetterSqlite3.Database = openSqlite(':memory:');
   applyMigrations(sqlite, readMigrations());
-  const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(blobRoot, randomUUID())), options);
+  const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(blobRoot, randomUUID())), {
+    signatures: nodeSignatures,
+    ...options,
+  });
   return { ...harness, sqlite };
 }
 
