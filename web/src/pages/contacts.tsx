@@ -365,18 +365,19 @@ function ContactPage(props: PageProps) {
   );
 }
 
-const FIELDS: (keyof ContactInput)[] = [
-  'role',
-  'name',
-  'position',
-  'organisation',
-  'email',
-  'phone_24x7',
-  'languages',
-  'time_zone',
-  'sectors',
-  'notes',
-];
+/** The fields a conflict compares, with the message key of each one's label. */
+const FIELDS = {
+  role: 'role',
+  name: 'name',
+  position: 'position',
+  organisation: 'organisation',
+  email: 'email',
+  phone_24x7: 'phone',
+  languages: 'languages',
+  time_zone: 'timeZone',
+  sectors: 'sectors',
+  notes: 'notes',
+} as const satisfies Partial<Record<keyof ContactInput, keyof (typeof contactsMessages)['en']>>;
 const shown = (value: unknown) =>
   Array.isArray(value) ? value.join(', ') : value === undefined || value === null ? '' : String(value);
 
@@ -455,13 +456,15 @@ function EditContact(props: { contact: Contact; etag: string; onSaved: () => voi
                 </tr>
               </thead>
               <tbody>
-                {FIELDS.filter((field) => shown(theirs[field]) !== shown(draft[field])).map((field) => (
-                  <tr>
-                    <th scope="row">{field}</th>
-                    <td>{shown(theirs[field])}</td>
-                    <td>{shown(draft[field])}</td>
-                  </tr>
-                ))}
+                {(Object.keys(FIELDS) as (keyof typeof FIELDS)[])
+                  .filter((field) => shown(theirs[field]) !== shown(draft[field]))
+                  .map((field) => (
+                    <tr>
+                      <th scope="row">{t(FIELDS[field])}</th>
+                      <td>{shown(theirs[field])}</td>
+                      <td>{shown(draft[field])}</td>
+                    </tr>
+                  ))}
               </tbody>
             </table>
           </div>
