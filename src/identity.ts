@@ -7,6 +7,7 @@
  * the Worker on its first request.
  */
 import { sql } from 'kysely';
+import { fromBase64url } from '../clients/typescript/src/base64.ts';
 import type { PortalDb } from './db/portal-db.ts';
 
 export interface PinnedOrigin {
@@ -63,8 +64,8 @@ async function lastIssuer(db: PortalDb): Promise<string | null> {
     .executeTakeFirst();
   if (!row) return null;
   try {
-    const payload = row.token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '='))) as { iss?: unknown };
+    const payload = fromBase64url(row.token.split('.')[1]!);
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown };
     return typeof claims.iss === 'string' ? claims.iss : null;
   } catch {
     return null;

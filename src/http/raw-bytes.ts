@@ -1,14 +1,12 @@
 import type { Context } from 'hono';
-import { b64u, sha256b64u } from '../crypto/encoding.ts';
+import { fromBase64url, toBase64 } from '../../clients/typescript/src/base64.ts';
+import { sha256b64u } from '../crypto/encoding.ts';
 import { ifNoneMatchNames } from './contract-route.ts';
 import { negotiate } from './negotiate.ts';
 
 /** RFC 9530 `Repr-Digest` for a base64url SHA-256: `sha-256=:<standard base64>:`. */
 export function reprDigest(sha256b64u: string): string {
-  const bytes = b64u.decode(sha256b64u);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `sha-256=:${btoa(binary)}:`;
+  return `sha-256=:${toBase64(fromBase64url(sha256b64u))}:`;
 }
 
 /** The strong ETag of bytes named by their base64url SHA-256. */

@@ -16,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { toBase64 } from '../../clients/typescript/src/base64.ts';
 import { BLOBS_DIR, DATABASE_FILE, PORTAL_KEY_FILE, StartupError } from '../data-dir.ts';
 import { copyFileDurably, makeDirectoryDurably, syncDirectory, syncFile, writeFileDurably } from '../fs/durable.ts';
 import { PORTAL_VERSION } from '../version.ts';
@@ -70,9 +71,7 @@ export function describeDatabase(sqlite: BetterSqlite3.Database) {
   return {
     origin,
     size,
-    checkpoint: latest
-      ? { size: latest.size, root: Buffer.from(latest.root_hash).toString('base64'), note: latest.note }
-      : null,
+    checkpoint: latest ? { size: latest.size, root: toBase64(latest.root_hash), note: latest.note } : null,
     namedBlobs: named,
   };
 }

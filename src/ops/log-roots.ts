@@ -5,6 +5,7 @@
  * backup it is about to serve from.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { toBase64 } from '../../clients/typescript/src/base64.ts';
 import { emptyRoot, leafHash, nodeHash, type Hash } from '../log/merkle.ts';
 
 export class LogMismatch extends Error {
@@ -50,4 +51,4 @@ export async function rootsAt(sqlite: BetterSqlite3.Database, sizes: readonly nu
   return roots;
 }
 
-export const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+export { toBase64 };

@@ -34,7 +34,7 @@ import {
   sha256File,
   type BackupManifest,
 } from './backup.ts';
-import { LogMismatch, rootsAt } from './log-roots.ts';
+import { LogMismatch, rootsAt, toBase64 } from './log-roots.ts';
 
 export interface RestoreOptions {
   /** A checkpoint note the portal published (C2SP signed note), from outside the data dir. */
@@ -86,9 +86,7 @@ function publishedInDataDir(databasePath: string): Published | null {
     const row = sqlite.prepare('SELECT size, root_hash FROM log_checkpoints ORDER BY size DESC LIMIT 1').get() as
       | { size: number; root_hash: Uint8Array }
       | undefined;
-    return row
-      ? { size: row.size, root: Buffer.from(row.root_hash).toString('base64'), source: 'the data dir being replaced' }
-      : null;
+    return row ? { size: row.size, root: toBase64(row.root_hash), source: 'the data dir being replaced' } : null;
   } finally {
     sqlite.close();
   }
@@ -128,7 +126,7 @@ export async function restore(source: string, dataDir: string, options: RestoreO
         );
         published.push({
           size: checkpoint.size,
-          root: Buffer.from(checkpoint.root).toString('base64'),
+          root: toBase64(checkpoint.root),
           source: 'the checkpoint given with --published',
         });
       } catch (error) {

@@ -5,6 +5,7 @@
  * tests that run one against the other, and by the independent verifier in test/interop.
  */
 import { base64url, type JWK } from 'jose';
+import { fromBase64 } from '../../clients/typescript/src/base64.ts';
 
 const encoder = new TextEncoder();
 
@@ -45,7 +46,7 @@ export async function checkCosignature(
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x) return { flaw: 'not-ed25519' };
   let blob: Uint8Array<ArrayBuffer>;
   try {
-    blob = Uint8Array.from(atob(match[2]!), (char) => char.charCodeAt(0));
+    blob = fromBase64(match[2]!) as Uint8Array<ArrayBuffer>;
   } catch {
     return { flaw: 'malformed' };
   }

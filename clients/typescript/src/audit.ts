@@ -17,6 +17,7 @@
  * who pinned the portal's keys: save it next to the record.
  */
 import { base64url, type JSONWebKeySet, type JWK } from 'jose';
+import { toBase64 } from './base64.ts';
 import { ok, type PortalClient, type Schemas } from './client.ts';
 import { thumbprint } from './keys.ts';
 import {
@@ -152,7 +153,7 @@ export async function checkLogGrowth(
     throw new LogVerificationError(`the log shrank from ${trusted.size} to ${latest.size} entries: it was rewritten`);
   if (trusted.size === 0) return;
   if (latest.size === trusted.size) {
-    if (toB64(latest.root) !== toB64(trusted.root))
+    if (toBase64(latest.root) !== toBase64(trusted.root))
       throw new LogVerificationError(`the log has another root at size ${latest.size}: it was rewritten`);
     return;
   }
@@ -166,8 +167,6 @@ export async function checkLogGrowth(
     );
   }
 }
-
-const toB64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
 /** The portal keys of a pinned JWKS, without the extra members (they sign nothing). */
 const portalKeysOf = (jwks: PinnedJwks): JSONWebKeySet => ({ keys: jwks.keys });
@@ -431,7 +430,7 @@ export async function verifyBundle(
       body_bytes: body.byteLength,
       log_index: bundle.attestation.log_index,
       tree_size: checkpoint.size,
-      root: toB64(checkpoint.root),
+      root: toBase64(checkpoint.root),
       keys: [...proven.entries()].map(([name, value]) => {
         const [principal, kid] = name.split(' ') as [string, string];
         return { principal, kid, proven_by: value.provenBy };

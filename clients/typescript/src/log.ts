@@ -4,6 +4,7 @@
  * from the server's code on purpose: a bug shared by both could not be caught.
  */
 import { base64url, type JWK } from 'jose';
+import { fromBase64, toBase64 } from './base64.ts';
 import { assertSafePublicJwk } from './keys.ts';
 
 export type Hash = Uint8Array;
@@ -30,8 +31,7 @@ async function sha256(...parts: Uint8Array[]): Promise<Hash> {
 export const hashLeaf = (data: Uint8Array): Promise<Hash> => sha256(new Uint8Array([0x00]), data);
 const hashChildren = (left: Hash, right: Hash): Promise<Hash> => sha256(new Uint8Array([0x01]), left, right);
 
-export const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
-export const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
+export { fromBase64, toBase64 };
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((byte, index) => byte === b[index]);
