@@ -30,5 +30,19 @@ export const sections: Section[] = [
       defineNav({ path: '/contacts', group: 'directory', order: 1, messages: stateNavMessages, label: 'contacts' }),
     ],
   },
+  {
+    segments: ['documents'],
+    load: async () => (await import('./documents.tsx')).documentPages,
+    nav: [
+      defineNav({ path: '/documents', group: 'directory', order: 2, messages: stateNavMessages, label: 'documents' }),
+    ],
+  },
+  {
+    segments: ['glossary'],
+    load: async () => [(await import('./glossary.tsx')).glossaryPage],
+    nav: [
+      defineNav({ path: '/glossary', group: 'directory', order: 3, messages: stateNavMessages, label: 'glossary' }),
+    ],
+  },
   ...exchangeSections,
 ];
