@@ -330,7 +330,11 @@ export async function expectNoAxeViolations(page: Page, options: { exclude?: str
   const violations = result.violations.map(
     (violation) =>
       `${violation.id} (${violation.impact}): ${violation.help}: ` +
-      violation.nodes.map((node) => JSON.stringify(node.target)).join(', '),
+      violation.nodes
+        .slice(0, 5)
+        .map((node) => JSON.stringify(node.target))
+        .join(', ') +
+      (violation.nodes.length > 5 ? ` and ${violation.nodes.length - 5} more` : ''),
   );
   expect(violations, `axe-core WCAG 2.2 AA violations on ${page.url()}`).toEqual([]);
 }

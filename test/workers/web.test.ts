@@ -68,4 +68,12 @@ describe('the web portal on Workers', () => {
     expect(missing.status).toBe(404);
     await missing.body?.cancel();
   });
+
+  it('serves /docs, the API reference page, with the page policy', async () => {
+    const docs = await get('/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(docs.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(await docs.text()).toMatch(/<script type="module" src="\/_app\/docs\/main-[A-Z0-9]{8}\.js"><\/script>/);
+  });
 });
