@@ -5,10 +5,15 @@
  * version it is shown, requests and incidents by their TLP and recipients), so no cell
  * depends on a record the caller may not see (DESIGN.md section 8, non-interference).
  *
- * An aggregate over the tables, so O(records) by nature: the Secretariat reads it for the
- * annual report, not on a hot path.
+ * An aggregate over the tables, so O(records) by nature, and any signed reader may ask for it:
+ * each reader's contributions are kept until the next accepted write anywhere in the portal
+ * (the newest attestation's sequence number, one indexed read, moves with every write and
+ * only with a write), so repeated reads cost a lookup, not the aggregate. The cache is keyed
+ * by what decides visibility (the reader's principal and kind) and the state filter, and
+ * holds only what that reader's own query returned: no answer depends on another reader's.
+ * The time-dependent parts (status, current_after) are computed per request.
  */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { components } from '../generated/openapi.ts';
 import type { Caller } from '../http/app-env.ts';
@@ -94,6 +99,38 @@ async function rows(db: PortalDb, caller: Caller, state: string | undefined): Pr
   return out;
 }
 
+/** Contributions per reader, valid while the newest attestation is `version`. */
+interface ContributionCache {
+  version: number;
+  readers: Map<string, Promise<Row[]>>;
+}
+
+// Every principal times the state filter at most; cleared whole beyond that.
+const MAX_READERS = 512;
+const caches = new WeakMap<PortalDb, ContributionCache>();
+const versionQuery = CompiledQuery.raw('SELECT max(seq) AS version FROM attestations');
+
+async function contributionsFor(db: PortalDb, caller: Caller, state: string | undefined): Promise<Row[]> {
+  const { rows: versionRows } = await db.kysely.executeQuery<{ version: number | null }>(versionQuery);
+  const version = Number(versionRows[0]?.version ?? 0);
+  let cache = caches.get(db);
+  if (cache?.version !== version) {
+    cache = { version, readers: new Map() };
+    caches.set(db, cache);
+  }
+  const key = `${caller.principalKind}\n${caller.principalId}\n${state ?? ''}`;
+  let contributions = cache.readers.get(key);
+  if (!contributions) {
+    if (cache.readers.size >= MAX_READERS) cache.readers.clear();
+    const readers = cache.readers;
+    contributions = rows(db, caller, state);
+    readers.set(key, contributions);
+    // A failed read (the database busy, say) is not remembered.
+    contributions.catch(() => readers.delete(key));
+  }
+  return contributions;
+}
+
 export async function implementationOverview(
   db: PortalDb,
   caller: Caller,
@@ -103,7 +140,7 @@ export async function implementationOverview(
   const currentAfter = new Date(now.getTime() - CURRENT_FOR_MS).toISOString();
   let statesQuery = db.kysely.selectFrom('principals').select(['id', 'name']).where('kind', '=', 'state').orderBy('id');
   if (state) statesQuery = statesQuery.where('id', '=', state);
-  const [states, contributions] = await Promise.all([statesQuery.execute(), rows(db, caller, state)]);
+  const [states, contributions] = await Promise.all([statesQuery.execute(), contributionsFor(db, caller, state)]);
   const byCell = new Map<string, Contribution[]>();
   for (const row of contributions) {
     const key = `${row.state}:${row.cbm}`;
