@@ -14,12 +14,12 @@
  * Content-Security-Policy violations and requests to any other origin fail the test when
  * it ends (take() hands them to a test that expects some).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPortalClient,
@@ -30,20 +30,12 @@ import {
   type Schemas,
 } from '../../clients/typescript/src/index.ts';
 import { ROOT, removeDataDir, startRealPortal, type RealPortal } from '../support/real-portal.ts';
+import { BROWSER_MISSING, CHROMIUM, launchChromium } from './chromium.ts';
 
-/** Debian's package (`apt-get install chromium`); CBM_CHROMIUM names another build. */
-export const CHROMIUM = process.env.CBM_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { BROWSER_MISSING, CHROMIUM, CHROMIUM_FLAGS, launchChromium } from './chromium.ts';
+
 /** In CI (and wherever CBM_REQUIRE_BROWSER is set) a missing Chromium fails instead of skipping. */
 export const BROWSER_REQUIRED = Boolean(process.env.CI || process.env.CBM_REQUIRE_BROWSER);
-export const BROWSER_MISSING = !existsSync(CHROMIUM);
 export const ARTIFACTS = join(ROOT, 'test/browser/artifacts');
 
 /** The locales of the portal (issue 11): the OSCE's six and the UN's Arabic and Chinese. */
@@ -81,10 +73,6 @@ export function describeBrowser(name: string, body: () => void): void {
   }
   console.warn(`\n${'!'.repeat(100)}\n!! SKIPPED browser tests "${name}": ${why}\n${'!'.repeat(100)}\n`);
   describe.skip(name, body);
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
 }
 
 export interface StateKey {
