@@ -154,7 +154,33 @@ export const witnessCommands: Command[] = [
       const stateFile = str(ctx, 'state') ?? join(ctx.memory.dir, `witness-${slug(ctx.origin())}-${principal}.json`);
       const privateJwk = ctx.readJsonFile<JWK>(ctx.keyFile());
       const jwks = await trustedJwks(ctx, { online: true });
-      for (;;) {
+      // Ctrl-C (or SIGTERM) ends a long run between rounds: a round under way finishes, and
+      // the state it saved (written durably) is where the next run starts.
+      const stopped = new AbortController();
+      const stop = () => stopped.abort();
+      const pause = () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            stopped.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, interval * 1000);
+          stopped.signal.addEventListener('abort', done, { once: true });
+        });
+      if (!ctx.opts.once) {
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }
+      try {
+        while (!stopped.signal.aborted) await witnessRound();
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      return;
+
+      async function witnessRound(): Promise<void> {
         const state = readState(stateFile);
         let outcome: Awaited<ReturnType<typeof witnessOnce>>;
         try {
@@ -180,8 +206,8 @@ export const witnessCommands: Command[] = [
           // Running on, an unreachable portal is one missed round; with --once it is the answer.
           if (!ctx.opts.once && error instanceof Unreachable) {
             ctx.note(`${new Date().toISOString()} ${error.message}; next round in ${interval} s`);
-            await new Promise((resolve) => setTimeout(resolve, interval * 1000));
-            continue;
+            await pause();
+            return;
           }
           if ((error as Error).name === 'LogVerificationError') throw new VerificationFailed((error as Error).message);
           throw error;
@@ -209,8 +235,8 @@ export const witnessCommands: Command[] = [
             ? `cosigned the checkpoint of ${outcome.size} entries (consistent with ${outcome.previous} cosigned before)`
             : `checkpoint of ${outcome.size} entries already cosigned`,
         );
-        if (ctx.opts.once) return;
-        await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+        if (ctx.opts.once) stopped.abort();
+        else await pause();
       }
     },
   },
