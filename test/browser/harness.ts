@@ -324,7 +324,7 @@ export async function expectNoAxeViolations(page: Page, options: { exclude?: str
         .join(', ') +
       (violation.nodes.length > 5 ? ` and ${violation.nodes.length - 5} more` : ''),
   );
-  expect(violations, `axe-core WCAG 2.2 AA violations on ${page.url()}`).toEqual([]);
+  expect(violations, `axe-core WCAG 2.2 AA violations on ${page.url()}:\n${violations.join('\n')}\n`).toEqual([]);
 }
 
 /** At 200% zoom (OpenOptions.zoom 2) content reflows: nothing needs scrolling sideways (WCAG 1.4.10). */
