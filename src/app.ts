@@ -32,6 +32,11 @@ import { securityHeaders } from './web/security-headers.ts';
 function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     // Only needs to be unique, not sortable: the runtime's native UUIDv4 is the cheapest.
+    // Not hono/request-id: it takes a client's X-Request-Id by default (our logs must name
+    // our ids), and its c.header() before next() is lost on the Responses handlers build
+    // themselves (downloads, web assets). Nor hono/secure-headers below: it sets one fixed CSP,
+    // where securityHeaders() picks the page or the data policy by the answer's type, and its
+    // defaults add HSTS, which is the TLS terminator's call.
     const requestId = crypto.randomUUID();
     c.set('deps', deps);
     c.set('requestId', requestId);
