@@ -4,8 +4,6 @@
  * nothing of it (pages and requests), and the attestation panel verifies the record in
  * the browser, failing when the served record was changed or the portal's key changed.
  */
-import type { JWK } from 'jose';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ok } from '../../clients/typescript/src/index.ts';
 import {
@@ -15,27 +13,8 @@ import {
   expectNoAxeViolations,
   type StateKey,
   startBrowserPortal,
-  writePrivateKeyFile,
 } from './harness.ts';
-
-/** Loads a private JWK file on the keys page, as a person does once. */
-export async function loadKey(page: Page, principal: string, jwk: JWK): Promise<void> {
-  await page.goto('/keys');
-  await page.locator('#load-principal').fill(principal);
-  await page.locator('#load-file').setInputFiles(writePrivateKeyFile(jwk, principal));
-  await page.locator('#load-file').locator('xpath=ancestor::form').locator('button[type=submit]').click();
-  await page.locator('.notice-ok').waitFor();
-}
-
-/** Waits for the attestation panel's verdict and returns each check's status. */
-export async function panelStatuses(page: Page): Promise<Record<string, string>> {
-  const panel = page.getByTestId('attestation-panel');
-  await panel.locator('.verify-checks').waitFor({ timeout: 30_000 });
-  const checks = await panel
-    .locator('.verify-check')
-    .evaluateAll((items) => items.map((item) => [item.getAttribute('data-check'), item.getAttribute('data-status')]));
-  return Object.fromEntries(checks);
-}
+import { loadKey, panelStatuses } from './exchange-helpers.ts';
 
 describeBrowser('incidents and the attestation panel in Chromium', () => {
   const suite = browserSuite();
@@ -122,6 +101,7 @@ describeBrowser('incidents and the attestation panel in Chromium', () => {
     const created = await ok(
       at.client.POST('/incidents', {
         body: {
+          stage: 'early-warning',
           title: 'Phishing wave against ministries',
           summary: 'Credential phishing against several ministries.',
           aware_at: new Date(Date.now() - 3600_000).toISOString(),

@@ -29,10 +29,18 @@ const WATCH_MS = 3000;
  * One click to answer a check for the signed-in state: its active contacts in the addressed
  * roles are looked up, the first is preselected (a choice is offered when there are more).
  */
-export function AnswerCheck(props: {
+export function AnswerCheck(props: AnswerProps) {
+  const { session } = useApp();
+  const addressed = session?.kind === 'state' && props.check.states.includes(session.principal);
+  return addressed && props.check.status === 'open' ? <AnswerAs {...props} /> : null;
+}
+
+interface AnswerProps {
   check: Pick<Check, 'id' | 'roles' | 'states' | 'status'>;
   onAnswered?: () => void;
-}) {
+}
+
+function AnswerAs(props: AnswerProps) {
   const { client, session } = useApp();
   const t = useT(checksMessages);
   const key = useMemo(newIdempotencyKey, []);
@@ -41,6 +49,8 @@ export function AnswerCheck(props: {
   const [error, setError] = useState<unknown>(null);
   const principal = session?.principal ?? '';
   const contacts = useLoad(async () => {
+    const report = await ok(client.GET('/checks/{checkId}/report', { params: { path: { checkId: props.check.id } } }));
+    if (report.rows.some((row) => row.state === principal && row.acknowledged_at)) return 'answered' as const;
     const found: Schemas['Contact'][] = [];
     for (const role of props.check.roles) {
       const page = await ok(client.GET('/contacts', { params: { query: { state: principal, role, limit: 50 } } }));
@@ -48,9 +58,7 @@ export function AnswerCheck(props: {
     }
     return found;
   }, [client, principal, props.check.id]);
-  if (session?.kind !== 'state' || !props.check.states.includes(principal) || props.check.status !== 'open')
-    return null;
-  if (state === 'done')
+  if (state === 'done' || (contacts.state === 'ok' && contacts.data === 'answered'))
     return (
       <p class="notice notice-ok" role="status" data-testid="check-answered">
         {t('answered')}
@@ -82,7 +90,7 @@ export function AnswerCheck(props: {
     <div class="answer-check" data-testid={`answer-${props.check.id}`}>
       <Show loaded={contacts}>
         {(list) =>
-          list.length === 0 ? (
+          list === 'answered' ? null : list.length === 0 ? (
             <p class="notice">
               {t('noContact')} <a href="/contacts/new">{t('addContact')}</a>
             </p>

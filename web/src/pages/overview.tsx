@@ -41,8 +41,9 @@ function Cell(props: { state: string; cell: OverviewCell }) {
   return (
     <td class={`status-${cell.status}`} data-cbm={cell.cbm} data-status={cell.status} title={description}>
       {cell.href ? (
-        <a href={cell.href} aria-label={description}>
+        <a href={cell.href}>
           {fmt.number(cell.count)}
+          <span class="visually-hidden"> {description}</span>
         </a>
       ) : (
         <span role="img" aria-label={description}>

@@ -1,0 +1,233 @@
+/**
+ * The Secretariat's pages and the checks in Chromium against a real portal (issue 11):
+ * the Secretariat starts a check in its browser and watches the answer arrive, while a
+ * state answers it with one click from the feed that announces it; the state x CBM grid
+ * matches what two states published; and every exchange page in every language, as
+ * screenshots, with no axe-core violation.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPortalClient, ok, type Schemas } from '../../clients/typescript/src/index.ts';
+import { witnessOnce } from '../../clients/typescript/src/witness.ts';
+import { overviewGrid } from '../../web/src/pages/overview.model.ts';
+import { loadKey, panelStatuses } from './exchange-helpers.ts';
+import {
+  type BrowserPortal,
+  browserSuite,
+  describeBrowser,
+  expectNoAxeViolations,
+  LOCALES,
+  SECRETARIAT_TEST_JWK,
+  type StateKey,
+  shoot,
+  startBrowserPortal,
+} from './harness.ts';
+
+const contact = (overrides: Partial<Schemas['ContactInput']> = {}): Schemas['ContactInput'] => ({
+  role: 'technical',
+  name: 'Anna Berger',
+  position: 'Duty officer',
+  organisation: 'CERT.at',
+  email: 'duty@cert.example.at',
+  phone_24x7: '+4315056416',
+  languages: ['de-AT', 'en'],
+  time_zone: 'Europe/Vienna',
+  ...overrides,
+});
+
+const strategy = (title: string, type = 'strategy'): Schemas['DocumentInput'] =>
+  ({
+    type,
+    title,
+    summary: 'Goals, institutions and measures.',
+    language: 'en',
+    tlp: 'TLP:CLEAR',
+    content: { markdown: `# ${title}\n\nText.\n` },
+  }) as Schemas['DocumentInput'];
+
+/** The page has finished loading: a heading, nothing still loading, a record's panel verified. */
+async function settled(page: Page): Promise<void> {
+  await page.locator('main h1').first().waitFor();
+  await expect.poll(() => page.locator('.state-loading').count(), { timeout: 30_000 }).toBe(0);
+  const panel = page.getByTestId('attestation-panel');
+  if (await panel.count()) await panel.locator('.verify-checks, .verify-failed').first().waitFor({ timeout: 30_000 });
+}
+
+describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
+  const suite = browserSuite();
+  let portal: BrowserPortal;
+  let at: StateKey;
+  let de: StateKey;
+  beforeAll(async () => {
+    portal = await startBrowserPortal();
+    at = await portal.registerState('AT', 'Austria', {
+      scopes: ['read', 'contacts:write', 'incidents:write', 'documents:write', 'witness'],
+    });
+    de = await portal.registerState('DE', 'Germany');
+    await ok(at.client.POST('/contacts', { body: contact() }));
+    // Austria witnesses the log: records are proven under a checkpoint it cosigned.
+    await witness();
+  });
+
+  async function witness() {
+    const jwks = await ok((await createPortalClient({ baseUrl: portal.origin })).GET('/.well-known/jwks.json'));
+    return witnessOnce({
+      client: at.client,
+      issuer: portal.origin,
+      portalJwks: jwks,
+      principal: 'AT',
+      privateJwk: at.privateJwk,
+      state: undefined,
+      saveState: () => undefined,
+      now: () => new Date(),
+    });
+  }
+  afterAll(async () => {
+    await portal?.close();
+  });
+
+  it('the Secretariat starts a check and watches; a state answers with one click from the feed', async () => {
+    const secretariat = await suite.open(portal, '/');
+    await loadKey(secretariat, 'secretariat', SECRETARIAT_TEST_JWK);
+    await secretariat.goto('/checks');
+    await secretariat.locator('#check-states').fill('AT, DE');
+    await expectNoAxeViolations(secretariat);
+    await secretariat.getByTestId('start-check').locator('button[type=submit]').click();
+    await secretariat.waitForURL(/\/checks\/[0-9a-f-]{36}$/);
+    const checkId = secretariat.url().split('/').pop()!;
+    const row = (state: string) => secretariat.getByTestId('check-report').locator(`tr[data-state=${state}]`);
+    await expect.poll(() => row('AT').getAttribute('data-outcome')).toBe('no-answer');
+
+    // Austria's feed announces the check; one click answers it.
+    const state = await suite.open(portal, '/');
+    await loadKey(state, 'AT', at.privateJwk);
+    await state.goto('/feed');
+    const announced = state.getByTestId(`answer-${checkId}`);
+    await announced.getByRole('button', { name: 'Answer now as Anna Berger' }).click();
+    await state.getByTestId('check-answered').waitFor();
+
+    // The Secretariat's page shows it arrive, without reloading.
+    await expect.poll(() => row('AT').getAttribute('data-outcome'), { timeout: 15_000 }).toBe('on-time');
+    expect(await row('DE').getAttribute('data-outcome')).toBe('no-answer');
+    expect(await secretariat.getByTestId('response-chart').locator('rect[data-label=AT]').count()).toBe(1);
+    const report = await ok(portal.secretariat.GET('/checks/{checkId}/report', { params: { path: { checkId } } }));
+    expect(report.rows.map((one) => [one.state, one.outcome])).toEqual([
+      ['AT', 'on-time'],
+      ['DE', 'no-answer'],
+    ]);
+    expect(await panelStatuses(secretariat)).toMatchObject({ 'portal-signature': 'passed', 'served-record': 'passed' });
+  });
+
+  it('the overview grid shows what two states published, each cell linking to the records', async () => {
+    await ok(at.client.POST('/documents', { body: strategy('Threat views 2026', 'threat-views') }));
+    await ok(de.client.POST('/documents', { body: strategy('Cyber security strategy') }));
+    const page = await suite.open(portal, '/');
+    await loadKey(page, 'DE', de.privateJwk);
+    await page.goto('/overview');
+    await page.getByTestId('overview-grid').waitFor();
+    const shown = await page
+      .getByTestId('overview-grid')
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((row) => ({
+          state: row.getAttribute('data-state'),
+          cells: [...row.querySelectorAll('td[data-cbm]')].map((cell) => ({
+            status: cell.getAttribute('data-status'),
+            count: (cell.querySelector('a')?.childNodes[0]?.textContent ?? cell.textContent)?.trim(),
+            href: cell.querySelector('a')?.getAttribute('href') ?? null,
+          })),
+        })),
+      );
+    const expected = overviewGrid((await ok(de.client.GET('/overview'))) as Schemas['ImplementationOverview']);
+    expect(shown).toEqual(
+      expected.rows.map((row) => ({
+        state: row.state,
+        cells: row.cells.map((cell) => ({
+          status: cell.status,
+          count: cell.href ? String(cell.count) : '–',
+          href: cell.href,
+        })),
+      })),
+    );
+    const byState = Object.fromEntries(shown.map((row) => [row.state, row.cells]));
+    expect(byState.AT?.[0]?.status).toBe('current'); // CBM 1: threat views
+    expect(byState.AT?.[7]?.status).toBe('current'); // CBM 8: the contact
+    expect(byState.DE?.[6]?.status).toBe('current'); // CBM 7: the strategy
+    expect(byState.DE?.[7]?.status).toBe('none');
+    await expectNoAxeViolations(page);
+  });
+
+  it('every exchange page in every language: screenshots, and no axe-core violation', async () => {
+    // Something to show on each page: an incident, a request, a witnessed checkpoint.
+    const incident = await ok(
+      at.client.POST('/incidents', {
+        body: {
+          stage: 'early-warning',
+          title: 'DDoS against the e-government portal',
+          summary: 'Volumetric DDoS since 08:00 UTC.',
+          aware_at: new Date(Date.now() - 3600_000).toISOString(),
+          rsit_class: 'availability',
+          rsit_type: 'ddos',
+          severity: { scale: 'national CSIRT scale 1-4', value: '3' },
+          suspected_malicious: true,
+          cross_border_impact: 'unknown',
+          tlp: 'TLP:GREEN',
+        },
+      }),
+    );
+    const request = await ok(
+      at.client.POST('/requests', {
+        body: {
+          type: 'consultation',
+          subject: 'Reflection traffic',
+          body: 'Can you help?',
+          urgency: 'normal',
+          tlp: 'TLP:GREEN',
+        },
+      }),
+    );
+    await witness();
+    const checks = await ok(portal.secretariat.GET('/checks'));
+    const checkId = checks.items[0]!.id;
+    const statePages = [
+      ['feed', '/feed'],
+      ['incidents', '/incidents'],
+      ['incident', `/incidents/${incident.data.id}`],
+      ['incident-new', '/incidents/new'],
+      ['requests', '/requests'],
+      ['request', `/requests/${request.data.id}`],
+      ['request-new', '/requests/new'],
+      ['checks', '/checks'],
+      ['overview', '/overview'],
+      ['witnesses', '/witnesses'],
+    ];
+    const secretariatPages = [
+      ['secretariat', '/secretariat'],
+      ['compliance', '/secretariat/compliance'],
+      ['check', `/checks/${checkId}`],
+    ];
+    for (const locale of LOCALES) {
+      for (const [who, jwk, list] of [
+        ['AT', at.privateJwk, statePages],
+        ['secretariat', SECRETARIAT_TEST_JWK, secretariatPages],
+      ] as const) {
+        const page = await suite.open(portal, '/', { locale });
+        await loadKey(page, who, jwk);
+        for (const [name, path] of list) {
+          await page.goto(path!);
+          await settled(page);
+          expect(await page.locator('html').getAttribute('lang')).toBe(locale);
+          if (locale === 'en' || locale === 'ar') await expectNoAxeViolations(page);
+          await shoot(page, `exchange-${name}`, locale);
+        }
+      }
+    }
+    const witnesses = await suite.open(portal, '/');
+    await loadKey(witnesses, 'DE', de.privateJwk);
+    await witnesses.goto('/witnesses');
+    await witnesses.getByTestId('witness-summary').waitFor();
+    expect(
+      await witnesses.getByTestId('witness-table').locator('tr[data-state=AT]').getAttribute('data-standing'),
+    ).toBe('proven');
+  });
+});
