@@ -17,6 +17,7 @@
  * Written to a fresh directory and swapped in whole, so a portal starting meanwhile reads one build.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -83,6 +84,31 @@ function staticImports(metafile: Metafile, output: string, seen = new Set<string
   return seen;
 }
 
+/**
+ * Puts the new build in place of the old one by two renames. Another build finishing at
+ * the same moment (the test projects' setups) can take the place in between: then ours
+ * moves that one aside and tries again; both builds are of the same sources.
+ */
+function swapIn(staging: string, target: string) {
+  for (let attempt = 0; ; attempt++) {
+    const previous = `${staging}.previous-${attempt}`;
+    try {
+      renameSync(target, previous);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    try {
+      renameSync(staging, target);
+      rmSync(previous, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      rmSync(previous, { recursive: true, force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 3) throw error;
+    }
+  }
+}
+
 export interface BuildOptions {
   /** The sources (default web/ of the repository). */
   source?: string;
@@ -105,7 +131,7 @@ export async function buildWeb(options: BuildOptions = {}): Promise<{ dir: strin
   });
   if (!pages.some(({ out }) => out === 'index.html')) throw new BuildError('web/index.html is missing');
 
-  const staging = `${target}.building-${process.pid}`;
+  const staging = `${target}.building-${process.pid}-${randomUUID().slice(0, 8)}`;
   rmSync(staging, { recursive: true, force: true });
   const appDir = join(staging, ASSET_PREFIX);
   mkdirSync(appDir, { recursive: true });
@@ -202,12 +228,10 @@ export async function buildWeb(options: BuildOptions = {}): Promise<{ dir: strin
   }
 
   mkdirSync(dirname(target), { recursive: true });
-  const previous = `${target}.previous-${process.pid}`;
-  if (existsSync(target)) renameSync(target, previous);
-  renameSync(staging, target);
-  rmSync(previous, { recursive: true, force: true });
+  swapIn(staging, target);
   if (!options.quiet) {
-    console.log(`build:web: wrote ${files} files to dist/web in ${Math.round(performance.now() - started)} ms`);
+    const shown = relative(root, target).startsWith('..') ? target : relative(root, target);
+    console.log(`build:web: wrote ${files} files to ${shown} in ${Math.round(performance.now() - started)} ms`);
   }
   return { dir: target, files };
 }
