@@ -4,6 +4,9 @@ import type { AppEnv } from '../http/app-env.ts';
 import { problems } from '../http/problem.ts';
 import { ASSET_PREFIX, REVALIDATE } from './assets.ts';
 
+/** Where a browser's own request for /favicon.ico finds the app's icon (web/public/). */
+const FAVICONS = [`${ASSET_PREFIX}favicon.ico`, `${ASSET_PREFIX}favicon.svg`];
+
 /**
  * Which page of the built app a request gets, if any. The app's routes are the API's
  * collection paths (`/contacts`, `/incidents/in_x`), so that a person can open a link:
@@ -13,8 +16,6 @@ import { ASSET_PREFIX, REVALIDATE } from './assets.ts';
  * (the contract, the JWKS, the log's checkpoint) whoever asks. `/` is the app for a
  * browser; for an API client it stays what it was (401: no operation is there).
  */
-const FAVICONS = [`${ASSET_PREFIX}favicon.ico`, `${ASSET_PREFIX}favicon.svg`];
-
 function pageFor(c: Context<AppEnv>): string | null {
   const path = c.req.path;
   if (path === '/docs') return '/docs.html';
