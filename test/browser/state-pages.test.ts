@@ -4,13 +4,19 @@
  * concurrent change (shown beside its own change, then reapplied), another state sees it;
  * Arabic lays the page out right to left; "forget this key" removes it from IndexedDB.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ok } from '../../clients/typescript/src/index.ts';
+import { generateSigningKey, ok, type Schemas, thumbprint } from '../../clients/typescript/src/index.ts';
 import {
   type BrowserPortal,
   browserSuite,
   describeBrowser,
+  expectKeyboardUsable,
   expectNoAxeViolations,
+  expectNoHorizontalScroll,
+  LOCALES,
   shoot,
   type StateKey,
   startBrowserPortal,
@@ -65,12 +71,13 @@ function storedKeys(page: WatchedPage): Promise<StoredKeyView[]> {
   });
 }
 
+/** Loads a state's key file on /keys, in whatever language the page is in. */
 async function loadKey(page: WatchedPage, state: StateKey) {
   await page.goto('/keys');
-  await page.getByLabel('Who you sign for').first().fill(state.id);
-  await page.getByLabel('Private key file').setInputFiles(writePrivateKeyFile(state.privateJwk, state.id));
-  await page.getByRole('button', { name: 'Load the key' }).click();
-  await expect.poll(() => page.getByTestId('key-status').textContent()).toBe(`Signing as ${state.id}`);
+  await page.locator('#load-principal').fill(state.id);
+  await page.locator('#load-file').setInputFiles(writePrivateKeyFile(state.privateJwk, state.id));
+  await page.locator('form:has(#load-file) button[type=submit]').click();
+  await expect.poll(() => page.getByTestId('key-status').textContent()).toContain(state.id);
 }
 
 async function fillContact(page: WatchedPage, values: { name: string; email: string }) {
@@ -184,6 +191,63 @@ describeBrowser('the state pages in Chromium', () => {
     await shoot(other, 'contacts', 'en');
   });
 
+  it('publishes a Markdown document and a file (uploaded, downloaded byte-identical); TLP keeps the AMBER one from France', async () => {
+    const page = await suite.open(portal, '/keys');
+    await loadKey(page, at);
+    await page.goto('/documents/new');
+    await expectNoAxeViolations(page);
+    await page.locator('#doc-type').selectOption('strategy');
+    await page.locator('#doc-title').fill('National Cyber Security Strategy 2026');
+    await page.locator('#doc-summary').fill('How Austria protects its networks, 2026 to 2030.');
+    await page.locator('#doc-language').fill('en');
+    await page.locator('#doc-markdown').fill('# Strategy\n\nFive pillars.');
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByTestId('markdown').textContent()).toBe('# Strategy\n\nFive pillars.');
+    await shoot(page, 'document', 'en');
+
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 'Austrian position paper on responsible state behaviour. ');
+    const file = join(tmpdir(), `position-${Date.now()}.txt`);
+    writeFileSync(file, bytes);
+    await page.goto('/documents/new');
+    await page.locator('#doc-type').selectOption('threat-views');
+    await page.locator('#doc-title').fill('Threat assessment (restricted)');
+    await page.locator('#doc-summary').fill('For the Secretariat only.');
+    await page.locator('#doc-language').fill('en');
+    await page.locator('#doc-tlp').selectOption('TLP:AMBER');
+    await page.locator('#doc-recipients').fill('secretariat');
+    await page.getByLabel('A file').check();
+    await page.locator('#doc-file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
+    const documentId = new URL(page.url()).pathname.split('/').pop()!;
+    await expect.poll(() => page.locator('[data-field=content]').textContent()).toContain('text/plain');
+    expect(await page.locator('[data-field=content]').textContent()).not.toContain('not uploaded');
+    const stored = await ok(at.client.GET('/documents/{documentId}', { params: { path: { documentId } } }));
+    expect(stored).toMatchObject({
+      tlp: 'TLP:AMBER',
+      recipients: ['secretariat'],
+      content: { available: true, size: bytes.length },
+    });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(readFileSync(await download.path()).equals(bytes)).toBe(true);
+    await expectNoAxeViolations(page);
+
+    const other = await suite.open(portal, '/keys');
+    await loadKey(other, fr);
+    await other.goto('/documents?state=AT');
+    const rows = other.getByTestId('documents').locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.allTextContents()).toEqual([expect.stringContaining('National Cyber Security Strategy 2026')]);
+    await other.goto(`/documents/${documentId}`);
+    await other.getByRole('alert').waitFor();
+    expect(await other.getByRole('alert').textContent()).toContain('Not found');
+    expect((await other.take()).consoleErrors).toEqual([expect.stringContaining('status of 404')]);
+  });
+
   it('switches to Arabic: lang ar, dir rtl, remembered', async () => {
     const page = await suite.open(portal, '/keys');
     await page.getByLabel('Language').selectOption('ar');
@@ -195,5 +259,119 @@ describeBrowser('the state pages in Chromium', () => {
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
     await expectNoAxeViolations(page);
     await shoot(page, 'keys', 'ar');
+  });
+
+  it('creates a key in the browser; once the Secretariat registers its public JWK, requests signed with it pass', async () => {
+    await ok(portal.secretariat.POST('/principals', { body: { id: 'DE', name: 'Germany' } }));
+    const page = await suite.open(portal, '/keys');
+    await page.locator('#create-principal').fill('DE');
+    await page.getByRole('button', { name: 'Create the key' }).click();
+    const shown = page.locator('section:has(#create-key) [data-testid=public-jwk]');
+    await shown.waitFor();
+    const publicJwk = JSON.parse((await shown.textContent())!) as Schemas['PublicJwk'] & { kid: string; d?: string };
+    expect(publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(publicJwk.d).toBeUndefined();
+    expect(publicJwk.kid).toBe(await thumbprint(publicJwk));
+    const [stored] = await storedKeys(page);
+    expect(stored).toMatchObject({
+      principal: 'DE',
+      kid: publicJwk.kid,
+      extractable: false,
+      exportRefused: 'InvalidAccessError',
+    });
+    await shoot(page, 'keys-created', 'en');
+    const { kty, crv, x } = publicJwk;
+    await ok(
+      portal.secretariat.POST('/principals/{principalId}/keys', {
+        params: { path: { principalId: 'DE' } },
+        body: { jwk: { kty, crv, x } as Schemas['PublicJwk'], scopes: ['read', 'contacts:write'] },
+      }),
+    );
+    await page.goto('/contacts');
+    // The directory answered a request signed with the new key ("N contacts shown"), no refusal.
+    await page.locator('main p[role=status]').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('pins the portal keys on first use; a key it did not pin stops verification until accepted', async () => {
+    const served = (await (await fetch(`${portal.origin}/.well-known/jwks.json`)).json()) as {
+      keys: Schemas['PublicJwk'][];
+    };
+    const fingerprint = await thumbprint(served.keys[0]!);
+    const page = await suite.open(portal, '/keys');
+    await expect.poll(() => page.getByTestId('pinned-keys').textContent()).toContain(`portal key ${fingerprint}`);
+    // As if the portal had served another key at first contact: the key it serves now is new.
+    const other = await generateSigningKey('EdDSA');
+    await page.evaluate(async (jwk) => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const request = indexedDB.open('cbm-portal');
+        request.onsuccess = () => resolve(request.result);
+      });
+      const store = db.transaction('pins', 'readwrite').objectStore('pins');
+      const record = await new Promise<{ jwks: { keys: unknown[] } }>((resolve) => {
+        const request = store.getAll();
+        request.onsuccess = () => resolve(request.result[0]);
+      });
+      record.jwks.keys = [jwk];
+      await new Promise((resolve) => {
+        store.put(record).onsuccess = resolve;
+      });
+      db.close();
+    }, other.publicJwk);
+    await page.reload();
+    const banner = page.locator('section.banner-danger');
+    await banner.waitFor();
+    const text = await banner.textContent();
+    expect(text).toContain(`portal key ${other.kid}`);
+    expect(text).toContain(`portal key ${fingerprint}`);
+    await expectNoAxeViolations(page);
+    await shoot(page, 'keys-changed', 'en');
+    await page.getByRole('button', { name: 'Accept the new keys' }).click();
+    await banner.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('pinned-keys').textContent()).toContain(`portal key ${fingerprint}`);
+  });
+
+  it.each(LOCALES)('shows each state page in %s, with lang and dir set', async (locale) => {
+    const paths = ['/', '/keys', '/contacts', '/contacts/new', '/documents', '/documents/new', '/glossary?q=strategy'];
+    const page = await suite.open(portal, '/keys', { locale });
+    await loadKey(page, at);
+    for (const path of paths) {
+      await page.goto(path);
+      await page.locator('main h1').waitFor();
+      await page.locator('.state-loading').waitFor({ state: 'detached' });
+      expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual([
+        locale,
+        locale === 'ar' ? 'rtl' : 'ltr',
+      ]);
+      if (locale === 'ar' || locale === 'zh') await expectNoAxeViolations(page);
+      await shoot(
+        page,
+        `state${path
+          .replace(/\?.*$/, '')
+          .replace(/\//g, '-')
+          .replace(/^$|^-$/, '-home')}`,
+        locale,
+      );
+    }
+  });
+
+  it('reflows at 200% zoom: nothing scrolls sideways', async () => {
+    const page = await suite.open(portal, '/keys', { zoom: 2 });
+    await loadKey(page, at);
+    for (const path of ['/contacts', '/documents/new', '/keys']) {
+      await page.goto(path);
+      await page.locator('main h1').waitFor();
+      await expectNoHorizontalScroll(page);
+      await shoot(page, `zoom200${path.replace(/\//g, '-')}`, 'en');
+    }
+  });
+
+  it('is usable by keyboard alone, with the focus always visible', async () => {
+    const page = await suite.open(portal, '/keys');
+    await loadKey(page, at);
+    await page.goto('/contacts');
+    await page.getByTestId('contacts').waitFor();
+    const stops = await expectKeyboardUsable(page, 10);
+    expect(stops[0]!.element).toContain('Skip to content');
   });
 });

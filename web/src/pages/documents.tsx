@@ -343,6 +343,7 @@ function NewDocumentPage() {
 async function download(client: ReturnType<typeof useApp>['client'], doc: Doc): Promise<void> {
   const answer = await client.GET('/documents/{documentId}/content', {
     params: { path: { documentId: doc.id }, query: { version: doc.version } },
+    headers: { Accept: '*/*' },
     parseAs: 'arrayBuffer',
   });
   const bytes = new Uint8Array((await ok(answer)) as ArrayBuffer);
@@ -363,6 +364,7 @@ function MarkdownContent(props: { doc: Doc }) {
       (await ok(
         client.GET('/documents/{documentId}/content', {
           params: { path: { documentId: props.doc.id }, query: { version: props.doc.version } },
+          headers: { Accept: '*/*' },
           parseAs: 'text',
         }),
       )) as string,
