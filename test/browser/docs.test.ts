@@ -10,7 +10,9 @@ import {
   type BrowserPortal,
   browserSuite,
   describeBrowser,
+  expectKeyboardUsable,
   expectNoAxeViolations,
+  expectNoHorizontalScroll,
   shoot,
   startBrowserPortal,
 } from './harness.ts';
@@ -52,5 +54,17 @@ describeBrowser('/docs in Chromium', () => {
     const page = await suite.open(portal, '/docs');
     await page.locator('.opblock').first().waitFor();
     await expectNoAxeViolations(page);
+  });
+
+  it('reflows at 200% zoom and is usable by keyboard alone, each control showing its focus', async () => {
+    const page = await suite.open(portal, '/docs', { zoom: 2 });
+    await page.locator('.opblock').first().waitFor();
+    await expectNoHorizontalScroll(page);
+    const stops = await expectKeyboardUsable(page, 10);
+    expect(stops[0]?.element).toContain('CBM Exchange Portal');
+    // An operation opens from the keyboard.
+    await page.locator('.opblock-summary-control').first().focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.opblock.is-open').first().waitFor();
   });
 });
