@@ -94,7 +94,8 @@ async function main(config: NodeConfig) {
   const verified = await logClock.verify();
   if (verified)
     console.log(
-      `log verified: ${verified.leaves} leaves and ${verified.checkpoints} signed checkpoints re-derived in ${(verified.ms / 1000).toFixed(1)} s`,
+      `log verified: ${verified.leaves} leaves and ${verified.checkpoints} signed checkpoints re-derived in ` +
+        `${(verified.ms / 1000).toFixed(1)} s`,
     );
   await logClock.tick();
   const stopLogClock = logClock.runEvery(config.checkpointIntervalMs);

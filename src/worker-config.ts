@@ -23,7 +23,10 @@ export interface WorkerEnv {
   MAX_UPLOAD_BYTES?: string;
   /** Least time between two signed log checkpoints, ms (default 1000). */
   CHECKPOINT_INTERVAL_MS?: string;
-  /** How often the cron trigger re-derives the whole log from its leaves, ms (default 3600000, an hour: on D1 every check reads every leaf and attestation). */
+  /**
+   * How often the cron trigger re-derives the whole log from its leaves, ms (default 3600000,
+   * an hour: on D1 every check reads every leaf and attestation).
+   */
   LOG_VERIFY_INTERVAL_MS?: string;
 }
 
