@@ -248,6 +248,53 @@ describeBrowser('the state pages in Chromium', () => {
     expect((await other.take()).consoleErrors).toEqual([expect.stringContaining('status of 404')]);
   });
 
+  it('publishes a competent body (CBM 2) and a new version against a concurrent one', async () => {
+    const page = await suite.open(portal, '/keys');
+    await loadKey(page, at);
+    await page.goto('/bodies/new');
+    await page.locator('#new-body-kind').selectOption('national-cert');
+    await page.locator('#new-body-name').fill('CERT.at');
+    await page.locator('#new-body-mandate').fill('National computer emergency response team.');
+    await page.locator('#new-body-languages').fill('de, en');
+    await page.locator('#new-body-email').fill('team@cert.at');
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.waitForURL(/\/bodies\/[0-9a-f-]{36}$/);
+    const bodyId = new URL(page.url()).pathname.split('/').pop()!;
+    await expect.poll(() => page.locator('[data-field=version]').textContent()).toContain('1');
+    await expectNoAxeViolations(page);
+    await shoot(page, 'body', 'en');
+    await page.getByRole('button', { name: 'Publish a new version' }).click();
+    await page.locator('#edit-body-acronym').fill('CERT-AT');
+    const current = await at.client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } });
+    const {
+      id: _id,
+      state: _state,
+      version: _v,
+      status: _s,
+      published_at: _p,
+      withdrawal_reason: _w,
+      attestation_id: _a,
+      href: _h,
+      ...input
+    } = current.data!;
+    await ok(
+      at.client.PUT('/bodies/{bodyId}', {
+        params: { path: { bodyId }, header: { 'If-Match': current.response.headers.get('ETag')! } },
+        body: { ...input, reach: { email: 'duty@cert.at' } },
+      }),
+    );
+    await page.getByRole('button', { name: 'Publish the new version' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('Version 2 was published meanwhile');
+    expect(await page.locator('#edit-body-acronym').inputValue()).toBe('CERT-AT');
+    await page.locator('#edit-body-email').fill('duty@cert.at');
+    await page.getByRole('button', { name: 'Publish the new version' }).click();
+    await expect.poll(() => page.locator('[data-field=version]').textContent()).toContain('3');
+    expect((await page.take()).consoleErrors).toEqual([expect.stringContaining('status of 412')]);
+    const stored = await ok(at.client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } }));
+    expect(stored).toMatchObject({ version: 3, acronym: 'CERT-AT', reach: { email: 'duty@cert.at' } });
+  });
+
   it('switches to Arabic: lang ar, dir rtl, remembered', async () => {
     const page = await suite.open(portal, '/keys');
     await page.getByLabel('Language').selectOption('ar');
@@ -332,7 +379,16 @@ describeBrowser('the state pages in Chromium', () => {
   });
 
   it.each(LOCALES)('shows each state page in %s, with lang and dir set', async (locale) => {
-    const paths = ['/', '/keys', '/contacts', '/contacts/new', '/documents', '/documents/new', '/glossary?q=strategy'];
+    const paths = [
+      '/',
+      '/keys',
+      '/contacts',
+      '/contacts/new',
+      '/documents',
+      '/documents/new',
+      '/glossary?q=strategy',
+      '/bodies',
+    ];
     const page = await suite.open(portal, '/keys', { locale });
     await loadKey(page, at);
     for (const path of paths) {

@@ -44,5 +44,10 @@ export const sections: Section[] = [
       defineNav({ path: '/glossary', group: 'directory', order: 3, messages: stateNavMessages, label: 'glossary' }),
     ],
   },
+  {
+    segments: ['bodies'],
+    load: async () => (await import('./bodies.tsx')).bodyPages,
+    nav: [defineNav({ path: '/bodies', group: 'directory', order: 4, messages: stateNavMessages, label: 'bodies' })],
+  },
   ...exchangeSections,
 ];
