@@ -358,7 +358,7 @@ function CheckPage(props: PageProps) {
           ? ` ${t('median', { time: formatDuration(report.median_response_seconds, locale) })}`
           : ''}
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={t('answers')}>
         <table data-testid="check-report">
           <thead>
             <tr>

@@ -102,7 +102,7 @@ function OverviewPage() {
                 </button>
               </div>
               {exportError ? <ErrorNotice error={exportError} /> : null}
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0} role="region" aria-label={t('caption')}>
                 <table class="status-grid" data-testid="overview-grid">
                   <caption class="muted">{t('caption')}</caption>
                   <thead>

@@ -239,7 +239,7 @@ function CompliancePage() {
                   </li>
                 ))}
               </ul>
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0} role="region" aria-label={t('complianceCaption')}>
                 <table class="status-grid" data-testid="compliance-grid">
                   <caption class="muted">{t('complianceCaption')}</caption>
                   <thead>
