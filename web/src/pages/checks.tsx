@@ -358,7 +358,8 @@ function CheckPage(props: PageProps) {
           ? ` ${t('median', { time: formatDuration(report.median_response_seconds, locale) })}`
           : ''}
       </p>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label={t('answers')}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the keyboard focus (WCAG 2.1.1) */}
+      <section class="table-wrap" tabIndex={0} aria-label={t('answers')}>
         <table data-testid="check-report">
           <thead>
             <tr>
@@ -379,7 +380,7 @@ function CheckPage(props: PageProps) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
       <ResponseChart points={checkResponsePoints(report)} caption={t('chartCaption')} />
       <AttestationSlot attestationId={check.attestation_id} />
     </WithKey>

@@ -102,7 +102,8 @@ function OverviewPage() {
                 </button>
               </div>
               {exportError ? <ErrorNotice error={exportError} /> : null}
-              <div class="table-wrap" tabIndex={0} role="region" aria-label={t('caption')}>
+              {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the keyboard focus (WCAG 2.1.1) */}
+              <section class="table-wrap" tabIndex={0} aria-label={t('caption')}>
                 <table class="status-grid" data-testid="overview-grid">
                   <caption class="muted">{t('caption')}</caption>
                   <thead>
@@ -130,7 +131,7 @@ function OverviewPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </section>
               <h2>{t('measures')}</h2>
               <ol class="cbm-list">
                 {grid.cbms.map((cbm) => (
