@@ -295,6 +295,31 @@ describeBrowser('the state pages in Chromium', () => {
     expect(stored).toMatchObject({ version: 3, acronym: 'CERT-AT', reach: { email: 'duty@cert.at' } });
   });
 
+  it('publishes a channel (CBMs 10, 13) with its e-mail key, and withdraws it', async () => {
+    const page = await suite.open(portal, '/keys');
+    await loadKey(page, at);
+    await page.goto('/channels/new');
+    await page.locator('#new-channel-medium').selectOption('email');
+    await page.getByLabel('Incident notifications').check();
+    await page.getByLabel('Consultations').check();
+    await page.locator('#new-channel-address').fill('incidents@cert.at');
+    await page.locator('#new-channel-key_fingerprint').fill('0123 4567 89ab cdef 0123 4567 89ab cdef 0123 4567');
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.waitForURL(/\/channels\/[0-9a-f-]{36}$/);
+    const channelId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByTestId('channel').waitFor();
+    await expectNoAxeViolations(page);
+    expect(await ok(at.client.GET('/channels/{channelId}', { params: { path: { channelId } } }))).toMatchObject({
+      medium: 'email',
+      exchanges: ['consultation', 'incident-notification'],
+      address: 'incidents@cert.at',
+      key: { type: 'openpgp', fingerprint: '0123456789ABCDEF0123456789ABCDEF01234567' },
+    });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Withdraw this channel' }).click();
+    await expect.poll(() => page.locator('[data-field=version]').textContent()).toContain('Withdrawn');
+  });
+
   it('switches to Arabic: lang ar, dir rtl, remembered', async () => {
     const page = await suite.open(portal, '/keys');
     await page.getByLabel('Language').selectOption('ar');

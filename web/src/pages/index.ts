@@ -49,5 +49,12 @@ export const sections: Section[] = [
     load: async () => (await import('./bodies.tsx')).bodyPages,
     nav: [defineNav({ path: '/bodies', group: 'directory', order: 4, messages: stateNavMessages, label: 'bodies' })],
   },
+  {
+    segments: ['channels'],
+    load: async () => (await import('./channels.tsx')).channelPages,
+    nav: [
+      defineNav({ path: '/channels', group: 'directory', order: 5, messages: stateNavMessages, label: 'channels' }),
+    ],
+  },
   ...exchangeSections,
 ];

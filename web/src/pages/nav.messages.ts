@@ -8,6 +8,7 @@ export const stateNavMessages = defineMessages({
     documents: 'National documents',
     glossary: 'Glossary',
     bodies: 'Competent bodies',
+    channels: 'Channels',
   },
   fr: {
     keys: 'Clés',
@@ -15,6 +16,7 @@ export const stateNavMessages = defineMessages({
     documents: 'Documents nationaux',
     glossary: 'Glossaire',
     bodies: 'Organismes compétents',
+    channels: 'Canaux',
   },
   de: {
     keys: 'Schlüssel',
@@ -22,6 +24,7 @@ export const stateNavMessages = defineMessages({
     documents: 'Nationale Dokumente',
     glossary: 'Glossar',
     bodies: 'Zuständige Stellen',
+    channels: 'Kanäle',
   },
   it: {
     keys: 'Chiavi',
@@ -29,6 +32,7 @@ export const stateNavMessages = defineMessages({
     documents: 'Documenti nazionali',
     glossary: 'Glossario',
     bodies: 'Organismi competenti',
+    channels: 'Canali',
   },
   ru: {
     keys: 'Ключи',
@@ -36,6 +40,7 @@ export const stateNavMessages = defineMessages({
     documents: 'Национальные документы',
     glossary: 'Глоссарий',
     bodies: 'Компетентные органы',
+    channels: 'Каналы',
   },
   es: {
     keys: 'Claves',
@@ -43,6 +48,7 @@ export const stateNavMessages = defineMessages({
     documents: 'Documentos nacionales',
     glossary: 'Glosario',
     bodies: 'Organismos competentes',
+    channels: 'Canales',
   },
   ar: {
     keys: 'المفاتيح',
@@ -50,6 +56,14 @@ export const stateNavMessages = defineMessages({
     documents: 'الوثائق الوطنية',
     glossary: 'المسرد',
     bodies: 'الهيئات المختصة',
+    channels: 'القنوات',
   },
-  zh: { keys: '密钥', contacts: '联络点', documents: '国家文件', glossary: '术语表', bodies: '主管机构' },
+  zh: {
+    keys: '密钥',
+    contacts: '联络点',
+    documents: '国家文件',
+    glossary: '术语表',
+    bodies: '主管机构',
+    channels: '渠道',
+  },
 });
