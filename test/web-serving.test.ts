@@ -4,7 +4,8 @@
  * every answer, and the API's answers unchanged for API clients. A small built app is
  * written per test file, so this is about serving, not about the pages (test/browser).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gzipSync, gunzipSync } from 'node:zlib';
@@ -13,6 +14,7 @@ import { StartupError } from '../src/data-dir.ts';
 import { loadWebAssets } from '../src/web/node-assets.ts';
 import { DATA_CSP, PAGE_CSP, PERMISSIONS_POLICY } from '../src/web/security-headers.ts';
 import { createTestPortal, ORIGIN } from './support/portal.ts';
+import { freePort, ROOT, TSX } from './support/real-portal.ts';
 
 /** What Chromium sends when a person opens a link. */
 const NAVIGATION =
@@ -224,7 +226,39 @@ describe('without the web app', () => {
     expect(res.headers.get('content-security-policy')).toBe(DATA_CSP);
   });
 
-  it('the Node entry refuses to start, saying how to build it', async () => {
+  it('the Node entry exits 1 before touching the data dir, saying how to build it', async () => {
+    // A copy of the server's sources without dist/web, as a fresh clone is before its first build.
+    const clone = mkdtempSync(join(tmpdir(), 'cbm-web-unbuilt-'));
+    try {
+      for (const part of ['src', 'migrations', 'package.json'])
+        cpSync(join(ROOT, part), join(clone, part), { recursive: true });
+      // Linked, not copied: only src/ decides where dist/web is looked for (next to itself).
+      for (const part of ['node_modules', 'clients']) symlinkSync(join(ROOT, part), join(clone, part));
+      const dataDir = join(clone, 'data');
+      const started = spawnSync(TSX, ['src/node.ts'], {
+        cwd: clone,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: tmpdir(),
+          CBM_DATA_DIR: dataDir,
+          CBM_PORT: String(await freePort()),
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(started.status).toBe(1);
+      expect(started.stderr).toContain(
+        `cbm-portal: the web portal is not built: ${join(clone, 'dist/web/index.html')} is missing.`,
+      );
+      expect(started.stderr).toContain('Run `npm run build:web`');
+      expect(started.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('loadWebAssets refuses a directory without the build, saying how to build it', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'cbm-web-empty-'));
     try {
       expect(() => loadWebAssets(empty)).toThrow(StartupError);
