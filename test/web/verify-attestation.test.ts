@@ -13,6 +13,7 @@ import {
 } from '../../clients/typescript/src/index.ts';
 import { witnessOnce, type WitnessState } from '../../clients/typescript/src/witness.ts';
 import { verifyRecordAttestation, type AttestationVerification } from '../../web/src/verify/attestation.ts';
+import { latestWitnesses } from '../../web/src/verify/witnesses.ts';
 import { contactBody, createTestPortal, ORIGIN, type TestClient, type TestPortal } from '../support/portal.ts';
 import { typedClient } from '../support/typed.ts';
 
@@ -241,5 +242,39 @@ describe('verifyRecordAttestation', () => {
     });
     expect(check(result, 'portal-signature').failure?.code).toBe('no-pinned-keys');
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('latestWitnesses', () => {
+  it('names who cosigned the latest checkpoint, each witness key proven through its registration', async () => {
+    const portal = await createTestPortal();
+    const scopes = ['read', 'contacts:write', 'witness'];
+    const [at, de] = [await portal.registerState('AT', { scopes }), await portal.registerState('DE', { scopes })];
+    await portal.registerState('FR', { scopes });
+    const jwks = await pinned(portal);
+    for (const state of [at, de]) expect((await witness(portal, state, jwks)).status).toBe('cosigned');
+    const client = await typedClient(portal, at);
+    const view = await latestWitnesses({ client, issuer: ORIGIN, jwks });
+    const latest = (await (await portal.fetch(new Request(`${ORIGIN}/log/checkpoint`))).text()).split('\n')[1];
+    expect(view.checkpoint.size).toBe(Number(latest));
+    expect(view.cosigners).toEqual(['AT', 'DE']);
+    expect(view.rows.map((row) => [row.principal, row.standing, row.cosignedAt !== null])).toEqual([
+      ['AT', 'proven', true],
+      ['DE', 'proven', true],
+      ['FR', 'proven', false],
+    ]);
+    // A key the portal lists but whose registration it cannot show is not trusted.
+    const hiding = await tampering(portal, at, /\/log\/witnesses$/, (body) => {
+      const list = body as { witnesses: { principal: string; registration_attestation_id: string | null }[] };
+      for (const one of list.witnesses) if (one.principal === 'DE') one.registration_attestation_id = null;
+      return list;
+    });
+    const refused = await latestWitnesses({ client: hiding, issuer: ORIGIN, jwks });
+    expect(refused.cosigners).toEqual(['AT']);
+    expect(refused.rows.find((row) => row.principal === 'DE')).toMatchObject({
+      standing: 'refused',
+      reason: 'no attested registration',
+      cosignedAt: null,
+    });
   });
 });
