@@ -17,6 +17,7 @@ import {
   expectNoAxeViolations,
   expectNoHorizontalScroll,
   LOCALES,
+  SECRETARIAT_TEST_JWK,
   shoot,
   type StateKey,
   startBrowserPortal,
@@ -318,6 +319,31 @@ describeBrowser('the state pages in Chromium', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Withdraw this channel' }).click();
     await expect.poll(() => page.locator('[data-field=version]').textContent()).toContain('Withdrawn');
+  });
+
+  it('the Secretariat records an expert meeting (CBM 11); a state confirms its participation', async () => {
+    const secretariat = await suite.open(portal, '/keys');
+    await loadKey(secretariat, { id: 'secretariat', privateJwk: SECRETARIAT_TEST_JWK } as StateKey);
+    await secretariat.goto('/meetings/new');
+    await secretariat.locator('#meeting-title').fill('Informal Working Group, expert level');
+    await secretariat.locator('#meeting-starts').fill('2026-03-10T10:00');
+    await secretariat.locator('#meeting-place').fill('Hofburg, Vienna');
+    await secretariat.locator('#meeting-agenda').fill('Opening\nCBM 8 directory review\nAOB');
+    await secretariat.getByRole('button', { name: 'Record a meeting' }).click();
+    await secretariat.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);
+    const meetingUrl = new URL(secretariat.url()).pathname;
+    expect(await secretariat.getByTestId('meeting').locator('ol li').allTextContents()).toEqual([
+      'Opening',
+      'CBM 8 directory review',
+      'AOB',
+    ]);
+    const page = await suite.open(portal, '/keys');
+    await loadKey(page, at);
+    await page.goto(meetingUrl);
+    await page.getByRole('button', { name: 'Confirm that AT took part' }).click();
+    await expect.poll(() => page.locator('[data-field=participants]').textContent()).toBe('AT');
+    await expectNoAxeViolations(page);
+    await shoot(page, 'meeting', 'en');
   });
 
   it('switches to Arabic: lang ar, dir rtl, remembered', async () => {

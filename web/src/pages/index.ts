@@ -56,5 +56,12 @@ export const sections: Section[] = [
       defineNav({ path: '/channels', group: 'directory', order: 5, messages: stateNavMessages, label: 'channels' }),
     ],
   },
+  {
+    segments: ['meetings'],
+    load: async () => (await import('./meetings.tsx')).meetingPages,
+    nav: [
+      defineNav({ path: '/meetings', group: 'directory', order: 6, messages: stateNavMessages, label: 'meetings' }),
+    ],
+  },
   ...exchangeSections,
 ];

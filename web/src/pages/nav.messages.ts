@@ -9,6 +9,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'Glossary',
     bodies: 'Competent bodies',
     channels: 'Channels',
+    meetings: 'Expert meetings',
   },
   fr: {
     keys: 'Clés',
@@ -17,6 +18,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'Glossaire',
     bodies: 'Organismes compétents',
     channels: 'Canaux',
+    meetings: 'Réunions d’experts',
   },
   de: {
     keys: 'Schlüssel',
@@ -25,6 +27,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'Glossar',
     bodies: 'Zuständige Stellen',
     channels: 'Kanäle',
+    meetings: 'Expertentreffen',
   },
   it: {
     keys: 'Chiavi',
@@ -33,6 +36,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'Glossario',
     bodies: 'Organismi competenti',
     channels: 'Canali',
+    meetings: 'Riunioni di esperti',
   },
   ru: {
     keys: 'Ключи',
@@ -41,6 +45,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'Глоссарий',
     bodies: 'Компетентные органы',
     channels: 'Каналы',
+    meetings: 'Встречи экспертов',
   },
   es: {
     keys: 'Claves',
@@ -49,6 +54,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'Glosario',
     bodies: 'Organismos competentes',
     channels: 'Canales',
+    meetings: 'Reuniones de expertos',
   },
   ar: {
     keys: 'المفاتيح',
@@ -57,6 +63,7 @@ export const stateNavMessages = defineMessages({
     glossary: 'المسرد',
     bodies: 'الهيئات المختصة',
     channels: 'القنوات',
+    meetings: 'اجتماعات الخبراء',
   },
   zh: {
     keys: '密钥',
@@ -65,5 +72,6 @@ export const stateNavMessages = defineMessages({
     glossary: '术语表',
     bodies: '主管机构',
     channels: '渠道',
+    meetings: '专家会议',
   },
 });
