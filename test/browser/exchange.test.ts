@@ -97,6 +97,45 @@ describeBrowser('incidents and the attestation panel in Chromium', () => {
     expect(consoleErrors.every((line) => line.includes('404') && line.includes(incidentId))).toBe(true);
   });
 
+  it('a TLP:RED request sent in the browser is answered by its recipient and absent from everyone else’s pages and feed', async () => {
+    const page = await suite.open(portal, '/');
+    await loadKey(page, 'AT', at.privateJwk);
+    await page.goto('/requests/new');
+    await page.locator('#request-subject').fill('Reflection traffic from your address space');
+    await page.locator('#request-body').fill('We observe reflection traffic from 198.51.100.0/24. Can you help?');
+    await page.locator('#request-tlp').selectOption('TLP:RED');
+    await page.locator('#request-recipients').fill('BE');
+    await page.getByTestId('request-form').locator('button[type=submit]').click();
+    await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    const requestId = page.url().split('/').pop()!;
+    expect((await panelStatuses(page))['state-signature']).toBe('passed');
+
+    const bePage = await suite.open(portal, '/');
+    await loadKey(bePage, 'BE', be.privateJwk);
+    await bePage.goto('/requests');
+    await bePage.locator(`[data-request="${requestId}"] a`).click();
+    await bePage.locator('#respond-body').fill('The range belongs to a university; we are contacting them.');
+    await bePage.getByTestId('respond-form').locator('button[type=submit]').click();
+    await bePage.getByTestId('responses').locator('[data-state=BE]').waitFor();
+    const stored = await ok(at.client.GET('/requests/{requestId}', { params: { path: { requestId } } }));
+    expect(stored).toMatchObject({ tlp: 'TLP:RED', recipients: ['BE'], status: 'answered' });
+
+    const dePage = await suite.open(portal, '/');
+    await loadKey(dePage, 'DE', de.privateJwk);
+    const bodies: string[] = [];
+    dePage.on('response', async (response) => {
+      bodies.push(await response.text().catch(() => ''));
+    });
+    await dePage.goto('/requests');
+    await dePage.locator('.state-empty, [data-testid=request-list]').first().waitFor();
+    expect(await dePage.locator(`[data-request="${requestId}"]`).count()).toBe(0);
+    await dePage.goto('/feed');
+    await dePage.getByTestId('feed').waitFor();
+    expect(await dePage.locator('[data-operation=createRequest]').count()).toBe(0);
+    expect(await dePage.locator('body').textContent()).not.toContain('Reflection traffic');
+    expect(bodies.some((body) => body.includes('Reflection traffic') || body.includes(requestId))).toBe(false);
+  });
+
   it('the panel names the failure when the served record was changed, or the portal key is not the pinned one', async () => {
     const created = await ok(
       at.client.POST('/incidents', {
