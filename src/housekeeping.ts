@@ -1,5 +1,5 @@
 import type { Deps } from './deps.ts';
-import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
+import { purgeExpiredIdempotencyKeys } from './write/idempotency.ts';
 import { purgeExpiredJtis } from './http/replay-store.ts';
 
 /**

@@ -12,7 +12,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
 import { bytesResponse } from '../http/raw-bytes.ts';
-import { attestationHref } from './attest.ts';
+import { attestationHref } from '../write/attestation-ref.ts';
 import { findAttestation } from './repo.ts';
 
 const OCTETS = 'application/octet-stream';

@@ -10,100 +10,25 @@
  * (their attestations carry no TLP), like contacts.
  */
 import { Hono, type Context } from 'hono';
-import { sql, type RawBuilder } from 'kysely';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { EntryKind, EntryVersionsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation, type OperationId } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
+import {
+  type EntryFilter,
+  entryVersionQueries,
+  findCurrentEntry,
+  listEntries,
+  listEntryVersions,
+} from './entries-repo.ts';
+
+export { entryRecord, findCurrentEntry } from './entries-repo.ts';
 
 export const entryEtag = (version: number) => `"${version}"`;
-
-function currentVersions(db: PortalDb, kind: EntryKind) {
-  return db.kysely
-    .selectFrom('entries')
-    .innerJoin('entry_versions', (join) =>
-      join.onRef('entry_versions.entry_id', '=', 'entries.id').onRef('entry_versions.version', '=', 'entries.version'),
-    )
-    .selectAll('entry_versions')
-    .select('entries.seq')
-    .where('entries.kind', '=', kind);
-}
-
-export function findCurrentEntry(db: PortalDb, kind: EntryKind, id: string) {
-  return currentVersions(db, kind).where('entries.id', '=', id).executeTakeFirst();
-}
-
-/** A filter on the version's data: `member` equals `value`, or (an array) contains it. */
-export interface DataFilter {
-  member: string;
-  value: string;
-  array?: boolean;
-}
-
-export interface EntryFilter {
-  owner?: string;
-  data: DataFilter[];
-  extra?: RawBuilder<boolean>;
-}
-
-export function listEntries(
-  db: PortalDb,
-  kind: EntryKind,
-  filter: EntryFilter & { includeWithdrawn: boolean; afterSeq: number | null; limit: number },
-) {
-  let query = currentVersions(db, kind)
-    .orderBy('entries.seq')
-    .limit(filter.limit + 1);
-  if (filter.owner) query = query.where('entries.owner_id', '=', filter.owner);
-  for (const { member, value, array } of filter.data) {
-    const path = `$.${member}`;
-    query = query.where(
-      array
-        ? sql<boolean>`EXISTS (SELECT 1 FROM json_each(entry_versions.data, ${path}) WHERE value = ${value})`
-        : sql<boolean>`json_extract(entry_versions.data, ${path}) = ${value}`,
-    );
-  }
-  if (filter.extra) query = query.where(filter.extra);
-  if (!filter.includeWithdrawn) query = query.where('entries.status', '=', 'active');
-  if (filter.afterSeq !== null) query = query.where('entries.seq', '>', filter.afterSeq);
-  return query.execute();
-}
-
-export function listEntryVersions(
-  db: PortalDb,
-  kind: EntryKind,
-  id: string,
-  afterVersion: number | null,
-  limit: number,
-) {
-  let query = db.kysely
-    .selectFrom('entry_versions')
-    .selectAll()
-    .where('entry_id', '=', id)
-    .where('kind', '=', kind)
-    .orderBy('version')
-    .limit(limit + 1);
-  if (afterVersion !== null) query = query.where('version', '>', afterVersion);
-  return query.execute();
-}
-
-/** The signed data with the fields every entry serves; `owner` names the author's member. */
-export function entryRecord(row: EntryVersionsTable, owner: string, href: string): Record<string, unknown> {
-  return {
-    ...(JSON.parse(row.data) as Record<string, unknown>),
-    id: row.entry_id,
-    [owner]: row.owner_id,
-    version: row.version,
-    status: row.status,
-    published_at: row.published_at,
-    withdrawal_reason: row.withdrawal_reason,
-    attestation_id: row.attestation_id,
-    href,
-  };
-}
 
 /** How one kind of entry differs from the others. */
 export interface EntryKindSpec {
@@ -168,6 +93,10 @@ function checkIfMatch<E extends AppEnv>(c: Context<E>, version: number) {
   }
 }
 
+/**
+ * Writes a new version of an entry through the write pipeline: the version row and the head
+ * row (entries-repo.ts), attested and logged, answered with the record and its ETag.
+ */
 async function commitVersion<E extends AppEnv>(
   c: Context<E>,
   spec: EntryKindSpec,
@@ -175,47 +104,24 @@ async function commitVersion<E extends AppEnv>(
   isNew: boolean,
 ) {
   const { db } = c.var.deps;
-  const attestation = await attest(c, `urn:cbm:${spec.urn}:${version.entry_id}:v${version.version}`);
-  const row: EntryVersionsTable = { ...version, attestation_id: attestation.id };
-  const head = isNew
-    ? db.kysely
-        .insertInto('entries')
-        .values({
-          id: row.entry_id,
-          kind: spec.kind,
-          owner_id: row.owner_id,
-          status: row.status,
-          version: 1,
-          created_at: row.published_at,
-          updated_at: row.published_at,
-        })
-        .compile()
-    : db.kysely
-        .updateTable('entries')
-        .set({ status: row.status, version: row.version, updated_at: row.published_at })
-        .where('id', '=', row.entry_id)
-        .where('version', '=', row.version - 1)
-        .compile();
   // A concurrent writer based on the same version inserts the same (entry_id, version) and
   // the same attestation subject: whichever commits second is refused here.
   const stale = () =>
     problems.preconditionFailed(`The ${spec.noun} changed while this request was processed; fetch it and try again.`);
-  const versionRow = db.kysely.insertInto('entry_versions').values(row).compile();
-  const [record] = await spec.toRecords(db, [row]);
-  const headers: Record<string, string> = {
-    ETag: entryEtag(row.version),
-    ...(isNew ? { Location: spec.href(row.entry_id) } : {}),
+  const write = {
+    subject: `urn:cbm:${spec.urn}:${version.entry_id}:v${version.version}`,
+    conflicts: { entry_versions_entry_version: stale, attestations_subject: stale },
   };
-  return commitAndAnswer(
-    c,
-    attestation,
-    isNew ? [head, versionRow] : [versionRow, head],
-    { status: isNew ? 201 : 200, data: record, headers },
-    {
-      entry_versions: stale,
-      attestations: stale,
-    },
-  );
+  const written = await commitWrite(writeInput(c), write, async (attestationId) => {
+    const row: EntryVersionsTable = { ...version, attestation_id: attestationId };
+    const [record] = await spec.toRecords(db, [row]);
+    const headers = { ETag: entryEtag(row.version), ...(isNew ? { Location: spec.href(row.entry_id) } : {}) };
+    return {
+      records: entryVersionQueries(db, spec.kind, row, isNew),
+      answer: { status: isNew ? 201 : 200, data: record, headers },
+    };
+  });
+  return send(c, written);
 }
 
 type Input = { body: Record<string, unknown>; query: Record<string, unknown>; path: Record<string, string> };
@@ -254,7 +160,7 @@ export function entryRoutes(spec: EntryKindSpec) {
         ),
       );
     })
-    .post('/', operation(ops.create), async (c) => {
+    .post('/', writeOperation(ops.create), async (c) => {
       const owner = requireWriter(c, spec);
       const data = await accept(c, spec, owner);
       const now = c.var.deps.clock.now().toISOString();
@@ -282,7 +188,7 @@ export function entryRoutes(spec: EntryKindSpec) {
       const [record] = await spec.toRecords(c.var.deps.db, [row]);
       return c.json(record!);
     })
-    .put(one, operation(ops.update), async (c) => {
+    .put(one, writeOperation(ops.update), async (c) => {
       const current = await ownEntry(c, spec, idOf(c));
       checkIfMatch(c, current.version);
       const data = await accept(c, spec, current.owner_id);
@@ -290,7 +196,7 @@ export function entryRoutes(spec: EntryKindSpec) {
       const { seq: _seq, attestation_id: _previous, ...fields } = current;
       return commitVersion(c, spec, { ...fields, version: current.version + 1, data, published_at: now }, false);
     })
-    .post(`${one}/withdraw`, operation(ops.withdraw), async (c) => {
+    .post(`${one}/withdraw`, writeOperation(ops.withdraw), async (c) => {
       const current = await ownEntry(c, spec, idOf(c));
       checkIfMatch(c, current.version);
       const { reason } = inputOf(c).body as { reason?: string };

@@ -1,11 +1,12 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAndAnswer, commitAttested } from '../attestations/attest.ts';
 import { findCurrentContact } from '../contacts/repo.ts';
 import type { CheckAcknowledgementsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
 import {
   ALL_ROLES,
   DEFAULT_ROLES,
@@ -78,7 +79,7 @@ export const checks = new Hono<AppEnv>()
     );
   })
 
-  .post('/', operation('startCheck'), async (c) => {
+  .post('/', writeOperation('startCheck'), async (c) => {
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'secretariat')
       throw problems.forbidden('secretariat-only', 'Only the Secretariat starts communication checks.');
@@ -103,20 +104,21 @@ export const checks = new Hono<AppEnv>()
     const roles = input.roles ? ALL_ROLES.filter((role) => input.roles!.includes(role)) : DEFAULT_ROLES;
 
     const id = deps.ids();
-    const attestation = await attest(c, `urn:cbm:check:${id}`);
-    const row = {
-      id,
-      started_at: now.toISOString(),
-      deadline,
-      roles: JSON.stringify(roles),
-      message: input.message ?? null,
-      attestation_id: attestation.id,
-    };
-    return commitAndAnswer(c, attestation, insertCheckQueries(deps.db, row, states), {
-      status: 201,
-      data: toCheck(row, states, now),
-      headers: { Location: checkHref(id) },
+    const written = await commitWrite(writeInput(c), { subject: `urn:cbm:check:${id}` }, (attestationId) => {
+      const row = {
+        id,
+        started_at: now.toISOString(),
+        deadline,
+        roles: JSON.stringify(roles),
+        message: input.message ?? null,
+        attestation_id: attestationId,
+      };
+      return {
+        records: insertCheckQueries(deps.db, row, states),
+        answer: { status: 201, data: toCheck(row, states, now), headers: { Location: checkHref(id) } },
+      };
     });
+    return send(c, written);
   })
 
   .get('/:checkId', operation('getCheck'), async (c) => {
@@ -125,7 +127,7 @@ export const checks = new Hono<AppEnv>()
     return c.json(toCheck(row, await addresseesOf(db, row.id), clock.now()));
   })
 
-  .post('/:checkId/acknowledgements', operation('acknowledgeCheck'), async (c) => {
+  .post('/:checkId/acknowledgements', writeOperation('acknowledgeCheck'), async (c) => {
     const { deps, caller } = c.var;
     const check = await existingCheck(c, c.var.input.path.checkId);
     if (caller.principalKind !== 'state')
@@ -154,8 +156,16 @@ export const checks = new Hono<AppEnv>()
 
     const now = deps.clock.now();
     const late = isPastDeadline(check.deadline, now);
-    const attestation = await attest(c, `urn:cbm:check:${check.id}:ack:${state}`);
-    const row: CheckAcknowledgementsTable = {
+    const conflicts = {
+      // The same answer raced in: its attestation subject or its row is already there.
+      attestations_subject: alreadyAcknowledged,
+      check_acknowledgements_check_state: alreadyAcknowledged,
+      // The trigger: the contact was withdrawn or changed role while the answer was in flight.
+      check_acknowledgements_answering_contact: () =>
+        cannotAcknowledge('the contact is not an active contact of this state in an addressed role'),
+    };
+    const subject = `urn:cbm:check:${check.id}:ack:${state}`;
+    const acknowledgementRow = (attestationId: string): CheckAcknowledgementsTable => ({
       check_id: check.id,
       state_id: state,
       contact_id: contactId,
@@ -163,32 +173,22 @@ export const checks = new Hono<AppEnv>()
       response_seconds: (now.getTime() - Date.parse(check.started_at)) / 1000,
       late: late ? 1 : 0,
       note: note ?? null,
-      attestation_id: attestation.id,
-    };
-    const conflicts = {
-      // The same answer raced in: its attestation subject or its row is already there.
-      attestations: alreadyAcknowledged,
-      check_acknowledgements: alreadyAcknowledged,
-      // The trigger: the contact was withdrawn or changed role while the answer was in flight.
-      contacts: () => cannotAcknowledge('the contact is not an active contact of this state in an addressed role'),
-    };
-    const acknowledgement = toAcknowledgement(row);
+      attestation_id: attestationId,
+    });
+    const written = await commitWrite(writeInput(c), { subject, conflicts }, (attestationId) => ({
+      records: [insertAcknowledgementQuery(deps.db, acknowledgementRow(attestationId))],
+      // A late answer is recorded and attested, yet refused (below): no answer to store.
+      answer: late ? undefined : { status: 201, data: toAcknowledgement(acknowledgementRow(attestationId)) },
+    }));
     if (late) {
-      // Recorded, attested and reported as late, yet refused: the state learns it missed the deadline.
-      await commitAttested(c, attestation, [insertAcknowledgementQuery(deps.db, row)], conflicts);
+      // The state learns it missed the deadline.
       throw problems.conflict(
         'deadline-passed',
         `The deadline ${check.deadline} has passed; the answer is recorded as late.`,
-        { acknowledgement },
+        { acknowledgement: toAcknowledgement(acknowledgementRow(written.attestation.id)) },
       );
     }
-    return commitAndAnswer(
-      c,
-      attestation,
-      [insertAcknowledgementQuery(deps.db, row)],
-      { status: 201, data: acknowledgement },
-      conflicts,
-    );
+    return send(c, written);
   })
 
   .get('/:checkId/report', operation('getCheckReport'), async (c) => {

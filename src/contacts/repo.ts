@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { ContactVersionsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -110,4 +110,36 @@ export async function countLateChanges(db: PortalDb, stateId: string) {
     .where('late', '=', 1)
     .executeTakeFirst();
   return Number(row?.count ?? 0);
+}
+
+/**
+ * The statements of a new contact version: the version row and the head row (inserted
+ * for a new contact, moved from the previous version otherwise). Foreign keys: a new head
+ * goes before its first version; an update moves the head last, and only if it is still
+ * at the previous version.
+ */
+export function contactVersionQueries(db: PortalDb, row: ContactVersionsTable, isNew: boolean): CompiledQuery[] {
+  const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
+  if (isNew) {
+    const head = db.kysely
+      .insertInto('contacts')
+      .values({
+        id: row.contact_id,
+        state_id: row.state_id,
+        role: row.role,
+        status: row.status,
+        version: 1,
+        created_at: row.filed_at,
+        updated_at: row.filed_at,
+      })
+      .compile();
+    return [head, versionRow];
+  }
+  const head = db.kysely
+    .updateTable('contacts')
+    .set({ role: row.role, status: row.status, version: row.version, updated_at: row.filed_at })
+    .where('id', '=', row.contact_id)
+    .where('version', '=', row.version - 1)
+    .compile();
+  return [versionRow, head];
 }

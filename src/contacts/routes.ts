@@ -1,14 +1,16 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import type { ContactVersionsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
 import { findCurrentEntry } from '../bodies/entries.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
 import { directoryCache } from './directory-cache.ts';
 import {
   contactEtag,
+  contactVersionQueries,
   findCurrentContact,
   LATE_AFTER_MS,
   listDirectory,
@@ -54,56 +56,34 @@ function isLate(effectiveAt: string, filedAt: Date) {
   return filedAt.getTime() - new Date(effectiveAt).getTime() > LATE_AFTER_MS;
 }
 
-/** Writes a new version of a contact: the version row, the head row, the attestation. */
+/**
+ * Writes a new version of a contact through the write pipeline: the version row and the
+ * head row (repo.ts), attested and logged, answered with the contact and its ETag.
+ */
 async function commitVersion<E extends AppEnv>(
   c: Context<E>,
   version: Omit<ContactVersionsTable, 'attestation_id'>,
   isNew: boolean,
 ) {
-  const status = isNew ? 201 : 200;
-  const { db } = c.var.deps;
-  const attestation = await attest(c, `urn:cbm:contact:${version.contact_id}:v${version.version}`);
-  const row: ContactVersionsTable = { ...version, attestation_id: attestation.id };
-  const head = isNew
-    ? db.kysely
-        .insertInto('contacts')
-        .values({
-          id: row.contact_id,
-          state_id: row.state_id,
-          role: row.role,
-          status: row.status,
-          version: 1,
-          created_at: row.filed_at,
-          updated_at: row.filed_at,
-        })
-        .compile()
-    : db.kysely
-        .updateTable('contacts')
-        .set({ role: row.role, status: row.status, version: row.version, updated_at: row.filed_at })
-        .where('id', '=', row.contact_id)
-        .where('version', '=', row.version - 1)
-        .compile();
   // A concurrent writer based on the same version inserts the same (contact_id, version)
   // and the same attestation subject: whichever commits second is refused here.
   const stale = () =>
     problems.preconditionFailed('The contact changed while this request was processed; fetch it and try again.');
-  const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
-  // Foreign keys: a new head goes before its first version; an update moves the head last.
-  const contact = toContact(row);
-  const headers: Record<string, string> = {
-    ETag: contactEtag(row.version),
-    ...(isNew ? { Location: contact.href } : {}),
-  };
-  return commitAndAnswer(
-    c,
-    attestation,
-    isNew ? [head, versionRow] : [versionRow, head],
-    { status, data: contact, headers },
-    {
-      contact_versions: stale,
-      attestations: stale,
-    },
-  );
+  const subject = `urn:cbm:contact:${version.contact_id}:v${version.version}`;
+  const conflicts = { contact_versions_contact_version: stale, attestations_subject: stale };
+  const written = await commitWrite(writeInput(c), { subject, conflicts }, (attestationId) => {
+    const row: ContactVersionsTable = { ...version, attestation_id: attestationId };
+    const contact = toContact(row);
+    return {
+      records: contactVersionQueries(c.var.deps.db, row, isNew),
+      answer: {
+        status: isNew ? 201 : 200,
+        data: contact,
+        headers: { ETag: contactEtag(row.version), ...(isNew ? { Location: contact.href } : {}) },
+      },
+    };
+  });
+  return send(c, written);
 }
 
 function versionFields(input: ContactInput, filedAt: Date) {
@@ -184,7 +164,7 @@ export const contacts = new Hono<AppEnv>()
     return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json' });
   })
 
-  .post('/', operation('createContact'), async (c) => {
+  .post('/', writeOperation('createContact'), async (c) => {
     const state = requireState(c);
     const input = c.var.input.body;
     checkTimeZone(c, input.time_zone);
@@ -201,7 +181,7 @@ export const contacts = new Hono<AppEnv>()
     return c.json(toContact(row));
   })
 
-  .put('/:contactId', operation('updateContact'), async (c) => {
+  .put('/:contactId', writeOperation('updateContact'), async (c) => {
     const current = await ownContact(c, c.var.input.path.contactId);
     checkIfMatch(c, current.version);
     const input = c.var.input.body;
@@ -216,7 +196,7 @@ export const contacts = new Hono<AppEnv>()
     );
   })
 
-  .post('/:contactId/withdraw', operation('withdrawContact'), async (c) => {
+  .post('/:contactId/withdraw', writeOperation('withdrawContact'), async (c) => {
     const current = await ownContact(c, c.var.input.path.contactId);
     checkIfMatch(c, current.version);
     const { reason, effective_at } = c.var.input.body;

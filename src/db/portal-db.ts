@@ -1,13 +1,16 @@
 import type { CompiledQuery, Kysely } from 'kysely';
+import { constraintOf, type ConstraintName } from './constraints.ts';
 import type { Database } from './schema.ts';
 
 /**
- * A uniqueness or primary-key constraint refused a write at commit time. Feature code
- * expresses the conditions that must hold at commit (optimistic concurrency, "not yet
- * done") as constraints, so they hold on D1's batch() as on a local transaction.
+ * A named constraint (db/constraints.ts: a uniqueness or primary key, or a trigger) refused
+ * a write at commit time. Feature code expresses the conditions that must hold at commit
+ * (optimistic concurrency, "not yet done") as constraints, so they hold on D1's batch() as
+ * on a local transaction, and declares its conflicts by the constraint's name.
  */
 export class ConstraintViolation extends Error {
   constructor(
+    readonly constraint: ConstraintName,
     readonly table: string,
     message: string,
   ) {
@@ -35,12 +38,9 @@ export interface PortalDb {
   execute(query: CompiledQuery): Promise<number>;
 }
 
-// SQLite's own wording, which the migrations' triggers also use for their refusals.
-const constraintPattern = /(?:UNIQUE|PRIMARY KEY|CHECK) constraint failed: ([A-Za-z_]+)\./;
-
 /** Maps a driver's constraint error to ConstraintViolation; other errors pass through. */
 export function asConstraintViolation(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);
-  const match = constraintPattern.exec(message);
-  return match?.[1] ? new ConstraintViolation(match[1], message) : error;
+  const constraint = constraintOf(message);
+  return constraint ? new ConstraintViolation(constraint.name, constraint.table, message) : error;
 }

@@ -1,9 +1,9 @@
 import { sql, type CompiledQuery } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
-import type { DocumentType, DocumentVersionsTable } from '../db/schema.ts';
+import type { DocumentFilesTable, DocumentType, DocumentVersionsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
 import type { Caller } from '../http/app-env.ts';
-import { visibleToSql } from '../visibility/visibility.ts';
+import { RESTRICTED_TLP, visibleToSql } from '../visibility/visibility.ts';
 
 export type Document = components['schemas']['Document'];
 export type DocumentInput = components['schemas']['DocumentInput'];
@@ -239,9 +239,8 @@ export function toDocument(row: VersionRow): Document {
 
 /** The recipient rows of a version that chooses its own (a restricted one), under its audience. */
 export function insertRecipientsQuery(db: PortalDb, audience: string, recipients: readonly string[]): CompiledQuery {
-  return sql`INSERT INTO record_recipients (record_id, principal_id) SELECT ${audience}, value FROM json_each(${JSON.stringify(recipients)})`.compile(
-    db.kysely,
-  );
+  return sql`INSERT INTO record_recipients (record_id, principal_id)
+    SELECT ${audience}, value FROM json_each(${JSON.stringify(recipients)})`.compile(db.kysely);
 }
 
 /** The version's glossary terms, in order; `language` already resolved for each. */
@@ -252,7 +251,8 @@ export function insertTermsQuery(
   terms: readonly GlossaryTerm[],
 ): CompiledQuery {
   return sql`INSERT INTO glossary_terms (document_id, version, ord, term, definition, language)
-    SELECT ${documentId}, ${version}, CAST(key AS INTEGER), json_extract(value, '$.term'), json_extract(value, '$.definition'), json_extract(value, '$.language')
+    SELECT ${documentId}, ${version}, CAST(key AS INTEGER),
+      json_extract(value, '$.term'), json_extract(value, '$.definition'), json_extract(value, '$.language')
     FROM json_each(${JSON.stringify(terms)}) ORDER BY key`.compile(db.kysely);
 }
 
@@ -278,4 +278,67 @@ export function indexTermsQuery(db: PortalDb, documentId: string, version: numbe
     SELECT id, term, definition FROM glossary_terms WHERE document_id = ${documentId} AND version = ${version}`.compile(
     db.kysely,
   );
+}
+
+/**
+ * The statements of a document version, in one commit: the version row, the head row, the
+ * recipients of its audience (a version with its own audience lists them under it; a
+ * withdrawal keeps the audience of the version before), its glossary terms and their
+ * full-text entries. Earlier versions keep their own TLP and recipients: nothing here widens them.
+ */
+export function documentVersionQueries(
+  db: PortalDb,
+  version: DocumentVersionsTable,
+  previous: VersionRow | null,
+  terms: GlossaryTerm[] | 'copy',
+): CompiledQuery[] {
+  const id = version.document_id;
+  const versionRow = db.kysely.insertInto('document_versions').values(version).compile();
+  const queries: CompiledQuery[] =
+    previous === null
+      ? [
+          db.kysely
+            .insertInto('documents')
+            .values({
+              id,
+              state_id: version.state_id,
+              type: version.type,
+              status: version.status,
+              version: 1,
+              language: version.language,
+              created_at: version.published_at,
+              updated_at: version.published_at,
+            })
+            .compile(),
+          versionRow,
+        ]
+      : [
+          versionRow,
+          db.kysely
+            .updateTable('documents')
+            .set({
+              status: version.status,
+              version: version.version,
+              language: version.language,
+              updated_at: version.published_at,
+            })
+            .where('id', '=', id)
+            .where('version', '=', version.version - 1)
+            .compile(),
+        ];
+  const recipients = JSON.parse(version.recipients) as string[];
+  if (version.audience !== previous?.audience && RESTRICTED_TLP.includes(version.tlp) && recipients.length) {
+    queries.push(insertRecipientsQuery(db, version.audience, recipients));
+  }
+  if (terms === 'copy') {
+    if (previous?.term_count)
+      queries.push(copyTermsQuery(db, id, previous.version, version.version), indexTermsQuery(db, id, version.version));
+  } else if (terms.length) {
+    queries.push(insertTermsQuery(db, id, version.version, terms), indexTermsQuery(db, id, version.version));
+  }
+  return queries;
+}
+
+export function insertFileQuery(db: PortalDb, row: DocumentFilesTable): CompiledQuery {
+  return db.kysely.insertInto('document_files').values(row).compile();
 }

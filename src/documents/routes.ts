@@ -1,6 +1,4 @@
 import { Hono, type Context } from 'hono';
-import type { CompiledQuery } from 'kysely';
-import { attest, attestationHref, commitAndAnswer } from '../attestations/attest.ts';
 import { sha256b64u, utf8 } from '../crypto/encoding.ts';
 import type { DocumentType, DocumentVersionsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
@@ -9,20 +7,19 @@ import { operation } from '../http/operation.ts';
 import { Problem, problems, type FieldError } from '../http/problem.ts';
 import { drainStreamedBody, storeStreamedBody } from '../http/body.ts';
 import { bytesResponse } from '../http/raw-bytes.ts';
-import { written } from '../http/respond.ts';
+import { attestationHref } from '../write/attestation-ref.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
 import { acceptRecipients } from '../visibility/recipients.ts';
-import { RESTRICTED_TLP } from '../visibility/visibility.ts';
 import {
   canonicalLanguage,
-  copyTermsQuery,
   documentEtag,
+  documentVersionQueries,
   fileUploaded,
   findShownDocument,
   findUpload,
   findVersion,
-  indexTermsQuery,
-  insertRecipientsQuery,
-  insertTermsQuery,
+  insertFileQuery,
   listDocuments,
   listTerms,
   listVersions,
@@ -180,66 +177,30 @@ async function commitVersion<E extends AppEnv>(
   const { previous } = change;
   const isNew = previous === null;
   const id = row.document_id;
-  const attestation = await attest(c, `urn:cbm:document:${id}:v${row.version}`, {
-    recordId: row.audience,
-    tlp: row.tlp,
-  });
-  const version: DocumentVersionsTable = { ...row, attestation_id: attestation.id };
-  const versionRow = db.kysely.insertInto('document_versions').values(version).compile();
-  const queries: CompiledQuery[] = isNew
-    ? [
-        db.kysely
-          .insertInto('documents')
-          .values({
-            id,
-            state_id: row.state_id,
-            type: row.type,
-            status: row.status,
-            version: 1,
-            language: row.language,
-            created_at: row.published_at,
-            updated_at: row.published_at,
-          })
-          .compile(),
-        versionRow,
-      ]
-    : [
-        versionRow,
-        db.kysely
-          .updateTable('documents')
-          .set({ status: row.status, version: row.version, language: row.language, updated_at: row.published_at })
-          .where('id', '=', id)
-          .where('version', '=', row.version - 1)
-          .compile(),
-      ];
-  const recipients = JSON.parse(row.recipients) as string[];
-  if (row.audience !== previous?.audience && RESTRICTED_TLP.includes(row.tlp) && recipients.length) {
-    queries.push(insertRecipientsQuery(db, row.audience, recipients));
-  }
-  if (change.terms === 'copy') {
-    if (previous?.term_count)
-      queries.push(copyTermsQuery(db, id, previous.version, row.version), indexTermsQuery(db, id, row.version));
-  } else if (change.terms.length) {
-    queries.push(insertTermsQuery(db, id, row.version, change.terms), indexTermsQuery(db, id, row.version));
-  }
-
   const available = row.content_kind === 'markdown' || (!isNew && (await fileUploaded(db, id, row.content_sha256)));
-  const document = toDocument({ ...version, available });
-  const headers: Record<string, string> = {
-    ETag: documentEtag(row.version),
-    ...(isNew ? { Location: document.href } : {}),
-  };
   // A concurrent writer based on the same version inserts the same (document_id, version)
   // and the same attestation subject: whichever commits second is refused here.
   const stale = () =>
     problems.preconditionFailed('The document changed while this request was processed; fetch it and try again.');
-  return commitAndAnswer(
-    c,
-    attestation,
-    queries,
-    { status: isNew ? 201 : 200, data: document, headers },
-    { document_versions: stale, attestations: stale },
-  );
+  const write = {
+    subject: `urn:cbm:document:${id}:v${row.version}`,
+    recordId: row.audience,
+    tlp: row.tlp,
+    conflicts: { document_versions_document_version: stale, attestations_subject: stale },
+  };
+  const written = await commitWrite(writeInput(c), write, (attestationId) => {
+    const version: DocumentVersionsTable = { ...row, attestation_id: attestationId };
+    const document = toDocument({ ...version, available });
+    return {
+      records: documentVersionQueries(db, version, previous, change.terms),
+      answer: {
+        status: isNew ? 201 : 200,
+        data: document,
+        headers: { ETag: documentEtag(row.version), ...(isNew ? { Location: document.href } : {}) },
+      },
+    };
+  });
+  return send(c, written);
 }
 
 function contentDigestMismatch(detail: string) {
@@ -269,7 +230,7 @@ export const documents = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, toDocument));
   })
 
-  .post('/', operation('createDocument'), async (c) => {
+  .post('/', writeOperation('createDocument'), async (c) => {
     const state = requireState(c);
     const accepted = await acceptInput(c, c.var.input.body, state);
     const now = c.var.deps.clock.now();
@@ -297,7 +258,7 @@ export const documents = new Hono<AppEnv>()
     return c.json(toDocument(row));
   })
 
-  .put('/:documentId', operation('updateDocument'), async (c) => {
+  .put('/:documentId', writeOperation('updateDocument'), async (c) => {
     const current = await ownDocument(c, c.var.input.path.documentId);
     checkIfMatch(c, current.version);
     const accepted = await acceptInput(c, c.var.input.body, current.state_id, current);
@@ -317,7 +278,7 @@ export const documents = new Hono<AppEnv>()
     );
   })
 
-  .post('/:documentId/withdraw', operation('withdrawDocument'), async (c) => {
+  .post('/:documentId/withdraw', writeOperation('withdrawDocument'), async (c) => {
     const current = await ownDocument(c, c.var.input.path.documentId);
     checkIfMatch(c, current.version);
     const { reason } = c.var.input.body;
@@ -363,7 +324,7 @@ export const documents = new Hono<AppEnv>()
     return bytesResponse(c, blob.bytes, { mediaTypes: [row.media_type], sha256: row.content_sha256, headers });
   })
 
-  .put('/:documentId/content', operation('uploadDocumentContent'), async (c) => {
+  .put('/:documentId/content', writeOperation('uploadDocumentContent'), async (c) => {
     const { db, blobs } = c.var.deps;
     const current = await ownDocument(c, c.var.input.path.documentId);
     const id = current.document_id;
@@ -384,7 +345,8 @@ export const documents = new Hono<AppEnv>()
       // Read within the limit and checked against the token like any body, never stored.
       const size = await drainStreamedBody(c);
       throw contentDigestMismatch(
-        `These ${size} bytes have SHA-256 ${signed}; version ${current.version} declares ${current.content_size} bytes with SHA-256 ${sha256}.`,
+        `These ${size} bytes have SHA-256 ${signed}; ` +
+          `version ${current.version} declares ${current.content_size} bytes with SHA-256 ${sha256}.`,
       );
     }
     // Content-addressed, so storing first is safe: a write that then fails leaves only
@@ -400,32 +362,16 @@ export const documents = new Hono<AppEnv>()
     // The same file again: nothing new to attest; the first upload's receipt.
     const earlier = await findUpload(db, id, sha256);
     if (earlier) {
-      return written(c, 200, document, {
+      const attestation = {
         id: earlier.id,
         token: earlier.token,
         log_index: Number(earlier.log_index),
         href: attestationHref(earlier.id),
-      });
+      };
+      return send(c, { attestation, answer: { status: 200, data: document } });
     }
     // The upload belongs to the current version: visible by its TLP and audience, and
     // committed only while it is still current (the trigger of migration 0007).
-    const attestation = await attest(c, `urn:cbm:document:${id}:file:${sha256}`, {
-      recordId: current.audience,
-      tlp: current.tlp,
-      bodyInBlob: true,
-    });
-    const file = db.kysely
-      .insertInto('document_files')
-      .values({
-        document_id: id,
-        sha256,
-        media_type: current.media_type,
-        size,
-        uploaded_at: c.var.deps.clock.now().toISOString(),
-        attestation_id: attestation.id,
-        version: current.version,
-      })
-      .compile();
     const uploadedMeanwhile = () =>
       problems.conflict(
         'content-already-uploaded',
@@ -434,15 +380,36 @@ export const documents = new Hono<AppEnv>()
     const superseded = () =>
       problems.conflict(
         'document-superseded',
-        `A new version of document ${id} was published while the file was uploaded; fetch it and upload the file its current version declares.`,
+        `A new version of document ${id} was published while the file was uploaded; ` +
+          'fetch it and upload the file its current version declares.',
       );
-    return commitAndAnswer(
-      c,
-      attestation,
-      [file],
-      { status: 201, data: document },
-      { document_files: uploadedMeanwhile, attestations: uploadedMeanwhile, documents: superseded },
-    );
+    const write = {
+      subject: `urn:cbm:document:${id}:file:${sha256}`,
+      recordId: current.audience,
+      tlp: current.tlp,
+      bodyInBlob: true,
+      conflicts: {
+        document_files_document_sha256: uploadedMeanwhile,
+        attestations_subject: uploadedMeanwhile,
+        document_files_current_version: superseded,
+      },
+    };
+    const uploadedAt = c.var.deps.clock.now().toISOString();
+    const written = await commitWrite(writeInput(c), write, (attestationId) => ({
+      records: [
+        insertFileQuery(db, {
+          document_id: id,
+          sha256,
+          media_type: current.media_type,
+          size,
+          uploaded_at: uploadedAt,
+          attestation_id: attestationId,
+          version: current.version,
+        }),
+      ],
+      answer: { status: 201, data: document },
+    }));
+    return send(c, written);
   })
 
   .get('/:documentId/terms', operation('listDocumentTerms'), async (c) => {

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { attestationHref } from '../attestations/attest.ts';
+import { attestationHref } from '../write/attestation-ref.ts';
 import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';

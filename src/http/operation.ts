@@ -1,8 +1,7 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { operations } from '../generated/openapi.ts';
 import type { AppEnv } from './app-env.ts';
 import { problems, type FieldError } from './problem.ts';
-import { withIdempotency } from './idempotency.ts';
 import { compiledOperation, describeErrors } from './spec-index.ts';
 import { scanJson, type JsonLimits, type JsonRefusalKind } from './strict-json.ts';
 
@@ -103,10 +102,16 @@ function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unk
  */
 export function operation<Id extends OperationId>(
   operationId: Id,
+  options: { idempotency?: (c: Context<AppEnv>, next: Next) => Promise<Response | undefined> } = {},
 ): MiddlewareHandler<AppEnv & { Variables: { input: OperationInput<Id> } }> {
   const compiled = compiledOperation(operationId);
   const { scope } = compiled;
   if (!scope) throw new Error(`openapi: ${operationId} is public; it needs no operation() guard`);
+  // The Idempotency-Key belongs to the write pipeline (write/idempotency.ts), above this layer.
+  if (compiled.idempotent && !options.idempotency)
+    throw new Error(
+      `openapi: ${operationId} takes an Idempotency-Key; guard it with writeOperation (src/write/request.ts)`,
+    );
   return async function validateOperation(c, next) {
     c.set('operationId', operationId);
     if (!c.var.caller.scopes.includes(scope)) {
@@ -176,7 +181,7 @@ export function operation<Id extends OperationId>(
     }
 
     c.set('input', { body, query, path } as OperationInput<Id>);
-    if (compiled.idempotent) return withIdempotency(c, next);
+    if (options.idempotency) return options.idempotency(c as unknown as Context<AppEnv>, next);
     return next();
   };
 }

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import type { IncidentReportsTable } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
 import { problems } from '../http/problem.ts';
 import { acceptRecipients, recipientQueries, recipientsOfMany } from '../visibility/recipients.ts';
 import {
@@ -101,7 +102,7 @@ export const incidents = new Hono<AppEnv>()
     );
   })
 
-  .post('/', operation('createIncident'), async (c) => {
+  .post('/', writeOperation('createIncident'), async (c) => {
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only a participating state notifies incidents.');
@@ -127,7 +128,6 @@ export const incidents = new Hono<AppEnv>()
     const reportedAt = now.toISOString();
     const stage = input.stage ?? 'early-warning';
     const notified = stage === 'notification';
-    const attestation = await attest(c, `urn:cbm:incident:${id}:report:1`, { recordId: id, tlp: input.tlp });
     const head = {
       id,
       state_id: caller.principalId,
@@ -142,28 +142,30 @@ export const incidents = new Hono<AppEnv>()
       final_met_at: null,
       closed_at: null,
     };
-    const report: IncidentReportsTable = {
-      incident_id: id,
-      report_no: 1,
-      stage,
-      summary: input.summary,
-      ...fields,
-      reported_at: reportedAt,
-      attestation_id: attestation.id,
-    };
-    return commitAndAnswer(
-      c,
-      attestation,
-      [
-        ...insertIncidentQueries(deps.db, head, report),
-        ...recipientQueries(deps.db, id, recipients, { author: caller.principalId }),
-      ],
-      {
-        status: 201,
-        data: toIncident(head, report, recipients, 0, now),
-        headers: { Location: incidentHref(id), ETag: incidentEtag(1) },
-      },
-    );
+    const subject = `urn:cbm:incident:${id}:report:1`;
+    const written = await commitWrite(writeInput(c), { subject, recordId: id, tlp: input.tlp }, (attestationId) => {
+      const report: IncidentReportsTable = {
+        incident_id: id,
+        report_no: 1,
+        stage,
+        summary: input.summary,
+        ...fields,
+        reported_at: reportedAt,
+        attestation_id: attestationId,
+      };
+      return {
+        records: [
+          ...insertIncidentQueries(deps.db, head, report),
+          ...recipientQueries(deps.db, id, recipients, { author: caller.principalId }),
+        ],
+        answer: {
+          status: 201,
+          data: toIncident(head, report, recipients, 0, now),
+          headers: { Location: incidentHref(id), ETag: incidentEtag(1) },
+        },
+      };
+    });
+    return send(c, written);
   })
 
   .get('/:incidentId', operation('getIncident'), async (c) => {
@@ -184,7 +186,7 @@ export const incidents = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.report_no, toReport));
   })
 
-  .post('/:incidentId/reports', operation('addIncidentReport'), async (c) => {
+  .post('/:incidentId/reports', writeOperation('addIncidentReport'), async (c) => {
     const { deps, caller } = c.var;
     const incident = await visibleIncident(c, c.var.input.path.incidentId);
     if (incident.state_id !== caller.principalId) {
@@ -198,7 +200,8 @@ export const incidents = new Hono<AppEnv>()
       const tags = ifMatch.split(',').map((tag) => tag.trim());
       if (!tags.includes('*') && !tags.includes(incidentEtag(incident.report_count))) {
         throw problems.preconditionFailed(
-          `The incident is at report ${incident.report_count} (ETag ${incidentEtag(incident.report_count)}); fetch it and file the report again.`,
+          `The incident is at report ${incident.report_count} (ETag ${incidentEtag(incident.report_count)}); ` +
+            'fetch it and file the report again.',
         );
       }
     }
@@ -211,19 +214,6 @@ export const incidents = new Hono<AppEnv>()
     const now = deps.clock.now();
     const reportedAt = now.toISOString();
     const reportNo = incident.report_count + 1;
-    const attestation = await attest(c, `urn:cbm:incident:${incident.id}:report:${reportNo}`, {
-      recordId: incident.id,
-      tlp: incident.tlp,
-    });
-    const report: IncidentReportsTable = {
-      incident_id: incident.id,
-      report_no: reportNo,
-      stage: input.stage,
-      summary: input.summary,
-      ...fields,
-      reported_at: reportedAt,
-      attestation_id: attestation.id,
-    };
     const head =
       input.stage === 'notification'
         ? { notified_at: reportedAt, final_due_at: addCalendarMonth(reportedAt) }
@@ -243,17 +233,37 @@ export const incidents = new Hono<AppEnv>()
             'report-conflict',
             'Another report was filed while this one was processed; fetch the incident and file it again.',
           );
-    return commitAndAnswer(
-      c,
-      attestation,
-      insertReportQueries(deps.db, report, head),
-      {
-        status: 201,
-        data: toReport(report),
-        headers: { Location: reportHref(incident.id, reportNo), ETag: incidentEtag(reportNo) },
+    const write = {
+      subject: `urn:cbm:incident:${incident.id}:report:${reportNo}`,
+      recordId: incident.id,
+      tlp: incident.tlp,
+      conflicts: {
+        attestations_subject: raced,
+        incident_reports_report_no: raced,
+        incident_reports_one_stage: raced,
+        incident_reports_stage_order: raced,
       },
-      { attestations: raced, incident_reports: raced },
-    );
+    };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => {
+      const report: IncidentReportsTable = {
+        incident_id: incident.id,
+        report_no: reportNo,
+        stage: input.stage,
+        summary: input.summary,
+        ...fields,
+        reported_at: reportedAt,
+        attestation_id: attestationId,
+      };
+      return {
+        records: insertReportQueries(deps.db, report, head),
+        answer: {
+          status: 201,
+          data: toReport(report),
+          headers: { Location: reportHref(incident.id, reportNo), ETag: incidentEtag(reportNo) },
+        },
+      };
+    });
+    return send(c, written);
   })
 
   .get('/:incidentId/reports/:reportNo', operation('getIncidentReport'), async (c) => {
@@ -274,7 +284,7 @@ export const incidents = new Hono<AppEnv>()
     return c.json({ ...toPage(rows, limit, (row) => row.seq, toAcknowledgement), awaiting });
   })
 
-  .post('/:incidentId/acknowledgements', operation('acknowledgeIncident'), async (c) => {
+  .post('/:incidentId/acknowledgements', writeOperation('acknowledgeIncident'), async (c) => {
     const { deps, caller } = c.var;
     // Whoever may see the incident, other than its author, is a recipient: the listed ones
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.
@@ -286,26 +296,29 @@ export const incidents = new Hono<AppEnv>()
     // A fast, friendly refusal; the UNIQUE constraint refuses a concurrent second one at commit.
     if (await findAcknowledgement(deps.db, incident.id, caller.principalId)) throw alreadyAcknowledged();
 
-    const attestation = await attest(c, `urn:cbm:incident:${incident.id}:ack:${caller.principalId}`, {
+    const acknowledgedAt = deps.clock.now().toISOString();
+    const write = {
+      subject: `urn:cbm:incident:${incident.id}:ack:${caller.principalId}`,
       recordId: incident.id,
       tlp: incident.tlp,
-    });
-    const row = {
-      incident_id: incident.id,
-      state_id: caller.principalId,
-      acknowledged_at: deps.clock.now().toISOString(),
-      report_no: incident.report_count,
-      note: c.var.input.body.note ?? null,
-      attestation_id: attestation.id,
-    };
-    return commitAndAnswer(
-      c,
-      attestation,
-      [insertAcknowledgementQuery(deps.db, row)],
-      { status: 201, data: toAcknowledgement(row) },
-      {
-        attestations: alreadyAcknowledged,
-        incident_acknowledgements: alreadyAcknowledged,
+      conflicts: {
+        attestations_subject: alreadyAcknowledged,
+        incident_acknowledgements_incident_state: alreadyAcknowledged,
       },
-    );
+    };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => {
+      const row = {
+        incident_id: incident.id,
+        state_id: caller.principalId,
+        acknowledged_at: acknowledgedAt,
+        report_no: incident.report_count,
+        note: c.var.input.body.note ?? null,
+        attestation_id: attestationId,
+      };
+      return {
+        records: [insertAcknowledgementQuery(deps.db, row)],
+        answer: { status: 201, data: toAcknowledgement(row) },
+      };
+    });
+    return send(c, written);
   });

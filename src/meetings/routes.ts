@@ -1,29 +1,20 @@
 import { Hono } from 'hono';
-import { sql } from 'kysely';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
+import {
+  confirmedBy,
+  existingDocuments,
+  insertParticipationQuery,
+  listParticipations,
+  participantsOf,
+} from './repo.ts';
 import { entryRecord, entryRoutes, findCurrentEntry } from '../bodies/entries.ts';
-import type { PortalDb } from '../db/portal-db.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems, type FieldError } from '../http/problem.ts';
 
 export const meetingHref = (id: string) => `/meetings/${id}`;
-
-/** The states that confirmed each of these meetings, alphabetically. */
-async function participantsOf(db: PortalDb, meetingIds: string[]) {
-  const byMeeting = new Map<string, string[]>();
-  if (!meetingIds.length) return byMeeting;
-  // One JSON parameter whatever the page's length (D1 binds at most 100 parameters).
-  const rows = await db.kysely
-    .selectFrom('meeting_participations')
-    .select(['meeting_id', 'state_id'])
-    .where(sql<boolean>`meeting_id IN (SELECT value FROM json_each(${JSON.stringify([...new Set(meetingIds)])}))`)
-    .orderBy('state_id')
-    .execute();
-  for (const row of rows) byMeeting.set(row.meeting_id, [...(byMeeting.get(row.meeting_id) ?? []), row.state_id]);
-  return byMeeting;
-}
 
 /** Expert meetings (CBM 11): the Secretariat records them; each state confirms taking part. */
 const records = entryRoutes({
@@ -44,7 +35,7 @@ const records = entryRoutes({
     data: [],
     ...(query.participant
       ? {
-          extra: sql<boolean>`EXISTS (SELECT 1 FROM meeting_participations AS mp WHERE mp.meeting_id = entries.id AND mp.state_id = ${query.participant as string})`,
+          extra: confirmedBy(query.participant as string),
         }
       : {}),
   }),
@@ -68,12 +59,7 @@ const records = entryRoutes({
     if (!place && online !== true)
       errors.push({ pointer: '/place', detail: 'a meeting is held at a place, online, or both' });
     if (outcomes?.length) {
-      const found = await c.var.deps.db.kysely
-        .selectFrom('documents')
-        .select('id')
-        .where(sql<boolean>`id IN (SELECT value FROM json_each(${JSON.stringify(outcomes)}))`)
-        .execute();
-      const known = new Set(found.map((row) => row.id));
+      const known = await existingDocuments(c.var.deps.db, outcomes);
       outcomes.forEach((id, index) => {
         if (!known.has(id)) errors.push({ pointer: `/outcome_documents/${index}`, detail: 'no such document' });
       });
@@ -100,15 +86,7 @@ const participations = new Hono<AppEnv>()
     const { cursor, limit = 100 } = c.var.input.query;
     const { db } = c.var.deps;
     if (!(await findCurrentEntry(db, 'meeting', meetingId))) throw problems.notFound('No such expert meeting.');
-    let query = db.kysely
-      .selectFrom('meeting_participations')
-      .selectAll()
-      .where('meeting_id', '=', meetingId)
-      .orderBy('seq')
-      .limit(limit + 1);
-    const after = decodeCursor(cursor);
-    if (after !== null) query = query.where('seq', '>', after);
-    const rows = await query.execute();
+    const rows = await listParticipations(db, meetingId, decodeCursor(cursor), limit);
     return c.json(
       toPage(
         rows,
@@ -124,7 +102,7 @@ const participations = new Hono<AppEnv>()
       ),
     );
   })
-  .post('/:meetingId/participations', operation('confirmMeetingParticipation'), async (c) => {
+  .post('/:meetingId/participations', writeOperation('confirmMeetingParticipation'), async (c) => {
     if (c.var.caller.principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only a participating state confirms its participation.');
     const state = c.var.caller.principalId;
@@ -134,30 +112,32 @@ const participations = new Hono<AppEnv>()
     if (!meeting) throw problems.notFound('No such expert meeting.');
     if (meeting.status === 'withdrawn') throw problems.conflict('entry-withdrawn', 'The meeting record was withdrawn.');
     const note = c.var.input.body?.note ?? null;
-    const attestation = await attest(c, `urn:cbm:meeting:${meetingId}:participation:${state}`);
     const confirmedAt = c.var.deps.clock.now().toISOString();
-    const row = {
-      meeting_id: meetingId,
-      state_id: state,
-      confirmed_at: confirmedAt,
-      note,
-      attestation_id: attestation.id,
-    };
     const again = () =>
       problems.conflict(
         'participation-already-confirmed',
         `${state} already confirmed its participation in this meeting.`,
       );
-    return commitAndAnswer(
-      c,
-      attestation,
-      [db.kysely.insertInto('meeting_participations').values(row).compile()],
-      {
+    const write = {
+      subject: `urn:cbm:meeting:${meetingId}:participation:${state}`,
+      conflicts: { meeting_participations_meeting_state: again, attestations_subject: again },
+    };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => ({
+      records: [
+        insertParticipationQuery(db, {
+          meeting_id: meetingId,
+          state_id: state,
+          confirmed_at: confirmedAt,
+          note,
+          attestation_id: attestationId,
+        }),
+      ],
+      answer: {
         status: 201,
-        data: { meeting_id: meetingId, state, confirmed_at: confirmedAt, note, attestation_id: attestation.id },
+        data: { meeting_id: meetingId, state, confirmed_at: confirmedAt, note, attestation_id: attestationId },
       },
-      { meeting_participations: again, attestations: again },
-    );
+    }));
+    return send(c, written);
   });
 
 export const meetings = new Hono<AppEnv>().route('/', participations).route('/', records);

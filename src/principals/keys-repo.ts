@@ -91,7 +91,8 @@ export interface InactiveKey {
 }
 
 const inactiveKeyQuery = `SELECT k.kid, k.alg, k.public_jwk, k.expires_at, k.revoked_at,
-    (SELECT n.kid FROM principal_keys AS n WHERE n.replaces = k.kid AND n.principal_id = k.principal_id ORDER BY n.created_at DESC LIMIT 1) AS replaced_by
+    (SELECT n.kid FROM principal_keys AS n WHERE n.replaces = k.kid AND n.principal_id = k.principal_id
+     ORDER BY n.created_at DESC LIMIT 1) AS replaced_by
   FROM principal_keys AS k WHERE k.kid = ? AND k.principal_id = ?`;
 
 /**
@@ -165,4 +166,25 @@ export async function secretariatAnchorKeys(db: PortalDb): Promise<JWK[]> {
     .orderBy('k.kid')
     .execute();
   return rows.filter((row) => row.registration_attestation_id === null).map((row) => JSON.parse(row.public_jwk) as JWK);
+}
+
+export function insertKeyQuery(db: PortalDb, row: PrincipalKeysTable) {
+  return db.kysely.insertInto('principal_keys').values(row).compile();
+}
+
+/** A rotated key's expiry: shortened to `expiresAt`, never extended when already set. */
+export function expireKeyByQuery(db: PortalDb, kid: string, expiresAt: string) {
+  return db.kysely
+    .updateTable('principal_keys')
+    .set({ expires_at: sql<string>`coalesce(min(expires_at, ${expiresAt}), ${expiresAt})` })
+    .where('kid', '=', kid)
+    .compile();
+}
+
+export function revokeKeyQuery(db: PortalDb, kid: string, revokedAt: string, reason: string) {
+  return db.kysely
+    .updateTable('principal_keys')
+    .set({ revoked_at: revokedAt, revocation_reason: reason })
+    .where('kid', '=', kid)
+    .compile();
 }

@@ -8,6 +8,10 @@ export function toPrincipal(row: Omit<PrincipalsTable, 'seq'>): Principal {
   return { id: row.id, kind: row.kind, name: row.name, created_at: row.created_at, href: `/principals/${row.id}` };
 }
 
+export function insertPrincipalQuery(db: PortalDb, row: Omit<PrincipalsTable, 'seq'>) {
+  return db.kysely.insertInto('principals').values(row).compile();
+}
+
 export function findPrincipal(db: PortalDb, id: string) {
   return db.kysely.selectFrom('principals').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,22 +1,25 @@
 import { Hono, type Context } from 'hono';
-import { sql } from 'kysely';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
 import { problems } from '../http/problem.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
 import { isAssignedCountryCode } from './iso3166.ts';
 import type { PrincipalKeysTable } from '../db/schema.ts';
 import { acceptPublicKey, type AcceptedKey } from './key-material.ts';
 import {
+  expireKeyByQuery,
   findKey,
+  insertKeyQuery,
   keyRegistrationSubject,
   keyRevocationSubject,
   keyStatus,
   listKeys,
+  revokeKeyQuery,
   toPrincipalKey,
 } from './keys-repo.ts';
-import { findPrincipal, listPrincipals, toPrincipal } from './repo.ts';
+import { findPrincipal, insertPrincipalQuery, listPrincipals, toPrincipal } from './repo.ts';
 
 function requireSecretariat<E extends AppEnv>(c: Context<E>) {
   if (c.var.caller.principalKind !== 'secretariat') {
@@ -62,6 +65,7 @@ function newKeyRow(
 }
 
 const keyExists = () => problems.conflict('key-exists', 'This key is already registered.');
+const keyConflicts = { principal_keys_kid: keyExists, attestations_subject: keyExists };
 
 export const principals = new Hono<AppEnv>()
   .get('/', operation('listPrincipals'), async (c) => {
@@ -70,7 +74,7 @@ export const principals = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, toPrincipal));
   })
 
-  .post('/', operation('createPrincipal'), async (c) => {
+  .post('/', writeOperation('createPrincipal'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const { id, name } = c.var.input.body;
@@ -80,15 +84,16 @@ export const principals = new Hono<AppEnv>()
       ]);
     }
     const row = { id, kind: 'state' as const, name, created_at: deps.clock.now().toISOString() };
-    const attestation = await attest(c, `urn:cbm:principal:${id}`);
     const exists = () => problems.conflict('principal-exists', `${id} is already registered.`);
-    return commitAndAnswer(
-      c,
-      attestation,
-      [deps.db.kysely.insertInto('principals').values(row).compile()],
-      { status: 201, data: toPrincipal(row), headers: { Location: `/principals/${id}` } },
-      { principals: exists, attestations: exists },
-    );
+    const write = {
+      subject: `urn:cbm:principal:${id}`,
+      conflicts: { principals_id: exists, attestations_subject: exists },
+    };
+    const written = await commitWrite(writeInput(c), write, () => ({
+      records: [insertPrincipalQuery(deps.db, row)],
+      answer: { status: 201, data: toPrincipal(row), headers: { Location: `/principals/${id}` } },
+    }));
+    return send(c, written);
   })
 
   .get('/:principalId', operation('getPrincipal'), async (c) => {
@@ -103,28 +108,26 @@ export const principals = new Hono<AppEnv>()
     return c.json({ items: c.var.input.query.status === 'all' ? keys : keys.filter((key) => key.status === 'active') });
   })
 
-  .post('/:principalId/keys', operation('registerPrincipalKey'), async (c) => {
+  .post('/:principalId/keys', writeOperation('registerPrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const principal = await existingPrincipal(c, c.var.input.path.principalId);
     const { jwk, scopes, label } = c.var.input.body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const row = newKeyRow(principal.id, key, scopes, label ?? null, deps.clock.now(), null);
-    const attestation = await attest(c, keyRegistrationSubject(key.kid));
-    return commitAndAnswer(
-      c,
-      attestation,
-      [deps.db.kysely.insertInto('principal_keys').values(row).compile()],
-      {
+    const write = { subject: keyRegistrationSubject(key.kid), conflicts: keyConflicts };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => ({
+      records: [insertKeyQuery(deps.db, row)],
+      answer: {
         status: 201,
         data: toPrincipalKey(
-          { ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null },
+          { ...row, registration_attestation_id: attestationId, revocation_attestation_id: null },
           deps.clock.now(),
         ),
         headers: { Location: `/principals/${principal.id}/keys/${key.kid}` },
       },
-      { principal_keys: keyExists, attestations: keyExists },
-    );
+    }));
+    return send(c, written);
   })
 
   .get('/:principalId/keys/:kid', operation('getPrincipalKey'), async (c) => {
@@ -132,7 +135,7 @@ export const principals = new Hono<AppEnv>()
     return c.json(toPrincipalKey(await existingKey(c, principalId, kid), c.var.deps.clock.now()));
   })
 
-  .post('/:principalId/keys/:kid/rotate', operation('rotatePrincipalKey'), async (c) => {
+  .post('/:principalId/keys/:kid/rotate', writeOperation('rotatePrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const { principalId, kid } = c.var.input.path;
@@ -145,32 +148,22 @@ export const principals = new Hono<AppEnv>()
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const oldExpiry = new Date(now.getTime() + overlap_seconds * 1000).toISOString();
     const row = newKeyRow(principal.id, key, scopes, label ?? old.label, now, old.kid);
-    const attestation = await attest(c, keyRegistrationSubject(key.kid));
-    return commitAndAnswer(
-      c,
-      attestation,
-      [
-        deps.db.kysely.insertInto('principal_keys').values(row).compile(),
-        // Shorten, never extend, an expiry that is already set.
-        deps.db.kysely
-          .updateTable('principal_keys')
-          .set({ expires_at: sql<string>`coalesce(min(expires_at, ${oldExpiry}), ${oldExpiry})` })
-          .where('kid', '=', old.kid)
-          .compile(),
-      ],
-      {
+    const write = { subject: keyRegistrationSubject(key.kid), conflicts: keyConflicts };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => ({
+      records: [insertKeyQuery(deps.db, row), expireKeyByQuery(deps.db, old.kid, oldExpiry)],
+      answer: {
         status: 201,
         data: toPrincipalKey(
-          { ...row, registration_attestation_id: attestation.id, revocation_attestation_id: null },
+          { ...row, registration_attestation_id: attestationId, revocation_attestation_id: null },
           now,
         ),
         headers: { Location: `/principals/${principal.id}/keys/${key.kid}` },
       },
-      { principal_keys: keyExists, attestations: keyExists },
-    );
+    }));
+    return send(c, written);
   })
 
-  .post('/:principalId/keys/:kid/revoke', operation('revokePrincipalKey'), async (c) => {
+  .post('/:principalId/keys/:kid/revoke', writeOperation('revokePrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
     const { principalId, kid } = c.var.input.path;
@@ -190,23 +183,18 @@ export const principals = new Hono<AppEnv>()
     }
     const { reason, note } = c.var.input.body;
     const revoked = { ...key, revoked_at: now.toISOString(), revocation_reason: note ? `${reason}: ${note}` : reason };
-    const attestation = await attest(c, keyRevocationSubject(kid));
-    return commitAndAnswer(
-      c,
-      attestation,
-      [
-        deps.db.kysely
-          .updateTable('principal_keys')
-          .set({ revoked_at: revoked.revoked_at, revocation_reason: revoked.revocation_reason })
-          .where('kid', '=', kid)
-          .compile(),
-      ],
-      { status: 200, data: toPrincipalKey({ ...revoked, revocation_attestation_id: attestation.id }, now) },
-      {
-        attestations: alreadyRevoked,
+    const write = {
+      subject: keyRevocationSubject(kid),
+      conflicts: {
+        attestations_subject: alreadyRevoked,
         // The migration's trigger: a concurrent revocation took the other Secretariat key.
-        principal_keys: () =>
+        principal_keys_last_secretariat_key: () =>
           problems.conflict('last-secretariat-key', 'Register another Secretariat key before revoking the last one.'),
       },
-    );
+    };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => ({
+      records: [revokeKeyQuery(deps.db, kid, revoked.revoked_at, revoked.revocation_reason)],
+      answer: { status: 200, data: toPrincipalKey({ ...revoked, revocation_attestation_id: attestationId }, now) },
+    }));
+    return send(c, written);
   });

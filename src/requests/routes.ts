@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
 import type { Tlp } from '../db/schema.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
@@ -54,7 +55,7 @@ export const requests = new Hono<AppEnv>()
     );
   })
 
-  .post('/', operation('createRequest'), async (c) => {
+  .post('/', writeOperation('createRequest'), async (c) => {
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only a participating state sends requests.');
@@ -85,30 +86,30 @@ export const requests = new Hono<AppEnv>()
     });
 
     const id = deps.ids();
-    const attestation = await attest(c, `urn:cbm:consultation:${id}`, { recordId: id, tlp });
-    const row = {
-      id,
-      state_id: caller.principalId,
-      type: input.type,
-      subject: input.subject,
-      body: input.body,
-      related_incident_id: input.related_incident ?? null,
-      urgency: input.urgency ?? 'normal',
-      reply_by: replyBy,
-      tlp,
-      created_at: now.toISOString(),
-      attestation_id: attestation.id,
-    };
-    return commitAndAnswer(
-      c,
-      attestation,
-      [insertRequestQuery(deps.db, row), ...recipientQueries(deps.db, id, recipients, { author: caller.principalId })],
-      {
-        status: 201,
-        data: toRequest(row, recipients, [], now),
-        headers: { Location: requestHref(id) },
-      },
-    );
+    const subject = `urn:cbm:consultation:${id}`;
+    const written = await commitWrite(writeInput(c), { subject, recordId: id, tlp }, (attestationId) => {
+      const row = {
+        id,
+        state_id: caller.principalId,
+        type: input.type,
+        subject: input.subject,
+        body: input.body,
+        related_incident_id: input.related_incident ?? null,
+        urgency: input.urgency ?? 'normal',
+        reply_by: replyBy,
+        tlp,
+        created_at: now.toISOString(),
+        attestation_id: attestationId,
+      };
+      return {
+        records: [
+          insertRequestQuery(deps.db, row),
+          ...recipientQueries(deps.db, id, recipients, { author: caller.principalId }),
+        ],
+        answer: { status: 201, data: toRequest(row, recipients, [], now), headers: { Location: requestHref(id) } },
+      };
+    });
+    return send(c, written);
   })
 
   .get('/:requestId', operation('getRequest'), async (c) => {
@@ -125,7 +126,7 @@ export const requests = new Hono<AppEnv>()
     return c.json(toPage(rows, limit, (row) => row.seq, toResponse));
   })
 
-  .post('/:requestId/responses', operation('respondToRequest'), async (c) => {
+  .post('/:requestId/responses', writeOperation('respondToRequest'), async (c) => {
     const { deps, caller } = c.var;
     // Whoever may see the request, other than its sender, is a recipient: the listed states
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.
@@ -151,32 +152,33 @@ export const requests = new Hono<AppEnv>()
       );
     }
     const responseNo = previous.length + 1;
-    const attestation = await attest(c, `urn:cbm:consultation:${request.id}:response:${state}:${responseNo}`, {
-      recordId: request.id,
-      tlp: request.tlp,
-    });
-    const row = {
-      request_id: request.id,
-      state_id: state,
-      response_no: responseNo,
-      action,
-      body: body ?? null,
-      responded_at: deps.clock.now().toISOString(),
-      attestation_id: attestation.id,
-    };
+    const respondedAt = deps.clock.now().toISOString();
     const raced = () =>
       problems.conflict(
         'response-conflict',
         'Another response of this state was recorded meanwhile; read the history and try again.',
       );
-    return commitAndAnswer(
-      c,
-      attestation,
-      [insertResponseQuery(deps.db, row)],
-      { status: 201, data: toResponse(row) },
-      {
-        attestations: raced,
-        request_responses: raced,
+    const write = {
+      subject: `urn:cbm:consultation:${request.id}:response:${state}:${responseNo}`,
+      recordId: request.id,
+      tlp: request.tlp,
+      conflicts: {
+        attestations_subject: raced,
+        request_responses_request_state_no: raced,
+        request_responses_order: raced,
       },
-    );
+    };
+    const written = await commitWrite(writeInput(c), write, (attestationId) => {
+      const row = {
+        request_id: request.id,
+        state_id: state,
+        response_no: responseNo,
+        action,
+        body: body ?? null,
+        responded_at: respondedAt,
+        attestation_id: attestationId,
+      };
+      return { records: [insertResponseQuery(deps.db, row)], answer: { status: 201, data: toResponse(row) } };
+    });
+    return send(c, written);
   });

@@ -16,6 +16,10 @@ export function toConfirmation(row: Omit<ContactConfirmationsTable, 'seq'>): Con
   };
 }
 
+export function insertConfirmationQuery(db: PortalDb, row: Omit<ContactConfirmationsTable, 'seq'>) {
+  return db.kysely.insertInto('contact_confirmations').values(row).compile();
+}
+
 /** Newest first: the cursor walks down the sequence. */
 export function listConfirmations(db: PortalDb, stateId: string, beforeSeq: number | null, limit: number) {
   let query = db.kysely

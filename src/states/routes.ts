@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { attest, commitAndAnswer } from '../attestations/attest.ts';
 import { checkHistory } from '../checks/repo.ts';
 import { countActiveContacts, countLateChanges } from '../contacts/repo.ts';
 import type { AppEnv } from '../http/app-env.ts';
@@ -9,7 +8,9 @@ import { problems } from '../http/problem.ts';
 import { findPrincipal, listPrincipals } from '../principals/repo.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import { confirmationStatus, type Compliance } from './compliance.ts';
-import { lastConfirmedAt, listConfirmations, toConfirmation } from './repo.ts';
+import { commitWrite } from '../write/pipeline.ts';
+import { send, writeInput, writeOperation } from '../write/request.ts';
+import { insertConfirmationQuery, lastConfirmedAt, listConfirmations, toConfirmation } from './repo.ts';
 
 async function registeredState<E extends AppEnv>(c: Context<E>, stateId: string) {
   const principal = await findPrincipal(c.var.deps.db, stateId);
@@ -18,7 +19,7 @@ async function registeredState<E extends AppEnv>(c: Context<E>, stateId: string)
 }
 
 export const states = new Hono<AppEnv>()
-  .post('/:stateId/confirmations', operation('confirmContacts'), async (c) => {
+  .post('/:stateId/confirmations', writeOperation('confirmContacts'), async (c) => {
     const { deps, caller } = c.var;
     const { stateId } = c.var.input.path;
     if (caller.principalId !== stateId)
@@ -26,20 +27,22 @@ export const states = new Hono<AppEnv>()
     await registeredState(c, stateId);
     const active = await countActiveContacts(deps.db, stateId);
     const id = deps.ids();
-    const attestation = await attest(c, `urn:cbm:confirmation:${id}`);
-    const row = {
-      id,
-      state_id: stateId,
-      confirmed_at: deps.clock.now().toISOString(),
-      note: c.var.input.body.note ?? null,
-      active_contacts: active.policy + active.technical,
-      attestation_id: attestation.id,
-    };
-    return commitAndAnswer(c, attestation, [deps.db.kysely.insertInto('contact_confirmations').values(row).compile()], {
-      status: 201,
-      data: toConfirmation(row),
-      headers: { Location: `/states/${stateId}/confirmations` },
+    const confirmedAt = deps.clock.now().toISOString();
+    const written = await commitWrite(writeInput(c), { subject: `urn:cbm:confirmation:${id}` }, (attestationId) => {
+      const row = {
+        id,
+        state_id: stateId,
+        confirmed_at: confirmedAt,
+        note: c.var.input.body.note ?? null,
+        active_contacts: active.policy + active.technical,
+        attestation_id: attestationId,
+      };
+      return {
+        records: [insertConfirmationQuery(deps.db, row)],
+        answer: { status: 201, data: toConfirmation(row), headers: { Location: `/states/${stateId}/confirmations` } },
+      };
     });
+    return send(c, written);
   })
 
   .get('/:stateId/confirmations', operation('listConfirmations'), async (c) => {

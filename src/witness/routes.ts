@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { JWK } from 'jose';
 import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { commitWrite } from '../http/commit.ts';
+import { commitQueries } from '../write/commit.ts';
 import { operation } from '../http/operation.ts';
 import { Problem, problems } from '../http/problem.ts';
 import { jtiReplayed, recordJtiQuery } from '../http/replay-store.ts';
@@ -78,7 +78,8 @@ export const witness = new Hono<AppEnv>()
     const skew = Number(checked.timestamp) - Math.floor(now.getTime() / 1000);
     if (Math.abs(skew) > TIMESTAMP_TOLERANCE_SECONDS)
       throw invalid(
-        `The cosignature's timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the portal's clock (at most ${TIMESTAMP_TOLERANCE_SECONDS} s).`,
+        `The cosignature's timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the portal's clock ` +
+          `(at most ${TIMESTAMP_TOLERANCE_SECONDS} s).`,
       );
     const row = {
       size,
@@ -91,8 +92,8 @@ export const witness = new Hono<AppEnv>()
     };
     const replay = caller.replay;
     const jti = replay ? [recordJtiQuery(db, replay.issuer, replay.jti, replay.expiresAt)] : [];
-    const results = await commitWrite(db, [...jti, insertCosignatureQuery(db, row, oldSize)], {
-      request_jtis: jtiReplayed,
+    const results = await commitQueries(db, [...jti, insertCosignatureQuery(db, row, oldSize)], {
+      request_jtis_issuer_jti: jtiReplayed,
     });
     if (replay) replay.recorded = true;
     // Nothing stored: the key's latest cosigned size is not old_size (tlog-witness 409).

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { createRequestSigner, generateSigningKey } from '../../clients/typescript/src/index.ts';
 import { signAttestation } from '../../src/crypto/attestation-token.ts';
 import { sha256b64u } from '../../src/crypto/encoding.ts';
+import { nodeSignatures } from '../../src/crypto/node-signatures.ts';
 import { generatePrivateJwk, loadPortalKeys } from '../../src/crypto/portal-keys.ts';
+import { createVerifyKeyCache } from '../../src/crypto/verify-keys.ts';
 import { checkBodyDigest, verifyRequestToken, type RegisteredKey } from '../../src/crypto/request-token.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { readMigrations } from '../../src/db/migrations-dir.ts';
@@ -53,7 +55,9 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
   try {
     applyMigrations(sqlite, readMigrations());
     const portalJwk = await generatePrivateJwk();
-    const keys = await loadPortalKeys([portalJwk]);
+    // As src/node.ts runs: node:crypto signs and verifies, imported keys are remembered.
+    const keys = await loadPortalKeys([portalJwk], nodeSignatures);
+    const verifyKeys = createVerifyKeyCache(nodeSignatures);
     const stateKey = await generateSigningKey('EdDSA');
     const registered: RegisteredKey = {
       kid: stateKey.kid,
@@ -90,7 +94,7 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
       const now = new Date();
       const { claims, key } = await verifyRequestToken(
         { token: request.token, method: 'PUT', target: PATH },
-        { audience: ORIGIN, now, findActiveKey: async () => registered },
+        { audience: ORIGIN, now, findActiveKey: async () => registered, signatures: nodeSignatures, verifyKeys },
       );
       checkBodyDigest(claims, request.bodySha256);
       const id = crypto.randomUUID();
@@ -156,7 +160,7 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
     for (const request of sample) {
       const { claims } = await verifyRequestToken(
         { token: request.token, method: 'PUT', target: PATH },
-        { audience: ORIGIN, now, findActiveKey: async () => registered },
+        { audience: ORIGIN, now, findActiveKey: async () => registered, signatures: nodeSignatures, verifyKeys },
       );
       checkBodyDigest(claims, request.bodySha256);
     }

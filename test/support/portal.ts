@@ -22,12 +22,16 @@ process.once('exit', () => rmSync(blobRoot, { recursive: true, force: true }));
 
 export type TestPortal = Awaited<ReturnType<typeof createTestPortal>>;
 
-/** On Node the portal verifies and signs with node:crypto, as src/node.ts does; workerd's tests use WebCrypto. */
+/**
+ * WebCrypto, as in workerd, unless CBM_TEST_SIGNATURES=node: then node:crypto, as src/node.ts
+ * verifies and signs (the real-portal suites run that way always). WebCrypto's thread-pool
+ * round trips keep two requests sent together overlapping, which the race tests rely on.
+ */
 export async function createTestPortal(options: HarnessOptions = {}) {
   const sqlite: BetterSqlite3.Database = openSqlite(':memory:');
   applyMigrations(sqlite, readMigrations());
   const harness = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(blobRoot, randomUUID())), {
-    signatures: nodeSignatures,
+    ...(process.env.CBM_TEST_SIGNATURES === 'node' ? { signatures: nodeSignatures } : {}),
     ...options,
   });
   return { ...harness, sqlite };

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import type { CompiledQuery } from 'kysely';
-import { attestationHref, type AttestationRef } from '../attestations/attest.ts';
 import { sha256b64u, utf8 } from '../crypto/encoding.ts';
 import type { PortalDb } from '../db/portal-db.ts';
-import type { AppEnv, IdempotencyClaim } from './app-env.ts';
-import { problems } from './problem.ts';
+import type { AppEnv, IdempotencyClaim } from '../http/app-env.ts';
+import { problems } from '../http/problem.ts';
+import { attestationHref, type AttestationRef } from './attestation-ref.ts';
 
 /**
  * How long a key is remembered (the draft leaves it to the server; Stripe keeps 24 h):
@@ -48,8 +48,8 @@ function findClaim(db: PortalDb, principalId: string, key: string) {
 type ClaimRow = NonNullable<Awaited<ReturnType<typeof findClaim>>>;
 
 /**
- * The first answer again, byte for byte: `{"data":...,"attestation":...}` as `written`
- * serialised it, from the stored `data` and the attestation the row points to.
+ * The first answer again, byte for byte: `{"data":...,"attestation":...}` as `send`
+ * (write/request.ts) serialised it, from the stored `data` and the attestation the row points to.
  */
 function replay(row: ClaimRow): Response {
   const attestation: AttestationRef = {
@@ -79,7 +79,7 @@ function answerExisting(row: ClaimRow, fingerprint: string): Response {
 
 /**
  * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) for the operations that
- * create. The key is recorded with the answer in the write's own commit (commitAndAnswer),
+ * create. The key is recorded with the answer in the write's own commit (write/pipeline.ts),
  * so a write and its stored answer never exist apart, and costs no extra transaction. A
  * retry with the same key and request replays that answer; the same key with another
  * request is 422; a duplicate that raced the first loses at commit time on the primary
