@@ -177,6 +177,27 @@ describeBrowser('the state pages in Chromium', () => {
     const stored = await ok(at.client.GET('/contacts/{contactId}', { params: { path: { contactId } } }));
     expect(stored).toMatchObject({ version: 3, name: 'Anna Berger-Huber', email: 'anna.berger@bmeia.gv.at' });
 
+    await page.getByRole('link', { name: 'Every version of this contact' }).click();
+    await page.getByTestId('history').waitFor();
+    expect(await page.getByTestId('history').locator('tbody tr td:first-child').allTextContents()).toEqual([
+      '1 · Active',
+      '2 · Active',
+      '3 · Active',
+    ]);
+    await page.goto('/contacts');
+    await page.getByRole('link', { name: 'Annual confirmation' }).click();
+    await page.locator('#confirm-note').fill('Reviewed by the national CERT.');
+    await page.getByRole('button', { name: 'Confirm that our entries are current' }).click();
+    await expect
+      .poll(() => page.getByTestId('confirmations').textContent())
+      .toContain('Active contacts at the time: 1');
+    expect(
+      await ok(at.client.GET('/states/{stateId}/confirmations', { params: { path: { stateId: 'AT' } } })),
+    ).toMatchObject({
+      items: [{ state: 'AT', active_contacts: 1, note: 'Reviewed by the national CERT.' }],
+    });
+    await expectNoAxeViolations(page);
+
     const other = await suite.open(portal, '/keys');
     await loadKey(other, fr);
     await other.goto('/contacts?state=AT');

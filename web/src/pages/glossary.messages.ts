@@ -10,7 +10,7 @@ export const glossaryMessages = defineMessages({
     search: 'Search',
     syntax: 'All words must match; word* finds a prefix; "quoted words" find a phrase.',
     noHits: 'Nothing matches “{q}”.',
-    hits: '{count} terms found',
+    hits: 'Terms found: {count}',
   },
   fr: {
     title: 'Recherche dans les glossaires',
@@ -24,7 +24,7 @@ export const glossaryMessages = defineMessages({
     syntax:
       'Tous les mots doivent correspondre ; mot* trouve un préfixe ; des "mots entre guillemets" trouvent une expression.',
     noHits: 'Aucun résultat pour « {q} ».',
-    hits: '{count} termes trouvés',
+    hits: 'Termes trouvés : {count}',
   },
   de: {
     title: 'Glossarsuche',
@@ -37,7 +37,7 @@ export const glossaryMessages = defineMessages({
     syntax:
       'Alle Wörter müssen vorkommen; wort* findet einen Wortanfang; "Wörter in Anführungszeichen" finden eine Wendung.',
     noHits: 'Keine Treffer für „{q}“.',
-    hits: '{count} Begriffe gefunden',
+    hits: 'Gefundene Begriffe: {count}',
   },
   it: {
     title: 'Ricerca nei glossari',
@@ -50,7 +50,7 @@ export const glossaryMessages = defineMessages({
     syntax:
       'Tutte le parole devono corrispondere; parola* trova un prefisso; "parole tra virgolette" trovano un’espressione.',
     noHits: 'Nessun risultato per «{q}».',
-    hits: '{count} termini trovati',
+    hits: 'Termini trovati: {count}',
   },
   ru: {
     title: 'Поиск по глоссариям',
@@ -75,7 +75,7 @@ export const glossaryMessages = defineMessages({
     syntax:
       'Deben coincidir todas las palabras; palabra* busca un prefijo; "palabras entre comillas" buscan una frase.',
     noHits: 'No hay resultados para «{q}».',
-    hits: '{count} términos encontrados',
+    hits: 'Términos encontrados: {count}',
   },
   ar: {
     title: 'البحث في المسارد',
