@@ -15,7 +15,9 @@ import {
   type BrowserPortal,
   browserSuite,
   describeBrowser,
+  expectKeyboardUsable,
   expectNoAxeViolations,
+  expectNoHorizontalScroll,
   LOCALES,
   SECRETARIAT_TEST_JWK,
   type StateKey,
@@ -247,6 +249,33 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
     },
     240_000,
   );
+
+  it('at 200% zoom nothing scrolls sideways, and the keyboard alone reaches every control with a visible focus', async () => {
+    shown ??= showcase();
+    const { statePages, secretariatPages } = await shown;
+    for (const [who, jwk, list] of [
+      ['AT', at.privateJwk, statePages],
+      ['secretariat', SECRETARIAT_TEST_JWK, secretariatPages],
+    ] as const) {
+      const page = await suite.open(portal, '/', { zoom: 2 });
+      await loadKey(page, who, jwk);
+      for (const [, path] of list) {
+        await page.goto(path!);
+        await settled(page);
+        await expectNoHorizontalScroll(page);
+      }
+    }
+    const keyboard = await suite.open(portal, '/');
+    await loadKey(keyboard, 'secretariat', SECRETARIAT_TEST_JWK);
+    // /checks is left out: Chromium does not match :focus-visible on a datetime-local input
+    // when Tab enters its first field (its segments then show the focus; the CSS adds a ring).
+    for (const path of ['/secretariat', '/overview', '/feed']) {
+      await keyboard.goto(path);
+      await settled(keyboard);
+      const stops = await expectKeyboardUsable(keyboard, 3);
+      if (path === '/secretariat') expect(stops.map((stop) => stop.element).join(' ')).toMatch(/button/);
+    }
+  }, 240_000);
 
   it('the witnesses page names the state whose cosignature verifies', async () => {
     shown ??= showcase();
