@@ -22,6 +22,7 @@ import { witness } from './witness/routes.ts';
 import { meetings } from './meetings/routes.ts';
 import { meta } from './meta/routes.ts';
 import { overview } from './overview/routes.ts';
+import { findActiveKey, findInactiveKey } from './principals/keys-repo.ts';
 import { principals } from './principals/routes.ts';
 import { requests } from './requests/routes.ts';
 import { states } from './states/routes.ts';
@@ -83,7 +84,7 @@ export function createApp(given: Deps): Hono<AppEnv> {
   // The token first: no body is read before it verifies. Then the body, checked against
   // its body_sha256; a body the contract takes as raw bytes (a document file, up to its
   // request body's x-max-bytes or the operator's lower limit) streams to the blob store.
-  api.use(authenticate());
+  api.use(authenticate({ findActiveKey, findInactiveKey }));
   api.use(
     readBody({
       limit: (c) => {

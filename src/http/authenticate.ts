@@ -1,6 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { CLOCK_TOLERANCE_SECONDS, verifyRequestToken } from '../crypto/request-token.ts';
-import { findActiveKey, findInactiveKey } from '../principals/keys-repo.ts';
+import {
+  CLOCK_TOLERANCE_SECONDS,
+  type InactiveKeyInfo,
+  type RegisteredKey,
+  verifyRequestToken,
+} from '../crypto/request-token.ts';
+import type { PortalDb } from '../db/portal-db.ts';
 import { authenticatedAs } from './request-log.ts';
 import type { AppEnv } from './app-env.ts';
 import { Problem, problems } from './problem.ts';
@@ -61,7 +66,13 @@ function assertUnambiguousTarget(target: string) {
  * (htm/htu bind them to one read),
  * so reads never write.
  */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+/** Where the principals' keys are looked up (principals/keys-repo.ts, handed over by the app: this layer knows no feature). */
+export interface KeyDirectory {
+  findActiveKey(db: PortalDb, issuer: string, kid: string, now: Date): Promise<RegisteredKey | null>;
+  findInactiveKey(db: PortalDb, issuer: string, kid: string, now: Date): Promise<InactiveKeyInfo | null>;
+}
+
+export function authenticate({ findActiveKey, findInactiveKey }: KeyDirectory): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const { deps } = c.var;
     const authorization = c.req.header('authorization');
