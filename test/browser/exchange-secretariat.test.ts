@@ -5,6 +5,7 @@
  * matches what two states published; and every exchange page in every language, as
  * screenshots, with no axe-core violation.
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPortalClient, ok, type Schemas } from '../../clients/typescript/src/index.ts';
@@ -46,6 +47,11 @@ const strategy = (title: string, type = 'strategy'): Schemas['DocumentInput'] =>
     tlp: 'TLP:CLEAR',
     content: { markdown: `# ${title}\n\nText.\n` },
   }) as Schemas['DocumentInput'];
+
+/** The overview as the portal serves it in CSV, signed by `client`. */
+async function fetchCsv(client: StateKey['client']): Promise<string> {
+  return (await ok(client.GET('/overview', { parseAs: 'text', headers: { Accept: 'text/csv' } }))) as unknown as string;
+}
 
 /** The page has finished loading: a heading, nothing still loading, a record's panel verified. */
 async function settled(page: Page): Promise<void> {
@@ -157,6 +163,13 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
     expect(byState.DE?.[6]?.status).toBe('current'); // CBM 7: the strategy
     expect(byState.DE?.[7]?.status).toBe('none');
     await expectNoAxeViolations(page);
+    // The CSV export is the portal's own text/csv, saved as a file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^cbm-overview-\d{4}-\d{2}-\d{2}\.csv$/);
+    const saved = readFileSync((await download.path())!, 'utf8');
+    const served = await fetchCsv(de.client);
+    expect(saved).toBe(served);
+    expect(saved.split('\r\n')[0]).toBe('state,cbm,status,kind,count,latest,href');
   });
 
   /** Something to show on each page (an incident, a request, a check), made once. */

@@ -230,6 +230,31 @@ describe('verifyRecordAttestation', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('fails the log check when the log does not extend a checkpoint seen before', async () => {
+    const portal = await createTestPortal();
+    const at = await portal.registerState('AT');
+    const contact = await publishedContact(at);
+    const options = { client: await typedClient(portal, at), issuer: ORIGIN, jwks: await pinned(portal) };
+    const first = await verifyRecordAttestation({ ...options, attestationId: contact.attestation.id });
+    expect(first.checkpoint).toBeDefined();
+    const { size, root } = first.checkpoint!;
+    // The same size with another root, as a portal that rewrote its history would show.
+    const forged = Buffer.from(root, 'base64').map((byte, index) => (index === 0 ? byte ^ 1 : byte));
+    const rewritten = await verifyRecordAttestation({
+      ...options,
+      attestationId: contact.attestation.id,
+      trusted: { size, root: Buffer.from(forged).toString('base64') },
+    });
+    expect(check(rewritten, 'log-inclusion')).toMatchObject({ status: 'failed', failure: { code: 'log-rewritten' } });
+    expect(rewritten.ok).toBe(false);
+    const extended = await verifyRecordAttestation({
+      ...options,
+      attestationId: contact.attestation.id,
+      trusted: { size, root },
+    });
+    expect(check(extended, 'log-inclusion').status).toBe('passed');
+  });
+
   it('says when there are no pinned keys at all', async () => {
     const portal = await createTestPortal();
     const at = await portal.registerState('AT');
