@@ -1,8 +1,10 @@
 /** The contact form (publish and new version): every field of ContactInput, labelled. */
 import type { Schemas } from '../../../clients/typescript/src/client.ts';
 import { contactRoleValues, nis2SectorValues } from '../../../clients/typescript/src/generated/openapi.ts';
+import { ok } from '../../../clients/typescript/src/client.ts';
 import { labelMessages } from '../components/labels.messages.ts';
-import { useT } from '../context.ts';
+import { useLoad } from '../components/load.ts';
+import { useApp, useT } from '../context.ts';
 import { contactsMessages } from './contacts.messages.ts';
 
 export type ContactInput = Schemas['ContactInput'];
@@ -29,6 +31,7 @@ export function readContactForm(form: HTMLFormElement): ContactInput {
   if (text('position')) input.position = text('position');
   if (text('notes')) input.notes = text('notes');
   if (role === 'ci-authority') input.sectors = data.getAll('sectors').map(String) as ContactInput['sectors'];
+  if (text('body_id')) input.body_id = text('body_id');
   return input;
 }
 
@@ -44,7 +47,34 @@ export const contactInputOf = (contact: Schemas['Contact']): ContactInput => ({
   ...(contact.position ? { position: contact.position } : {}),
   ...(contact.notes ? { notes: contact.notes } : {}),
   ...(contact.sectors.length ? { sectors: contact.sectors } : {}),
+  ...(contact.body_id ? { body_id: contact.body_id } : {}),
 });
+
+/** The competent body (CBM 2) the contact belongs to: one of the signing state's own bodies. */
+function BodySelect(props: { id: string; value?: string }) {
+  const { client, session } = useApp();
+  const t = useT(contactsMessages);
+  const state = session?.kind === 'state' ? session.principal : undefined;
+  const bodies = useLoad(
+    async () => (state ? (await ok(client.GET('/bodies', { params: { query: { state, limit: 100 } } }))).items : []),
+    [state, client],
+  );
+  const items = bodies.state === 'ok' ? bodies.data : [];
+  return (
+    <>
+      <label for={props.id}>{t('body')}</label>
+      <select id={props.id} name="body_id">
+        <option value="">{t('noBody')}</option>
+        {items.map((body) => (
+          <option value={body.id} selected={props.value === body.id}>
+            {body.name}
+            {body.acronym ? ` (${body.acronym})` : ''}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
 
 export function ContactFields(props: { value?: Partial<ContactInput>; idPrefix: string }) {
   const t = useT(contactsMessages);
@@ -106,6 +136,7 @@ export function ContactFields(props: { value?: Partial<ContactInput>; idPrefix: 
           ))}
         </div>
       </fieldset>
+      <BodySelect id={id('body')} value={value.body_id} />
       <label for={id('notes')}>{t('notes')}</label>
       <textarea id={id('notes')} name="notes" maxlength={4000}>
         {value.notes ?? ''}

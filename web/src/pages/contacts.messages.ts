@@ -2,6 +2,8 @@ import { defineMessages } from '../i18n/messages.ts';
 
 export const contactsMessages = defineMessages({
   en: {
+    body: 'Competent body (CBM 2)',
+    noBody: 'None',
     directoryTitle: 'Points of contact',
     directoryIntro:
       'Every participating state’s policy and technical points of contact, and its critical-infrastructure authorities.',
@@ -66,6 +68,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'Active contacts at the time: {count}',
   },
   fr: {
+    body: 'Organisme compétent (MDC 2)',
+    noBody: 'Aucun',
     directoryTitle: 'Points de contact',
     directoryIntro:
       'Les points de contact politiques et techniques de chaque État ' +
@@ -132,6 +136,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'Contacts actifs à cette date : {count}',
   },
   de: {
+    body: 'Zuständige Stelle (VBM 2)',
+    noBody: 'Keine',
     directoryTitle: 'Kontaktstellen',
     directoryIntro:
       'Die politischen und technischen Kontaktstellen aller ' +
@@ -200,6 +206,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'Aktive Kontakte zu diesem Zeitpunkt: {count}',
   },
   it: {
+    body: 'Organismo competente (CBM 2)',
+    noBody: 'Nessuno',
     directoryTitle: 'Punti di contatto',
     directoryIntro:
       'I punti di contatto politici e tecnici di ogni Stato partecipante e le sue autorità per le infrastrutture critiche.',
@@ -265,6 +273,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'Contatti attivi in quel momento: {count}',
   },
   ru: {
+    body: 'Компетентный орган (МД 2)',
+    noBody: 'Не указан',
     directoryTitle: 'Контактные пункты',
     directoryIntro:
       'Политические и технические контактные пункты каждого ' +
@@ -331,6 +341,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'Действующих контактов на тот момент: {count}',
   },
   es: {
+    body: 'Organismo competente (MFC 2)',
+    noBody: 'Ninguno',
     directoryTitle: 'Puntos de contacto',
     directoryIntro:
       'Los puntos de contacto políticos y técnicos de cada Estado ' +
@@ -397,6 +409,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'Contactos activos en ese momento: {count}',
   },
   ar: {
+    body: 'الهيئة المختصة (التدبير 2)',
+    noBody: 'لا شيء',
     directoryTitle: 'نقاط الاتصال',
     directoryIntro: 'نقاط الاتصال السياسية والتقنية لكل دولة مشاركة، وهيئات البنية التحتية الحيوية فيها.',
     publishNew: 'نشر جهة اتصال',
@@ -459,6 +473,8 @@ export const contactsMessages = defineMessages({
     activeContacts: 'عدد جهات الاتصال النشطة حينها: {count}',
   },
   zh: {
+    body: '主管机构（措施 2）',
+    noBody: '无',
     directoryTitle: '联络点',
     directoryIntro: '各参与国的政策和技术联络点，以及其关键基础设施主管机构。',
     publishNew: '发布联络人',
