@@ -1,4 +1,5 @@
-import { type CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import { insertStatement } from '../db/statement.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { ContactVersionsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -50,8 +51,17 @@ function currentVersions(db: PortalDb) {
     .select('contacts.seq');
 }
 
-export function findCurrentContact(db: PortalDb, id: string) {
-  return currentVersions(db).where('contacts.id', '=', id).executeTakeFirst();
+// Every contact write reads the contact first: its SQL is written once (db/statement.ts says why).
+const CURRENT_CONTACT = `select "contact_versions".*, "contacts"."seq" from "contacts"
+  inner join "contact_versions" on "contact_versions"."contact_id" = "contacts"."id"
+    and "contact_versions"."version" = "contacts"."version"
+  where "contacts"."id" = ?`;
+
+export async function findCurrentContact(db: PortalDb, id: string) {
+  const { rows } = await db.kysely.executeQuery<ContactVersionsTable & { seq: number }>(
+    CompiledQuery.raw(CURRENT_CONTACT, [id]),
+  );
+  return rows[0];
 }
 
 export function listDirectory(
@@ -112,6 +122,31 @@ export async function countLateChanges(db: PortalDb, stateId: string) {
   return Number(row?.count ?? 0);
 }
 
+const insertVersion = insertStatement<ContactVersionsTable>('contact_versions', [
+  'contact_id',
+  'version',
+  'state_id',
+  'status',
+  'role',
+  'name',
+  'position',
+  'organisation',
+  'email',
+  'phone_24x7',
+  'languages',
+  'time_zone',
+  'notes',
+  'effective_at',
+  'filed_at',
+  'late',
+  'withdrawal_reason',
+  'attestation_id',
+  'sectors',
+  'body_id',
+]);
+const MOVE_HEAD =
+  'update "contacts" set "role" = ?, "status" = ?, "version" = ?, "updated_at" = ? where "id" = ? and "version" = ?';
+
 /**
  * The statements of a new contact version: the version row and the head row (inserted
  * for a new contact, moved from the previous version otherwise). Foreign keys: a new head
@@ -119,7 +154,7 @@ export async function countLateChanges(db: PortalDb, stateId: string) {
  * at the previous version.
  */
 export function contactVersionQueries(db: PortalDb, row: ContactVersionsTable, isNew: boolean): CompiledQuery[] {
-  const versionRow = db.kysely.insertInto('contact_versions').values(row).compile();
+  const versionRow = insertVersion(row);
   if (isNew) {
     const head = db.kysely
       .insertInto('contacts')
@@ -135,11 +170,13 @@ export function contactVersionQueries(db: PortalDb, row: ContactVersionsTable, i
       .compile();
     return [head, versionRow];
   }
-  const head = db.kysely
-    .updateTable('contacts')
-    .set({ role: row.role, status: row.status, version: row.version, updated_at: row.filed_at })
-    .where('id', '=', row.contact_id)
-    .where('version', '=', row.version - 1)
-    .compile();
+  const head = CompiledQuery.raw(MOVE_HEAD, [
+    row.role,
+    row.status,
+    row.version,
+    row.filed_at,
+    row.contact_id,
+    row.version - 1,
+  ]);
   return [versionRow, head];
 }

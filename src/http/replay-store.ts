@@ -1,4 +1,4 @@
-import type { CompiledQuery } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import { problems } from './problem.ts';
 
@@ -23,19 +23,18 @@ export async function consumeJti(
   return changed === 1;
 }
 
+// Every write runs both: their SQL is written once (db/statement.ts says why).
+const RECORD_JTI = 'insert into "request_jtis" ("issuer", "jti", "expires_at") values (?, ?, ?)';
+const JTI_SEEN = 'select 1 from "request_jtis" where "issuer" = ? and "jti" = ?';
+
 /** The statement that records a write token's jti inside the write's own commit. */
-export function recordJtiQuery(db: PortalDb, issuer: string, jti: string, expiresAtSeconds: number): CompiledQuery {
-  return db.kysely.insertInto('request_jtis').values({ issuer, jti, expires_at: expiresAtSeconds }).compile();
+export function recordJtiQuery(_db: PortalDb, issuer: string, jti: string, expiresAtSeconds: number): CompiledQuery {
+  return CompiledQuery.raw(RECORD_JTI, [issuer, jti, expiresAtSeconds]);
 }
 
 export async function jtiSeen(db: PortalDb, issuer: string, jti: string): Promise<boolean> {
-  const row = await db.kysely
-    .selectFrom('request_jtis')
-    .select('jti')
-    .where('issuer', '=', issuer)
-    .where('jti', '=', jti)
-    .executeTakeFirst();
-  return row !== undefined;
+  const { rows } = await db.kysely.executeQuery(CompiledQuery.raw(JTI_SEEN, [issuer, jti]));
+  return rows.length > 0;
 }
 
 export const jtiReplayed = () =>

@@ -1,7 +1,8 @@
-import type { CompiledQuery } from 'kysely';
+import type { CompiledQuery, Insertable } from 'kysely';
 import { signAttestation } from '../crypto/attestation-token.ts';
 import { sha256b64u } from '../crypto/encoding.ts';
-import type { Tlp } from '../db/schema.ts';
+import type { AttestationsTable, Tlp } from '../db/schema.ts';
+import { insertStatement } from '../db/statement.ts';
 import type { Deps } from '../deps.ts';
 import type { Caller, IdempotencyClaim } from '../http/app-env.ts';
 import { jtiReplayed, recordJtiQuery } from '../http/replay-store.ts';
@@ -12,6 +13,25 @@ import { commitQueries, type Conflicts } from './commit.ts';
 import { completeClaimQuery, duplicateInFlight } from './idempotency.ts';
 
 export type { AttestationRef } from './attestation-ref.ts';
+
+const insertAttestation = insertStatement<Insertable<AttestationsTable>>('attestations', [
+  'id',
+  'subject',
+  'principal_id',
+  'kid',
+  'operation',
+  'issued_at',
+  'token',
+  'method',
+  'path',
+  'content_type',
+  'request_token',
+  'body',
+  'body_sha256',
+  'record_id',
+  'tlp',
+  'body_in_blob',
+]);
 
 /** One accepted write as a plain value: who asked, for what, with which exact bytes. No HTTP framework in sight. */
 export interface WriteInput {
@@ -96,27 +116,24 @@ export async function commitWrite<T>(
     body_sha256: bodySha256,
     request_sha256: await sha256b64u(caller.token),
   });
-  const attestationRow = db.kysely
-    .insertInto('attestations')
-    .values({
-      id,
-      subject: write.subject,
-      principal_id: caller.principalId,
-      kid: caller.kid,
-      operation: input.operationId,
-      issued_at: issuedAt.toISOString(),
-      token,
-      method: input.method,
-      path: input.target,
-      content_type: input.contentType,
-      request_token: caller.token,
-      body: write.bodyInBlob ? new Uint8Array() : input.body,
-      body_sha256: bodySha256,
-      record_id: write.recordId ?? null,
-      tlp: write.tlp ?? null,
-      ...(write.bodyInBlob ? { body_in_blob: 1 as const } : {}),
-    })
-    .compile();
+  const attestationRow = insertAttestation({
+    id,
+    subject: write.subject,
+    principal_id: caller.principalId,
+    kid: caller.kid,
+    operation: input.operationId,
+    issued_at: issuedAt.toISOString(),
+    token,
+    method: input.method,
+    path: input.target,
+    content_type: input.contentType,
+    request_token: caller.token,
+    body: write.bodyInBlob ? new Uint8Array() : input.body,
+    body_sha256: bodySha256,
+    record_id: write.recordId ?? null,
+    tlp: write.tlp ?? null,
+    body_in_blob: write.bodyInBlob ? 1 : 0,
+  });
 
   const replay = caller.replay;
   const jti = replay ? [recordJtiQuery(db, replay.issuer, replay.jti, replay.expiresAt)] : [];

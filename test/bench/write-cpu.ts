@@ -35,6 +35,26 @@ const inFlight = Number(process.argv[3] ?? 16);
 const dir = mkdtempSync(join(tmpdir(), 'cbm-write-cpu-'));
 try {
   const sqlite = openSqlite(join(dir, 'portal.sqlite'));
+  // WRITE_CPU_SQL=1: time spent inside SQLite statements (run/all/get), by statement kind.
+  const sqlTime = new Map<string, { calls: number; ms: number }>();
+  if (process.env.WRITE_CPU_SQL === '1') {
+    const proto = Object.getPrototypeOf(sqlite.prepare('SELECT 1')) as Record<string, (...args: unknown[]) => unknown>;
+    for (const method of ['run', 'all', 'get'] as const) {
+      const original = proto[method]!;
+      proto[method] = function (this: { source: string }, ...args: unknown[]) {
+        const started = performance.now();
+        try {
+          return original.apply(this, args);
+        } finally {
+          const key = this.source.replace(/\s+/g, ' ').slice(0, 60);
+          const entry = sqlTime.get(key) ?? { calls: 0, ms: 0 };
+          entry.calls++;
+          entry.ms += performance.now() - started;
+          sqlTime.set(key, entry);
+        }
+      };
+    }
+  }
   applyMigrations(sqlite, readMigrations());
   const portal = await createHarness(sqlitePortalDb(sqlite), fileBlobStore(join(dir, 'blobs')), {
     signatures: nodeSignatures,
@@ -93,10 +113,13 @@ try {
   const warm = Math.min(50, Math.floor(requests[0]!.length / 4));
   await run(0, warm);
   const profiler = process.env.WRITE_CPU_PROFILE ? await startProfiler() : null;
+  sqlTime.clear();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const failed = await run(warm, requests[0]!.length);
   const used = process.cpuUsage(cpu);
+  for (const [sql, { calls, ms }] of [...sqlTime].sort((a, b) => b[1].ms - a[1].ms))
+    console.log(`  ${((ms * 1000) / calls).toFixed(0).padStart(6)} µs x ${calls}  ${sql}`);
   if (profiler) writeFileSync(process.env.WRITE_CPU_PROFILE!, JSON.stringify(await profiler.stop()));
   const done = (requests[0]!.length - warm) * requests.length;
   const micros = (used.user + used.system) / done;
