@@ -39,7 +39,8 @@ export const overviewMessages = defineMessages({
   fr: {
     title: 'Mise en œuvre des 16 MDC',
     intro:
-      'Pour chaque État et chaque mesure de confiance, ce qu’il a publié, calculé à partir des enregistrements attestés que vous pouvez voir.',
+      'Pour chaque État et chaque mesure de confiance, ce qu’il a publié, calculé à partir des ' +
+      'enregistrements attestés que vous pouvez voir.',
     none: 'Aucun État n’est encore enregistré.',
     legend: 'Légende',
     'status.current': 'À jour (moins de 12 mois)',
@@ -74,7 +75,8 @@ export const overviewMessages = defineMessages({
   de: {
     title: 'Umsetzung der 16 VBM',
     intro:
-      'Für jeden Staat und jede vertrauensbildende Maßnahme, was er veröffentlicht hat, berechnet aus den bestätigten Einträgen, die Sie sehen dürfen.',
+      'Für jeden Staat und jede vertrauensbildende Maßnahme, was er veröffentlicht hat, berechnet aus den ' +
+      'bestätigten Einträgen, die Sie sehen dürfen.',
     none: 'Noch ist kein Staat registriert.',
     legend: 'Legende',
     'status.current': 'Aktuell (innerhalb von 12 Monaten)',
@@ -109,7 +111,8 @@ export const overviewMessages = defineMessages({
   it: {
     title: 'Attuazione delle 16 MRF',
     intro:
-      'Per ogni Stato e ogni misura di rafforzamento della fiducia, ciò che ha pubblicato, calcolato dai record attestati che potete vedere.',
+      'Per ogni Stato e ogni misura di rafforzamento della fiducia, ciò che ha pubblicato, calcolato dai ' +
+      'record attestati che potete vedere.',
     none: 'Nessuno Stato è ancora registrato.',
     legend: 'Legenda',
     'status.current': 'Aggiornato (entro 12 mesi)',
@@ -179,7 +182,8 @@ export const overviewMessages = defineMessages({
   es: {
     title: 'Aplicación de las 16 MFC',
     intro:
-      'Para cada Estado y cada medida de fomento de la confianza, lo que ha publicado, calculado a partir de los registros atestiguados que puede ver.',
+      'Para cada Estado y cada medida de fomento de la confianza, lo que ha publicado, calculado a partir ' +
+      'de los registros atestiguados que puede ver.',
     none: 'Todavía no hay ningún Estado registrado.',
     legend: 'Leyenda',
     'status.current': 'Al día (en los últimos 12 meses)',

@@ -55,7 +55,8 @@ export const secretariatMessages = defineMessages({
   fr: {
     title: 'États et clés',
     intro:
-      'Enregistrez les États participants et les clés publiques avec lesquelles ils signent. Chaque enregistrement est signé par votre clé et attesté.',
+      'Enregistrez les États participants et les clés publiques avec lesquelles ils signent. Chaque ' +
+      'enregistrement est signé par votre clé et attesté.',
     toChecks: 'Lancer un test de communication',
     toCompliance: 'Conformité de tous les États',
     toOverview: 'Mise en œuvre des 16 MDC',
@@ -84,7 +85,8 @@ export const secretariatMessages = defineMessages({
     principals: 'Enregistrés',
     complianceTitle: 'Conformité de tous les États',
     complianceIntro:
-      'La situation actuelle de chaque État au titre de la MDC 8 : sa confirmation annuelle, ses contacts et ses réponses aux tests de communication passés.',
+      'La situation actuelle de chaque État au titre de la MDC 8 : sa confirmation annuelle, ses contacts ' +
+      'et ses réponses aux tests de communication passés.',
     legend: 'Légende',
     'tone.ok': 'À jour',
     'tone.attention': 'À surveiller',
@@ -106,7 +108,8 @@ export const secretariatMessages = defineMessages({
   de: {
     title: 'Staaten und Schlüssel',
     intro:
-      'Registrieren Sie Teilnehmerstaaten und die öffentlichen Schlüssel, mit denen sie signieren. Jede Registrierung wird mit Ihrem Schlüssel signiert und bestätigt.',
+      'Registrieren Sie Teilnehmerstaaten und die öffentlichen Schlüssel, mit denen sie signieren. Jede ' +
+      'Registrierung wird mit Ihrem Schlüssel signiert und bestätigt.',
     toChecks: 'Kommunikationstest starten',
     toCompliance: 'Stand aller Staaten',
     toOverview: 'Umsetzung der 16 VBM',
@@ -159,7 +162,8 @@ export const secretariatMessages = defineMessages({
   it: {
     title: 'Stati e chiavi',
     intro:
-      'Registrate gli Stati partecipanti e le chiavi pubbliche con cui firmano. Ogni registrazione è firmata con la vostra chiave e attestata.',
+      'Registrate gli Stati partecipanti e le chiavi pubbliche con cui firmano. Ogni registrazione è ' +
+      'firmata con la vostra chiave e attestata.',
     toChecks: 'Avvia un test di comunicazione',
     toCompliance: 'Conformità di tutti gli Stati',
     toOverview: 'Attuazione delle 16 MRF',
@@ -211,7 +215,8 @@ export const secretariatMessages = defineMessages({
   ru: {
     title: 'Государства и ключи',
     intro:
-      'Регистрируйте государства-участники и открытые ключи, которыми они подписывают. Каждая регистрация подписывается вашим ключом и заверяется.',
+      'Регистрируйте государства-участники и открытые ключи, которыми они подписывают. Каждая регистрация ' +
+      'подписывается вашим ключом и заверяется.',
     toChecks: 'Начать проверку связи',
     toCompliance: 'Соблюдение всеми государствами',
     toOverview: 'Выполнение 16 мер доверия',
@@ -262,7 +267,8 @@ export const secretariatMessages = defineMessages({
   es: {
     title: 'Estados y claves',
     intro:
-      'Registre los Estados participantes y las claves públicas con las que firman. Cada registro se firma con su clave y queda atestiguado.',
+      'Registre los Estados participantes y las claves públicas con las que firman. Cada registro se firma ' +
+      'con su clave y queda atestiguado.',
     toChecks: 'Iniciar una prueba de comunicación',
     toCompliance: 'Cumplimiento de todos los Estados',
     toOverview: 'Aplicación de las 16 MFC',
@@ -291,7 +297,8 @@ export const secretariatMessages = defineMessages({
     principals: 'Registrados',
     complianceTitle: 'Cumplimiento de todos los Estados',
     complianceIntro:
-      'La situación actual de cada Estado respecto de la MFC 8: su confirmación anual, sus contactos y sus respuestas a pruebas de comunicación anteriores.',
+      'La situación actual de cada Estado respecto de la MFC 8: su confirmación anual, sus contactos y sus ' +
+      'respuestas a pruebas de comunicación anteriores.',
     legend: 'Leyenda',
     'tone.ok': 'Al día',
     'tone.attention': 'Requiere atención',

@@ -4,7 +4,8 @@ export const witnessesMessages = defineMessages({
   en: {
     title: 'Log witnesses',
     intro:
-      'States witness the public log: each cosigns a checkpoint only after checking it extends the last one it saw, so no one can show two histories unseen.',
+      'States witness the public log: each cosigns a checkpoint only after checking it extends the last ' +
+      'one it saw, so no one can show two histories unseen.',
     cosignedBy: 'The latest checkpoint (size {size}) was cosigned by {states}.',
     notCosigned: 'No witness has cosigned the latest checkpoint (size {size}) yet.',
     none: 'No state has registered a witness key yet.',
@@ -22,7 +23,9 @@ export const witnessesMessages = defineMessages({
   fr: {
     title: 'Témoins du journal',
     intro:
-      'Les États sont témoins du journal public : chacun ne cosigne un point de contrôle qu’après avoir vérifié qu’il prolonge le dernier qu’il a vu, si bien que personne ne peut montrer deux historiques sans être vu.',
+      'Les États sont témoins du journal public : chacun ne cosigne un point de contrôle qu’après avoir ' +
+      'vérifié qu’il prolonge le dernier qu’il a vu, si bien que personne ne peut montrer deux historiques ' +
+      'sans être vu.',
     cosignedBy: 'Le dernier point de contrôle (taille {size}) a été cosigné par {states}.',
     notCosigned: 'Aucun témoin n’a encore cosigné le dernier point de contrôle (taille {size}).',
     none: 'Aucun État n’a encore enregistré de clé de témoin.',
@@ -40,7 +43,9 @@ export const witnessesMessages = defineMessages({
   de: {
     title: 'Protokollzeugen',
     intro:
-      'Staaten bezeugen das öffentliche Protokoll: Jeder signiert einen Prüfpunkt erst mit, nachdem er geprüft hat, dass er den zuletzt gesehenen fortsetzt; so kann niemand unbemerkt zwei Verläufe zeigen.',
+      'Staaten bezeugen das öffentliche Protokoll: Jeder signiert einen Prüfpunkt erst mit, nachdem er ' +
+      'geprüft hat, dass er den zuletzt gesehenen fortsetzt; so kann niemand unbemerkt zwei Verläufe ' +
+      'zeigen.',
     cosignedBy: 'Der neueste Prüfpunkt (Größe {size}) wurde von {states} mitsigniert.',
     notCosigned: 'Noch kein Zeuge hat den neuesten Prüfpunkt (Größe {size}) mitsigniert.',
     none: 'Noch kein Staat hat einen Zeugenschlüssel registriert.',
@@ -58,7 +63,8 @@ export const witnessesMessages = defineMessages({
   it: {
     title: 'Testimoni del registro',
     intro:
-      'Gli Stati fanno da testimoni del registro pubblico: ciascuno cofirma un checkpoint solo dopo aver verificato che prosegue l’ultimo visto, così nessuno può mostrare due storie senza essere scoperto.',
+      'Gli Stati fanno da testimoni del registro pubblico: ciascuno cofirma un checkpoint solo dopo aver ' +
+      'verificato che prosegue l’ultimo visto, così nessuno può mostrare due storie senza essere scoperto.',
     cosignedBy: 'L’ultimo checkpoint (dimensione {size}) è stato cofirmato da {states}.',
     notCosigned: 'Nessun testimone ha ancora cofirmato l’ultimo checkpoint (dimensione {size}).',
     none: 'Nessuno Stato ha ancora registrato una chiave di testimone.',
@@ -76,7 +82,8 @@ export const witnessesMessages = defineMessages({
   ru: {
     title: 'Свидетели журнала',
     intro:
-      'Государства свидетельствуют публичный журнал: каждое заверяет контрольную точку, только проверив, что она продолжает последнюю виденную, поэтому никто не может незаметно показать две истории.',
+      'Государства свидетельствуют публичный журнал: каждое заверяет контрольную точку, только проверив, ' +
+      'что она продолжает последнюю виденную, поэтому никто не может незаметно показать две истории.',
     cosignedBy: 'Последнюю контрольную точку (размер {size}) заверили: {states}.',
     notCosigned: 'Ни один свидетель ещё не заверил последнюю контрольную точку (размер {size}).',
     none: 'Ни одно государство ещё не зарегистрировало ключ свидетеля.',
@@ -94,7 +101,8 @@ export const witnessesMessages = defineMessages({
   es: {
     title: 'Testigos del registro',
     intro:
-      'Los Estados atestiguan el registro público: cada uno cofirma un punto de control solo tras comprobar que continúa el último que vio, así nadie puede mostrar dos historias sin ser detectado.',
+      'Los Estados atestiguan el registro público: cada uno cofirma un punto de control solo tras ' +
+      'comprobar que continúa el último que vio, así nadie puede mostrar dos historias sin ser detectado.',
     cosignedBy: 'El último punto de control (tamaño {size}) fue cofirmado por {states}.',
     notCosigned: 'Ningún testigo ha cofirmado todavía el último punto de control (tamaño {size}).',
     none: 'Ningún Estado ha registrado todavía una clave de testigo.',
@@ -112,7 +120,8 @@ export const witnessesMessages = defineMessages({
   ar: {
     title: 'شهود السجل',
     intro:
-      'تشهد الدول على السجل العام: لا توقّع أي منها على نقطة تفتيش إلا بعد التحقق من أنها تمتد من آخر نقطة رأتها، فلا يستطيع أحد أن يعرض تاريخين دون أن يُكشف.',
+      'تشهد الدول على السجل العام: لا توقّع أي منها على نقطة تفتيش إلا بعد التحقق من أنها تمتد من آخر نقطة ' +
+      'رأتها، فلا يستطيع أحد أن يعرض تاريخين دون أن يُكشف.',
     cosignedBy: 'وقّع على آخر نقطة تفتيش (الحجم {size}) أيضًا: {states}.',
     notCosigned: 'لم يوقّع أي شاهد بعد على آخر نقطة تفتيش (الحجم {size}).',
     none: 'لم تسجّل أي دولة مفتاح شاهد بعد.',

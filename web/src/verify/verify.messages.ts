@@ -61,7 +61,8 @@ export const verifyMessages = defineMessages({
     skipped: 'Non vérifié',
     technical: 'Détail technique',
     pinsChanged:
-      'Le portail présente désormais une clé que vous n’avez pas épinglée. Rien n’est vérifié tant que vous n’avez pas comparé son empreinte et ne l’avez pas acceptée.',
+      'Le portail présente désormais une clé que vous n’avez pas épinglée. Rien n’est vérifié tant que ' +
+      'vous n’avez pas comparé son empreinte et ne l’avez pas acceptée.',
     pinsMissing: 'Les clés du portail n’ont pas pu être épinglées : {detail}',
     'title.portal-signature': 'Signature du portail',
     'title.key-registration': 'Enregistrement de la clé',
@@ -85,7 +86,8 @@ export const verifyMessages = defineMessages({
     'skip.any': 'Non vérifié : une vérification précédente a échoué.',
     'fail.no-pinned-keys': 'Aucune clé n’est épinglée pour ce portail : rien ne peut être vérifié.',
     'fail.unpinned-portal-key':
-      'Signé par une clé de portail que vous n’avez pas épinglée : la clé du portail a changé, ou ce n’est pas le portail que vous avez épinglé.',
+      'Signé par une clé de portail que vous n’avez pas épinglée : la clé du portail a changé, ou ce n’est ' +
+      'pas le portail que vous avez épinglé.',
     'fail.bad-signature': 'La signature n’est pas valide : l’enregistrement ou sa preuve a été modifié.',
     'fail.not-registered':
       'Rien ne prouve que la clé appartient à {state} : aucun enregistrement valide par le Secrétariat.',
@@ -109,7 +111,8 @@ export const verifyMessages = defineMessages({
     skipped: 'Nicht geprüft',
     technical: 'Technische Einzelheiten',
     pinsChanged:
-      'Das Portal verwendet jetzt einen Schlüssel, den Sie nicht festgelegt haben. Nichts wird geprüft, bis Sie seinen Fingerabdruck verglichen und ihn akzeptiert haben.',
+      'Das Portal verwendet jetzt einen Schlüssel, den Sie nicht festgelegt haben. Nichts wird geprüft, ' +
+      'bis Sie seinen Fingerabdruck verglichen und ihn akzeptiert haben.',
     pinsMissing: 'Die Portalschlüssel konnten nicht festgelegt werden: {detail}',
     'title.portal-signature': 'Signatur des Portals',
     'title.key-registration': 'Registrierung des Schlüssels',
@@ -133,7 +136,8 @@ export const verifyMessages = defineMessages({
     'skip.any': 'Nicht geprüft: Eine vorherige Prüfung ist fehlgeschlagen.',
     'fail.no-pinned-keys': 'Für dieses Portal sind keine Schlüssel festgelegt, daher kann nichts geprüft werden.',
     'fail.unpinned-portal-key':
-      'Mit einem Portalschlüssel signiert, den Sie nicht festgelegt haben: Der Schlüssel des Portals hat sich geändert, oder dies ist nicht das Portal, das Sie festgelegt haben.',
+      'Mit einem Portalschlüssel signiert, den Sie nicht festgelegt haben: Der Schlüssel des Portals hat ' +
+      'sich geändert, oder dies ist nicht das Portal, das Sie festgelegt haben.',
     'fail.bad-signature': 'Die Signatur ist ungültig: Der Eintrag oder sein Nachweis wurde verändert.',
     'fail.not-registered':
       'Es ist nicht nachgewiesen, dass der Schlüssel {state} gehört: Es gibt keine gültige Registrierung durch das Sekretariat.',
@@ -157,7 +161,8 @@ export const verifyMessages = defineMessages({
     skipped: 'Non verificata',
     technical: 'Dettaglio tecnico',
     pinsChanged:
-      'Il portale presenta ora una chiave che non avete fissato. Nulla viene verificato finché non ne confrontate l’impronta e la accettate.',
+      'Il portale presenta ora una chiave che non avete fissato. Nulla viene verificato finché non ne ' +
+      'confrontate l’impronta e la accettate.',
     pinsMissing: 'Non è stato possibile fissare le chiavi del portale: {detail}',
     'title.portal-signature': 'Firma del portale',
     'title.key-registration': 'Registrazione della chiave',
@@ -167,7 +172,8 @@ export const verifyMessages = defineMessages({
     'title.served-record': 'Record come firmato',
     'ok.portal-signature': 'Il portale ha firmato questo record il {date}, con una chiave che avete fissato.',
     'ok.key-registration':
-      'La chiave {kid} è stata registrata per {state} dal Segretariato il {date} (voce {index} del registro), prima di firmare questo record.',
+      'La chiave {kid} è stata registrata per {state} dal Segretariato il {date} (voce {index} del ' +
+      'registro), prima di firmare questo record.',
     'ok.key-pinned': 'È stato firmato con la prima chiave del Segretariato, che avete fissato.',
     'ok.state-signature':
       'La chiave {kid} di {state} ha firmato la richiesta il {date}; il contenuto è, byte per byte, quello firmato.',
@@ -180,7 +186,8 @@ export const verifyMessages = defineMessages({
     'skip.any': 'Non verificata: una verifica precedente non è riuscita.',
     'fail.no-pinned-keys': 'Nessuna chiave è fissata per questo portale: non si può verificare nulla.',
     'fail.unpinned-portal-key':
-      'Firmato con una chiave del portale che non avete fissato: la chiave del portale è cambiata, oppure non è il portale che avete fissato.',
+      'Firmato con una chiave del portale che non avete fissato: la chiave del portale è cambiata, oppure ' +
+      'non è il portale che avete fissato.',
     'fail.bad-signature': 'La firma non è valida: il record o la sua prova è stato alterato.',
     'fail.not-registered':
       'Non è provato che la chiave appartenga a {state}: manca una registrazione valida del Segretariato.',
