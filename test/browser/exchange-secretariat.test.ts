@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPortalClient, ok, type Schemas } from '../../clients/typescript/src/index.ts';
+import { createPortalClient, generateSigningKey, ok, type Schemas } from '../../clients/typescript/src/index.ts';
 import { witnessOnce } from '../../clients/typescript/src/witness.ts';
 import { overviewGrid } from '../../web/src/pages/overview.model.ts';
 import { loadKey, panelStatuses } from './exchange-helpers.ts';
@@ -124,6 +124,45 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
       ['DE', 'no-answer'],
     ]);
     expect(await panelStatuses(secretariat)).toMatchObject({ 'portal-signature': 'passed', 'served-record': 'passed' });
+  });
+
+  it('the Secretariat registers a state and its witness key in the browser; the feed shows it arrive while open', async () => {
+    const feed = await suite.open(portal, '/');
+    await loadKey(feed, 'DE', de.privateJwk);
+    await feed.goto('/feed');
+    await feed.getByTestId('feed').waitFor();
+    const before = await feed.locator('[data-operation]').count();
+
+    const page = await suite.open(portal, '/');
+    await loadKey(page, 'secretariat', SECRETARIAT_TEST_JWK);
+    await page.goto('/secretariat');
+    await page.locator('#state-id').fill('FR');
+    await page.locator('#state-name').fill('France');
+    await page.getByTestId('register-state').locator('button[type=submit]').click();
+    await page.getByTestId('principals').locator('[data-principal=FR]').waitFor();
+    const key = await generateSigningKey();
+    await page.locator('#key-principal').selectOption('FR');
+    await page.locator('#key-jwk').fill(JSON.stringify(key.publicJwk));
+    for (const scope of ['contacts:write', 'incidents:write', 'documents:write'])
+      await page.locator(`input[name="scope-${scope}"]`).uncheck();
+    await page.locator('input[name="scope-witness"]').check();
+    await page.getByTestId('register-key').locator('button[type=submit]').click();
+    await page.getByTestId('key-registered').waitFor();
+    const registered = await ok(
+      portal.secretariat.GET('/principals/{principalId}/keys/{kid}', {
+        params: { path: { principalId: 'FR', kid: key.kid } },
+      }),
+    );
+    expect(registered.scopes).toEqual(['read', 'witness']);
+    const witnesses = await ok(de.client.GET('/log/witnesses'));
+    expect(witnesses.witnesses.map((one) => one.principal)).toContain('FR');
+
+    // Germany's open feed shows both writes arrive, marked new, without a reload.
+    await expect.poll(() => feed.locator('.feed-new').count(), { timeout: 15_000 }).toBe(2);
+    expect(await feed.locator('[data-operation]').count()).toBe(before + 2);
+    expect(
+      await feed.locator('.feed-new').evaluateAll((items) => items.map((item) => item.getAttribute('data-operation'))),
+    ).toEqual(['registerPrincipalKey', 'createPrincipal']);
   });
 
   it('the overview grid shows what two states published, each cell linking to the records', async () => {
