@@ -108,6 +108,10 @@ describeBrowser('the state pages in Chromium', () => {
     const page = await suite.open(portal, '/keys');
     await expectNoAxeViolations(page);
     await loadKey(page, at);
+    // The page asked the portal, signing with the key, whether it knows it.
+    await expect
+      .poll(() => page.locator('section:has(#load-key) .notice-ok').textContent())
+      .toContain('The portal knows it (scopes: read, contacts:write, incidents:write, documents:write).');
     const [stored] = await storedKeys(page);
     expect(stored).toEqual({
       principal: 'AT',
@@ -125,6 +129,20 @@ describeBrowser('the state pages in Chromium', () => {
     await page.getByRole('button', { name: 'Forget this key' }).click();
     await expect.poll(() => page.getByTestId('key-status').textContent()).toBe('No key loaded');
     expect(await storedKeys(page)).toEqual([]);
+  });
+
+  it('says so when the portal does not know the key loaded for a principal', async () => {
+    const page = await suite.open(portal, '/keys');
+    await page.locator('#load-principal').fill('AT');
+    await page.locator('#load-file').setInputFiles(writePrivateKeyFile(fr.privateJwk, 'FR'));
+    await page.locator('form:has(#load-file) button[type=submit]').click();
+    const refusal = page.locator('section:has(#load-key) [role=alert]');
+    await refusal.waitFor();
+    expect(await page.locator('section:has(#load-key)').textContent()).toContain(
+      'The portal does not accept this key for this principal yet',
+    );
+    expect(await refusal.locator('.notice-title').textContent()).toBe('Request signature not accepted');
+    expect((await page.take()).consoleErrors).toEqual([expect.stringContaining('status of 401 (Unauthorized)')]);
   });
 
   it('publishes a contact, meets a concurrent change (412), reapplies; another state sees it', async () => {

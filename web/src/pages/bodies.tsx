@@ -240,7 +240,7 @@ function BodyPage(props: PageProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState<BodyInput | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [newer, setNewer] = useState(false);
+  const [newer, setNewer] = useState<number | null>(null);
   const bodyId = props.params.id!;
   const loaded = useLoad(
     () => withEtag(client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } })),
@@ -253,7 +253,7 @@ function BodyPage(props: PageProps) {
           const own = session?.principal === body.state && body.status === 'active';
           const publish = async (input: BodyInput) => {
             setError(null);
-            setNewer(false);
+            setNewer(null);
             try {
               await ok(
                 client.PUT('/bodies/{bodyId}', {
@@ -265,8 +265,10 @@ function BodyPage(props: PageProps) {
               setDraft(null);
             } catch (caught) {
               // 412: someone published a version meanwhile; show it, keep the person's values to reapply.
-              if (caught instanceof PortalError && caught.status === 412) setNewer(true);
-              else setError(caught);
+              if (caught instanceof PortalError && caught.status === 412) {
+                const current = await client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } });
+                setNewer(current.data?.version ?? 0);
+              } else setError(caught);
             }
             setRound((n) => n + 1);
           };
@@ -317,7 +319,7 @@ function BodyPage(props: PageProps) {
               </dl>
               {newer ? (
                 <p class="notice notice-error" role="alert">
-                  {t('conflict', { version: body.version })}
+                  {t('conflict', { version: newer })}
                 </p>
               ) : null}
               {own && !editing ? (

@@ -255,7 +255,7 @@ function ChannelPage(props: PageProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState<ChannelInput | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [newer, setNewer] = useState(false);
+  const [newer, setNewer] = useState<number | null>(null);
   const channelId = props.params.id!;
   const loaded = useLoad(
     () => withEtag(client.GET('/channels/{channelId}', { params: { path: { channelId } } })),
@@ -268,7 +268,7 @@ function ChannelPage(props: PageProps) {
           const own = session?.principal === channel.state && channel.status === 'active';
           const publish = async (input: ChannelInput) => {
             setError(null);
-            setNewer(false);
+            setNewer(null);
             try {
               await ok(
                 client.PUT('/channels/{channelId}', {
@@ -279,8 +279,11 @@ function ChannelPage(props: PageProps) {
               setEditing(false);
               setDraft(null);
             } catch (caught) {
-              if (caught instanceof PortalError && caught.status === 412) setNewer(true);
-              else setError(caught);
+              // 412: someone published a version meanwhile; show it, keep the person's values to reapply.
+              if (caught instanceof PortalError && caught.status === 412) {
+                const current = await client.GET('/channels/{channelId}', { params: { path: { channelId } } });
+                setNewer(current.data?.version ?? 0);
+              } else setError(caught);
             }
             setRound((n) => n + 1);
           };
@@ -324,7 +327,7 @@ function ChannelPage(props: PageProps) {
               </dl>
               {newer ? (
                 <p class="notice notice-error" role="alert">
-                  {t('conflict', { version: channel.version })}
+                  {t('conflict', { version: newer })}
                 </p>
               ) : null}
               {own && !editing ? (

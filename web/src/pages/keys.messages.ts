@@ -2,6 +2,10 @@ import { defineMessages } from '../i18n/messages.ts';
 
 export const keysMessages = defineMessages({
   en: {
+    registered: 'The portal knows it (scopes: {scopes}).',
+    notRegistered:
+      'The portal does not accept this key for this principal yet: it is kept here, but requests signed ' +
+      'with it are refused until the Secretariat registers it. The portal said:',
     title: 'Keys',
     intro:
       'Every request you make is signed in this browser with your state’s key. The private key stays here: it is kept so that ' +
@@ -51,6 +55,11 @@ export const keysMessages = defineMessages({
     pinnedAt: 'Pinned on {when}:',
   },
   fr: {
+    registered: 'Le portail la connaît (portées : {scopes}).',
+    notRegistered:
+      'Le portail n’accepte pas encore cette clé pour ce mandant : elle est conservée ici, mais les ' +
+      'requêtes signées avec elle sont refusées tant que le Secrétariat ne l’a pas enregistrée. Le portail ' +
+      'a répondu :',
     title: 'Clés',
     intro:
       'Chaque requête est signée dans ce navigateur avec la clé de votre État. La clé privée reste ici, conservée de sorte ' +
@@ -103,6 +112,11 @@ export const keysMessages = defineMessages({
     pinnedAt: 'Épinglées le {when} :',
   },
   de: {
+    registered: 'Das Portal kennt ihn (Berechtigungen: {scopes}).',
+    notRegistered:
+      'Das Portal akzeptiert diesen Schlüssel für diese Kennung noch nicht: Er bleibt hier gespeichert, ' +
+      'aber damit signierte Anfragen werden abgelehnt, bis das Sekretariat ihn registriert. Das Portal ' +
+      'antwortete:',
     title: 'Schlüssel',
     intro:
       'Jede Anfrage wird in diesem Browser mit dem Schlüssel Ihres Staates signiert. Der private Schlüssel bleibt hier und wird so ' +
@@ -158,6 +172,11 @@ export const keysMessages = defineMessages({
     pinnedAt: 'Gepinnt am {when}:',
   },
   it: {
+    registered: 'Il portale la conosce (ambiti: {scopes}).',
+    notRegistered:
+      'Il portale non accetta ancora questa chiave per questo soggetto: resta conservata qui, ma le ' +
+      'richieste firmate con essa sono rifiutate finché il Segretariato non la registra. Il portale ha ' +
+      'risposto:',
     title: 'Chiavi',
     intro:
       'Ogni richiesta viene firmata in questo browser con la chiave del vostro Stato. La chiave privata resta qui, conservata in modo ' +
@@ -210,6 +229,10 @@ export const keysMessages = defineMessages({
     pinnedAt: 'Fissate il {when}:',
   },
   ru: {
+    registered: 'Портал знает этот ключ (права: {scopes}).',
+    notRegistered:
+      'Портал пока не принимает этот ключ для этого участника: он сохранён здесь, но подписанные им ' +
+      'запросы отклоняются, пока Секретариат его не зарегистрирует. Ответ портала:',
     title: 'Ключи',
     intro:
       'Каждый ваш запрос подписывается в этом браузере ключом вашего государства. Закрытый ключ остаётся здесь и хранится так, что ' +
@@ -260,6 +283,10 @@ export const keysMessages = defineMessages({
     pinnedAt: 'Закреплены {when}:',
   },
   es: {
+    registered: 'El portal la conoce (ámbitos: {scopes}).',
+    notRegistered:
+      'El portal todavía no acepta esta clave para este principal: se guarda aquí, pero las solicitudes ' +
+      'firmadas con ella se rechazan hasta que la Secretaría la registre. El portal respondió:',
     title: 'Claves',
     intro:
       'Cada solicitud se firma en este navegador con la clave de su Estado. La clave privada permanece aquí, guardada de modo que ' +
@@ -312,6 +339,9 @@ export const keysMessages = defineMessages({
     pinnedAt: 'Fijadas el {when}:',
   },
   ar: {
+    registered: 'تعرفه البوابة (الصلاحيات: {scopes}).',
+    notRegistered:
+      'لا تقبل البوابة هذا المفتاح لهذه الجهة بعد: يبقى محفوظًا هنا، لكن الطلبات الموقّعة به تُرفض حتى تسجّله الأمانة. ردّت البوابة:',
     title: 'المفاتيح',
     intro:
       'يُوقَّع كل طلب تقدّمه في هذا المتصفح بمفتاح دولتك. يبقى المفتاح الخاص هنا، ويُحفظ بحيث لا تستطيع أي صفحة، ولا هذه الصفحة، قراءته.',
@@ -360,6 +390,9 @@ export const keysMessages = defineMessages({
     pinnedAt: 'ثُبّتت في {when}:',
   },
   zh: {
+    registered: '门户已知此密钥（权限：{scopes}）。',
+    notRegistered:
+      '门户尚未接受此主体的这个密钥：密钥保存在此处，但在秘书处登记之前，用它签名的请求会被拒绝。门户的答复：',
     title: '密钥',
     intro:
       '您的每个请求都在此浏览器中用贵国的密钥签名。私钥保留在此处，其保存方式使任何页面（包括本页面）都无法读取它。',

@@ -4,8 +4,9 @@
  * key; see the portal's pinned keys. Keys are non-extractable CryptoKeys in IndexedDB.
  */
 import { useState } from 'hono/jsx/dom';
+import { createPortalClient, ok, type Schemas } from '../../../clients/typescript/src/client.ts';
 import { describeFingerprint } from '../../../clients/typescript/src/pinning.ts';
-import { SigningKeyError } from '../../../clients/typescript/src/sign.ts';
+import { createRequestSignerFromKey, SigningKeyError } from '../../../clients/typescript/src/sign.ts';
 import { ErrorNotice, Loading } from '../components/states.tsx';
 import { useLoad } from '../components/load.ts';
 import { useApp, useT } from '../context.ts';
@@ -34,6 +35,24 @@ const normalisePrincipal = (value: string) => {
   const trimmed = value.trim();
   return trimmed.toLowerCase() === 'secretariat' ? 'secretariat' : trimmed.toUpperCase();
 };
+
+/**
+ * Asks the portal, signing with the key itself, how it knows the key: a key the Secretariat
+ * has not registered (or registered for another principal) is refused, with the reason.
+ */
+async function registration(
+  origin: string,
+  principal: string,
+  material: KeyMaterial,
+): Promise<Schemas['PrincipalKey']> {
+  const signer = await createRequestSignerFromKey({ principal, ...material, audience: origin });
+  const client = await createPortalClient({ baseUrl: origin, signer });
+  return ok(
+    client.GET('/principals/{principalId}/keys/{kid}', {
+      params: { path: { principalId: principal, kid: material.kid } },
+    }),
+  );
+}
 
 async function store(origin: string, principal: string, material: KeyMaterial, source: StoredKey['source']) {
   await assertUsable(material, principal, origin);
@@ -134,6 +153,7 @@ function LoadKeyFile(props: { onLoaded: () => Promise<void> }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  const [unregistered, setUnregistered] = useState<unknown>(null);
   const onSubmit = async (event: Event) => {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
@@ -141,6 +161,7 @@ function LoadKeyFile(props: { onLoaded: () => Promise<void> }) {
     const principal = normalisePrincipal((form.elements.namedItem('principal') as HTMLInputElement).value);
     setError(null);
     setDone(null);
+    setUnregistered(null);
     if (!PRINCIPAL.test(principal)) return setError(new Error(t('badPrincipal')));
     const file = input.files?.[0];
     if (!file) return setError(new Error(t('chooseFile')));
@@ -148,7 +169,15 @@ function LoadKeyFile(props: { onLoaded: () => Promise<void> }) {
     try {
       const material = await importKeyFile(await file.text());
       await store(app.origin, principal, material, 'file');
-      setDone(t('loaded', { principal, kid: material.kid }));
+      try {
+        const known = await registration(app.origin, principal, material);
+        setDone(
+          `${t('loaded', { principal, kid: material.kid })} ${t('registered', { scopes: known.scopes.join(', ') })}`,
+        );
+      } catch (refused) {
+        setDone(t('loaded', { principal, kid: material.kid }));
+        setUnregistered(refused);
+      }
       await props.onLoaded();
     } catch (caught) {
       setError(keyError(caught, t));
@@ -187,6 +216,12 @@ function LoadKeyFile(props: { onLoaded: () => Promise<void> }) {
         <p class="notice notice-ok" role="status">
           {done}
         </p>
+      ) : null}
+      {unregistered ? (
+        <>
+          <p>{t('notRegistered')}</p>
+          <ErrorNotice error={unregistered} />
+        </>
       ) : null}
     </section>
   );
