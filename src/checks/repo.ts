@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type Insertable, type Selectable } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { CheckAcknowledgementsTable, ChecksTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -31,7 +31,7 @@ export const checkHref = (id: string) => `/checks/${id}`;
 /** Open until the deadline has passed (an answer at the deadline itself is on time). */
 export const isPastDeadline = (deadline: string, now: Date) => now.getTime() > Date.parse(deadline);
 
-export function toCheck(row: Omit<ChecksTable, 'seq'>, states: readonly string[], now: Date): Check {
+export function toCheck(row: Omit<Selectable<ChecksTable>, 'seq'>, states: readonly string[], now: Date): Check {
   return {
     id: row.id,
     started_at: row.started_at,
@@ -61,7 +61,7 @@ export function toAcknowledgement(row: CheckAcknowledgementsTable): Acknowledgem
 /** The check row, the addressee rows (in chunks D1 accepts), in foreign-key order. */
 export function insertCheckQueries(
   db: PortalDb,
-  row: Omit<ChecksTable, 'seq'>,
+  row: Insertable<ChecksTable>,
   states: readonly string[],
 ): CompiledQuery[] {
   const queries = [db.kysely.insertInto('checks').values(row).compile()];

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type SqlBool, type Insertable, type Selectable } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { IncidentAcknowledgementsTable, IncidentReportsTable, IncidentsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -76,7 +76,7 @@ function deadline(dueAt: string | null, metAt: string | null, now: Date): Incide
   return { due_at: dueAt, met_at: null, status: dueAt !== null && now.toISOString() > dueAt ? 'overdue' : 'pending' };
 }
 
-type Head = Omit<IncidentsTable, 'seq'>;
+type Head = Omit<Selectable<IncidentsTable>, 'seq'>;
 type HeadDeadlines = Pick<
   IncidentsTable,
   'aware_at' | 'opened_at' | 'notification_due_at' | 'notified_at' | 'final_due_at' | 'final_met_at'
@@ -188,7 +188,9 @@ export function toIncident(
   };
 }
 
-export function toAcknowledgement(row: Omit<IncidentAcknowledgementsTable, 'seq'>): IncidentAcknowledgement {
+export function toAcknowledgement(
+  row: Omit<Selectable<IncidentAcknowledgementsTable>, 'seq'>,
+): IncidentAcknowledgement {
   return {
     incident_id: row.incident_id,
     state: row.state_id,
@@ -222,7 +224,7 @@ export function insertReportQueries(db: PortalDb, report: IncidentReportsTable, 
 
 export function insertAcknowledgementQuery(
   db: PortalDb,
-  row: Omit<IncidentAcknowledgementsTable, 'seq'>,
+  row: Insertable<IncidentAcknowledgementsTable>,
 ): CompiledQuery {
   return db.kysely.insertInto('incident_acknowledgements').values(row).compile();
 }

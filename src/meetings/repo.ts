@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { MeetingParticipationsTable } from '../db/schema.ts';
 
@@ -43,6 +43,6 @@ export function listParticipations(db: PortalDb, meetingId: string, afterSeq: nu
   return query.execute();
 }
 
-export function insertParticipationQuery(db: PortalDb, row: Omit<MeetingParticipationsTable, 'seq'>) {
+export function insertParticipationQuery(db: PortalDb, row: Insertable<MeetingParticipationsTable>) {
   return db.kysely.insertInto('meeting_participations').values(row).compile();
 }

@@ -1,14 +1,15 @@
+import type { Insertable, Selectable } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { PrincipalsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
 
 export type Principal = components['schemas']['Principal'];
 
-export function toPrincipal(row: Omit<PrincipalsTable, 'seq'>): Principal {
+export function toPrincipal(row: Omit<Selectable<PrincipalsTable>, 'seq'>): Principal {
   return { id: row.id, kind: row.kind, name: row.name, created_at: row.created_at, href: `/principals/${row.id}` };
 }
 
-export function insertPrincipalQuery(db: PortalDb, row: Omit<PrincipalsTable, 'seq'>) {
+export function insertPrincipalQuery(db: PortalDb, row: Insertable<PrincipalsTable>) {
   return db.kysely.insertInto('principals').values(row).compile();
 }
 

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type Insertable, type Selectable } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { ConsultationRequestsTable, RequestResponsesTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
@@ -32,7 +32,7 @@ const standingStatus = (standing: Standing | undefined): RecipientStatus['status
           : 'pending';
 
 export function toRequest(
-  row: Omit<ConsultationRequestsTable, 'seq'>,
+  row: Omit<Selectable<ConsultationRequestsTable>, 'seq'>,
   recipientRows: readonly string[],
   standings: readonly Standing[],
   now: Date,
@@ -75,7 +75,7 @@ export function toRequest(
   };
 }
 
-export function toResponse(row: Omit<RequestResponsesTable, 'seq'>): RequestResponse {
+export function toResponse(row: Omit<Selectable<RequestResponsesTable>, 'seq'>): RequestResponse {
   return {
     request_id: row.request_id,
     state: row.state_id,
@@ -87,11 +87,11 @@ export function toResponse(row: Omit<RequestResponsesTable, 'seq'>): RequestResp
   };
 }
 
-export function insertRequestQuery(db: PortalDb, row: Omit<ConsultationRequestsTable, 'seq'>): CompiledQuery {
+export function insertRequestQuery(db: PortalDb, row: Insertable<ConsultationRequestsTable>): CompiledQuery {
   return db.kysely.insertInto('consultation_requests').values(row).compile();
 }
 
-export function insertResponseQuery(db: PortalDb, row: Omit<RequestResponsesTable, 'seq'>): CompiledQuery {
+export function insertResponseQuery(db: PortalDb, row: Insertable<RequestResponsesTable>): CompiledQuery {
   return db.kysely.insertInto('request_responses').values(row).compile();
 }
 

@@ -1,10 +1,11 @@
+import type { Insertable, Selectable } from 'kysely';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { ContactConfirmationsTable } from '../db/schema.ts';
 import type { components } from '../generated/openapi.ts';
 
 export type Confirmation = components['schemas']['Confirmation'];
 
-export function toConfirmation(row: Omit<ContactConfirmationsTable, 'seq'>): Confirmation {
+export function toConfirmation(row: Omit<Selectable<ContactConfirmationsTable>, 'seq'>): Confirmation {
   return {
     id: row.id,
     state: row.state_id,
@@ -16,7 +17,7 @@ export function toConfirmation(row: Omit<ContactConfirmationsTable, 'seq'>): Con
   };
 }
 
-export function insertConfirmationQuery(db: PortalDb, row: Omit<ContactConfirmationsTable, 'seq'>) {
+export function insertConfirmationQuery(db: PortalDb, row: Insertable<ContactConfirmationsTable>) {
   return db.kysely.insertInto('contact_confirmations').values(row).compile();
 }
 
