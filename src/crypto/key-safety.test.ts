@@ -28,7 +28,7 @@ const okp = (bytes: Uint8Array): JWK => ({ kty: 'OKP', crv: 'Ed25519', x: base64
  * libsodium and "Taming the many EdDSAs" blocklists): the 8 canonical points of order
  * 1, 2, 4 and 8, and 6 non-canonical spellings (y >= p, or x = 0 with the sign bit set).
  */
-export const SMALL_ORDER_ENCODINGS = [
+const SMALL_ORDER_ENCODINGS = [
   [
     'identity (order 1)',
     '0100000000000000000000000000000000000000000000000000000000000000',
@@ -272,7 +272,8 @@ describe("the client's verifiers refuse a small-order key before verifying (the 
   });
 
   test('verifyCheckpoint: a portal key that is small-order', async () => {
-    const note = `portal.example/log\n1\n${Buffer.alloc(32).toString('base64')}\n\n— portal.example/log ${Buffer.alloc(68).toString('base64')}\n`;
+    const zeros = (bytes: number) => Buffer.alloc(bytes).toString('base64');
+    const note = `portal.example/log\n1\n${zeros(32)}\n\n— portal.example/log ${zeros(68)}\n`;
     const refusal = verifyCheckpoint(note, { kty: 'OKP', crv: 'Ed25519', x });
     await expect(refusal).rejects.toThrow(LogVerificationError);
     await expect(refusal).rejects.toThrow(/small-order Ed25519 point/);

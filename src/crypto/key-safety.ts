@@ -34,7 +34,7 @@ function ed25519Flaw(x: unknown): KeyFlaw | null {
   // second encodings of points that have a canonical one.
   if (y >= ED25519_P || (signBit && (y === 1n || y === ED25519_P - 1n)))
     return { member: 'x', reason: 'non-canonical encoding of an Ed25519 point' };
-  let point;
+  let point: ReturnType<typeof ed25519.Point.fromBytes>;
   try {
     point = ed25519.Point.fromBytes(bytes);
   } catch {

@@ -41,7 +41,8 @@ describe('token shapes', () => {
   });
 
   it('decodes a stored token for display', () => {
-    const token = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}.${base64url.encode(new Uint8Array(64))}`;
+    const part = (value: unknown) => base64url.encode(JSON.stringify(value));
+    const token = `${part(header)}.${part(claims)}.${base64url.encode(new Uint8Array(64))}`;
     expect(decodeTokenParts(token)).toEqual({ header, claims });
   });
 });
