@@ -345,7 +345,7 @@ export async function verifyRecordAttestation(options: VerifyOptions): Promise<A
   // 5. Who witnessed the checkpoint: cosignatures by witness keys proven through their registration.
   if (checkpoint) {
     try {
-      const { keys, refused } = await provenWitnessKeys(client, verifier, head, jwks);
+      const { keys, refused } = await witnessKeysUnder(head, () => provenWitnessKeys(client, verifier, head, jwks));
       const cosigners = await cosignersOf(bundle.checkpoint, keys);
       const states = [...new Set(cosigners.map((cosigner) => cosigner.principal))].sort();
       const threshold = Math.max(1, options.witnessThreshold ?? 1);
@@ -395,6 +395,24 @@ export async function verifyRecordAttestation(options: VerifyOptions): Promise<A
       ? { checkpoint: { size: checkpoint.size, root: toBase64(checkpoint.root), note: checkpoint.note } }
       : {}),
   });
+}
+
+/**
+ * Witness keys proven under one checkpoint, shared by every panel verified under it: each
+ * key's proof is a bundle of several requests, and a page may show many records.
+ */
+const provenUnder = new Map<string, ReturnType<typeof provenWitnessKeys>>();
+
+function witnessKeysUnder(head: Checkpoint, prove: () => ReturnType<typeof provenWitnessKeys>) {
+  const key = head.note;
+  let proven = provenUnder.get(key);
+  if (!proven) {
+    if (provenUnder.size > 20) provenUnder.clear();
+    proven = prove();
+    provenUnder.set(key, proven);
+    proven.catch(() => provenUnder.delete(key));
+  }
+  return proven;
 }
 
 async function findPinnedSecretariatKey(jwks: PinnedJwks, kid: string): Promise<Record<string, unknown> | undefined> {
