@@ -387,6 +387,7 @@ describeBrowser('the state pages in Chromium', () => {
     await secretariat.getByRole('button', { name: 'Record a meeting' }).click();
     await secretariat.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);
     const meetingUrl = new URL(secretariat.url()).pathname;
+    await secretariat.getByTestId('meeting').waitFor();
     expect(await secretariat.getByTestId('meeting').locator('ol li').allTextContents()).toEqual([
       'Opening',
       'CBM 8 directory review',
@@ -485,6 +486,14 @@ describeBrowser('the state pages in Chromium', () => {
   });
 
   it.each(LOCALES)('shows each state page in %s, with lang and dir set', async (locale) => {
+    // The records the tests above published: one of each kind, shown with its attestation panel.
+    const first = async (call: Promise<{ data?: { items: { id: string }[] }; response: Response }>) =>
+      (await ok(call)).items[0]!.id;
+    const records = [
+      `/contacts/${await first(at.client.GET('/contacts', { params: { query: { state: 'AT' } } }))}`,
+      `/documents/${await first(at.client.GET('/documents', { params: { query: { state: 'AT' } } }))}`,
+      `/bodies/${await first(at.client.GET('/bodies', { params: { query: { state: 'AT' } } }))}`,
+    ];
     const paths = [
       '/',
       '/keys',
@@ -494,6 +503,9 @@ describeBrowser('the state pages in Chromium', () => {
       '/documents/new',
       '/glossary?q=strategy',
       '/bodies',
+      '/channels',
+      '/meetings',
+      ...records,
     ];
     const page = await suite.open(portal, '/keys', { locale });
     await loadKey(page, at);
@@ -506,14 +518,8 @@ describeBrowser('the state pages in Chromium', () => {
         locale === 'ar' ? 'rtl' : 'ltr',
       ]);
       if (locale === 'ar' || locale === 'zh') await expectNoAxeViolations(page);
-      await shoot(
-        page,
-        `state${path
-          .replace(/\?.*$/, '')
-          .replace(/\//g, '-')
-          .replace(/^$|^-$/, '-home')}`,
-        locale,
-      );
+      const name = records.includes(path) ? `${path.split('/')[1]}-record` : path.replace(/\?.*$/, '').slice(1);
+      await shoot(page, `state-${name.replace(/\//g, '-') || 'home'}`, locale);
     }
   });
 
