@@ -4,8 +4,8 @@ import type { components } from '../generated/openapi.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { operation } from '../http/operation.ts';
-import { visibleTo } from '../visibility/visibility.ts';
 import { recordHref } from './record-href.ts';
+import { feedPage } from './repo.ts';
 
 type FeedEntry = components['schemas']['FeedEntry'];
 
@@ -19,30 +19,7 @@ export const feed = new Hono<AppEnv>().get('/', operation('getFeed'), async (c) 
   const { db } = c.var.deps;
   const { cursor, limit = 100 } = c.var.input.query;
   const after = decodeCursor(cursor) ?? 0;
-  const rows = await db.kysely
-    .selectFrom('attestations')
-    .innerJoin('log_leaves', 'log_leaves.attestation_id', 'attestations.id')
-    .select([
-      'attestations.seq',
-      'attestations.id',
-      'attestations.subject',
-      'attestations.operation',
-      'attestations.principal_id',
-      'attestations.issued_at',
-      'attestations.tlp',
-      'log_leaves.idx as log_index',
-    ])
-    .where('attestations.seq', '>', after)
-    .where(
-      visibleTo(c.var.caller, {
-        tlp: 'attestations.tlp',
-        author: 'attestations.principal_id',
-        recordId: 'attestations.record_id',
-      }),
-    )
-    .orderBy('attestations.seq')
-    .limit(limit + 1)
-    .execute();
+  const rows = await feedPage(db, c.var.caller, after, limit);
   const page = rows.slice(0, limit);
   const items = page.map(
     (row): FeedEntry => ({

@@ -22,7 +22,8 @@ export function insertCosignatureQuery(db: PortalDb, row: LogCosignaturesTable, 
   return sql`INSERT INTO log_cosignatures (size, kid, principal_id, witness_name, cosigned_at, line, received_at)
     SELECT ${row.size}, ${row.kid}, ${row.principal_id}, ${row.witness_name}, ${row.cosigned_at}, ${row.line}, ${row.received_at}
     WHERE coalesce((SELECT max(size) FROM log_cosignatures WHERE kid = ${row.kid}), 0) = ${oldSize}
-    ON CONFLICT (size, kid) DO UPDATE SET cosigned_at = excluded.cosigned_at, line = excluded.line, received_at = excluded.received_at`.compile(
+    ON CONFLICT (size, kid) DO UPDATE
+      SET cosigned_at = excluded.cosigned_at, line = excluded.line, received_at = excluded.received_at`.compile(
     db.kysely,
   );
 }
@@ -82,4 +83,18 @@ export async function latestWitnessedCheckpoint(
     .limit(1)
     .executeTakeFirst();
   return row && { size: Number(row.size), note: row.note };
+}
+
+/** The checkpoint the portal signed at this size, if any. */
+export function findCheckpoint(db: PortalDb, size: number) {
+  return db.kysely
+    .selectFrom('log_checkpoints')
+    .select(['note', 'root_hash'])
+    .where('size', '=', size)
+    .executeTakeFirst();
+}
+
+/** The public JWK of a registered key (the caller's, which authenticate found). */
+export function keyOf(db: PortalDb, kid: string) {
+  return db.kysely.selectFrom('principal_keys').select('public_jwk').where('kid', '=', kid).executeTakeFirstOrThrow();
 }

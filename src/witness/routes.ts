@@ -9,7 +9,7 @@ import { jtiReplayed, recordJtiQuery } from '../http/replay-store.ts';
 import { toBase64 } from '../log/checkpoint.ts';
 import { keyStatus } from '../principals/keys-repo.ts';
 import { checkCosignature, noteBody, witnessName } from './cosignature.ts';
-import { insertCosignatureQuery, lastCosignedSize, listWitnessKeys } from './repo.ts';
+import { insertCosignatureQuery, lastCosignedSize, listWitnessKeys, findCheckpoint, keyOf } from './repo.ts';
 
 /** A witness's clock may differ from the portal's by as much as a request token's. */
 const TIMESTAMP_TOLERANCE_SECONDS = 300;
@@ -51,11 +51,7 @@ export const witness = new Hono<AppEnv>()
       throw problems.badRequest('old-size-too-large', `old_size ${oldSize} exceeds the checkpoint size ${size}.`, [
         { pointer: '/old_size', detail: `must be at most ${size}` },
       ]);
-    const stored = await db.kysely
-      .selectFrom('log_checkpoints')
-      .select(['note', 'root_hash'])
-      .where('size', '=', size)
-      .executeTakeFirst();
+    const stored = await findCheckpoint(db, size);
     if (!stored || noteBody(stored.note) !== body) {
       throw new Problem(
         422,
@@ -65,11 +61,7 @@ export const witness = new Hono<AppEnv>()
         [{ pointer: '/checkpoint', detail: 'not a checkpoint this portal signed' }],
       );
     }
-    const key = await db.kysely
-      .selectFrom('principal_keys')
-      .select('public_jwk')
-      .where('kid', '=', caller.kid)
-      .executeTakeFirstOrThrow();
+    const key = await keyOf(db, caller.kid);
     const name = witnessName(caller.principalId);
     const line = cosignature.replace(/\n$/, '');
     const checked = await checkCosignature(line, name, JSON.parse(key.public_jwk) as JWK, body!);
