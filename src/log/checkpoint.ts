@@ -1,5 +1,6 @@
 import { base64url } from 'jose';
 import { sql } from 'kysely';
+import { toBase64 } from '../../clients/typescript/src/base64.ts';
 import type { PortalKeys } from '../crypto/portal-keys.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import { emptyRoot, type Hash } from './merkle.ts';
@@ -7,7 +8,7 @@ import { LogIntegrityError } from './integrity-error.ts';
 import { rangeHashes } from './store.ts';
 
 const encoder = new TextEncoder();
-export const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+export { toBase64 };
 
 /** The checkpoint origin line: the portal's host and /log, e.g. `cbm.example.org/log`. */
 export const logOrigin = (publicOrigin: string) => `${new URL(publicOrigin).host}/log`;
