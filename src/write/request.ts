@@ -18,15 +18,17 @@ export function writeOperation<Id extends OperationId>(
 
 /** The request as the write pipeline takes it: a plain value, read off the handler's context once. */
 export function writeInput<E extends AppEnv>(c: Context<E>): WriteInput {
+  // One read of c.var: Hono builds a fresh object of all variables on each access.
+  const { deps, caller, operationId, target, rawBody, idempotency } = c.var;
   return {
-    deps: c.var.deps,
-    caller: c.var.caller,
-    operationId: c.var.operationId,
+    deps,
+    caller,
+    operationId,
     method: c.req.method,
-    target: c.var.target,
+    target,
     contentType: c.req.header('content-type') ?? null,
-    body: c.var.rawBody ?? new Uint8Array(),
-    idempotency: c.var.idempotency,
+    body: rawBody ?? new Uint8Array(),
+    idempotency,
   };
 }
 
