@@ -274,7 +274,7 @@ function BodyPage(props: PageProps) {
           };
           return (
             <>
-              <h1>{body.name}</h1>
+              <h1 dir="auto">{body.name}</h1>
               <dl class="record" data-testid="body">
                 <dt>{t('state')}</dt>
                 <dd>{body.state}</dd>

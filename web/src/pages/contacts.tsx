@@ -349,7 +349,7 @@ function ContactPage(props: PageProps) {
           const own = session?.principal === contact.state && contact.status === 'active';
           return (
             <>
-              <h1>{contact.name}</h1>
+              <h1 dir="auto">{contact.name}</h1>
               <ContactView contact={contact} />
               <p>
                 <a href={`/contacts/${contact.id}/history`}>{t('history')}</a>

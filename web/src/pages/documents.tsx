@@ -373,7 +373,7 @@ function MarkdownContent(props: { doc: Doc }) {
   return (
     <Show loaded={loaded}>
       {(text) => (
-        <pre class="markdown" data-testid="markdown">
+        <pre class="markdown" data-testid="markdown" dir="auto" lang={props.doc.language}>
           {text}
         </pre>
       )}
@@ -399,7 +399,9 @@ function DocumentPage(props: PageProps) {
           const own = session?.principal === doc.state && doc.status === 'active';
           return (
             <>
-              <h1>{doc.title}</h1>
+              <h1 dir="auto" lang={doc.language}>
+                {doc.title}
+              </h1>
               <dl class="record" data-testid="document">
                 <dt>{t('state')}</dt>
                 <dd>{doc.state}</dd>

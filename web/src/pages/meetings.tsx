@@ -147,7 +147,7 @@ function MeetingPage(props: PageProps) {
           const canConfirm = session?.kind === 'state' && !mine && meeting.status === 'active';
           return (
             <>
-              <h1>{meeting.title}</h1>
+              <h1 dir="auto">{meeting.title}</h1>
               <dl class="record" data-testid="meeting">
                 <dt>{t('starts')}</dt>
                 <dd>{fmt.dateTime(meeting.starts_at)}</dd>
