@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { generateSigningKey, ok, type Schemas, thumbprint } from '../../clients/typescript/src/index.ts';
+import { generateSigningKey, ok, type Schemas, sha256b64u, thumbprint } from '../../clients/typescript/src/index.ts';
 import {
   type BrowserPortal,
   browserSuite,
@@ -293,6 +293,43 @@ describeBrowser('the state pages in Chromium', () => {
     ).toEqual([]);
   });
 
+  it('uploads the file a version declares when its upload did not happen, refusing another file', async () => {
+    const bytes = Buffer.from('Capacity-building programme 2026: exercises, training, exchanges.\n'.repeat(2000));
+    const declared = await ok(
+      at.client.POST('/documents', {
+        body: {
+          type: 'capacity-building',
+          title: 'Capacity building 2026',
+          summary: 'Programme.',
+          language: 'en',
+          tlp: 'TLP:GREEN',
+          content: {
+            file: { media_type: 'text/plain', sha256: await sha256b64u(bytes), size: bytes.length, filename: 'cb.txt' },
+          },
+        },
+      }),
+    );
+    const [right, wrong] = [join(tmpdir(), `cb-${Date.now()}.txt`), join(tmpdir(), `other-${Date.now()}.txt`)];
+    writeFileSync(right, bytes);
+    writeFileSync(wrong, 'another file\n');
+    const page = await suite.open(portal, '/keys');
+    await loadKey(page, at);
+    await page.goto(`/documents/${declared.data.id}`);
+    await page.locator('#upload-file').setInputFiles(wrong);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await expect
+      .poll(() => page.locator('section:has(#upload-content) [role=alert]').textContent())
+      .toContain('This is not the file this version declares');
+    await page.locator('#upload-file').setInputFiles(right);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.locator('#upload-content').waitFor({ state: 'detached' });
+    expect(await page.locator('[data-field=content]').textContent()).not.toContain('not uploaded');
+    const stored = await ok(
+      at.client.GET('/documents/{documentId}', { params: { path: { documentId: declared.data.id } } }),
+    );
+    expect(stored.content).toMatchObject({ available: true, size: bytes.length });
+  });
+
   it('publishes a competent body (CBM 2) and a new version against a concurrent one', async () => {
     const page = await suite.open(portal, '/keys');
     await loadKey(page, at);
@@ -512,7 +549,7 @@ describeBrowser('the state pages in Chromium', () => {
     for (const path of paths) {
       await page.goto(path);
       await page.locator('main h1').waitFor();
-      await page.locator('.state-loading').waitFor({ state: 'detached' });
+      await expect.poll(() => page.locator('.state-loading').count()).toBe(0);
       expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual([
         locale,
         locale === 'ar' ? 'rtl' : 'ltr',

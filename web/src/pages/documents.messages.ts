@@ -2,6 +2,9 @@ import { defineMessages } from '../i18n/messages.ts';
 
 export const documentsMessages = defineMessages({
   en: {
+    uploadTitle: 'Upload the file',
+    upload: 'Upload',
+    notThisFile: 'This is not the file this version declares (declared SHA-256 {declared}, this file {chosen}).',
     title: 'National documents',
     intro:
       'Strategies, legislation, doctrines, glossaries and other national documents the states share under the CBMs.',
@@ -61,6 +64,9 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'Vulnerability disclosure (CBM 16)',
   },
   fr: {
+    uploadTitle: 'Téléverser le fichier',
+    upload: 'Téléverser',
+    notThisFile: 'Ce n’est pas le fichier que déclare cette version (SHA-256 déclaré {declared}, ce fichier {chosen}).',
     title: 'Documents nationaux',
     intro:
       'Stratégies, législations, doctrines, glossaires et autres documents nationaux que les États partagent au titre des MDC.',
@@ -122,6 +128,10 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'Divulgation des vulnérabilités (MDC 16)',
   },
   de: {
+    uploadTitle: 'Datei hochladen',
+    upload: 'Hochladen',
+    notThisFile:
+      'Das ist nicht die Datei, die diese Version angibt (angegebenes SHA-256 {declared}, diese Datei {chosen}).',
     title: 'Nationale Dokumente',
     intro:
       'Strategien, Gesetze, Doktrinen, Glossare und andere nationale Dokumente, die die Staaten im Rahmen der VBM austauschen.',
@@ -184,6 +194,10 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'Offenlegung von Schwachstellen (VBM 16)',
   },
   it: {
+    uploadTitle: 'Carica il file',
+    upload: 'Carica',
+    notThisFile:
+      'Questo non è il file dichiarato da questa versione (SHA-256 dichiarato {declared}, questo file {chosen}).',
     title: 'Documenti nazionali',
     intro:
       'Strategie, legislazione, dottrine, glossari e altri documenti nazionali che gli Stati condividono nell’ambito delle CBM.',
@@ -244,6 +258,10 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'Divulgazione delle vulnerabilità (CBM 16)',
   },
   ru: {
+    uploadTitle: 'Загрузить файл',
+    upload: 'Загрузить',
+    notThisFile:
+      'Это не тот файл, который заявлен в этой версии (заявленный SHA-256 {declared}, у этого файла {chosen}).',
     title: 'Национальные документы',
     intro:
       'Стратегии, законодательство, доктрины, глоссарии и другие национальные документы, которыми государства ' +
@@ -305,6 +323,10 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'Раскрытие уязвимостей (МД 16)',
   },
   es: {
+    uploadTitle: 'Subir el archivo',
+    upload: 'Subir',
+    notThisFile:
+      'Este no es el archivo que declara esta versión (SHA-256 declarado {declared}, este archivo {chosen}).',
     title: 'Documentos nacionales',
     intro:
       'Estrategias, legislación, doctrinas, glosarios y otros documentos nacionales que los Estados comparten en el ' +
@@ -366,6 +388,9 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'Divulgación de vulnerabilidades (MFC 16)',
   },
   ar: {
+    uploadTitle: 'رفع الملف',
+    upload: 'رفع',
+    notThisFile: 'ليس هذا الملف الذي يعلنه هذا الإصدار (SHA-256 المعلن {declared}، وهذا الملف {chosen}).',
     title: 'الوثائق الوطنية',
     intro:
       'الاستراتيجيات والتشريعات والعقائد والمسارد وغيرها من الوثائق الوطنية التي تتبادلها الدول في إطار تدابير بناء الثقة.',
@@ -424,6 +449,9 @@ export const documentsMessages = defineMessages({
     'type:vulnerability-disclosure': 'الإفصاح عن الثغرات (التدبير 16)',
   },
   zh: {
+    uploadTitle: '上传文件',
+    upload: '上传',
+    notThisFile: '这不是此版本声明的文件（声明的 SHA-256 为 {declared}，此文件为 {chosen}）。',
     title: '国家文件',
     intro: '各国根据建立信任措施共享的战略、立法、理论、术语表和其他国家文件。',
     publishNew: '发布文件',

@@ -470,6 +470,9 @@ function DocumentPage(props: PageProps) {
               </div>
               {downloadError ? <ErrorNotice error={downloadError} /> : null}
               {doc.content.kind === 'markdown' && doc.content.available ? <MarkdownContent doc={doc} /> : null}
+              {own && doc.content.kind === 'file' && !doc.content.available ? (
+                <UploadContent doc={doc} onDone={() => setRound((n) => n + 1)} />
+              ) : null}
               {own && etag ? <WithdrawDocument doc={doc} etag={etag} onDone={() => setRound((n) => n + 1)} /> : null}
               <AttestationSlot attestationId={doc.attestation_id} record={doc} />
             </>
@@ -477,6 +480,57 @@ function DocumentPage(props: PageProps) {
         }}
       </Show>
     </WithKey>
+  );
+}
+
+/**
+ * The file a version declares, uploaded again (an upload that failed or was cut off): the
+ * chosen file must have the declared SHA-256, checked here before anything is sent.
+ */
+function UploadContent(props: { doc: Doc; onDone: () => void }) {
+  const { client, fmt } = useApp();
+  const t = useT(documentsMessages);
+  const [error, setError] = useState<unknown>(null);
+  const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
+  const onSubmit = async (event: Event) => {
+    event.preventDefault();
+    const file = ((event.target as HTMLFormElement).elements.namedItem('file') as HTMLInputElement).files?.[0];
+    setError(null);
+    if (!file) return setError(new Error(t('chooseFile')));
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const digest = await sha256b64u(bytes);
+    if (digest !== props.doc.content.sha256)
+      return setError(new Error(t('notThisFile', { declared: props.doc.content.sha256, chosen: digest })));
+    try {
+      setProgress({ sent: 0, total: bytes.byteLength });
+      await uploadDocumentContent(client, props.doc.id, bytes, props.doc.content.media_type, (sent, total) =>
+        setProgress({ sent, total }),
+      );
+      props.onDone();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <section aria-labelledby="upload-content">
+      <h2 id="upload-content">{t('uploadTitle')}</h2>
+      <form class="form" onSubmit={onSubmit}>
+        <label for="upload-file">{t('fileChoose')}</label>
+        <input id="upload-file" name="file" type="file" required />
+        <div class="actions">
+          <button type="submit">{t('upload')}</button>
+        </div>
+      </form>
+      {progress ? (
+        <div class="upload-progress">
+          <label for="reupload-progress">
+            {t('uploading', { sent: fmt.bytes(progress.sent), total: fmt.bytes(progress.total) })}
+          </label>
+          <progress id="reupload-progress" max={progress.total} value={progress.sent} />
+        </div>
+      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
+    </section>
   );
 }
 
