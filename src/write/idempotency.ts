@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { CompiledQuery } from 'kysely';
-import { sha256b64u, utf8 } from '../crypto/encoding.ts';
+import { incrementalSha256, utf8 } from '../crypto/encoding.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { AppEnv, IdempotencyClaim } from '../http/app-env.ts';
 import { problems } from '../http/problem.ts';
@@ -24,8 +24,13 @@ export function parseIdempotencyKey(header: string): string {
   return key;
 }
 
-const requestFingerprint = async (method: string, path: string, body: Uint8Array) =>
-  sha256b64u(new Uint8Array([...utf8(`${method} ${path}\n`), ...body]));
+/** SHA-256 of `METHOD path\n` and the body bytes, hashed in two pieces (no copy of the body). */
+async function requestFingerprint(method: string, path: string, body: Uint8Array): Promise<string> {
+  const hash = incrementalSha256();
+  hash.update(utf8(`${method} ${path}\n`));
+  hash.update(body);
+  return hash.digest();
+}
 
 function findClaim(db: PortalDb, principalId: string, key: string) {
   return db.kysely
