@@ -20,9 +20,9 @@ import { refuseWritesWhileLogUnsound } from './log/integrity.ts';
 import { log, logPublic } from './log/routes.ts';
 import { witness } from './witness/routes.ts';
 import { meetings } from './meetings/routes.ts';
-import { meta } from './meta/routes.ts';
+import { metaRoutes } from './meta/routes.ts';
 import { overview } from './overview/routes.ts';
-import { findActiveKey, findInactiveKey } from './principals/keys-repo.ts';
+import { findActiveKey, findInactiveKey, secretariatAnchorKeys } from './principals/keys-repo.ts';
 import { principals } from './principals/routes.ts';
 import { requests } from './requests/routes.ts';
 import { states } from './states/routes.ts';
@@ -77,7 +77,7 @@ export function createApp(given: Deps): Hono<AppEnv> {
   app.use(refuseWritesWhileLogUnsound());
 
   // Public documents first: their handlers answer before the signature check below runs.
-  app.route('/', meta);
+  app.route('/', metaRoutes({ secretariatAnchorKeys }));
   app.route('/', logPublic);
 
   const api = new Hono<AppEnv>();
