@@ -77,6 +77,17 @@ describe('witness cosignatures', () => {
     const portal = await createTestPortal();
     const { at, jwks, witnesses } = await threeWitnesses(portal);
     expect((await at.post('/contacts', contactBody())).status).toBe(201);
+    const cosignedSizes = async () =>
+      (await ok((await typedClient(portal, at)).GET('/log/witnesses'))).witnesses.map((one) => [
+        one.principal,
+        one.cosigned_size,
+      ]);
+    // Nothing cosigned yet: every key says 0, so a verifier knows not to ask for a witnessed checkpoint.
+    expect(await cosignedSizes()).toEqual([
+      ['AT', 0],
+      ['DE', 0],
+      ['FR', 0],
+    ]);
     for (const witness of witnesses) expect(await witness.run()).toMatchObject({ status: 'cosigned', previous: 0 });
     const note = await checkpointNote(portal.fetch);
     const lines = note.split('\n').filter((line) => line.startsWith('— '));
@@ -90,6 +101,11 @@ describe('witness cosignatures', () => {
     expect(
       portal.sqlite.prepare('SELECT principal_id, size FROM log_cosignatures ORDER BY principal_id').all(),
     ).toEqual(['AT', 'DE', 'FR'].map((principal_id) => ({ principal_id, size })));
+    expect(await cosignedSizes()).toEqual([
+      ['AT', size],
+      ['DE', size],
+      ['FR', size],
+    ]);
 
     // The verifier proves each witness key through its attested registration (pinned Secretariat key).
     const client = await typedClient(portal, at);

@@ -17,9 +17,8 @@ type FeedEntry = components['schemas']['FeedEntry'];
  */
 export const feed = new Hono<AppEnv>().get('/', operation('getFeed'), async (c) => {
   const { db } = c.var.deps;
-  const { cursor, limit = 100 } = c.var.input.query;
-  const after = decodeCursor(cursor) ?? 0;
-  const rows = await feedPage(db, c.var.caller, after, limit);
+  const { cursor, limit = 100, order = 'asc' } = c.var.input.query;
+  const rows = await feedPage(db, c.var.caller, decodeCursor(cursor) ?? undefined, limit, order);
   const page = rows.slice(0, limit);
   const items = page.map(
     (row): FeedEntry => ({

@@ -755,6 +755,12 @@ export interface paths {
          *     feed it still points after the last entry seen, so polling with it returns exactly
          *     what was committed since. A consumer never skips nor sees twice an entry, however
          *     many writers commit concurrently. `has_more` says whether to fetch again at once.
+         *
+         *     `order=desc` reads backwards instead, newest first: from the latest entry, or from
+         *     just before `cursor`; `next_cursor` then points before the last (oldest) entry of the
+         *     page, to read older ones, and `has_more` says whether there are any. A person opening
+         *     the feed reads the latest entries this way, then polls oldest first with the `cursor`
+         *     of the newest entry it showed to receive what is committed after it.
          */
         get: operations["getFeed"];
         put?: never;
@@ -2108,6 +2114,8 @@ export interface components {
             status: "active" | "revoked" | "expired";
             /** @description The attestation of the key's registration (a log entry). */
             registration_attestation_id: string | null;
+            /** @description The size of the largest checkpoint this key cosigned (0 for none), as `submitLogCosignature`'s `old_size` wants it: a verifier asks `getLogCheckpoint` with `witnesses=1` for a record at `log_index` only once some key's `cosigned_size` exceeds it, instead of meeting a 404. */
+            cosigned_size: number;
         };
         LogWitnessList: {
             witnesses: components["schemas"]["LogWitness"][];
@@ -4230,6 +4238,8 @@ export interface operations {
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: components["parameters"]["Cursor"];
                 limit?: components["parameters"]["Limit"];
+                /** @description `asc` (the default) oldest first, after `cursor`; `desc` newest first, before `cursor`. */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -5935,6 +5945,7 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsPrincipalsPrincipalIdKeysGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/principals/{principalId}/keys"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
 export const pathsContactsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/contacts"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
+export const pathsFeedGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/feed"]["get"]["parameters"]["query"]["order"]> = ["asc", "desc"];
 export const pathsRequestsGetParametersQueryDirectionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/requests"]["get"]["parameters"]["query"]["direction"]> = ["sent", "received"];
 export const pathsDocumentsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/documents"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];
 export const pathsBodiesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/bodies"]["get"]["parameters"]["query"]["status"]> = ["active", "all"];

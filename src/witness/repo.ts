@@ -40,7 +40,7 @@ export async function cosignatureLines(db: PortalDb, size: number): Promise<stri
   return rows.map((row) => row.line);
 }
 
-/** Every state key with scope `witness`, with the attestation that registered it. */
+/** Every state key with scope `witness`, with the attestation that registered it and the size it last cosigned. */
 export function listWitnessKeys(db: PortalDb) {
   return db.kysely
     .selectFrom('principal_keys as k')
@@ -55,6 +55,7 @@ export function listWitnessKeys(db: PortalDb) {
       'k.revoked_at',
       'k.expires_at',
       'registration.id as registration_attestation_id',
+      sql<number>`coalesce((SELECT max(c.size) FROM log_cosignatures c WHERE c.kid = k.kid), 0)`.as('cosigned_size'),
     ])
     .where('p.kind', '=', 'state')
     .where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(k.scopes) WHERE json_each.value = 'witness')`)

@@ -111,6 +111,7 @@ export const witness = new Hono<AppEnv>()
         jwk: JSON.parse(row.public_jwk) as components['schemas']['PublicJwk'],
         status: keyStatus(row, clock.now()),
         registration_attestation_id: row.registration_attestation_id,
+        cosigned_size: Number(row.cosigned_size),
       })),
     } satisfies components['schemas']['LogWitnessList']);
   });

@@ -363,7 +363,8 @@ function reads(w: World): Record<string, string[]> {
     listChecks: ['/checks'],
     getCheck: [`/checks/${w.check}`],
     getCheckReport: [`/checks/${w.check}/report`],
-    getFeed: ['/feed', '/feed?limit=5'],
+    // Newest first too: the same entries backwards, whatever the others wrote after them.
+    getFeed: ['/feed', '/feed?limit=5', '/feed?order=desc', '/feed?order=desc&limit=2'],
     listIncidents: lists('/incidents', [
       '',
       '?limit=1',

@@ -124,12 +124,18 @@ async function checkpointFor(
   verifier: ReturnType<typeof createVerifier>,
   logIndex: number,
 ): Promise<Checkpoint> {
-  // Asked only when some state has a witness key: the answer is a 404 until one cosigned.
+  // Asked only once enough states cosigned a checkpoint covering the record (each key says the
+  // largest size it cosigned): before that the answer would be a 404, which the browser logs.
+  const threshold = Math.max(1, options.witnessThreshold ?? 1);
   const witnesses = await options.client.GET('/log/witnesses');
-  if (!witnesses.data?.witnesses.some((witness) => witness.status === 'active'))
-    return verifier.checkpointCovering(logIndex, options.checkpointTimeoutMs ?? 15_000);
+  const covering = new Set(
+    (witnesses.data?.witnesses ?? [])
+      .filter((witness) => witness.cosigned_size > logIndex)
+      .map((witness) => witness.principal),
+  );
+  if (covering.size < threshold) return verifier.checkpointCovering(logIndex, options.checkpointTimeoutMs ?? 15_000);
   const witnessed = await options.client.GET('/log/checkpoint', {
-    params: { query: { witnesses: Math.max(1, options.witnessThreshold ?? 1) } },
+    params: { query: { witnesses: threshold } },
     parseAs: 'text',
     headers: { Accept: 'text/plain' },
   });
