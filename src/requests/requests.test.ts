@@ -43,6 +43,24 @@ async function setup() {
   return { portal, ...states };
 }
 
+/**
+ * Holds every commit that inserts into `table` until `writers` of them wait, then lets them go in
+ * the order they came: each has read the database before any of them wrote.
+ */
+function holdCommitsUntil(portal: TestPortal, table: string, writers: number) {
+  const commit = portal.db.commit.bind(portal.db);
+  const waiting: (() => void)[] = [];
+  const insert = `insert into "${table}"`;
+  portal.db.commit = async (queries) => {
+    if (waiting.length < writers && queries.some((query) => query.sql.startsWith(insert))) {
+      await new Promise<void>((resolve) => {
+        if (waiting.push(resolve) === writers) for (const go of waiting) go();
+      });
+    }
+    return commit(queries);
+  };
+}
+
 const respond = (client: TestClient, id: string, action: string, body?: string) =>
   client.post(`/requests/${id}/responses`, { action, ...(body ? { body } : {}) });
 
@@ -250,9 +268,30 @@ describe('requests: responses', () => {
   it('keeps response numbers unique at commit when two arrive together', async () => {
     const { portal, AT, BE } = await setup();
     const { data } = await created<Request>(AT, '/requests', requestBody());
+    // Both answers read "no response yet" and prepare response 1 before either commits: the
+    // race is forced, not left to scheduling, so only the database's constraint can keep them apart.
+    holdCommitsUntil(portal, 'request_responses', 2);
+    const before = snapshot(portal);
     const results = await Promise.all(['one', 'two'].map((body) => respond(BE, data.id, 'answer', body)));
+    // Which one reaches the commit first is up to signature verification; exactly one wins.
     expect(results.map((res) => res.status).sort()).toEqual([201, 409]);
-    expect(count(portal.sqlite, 'request_responses')).toBe(1);
+    const won = results.findIndex((res) => res.status === 201);
+    const winner = (await results[won]!.json()) as { data: { response_no: number; body: string } };
+    expect(winner.data).toMatchObject({ response_no: 1, body: ['one', 'two'][won] });
+    expect((await problem(results[1 - won]!)).code).toBe('response-conflict');
+    const rows = portal.sqlite.prepare('SELECT response_no, body FROM request_responses').all();
+    expect(rows).toEqual([{ response_no: 1, body: winner.data.body }]);
+    // The loser left nothing behind: one response, one attestation, one log leaf more.
+    const grew = new Set(['request_responses', 'attestations', 'log_leaves']);
+    expect(snapshot(portal)).toEqual(
+      Object.fromEntries(Object.entries(before).map(([table, n]) => [table, grew.has(table) ? n + 1 : n])),
+    );
+    // Read again, the loser's retry is numbered after the winner.
+    const retry = await created<{ response_no: number }>(BE, `/requests/${data.id}/responses`, {
+      action: 'answer',
+      body: 'again',
+    });
+    expect(retry.data.response_no).toBe(2);
   });
 
   it('replays a retried request and response under their Idempotency-Keys', async () => {
