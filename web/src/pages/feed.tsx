@@ -1,8 +1,9 @@
 /**
- * The feed of everything the person may see, in commit order, updating while the page is
- * open: it follows the portal's cursor (`next_cursor` points after the last entry seen, so
- * each poll returns exactly what was committed since). A communication check it announces
- * is answered from here with one click.
+ * The feed of everything the person may see, newest first, updating while the page is
+ * open: the first visit reads the latest entries backwards (`order=desc`), then polls
+ * oldest first from the newest entry shown (each poll returns exactly what was committed
+ * since); older entries come a page at a time on request. A communication check it
+ * announces is answered from here with one click.
  */
 import { useEffect, useState } from 'hono/jsx/dom';
 import { ok, type Schemas } from '../../../clients/typescript/src/client.ts';
@@ -18,8 +19,10 @@ type Entry = Schemas['FeedEntry'];
 
 /** How often the feed asks for what was committed since, while the page is open. */
 export const FEED_POLL_MS = 4000;
-/** Entries kept on the page: the newest ones. */
-const KEEP = 200;
+/** Entries read at once: the first visit's latest ones, and each "older" page. */
+export const FEED_PAGE = 50;
+/** The most entries one poll reads at once (it reads again at once while there are more). */
+const POLL_LIMIT = 200;
 
 const KINDS = [
   'principal',
@@ -61,29 +64,44 @@ function FeedPage() {
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
+  const [olderMore, setOlderMore] = useState(false);
+  const [olderBusy, setOlderBusy] = useState(false);
+  const [olderError, setOlderError] = useState<unknown>(null);
   useEffect(() => {
     let current = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // After the first read: the newest entry seen (polls ask for what follows it).
     let cursor: string | undefined;
     let first = true;
+    const latest = async () => {
+      const page = await ok(client.GET('/feed', { params: { query: { order: 'desc', limit: FEED_PAGE } } }));
+      if (!current) return;
+      cursor = page.items[0]?.cursor;
+      setEntries(page.items);
+      setOlderMore(page.has_more);
+      first = false;
+    };
+    const since = async () => {
+      const added: Entry[] = [];
+      for (let more = true; more && current; ) {
+        const page = await ok(
+          client.GET('/feed', { params: { query: { limit: POLL_LIMIT, ...(cursor ? { cursor } : {}) } } }),
+        );
+        added.push(...page.items);
+        cursor = page.items[page.items.length - 1]?.cursor ?? cursor;
+        more = page.has_more;
+      }
+      if (!current || !added.length) return;
+      const newest = added.reverse();
+      const ids = new Set(newest.map((entry) => entry.attestation_id));
+      // Never the same entry twice, whoever else put it on the page meanwhile.
+      setEntries((previous) => [...newest, ...(previous ?? []).filter((entry) => !ids.has(entry.attestation_id))]);
+      setFresh(ids);
+    };
     const poll = async () => {
       try {
-        const added: Entry[] = [];
-        for (let more = true; more && current; ) {
-          const page = await ok(
-            client.GET('/feed', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }),
-          );
-          added.push(...page.items);
-          cursor = page.next_cursor ?? cursor;
-          more = page.has_more;
-        }
-        if (!current) return;
-        setError(null);
-        if (added.length || first) {
-          setEntries((previous) => [...added.reverse(), ...(previous ?? [])].slice(0, KEEP));
-          if (!first) setFresh(new Set(added.map((entry) => entry.attestation_id)));
-        }
-        first = false;
+        await (first ? latest() : since());
+        if (current) setError(null);
       } catch (failure) {
         if (current) setError(failure);
       }
@@ -95,6 +113,26 @@ function FeedPage() {
       if (timer) clearTimeout(timer);
     };
   }, [client]);
+  const loadOlder = async () => {
+    const oldest = entries?.[entries.length - 1];
+    if (!oldest) return;
+    setOlderBusy(true);
+    setOlderError(null);
+    try {
+      const page = await ok(
+        client.GET('/feed', { params: { query: { order: 'desc', limit: FEED_PAGE, cursor: oldest.cursor } } }),
+      );
+      setEntries((previous) => {
+        const shown = new Set((previous ?? []).map((entry) => entry.attestation_id));
+        return [...(previous ?? []), ...page.items.filter((entry) => !shown.has(entry.attestation_id))];
+      });
+      setOlderMore(page.has_more);
+    } catch (failure) {
+      setOlderError(failure);
+    } finally {
+      setOlderBusy(false);
+    }
+  };
   return (
     <WithKey>
       <h1>{t('title')}</h1>
@@ -137,6 +175,14 @@ function FeedPage() {
           })}
         </ol>
       )}
+      {olderError ? <ErrorNotice error={olderError} onRetry={loadOlder} /> : null}
+      {entries?.length && olderMore ? (
+        <p>
+          <button type="button" data-testid="feed-older" disabled={olderBusy} onClick={loadOlder}>
+            {t('older', { count: FEED_PAGE })}
+          </button>
+        </p>
+      ) : null}
     </WithKey>
   );
 }
