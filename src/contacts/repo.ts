@@ -70,6 +70,8 @@ export function listDirectory(
     state?: string;
     role?: Contact['role'];
     sector?: string;
+    /** Text the name, organisation or e-mail address contains, ignoring case (see textVariants). */
+    text?: string;
     includeWithdrawn: boolean;
     afterSeq: number | null;
     limit: number;
@@ -84,9 +86,33 @@ export function listDirectory(
     query = query.where(
       sql<boolean>`EXISTS (SELECT 1 FROM json_each(contact_versions.sectors) WHERE value = ${filter.sector})`,
     );
+  if (filter.text) {
+    const patterns = textVariants(filter.text).map((variant) => `%${variant.replace(/[\\%_]/g, '\\$&')}%`);
+    query = query.where((eb) =>
+      eb.or(
+        ['contact_versions.name', 'contact_versions.organisation', 'contact_versions.email'].flatMap((column) =>
+          patterns.map((pattern) => sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '\\'`),
+        ),
+      ),
+    );
+  }
   if (!filter.includeWithdrawn) query = query.where('contacts.status', '=', 'active');
   if (filter.afterSeq !== null) query = query.where('contacts.seq', '>', filter.afterSeq);
   return query.execute();
+}
+
+/**
+ * The spellings a case-insensitive search tries. SQLite's LIKE (on Node and D1 alike, with no
+ * ICU) folds only A-Z, so for other letters the text is also tried all lower case, all upper
+ * case and capitalised: "müller" finds "Müller", "рос" finds "Росс".
+ */
+export function textVariants(text: string): string[] {
+  const lower = text.toLowerCase();
+  const capitalised = lower.replace(
+    /(^|[\s'’-])(\p{L})/gu,
+    (_, before: string, letter: string) => before + letter.toUpperCase(),
+  );
+  return [...new Set([text, lower, text.toUpperCase(), capitalised])];
 }
 
 export function listVersions(db: PortalDb, id: string, afterVersion: number | null, limit: number) {

@@ -147,14 +147,15 @@ function checkTimeZone<E extends AppEnv>(c: Context<E>, timeZone: string) {
 
 export const contacts = new Hono<AppEnv>()
   .get('/', operation('listContacts'), async (c) => {
-    const { state, role, sector, status, cursor, limit = 100 } = c.var.input.query;
+    const { state, role, sector, status, q, cursor, limit = 100 } = c.var.input.query;
     const { db } = c.var.deps;
-    const key = JSON.stringify([state, role, sector, status, cursor, limit]);
+    const key = JSON.stringify([state, role, sector, status, q, cursor, limit]);
     const body = await directoryCache(db).page(key, async () => {
       const rows = await listDirectory(db, {
         state,
         role,
         sector,
+        text: q,
         includeWithdrawn: status === 'all',
         afterSeq: decodeCursor(cursor),
         limit,

@@ -261,6 +261,9 @@ export interface paths {
         /**
          * The points-of-contact directory
          * @description Current versions in the order they were first published. Withdrawn contacts are left out unless `status=all`.
+         *     `q` keeps the contacts whose name, organisation or e-mail address contains it, ignoring case (Latin letters
+         *     A-Z in any mix of case; other letters as typed, all lower case, all upper case or capitalised), with the same
+         *     filters and pages.
          */
         get: operations["listContacts"];
         put?: never;
@@ -3477,6 +3480,8 @@ export interface operations {
     listContacts: {
         parameters: {
             query?: {
+                /** @description Text the contact's name, organisation or e-mail address contains, ignoring case. */
+                q?: string;
                 state?: components["schemas"]["StateCode"];
                 role?: components["schemas"]["ContactRole"];
                 /** @description Only contacts covering this NIS2 sector (critical-infrastructure authorities, CBM 15). */

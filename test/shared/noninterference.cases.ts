@@ -340,7 +340,7 @@ function reads(w: World): Record<string, string[]> {
     getPrincipal: ['/principals/AT', '/principals/FR', '/principals/secretariat'],
     listPrincipalKeys: ['/principals/AT/keys?status=all', '/principals/FR/keys'],
     getPrincipalKey: [`/principals/AT/keys/${w.kid}`],
-    listContacts: ['/contacts', '/contacts?state=AT'],
+    listContacts: ['/contacts', '/contacts?state=AT', '/contacts?q=cert', '/contacts?q=a&limit=1'],
     getContact: [`/contacts/${w.contact}`],
     listContactHistory: [`/contacts/${w.contact}/history`],
     listConfirmations: ['/states/BE/confirmations', '/states/FR/confirmations'],
