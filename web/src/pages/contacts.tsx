@@ -21,24 +21,8 @@ import { definePage, type PageProps } from './page.ts';
 type Contact = Schemas['Contact'];
 const PAGE_SIZE = 50;
 
-function matchesText(contact: Contact, text: string): boolean {
-  if (!text) return true;
-  const haystack = [
-    contact.name,
-    contact.position,
-    contact.organisation,
-    contact.email,
-    contact.phone_24x7,
-    contact.notes,
-  ]
-    .filter(Boolean)
-    .join(' ')
-    .toLocaleLowerCase();
-  return text
-    .toLocaleLowerCase()
-    .split(/\s+/)
-    .every((word) => haystack.includes(word));
-}
+/** The longest search text the portal takes (`listContacts` q). */
+const MAX_SEARCH = 100;
 
 function DirectoryPage() {
   const { client, query, navigate, session } = useApp();
@@ -53,8 +37,11 @@ function DirectoryPage() {
     q: query.get('q') ?? '',
   };
   const [more, setMore] = useState<{ key: string; items: Contact[]; cursor: string | null } | null>(null);
-  const key = JSON.stringify([filters.state, filters.role, filters.sector, filters.status]);
+  const text = filters.q.trim().slice(0, MAX_SEARCH);
+  const key = JSON.stringify([filters.state, filters.role, filters.sector, filters.status, text]);
+  // The portal searches the whole directory (name, organisation, e-mail), not only the pages loaded here.
   const apiQuery = (cursor?: string) => ({
+    ...(text ? { q: text } : {}),
     ...(filters.state ? { state: filters.state } : {}),
     ...(filters.role ? { role: filters.role as Schemas['ContactRole'] } : {}),
     ...(filters.sector ? { sector: filters.sector as Schemas['Nis2Sector'] } : {}),
@@ -97,7 +84,7 @@ function DirectoryPage() {
       <form class="filters" onSubmit={onFilter} aria-label={t('filters')}>
         <label>
           {t('search')}
-          <input name="q" type="search" value={filters.q} />
+          <input name="q" type="search" value={filters.q} maxlength={MAX_SEARCH} />
         </label>
         <label>
           {t('state')}
@@ -140,7 +127,7 @@ function DirectoryPage() {
         <Show loaded={loaded}>
           {(page) => {
             const extra = more?.key === key ? more : null;
-            const items = [...page.items, ...(extra?.items ?? [])].filter((contact) => matchesText(contact, filters.q));
+            const items = [...page.items, ...(extra?.items ?? [])];
             const cursor = extra ? extra.cursor : page.next_cursor;
             return (
               <>
