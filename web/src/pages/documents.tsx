@@ -4,7 +4,7 @@
  * download checked against the declared SHA-256, withdrawal, every version's history.
  */
 import { useState } from 'hono/jsx/dom';
-import { ok, type Schemas } from '../../../clients/typescript/src/client.ts';
+import { ok, PortalError, type Schemas } from '../../../clients/typescript/src/client.ts';
 import { sha256b64u } from '../../../clients/typescript/src/digest.ts';
 import {
   documentMediaTypeValues,
@@ -176,15 +176,63 @@ function DocumentsPage() {
   );
 }
 
+/** The version a new one replaces: its fields prefill the form, its ETag goes in If-Match. */
+interface Replacing {
+  doc: Doc;
+  etag: string;
+  markdown: string;
+}
+
 function NewDocumentPage() {
+  return <DocumentForm />;
+}
+
+/**
+ * A new version of one of the state's documents (`PUT /documents/{id}` with If-Match, as
+ * `cbm documents publish --id`): the form starts from the current version; when another
+ * version was published meanwhile (412) the newer one is named, the person's text is kept
+ * and the next submit goes against it.
+ */
+function NewVersionPage(props: PageProps) {
+  const { client } = useApp();
+  const documentId = props.params.id!;
+  const loaded = useLoad(async () => {
+    const current = await withEtag(client.GET('/documents/{documentId}', { params: { path: { documentId } } }));
+    return { doc: current.data, etag: current.etag ?? '', markdown: await markdownOf(client, current.data) };
+  }, [documentId, client]);
+  return (
+    <WithKey>
+      <Show loaded={loaded}>{(replacing) => <DocumentForm replacing={replacing} />}</Show>
+    </WithKey>
+  );
+}
+
+async function markdownOf(client: ReturnType<typeof useApp>['client'], doc: Doc): Promise<string> {
+  if (doc.content.kind !== 'markdown' || !doc.content.available) return '';
+  return (await ok(
+    client.GET('/documents/{documentId}/content', {
+      params: { path: { documentId: doc.id }, query: { version: doc.version } },
+      headers: { Accept: '*/*' },
+      parseAs: 'text',
+    }),
+  )) as string;
+}
+
+function DocumentForm(props: { replacing?: Replacing }) {
   const { client, navigate, locale, fmt } = useApp();
   const t = useT(documentsMessages);
   const common = useT(commonMessages);
-  const [mode, setMode] = useState<'markdown' | 'file'>('markdown');
+  const prior = props.replacing?.doc;
+  const [mode, setMode] = useState<'markdown' | 'file'>(prior?.content.kind === 'file' ? 'file' : 'markdown');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const [key] = useState(idempotencyKey);
+  // The version this submit replaces: the one loaded, or the newer one a 412 named.
+  const [base, setBase] = useState<{ version: number; etag: string } | null>(
+    prior ? { version: prior.version, etag: props.replacing!.etag } : null,
+  );
+  const [conflict, setConflict] = useState<Doc | null>(null);
   const onSubmit = async (event: Event) => {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
@@ -224,7 +272,12 @@ function NewDocumentPage() {
     setBusy(true);
     try {
       const created = await ok(
-        client.POST('/documents', { body: input, params: { header: { 'Idempotency-Key': key } } }),
+        prior && base
+          ? client.PUT('/documents/{documentId}', {
+              params: { path: { documentId: prior.id }, header: { 'If-Match': base.etag } },
+              body: input,
+            })
+          : client.POST('/documents', { body: input, params: { header: { 'Idempotency-Key': key } } }),
       );
       if (bytes && mediaType) {
         setProgress({ sent: 0, total: bytes.byteLength });
@@ -234,35 +287,65 @@ function NewDocumentPage() {
       }
       navigate(`/documents/${created.data.id}`);
     } catch (caught) {
-      setError(caught);
+      if (prior && caught instanceof PortalError && caught.status === 412) {
+        try {
+          const newer = await withEtag(
+            client.GET('/documents/{documentId}', { params: { path: { documentId: prior.id } } }),
+          );
+          setBase({ version: newer.data.version, etag: newer.etag ?? '' });
+          setConflict(newer.data);
+        } catch (reloadError) {
+          setError(reloadError);
+        }
+      } else setError(caught);
     } finally {
       setBusy(false);
     }
   };
   return (
     <>
-      <h1>{t('newTitle')}</h1>
+      <h1 dir="auto">{prior ? t('newVersionTitle', { title: prior.title }) : t('newTitle')}</h1>
       <WithKey>
+        {conflict ? (
+          <div class="notice notice-error" role="alert" data-testid="document-conflict">
+            <p>{t('versionConflict', { version: conflict.version, when: fmt.dateTime(conflict.published_at) })}</p>
+            <p>
+              <a href={`/documents/${conflict.id}`} target="_blank" rel="noopener">
+                {t('seeNewer', { version: conflict.version })}
+              </a>
+            </p>
+          </div>
+        ) : null}
         <form class="form" onSubmit={onSubmit}>
           <label for="doc-type">{t('type')}</label>
           <select id="doc-type" name="type" required>
             {documentTypeValues.map((type) => (
-              <option value={type}>{t(`type:${type}`)}</option>
+              <option value={type} selected={prior?.type === type}>
+                {t(`type:${type}`)}
+              </option>
             ))}
           </select>
           <label for="doc-title">{t('docTitle')}</label>
-          <input id="doc-title" name="title" required maxlength={500} />
+          <input id="doc-title" name="title" required maxlength={500} value={prior?.title ?? ''} />
           <label for="doc-summary">{t('summary')}</label>
-          <textarea id="doc-summary" name="summary" required maxlength={4000} />
+          <textarea id="doc-summary" name="summary" required maxlength={4000}>
+            {prior?.summary ?? ''}
+          </textarea>
           <label for="doc-language">{t('language')}</label>
-          <input id="doc-language" name="language" required value={locale} aria-describedby="doc-language-hint" />
+          <input
+            id="doc-language"
+            name="language"
+            required
+            value={prior?.language ?? locale}
+            aria-describedby="doc-language-hint"
+          />
           <p id="doc-language-hint" class="hint">
             {t('languageHint')}
           </p>
           <label for="doc-tlp">TLP</label>
           <select id="doc-tlp" name="tlp" aria-describedby="doc-tlp-hint">
             {tlpValues.map((tlp) => (
-              <option value={tlp} selected={tlp === 'TLP:GREEN'}>
+              <option value={tlp} selected={tlp === (prior?.tlp ?? 'TLP:GREEN')}>
                 {tlp}
               </option>
             ))}
@@ -271,7 +354,12 @@ function NewDocumentPage() {
             {t('tlpHint')}
           </p>
           <label for="doc-recipients">{t('recipients')}</label>
-          <input id="doc-recipients" name="recipients" aria-describedby="doc-recipients-hint" />
+          <input
+            id="doc-recipients"
+            name="recipients"
+            value={prior?.recipients.join(', ') ?? ''}
+            aria-describedby="doc-recipients-hint"
+          />
           <p id="doc-recipients-hint" class="hint">
             {t('recipientsHint')}
           </p>
@@ -295,7 +383,9 @@ function NewDocumentPage() {
           {mode === 'markdown' ? (
             <>
               <label for="doc-markdown">{t('markdownText')}</label>
-              <textarea id="doc-markdown" name="markdown" required maxlength={500000} />
+              <textarea id="doc-markdown" name="markdown" required maxlength={500000}>
+                {props.replacing?.markdown ?? ''}
+              </textarea>
             </>
           ) : (
             <>
@@ -320,9 +410,15 @@ function NewDocumentPage() {
           </p>
           <div class="actions">
             <button type="submit" disabled={busy}>
-              {busy ? common('saving') : t('publish')}
+              {busy
+                ? common('saving')
+                : base && conflict
+                  ? t('publishOver', { version: base.version })
+                  : prior
+                    ? t('publishVersion')
+                    : t('publish')}
             </button>
-            <a href="/documents">{common('cancel')}</a>
+            <a href={prior ? `/documents/${prior.id}` : '/documents'}>{common('cancel')}</a>
           </div>
         </form>
         {progress ? (
@@ -467,6 +563,11 @@ function DocumentPage(props: PageProps) {
                 <a class="button secondary" href={`/documents/${doc.id}/history`}>
                   {t('history')}
                 </a>
+                {own ? (
+                  <a class="button secondary" href={`/documents/${doc.id}/new-version`} data-testid="new-version">
+                    {t('newVersion')}
+                  </a>
+                ) : null}
               </div>
               {downloadError ? <ErrorNotice error={downloadError} /> : null}
               {doc.content.kind === 'markdown' && doc.content.available ? <MarkdownContent doc={doc} /> : null}
@@ -634,6 +735,12 @@ export const documentPages = [
   definePage({ path: '/documents', messages: documentsMessages, title: 'title', component: DocumentsPage }),
   definePage({ path: '/documents/new', messages: documentsMessages, title: 'newTitle', component: NewDocumentPage }),
   definePage({ path: '/documents/:id', messages: documentsMessages, title: 'documentTitle', component: DocumentPage }),
+  definePage({
+    path: '/documents/:id/new-version',
+    messages: documentsMessages,
+    title: 'newVersion',
+    component: NewVersionPage,
+  }),
   definePage({
     path: '/documents/:id/history',
     messages: documentsMessages,
