@@ -243,7 +243,9 @@ describeBrowser('the state pages in Chromium', () => {
     await page.locator('#doc-markdown').fill('# Strategy\n\nFive pillars.');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
-    await expect.poll(() => page.getByTestId('markdown').textContent()).toBe('# Strategy\n\nFive pillars.');
+    // Rendered: a heading and a paragraph, not the source.
+    await expect.poll(() => page.getByTestId('markdown').locator('h1').textContent()).toBe('Strategy');
+    expect(await page.getByTestId('markdown').locator('p').textContent()).toBe('Five pillars.');
     await shoot(page, 'document', 'en');
 
     const bytes = Buffer.alloc(3 * 1024 * 1024, 'Austrian position paper on responsible state behaviour. ');

@@ -3,7 +3,7 @@
  * Markdown or a file (uploaded with a progress bar, the same signed PUT as `cbm documents`),
  * download checked against the declared SHA-256, withdrawal, every version's history.
  */
-import { useState } from 'hono/jsx/dom';
+import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import { ok, PortalError, type Schemas } from '../../../clients/typescript/src/client.ts';
 import { sha256b64u } from '../../../clients/typescript/src/digest.ts';
 import {
@@ -466,14 +466,44 @@ function MarkdownContent(props: { doc: Doc }) {
       )) as string,
     [props.doc.id, props.doc.version],
   );
+  return <Show loaded={loaded}>{(text) => <RenderedMarkdown text={text} language={props.doc.language} />}</Show>;
+}
+
+/** The Markdown rendered (components/markdown.ts, loaded on first use); its source while that loads or if it fails. */
+function RenderedMarkdown(props: { text: string; language: string }) {
+  const target = useRef<HTMLDivElement>(null);
+  const [rendered, setRendered] = useState(false);
+  useEffect(() => {
+    let current = true;
+    import('../components/markdown.ts')
+      .then(({ renderMarkdown }) => renderMarkdown(props.text))
+      .then((fragment) => {
+        if (!current || !target.current) return;
+        target.current.replaceChildren(fragment);
+        setRendered(true);
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [props.text]);
   return (
-    <Show loaded={loaded}>
-      {(text) => (
-        <pre class="markdown" data-testid="markdown" dir="auto" lang={props.doc.language}>
-          {text}
+    <>
+      <div
+        ref={target}
+        class="markdown markdown-rendered"
+        hidden={!rendered}
+        data-testid="markdown"
+        data-rendered={rendered ? 'yes' : 'no'}
+        dir="auto"
+        lang={props.language}
+      />
+      {rendered ? null : (
+        <pre class="markdown" data-testid="markdown-source" dir="auto" lang={props.language}>
+          {props.text}
         </pre>
       )}
-    </Show>
+    </>
   );
 }
 
