@@ -109,14 +109,17 @@ describe('Idempotency-Key', () => {
     );
     sqlite
       .prepare(
-        `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
-         VALUES ('a1', 'urn:cbm:contact:c1:v1', 'AT', 'k', 'createContact', '2026-11-27T09:00:00.000Z', 'the.token.x', 'POST', '/contacts', 'application/json', 't', x'', 'd')`,
+        `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+          content_type, request_token, body, body_sha256)
+         VALUES ('a1', 'urn:cbm:contact:c1:v1', 'AT', 'k', 'createContact', '2026-11-27T09:00:00.000Z',
+           'the.token.x', 'POST', '/contacts', 'application/json', 't', x'', 'd')`,
       )
       .run();
     const data = { id: 'c1', name: 'Anna Berger – “CERT.at”', languages: ['de-AT'], version: 1, withdrawn_at: null };
     sqlite
       .prepare(
-        `INSERT INTO idempotency_keys (principal_id, key, fingerprint, created_at, expires_at, attestation_id, response_status, response_headers, response_body)
+        `INSERT INTO idempotency_keys (principal_id, key, fingerprint, created_at, expires_at, attestation_id,
+          response_status, response_headers, response_body)
          VALUES ('AT', 'k1', 'f', '2026-11-27T09:00:00.000Z', '2026-11-28T09:00:00.000Z', 'a1', 201, '{"Location":"/contacts/c1"}', ?)`,
       )
       .run(JSON.stringify({ data, attestation: { id: 'a1', token: 'the.token.x', href: '/attestations/a1' } }));

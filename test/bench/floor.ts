@@ -74,7 +74,8 @@ export async function measureFloor(iterations: number): Promise<FloorResult> {
       lifetimeSeconds: 300,
     });
     const insert = sqlite.prepare(
-      `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
+      `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+        content_type, request_token, body, body_sha256)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
 
@@ -237,7 +238,8 @@ function measureRawLimit(
   const publicKey = createPublicKey({ key: statePublicJwk as never, format: 'jwk' });
   const privateKey = createPrivateKey({ key: portalPrivateJwk as never, format: 'jwk' });
   const insert = sqlite.prepare(
-    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path, content_type, request_token, body, body_sha256)
+    `INSERT INTO attestations (id, subject, principal_id, kid, operation, issued_at, token, method, path,
+      content_type, request_token, body, body_sha256)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const parts = requests.map(({ token, body }) => {

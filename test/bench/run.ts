@@ -158,13 +158,17 @@ async function main(): Promise<number> {
     cpu: cpuShares(cpuBetween(floorCpuBefore, cpuSnapshot(undefined))),
   };
   log(
-    `  ${floor.opsPerSecond} ops/s one at a time (best of rounds: ${floor.roundsOpsPerSecond.join(', ')}), ${floor.concurrent16OpsPerSecond} ops/s with 16 in flight`,
+    `  ${floor.opsPerSecond} ops/s one at a time (best of rounds: ${floor.roundsOpsPerSecond.join(', ')}), ` +
+      `${floor.concurrent16OpsPerSecond} ops/s with 16 in flight`,
   );
   log(
-    `  steps alone: verify ${floor.stepMicros.verify} µs, sign ${floor.stepMicros.sign} µs, insert ${floor.stepMicros.insert} µs, sha256 of a token (src/crypto/encoding.ts) ${floor.stepMicros.sha256} µs`,
+    `  steps alone: verify ${floor.stepMicros.verify} µs, sign ${floor.stepMicros.sign} µs, insert ` +
+      `${floor.stepMicros.insert} µs, sha256 of a token (src/crypto/encoding.ts) ${floor.stepMicros.sha256} µs`,
   );
   log(
-    `  raw limit (node:crypto Ed25519 verify + sign + one prepared insert, 1 at a time): ${floor.rawLimit.cpuMicrosPerOperation} µs CPU, ${floor.rawLimit.microsPerOperation} µs wall = ${floor.rawLimit.opsPerSecond} ops/s (rounds: ${floor.rawLimit.roundsMicros.join(', ')} µs wall)`,
+    `  raw limit (node:crypto Ed25519 verify + sign + one prepared insert, 1 at a time): ` +
+      `${floor.rawLimit.cpuMicrosPerOperation} µs CPU, ${floor.rawLimit.microsPerOperation} µs wall = ` +
+      `${floor.rawLimit.opsPerSecond} ops/s (rounds: ${floor.rawLimit.roundsMicros.join(', ')} µs wall)`,
   );
   log();
 
@@ -184,7 +188,8 @@ async function main(): Promise<number> {
     log(`  ${portal.origin}, pid ${portal.pid}, data ${portal.dataDir}`);
 
     log(
-      `seeding ${UN_MEMBER_STATES.length} states, one Ed25519 key each, ${CONTACTS_PER_STATE} contacts each (${settings.seedConcurrency} in parallel) ...`,
+      `seeding ${UN_MEMBER_STATES.length} states, one Ed25519 key each, ${CONTACTS_PER_STATE} contacts each ` +
+        `(${settings.seedConcurrency} in parallel) ...`,
     );
     const seeded = await seedPortal({
       origin: portal.origin,
@@ -194,7 +199,8 @@ async function main(): Promise<number> {
       concurrency: settings.seedConcurrency,
     });
     log(
-      `  ${seeded.states.length} states, ${seeded.contacts.length} contacts: ${seeded.requests} signed requests in ${seeded.seconds.toFixed(1)} s`,
+      `  ${seeded.states.length} states, ${seeded.contacts.length} contacts: ${seeded.requests} signed ` +
+        `requests in ${seeded.seconds.toFixed(1)} s`,
     );
     log();
 
@@ -211,10 +217,12 @@ async function main(): Promise<number> {
       scenarios.push(m);
       const trouble = m.non2xx + m.errors + m.timeouts;
       const cpu = m.cpu
-        ? `; server ${m.cpu.serverMicrosPerRequest ?? 'n/a'} µs CPU/req; cores: server ${m.cpu.serverPercent}%, load generator ${m.cpu.benchPercent}%, other processes ${m.cpu.foreignPercent}%`
+        ? `; server ${m.cpu.serverMicrosPerRequest ?? 'n/a'} µs CPU/req; cores: server ` +
+          `${m.cpu.serverPercent}%, load generator ${m.cpu.benchPercent}%, other processes ${m.cpu.foreignPercent}%`
         : '';
       log(
-        `  ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.latencyMs.p50)} ms, p99 ${fmt(m.latencyMs.p99)} ms over ${m.seconds} s${cpu}${trouble ? `  !! ${m.non2xx} non-2xx, ${m.errors} errors, ${m.timeouts} timeouts` : ''}`,
+        `  ${fmt(m.rps, 0)} req/s, p50 ${fmt(m.latencyMs.p50)} ms, p99 ${fmt(m.latencyMs.p99)} ms over ` +
+          `${m.seconds} s${cpu}${trouble ? `  !! ${m.non2xx} non-2xx, ${m.errors} errors, ${m.timeouts} timeouts` : ''}`,
       );
       for (const note of m.notes) log(`    note: ${note}`);
     };
@@ -238,7 +246,8 @@ async function main(): Promise<number> {
     if (new Set(lanes.map((lane) => lane.contactId)).size !== lanes.length)
       throw new Error('write lanes must own distinct contacts');
     log(
-      `c. signed contact update: PUT /contacts/{id} with If-Match, ${lanes.length} contacts of ${new Set(lanes.map((l) => l.state)).size} states, one per connection ...`,
+      `c. signed contact update: PUT /contacts/{id} with If-Match, ${lanes.length} contacts of ` +
+        `${new Set(lanes.map((l) => l.state)).size} states, one per connection ...`,
     );
     report(await measureSignedWrites(run, 'signed contact update', lanes));
     log();
@@ -288,8 +297,10 @@ async function main(): Promise<number> {
     log();
     for (const ratio of ratios) {
       const verdict = ratio.pass === null ? 'info' : ratio.pass ? 'PASS' : 'MISS';
+      const unit = ratio.unit === 'ms' ? ' ms' : '';
       log(
-        `  ${verdict.padEnd(4)}  ${ratio.name}: ${fmt(ratio.value, ratio.unit === 'ms' ? 2 : 3)}${ratio.unit === 'ms' ? ' ms' : ''}${ratio.target ? `  (target ${ratio.target}${ratio.unit === 'ms' ? ' ms' : ''})` : ''}`,
+        `  ${verdict.padEnd(4)}  ${ratio.name}: ${fmt(ratio.value, ratio.unit === 'ms' ? 2 : 3)}${unit}` +
+          (ratio.target ? `  (target ${ratio.target}${unit})` : ''),
       );
     }
 
@@ -316,7 +327,8 @@ async function main(): Promise<number> {
     if (disturbed.length) {
       log();
       log(
-        `!! DISTURBED: other processes took more than ${FOREIGN_CPU_LIMIT_PERCENT}% of the cores during ${disturbed.map((d) => `${d.name} (${d.cpu!.foreignPercent}%)`).join(', ')}.`,
+        `!! DISTURBED: other processes took more than ${FOREIGN_CPU_LIMIT_PERCENT}% of the cores during ` +
+          `${disturbed.map((d) => `${d.name} (${d.cpu!.foreignPercent}%)`).join(', ')}.`,
       );
       log(
         '!! Ratios between scenarios measured under different outside load are unreliable; run again on a quiet machine.',
