@@ -316,7 +316,10 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
     240_000,
   );
 
-  it('at 200% zoom nothing scrolls sideways, and the keyboard alone reaches every control with a visible focus', async () => {
+  const zoomTitle =
+    'at 200% zoom nothing scrolls sideways and axe-core finds no violation; ' +
+    'the keyboard alone reaches every control with a visible focus';
+  it(zoomTitle, async () => {
     shown ??= showcase();
     const { statePages, secretariatPages } = await shown;
     for (const [who, jwk, list] of [
@@ -329,6 +332,7 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
         await page.goto(path!);
         await settled(page);
         await expectNoHorizontalScroll(page);
+        await expectNoAxeViolations(page);
       }
     }
     const keyboard = await suite.open(portal, '/');

@@ -80,7 +80,9 @@ describeBrowser('Markdown documents in Chromium', () => {
     await page.goto(`/documents/${documentId}`);
     const markdown = page.getByTestId('markdown');
     await expect.poll(() => markdown.getAttribute('data-rendered'), { timeout: 15_000 }).toBe('yes');
-    expect(await markdown.locator('h1').textContent()).toBe('Threat views 2026');
+    // One level below the page's title (its only h1).
+    expect(await markdown.locator('h2').textContent()).toBe('Threat views 2026');
+    expect(await page.locator('main h1').count()).toBe(1);
     expect(await markdown.locator('strong').textContent()).toBe('bold');
     expect(await markdown.locator('ul li').allTextContents()).toEqual(['first', 'second']);
     expect(await markdown.locator('table td').allTextContents()).toEqual(['AT', 'current']);

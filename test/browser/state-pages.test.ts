@@ -244,7 +244,7 @@ describeBrowser('the state pages in Chromium', () => {
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
     // Rendered: a heading and a paragraph, not the source.
-    await expect.poll(() => page.getByTestId('markdown').locator('h1').textContent()).toBe('Strategy');
+    await expect.poll(() => page.getByTestId('markdown').locator('h2').textContent()).toBe('Strategy');
     expect(await page.getByTestId('markdown').locator('p').textContent()).toBe('Five pillars.');
     await shoot(page, 'document', 'en');
 
@@ -562,13 +562,15 @@ describeBrowser('the state pages in Chromium', () => {
     }
   });
 
-  it('reflows at 200% zoom: nothing scrolls sideways', async () => {
+  it('reflows at 200% zoom: nothing scrolls sideways, and axe-core finds no violation', async () => {
     const page = await suite.open(portal, '/keys', { zoom: 2 });
     await loadKey(page, at);
-    for (const path of ['/contacts', '/documents/new', '/keys']) {
+    for (const path of ['/', '/contacts', '/contacts/new', '/documents', '/documents/new', '/glossary', '/keys']) {
       await page.goto(path);
       await page.locator('main h1').waitFor();
+      await expect.poll(() => page.locator('.state-loading').count(), { timeout: 30_000 }).toBe(0);
       await expectNoHorizontalScroll(page);
+      await expectNoAxeViolations(page);
       await shoot(page, `zoom200${path.replace(/\//g, '-')}`, 'en');
     }
   });

@@ -5,7 +5,7 @@
  * (DOMParser: nothing runs, nothing loads) and only known elements and attributes are
  * copied into the page: no `innerHTML` on the live page, no inline style (the CSP forbids
  * it), no image fetched from anywhere (an image shows its alternative text), links only to
- * http(s), mailto or this portal.
+ * http(s), mailto or this portal; headings one level down (the page's h1 is the title).
  */
 import type MarkdownIt from 'markdown-it';
 
@@ -77,7 +77,9 @@ function copyAllowed(from: Node, to: Node): void {
       copyAllowed(element, to);
       continue;
     }
-    const copy = document.createElement(name);
+    // The page's own h1 is the document's title: the text's headings sit one level below it.
+    const heading = /^h([1-6])$/.exec(name);
+    const copy = document.createElement(heading ? `h${Math.min(Number(heading[1]) + 1, 6)}` : name);
     if (name === 'a') {
       const href = safeHref(element.getAttribute('href'));
       if (href) {
