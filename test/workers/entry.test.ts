@@ -3,14 +3,7 @@
  * bootstrapping the Secretariat from SECRETARIAT_PUBLIC_JWK on an empty D1, a signed
  * flow end to end, and the cron trigger's housekeeping.
  */
-import {
-  applyD1Migrations,
-  createExecutionContext,
-  createScheduledController,
-  env,
-  SELF,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,35 +14,9 @@ import {
 } from '../../clients/typescript/src/index.ts';
 import worker from '../../src/worker.ts';
 import { contactBody } from '../support/harness.ts';
+import { emptyD1 } from './support.ts';
 
 const ORIGIN = 'http://portal.test';
-const TABLES = [
-  'request_responses',
-  'consultation_requests',
-  'incident_acknowledgements',
-  'incident_reports',
-  'incidents',
-  'glossary_fts',
-  'glossary_terms',
-  'document_files',
-  'document_versions',
-  'documents',
-  'idempotency_keys',
-  'record_recipients',
-  'check_acknowledgements',
-  'check_addressees',
-  'checks',
-  'log_checkpoints',
-  'log_nodes',
-  'log_leaves',
-  'contact_confirmations',
-  'contact_versions',
-  'contacts',
-  'attestations',
-  'request_jtis',
-  'principal_keys',
-  'principals',
-];
 const selfFetch = (request: Request) =>
   SELF.fetch(request as unknown as Parameters<typeof SELF.fetch>[0]) as unknown as Promise<Response>;
 
@@ -59,13 +26,7 @@ async function as(principal: string, privateJwk: JWK) {
 
 describe('the Worker entry', () => {
   beforeAll(async () => {
-    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-    await env.DB.batch([
-      ...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
-      env.DB.prepare(
-        'UPDATE log_state SET integrated_size = 0, integrity_failure = NULL, verified_at = NULL, verified_size = 0',
-      ),
-    ]);
+    await emptyD1();
   });
 
   it('serves the public documents', async () => {

@@ -41,11 +41,8 @@ const TABLES = [
   'principals',
 ];
 
-/** `wrapDb` puts something between the app and D1 (e.g. a failure to inject). */
-export async function createWorkersPortal(
-  options: HarnessOptions = {},
-  wrapDb: (db: PortalDb) => PortalDb = (db) => db,
-) {
+/** The test database migrated and emptied: every table's rows gone, the log back at size 0. */
+export async function emptyD1() {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   await env.DB.batch([
     ...TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
@@ -53,5 +50,13 @@ export async function createWorkersPortal(
       'UPDATE log_state SET integrated_size = 0, integrity_failure = NULL, verified_at = NULL, verified_size = 0',
     ),
   ]);
+}
+
+/** `wrapDb` puts something between the app and D1 (e.g. a failure to inject). */
+export async function createWorkersPortal(
+  options: HarnessOptions = {},
+  wrapDb: (db: PortalDb) => PortalDb = (db) => db,
+) {
+  await emptyD1();
   return createHarness(wrapDb(d1PortalDb(env.DB)), r2BlobStore(env.BLOBS), options);
 }

@@ -95,7 +95,8 @@ export async function createRequestSignerFromKey(options: KeySignerOptions): Pro
       'the key is extractable: import it with extractable false so its secret cannot be read back',
     );
   if (!privateKey.usages.includes('sign')) throw new SigningKeyError('the key is not usable for sign');
-  const algorithm = privateKey.algorithm as EcKeyAlgorithm;
+  // Structural, not DOM's EcKeyAlgorithm: the Workers type library has no such name.
+  const algorithm = privateKey.algorithm as { name: string; namedCurve?: string };
   if (algorithm.name !== WEBCRYPTO_NAME[alg] || (alg === 'ES256' && algorithm.namedCurve !== 'P-256'))
     throw new SigningKeyError(
       `the key is ${algorithm.name}${algorithm.namedCurve ? ` ${algorithm.namedCurve}` : ''}, its public JWK ${alg}`,
@@ -107,7 +108,8 @@ export async function createRequestSignerFromKey(options: KeySignerOptions): Pro
 async function assertKeyPairMatches(alg: KeyAlgorithm, privateKey: CryptoKey, publicJwk: JWK) {
   const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
   const importParams = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
-  const { kty, crv, x, y } = publicJwk;
+  // algorithmOf has checked kty (OKP or EC) before this runs.
+  const { kty = '', crv, x, y } = publicJwk;
   const publicKey = await crypto.subtle.importKey('jwk', { kty, crv, x, ...(y ? { y } : {}) }, importParams, false, [
     'verify',
   ]);
