@@ -96,7 +96,8 @@ export const documentsMessages = defineMessages({
     publishVersion: 'Publier la nouvelle version',
     publishOver: 'Publier à la place de la version {version}',
     versionConflict:
-      'La version {version} de ce document a été publiée entre-temps ({when}). Votre texte est conservé : comparez, puis publiez à nouveau pour la remplacer.',
+      'La version {version} de ce document a été publiée entre-temps ({when}). Votre texte ' +
+      'est conservé : comparez, puis publiez à nouveau pour la remplacer.',
     seeNewer: 'Voir la version {version} (nouvel onglet)',
     documentTitle: 'Document national',
     chooseFile: 'Choisissez d’abord un fichier.',
@@ -168,7 +169,8 @@ export const documentsMessages = defineMessages({
     publishVersion: 'Neue Version veröffentlichen',
     publishOver: 'Anstelle von Version {version} veröffentlichen',
     versionConflict:
-      'Version {version} dieses Dokuments wurde inzwischen veröffentlicht ({when}). Ihr Text bleibt erhalten: vergleichen Sie und veröffentlichen Sie erneut, um sie zu ersetzen.',
+      'Version {version} dieses Dokuments wurde inzwischen veröffentlicht ({when}). Ihr Text bleibt ' +
+      'erhalten: vergleichen Sie und veröffentlichen Sie erneut, um sie zu ersetzen.',
     seeNewer: 'Version {version} ansehen (neuer Tab)',
     documentTitle: 'Nationales Dokument',
     chooseFile: 'Wählen Sie zuerst eine Datei.',
@@ -241,7 +243,8 @@ export const documentsMessages = defineMessages({
     publishVersion: 'Pubblica la nuova versione',
     publishOver: 'Pubblica al posto della versione {version}',
     versionConflict:
-      'Nel frattempo è stata pubblicata la versione {version} di questo documento ({when}). Il tuo testo è conservato: confronta, poi pubblica di nuovo per sostituirla.',
+      'Nel frattempo è stata pubblicata la versione {version} di questo documento ({when}). Il ' +
+      'tuo testo è conservato: confronta, poi pubblica di nuovo per sostituirla.',
     seeNewer: 'Vedi la versione {version} (nuova scheda)',
     documentTitle: 'Documento nazionale',
     chooseFile: 'Scegliete prima un file.',
@@ -313,7 +316,8 @@ export const documentsMessages = defineMessages({
     publishVersion: 'Опубликовать новую версию',
     publishOver: 'Опубликовать вместо версии {version}',
     versionConflict:
-      'Тем временем была опубликована версия {version} этого документа ({when}). Ваш текст сохранён: сравните и опубликуйте снова, чтобы заменить её.',
+      'Тем временем была опубликована версия {version} этого документа ({when}). Ваш ' +
+      'текст сохранён: сравните и опубликуйте снова, чтобы заменить её.',
     seeNewer: 'Открыть версию {version} (новая вкладка)',
     documentTitle: 'Национальный документ',
     chooseFile: 'Сначала выберите файл.',
@@ -385,7 +389,8 @@ export const documentsMessages = defineMessages({
     publishVersion: 'Publicar la nueva versión',
     publishOver: 'Publicar en lugar de la versión {version}',
     versionConflict:
-      'Mientras tanto se publicó la versión {version} de este documento ({when}). Su texto se conserva: compare y vuelva a publicar para reemplazarla.',
+      'Mientras tanto se publicó la versión {version} de este documento ({when}). Su ' +
+      'texto se conserva: compare y vuelva a publicar para reemplazarla.',
     seeNewer: 'Ver la versión {version} (pestaña nueva)',
     documentTitle: 'Documento nacional',
     chooseFile: 'Elija primero un archivo.',
