@@ -7,7 +7,7 @@ import { problems, type FieldError } from '../http/problem.ts';
 import { findCurrentEntry } from '../bodies/entries.ts';
 import { commitWrite } from '../write/pipeline.ts';
 import { send, writeInput, writeOperation } from '../write/request.ts';
-import { directoryCache } from './directory-cache.ts';
+import { directoryPage } from './directory-cache.ts';
 import {
   contactEtag,
   contactVersionQueries,
@@ -150,7 +150,7 @@ export const contacts = new Hono<AppEnv>()
     const { state, role, sector, status, q, cursor, limit = 100 } = c.var.input.query;
     const { db } = c.var.deps;
     const key = JSON.stringify([state, role, sector, status, q, cursor, limit]);
-    const body = await directoryCache(db).page(key, async () => {
+    const body = await directoryPage(db, key, async () => {
       const rows = await listDirectory(db, {
         state,
         role,
@@ -160,7 +160,7 @@ export const contacts = new Hono<AppEnv>()
         afterSeq: decodeCursor(cursor),
         limit,
       });
-      return JSON.stringify(toPage(rows, limit, (row) => row.seq, toContact));
+      return new TextEncoder().encode(JSON.stringify(toPage(rows, limit, (row) => row.seq, toContact)));
     });
     return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json' });
   })

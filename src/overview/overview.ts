@@ -13,7 +13,8 @@
  * holds only what that reader's own query returned: no answer depends on another reader's.
  * The time-dependent parts (status, current_after) are computed per request.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
+import { cacheUntilNextWrite } from '../db/until-next-write.ts';
 import type { PortalDb } from '../db/portal-db.ts';
 import type { components } from '../generated/openapi.ts';
 import type { Caller } from '../http/app-env.ts';
@@ -99,36 +100,12 @@ async function rows(db: PortalDb, caller: Caller, state: string | undefined): Pr
   return out;
 }
 
-/** Contributions per reader, valid while the newest attestation is `version`. */
-interface ContributionCache {
-  version: number;
-  readers: Map<string, Promise<Row[]>>;
-}
+// Per reader (principal and kind) and state filter: every principal times the state filter at most.
+const contributionsUntilNextWrite = cacheUntilNextWrite<Row[]>(512);
 
-// Every principal times the state filter at most; cleared whole beyond that.
-const MAX_READERS = 512;
-const caches = new WeakMap<PortalDb, ContributionCache>();
-const versionQuery = CompiledQuery.raw('SELECT max(seq) AS version FROM attestations');
-
-async function contributionsFor(db: PortalDb, caller: Caller, state: string | undefined): Promise<Row[]> {
-  const { rows: versionRows } = await db.kysely.executeQuery<{ version: number | null }>(versionQuery);
-  const version = Number(versionRows[0]?.version ?? 0);
-  let cache = caches.get(db);
-  if (cache?.version !== version) {
-    cache = { version, readers: new Map() };
-    caches.set(db, cache);
-  }
+function contributionsFor(db: PortalDb, caller: Caller, state: string | undefined): Promise<Row[]> {
   const key = `${caller.principalKind}\n${caller.principalId}\n${state ?? ''}`;
-  let contributions = cache.readers.get(key);
-  if (!contributions) {
-    if (cache.readers.size >= MAX_READERS) cache.readers.clear();
-    const readers = cache.readers;
-    contributions = rows(db, caller, state);
-    readers.set(key, contributions);
-    // A failed read (the database busy, say) is not remembered.
-    contributions.catch(() => readers.delete(key));
-  }
-  return contributions;
+  return contributionsUntilNextWrite(db, key, () => rows(db, caller, state));
 }
 
 export async function implementationOverview(
