@@ -28,6 +28,7 @@ export default defineConfig({
           testTimeout: 30_000,
           // Tests that start the Node entry need the web app built (it refuses to start without).
           globalSetup: ['test/support/web-built.ts'],
+          setupFiles: ['test/support/cross-check-validators.ts'],
         },
       },
       {
@@ -37,6 +38,7 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/browser/global-setup.ts'],
+          setupFiles: ['test/support/cross-check-validators.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One Chromium and one portal at a time: the machine has two cores.

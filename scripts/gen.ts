@@ -9,6 +9,8 @@
  *  - src/generated/spec.ts                    the contract as data, for runtime validation and for
  *                                             serving /openapi.yaml and /openapi.json without reading
  *                                             files (Workers have no file system).
+ *  - src/generated/validators.ts              every JSON request body's schema and the tokens' schemas
+ *                                             compiled to code by Ajv (scripts/gen/validators.ts)
  * With --check nothing is written; it exits 1 when a generated file is stale.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +18,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { inlineRefs } from '../src/http/spec-refs.ts';
+import { validatorsModule } from './gen/validators.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
@@ -46,15 +50,7 @@ const types = execFileSync(`${root}node_modules/.bin/openapi-typescript`, [specP
 // server reads them from the spec module).
 type Json = Record<string, unknown>;
 const schemas = (document as { components: { schemas: Json } }).components.schemas;
-const inline = (node: unknown): unknown => {
-  if (Array.isArray(node)) return node.map(inline);
-  if (!node || typeof node !== 'object') return node;
-  const { $ref, ...rest } = node as Json;
-  const own = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, inline(value)]));
-  return typeof $ref === 'string'
-    ? { ...(inline(schemas[$ref.replace('#/components/schemas/', '')]) as Json), ...own }
-    : own;
-};
+const inline = (node: unknown): unknown => inlineRefs(document as Json, node);
 const tokenSchemaNames = [
   'RequestTokenHeader',
   'RequestTokenClaims',
@@ -71,10 +67,14 @@ const tokenSchemasModule = [
 ].join('\n');
 const tokenSchemasPath = `${root}clients/typescript/src/generated/token-schemas.ts`;
 
+// Every request body's schema and the tokens' schemas, compiled to code (scripts/gen/validators.ts).
+const validatorsPath = `${root}src/generated/validators.ts`;
+
 const outputs: [path: string, text: string][] = [
   ...typesPaths.map((path): [string, string] => [path, types]),
   [specModulePath, specModule],
   [tokenSchemasPath, tokenSchemasModule],
+  [validatorsPath, validatorsModule(document as Json, tokenSchemaNames)],
 ];
 
 if (check) {

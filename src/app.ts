@@ -88,17 +88,17 @@ export function createApp(given: Deps): Hono<AppEnv> {
   api.use(
     readBody({
       limit: (c) => {
-        const raw = c.var.route?.rawBody;
+        const raw = c.get('route')?.rawBody;
         return raw ? Math.min(raw.maxBytes, deps.config.maxUploadBytes) : deps.config.maxBodyBytes;
       },
-      streamed: (c) => Boolean(c.var.route?.rawBody),
+      streamed: (c) => Boolean(c.get('route')?.rawBody),
       maxConcurrentUploads: deps.config.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS,
     }),
   );
   api.use(async function acceptJson(c, next) {
     // An operation that answers only JSON refuses an Accept without it before any work;
     // downloads of exact bytes (document files, evidence bodies) negotiate their own type.
-    const produces = c.var.route?.produces;
+    const produces = c.get('route')?.produces;
     if (!produces || produces.every((mediaType) => mediaType === 'application/json')) negotiate(c, 'application/json');
     return next();
   });

@@ -23,7 +23,7 @@ const OCTETS = 'application/octet-stream';
  */
 export const attestations = new Hono<AppEnv>()
   .get('/:attestationId', operation('getAttestation'), async (c) => {
-    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
+    const row = await findAttestation(c.get('deps').db, c.get('input').path.attestationId, c.get('caller'));
     if (!row) throw problems.notFound('No such attestation.');
     return c.json({
       id: row.id,
@@ -38,7 +38,7 @@ export const attestations = new Hono<AppEnv>()
     } satisfies components['schemas']['Attestation']);
   })
   .get('/:attestationId/evidence', operation('getAttestationEvidence'), async (c) => {
-    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
+    const row = await findAttestation(c.get('deps').db, c.get('input').path.attestationId, c.get('caller'));
     if (!row) throw problems.notFound('No such attestation.');
     const request = decodeTokenParts<RequestTokenHeader, RequestTokenClaims>(row.request_token);
     return c.json({
@@ -60,11 +60,11 @@ export const attestations = new Hono<AppEnv>()
   // The exact body bytes, also when the evidence records them by reference (an uploaded
   // file kept in the blob store under its digest).
   .get('/:attestationId/evidence/body', operation('getAttestationEvidenceBody'), async (c) => {
-    const row = await findAttestation(c.var.deps.db, c.var.input.path.attestationId, c.var.caller);
+    const row = await findAttestation(c.get('deps').db, c.get('input').path.attestationId, c.get('caller'));
     if (!row) throw problems.notFound('No such attestation.');
     let bytes: Uint8Array = new Uint8Array(row.body);
     if (row.body_in_blob) {
-      const blob = await c.var.deps.blobs.get(row.body_sha256);
+      const blob = await c.get('deps').blobs.get(row.body_sha256);
       if (!blob) throw new Error(`blob ${row.body_sha256} of attestation ${row.id} is missing from the blob store`);
       bytes = blob.bytes;
     }

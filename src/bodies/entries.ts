@@ -58,7 +58,7 @@ export interface EntryKindSpec {
 }
 
 function requireWriter<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec) {
-  const { principalKind, principalId } = c.var.caller;
+  const { principalKind, principalId } = c.get('caller');
   if (spec.writer === 'state' && principalKind !== 'state')
     throw problems.forbidden('states-only', `Only a participating state publishes a ${spec.noun}.`);
   if (spec.writer === 'secretariat' && principalKind !== 'secretariat')
@@ -69,7 +69,7 @@ function requireWriter<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec) {
 /** The entry as it stands, if the caller owns it and it can still change. */
 async function ownEntry<E extends AppEnv>(c: Context<E>, spec: EntryKindSpec, id: string) {
   const owner = requireWriter(c, spec);
-  const current = await findCurrentEntry(c.var.deps.db, spec.kind, id);
+  const current = await findCurrentEntry(c.get('deps').db, spec.kind, id);
   if (!current) throw problems.notFound(`No ${spec.noun} ${id}.`);
   if (current.owner_id !== owner)
     throw problems.forbidden(
@@ -103,7 +103,7 @@ async function commitVersion<E extends AppEnv>(
   version: Omit<EntryVersionsTable, 'attestation_id'>,
   isNew: boolean,
 ) {
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   // A concurrent writer based on the same version inserts the same (entry_id, version) and
   // the same attestation subject: whichever commits second is refused here.
   const stale = () =>
@@ -144,13 +144,13 @@ export function entryRoutes(spec: EntryKindSpec) {
     .get('/', operation(ops.list), async (c) => {
       const query = inputOf(c).query;
       const { cursor, limit = 100, status } = query as { cursor?: string; limit?: number; status?: string };
-      const rows = await listEntries(c.var.deps.db, spec.kind, {
+      const rows = await listEntries(c.get('deps').db, spec.kind, {
         ...spec.filters(query),
         includeWithdrawn: status === 'all',
         afterSeq: decodeCursor(cursor),
         limit,
       });
-      const records = await spec.toRecords(c.var.deps.db, rows);
+      const records = await spec.toRecords(c.get('deps').db, rows);
       return c.json(
         toPage(
           rows.map((row, index) => ({ seq: row.seq, record: records[index]! })),
@@ -163,8 +163,8 @@ export function entryRoutes(spec: EntryKindSpec) {
     .post('/', writeOperation(ops.create), async (c) => {
       const owner = requireWriter(c, spec);
       const data = await accept(c, spec, owner);
-      const now = c.var.deps.clock.now().toISOString();
-      const id = c.var.deps.ids();
+      const now = c.get('deps').clock.now().toISOString();
+      const id = c.get('deps').ids();
       return commitVersion(
         c,
         spec,
@@ -182,17 +182,17 @@ export function entryRoutes(spec: EntryKindSpec) {
       );
     })
     .get(one, operation(ops.get), async (c) => {
-      const row = await findCurrentEntry(c.var.deps.db, spec.kind, idOf(c));
+      const row = await findCurrentEntry(c.get('deps').db, spec.kind, idOf(c));
       if (!row) throw problems.notFound(`No such ${spec.noun}.`);
       c.header('ETag', entryEtag(row.version));
-      const [record] = await spec.toRecords(c.var.deps.db, [row]);
+      const [record] = await spec.toRecords(c.get('deps').db, [row]);
       return c.json(record!);
     })
     .put(one, writeOperation(ops.update), async (c) => {
       const current = await ownEntry(c, spec, idOf(c));
       checkIfMatch(c, current.version);
       const data = await accept(c, spec, current.owner_id);
-      const now = c.var.deps.clock.now().toISOString();
+      const now = c.get('deps').clock.now().toISOString();
       const { seq: _seq, attestation_id: _previous, ...fields } = current;
       return commitVersion(c, spec, { ...fields, version: current.version + 1, data, published_at: now }, false);
     })
@@ -200,7 +200,7 @@ export function entryRoutes(spec: EntryKindSpec) {
       const current = await ownEntry(c, spec, idOf(c));
       checkIfMatch(c, current.version);
       const { reason } = inputOf(c).body as { reason?: string };
-      const now = c.var.deps.clock.now().toISOString();
+      const now = c.get('deps').clock.now().toISOString();
       const { seq: _seq, attestation_id: _previous, ...fields } = current;
       return commitVersion(
         c,
@@ -217,9 +217,9 @@ export function entryRoutes(spec: EntryKindSpec) {
     })
     .get(`${one}/history`, operation(ops.history), async (c) => {
       const { cursor, limit = 100 } = inputOf(c).query as { cursor?: string; limit?: number };
-      const rows = await listEntryVersions(c.var.deps.db, spec.kind, idOf(c), decodeCursor(cursor), limit);
+      const rows = await listEntryVersions(c.get('deps').db, spec.kind, idOf(c), decodeCursor(cursor), limit);
       if (!rows.length && cursor === undefined) throw problems.notFound(`No such ${spec.noun}.`);
-      const records = await spec.toRecords(c.var.deps.db, rows);
+      const records = await spec.toRecords(c.get('deps').db, rows);
       return c.json(
         toPage(
           rows.map((row, index) => ({ version: row.version, record: records[index]! })),

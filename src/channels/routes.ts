@@ -45,7 +45,7 @@ export const channels = entryRoutes({
     if (key !== undefined && medium !== 'email')
       errors.push({ pointer: '/key', detail: 'only an e-mail channel carries an OpenPGP or S/MIME key' });
     if (bodyId) {
-      const body = await findCurrentEntry(c.var.deps.db, 'body', bodyId);
+      const body = await findCurrentEntry(c.get('deps').db, 'body', bodyId);
       if (!body || body.owner_id !== owner || body.status !== 'active')
         errors.push({ pointer: '/body_id', detail: `not an active competent body of ${owner}` });
     }

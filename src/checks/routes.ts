@@ -35,7 +35,7 @@ const alreadyAcknowledged = () =>
   problems.conflict('already-acknowledged', 'This state has already answered this check; a check is answered once.');
 
 async function existingCheck<E extends AppEnv>(c: Context<E>, id: string) {
-  const row = await findCheck(c.var.deps.db, id);
+  const row = await findCheck(c.get('deps').db, id);
   if (!row) throw problems.notFound(`No check ${id}.`);
   return row;
 }
@@ -61,8 +61,8 @@ function acceptDeadline(deadline: string, now: Date): string {
 
 export const checks = new Hono<AppEnv>()
   .get('/', operation('listChecks'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const { cursor, limit = 100 } = c.var.input.query;
+    const { db, clock } = c.get('deps');
+    const { cursor, limit = 100 } = c.get('input').query;
     const rows = await listChecks(db, decodeCursor(cursor), limit);
     const states = await addresseesOfMany(
       db,
@@ -83,7 +83,7 @@ export const checks = new Hono<AppEnv>()
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'secretariat')
       throw problems.forbidden('secretariat-only', 'Only the Secretariat starts communication checks.');
-    const input = c.var.input.body;
+    const input = c.get('input').body;
     const now = deps.clock.now();
     const deadline = acceptDeadline(input.deadline, now);
 
@@ -122,14 +122,14 @@ export const checks = new Hono<AppEnv>()
   })
 
   .get('/:checkId', operation('getCheck'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const row = await existingCheck(c, c.var.input.path.checkId);
+    const { db, clock } = c.get('deps');
+    const row = await existingCheck(c, c.get('input').path.checkId);
     return c.json(toCheck(row, await addresseesOf(db, row.id), clock.now()));
   })
 
   .post('/:checkId/acknowledgements', writeOperation('acknowledgeCheck'), async (c) => {
     const { deps, caller } = c.var;
-    const check = await existingCheck(c, c.var.input.path.checkId);
+    const check = await existingCheck(c, c.get('input').path.checkId);
     if (caller.principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only an addressed state answers a communication check, for itself.');
     const state = caller.principalId;
@@ -138,7 +138,7 @@ export const checks = new Hono<AppEnv>()
     // A fast, friendly refusal; the primary key refuses a concurrent second answer at commit.
     if (await findAcknowledgement(deps.db, check.id, state)) throw alreadyAcknowledged();
 
-    const { contact_id: contactId, note } = c.var.input.body;
+    const { contact_id: contactId, note } = c.get('input').body;
     const contact = await findCurrentContact(deps.db, contactId);
     if (!contact) throw cannotAcknowledge('no such contact');
     if (contact.state_id !== state) {
@@ -192,8 +192,8 @@ export const checks = new Hono<AppEnv>()
   })
 
   .get('/:checkId/report', operation('getCheckReport'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const row = await existingCheck(c, c.var.input.path.checkId);
+    const { db, clock } = c.get('deps');
+    const row = await existingCheck(c, c.get('input').path.checkId);
     const check = toCheck(row, await addresseesOf(db, row.id), clock.now());
     return c.json(await checkReport(db, check));
   });

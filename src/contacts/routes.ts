@@ -20,15 +20,15 @@ import {
 } from './repo.ts';
 
 function requireState<E extends AppEnv>(c: Context<E>) {
-  if (c.var.caller.principalKind !== 'state')
+  if (c.get('caller').principalKind !== 'state')
     throw problems.forbidden('states-only', 'Only a participating state publishes points of contact.');
-  return c.var.caller.principalId;
+  return c.get('caller').principalId;
 }
 
 /** The contact as it stands, if the caller's state owns it and it can still change. */
 async function ownContact<E extends AppEnv>(c: Context<E>, id: string) {
   const state = requireState(c);
-  const current = await findCurrentContact(c.var.deps.db, id);
+  const current = await findCurrentContact(c.get('deps').db, id);
   if (!current) throw problems.notFound(`No contact ${id}.`);
   if (current.state_id !== state)
     throw problems.forbidden(
@@ -75,7 +75,7 @@ async function commitVersion<E extends AppEnv>(
     const row: ContactVersionsTable = { ...version, attestation_id: attestationId };
     const contact = toContact(row);
     return {
-      records: contactVersionQueries(c.var.deps.db, row, isNew),
+      records: contactVersionQueries(c.get('deps').db, row, isNew),
       answer: {
         status: isNew ? 201 : 200,
         data: contact,
@@ -120,7 +120,7 @@ async function checkRoleFields<E extends AppEnv>(c: Context<E>, input: ContactIn
   if (input.role !== 'ci-authority' && sectors.length)
     errors.push({ pointer: '/sectors', detail: 'only a ci-authority contact names sectors' });
   if (input.body_id) {
-    const body = await findCurrentEntry(c.var.deps.db, 'body', input.body_id);
+    const body = await findCurrentEntry(c.get('deps').db, 'body', input.body_id);
     if (!body || body.owner_id !== state || body.status !== 'active')
       errors.push({ pointer: '/body_id', detail: `not an active competent body of ${state}` });
   }
@@ -133,7 +133,7 @@ async function checkRoleFields<E extends AppEnv>(c: Context<E>, input: ContactIn
  * are remembered (Deps.memory.timeZones, bounded); only valid names are kept.
  */
 function checkTimeZone<E extends AppEnv>(c: Context<E>, timeZone: string) {
-  const accepted = c.var.deps.memory.timeZones;
+  const accepted = c.get('deps').memory.timeZones;
   if (accepted.has(timeZone)) return;
   try {
     new Intl.DateTimeFormat('en', { timeZone });
@@ -147,8 +147,8 @@ function checkTimeZone<E extends AppEnv>(c: Context<E>, timeZone: string) {
 
 export const contacts = new Hono<AppEnv>()
   .get('/', operation('listContacts'), async (c) => {
-    const { state, role, sector, status, q, cursor, limit = 100 } = c.var.input.query;
-    const { db } = c.var.deps;
+    const { state, role, sector, status, q, cursor, limit = 100 } = c.get('input').query;
+    const { db } = c.get('deps');
     const key = JSON.stringify([state, role, sector, status, q, cursor, limit]);
     const body = await directoryPage(db, key, async () => {
       const rows = await listDirectory(db, {
@@ -167,28 +167,28 @@ export const contacts = new Hono<AppEnv>()
 
   .post('/', writeOperation('createContact'), async (c) => {
     const state = requireState(c);
-    const input = c.var.input.body;
+    const input = c.get('input').body;
     checkTimeZone(c, input.time_zone);
     await checkRoleFields(c, input, state);
-    const now = c.var.deps.clock.now();
-    const id = c.var.deps.ids();
+    const now = c.get('deps').clock.now();
+    const id = c.get('deps').ids();
     return commitVersion(c, { contact_id: id, version: 1, state_id: state, ...versionFields(input, now) }, true);
   })
 
   .get('/:contactId', operation('getContact'), async (c) => {
-    const row = await findCurrentContact(c.var.deps.db, c.var.input.path.contactId);
+    const row = await findCurrentContact(c.get('deps').db, c.get('input').path.contactId);
     if (!row) throw problems.notFound('No such contact.');
     c.header('ETag', contactEtag(row.version));
     return c.json(toContact(row));
   })
 
   .put('/:contactId', writeOperation('updateContact'), async (c) => {
-    const current = await ownContact(c, c.var.input.path.contactId);
+    const current = await ownContact(c, c.get('input').path.contactId);
     checkIfMatch(c, current.version);
-    const input = c.var.input.body;
+    const input = c.get('input').body;
     checkTimeZone(c, input.time_zone);
     await checkRoleFields(c, input, current.state_id);
-    const now = c.var.deps.clock.now();
+    const now = c.get('deps').clock.now();
     const version = current.version + 1;
     return commitVersion(
       c,
@@ -198,10 +198,10 @@ export const contacts = new Hono<AppEnv>()
   })
 
   .post('/:contactId/withdraw', writeOperation('withdrawContact'), async (c) => {
-    const current = await ownContact(c, c.var.input.path.contactId);
+    const current = await ownContact(c, c.get('input').path.contactId);
     checkIfMatch(c, current.version);
-    const { reason, effective_at } = c.var.input.body;
-    const now = c.var.deps.clock.now();
+    const { reason, effective_at } = c.get('input').body;
+    const now = c.get('deps').clock.now();
     const effectiveAt = effective_at ?? now.toISOString();
     const version = current.version + 1;
     const { seq: _seq, attestation_id: _previous, ...fields } = current;
@@ -221,9 +221,9 @@ export const contacts = new Hono<AppEnv>()
   })
 
   .get('/:contactId/history', operation('listContactHistory'), async (c) => {
-    const { contactId } = c.var.input.path;
-    const { cursor, limit = 100 } = c.var.input.query;
-    const rows = await listVersions(c.var.deps.db, contactId, decodeCursor(cursor), limit);
+    const { contactId } = c.get('input').path;
+    const { cursor, limit = 100 } = c.get('input').query;
+    const rows = await listVersions(c.get('deps').db, contactId, decodeCursor(cursor), limit);
     if (!rows.length && cursor === undefined) throw problems.notFound('No such contact.');
     return c.json(toPage(rows, limit, (row) => row.version, toContact));
   });

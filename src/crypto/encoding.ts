@@ -1,4 +1,4 @@
-import { base64url } from 'jose';
+import { fromBase64url, toBase64url } from '../../clients/typescript/src/base64.ts';
 
 const encoder = new TextEncoder();
 
@@ -23,7 +23,7 @@ const syncHash = (
 export async function sha256b64u(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === 'string' ? utf8(data) : data;
   if (syncHash) return syncHash.createHash('sha256').update(bytes).digest('base64url');
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+  return toBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
 }
 
 /** Raw SHA-256 of the concatenated parts (the Merkle log's leaf and node hashes). */
@@ -63,8 +63,12 @@ export function incrementalSha256(): IncrementalSha256 {
   const chunks: Uint8Array[] = [];
   return {
     update: (chunk) => void chunks.push(chunk),
-    digest: async () => base64url.encode(await sha256Bytes(...chunks)),
+    digest: async () => toBase64url(await sha256Bytes(...chunks)),
   };
 }
 
-export const b64u = base64url;
+/** base64url without padding (JOSE), strict on decoding: the shared helper (clients/typescript/src/base64.ts). */
+export const b64u = {
+  encode: (data: Uint8Array | string): string => toBase64url(typeof data === 'string' ? utf8(data) : data),
+  decode: fromBase64url,
+};

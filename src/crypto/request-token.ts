@@ -1,4 +1,5 @@
-import { base64url, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import type { JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
+import { Base64Error, fromBase64url } from '../../clients/typescript/src/base64.ts';
 import { Problem, problems } from '../http/problem.ts';
 import { scanJson } from '../http/strict-json.ts';
 import { ALLOWED_ALGS, type SigningAlg } from './jwk.ts';
@@ -102,7 +103,7 @@ async function signatureVerifies(
 ) {
   const dot = token.lastIndexOf('.');
   const input = new TextEncoder().encode(token.slice(0, dot));
-  return suite.verify(await verify(), input, base64url.decode(token.slice(dot + 1)));
+  return suite.verify(await verify(), input, fromBase64url(token.slice(dot + 1)));
 }
 
 const keysFor = (options: VerifyOptions) =>
@@ -209,14 +210,13 @@ const tokenDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One segment: canonical unpadded base64url (one spelling per byte string). */
 function segmentBytes(segment: string): Uint8Array {
-  let bytes: Uint8Array;
   try {
-    bytes = base64url.decode(segment);
-  } catch {
+    return fromBase64url(segment);
+  } catch (error) {
+    if (error instanceof Base64Error && /^[A-Za-z0-9_-]*$/.test(segment) && segment.length % 4 !== 1)
+      throw malformedToken('A token segment is not canonical base64url.');
     throw malformedToken();
   }
-  if (base64url.encode(bytes) !== segment) throw malformedToken('A token segment is not canonical base64url.');
-  return bytes;
 }
 
 /**

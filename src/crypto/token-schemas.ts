@@ -4,8 +4,8 @@
  * `AttestationTokenClaims`): partners build verifiers from those schemas, so the portal
  * checks tokens against the very same ones.
  */
-import { base64url } from 'jose';
 import type { components } from '../generated/openapi.ts';
+import { b64u } from './encoding.ts';
 import { describeErrors, schemaValidator } from '../http/spec-index.ts';
 
 type Schemas = components['schemas'];
@@ -46,6 +46,6 @@ const decoder = new TextDecoder();
  */
 export function decodeTokenParts<H, C>(token: string): { header: H; claims: C } {
   const [header, claims] = token.split('.');
-  const part = (segment: string | undefined) => JSON.parse(decoder.decode(base64url.decode(segment ?? ''))) as unknown;
+  const part = (segment: string | undefined) => JSON.parse(decoder.decode(b64u.decode(segment ?? ''))) as unknown;
   return { header: part(header) as H, claims: part(claims) as C };
 }

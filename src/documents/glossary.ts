@@ -110,13 +110,13 @@ export function hitScore(termMarked: string, definitionMarked: string): number {
 }
 
 export const glossary = new Hono<AppEnv>().get('/search', operation('searchGlossary'), async (c) => {
-  const { q, state, language, cursor, limit = 100 } = c.var.input.query;
+  const { q, state, language, cursor, limit = 100 } = c.get('input').query;
   const match = toFtsQuery(q);
   if (!match)
     throw problems.badRequest('invalid-parameter', 'The query has no word to search for.', [
       { parameter: 'q', in: 'query', detail: 'no letters or digits to search for' },
     ]);
-  const rows = await searchTerms(c.var.deps.db, c.var.caller, {
+  const rows = await searchTerms(c.get('deps').db, c.get('caller'), {
     match,
     state,
     language,

@@ -33,9 +33,9 @@ import {
 } from './repo.ts';
 
 function requireState<E extends AppEnv>(c: Context<E>) {
-  if (c.var.caller.principalKind !== 'state')
+  if (c.get('caller').principalKind !== 'state')
     throw problems.forbidden('states-only', 'Only a participating state publishes national documents.');
-  return c.var.caller.principalId;
+  return c.get('caller').principalId;
 }
 
 /**
@@ -45,7 +45,7 @@ function requireState<E extends AppEnv>(c: Context<E>) {
  */
 async function ownDocument<E extends AppEnv>(c: Context<E>, id: string) {
   const state = requireState(c);
-  const current = await findShownDocument(c.var.deps.db, c.var.caller, id);
+  const current = await findShownDocument(c.get('deps').db, c.get('caller'), id);
   if (!current) throw problems.notFound(`No document ${id}.`);
   if (current.state_id !== state)
     throw problems.forbidden(
@@ -102,13 +102,13 @@ async function acceptInput<E extends AppEnv>(
     errors.push({ pointer: '/terms', detail: 'a terminology document carries at least one glossary term' });
   if (input.type !== 'terminology' && terms.length)
     errors.push({ pointer: '/terms', detail: 'only a terminology document carries glossary terms' });
-  const { maxUploadBytes } = c.var.deps.config;
+  const { maxUploadBytes } = c.get('deps').config;
   if (input.content.file && input.content.file.size > maxUploadBytes) {
     errors.push({ pointer: '/content/file/size', detail: `larger than this portal accepts (${maxUploadBytes} bytes)` });
   }
   let recipients: string[] = [];
   try {
-    recipients = await acceptRecipients(c.var.deps.db, input.tlp, input.recipients, {
+    recipients = await acceptRecipients(c.get('deps').db, input.tlp, input.recipients, {
       author,
       statesOnly: false,
       title: TITLE,
@@ -173,7 +173,7 @@ async function commitVersion<E extends AppEnv>(
   row: Omit<DocumentVersionsTable, 'attestation_id'>,
   change: { previous: VersionRow | null; terms: GlossaryTerm[] | 'copy' },
 ) {
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const { previous } = change;
   const isNew = previous === null;
   const id = row.document_id;
@@ -217,8 +217,8 @@ function contentDisposition(filename: string) {
 
 export const documents = new Hono<AppEnv>()
   .get('/', operation('listDocuments'), async (c) => {
-    const { state, type, cbm, language, status, cursor, limit = 100 } = c.var.input.query;
-    const rows = await listDocuments(c.var.deps.db, c.var.caller, {
+    const { state, type, cbm, language, status, cursor, limit = 100 } = c.get('input').query;
+    const rows = await listDocuments(c.get('deps').db, c.get('caller'), {
       state,
       type: type as DocumentType | undefined,
       cbm,
@@ -232,9 +232,9 @@ export const documents = new Hono<AppEnv>()
 
   .post('/', writeOperation('createDocument'), async (c) => {
     const state = requireState(c);
-    const accepted = await acceptInput(c, c.var.input.body, state);
-    const now = c.var.deps.clock.now();
-    const id = c.var.deps.ids();
+    const accepted = await acceptInput(c, c.get('input').body, state);
+    const now = c.get('deps').clock.now();
+    const id = c.get('deps').ids();
     return commitVersion(
       c,
       {
@@ -252,17 +252,17 @@ export const documents = new Hono<AppEnv>()
   .get('/:documentId', operation('getDocument'), async (c) => {
     // The latest version the caller may see (the current one for its author and for
     // whoever may see that): never a hint that a later version exists for others.
-    const row = await findShownDocument(c.var.deps.db, c.var.caller, c.var.input.path.documentId);
+    const row = await findShownDocument(c.get('deps').db, c.get('caller'), c.get('input').path.documentId);
     if (!row) throw problems.notFound('No such document.');
     c.header('ETag', documentEtag(row.version));
     return c.json(toDocument(row));
   })
 
   .put('/:documentId', writeOperation('updateDocument'), async (c) => {
-    const current = await ownDocument(c, c.var.input.path.documentId);
+    const current = await ownDocument(c, c.get('input').path.documentId);
     checkIfMatch(c, current.version);
-    const accepted = await acceptInput(c, c.var.input.body, current.state_id, current);
-    const now = c.var.deps.clock.now();
+    const accepted = await acceptInput(c, c.get('input').body, current.state_id, current);
+    const now = c.get('deps').clock.now();
     const version = current.version + 1;
     return commitVersion(
       c,
@@ -279,10 +279,10 @@ export const documents = new Hono<AppEnv>()
   })
 
   .post('/:documentId/withdraw', writeOperation('withdrawDocument'), async (c) => {
-    const current = await ownDocument(c, c.var.input.path.documentId);
+    const current = await ownDocument(c, c.get('input').path.documentId);
     checkIfMatch(c, current.version);
-    const { reason } = c.var.input.body;
-    const now = c.var.deps.clock.now();
+    const { reason } = c.get('input').body;
+    const now = c.get('deps').clock.now();
     // The withdrawn version keeps the content, TLP and audience of the version before.
     const { available: _available, attestation_id: _previous, seq: _seq, ...fields } = current;
     return commitVersion(
@@ -299,16 +299,16 @@ export const documents = new Hono<AppEnv>()
   })
 
   .get('/:documentId/history', operation('listDocumentHistory'), async (c) => {
-    const { documentId } = c.var.input.path;
-    const { cursor, limit = 100 } = c.var.input.query;
-    const rows = await listVersions(c.var.deps.db, c.var.caller, documentId, decodeCursor(cursor), limit);
+    const { documentId } = c.get('input').path;
+    const { cursor, limit = 100 } = c.get('input').query;
+    const rows = await listVersions(c.get('deps').db, c.get('caller'), documentId, decodeCursor(cursor), limit);
     if (!rows.length && cursor === undefined) throw problems.notFound('No such document.');
     return c.json(toPage(rows, limit, (row) => row.version, toDocument));
   })
 
   .get('/:documentId/content', operation('getDocumentContent'), async (c) => {
-    const { documentId } = c.var.input.path;
-    const row = await findVersion(c.var.deps.db, c.var.caller, documentId, c.var.input.query.version);
+    const { documentId } = c.get('input').path;
+    const row = await findVersion(c.get('deps').db, c.get('caller'), documentId, c.get('input').query.version);
     if (!row) throw problems.notFound('No such document version.');
     if (row.content_kind === 'markdown') {
       return bytesResponse(c, utf8(row.markdown ?? ''), {
@@ -318,15 +318,15 @@ export const documents = new Hono<AppEnv>()
     }
     if (!Number(row.available))
       throw problems.notFound(`The file of version ${row.version} has not been uploaded yet.`);
-    const blob = await c.var.deps.blobs.get(row.content_sha256);
+    const blob = await c.get('deps').blobs.get(row.content_sha256);
     if (!blob) throw new Error(`blob ${row.content_sha256} of document ${documentId} is missing from the blob store`);
     const headers = row.filename ? { 'Content-Disposition': contentDisposition(row.filename) } : undefined;
     return bytesResponse(c, blob.bytes, { mediaTypes: [row.media_type], sha256: row.content_sha256, headers });
   })
 
   .put('/:documentId/content', writeOperation('uploadDocumentContent'), async (c) => {
-    const { db, blobs } = c.var.deps;
-    const current = await ownDocument(c, c.var.input.path.documentId);
+    const { db, blobs } = c.get('deps');
+    const current = await ownDocument(c, c.get('input').path.documentId);
     const id = current.document_id;
     if (current.content_kind !== 'file') {
       throw problems.conflict(
@@ -340,7 +340,7 @@ export const documents = new Hono<AppEnv>()
     // The body streams into the blob store, checked against the token's digest as it
     // flows (http/body.ts): other bytes are 401 body-digest-mismatch and leave nothing.
     const sha256 = current.content_sha256;
-    const signed = c.var.caller.claims.body_sha256;
+    const signed = c.get('caller').claims.body_sha256;
     if (signed !== sha256) {
       // Read within the limit and checked against the token like any body, never stored.
       const size = await drainStreamedBody(c);
@@ -394,7 +394,7 @@ export const documents = new Hono<AppEnv>()
         document_files_current_version: superseded,
       },
     };
-    const uploadedAt = c.var.deps.clock.now().toISOString();
+    const uploadedAt = c.get('deps').clock.now().toISOString();
     const written = await commitWrite(writeInput(c), write, (attestationId) => ({
       records: [
         insertFileQuery(db, {
@@ -413,11 +413,11 @@ export const documents = new Hono<AppEnv>()
   })
 
   .get('/:documentId/terms', operation('listDocumentTerms'), async (c) => {
-    const { documentId } = c.var.input.path;
-    const { version, cursor, limit = 100 } = c.var.input.query;
-    const row = await findVersion(c.var.deps.db, c.var.caller, documentId, version);
+    const { documentId } = c.get('input').path;
+    const { version, cursor, limit = 100 } = c.get('input').query;
+    const row = await findVersion(c.get('deps').db, c.get('caller'), documentId, version);
     if (!row) throw problems.notFound('No such document version.');
-    const rows = await listTerms(c.var.deps.db, documentId, row.version, decodeCursor(cursor), limit);
+    const rows = await listTerms(c.get('deps').db, documentId, row.version, decodeCursor(cursor), limit);
     return c.json(
       toPage(
         rows,

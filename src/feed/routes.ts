@@ -16,9 +16,9 @@ type FeedEntry = components['schemas']['FeedEntry'];
  * number: there is no such write.
  */
 export const feed = new Hono<AppEnv>().get('/', operation('getFeed'), async (c) => {
-  const { db } = c.var.deps;
-  const { cursor, limit = 100, order = 'asc' } = c.var.input.query;
-  const rows = await feedPage(db, c.var.caller, decodeCursor(cursor) ?? undefined, limit, order);
+  const { db } = c.get('deps');
+  const { cursor, limit = 100, order = 'asc' } = c.get('input').query;
+  const rows = await feedPage(db, c.get('caller'), decodeCursor(cursor) ?? undefined, limit, order);
   const page = rows.slice(0, limit);
   const items = page.map(
     (row): FeedEntry => ({

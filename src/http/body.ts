@@ -62,7 +62,7 @@ export function readBody(options: ReadBodyOptions): MiddlewareHandler<AppEnv> {
     }
 
     const body = await readLimited(c, declared, limit);
-    checkBodyDigest(c.var.caller.claims, await sha256b64u(body));
+    checkBodyDigest(c.get('caller').claims, await sha256b64u(body));
     c.set('rawBody', body);
     return next();
   };
@@ -110,8 +110,8 @@ async function readLimited(c: Context<AppEnv>, declared: string | undefined, lim
 export function streamedBody<E extends AppEnv>(
   c: Context<E>,
 ): { stream: ReadableStream<Uint8Array>; bytesRead: () => number } {
-  const limit = c.var.bodyLimit ?? c.var.deps.config.maxUploadBytes;
-  const claims = c.var.caller.claims;
+  const limit = c.get('bodyLimit') ?? c.get('deps').config.maxUploadBytes;
+  const claims = c.get('caller').claims;
   const hash = incrementalSha256();
   let total = 0;
   const source = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });

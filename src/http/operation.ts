@@ -55,7 +55,7 @@ const refusalCodes: Record<Exclude<JsonRefusalKind, 'syntax' | 'too-many-items' 
  * parsing (http/strict-json.ts) before JSON.parse and the schema validator see it.
  */
 function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unknown {
-  const raw: Uint8Array = (c.var.rawBody as Uint8Array | null) ?? new Uint8Array();
+  const raw: Uint8Array = (c.get('rawBody') as Uint8Array | null) ?? new Uint8Array();
   const contentType = c.req.header('content-type');
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (raw.byteLength === 0 && !mediaType) return undefined;
@@ -95,10 +95,10 @@ function parseJsonBody<E extends AppEnv>(c: Context<E>, limits: JsonLimits): unk
  * Everything an operation needs before its handler runs, all read from the contract
  * (openapi/openapi.yaml): the caller's key holds the scope of the operation's security
  * requirement, and the path, query and body match. Unknown query parameters and body
- * fields are refused. The handler reads `c.var.input`, typed from the generated types.
+ * fields are refused. The handler reads `c.get('input')`, typed from the generated types.
  *
  * @example
- * contacts.get('/:contactId', operation('getContact'), async (c) => c.json(await find(c.var.input.path.contactId)));
+ * contacts.get('/:contactId', operation('getContact'), async (c) => c.json(await find(c.get('input').path.contactId)));
  */
 export function operation<Id extends OperationId>(
   operationId: Id,
@@ -114,7 +114,7 @@ export function operation<Id extends OperationId>(
     );
   return async function validateOperation(c, next) {
     c.set('operationId', operationId);
-    if (!c.var.caller.scopes.includes(scope)) {
+    if (!c.get('caller').scopes.includes(scope)) {
       throw problems.forbidden('insufficient-scope', `This key lacks the ${scope} scope.`);
     }
 
@@ -176,7 +176,7 @@ export function operation<Id extends OperationId>(
       const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
       if (!mediaType || !compiled.rawBody.mediaTypes.includes(mediaType))
         throw problems.unsupportedMediaType(compiled.rawBody.mediaTypes.join(', '));
-    } else if (c.var.rawBody?.byteLength) {
+    } else if (c.get('rawBody')?.byteLength) {
       throw problems.badRequest('unexpected-body', 'This operation takes no body.');
     }
 

@@ -1,7 +1,9 @@
-import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema';
+import { Validator, type OutputUnit, type Schema, type ValidationResult } from '@cfworker/json-schema';
 import type { components } from '../generated/openapi.ts';
+import * as compiledValidators from '../generated/validators.ts';
 import { specDocument } from '../generated/spec.ts';
 import { limitsForSchema } from './json-bounds.ts';
+import { compiledBodyName, compiledSchemaName, HTTP_METHODS, inlineRefs, unescapePointer } from './spec-refs.ts';
 import type { JsonLimits } from './strict-json.ts';
 
 export type Scope = components['schemas']['Scope'];
@@ -38,26 +40,10 @@ export interface CompiledOperation {
 
 type Json = Record<string, unknown>;
 
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+export { HTTP_METHODS } from './spec-refs.ts';
 
-const unescapePointer = (part: string) => part.replace(/~1/g, '/').replace(/~0/g, '~');
-
-/** Inlines local `$ref`s. The contract has no recursive schemas; depth guards against one. */
-export function resolveRefs(node: unknown, depth = 0): unknown {
-  if (depth > 64) throw new Error('openapi: $ref nesting too deep (recursive schema?)');
-  if (Array.isArray(node)) return node.map((item) => resolveRefs(item, depth + 1));
-  if (!node || typeof node !== 'object') return node;
-  const { $ref, ...rest } = node as Json;
-  if (typeof $ref === 'string') {
-    const target = $ref
-      .replace(/^#\//, '')
-      .split('/')
-      .reduce<unknown>((at, part) => (at as Json)[unescapePointer(part)], specDocument);
-    if (target === undefined) throw new Error(`openapi: unresolved ${$ref}`);
-    return { ...(resolveRefs(target, depth + 1) as Json), ...(resolveRefs(rest, depth + 1) as Json) };
-  }
-  return Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, resolveRefs(value, depth + 1)]));
-}
+/** Inlines local `$ref`s against the contract (spec-refs.ts). */
+export const resolveRefs = (node: unknown): unknown => inlineRefs(specDocument, node);
 
 /** Keywords whose failure a person fixes by knowing what the value should look like. */
 const EXPLAINED_KEYWORDS = new Set(['pattern', 'format', 'minLength', 'maxLength', 'enum', 'const']);
@@ -112,11 +98,41 @@ function schemaAt(root: Schema, keywordLocation: string): Json | undefined {
  * examples, so every client shows "expected ... such as AT" rather than "does not match pattern".
  */
 class ContractValidator extends Validator {
-  constructor(private readonly root: Schema) {
+  constructor(
+    private readonly root: Schema,
+    private readonly check?: CompiledCheck,
+    private readonly label = 'a schema',
+  ) {
     super(root, '2020-12', false);
   }
 
-  override validate(instance: unknown) {
+  override validate(instance: unknown): ValidationResult {
+    // The compiled check answers the common case, a valid value, in a fraction of the
+    // time; the interpreter runs only to explain a refusal (or to cross-check, in tests).
+    const verdict = this.check?.(instance);
+    if (verdict === true && !crossCheck) return { valid: true, errors: [] };
+    const result = this.explain(instance);
+    if (verdict !== undefined && verdict !== result.valid) {
+      const detail = `compiled ${verdict}, interpreted ${result.valid}: ${JSON.stringify(instance)?.slice(0, 300)}`;
+      if (crossCheck) throw new Error(`openapi: the validators of ${this.label} disagree (${detail})`);
+      // Only a refusal reaches here outside tests: the stricter verdict stands.
+      const [first] = this.check!.errors ?? [];
+      return {
+        valid: false,
+        errors: [
+          {
+            keyword: first?.keyword ?? 'false',
+            keywordLocation: first?.schemaPath ?? '#',
+            instanceLocation: `#${first?.instancePath ?? ''}`,
+            error: first?.message ?? 'does not match the schema',
+          },
+        ],
+      };
+    }
+    return result;
+  }
+
+  private explain(instance: unknown): ValidationResult {
     const result = super.validate(instance);
     for (const unit of result.errors) {
       if (!EXPLAINED_KEYWORDS.has(unit.keyword)) continue;
@@ -131,7 +147,32 @@ class ContractValidator extends Validator {
   }
 }
 
-export const compileSchema = (schema: Schema): Validator => new ContractValidator(schema);
+/**
+ * A schema of the contract compiled to code at build time (scripts/gen/validators.ts):
+ * true or false, and Ajv's reasons on the function after a false.
+ */
+type CompiledCheck = ((instance: unknown) => boolean) & {
+  errors?: { instancePath: string; schemaPath: string; keyword: string; message?: string }[] | null;
+};
+const compiledChecks = compiledValidators as unknown as Record<string, CompiledCheck | undefined>;
+
+function compiledBodyCheck(operationId: string): CompiledCheck {
+  const check = compiledChecks[compiledBodyName(operationId)];
+  if (!check) throw new Error(`openapi: no compiled validator for ${operationId}'s body: run npm run gen`);
+  return check;
+}
+
+let crossCheck = false;
+/**
+ * Tests turn this on (test/support/cross-check-validators.ts): every value is judged by
+ * the compiled check and the interpreter, and a difference throws.
+ */
+export function crossCheckCompiledValidators(on: boolean) {
+  crossCheck = on;
+}
+
+export const compileSchema = (schema: Schema, check?: CompiledCheck, label?: string): Validator =>
+  new ContractValidator(schema, check, label);
 
 const namedSchemas = new Map<string, Validator>();
 
@@ -141,7 +182,7 @@ export function schemaValidator(name: keyof components['schemas']): Validator {
   if (!validator) {
     const schema = ((specDocument.components as Json).schemas as Json)[name];
     if (!schema) throw new Error(`openapi: no schema ${name}`);
-    validator = compileSchema(resolveRefs(schema) as Schema);
+    validator = compileSchema(resolveRefs(schema) as Schema, compiledChecks[compiledSchemaName(name)], name);
     namedSchemas.set(name, validator);
   }
   return validator;
@@ -205,7 +246,7 @@ function compileOperation(
     queryParams,
     body: jsonSchema
       ? {
-          validator: compileSchema(jsonSchema),
+          validator: compileSchema(jsonSchema, compiledBodyCheck(operationId), `${operationId}'s body`),
           required: requestBody?.required === true,
           limits: limitsForSchema(jsonSchema as Record<string, unknown>),
         }

@@ -42,7 +42,7 @@ const alreadyAcknowledged = () =>
 
 /** The incident if the caller may see it: THE visibility rule, in SQL; 404 otherwise. */
 async function visibleIncident<E extends AppEnv>(c: Context<E>, id: string): Promise<IncidentRow> {
-  const row = await findVisibleIncident(c.var.deps.db, c.var.caller, id);
+  const row = await findVisibleIncident(c.get('deps').db, c.get('caller'), id);
   if (!row) throw problems.notFound(`No incident ${id}.`);
   return row;
 }
@@ -76,10 +76,10 @@ function stageRefusal(incident: IncidentRow, stage: IncidentReportsTable['stage'
 
 export const incidents = new Hono<AppEnv>()
   .get('/', operation('listIncidents'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const { state, status, overdue, cursor, limit = 100 } = c.var.input.query;
+    const { db, clock } = c.get('deps');
+    const { state, status, overdue, cursor, limit = 100 } = c.get('input').query;
     const now = clock.now();
-    const rows = await listVisibleIncidents(db, c.var.caller, {
+    const rows = await listVisibleIncidents(db, c.get('caller'), {
       state,
       status,
       overdue,
@@ -106,7 +106,7 @@ export const incidents = new Hono<AppEnv>()
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only a participating state notifies incidents.');
-    const input = c.var.input.body;
+    const input = c.get('input').body;
     const title = 'The incident cannot be notified.';
     const now = deps.clock.now();
     const awareAt = Date.parse(input.aware_at);
@@ -169,8 +169,8 @@ export const incidents = new Hono<AppEnv>()
   })
 
   .get('/:incidentId', operation('getIncident'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const row = await visibleIncident(c, c.var.input.path.incidentId);
+    const { db, clock } = c.get('deps');
+    const row = await visibleIncident(c, c.get('input').path.incidentId);
     const [recipients, acknowledgements] = await Promise.all([
       recipientsOfMany(db, [row.id]),
       acknowledgementCounts(db, [row.id]),
@@ -180,15 +180,15 @@ export const incidents = new Hono<AppEnv>()
   })
 
   .get('/:incidentId/reports', operation('listIncidentReports'), async (c) => {
-    const incident = await visibleIncident(c, c.var.input.path.incidentId);
-    const { cursor, limit = 100 } = c.var.input.query;
-    const rows = await listReports(c.var.deps.db, incident.id, decodeCursor(cursor), limit);
+    const incident = await visibleIncident(c, c.get('input').path.incidentId);
+    const { cursor, limit = 100 } = c.get('input').query;
+    const rows = await listReports(c.get('deps').db, incident.id, decodeCursor(cursor), limit);
     return c.json(toPage(rows, limit, (row) => row.report_no, toReport));
   })
 
   .post('/:incidentId/reports', writeOperation('addIncidentReport'), async (c) => {
     const { deps, caller } = c.var;
-    const incident = await visibleIncident(c, c.var.input.path.incidentId);
+    const incident = await visibleIncident(c, c.get('input').path.incidentId);
     if (incident.state_id !== caller.principalId) {
       throw problems.forbidden(
         'not-author',
@@ -205,7 +205,7 @@ export const incidents = new Hono<AppEnv>()
         );
       }
     }
-    const input = c.var.input.body;
+    const input = c.get('input').body;
     const refusal = stageRefusal(incident, input.stage);
     if (refusal) throw refusal;
     const fields = mergeReportFields(incident, input);
@@ -267,16 +267,16 @@ export const incidents = new Hono<AppEnv>()
   })
 
   .get('/:incidentId/reports/:reportNo', operation('getIncidentReport'), async (c) => {
-    const incident = await visibleIncident(c, c.var.input.path.incidentId);
-    const row = await findReport(c.var.deps.db, incident.id, c.var.input.path.reportNo);
-    if (!row) throw problems.notFound(`Incident ${incident.id} has no report ${c.var.input.path.reportNo}.`);
+    const incident = await visibleIncident(c, c.get('input').path.incidentId);
+    const row = await findReport(c.get('deps').db, incident.id, c.get('input').path.reportNo);
+    if (!row) throw problems.notFound(`Incident ${incident.id} has no report ${c.get('input').path.reportNo}.`);
     return c.json(toReport(row));
   })
 
   .get('/:incidentId/acknowledgements', operation('listIncidentAcknowledgements'), async (c) => {
-    const { db } = c.var.deps;
-    const incident = await visibleIncident(c, c.var.input.path.incidentId);
-    const { cursor, limit = 100 } = c.var.input.query;
+    const { db } = c.get('deps');
+    const incident = await visibleIncident(c, c.get('input').path.incidentId);
+    const { cursor, limit = 100 } = c.get('input').query;
     const [rows, awaiting] = await Promise.all([
       listAcknowledgements(db, incident.id, decodeCursor(cursor), limit),
       awaitingAcknowledgement(db, incident),
@@ -288,7 +288,7 @@ export const incidents = new Hono<AppEnv>()
     const { deps, caller } = c.var;
     // Whoever may see the incident, other than its author, is a recipient: the listed ones
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.
-    const incident = await visibleIncident(c, c.var.input.path.incidentId);
+    const incident = await visibleIncident(c, c.get('input').path.incidentId);
     if (incident.state_id === caller.principalId)
       throw problems.forbidden('not-a-recipient', 'The notifying state does not acknowledge its own incident.');
     if (caller.principalKind !== 'state')
@@ -312,7 +312,7 @@ export const incidents = new Hono<AppEnv>()
         state_id: caller.principalId,
         acknowledged_at: acknowledgedAt,
         report_no: incident.report_count,
-        note: c.var.input.body.note ?? null,
+        note: c.get('input').body.note ?? null,
         attestation_id: attestationId,
       };
       return {

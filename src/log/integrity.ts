@@ -267,7 +267,7 @@ export async function recordLogIntegrityFailure(
 export function refuseWritesWhileLogUnsound(): MiddlewareHandler<AppEnv> {
   return async function refuseWritesWhileLogUnsound(c, next) {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS') {
-      const failure = logIntegrityFailure(c.var.deps);
+      const failure = logIntegrityFailure(c.get('deps'));
       if (failure) throw logIntegrityProblem(failure.detail);
     }
     return next();

@@ -46,17 +46,17 @@ export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => 
         { parameter: 'witnesses', in: 'query', detail: 'must be an integer from 1 to 1000' },
       ]);
     }
-    const witnessed = await latestWitnessedCheckpoint(c.var.deps.db, Number(witnesses));
+    const witnessed = await latestWitnessedCheckpoint(c.get('deps').db, Number(witnesses));
     if (!witnessed) throw problems.notFound(`No checkpoint is cosigned by ${witnesses} states yet.`);
     const note =
-      witnessed.note + (await cosignatureLines(c.var.deps.db, witnessed.size)).map((line) => `${line}\n`).join('');
+      witnessed.note + (await cosignatureLines(c.get('deps').db, witnessed.size)).map((line) => `${line}\n`).join('');
     return c.body(note, 200, {
       'Content-Type': 'text/plain; charset=utf-8',
       'Cache-Control': 'no-cache',
       ETag: await representationEtag(note),
     });
   }
-  const checkpoint = await latestCheckpoint(c.var.deps.db);
+  const checkpoint = await latestCheckpoint(c.get('deps').db);
   if (!checkpoint) {
     const problem = problems.unavailable(
       'The log has no signed checkpoint yet; the first one is signed within seconds of the start.',
@@ -65,7 +65,7 @@ export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => 
   }
   // The witnesses' cosignature lines follow the portal's: one note, the body bytes unchanged.
   const note =
-    checkpoint.note + (await cosignatureLines(c.var.deps.db, checkpoint.size)).map((line) => `${line}\n`).join('');
+    checkpoint.note + (await cosignatureLines(c.get('deps').db, checkpoint.size)).map((line) => `${line}\n`).join('');
   // no-cache: revalidate each time; the ETag makes that a 304 until the next checkpoint or cosignature.
   return c.body(note, 200, {
     'Content-Type': 'text/plain; charset=utf-8',
@@ -76,15 +76,15 @@ export const logPublic = new Hono<AppEnv>().get('/log/checkpoint', async (c) => 
 
 export const log = new Hono<AppEnv>()
   .get('/proofs/inclusion', operation('getInclusionProof'), async (c) => {
-    const { db } = c.var.deps;
-    const { leaf_index: leafIndex, tree_size: treeSize } = c.var.input.query;
+    const { db } = c.get('deps');
+    const { leaf_index: leafIndex, tree_size: treeSize } = c.get('input').query;
     const size = await integratedSize(db);
     if (treeSize > size) throw beyondLog('tree_size', size);
     if (leafIndex >= treeSize)
       throw problems.unprocessable('The leaf is not in a tree of that size.', [
         { parameter: 'leaf_index', in: 'query', detail: `must be below tree_size ${treeSize}` },
       ]);
-    return fromStore(c.var.deps, async () => {
+    return fromStore(c.get('deps'), async () => {
       const [leaf, ...proof] = await rangeHashes(db, [
         { start: leafIndex, end: leafIndex + 1 },
         ...inclusionRanges(leafIndex, treeSize),
@@ -99,15 +99,15 @@ export const log = new Hono<AppEnv>()
     });
   })
   .get('/proofs/consistency', operation('getConsistencyProof'), async (c) => {
-    const { db } = c.var.deps;
-    const { first, second } = c.var.input.query;
+    const { db } = c.get('deps');
+    const { first, second } = c.get('input').query;
     const size = await integratedSize(db);
     if (second > size) throw beyondLog('second', size);
     if (first > second)
       throw problems.unprocessable('first must not exceed second.', [
         { parameter: 'first', in: 'query', detail: `must be at most second (${second})` },
       ]);
-    return fromStore(c.var.deps, async () => {
+    return fromStore(c.get('deps'), async () => {
       const proof = await rangeHashes(db, consistencyRanges(first, second));
       return c.json({
         first,
@@ -119,8 +119,8 @@ export const log = new Hono<AppEnv>()
     });
   })
   .get('/entries', operation('listLogEntries'), async (c) => {
-    const { db } = c.var.deps;
-    const { start, end } = c.var.input.query;
+    const { db } = c.get('deps');
+    const { start, end } = c.get('input').query;
     const size = await integratedSize(db);
     if (end > size) throw beyondLog('end', size);
     if (start >= end || end - start > MAX_ENTRIES) {
@@ -128,7 +128,7 @@ export const log = new Hono<AppEnv>()
         { parameter: 'start', in: 'query', detail: `must be below end and at most ${MAX_ENTRIES} before it` },
       ]);
     }
-    const rows = await listEntries(db, start, end, c.var.caller);
+    const rows = await listEntries(db, start, end, c.get('caller'));
     return c.json({
       tree_size: size,
       entries: rows.map((row) => ({

@@ -59,7 +59,7 @@ const records = entryRoutes({
     if (!place && online !== true)
       errors.push({ pointer: '/place', detail: 'a meeting is held at a place, online, or both' });
     if (outcomes?.length) {
-      const known = await existingDocuments(c.var.deps.db, outcomes);
+      const known = await existingDocuments(c.get('deps').db, outcomes);
       outcomes.forEach((id, index) => {
         if (!known.has(id)) errors.push({ pointer: `/outcome_documents/${index}`, detail: 'no such document' });
       });
@@ -82,9 +82,9 @@ const records = entryRoutes({
 
 const participations = new Hono<AppEnv>()
   .get('/:meetingId/participations', operation('listMeetingParticipations'), async (c) => {
-    const { meetingId } = c.var.input.path;
-    const { cursor, limit = 100 } = c.var.input.query;
-    const { db } = c.var.deps;
+    const { meetingId } = c.get('input').path;
+    const { cursor, limit = 100 } = c.get('input').query;
+    const { db } = c.get('deps');
     if (!(await findCurrentEntry(db, 'meeting', meetingId))) throw problems.notFound('No such expert meeting.');
     const rows = await listParticipations(db, meetingId, decodeCursor(cursor), limit);
     return c.json(
@@ -103,16 +103,16 @@ const participations = new Hono<AppEnv>()
     );
   })
   .post('/:meetingId/participations', writeOperation('confirmMeetingParticipation'), async (c) => {
-    if (c.var.caller.principalKind !== 'state')
+    if (c.get('caller').principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only a participating state confirms its participation.');
-    const state = c.var.caller.principalId;
-    const { meetingId } = c.var.input.path;
-    const { db } = c.var.deps;
+    const state = c.get('caller').principalId;
+    const { meetingId } = c.get('input').path;
+    const { db } = c.get('deps');
     const meeting = await findCurrentEntry(db, 'meeting', meetingId);
     if (!meeting) throw problems.notFound('No such expert meeting.');
     if (meeting.status === 'withdrawn') throw problems.conflict('entry-withdrawn', 'The meeting record was withdrawn.');
-    const note = c.var.input.body?.note ?? null;
-    const confirmedAt = c.var.deps.clock.now().toISOString();
+    const note = c.get('input').body?.note ?? null;
+    const confirmedAt = c.get('deps').clock.now().toISOString();
     const again = () =>
       problems.conflict(
         'participation-already-confirmed',

@@ -34,7 +34,7 @@ export const metaRoutes = ({ secretariatAnchorKeys }: MetaSources) =>
   new Hono<AppEnv>()
     .get('/healthz', async (c) => {
       negotiate(c, 'application/json');
-      const { db, clock, config, health } = c.var.deps;
+      const { db, clock, config, health } = c.get('deps');
       try {
         await sql`SELECT 1`.execute(db.kysely);
       } catch {
@@ -74,8 +74,8 @@ export const metaRoutes = ({ secretariatAnchorKeys }: MetaSources) =>
       negotiate(c, 'application/json', 'application/jwk-set+json');
       // The Secretariat's first key rides along: it anchors every key registration, and
       // verifiers pin this document whole (see the contract).
-      const secretariatKeys = await secretariatAnchorKeys(c.var.deps.db);
-      const body = JSON.stringify({ keys: c.var.deps.keys.jwks, secretariat_keys: secretariatKeys });
+      const secretariatKeys = await secretariatAnchorKeys(c.get('deps').db);
+      const body = JSON.stringify({ keys: c.get('deps').keys.jwks, secretariat_keys: secretariatKeys });
       return c.body(body, 200, {
         'Content-Type': 'application/json',
         'Cache-Control': 'public, max-age=300',

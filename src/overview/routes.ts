@@ -8,10 +8,10 @@ export const overview = new Hono<AppEnv>().get('/', operation('getImplementation
   // JSON unless only CSV is accepted (the export for the annual report); 406 for neither.
   const type = negotiate(c, 'application/json', 'text/csv');
   const grid = await implementationOverview(
-    c.var.deps.db,
-    c.var.caller,
-    c.var.deps.clock.now(),
-    c.var.input.query.state,
+    c.get('deps').db,
+    c.get('caller'),
+    c.get('deps').clock.now(),
+    c.get('input').query.state,
   );
   c.header('Vary', 'Accept');
   if (type === 'text/csv') return c.body(overviewCsv(grid), 200, { 'Content-Type': 'text/csv; charset=utf-8' });

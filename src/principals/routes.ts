@@ -22,20 +22,20 @@ import {
 import { findPrincipal, insertPrincipalQuery, listPrincipals, toPrincipal } from './repo.ts';
 
 function requireSecretariat<E extends AppEnv>(c: Context<E>) {
-  if (c.var.caller.principalKind !== 'secretariat') {
+  if (c.get('caller').principalKind !== 'secretariat') {
     throw problems.forbidden('secretariat-only', 'Only the Secretariat registers principals and manages keys.');
   }
 }
 
 async function existingPrincipal<E extends AppEnv>(c: Context<E>, id: string) {
-  const principal = await findPrincipal(c.var.deps.db, id);
+  const principal = await findPrincipal(c.get('deps').db, id);
   if (!principal) throw problems.notFound(`No principal ${id}.`);
   return principal;
 }
 
 async function existingKey<E extends AppEnv>(c: Context<E>, principalId: string, kid: string) {
   await existingPrincipal(c, principalId);
-  const key = await findKey(c.var.deps.db, principalId, kid);
+  const key = await findKey(c.get('deps').db, principalId, kid);
   if (!key) throw problems.notFound(`No key ${kid} for ${principalId}.`);
   return key;
 }
@@ -69,15 +69,15 @@ const keyConflicts = { principal_keys_kid: keyExists, attestations_subject: keyE
 
 export const principals = new Hono<AppEnv>()
   .get('/', operation('listPrincipals'), async (c) => {
-    const { cursor, limit = 100, kind } = c.var.input.query;
-    const rows = await listPrincipals(c.var.deps.db, { afterSeq: decodeCursor(cursor), limit, kind });
+    const { cursor, limit = 100, kind } = c.get('input').query;
+    const rows = await listPrincipals(c.get('deps').db, { afterSeq: decodeCursor(cursor), limit, kind });
     return c.json(toPage(rows, limit, (row) => row.seq, toPrincipal));
   })
 
   .post('/', writeOperation('createPrincipal'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
-    const { id, name } = c.var.input.body;
+    const { id, name } = c.get('input').body;
     if (!isAssignedCountryCode(id)) {
       throw problems.unprocessable('The state cannot be registered.', [
         { pointer: '/id', detail: 'not an assigned ISO 3166-1 alpha-2 code' },
@@ -97,22 +97,24 @@ export const principals = new Hono<AppEnv>()
   })
 
   .get('/:principalId', operation('getPrincipal'), async (c) => {
-    return c.json(toPrincipal(await existingPrincipal(c, c.var.input.path.principalId)));
+    return c.json(toPrincipal(await existingPrincipal(c, c.get('input').path.principalId)));
   })
 
   .get('/:principalId/keys', operation('listPrincipalKeys'), async (c) => {
-    const { principalId } = c.var.input.path;
+    const { principalId } = c.get('input').path;
     await existingPrincipal(c, principalId);
-    const now = c.var.deps.clock.now();
-    const keys = (await listKeys(c.var.deps.db, principalId)).map((row) => toPrincipalKey(row, now));
-    return c.json({ items: c.var.input.query.status === 'all' ? keys : keys.filter((key) => key.status === 'active') });
+    const now = c.get('deps').clock.now();
+    const keys = (await listKeys(c.get('deps').db, principalId)).map((row) => toPrincipalKey(row, now));
+    return c.json({
+      items: c.get('input').query.status === 'all' ? keys : keys.filter((key) => key.status === 'active'),
+    });
   })
 
   .post('/:principalId/keys', writeOperation('registerPrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
-    const principal = await existingPrincipal(c, c.var.input.path.principalId);
-    const { jwk, scopes, label } = c.var.input.body;
+    const principal = await existingPrincipal(c, c.get('input').path.principalId);
+    const { jwk, scopes, label } = c.get('input').body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const row = newKeyRow(principal.id, key, scopes, label ?? null, deps.clock.now(), null);
     const write = { subject: keyRegistrationSubject(key.kid), conflicts: keyConflicts };
@@ -131,20 +133,20 @@ export const principals = new Hono<AppEnv>()
   })
 
   .get('/:principalId/keys/:kid', operation('getPrincipalKey'), async (c) => {
-    const { principalId, kid } = c.var.input.path;
-    return c.json(toPrincipalKey(await existingKey(c, principalId, kid), c.var.deps.clock.now()));
+    const { principalId, kid } = c.get('input').path;
+    return c.json(toPrincipalKey(await existingKey(c, principalId, kid), c.get('deps').clock.now()));
   })
 
   .post('/:principalId/keys/:kid/rotate', writeOperation('rotatePrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
-    const { principalId, kid } = c.var.input.path;
+    const { principalId, kid } = c.get('input').path;
     const principal = await existingPrincipal(c, principalId);
     const old = await existingKey(c, principalId, kid);
     const now = deps.clock.now();
     if (keyStatus(old, now) !== 'active')
       throw problems.conflict('key-not-active', `Key ${kid} is ${keyStatus(old, now)}; register a new key instead.`);
-    const { jwk, scopes = JSON.parse(old.scopes) as string[], label, overlap_seconds = 604_800 } = c.var.input.body;
+    const { jwk, scopes = JSON.parse(old.scopes) as string[], label, overlap_seconds = 604_800 } = c.get('input').body;
     const key = await acceptPublicKey(jwk, principal.kind, scopes);
     const oldExpiry = new Date(now.getTime() + overlap_seconds * 1000).toISOString();
     const row = newKeyRow(principal.id, key, scopes, label ?? old.label, now, old.kid);
@@ -166,7 +168,7 @@ export const principals = new Hono<AppEnv>()
   .post('/:principalId/keys/:kid/revoke', writeOperation('revokePrincipalKey'), async (c) => {
     requireSecretariat(c);
     const { deps } = c.var;
-    const { principalId, kid } = c.var.input.path;
+    const { principalId, kid } = c.get('input').path;
     const key = await existingKey(c, principalId, kid);
     const alreadyRevoked = () => problems.conflict('key-revoked', `Key ${kid} is already revoked.`);
     if (key.revoked_at) throw alreadyRevoked();
@@ -181,7 +183,7 @@ export const principals = new Hono<AppEnv>()
           'Register another Secretariat key before revoking the last one.',
         );
     }
-    const { reason, note } = c.var.input.body;
+    const { reason, note } = c.get('input').body;
     const revoked = { ...key, revoked_at: now.toISOString(), revocation_reason: note ? `${reason}: ${note}` : reason };
     const write = {
       subject: keyRevocationSubject(kid),

@@ -27,16 +27,16 @@ const DEFAULT_TLP: Tlp = 'TLP:AMBER';
 
 /** The request if the caller may see it: THE visibility rule, in SQL; 404 otherwise. */
 async function visibleRequest<E extends AppEnv>(c: Context<E>, id: string) {
-  const row = await findVisibleRequest(c.var.deps.db, c.var.caller, id);
+  const row = await findVisibleRequest(c.get('deps').db, c.get('caller'), id);
   if (!row) throw problems.notFound(`No request ${id}.`);
   return row;
 }
 
 export const requests = new Hono<AppEnv>()
   .get('/', operation('listRequests'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const { direction, type, cursor, limit = 100 } = c.var.input.query;
-    const rows = await listVisibleRequests(db, c.var.caller, {
+    const { db, clock } = c.get('deps');
+    const { direction, type, cursor, limit = 100 } = c.get('input').query;
+    const rows = await listVisibleRequests(db, c.get('caller'), {
       direction,
       type,
       beforeSeq: decodeCursor(cursor),
@@ -59,7 +59,7 @@ export const requests = new Hono<AppEnv>()
     const { deps, caller } = c.var;
     if (caller.principalKind !== 'state')
       throw problems.forbidden('states-only', 'Only a participating state sends requests.');
-    const input = c.var.input.body;
+    const input = c.get('input').body;
     const title = 'The request cannot be sent.';
     const now = deps.clock.now();
     const tlp = input.tlp ?? DEFAULT_TLP;
@@ -113,16 +113,16 @@ export const requests = new Hono<AppEnv>()
   })
 
   .get('/:requestId', operation('getRequest'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const row = await visibleRequest(c, c.var.input.path.requestId);
+    const { db, clock } = c.get('deps');
+    const row = await visibleRequest(c, c.get('input').path.requestId);
     const [recipients, standings] = await Promise.all([recipientsOfMany(db, [row.id]), standingsOfMany(db, [row.id])]);
     return c.json(toRequest(row, recipients.get(row.id) ?? [], standings.get(row.id) ?? [], clock.now()));
   })
 
   .get('/:requestId/responses', operation('listRequestResponses'), async (c) => {
-    const request = await visibleRequest(c, c.var.input.path.requestId);
-    const { cursor, limit = 100 } = c.var.input.query;
-    const rows = await listResponses(c.var.deps.db, request.id, decodeCursor(cursor), limit);
+    const request = await visibleRequest(c, c.get('input').path.requestId);
+    const { cursor, limit = 100 } = c.get('input').query;
+    const rows = await listResponses(c.get('deps').db, request.id, decodeCursor(cursor), limit);
     return c.json(toPage(rows, limit, (row) => row.seq, toResponse));
   })
 
@@ -130,12 +130,12 @@ export const requests = new Hono<AppEnv>()
     const { deps, caller } = c.var;
     // Whoever may see the request, other than its sender, is a recipient: the listed states
     // for TLP:AMBER, TLP:AMBER+STRICT and TLP:RED, every participating state otherwise.
-    const request = await visibleRequest(c, c.var.input.path.requestId);
+    const request = await visibleRequest(c, c.get('input').path.requestId);
     if (request.state_id === caller.principalId)
       throw problems.forbidden('not-a-recipient', 'The sender does not respond to its own request.');
     if (caller.principalKind !== 'state')
       throw problems.forbidden('not-a-recipient', 'Recipient states respond to requests.');
-    const { action, body } = c.var.input.body;
+    const { action, body } = c.get('input').body;
     if (action === 'answer' && body === undefined)
       throw problems.unprocessable('The response cannot be recorded.', [
         { pointer: '/body', detail: 'an answer needs a body' },

@@ -13,7 +13,7 @@ import { send, writeInput, writeOperation } from '../write/request.ts';
 import { insertConfirmationQuery, lastConfirmedAt, listConfirmations, toConfirmation } from './repo.ts';
 
 async function registeredState<E extends AppEnv>(c: Context<E>, stateId: string) {
-  const principal = await findPrincipal(c.var.deps.db, stateId);
+  const principal = await findPrincipal(c.get('deps').db, stateId);
   if (principal?.kind !== 'state') throw problems.notFound(`No participating state ${stateId}.`);
   return principal;
 }
@@ -21,7 +21,7 @@ async function registeredState<E extends AppEnv>(c: Context<E>, stateId: string)
 export const states = new Hono<AppEnv>()
   .post('/:stateId/confirmations', writeOperation('confirmContacts'), async (c) => {
     const { deps, caller } = c.var;
-    const { stateId } = c.var.input.path;
+    const { stateId } = c.get('input').path;
     if (caller.principalId !== stateId)
       throw problems.forbidden('not-owner', 'A state confirms only its own directory entries.');
     await registeredState(c, stateId);
@@ -33,7 +33,7 @@ export const states = new Hono<AppEnv>()
         id,
         state_id: stateId,
         confirmed_at: confirmedAt,
-        note: c.var.input.body.note ?? null,
+        note: c.get('input').body.note ?? null,
         active_contacts: active.policy + active.technical,
         attestation_id: attestationId,
       };
@@ -46,16 +46,16 @@ export const states = new Hono<AppEnv>()
   })
 
   .get('/:stateId/confirmations', operation('listConfirmations'), async (c) => {
-    const { stateId } = c.var.input.path;
-    const { cursor, limit = 100 } = c.var.input.query;
+    const { stateId } = c.get('input').path;
+    const { cursor, limit = 100 } = c.get('input').query;
     await registeredState(c, stateId);
-    const rows = await listConfirmations(c.var.deps.db, stateId, decodeCursor(cursor), limit);
+    const rows = await listConfirmations(c.get('deps').db, stateId, decodeCursor(cursor), limit);
     return c.json(toPage(rows, limit, (row) => row.seq, toConfirmation));
   })
 
   .get('/compliance', operation('listCompliance'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const { cursor, limit = 100 } = c.var.input.query;
+    const { db, clock } = c.get('deps');
+    const { cursor, limit = 100 } = c.get('input').query;
     const now = clock.now();
     const rows = await listPrincipals(db, { afterSeq: decodeCursor(cursor), limit, kind: 'state' });
     const page = toPage(
@@ -71,8 +71,8 @@ export const states = new Hono<AppEnv>()
   })
 
   .get('/:stateId/compliance', operation('getCompliance'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const { stateId } = c.var.input.path;
+    const { db, clock } = c.get('deps');
+    const { stateId } = c.get('input').path;
     await registeredState(c, stateId);
     return c.json(await complianceOf(db, stateId, clock.now()));
   });

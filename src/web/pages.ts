@@ -20,7 +20,7 @@ function pageFor(c: Context<AppEnv>): string | null {
   const path = c.req.path;
   if (path === '/docs') return '/docs.html';
   if (c.req.header('Authorization') !== undefined) return null;
-  if (c.var.route?.scope === null) return null;
+  if (c.get('route')?.scope === null) return null;
   const preferred = accepts(c, {
     header: 'Accept',
     supports: ['application/json', 'text/html'],
@@ -35,7 +35,7 @@ function pageFor(c: Context<AppEnv>): string | null {
  */
 export function webPages(): MiddlewareHandler<AppEnv> {
   return async function webPages(c, next) {
-    const web = c.var.deps.web;
+    const web = c.get('deps').web;
     if (!web || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
     const path = c.req.path;
     if (path.startsWith(ASSET_PREFIX)) {

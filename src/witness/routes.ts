@@ -39,9 +39,9 @@ const FLAWS: Record<string, string> = {
  */
 export const witness = new Hono<AppEnv>()
   .post('/cosignatures', operation('submitLogCosignature'), async (c) => {
-    const { db, clock } = c.var.deps;
-    const caller = c.var.caller;
-    const { old_size: oldSize, checkpoint, cosignature } = c.var.input.body;
+    const { db, clock } = c.get('deps');
+    const caller = c.get('caller');
+    const { old_size: oldSize, checkpoint, cosignature } = c.get('input').body;
     const body = noteBody(checkpoint);
     const lines = body?.split('\n') ?? [];
     const size = lines.length >= 4 && /^(0|[1-9]\d*)$/.test(lines[1]!) ? Number(lines[1]) : undefined;
@@ -101,7 +101,7 @@ export const witness = new Hono<AppEnv>()
     } satisfies components['schemas']['Cosignature']);
   })
   .get('/witnesses', operation('listLogWitnesses'), async (c) => {
-    const { db, clock } = c.var.deps;
+    const { db, clock } = c.get('deps');
     const rows = await listWitnessKeys(db);
     return c.json({
       witnesses: rows.map((row) => ({

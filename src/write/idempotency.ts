@@ -99,14 +99,14 @@ export async function withIdempotency<E extends AppEnv>(
     await run();
     return undefined;
   }
-  const { db, clock } = c.var.deps;
+  const { db, clock } = c.get('deps');
   const key = parseIdempotencyKey(header);
-  const principalId = c.var.caller.principalId;
+  const principalId = c.get('caller').principalId;
   const url = new URL(c.req.url);
   const fingerprint = await requestFingerprint(
     c.req.method,
     url.pathname + url.search,
-    c.var.rawBody ?? new Uint8Array(),
+    c.get('rawBody') ?? new Uint8Array(),
   );
   const now = clock.now();
 

@@ -1,6 +1,8 @@
 /**
- * npm run bench: the real portal (src/node.ts) as a child process, seeded over HTTP with
- * the 193 UN member states, then loaded over loopback with autocannon.
+ * npm run bench: the real portal as a child process, as production runs it (`npm run
+ * serve`: the esbuild bundle of src/node.ts on plain node; BENCH_RUNNER=start for `npm
+ * start` through tsx), seeded over HTTP with the 193 UN member states, then loaded over
+ * loopback with autocannon.
  *
  * The load generator and the server share the machine's cores (2 here), so absolute
  * figures say little; what counts are the ratios against baselines measured in this same
@@ -34,7 +36,7 @@ import {
   type WriteLaneSpec,
 } from './load.ts';
 import { seedPortal } from './seed.ts';
-import { REPO_ROOT, startPortal, type RunningPortal } from './server.ts';
+import { buildForServe, REPO_ROOT, startPortal, type RunningPortal } from './server.ts';
 import { UN_MEMBER_STATES } from './un-members.ts';
 import { intFromEnv } from './settings.ts';
 
@@ -182,9 +184,16 @@ async function main(): Promise<number> {
   process.once('exit', () => portal?.killNow());
 
   try {
-    log('starting the portal (tsx src/node.ts) on a fresh data dir ...');
+    // Production as an operator runs it (`npm run build` then `npm run serve`: the esbuild
+    // bundle on plain node); BENCH_RUNNER=start measures `npm start` (tsx) instead.
+    const runner = process.env.BENCH_RUNNER === 'start' ? 'start' : 'serve';
+    if (runner === 'serve') buildForServe();
+    log(`starting the portal (npm ${runner === 'serve' ? 'run serve' : 'start'}) on a fresh data dir ...`);
     // BENCH_SERVER_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
-    portal = await startPortal({ nodeFlags: (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean) });
+    portal = await startPortal({
+      runner,
+      nodeFlags: (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    });
     log(`  ${portal.origin}, pid ${portal.pid}, data ${portal.dataDir}`);
 
     log(

@@ -2,7 +2,7 @@
  * The real embedded portal (src/node.ts) as a child process on a fresh data dir, for
  * benchmarks: started the way an operator starts it, stopped cleanly, its data removed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,27 @@ import type { JWK } from 'jose';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The node flags `npm start` runs the portal with, read from package.json's start script. */
-const START_NODE_FLAGS = (
-  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(' ')
-  .filter((word) => word.startsWith('--'));
+const scripts = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
+/** The node flags a package.json script runs the portal with (`npm start`, `npm run serve`). */
+const nodeFlagsOf = (script: string) => scripts[script]!.split(' ').filter((word) => word.startsWith('--'));
+
+/**
+ * How the portal runs: `npm start` (the TypeScript sources through tsx, as a new user
+ * starts it) or `npm run serve` (production: the esbuild bundle of `npm run build`, plain
+ * node). The write bench measures production; the others what a new user starts.
+ */
+export type Runner = 'start' | 'serve';
+
+/** Builds what `npm run serve` runs (the web app and dist/portal), as `npm run build` does. */
+export function buildForServe() {
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/build-web.ts'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/build.ts', '--portal-only'], {
+    cwd: REPO_ROOT,
+    stdio: 'ignore',
+  });
+}
 
 export interface RunningPortal {
   origin: string;
@@ -57,6 +72,8 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** Where the data dir is made (default: the system temp dir); its disk decides what an fsync costs. */
   dataRoot?: string;
+  /** `start` (default) or `serve`, after buildForServe(). */
+  runner?: Runner;
 }
 
 export async function startPortal(options: StartOptions = {}): Promise<RunningPortal> {
@@ -75,9 +92,14 @@ export async function startPortal(options: StartOptions = {}): Promise<RunningPo
 
   // Own process group, so the tsx wrapper and the node process under it stop together.
   // The node flags of `npm start` first (package.json), then any the caller adds.
+  const serve = options.runner === 'serve';
   const child: ChildProcess = spawn(
-    join(REPO_ROOT, 'node_modules/.bin/tsx'),
-    [...START_NODE_FLAGS, ...(options.nodeFlags ?? []), 'src/node.ts'],
+    serve ? process.execPath : join(REPO_ROOT, 'node_modules/.bin/tsx'),
+    [
+      ...nodeFlagsOf(serve ? 'serve' : 'start'),
+      ...(options.nodeFlags ?? []),
+      serve ? 'dist/portal/node.js' : 'src/node.ts',
+    ],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, CBM_DATA_DIR: dataDir, CBM_PORT: String(port), CBM_HOST: host, ...options.extraEnv },
