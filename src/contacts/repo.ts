@@ -58,10 +58,8 @@ const CURRENT_CONTACT = `select "contact_versions".*, "contacts"."seq" from "con
   where "contacts"."id" = ?`;
 
 export async function findCurrentContact(db: PortalDb, id: string) {
-  const { rows } = await db.kysely.executeQuery<ContactVersionsTable & { seq: number }>(
-    CompiledQuery.raw(CURRENT_CONTACT, [id]),
-  );
-  return rows[0];
+  const [row] = await db.read<ContactVersionsTable & { seq: number }>(CompiledQuery.raw(CURRENT_CONTACT, [id]));
+  return row;
 }
 
 export function listDirectory(

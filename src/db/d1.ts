@@ -24,6 +24,9 @@ export function d1PortalDb(d1: D1Database): PortalDb {
         throw asConstraintViolation(error);
       }
     },
+    async read<Row>(query: CompiledQuery) {
+      return ((await statement(query).all()).results ?? []) as Row[];
+    },
     async execute(query) {
       try {
         return (await statement(query).run()).meta.changes;

@@ -36,6 +36,12 @@ export interface PortalDb {
   commit(queries: readonly CompiledQuery[]): Promise<StatementResult[]>;
   /** One statement on its own (e.g. the replay store); returns rows changed. */
   execute(query: CompiledQuery): Promise<number>;
+  /**
+   * The rows of one read whose SQL is written once (db/statement.ts), straight to the
+   * driver: the reads every signed write makes first (its key, its jti, its record) skip
+   * the query builder's executor, which costs more than SQLite takes to run them.
+   */
+  read<Row = Record<string, unknown>>(query: CompiledQuery): Promise<Row[]>;
 }
 
 /** Maps a driver's constraint error to ConstraintViolation; other errors pass through. */

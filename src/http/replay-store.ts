@@ -33,8 +33,7 @@ export function recordJtiQuery(_db: PortalDb, issuer: string, jti: string, expir
 }
 
 export async function jtiSeen(db: PortalDb, issuer: string, jti: string): Promise<boolean> {
-  const { rows } = await db.kysely.executeQuery(CompiledQuery.raw(JTI_SEEN, [issuer, jti]));
-  return rows.length > 0;
+  return (await db.read(CompiledQuery.raw(JTI_SEEN, [issuer, jti]))).length > 0;
 }
 
 export const jtiReplayed = () =>

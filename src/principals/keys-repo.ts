@@ -61,12 +61,11 @@ export async function findActiveKey(
   kid: string,
   now: Date,
 ): Promise<RegisteredKey | null> {
-  const { rows } = await db.kysely.executeQuery<
+  const [row] = await db.read<
     Pick<PrincipalKeysTable, 'kid' | 'principal_id' | 'alg' | 'public_jwk' | 'scopes'> & {
       kind: 'state' | 'secretariat';
     }
   >(CompiledQuery.raw(activeKeyQuery, [kid, issuer, now.toISOString()]));
-  const row = rows[0];
   if (!row) return null;
   return {
     kid: row.kid,

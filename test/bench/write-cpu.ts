@@ -6,9 +6,11 @@
  *   npx tsx test/bench/write-cpu.ts [writes=3000] [inFlight=16]
  *   WRITE_CPU_PROFILE=/tmp/writes.cpuprofile npx tsx test/bench/write-cpu.ts   (the timed writes only)
  *
- * Prints µs of this process's CPU per write next to the raw limit measured in the same run.
+ * Prints µs of this process's CPU per write next to the raw limit measured in the same run,
+ * in a process started with the portal's node flags (it restarts itself with them).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,20 @@ async function startProfiler() {
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
   return { stop: async () => (await session.post('Profiler.stop')).profile };
+}
+
+// The portal's own node flags (package.json's start script, e.g. a larger young generation):
+// the writes and the raw limit are measured in a process configured as the server is.
+const startFlags = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
+if (startFlags.some((flag) => !process.execArgv.includes(flag))) {
+  const child = spawnSync(process.execPath, [...startFlags, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  process.exit(child.status ?? 1);
 }
 
 const writes = Number(process.argv[2] ?? 3000);
