@@ -45,4 +45,33 @@ describe('group commit', () => {
     expect(ids()).toEqual([1, 3]);
     expect(sqlite.inTransaction).toBe(false);
   });
+
+  it('lets writers that arrive on the next turns of the event loop join the group, one transaction for all', async () => {
+    const { sqlite, db, insert, ids } = table();
+    // better-sqlite3 opens each group's transaction with a prepared BEGIN IMMEDIATE: count those.
+    const statement = Object.getPrototypeOf(sqlite.prepare('SELECT 1')) as { run: (...args: unknown[]) => unknown };
+    const run = statement.run;
+    let transactions = 0;
+    statement.run = function (this: { source: string }, ...args: unknown[]) {
+      if (this.source === 'BEGIN IMMEDIATE') transactions++;
+      return run.apply(this, args);
+    };
+    try {
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      const first = db.commit([insert(1)]);
+      await turn();
+      const second = db.commit([insert(2)]);
+      await turn();
+      const third = db.commit([insert(3)]);
+      await Promise.all([first, second, third]);
+      expect(ids()).toEqual([1, 2, 3]);
+      expect(transactions).toBe(1);
+      // A turn that adds no writer ends the group: the next write commits in a group of its own.
+      await turn();
+      await db.commit([insert(4)]);
+      expect(transactions).toBe(2);
+    } finally {
+      statement.run = run;
+    }
+  });
 });
