@@ -16,6 +16,17 @@ export interface AttestationClaims {
   request_sha256: string;
 }
 
+// The header is the same for every attestation a key signs: encoded once per key.
+const headerSegments = new WeakMap<PortalKeys['signing'], string>();
+function headerSegment(signing: PortalKeys['signing']): string {
+  let segment = headerSegments.get(signing);
+  if (segment === undefined) {
+    segment = b64u.encode(JSON.stringify({ alg: signing.alg, typ: ATTESTATION_TOKEN_TYPE, kid: signing.kid }));
+    headerSegments.set(signing, segment);
+  }
+  return segment;
+}
+
 /**
  * Signs an attestation with the portal key, at the injected time (never the wall clock):
  * a compact JWS of `{alg, typ, kid}` over the claims, then `iss` and `iat`, in that
@@ -27,8 +38,7 @@ export async function signAttestation(
   issuedAt: Date,
   claims: AttestationClaims,
 ): Promise<string> {
-  const header = { alg: keys.signing.alg, typ: ATTESTATION_TOKEN_TYPE, kid: keys.signing.kid };
   const payload = { ...claims, iss: issuer, iat: Math.floor(issuedAt.getTime() / 1000) };
-  const input = `${b64u.encode(JSON.stringify(header))}.${b64u.encode(JSON.stringify(payload))}`;
+  const input = `${headerSegment(keys.signing)}.${b64u.encode(JSON.stringify(payload))}`;
   return `${input}.${b64u.encode(await keys.signing.sign(utf8(input)))}`;
 }
