@@ -12,6 +12,7 @@ import { commonMessages } from '../components/common.messages.ts';
 import { labelMessages } from '../components/labels.messages.ts';
 import { useLoad } from '../components/load.ts';
 import { Empty, ErrorNotice, Show, WithKey } from '../components/states.tsx';
+import { WithdrawWithReason } from '../components/withdraw.tsx';
 import { useApp, useT } from '../context.ts';
 import { href } from '../router.ts';
 import { bodiesMessages } from './bodies.messages.ts';
@@ -349,37 +350,21 @@ function BodyPage(props: PageProps) {
                 </form>
               ) : null}
               {error ? <ErrorNotice error={error} /> : null}
-              {own ? (
-                <details>
-                  <summary>{t('withdraw')}</summary>
-                  <form
-                    class="form"
-                    onSubmit={async (event: Event) => {
-                      event.preventDefault();
-                      const reason = String(new FormData(event.target as HTMLFormElement).get('reason') ?? '').trim();
-                      if (!window.confirm(t('withdrawConfirm', { name: body.name }))) return;
-                      try {
-                        await ok(
-                          client.POST('/bodies/{bodyId}/withdraw', {
-                            params: { path: { bodyId }, header: { 'If-Match': etag ?? '' } },
-                            body: reason ? { reason } : {},
-                          }),
-                        );
-                      } catch (caught) {
-                        setError(caught);
-                      }
-                      setRound((n) => n + 1);
-                    }}
-                  >
-                    <label for="body-withdraw-reason">{t('withdrawalReason')}</label>
-                    <textarea id="body-withdraw-reason" name="reason" maxlength={2000} />
-                    <div class="actions">
-                      <button type="submit" class="danger">
-                        {t('withdraw')}
-                      </button>
-                    </div>
-                  </form>
-                </details>
+              {own && etag ? (
+                <WithdrawWithReason
+                  reasonId="body-withdraw-reason"
+                  labels={{ withdraw: t('withdraw'), reason: t('withdrawalReason') }}
+                  confirm={t('withdrawConfirm', { name: body.name })}
+                  withdraw={(reason) =>
+                    ok(
+                      client.POST('/bodies/{bodyId}/withdraw', {
+                        params: { path: { bodyId }, header: { 'If-Match': etag } },
+                        body: reason ? { reason } : {},
+                      }),
+                    )
+                  }
+                  onDone={() => setRound((n) => n + 1)}
+                />
               ) : null}
               <p>
                 <a href={`/bodies/${body.id}/history`}>{t('history')}</a>

@@ -12,6 +12,7 @@ import { commonMessages } from '../components/common.messages.ts';
 import { labelMessages } from '../components/labels.messages.ts';
 import { useLoad } from '../components/load.ts';
 import { Empty, ErrorNotice, Show, WithKey } from '../components/states.tsx';
+import { WithdrawWithReason } from '../components/withdraw.tsx';
 import { useApp, useT } from '../context.ts';
 import { href } from '../router.ts';
 import { type ContactInput, ContactFields, contactInputOf, readContactForm } from './contact-form.tsx';
@@ -502,38 +503,21 @@ function EditContact(props: { contact: Contact; etag: string; onSaved: () => voi
 function WithdrawContact(props: { contact: Contact; etag: string; onDone: () => void }) {
   const { client } = useApp();
   const t = useT(contactsMessages);
-  const [error, setError] = useState<unknown>(null);
-  const onSubmit = async (event: Event) => {
-    event.preventDefault();
-    const reason = String(new FormData(event.target as HTMLFormElement).get('reason') ?? '').trim();
-    if (!window.confirm(t('withdrawConfirm', { name: props.contact.name }))) return;
-    setError(null);
-    try {
-      await ok(
-        client.POST('/contacts/{contactId}/withdraw', {
-          params: { path: { contactId: props.contact.id }, header: { 'If-Match': props.etag } },
-          body: reason ? { reason } : {},
-        }),
-      );
-      props.onDone();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
   return (
-    <details class="withdraw">
-      <summary>{t('withdraw')}</summary>
-      <form class="form" onSubmit={onSubmit}>
-        <label for="withdraw-reason">{t('withdrawalReason')}</label>
-        <textarea id="withdraw-reason" name="reason" maxlength={2000} />
-        <div class="actions">
-          <button type="submit" class="danger">
-            {t('withdraw')}
-          </button>
-        </div>
-      </form>
-      {error ? <ErrorNotice error={error} /> : null}
-    </details>
+    <WithdrawWithReason
+      reasonId="withdraw-reason"
+      labels={{ withdraw: t('withdraw'), reason: t('withdrawalReason') }}
+      confirm={t('withdrawConfirm', { name: props.contact.name })}
+      withdraw={(reason) =>
+        ok(
+          client.POST('/contacts/{contactId}/withdraw', {
+            params: { path: { contactId: props.contact.id }, header: { 'If-Match': props.etag } },
+            body: reason ? { reason } : {},
+          }),
+        )
+      }
+      onDone={props.onDone}
+    />
   );
 }
 

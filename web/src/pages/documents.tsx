@@ -17,6 +17,7 @@ import { commonMessages } from '../components/common.messages.ts';
 import { labelMessages } from '../components/labels.messages.ts';
 import { useLoad } from '../components/load.ts';
 import { Empty, ErrorNotice, Show, WithKey } from '../components/states.tsx';
+import { WithdrawWithReason } from '../components/withdraw.tsx';
 import { uploadDocumentContent } from '../components/upload.ts';
 import { useApp, useT } from '../context.ts';
 import { href } from '../router.ts';
@@ -668,38 +669,21 @@ function UploadContent(props: { doc: Doc; onDone: () => void }) {
 function WithdrawDocument(props: { doc: Doc; etag: string; onDone: () => void }) {
   const { client } = useApp();
   const t = useT(documentsMessages);
-  const [error, setError] = useState<unknown>(null);
-  const onSubmit = async (event: Event) => {
-    event.preventDefault();
-    const reason = String(new FormData(event.target as HTMLFormElement).get('reason') ?? '').trim();
-    if (!window.confirm(t('withdrawConfirm', { title: props.doc.title }))) return;
-    setError(null);
-    try {
-      await ok(
-        client.POST('/documents/{documentId}/withdraw', {
-          params: { path: { documentId: props.doc.id }, header: { 'If-Match': props.etag } },
-          body: reason ? { reason } : {},
-        }),
-      );
-      props.onDone();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
   return (
-    <details>
-      <summary>{t('withdraw')}</summary>
-      <form class="form" onSubmit={onSubmit}>
-        <label for="doc-withdraw-reason">{t('withdrawalReason')}</label>
-        <textarea id="doc-withdraw-reason" name="reason" maxlength={2000} />
-        <div class="actions">
-          <button type="submit" class="danger">
-            {t('withdraw')}
-          </button>
-        </div>
-      </form>
-      {error ? <ErrorNotice error={error} /> : null}
-    </details>
+    <WithdrawWithReason
+      reasonId="doc-withdraw-reason"
+      labels={{ withdraw: t('withdraw'), reason: t('withdrawalReason') }}
+      confirm={t('withdrawConfirm', { title: props.doc.title })}
+      withdraw={(reason) =>
+        ok(
+          client.POST('/documents/{documentId}/withdraw', {
+            params: { path: { documentId: props.doc.id }, header: { 'If-Match': props.etag } },
+            body: reason ? { reason } : {},
+          }),
+        )
+      }
+      onDone={props.onDone}
+    />
   );
 }
 
