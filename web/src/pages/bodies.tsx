@@ -4,7 +4,7 @@
  * change is shown and the form keeps the person's values to reapply), withdraws them.
  */
 import { useState } from 'hono/jsx/dom';
-import { ok, PortalError, type Schemas } from '../../../clients/typescript/src/client.ts';
+import { ok, type Schemas } from '../../../clients/typescript/src/client.ts';
 import { bodyKindValues, nis2SectorValues } from '../../../clients/typescript/src/generated/openapi.ts';
 import { idempotencyKey, withEtag } from '../components/api.ts';
 import { AttestationSlot } from '../components/attestation-slot.tsx';
@@ -12,6 +12,7 @@ import { commonMessages } from '../components/common.messages.ts';
 import { labelMessages } from '../components/labels.messages.ts';
 import { useLoad } from '../components/load.ts';
 import { Empty, ErrorNotice, Show, WithKey } from '../components/states.tsx';
+import { useNewVersion } from '../components/versioned.ts';
 import { WithdrawWithReason } from '../components/withdraw.tsx';
 import { useApp, useT } from '../context.ts';
 import { href } from '../router.ts';
@@ -237,11 +238,7 @@ function BodyPage(props: PageProps) {
   const t = useT(bodiesMessages);
   const common = useT(commonMessages);
   const labels = useT(labelMessages);
-  const [round, setRound] = useState(0);
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState<BodyInput | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [newer, setNewer] = useState<number | null>(null);
+  const { round, reload, editing, setEditing, draft, error, newer, publish } = useNewVersion<BodyInput>();
   const bodyId = props.params.id!;
   const loaded = useLoad(
     () => withEtag(client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } })),
@@ -252,27 +249,18 @@ function BodyPage(props: PageProps) {
       <Show loaded={loaded}>
         {({ data: body, etag }) => {
           const own = session?.principal === body.state && body.status === 'active';
-          const publish = async (input: BodyInput) => {
-            setError(null);
-            setNewer(null);
-            try {
-              await ok(
-                client.PUT('/bodies/{bodyId}', {
-                  params: { path: { bodyId }, header: { 'If-Match': etag ?? '' } },
-                  body: input,
-                }),
-              );
-              setEditing(false);
-              setDraft(null);
-            } catch (caught) {
-              // 412: someone published a version meanwhile; show it, keep the person's values to reapply.
-              if (caught instanceof PortalError && caught.status === 412) {
-                const current = await client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } });
-                setNewer(current.data?.version ?? 0);
-              } else setError(caught);
-            }
-            setRound((n) => n + 1);
-          };
+          const publishVersion = (input: BodyInput) =>
+            publish(
+              input,
+              () =>
+                ok(
+                  client.PUT('/bodies/{bodyId}', {
+                    params: { path: { bodyId }, header: { 'If-Match': etag ?? '' } },
+                    body: input,
+                  }),
+                ),
+              async () => (await client.GET('/bodies/{bodyId}', { params: { path: { bodyId } } })).data?.version,
+            );
           return (
             <>
               <h1 dir="auto">{body.name}</h1>
@@ -335,9 +323,7 @@ function BodyPage(props: PageProps) {
                   class="form"
                   onSubmit={(event: Event) => {
                     event.preventDefault();
-                    const input = readBodyForm(event.target as HTMLFormElement);
-                    setDraft(input);
-                    void publish(input);
+                    void publishVersion(readBodyForm(event.target as HTMLFormElement));
                   }}
                 >
                   <BodyFields idPrefix="edit-body" value={draft ?? inputOf(body)} />
@@ -363,7 +349,7 @@ function BodyPage(props: PageProps) {
                       }),
                     )
                   }
-                  onDone={() => setRound((n) => n + 1)}
+                  onDone={reload}
                 />
               ) : null}
               <p>

@@ -4,7 +4,7 @@
  * encryption key attested with the channel. A state publishes, versions and withdraws its own.
  */
 import { useState } from 'hono/jsx/dom';
-import { ok, PortalError, type Schemas } from '../../../clients/typescript/src/client.ts';
+import { ok, type Schemas } from '../../../clients/typescript/src/client.ts';
 import {
   channelKeyTypeValues,
   channelMediumValues,
@@ -16,6 +16,7 @@ import { commonMessages } from '../components/common.messages.ts';
 import { labelMessages } from '../components/labels.messages.ts';
 import { useLoad } from '../components/load.ts';
 import { Empty, ErrorNotice, Show, WithKey } from '../components/states.tsx';
+import { useNewVersion } from '../components/versioned.ts';
 import { useApp, useT } from '../context.ts';
 import { href } from '../router.ts';
 import { channelsMessages } from './channels.messages.ts';
@@ -251,11 +252,8 @@ function ChannelPage(props: PageProps) {
   const t = useT(channelsMessages);
   const common = useT(commonMessages);
   const labels = useT(labelMessages);
-  const [round, setRound] = useState(0);
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState<ChannelInput | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [newer, setNewer] = useState<number | null>(null);
+  const { round, reload, editing, setEditing, draft, error, newer, publish } = useNewVersion<ChannelInput>();
+  const [withdrawError, setWithdrawError] = useState<unknown>(null);
   const channelId = props.params.id!;
   const loaded = useLoad(
     () => withEtag(client.GET('/channels/{channelId}', { params: { path: { channelId } } })),
@@ -266,27 +264,19 @@ function ChannelPage(props: PageProps) {
       <Show loaded={loaded}>
         {({ data: channel, etag }) => {
           const own = session?.principal === channel.state && channel.status === 'active';
-          const publish = async (input: ChannelInput) => {
-            setError(null);
-            setNewer(null);
-            try {
-              await ok(
-                client.PUT('/channels/{channelId}', {
-                  params: { path: { channelId }, header: { 'If-Match': etag ?? '' } },
-                  body: input,
-                }),
-              );
-              setEditing(false);
-              setDraft(null);
-            } catch (caught) {
-              // 412: someone published a version meanwhile; show it, keep the person's values to reapply.
-              if (caught instanceof PortalError && caught.status === 412) {
-                const current = await client.GET('/channels/{channelId}', { params: { path: { channelId } } });
-                setNewer(current.data?.version ?? 0);
-              } else setError(caught);
-            }
-            setRound((n) => n + 1);
-          };
+          const publishVersion = (input: ChannelInput) =>
+            publish(
+              input,
+              () =>
+                ok(
+                  client.PUT('/channels/{channelId}', {
+                    params: { path: { channelId }, header: { 'If-Match': etag ?? '' } },
+                    body: input,
+                  }),
+                ),
+              async () =>
+                (await client.GET('/channels/{channelId}', { params: { path: { channelId } } })).data?.version,
+            );
           return (
             <>
               <h1>
@@ -342,9 +332,7 @@ function ChannelPage(props: PageProps) {
                   class="form"
                   onSubmit={(event: Event) => {
                     event.preventDefault();
-                    const input = readChannelForm(event.target as HTMLFormElement);
-                    setDraft(input);
-                    void publish(input);
+                    void publishVersion(readChannelForm(event.target as HTMLFormElement));
                   }}
                 >
                   <ChannelFields idPrefix="edit-channel" value={draft ?? inputOf(channel)} />
@@ -357,6 +345,7 @@ function ChannelPage(props: PageProps) {
                 </form>
               ) : null}
               {error ? <ErrorNotice error={error} /> : null}
+              {withdrawError ? <ErrorNotice error={withdrawError} /> : null}
               {own ? (
                 <p class="actions">
                   <button
@@ -364,6 +353,7 @@ function ChannelPage(props: PageProps) {
                     class="danger"
                     onClick={async () => {
                       if (!window.confirm(t('withdrawConfirm'))) return;
+                      setWithdrawError(null);
                       try {
                         await ok(
                           client.POST('/channels/{channelId}/withdraw', {
@@ -372,9 +362,9 @@ function ChannelPage(props: PageProps) {
                           }),
                         );
                       } catch (caught) {
-                        setError(caught);
+                        setWithdrawError(caught);
                       }
-                      setRound((n) => n + 1);
+                      reload();
                     }}
                   >
                     {t('withdraw')}
