@@ -74,4 +74,25 @@ describe('group commit', () => {
       statement.run = run;
     }
   });
+
+  it('does not let a steady stream of writers hold a group open: the first is answered while the stream goes on', async () => {
+    const { db, insert, ids } = table();
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    // A writer on every turn of the loop for 60 ms: the group would grow for as long as
+    // the stream lasts if only a turn without a newcomer closed it.
+    let streaming = true;
+    let firstAnsweredDuringStream: boolean | undefined;
+    const pending: Promise<unknown>[] = [];
+    const started = performance.now();
+    for (let id = 1; performance.now() - started < 60; id++) {
+      const commit = db.commit([insert(id)]);
+      if (id === 1) commit.then(() => (firstAnsweredDuringStream = streaming));
+      pending.push(commit);
+      await turn();
+    }
+    streaming = false;
+    await Promise.all(pending);
+    expect(ids()).toHaveLength(pending.length);
+    expect(firstAnsweredDuringStream).toBe(true);
+  });
 });

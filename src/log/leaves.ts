@@ -1,6 +1,5 @@
 import { CompiledQuery } from 'kysely';
 import { utf8 } from '../crypto/encoding.ts';
-import type { PortalDb } from '../db/portal-db.ts';
 import { leafHash } from './merkle.ts';
 
 // Every write runs it: its SQL is written once (db/statement.ts says why).
@@ -13,6 +12,6 @@ const APPEND_LEAF = `INSERT INTO log_leaves (idx, attestation_id, leaf_hash)
  * commit: its index is the next one at commit time, so a record and its leaf are never
  * apart and indexes follow commit order without gaps.
  */
-export async function appendLeafQuery(_db: PortalDb, attestationId: string, token: string): Promise<CompiledQuery> {
+export async function appendLeafQuery(attestationId: string, token: string): Promise<CompiledQuery> {
   return CompiledQuery.raw(APPEND_LEAF, [attestationId, await leafHash(utf8(token))]);
 }

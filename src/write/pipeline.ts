@@ -144,7 +144,7 @@ export async function commitWrite<T>(
     claim && answer ? [completeClaimQuery(db, claim, id, answer.status, answer.headers ?? {}, answer.data)] : [];
   const results = await commitQueries(
     db,
-    [...jti, attestationRow, await appendLeafQuery(db, id, token), ...decided.records, ...idempotencyKey],
+    [...jti, attestationRow, await appendLeafQuery(id, token), ...decided.records, ...idempotencyKey],
     {
       ...write.conflicts,
       request_jtis_issuer_jti: jtiReplayed,

@@ -257,7 +257,7 @@ async function incidentWrite(
   };
   return [
     attestation,
-    await appendLeafQuery(db, attestationId, token),
+    await appendLeafQuery(attestationId, token),
     ...insertIncidentQueries(db, head, report),
     ...recipientQueries(db, id, [...(input.recipients ?? [])].sort(), { author: state.id }),
   ];

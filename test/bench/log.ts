@@ -63,7 +63,7 @@ async function appendRate(dir: string, withLeaf: boolean): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < APPENDS; i += 1) {
     const queries = [attestationRow(db, i)];
-    if (withLeaf) queries.push(await appendLeafQuery(db, `bench-${i}`, `token-${i}`));
+    if (withLeaf) queries.push(await appendLeafQuery(`bench-${i}`, `token-${i}`));
     await db.commit(queries);
     if (withLeaf && i % 100 === 99) await integrate(db);
   }

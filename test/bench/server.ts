@@ -16,7 +16,7 @@ const scripts = (
   JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
 ).scripts;
 /** The node flags a package.json script runs the portal with (`npm start`, `npm run serve`). */
-const nodeFlagsOf = (script: string) => scripts[script]!.split(' ').filter((word) => word.startsWith('--'));
+export const nodeFlagsOf = (script: string) => scripts[script]!.split(' ').filter((word) => word.startsWith('--'));
 
 /**
  * How the portal runs: `npm start` (the TypeScript sources through tsx, as a new user

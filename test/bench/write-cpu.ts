@@ -10,7 +10,7 @@
  * in a process started with the portal's node flags (it restarts itself with them).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { readMigrations } from '../../src/db/migrations-dir.ts';
 import { openSqlite, sqlitePortalDb } from '../../src/db/sqlite.ts';
 import { contactBody, createHarness, ORIGIN } from '../support/harness.ts';
 import { measureFloor } from './floor.ts';
+import { nodeFlagsOf } from './server.ts';
 
 /** A V8 CPU profile of this process from now until stop(). */
 async function startProfiler() {
@@ -34,11 +35,7 @@ async function startProfiler() {
 
 // The portal's own node flags (package.json's start script, e.g. a larger young generation):
 // the writes and the raw limit are measured in a process configured as the server is.
-const startFlags = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(' ')
-  .filter((word) => word.startsWith('--'));
+const startFlags = nodeFlagsOf('start');
 if (startFlags.some((flag) => !process.execArgv.includes(flag))) {
   const child = spawnSync(process.execPath, [...startFlags, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',

@@ -4,7 +4,7 @@
  * any case; the page reads well at 200% zoom.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ok, type Schemas } from '../../clients/typescript/src/index.ts';
+import { ok } from '../../clients/typescript/src/index.ts';
 import { loadKey } from './exchange-helpers.ts';
 import {
   type BrowserPortal,
@@ -15,19 +15,13 @@ import {
   type StateKey,
   startBrowserPortal,
 } from './harness.ts';
+import { contactInput } from './fixtures.ts';
 
 /** The directory's page size (PAGE_SIZE in web/src/pages/contacts.tsx). */
 const PAGE_SIZE = 50;
 
-const contact = (name: string, organisation = 'Ministry of Foreign Affairs'): Schemas['ContactInput'] => ({
-  role: 'policy',
-  name,
-  organisation,
-  email: 'policy@mfa.example',
-  phone_24x7: '+4315056416',
-  languages: ['en'],
-  time_zone: 'Europe/Vienna',
-});
+const contact = (name: string, organisation = 'Ministry of Foreign Affairs') =>
+  contactInput({ role: 'policy', name, organisation, email: 'policy@mfa.example' });
 
 describeBrowser('directory search in Chromium', () => {
   const suite = browserSuite();

@@ -5,7 +5,7 @@
  * text is kept; publishing again replaces the newer one.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ok, type Schemas } from '../../clients/typescript/src/index.ts';
+import { ok } from '../../clients/typescript/src/index.ts';
 import { loadKey } from './exchange-helpers.ts';
 import {
   type BrowserPortal,
@@ -16,16 +16,7 @@ import {
   type StateKey,
   startBrowserPortal,
 } from './harness.ts';
-
-const strategy = (title: string, markdown: string): Schemas['DocumentInput'] =>
-  ({
-    type: 'strategy',
-    title,
-    summary: 'Goals, institutions and measures.',
-    language: 'en',
-    tlp: 'TLP:CLEAR',
-    content: { markdown },
-  }) as Schemas['DocumentInput'];
+import { documentInput } from './fixtures.ts';
 
 describeBrowser('a new document version in Chromium', () => {
   const suite = browserSuite();
@@ -41,7 +32,9 @@ describeBrowser('a new document version in Chromium', () => {
 
   it('publishes version 2 from the current one, then meets a concurrent version (412) and replaces it', async () => {
     const documentId = (
-      await ok(at.client.POST('/documents', { body: strategy('Strategy 2025', '# Strategy\n\nOld.\n') }))
+      await ok(
+        at.client.POST('/documents', { body: documentInput('Strategy 2025', { markdown: '# Strategy\n\nOld.\n' }) }),
+      )
     ).data.id;
     const read = () => ok(at.client.GET('/documents/{documentId}', { params: { path: { documentId } } }));
     const page = await suite.open(portal, '/');
@@ -66,7 +59,7 @@ describeBrowser('a new document version in Chromium', () => {
     await ok(
       at.client.PUT('/documents/{documentId}', {
         params: { path: { documentId }, header: { 'If-Match': '"2"' } },
-        body: strategy('Strategy 2026 (CLI)', '# Strategy\n\nFrom the terminal.\n'),
+        body: documentInput('Strategy 2026 (CLI)', { markdown: '# Strategy\n\nFrom the terminal.\n' }),
       }),
     );
     await page.locator('#doc-title').fill('Strategy 2026 (browser)');
@@ -87,7 +80,9 @@ describeBrowser('a new document version in Chromium', () => {
   });
 
   it('the new-version form reads well at 200% zoom', async () => {
-    const documentId = (await ok(at.client.POST('/documents', { body: strategy('Zoomed', '# Zoom\n') }))).data.id;
+    const documentId = (
+      await ok(at.client.POST('/documents', { body: documentInput('Zoomed', { markdown: '# Zoom\n' }) }))
+    ).data.id;
     const page = await suite.open(portal, '/', { zoom: 2 });
     await loadKey(page, 'AT', at.privateJwk);
     await page.goto(`/documents/${documentId}/new-version`);

@@ -25,28 +25,7 @@ import {
   shoot,
   startBrowserPortal,
 } from './harness.ts';
-
-const contact = (overrides: Partial<Schemas['ContactInput']> = {}): Schemas['ContactInput'] => ({
-  role: 'technical',
-  name: 'Anna Berger',
-  position: 'Duty officer',
-  organisation: 'CERT.at',
-  email: 'duty@cert.example.at',
-  phone_24x7: '+4315056416',
-  languages: ['de-AT', 'en'],
-  time_zone: 'Europe/Vienna',
-  ...overrides,
-});
-
-const strategy = (title: string, type = 'strategy'): Schemas['DocumentInput'] =>
-  ({
-    type,
-    title,
-    summary: 'Goals, institutions and measures.',
-    language: 'en',
-    tlp: 'TLP:CLEAR',
-    content: { markdown: `# ${title}\n\nText.\n` },
-  }) as Schemas['DocumentInput'];
+import { contactInput, documentInput } from './fixtures.ts';
 
 /** The overview as the portal serves it in CSV, signed by `client`. */
 async function fetchCsv(client: StateKey['client']): Promise<string> {
@@ -74,7 +53,9 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
     de = await portal.registerState('DE', 'Germany');
     // Austria holds a witness key but cosigns nothing before the first test: its record pages must
     // verify without asking for a witnessed checkpoint that does not exist (a 404 Chromium logs).
-    await ok(at.client.POST('/contacts', { body: contact() }));
+    await ok(
+      at.client.POST('/contacts', { body: contactInput({ position: 'Duty officer', languages: ['de-AT', 'en'] }) }),
+    );
   });
 
   async function witness() {
@@ -178,8 +159,8 @@ describeBrowser('checks, the overview and the Secretariat in Chromium', () => {
   });
 
   it('the overview grid shows what two states published, each cell linking to the records', async () => {
-    await ok(at.client.POST('/documents', { body: strategy('Threat views 2026', 'threat-views') }));
-    await ok(de.client.POST('/documents', { body: strategy('Cyber security strategy') }));
+    await ok(at.client.POST('/documents', { body: documentInput('Threat views 2026', { type: 'threat-views' }) }));
+    await ok(de.client.POST('/documents', { body: documentInput('Cyber security strategy') }));
     const page = await suite.open(portal, '/');
     await loadKey(page, 'DE', de.privateJwk);
     await page.goto('/overview');

@@ -5,7 +5,7 @@
  * appears at the top, marked new; a TLP:AMBER record between two other states never shows.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ok, type Schemas } from '../../clients/typescript/src/index.ts';
+import { ok } from '../../clients/typescript/src/index.ts';
 import { loadKey } from './exchange-helpers.ts';
 import {
   type BrowserPortal,
@@ -16,19 +16,10 @@ import {
   type StateKey,
   startBrowserPortal,
 } from './harness.ts';
+import { contactInput } from './fixtures.ts';
 
 /** The entries the page reads at once (FEED_PAGE in web/src/pages/feed.tsx). */
 const FEED_PAGE = 50;
-
-const contact = (name: string): Schemas['ContactInput'] => ({
-  role: 'technical',
-  name,
-  organisation: 'CERT.at',
-  email: 'duty@cert.example.at',
-  phone_24x7: '+4315056416',
-  languages: ['en'],
-  time_zone: 'Europe/Vienna',
-});
 
 describeBrowser('the feed in Chromium', () => {
   const suite = browserSuite();
@@ -59,7 +50,8 @@ describeBrowser('the feed in Chromium', () => {
     ).attestation.id;
     // More than one page: the first visit must not read them all.
     for (let index = 0; index < FEED_PAGE + 10; index += 1)
-      latestId = (await ok(at.client.POST('/contacts', { body: contact(`Contact ${index}`) }))).attestation.id;
+      latestId = (await ok(at.client.POST('/contacts', { body: contactInput({ name: `Contact ${index}` }) })))
+        .attestation.id;
   }, 120_000);
   afterAll(async () => {
     await portal?.close();
@@ -109,7 +101,7 @@ describeBrowser('the feed in Chromium', () => {
     await expect.poll(() => page.getByTestId('feed-older').count()).toBe(0);
 
     // A write while the page is open appears at the top, marked new, without a reload.
-    const later = await ok(at.client.POST('/contacts', { body: contact('Later') }));
+    const later = await ok(at.client.POST('/contacts', { body: contactInput({ name: 'Later' }) }));
     await expect.poll(async () => (await shown())[0], { timeout: 15_000 }).toBe(later.attestation.id);
     expect(await feed.locator('li.feed-new').count()).toBe(1);
     expect(await shown()).toEqual([later.attestation.id, ...[...visible].reverse()]);

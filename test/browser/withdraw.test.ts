@@ -16,26 +16,7 @@ import {
   type StateKey,
   startBrowserPortal,
 } from './harness.ts';
-
-const contact = (name: string): Schemas['ContactInput'] => ({
-  role: 'technical',
-  name,
-  organisation: 'CERT.at',
-  email: 'duty@cert.example.at',
-  phone_24x7: '+4315056416',
-  languages: ['de-AT', 'en'],
-  time_zone: 'Europe/Vienna',
-});
-
-const strategy = (title: string): Schemas['DocumentInput'] =>
-  ({
-    type: 'strategy',
-    title,
-    summary: 'Goals, institutions and measures.',
-    language: 'en',
-    tlp: 'TLP:CLEAR',
-    content: { markdown: `# ${title}\n\nText.\n` },
-  }) as Schemas['DocumentInput'];
+import { contactInput, documentInput } from './fixtures.ts';
 
 const body: Schemas['BodyInput'] = {
   kind: 'national-cert',
@@ -69,8 +50,10 @@ describeBrowser('withdrawing records in Chromium', () => {
   });
 
   it('withdraws a contact, a document and a body with the reason typed in the browser', async () => {
-    const contactId = (await ok(at.client.POST('/contacts', { body: contact('Anna Berger') }))).data.id;
-    const documentId = (await ok(at.client.POST('/documents', { body: strategy('Strategy 2026') }))).data.id;
+    const contactId = (
+      await ok(at.client.POST('/contacts', { body: contactInput({ name: 'Anna Berger', languages: ['de-AT', 'en'] }) }))
+    ).data.id;
+    const documentId = (await ok(at.client.POST('/documents', { body: documentInput('Strategy 2026') }))).data.id;
     const bodyId = (await ok(at.client.POST('/bodies', { body }))).data.id;
     const page = await suite.open(portal, '/');
     await loadKey(page, 'AT', at.privateJwk);
@@ -108,7 +91,9 @@ describeBrowser('withdrawing records in Chromium', () => {
   });
 
   it('says a withdrawal lost to a version published meanwhile beside the form, and withdraws nothing', async () => {
-    const created = await ok(at.client.POST('/contacts', { body: contact('Jörg Müller') }));
+    const created = await ok(
+      at.client.POST('/contacts', { body: contactInput({ name: 'Jörg Müller', languages: ['de-AT', 'en'] }) }),
+    );
     const contactId = created.data.id;
     const page = await suite.open(portal, '/');
     await loadKey(page, 'AT', at.privateJwk);
@@ -118,7 +103,7 @@ describeBrowser('withdrawing records in Chromium', () => {
     await ok(
       at.client.PUT('/contacts/{contactId}', {
         params: { path: { contactId }, header: { 'If-Match': '"1"' } },
-        body: { ...contact('Jörg Müller'), position: 'Head of unit' },
+        body: contactInput({ name: 'Jörg Müller', languages: ['de-AT', 'en'], position: 'Head of unit' }),
       }),
     );
     await withdrawInPage(page, 'Withdraw this contact', 'withdraw-reason', 'Retired.');
@@ -131,7 +116,9 @@ describeBrowser('withdrawing records in Chromium', () => {
   });
 
   it('offers no withdrawal to a state that does not own the record', async () => {
-    const contactId = (await ok(at.client.POST('/contacts', { body: contact('Eva Huber') }))).data.id;
+    const contactId = (
+      await ok(at.client.POST('/contacts', { body: contactInput({ name: 'Eva Huber', languages: ['de-AT', 'en'] }) }))
+    ).data.id;
     const page = await suite.open(portal, '/');
     await loadKey(page, 'FR', fr.privateJwk);
     await page.goto(`/contacts/${contactId}`);
